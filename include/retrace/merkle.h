@@ -52,11 +52,15 @@ struct ConsistencyProof {
 };
 
 // OK if `proof` shows `leaf_hash` at proof.leaf_index in the tree of
-// proof.tree_size leaves whose root is `root`.
+// proof.tree_size leaves whose root is `root` (RFC 9162 section 2.1.3.2).
+// kInvalidArgument (malformed) if leaf_index >= tree_size or the number of
+// hashes is not the path length for that index and size;
+// kVerificationFailed if the proof is well-formed but leads to another root.
 RETRACE_EXPORT Status VerifyInclusion(const Hash& leaf_hash, const InclusionProof& proof,
                                       const Hash& root);
 
-// The root implied by `proof` for `leaf_hash`; kInvalidArgument if malformed.
+// The root implied by `proof` for `leaf_hash`; kInvalidArgument if malformed
+// (as for VerifyInclusion). Never kVerificationFailed.
 RETRACE_EXPORT Result<Hash> RootFromInclusionProof(const Hash& leaf_hash,
                                                    const InclusionProof& proof);
 
@@ -64,12 +68,18 @@ RETRACE_EXPORT Result<Hash> RootFromInclusionProof(const Hash& leaf_hash,
 // `old_root` is a prefix of the tree of proof.new_size leaves with root
 // `new_root`. old_size == 0 is always consistent (empty proof required);
 // old_size == new_size requires an empty proof and equal roots.
+// (RFC 9162 section 2.1.4.2.) When old_size == 0, `old_root` is not examined.
+// kInvalidArgument (malformed) if old_size > new_size, or the number of
+// hashes is not the proof length for the two sizes (so nonempty for
+// old_size == 0 or old_size == new_size); kVerificationFailed if well-formed
+// but either root differs from the one the proof leads to.
 RETRACE_EXPORT Status VerifyConsistency(const Hash& old_root, const Hash& new_root,
                                         const ConsistencyProof& proof);
 
 // Read access to a stored tree: the hash of the perfect subtree of 2^level
 // leaves covering leaves [index << level, (index + 1) << level). Only
-// subtrees that are complete in the stored tree may be asked for.
+// subtrees that are complete in the stored tree may be asked for. The
+// functions below return any error it reports with its code unchanged.
 class RETRACE_EXPORT NodeSource {
  public:
   virtual ~NodeSource() = default;
@@ -90,17 +100,21 @@ struct CompletedNode {
 RETRACE_EXPORT Result<std::vector<CompletedNode>> NodesCompletedByAppend(
     const NodeSource& source, std::uint64_t leaf_index, const Hash& leaf_hash);
 
-// Root of the first `tree_size` leaves. O(log n) reads.
+// Root of the first `tree_size` leaves; EmptyRoot() for 0. Reads
+// popcount(tree_size) perfect subtrees, and nothing for 0.
 RETRACE_EXPORT Result<Hash> RootAt(const NodeSource& source, std::uint64_t tree_size);
 
 // Inclusion proof of `leaf_index` in the tree of `tree_size` leaves.
-// kInvalidArgument unless leaf_index < tree_size. O(log n) reads.
+// kInvalidArgument unless leaf_index < tree_size. At most
+// 2 * bit_width(tree_size) reads and O(log n) hashing.
 RETRACE_EXPORT Result<InclusionProof> MakeInclusionProof(const NodeSource& source,
                                                          std::uint64_t leaf_index,
                                                          std::uint64_t tree_size);
 
 // Consistency proof from `old_size` to `new_size` leaves.
-// kInvalidArgument unless old_size <= new_size. O(log n) reads.
+// kInvalidArgument unless old_size <= new_size. Empty (and no reads) when
+// old_size == 0 or old_size == new_size. At most 2 * bit_width(new_size)
+// reads and O(log n) hashing.
 RETRACE_EXPORT Result<ConsistencyProof> MakeConsistencyProof(const NodeSource& source,
                                                              std::uint64_t old_size,
                                                              std::uint64_t new_size);
