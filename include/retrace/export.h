@@ -10,6 +10,10 @@
 #else
 #define RETRACE_EXPORT __declspec(dllimport)
 #endif
+#elif defined(__cplusplus)
+// The standard-attribute spelling: GCC rejects __attribute__ after another
+// attribute in a class head, as in `class [[nodiscard]] RETRACE_EXPORT Status`.
+#define RETRACE_EXPORT [[gnu::visibility("default")]]
 #else
 #define RETRACE_EXPORT __attribute__((visibility("default")))
 #endif

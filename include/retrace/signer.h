@@ -47,7 +47,9 @@ class RETRACE_EXPORT PublicKey {
  public:
   // Parses DER SubjectPublicKeyInfo and detects the algorithm. kInvalidArgument
   // if it does not parse or is not one of the three algorithms (an EC key on
-  // another curve is refused).
+  // another curve is refused). So that one key has exactly one KeyId, the DER
+  // must be canonical (no trailing bytes, re-encodes to the same bytes) and an
+  // EC key must name its curve and use an uncompressed point.
   static Result<PublicKey> FromDer(std::string_view spki_der);
   // Same, from a "-----BEGIN PUBLIC KEY-----" PEM block.
   static Result<PublicKey> FromPem(std::string_view pem);
@@ -105,7 +107,10 @@ class RETRACE_EXPORT Signer {
   // it does not parse or is of an unsupported algorithm.
   static Result<std::unique_ptr<Signer>> FromPrivateKeyPemSecret(std::string_view pem);
   // Reads a private key file written by WritePrivateKeyFile. Refuses (with
-  // kFailedPrecondition) a file readable by group or others.
+  // kFailedPrecondition, naming the path and the chmod that fixes it) a file
+  // with any group or other permission bit set (mode & 077). kNotFound if it
+  // does not exist, kIoError if it cannot be read, kInvalidArgument if it is
+  // not a regular file, is over 64 KiB or does not parse.
   static Result<std::unique_ptr<Signer>> LoadPrivateKeyFile(const std::string& path);
 
   // Signs `message`. Ed25519 is deterministic; ECDSA and SM2 use fresh
