@@ -13,47 +13,22 @@
 // builders therefore never need an imperfect node to be stored.
 #include "retrace/merkle.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <cstdlib>
-#include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 
+#include "crypto/sha256.h"
 #include "util/status_macros.h"
 
 namespace retrace::merkle {
 namespace {
 
-constexpr std::uint8_t kLeafPrefix = 0x00;
-constexpr std::uint8_t kNodePrefix = 0x01;
-
-// TEMPORARY: SHA-256 over a one-byte domain prefix and up to two parts, via
-// OpenSSL EVP directly. To be replaced by the internal SHA-256 hasher from
-// lib/crypto once it lands (it is being written concurrently); nothing else
-// in this file touches OpenSSL.
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-
-Hash PrefixedSha256(std::uint8_t prefix, std::string_view a, std::string_view b = {}) {
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-  Hash out{};
-  unsigned int len = 0;
-  // EVP SHA-256 only fails on allocation failure; abort rather than return a
-  // wrong hash, as a hash function has no error channel.
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), &prefix, 1) != 1 ||
-      EVP_DigestUpdate(ctx.get(), a.data(), a.size()) != 1 ||
-      EVP_DigestUpdate(ctx.get(), b.data(), b.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), out.data(), &len) != 1 || len != out.size()) {
-    std::abort();
-  }
-  return out;
-}
+// RFC 6962 domain separation: a leaf can never be mistaken for a node.
+constexpr std::string_view kLeafPrefix("\x00", 1);
+constexpr std::string_view kNodePrefix("\x01", 1);
 
 std::string_view AsView(const Hash& h) {
   return {reinterpret_cast<const char*>(h.data()), h.size()};
@@ -126,10 +101,12 @@ std::string ConsistencyClaim(const ConsistencyProof& proof) {
 
 }  // namespace
 
-Hash LeafHash(std::string_view leaf_bytes) { return PrefixedSha256(kLeafPrefix, leaf_bytes); }
+Hash LeafHash(std::string_view leaf_bytes) {
+  return internal::Sha256Concat({kLeafPrefix, leaf_bytes});
+}
 
 Hash NodeHash(const Hash& left, const Hash& right) {
-  return PrefixedSha256(kNodePrefix, AsView(left), AsView(right));
+  return internal::Sha256Concat({kNodePrefix, AsView(left), AsView(right)});
 }
 
 Hash EmptyRoot() {
