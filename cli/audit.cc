@@ -1,0 +1,58 @@
+// retrace audit: check every record of the ledger and every derived index.
+#include <iostream>
+
+#include "common.h"
+
+namespace retrace::cli {
+namespace {
+
+struct AuditOptions {
+  std::string db;
+  std::string format = "text";
+};
+
+int RunAudit(const AuditOptions& o) {
+  Result<std::unique_ptr<Ledger>> ledger = OpenLedger(o.db, true);
+  if (!ledger.ok()) return Fail("audit", ledger.status().ToString());
+  Result<AuditReport> report = (*ledger)->Audit();
+  if (!report.ok()) {
+    return Fail("audit", "could not audit the ledger: " + report.status().ToString());
+  }
+  const AuditReport& r = *report;
+  if (o.format == "json") {
+    std::cout << AuditReportToJson(r) << "\n";
+    return r.valid ? kExitOk : kExitFindings;
+  }
+  std::cout << "Audited " << r.records_checked << " records and " << r.signatures_checked
+            << " signatures: " << r.lots << " lots, " << r.actors << " actors\n"
+            << "tree size " << r.tree_size << ", head " << HashToHex(r.head_hash) << "\n"
+            << "root hash " << HashToHex(r.root_hash) << "\n";
+  if (r.findings.empty()) {
+    std::cout << "Findings: none\n";
+  } else {
+    std::cout << "Findings (" << r.findings.size() << "):\n";
+    for (const Finding& f : r.findings) {
+      std::cout << "  [" << f.code << "] record " << f.seq;
+      if (!f.lot_id.empty()) std::cout << ", lot " << f.lot_id;
+      std::cout << ": " << f.message << "\n";
+    }
+  }
+  std::cout << (r.valid ? "VALID" : "INVALID") << "\n";
+  return r.valid ? kExitOk : kExitFindings;
+}
+
+}  // namespace
+
+Command AddAuditCommand(CLI::App& app) {
+  auto o = std::make_shared<AuditOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "audit", "Check every record of the ledger, every signature and every derived index");
+  sub->add_option("--db", o->db, "Ledger directory")->required();
+  sub->add_option("--format", o->format, "text or json (schema retrace.audit/v1)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  sub->footer(kVerifyExitFooter);
+  return {sub, [o] { return RunAudit(*o); }};
+}
+
+}  // namespace retrace::cli

@@ -1,0 +1,53 @@
+// retrace info: the ledger's identity, size, head and root hash.
+#include <iostream>
+
+#include "common.h"
+
+namespace retrace::cli {
+namespace {
+
+struct InfoOptions {
+  std::string db;
+  std::string format = "text";
+};
+
+int RunInfo(const InfoOptions& o) {
+  Result<std::unique_ptr<Ledger>> ledger = OpenLedger(o.db, true);
+  if (!ledger.ok()) return Fail("info", ledger.status().ToString());
+  Result<LedgerInfo> info = (*ledger)->Info();
+  if (!info.ok()) return Fail("info", info.status().ToString());
+  Result<Hash> root = (*ledger)->RootAt(info->size);
+  if (o.format == "json") {
+    nlohmann::json j = {{"ledger_id", info->ledger_id},
+                        {"name", info->name},
+                        {"root_actor_id", info->root_actor_id},
+                        {"root_key_id", info->root_key_id},
+                        {"size", info->size},
+                        {"head_hash", HashToHex(info->head_hash)}};
+    if (root.ok()) j["root_hash"] = HashToHex(*root);
+    std::cout << j.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::cout << "name        " << info->name << "\n"
+            << "ledger id   " << info->ledger_id << "\n"
+            << "root actor  " << info->root_actor_id << " (key " << info->root_key_id << ")\n"
+            << "size        " << info->size << " records\n"
+            << "head hash   " << HashToHex(info->head_hash) << "\n";
+  if (root.ok()) std::cout << "root hash   " << HashToHex(*root) << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+Command AddInfoCommand(CLI::App& app) {
+  auto o = std::make_shared<InfoOptions>();
+  CLI::App* sub = app.add_subcommand("info", "Print the ledger's id, name, size, head and root hash");
+  sub->add_option("--db", o->db, "Ledger directory")->required();
+  sub->add_option("--format", o->format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  sub->footer(kExitFooter);
+  return {sub, [o] { return RunInfo(*o); }};
+}
+
+}  // namespace retrace::cli

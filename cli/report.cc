@@ -1,0 +1,62 @@
+// Text rendering of a VerifyReport, shared by `verify` and `demo`. The JSON
+// form is the library's VerifyReportToJson, so the two cannot drift.
+#include <map>
+#include <ostream>
+
+#include "common.h"
+
+namespace retrace::cli {
+
+void PrintVerifyReport(const VerifyReport& report, std::ostream& out) {
+  const LineageLot* target = nullptr;
+  std::map<std::string, int> by_material;
+  for (const LineageLot& lot : report.lots) {
+    if (lot.lot_id == report.lot_id) target = &lot;
+    ++by_material[MaterialClassName(lot.material)];
+  }
+  out << "Lot " << report.lot_id;
+  if (target != nullptr) {
+    out << ": " << MaterialClassName(target->material) << ", " << FormatMass(target->mass_g)
+        << ", " << target->status;
+    if (!target->custodian.empty()) out << " (custodian " << target->custodian << ")";
+    out << "\n  rare earths " << FormatMass(target->rare_earth_g) << ": "
+        << FormatContent(target->content) << "\n";
+  } else {
+    out << "\n";
+  }
+
+  out << "Lineage: " << report.lots.size() << " lots (";
+  bool first = true;
+  for (const auto& [material, n] : by_material) {
+    out << (first ? "" : ", ") << n << " " << material;
+    first = false;
+  }
+  out << "), " << report.edges.size() << " consumption edges\n";
+
+  out << "Origins (share of the lot's rare-earth mass):\n";
+  if (report.origins.empty()) out << "  none found\n";
+  for (const OriginShare& o : report.origins) {
+    out << "  " << FormatPpm(o.share_ppm) << "  " << FormatMass(o.rare_earth_g) << "  from "
+        << o.origin_lot << ", mined by " << o.actor_id;
+    if (!o.site.empty()) out << " at " << o.site;
+    if (!o.licence.empty()) out << ", licence " << o.licence;
+    out << " (record " << o.extracted_seq << ")\n";
+  }
+
+  out << "Checked " << report.records_checked << " records and " << report.signatures_checked
+      << " signatures at tree size " << report.tree_size << " (head "
+      << ShortHash(report.head_hash) << ")\n";
+  if (report.findings.empty()) {
+    out << "Findings: none\n";
+  } else {
+    out << "Findings (" << report.findings.size() << "):\n";
+    for (const Finding& f : report.findings) {
+      out << "  [" << f.code << "] record " << f.seq;
+      if (!f.lot_id.empty()) out << ", lot " << f.lot_id;
+      out << ": " << f.message << "\n";
+    }
+  }
+  out << (report.valid ? "VALID" : "INVALID") << "\n";
+}
+
+}  // namespace retrace::cli
