@@ -1,1 +1,641 @@
-// placeholder
+// The LMDB-backed ledger.
+//
+// Append invariant: everything an append writes -- the record, the hash,
+// event-id and lot indexes, the derived lot/actor/key state, the Merkle
+// nodes and the head -- is written in the one LMDB write transaction that
+// also read the head and checked the rules. Either all of it commits or
+// none of it does, so indexes, tree and log can never disagree after a
+// crash, and a refused append leaves the file exactly as it was.
+#include "retrace/ledger.h"
+
+#include <openssl/rand.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+#include "ledger/audit.h"
+#include "ledger/rules.h"
+#include "ledger/state.h"
+#include "ledger/txn_store.h"
+#include "model/proto_convert.h"
+#include "model/record.h"
+#include "retrace/v1/state.pb.h"
+#include "storage/lmdb_env.h"
+#include "util/hex.h"
+#include "util/status_macros.h"
+#include "verify/lineage.h"
+
+namespace retrace {
+namespace internal {
+namespace {
+
+// One event of an append, parsed and pre-checked outside the write lock.
+struct Pending {
+  const SignedEvent* signed_event = nullptr;
+  v1::Event event;
+  bool signature_verified = false;
+};
+
+std::string Idx(std::size_t i, std::size_t n) {
+  return n > 1 ? "event " + std::to_string(i) + " of the batch: " : "";
+}
+
+class LedgerImpl final : public Ledger {
+ public:
+  LedgerImpl(std::unique_ptr<LmdbEnv> env, const Options& opts) : env_(std::move(env)), opts_(opts) {}
+
+  Status Init();  // reads meta and genesis
+  Status WriteGenesis(const Signer& root, std::string_view name, std::string_view root_actor);
+
+  Result<LedgerInfo> Info() const override;
+  Status LinkParents(Event* event) const override;
+  Result<AppendResult> Append(const SignedEvent& event) override;
+  Result<std::vector<AppendResult>> AppendBatch(const std::vector<SignedEvent>& events) override;
+  Result<Record> ReadRecord(std::uint64_t seq) const override;
+  Result<std::vector<Record>> LotRecords(std::string_view lot_id) const override;
+  Result<LotInfo> GetLot(std::string_view lot_id) const override;
+  Result<ActorInfo> GetActor(std::string_view actor_id) const override;
+  Result<std::vector<std::string>> ListLots() const override;
+  Result<VerifyReport> VerifyLot(std::string_view lot_id) const override;
+  Result<AuditReport> Audit() const override;
+  Result<Hash> RootAt(std::uint64_t tree_size) const override;
+  Result<merkle::InclusionProof> ProveInclusion(std::uint64_t seq,
+                                                std::uint64_t tree_size) const override;
+  Result<merkle::ConsistencyProof> ProveConsistency(std::uint64_t old_size,
+                                                    std::uint64_t new_size) const override;
+
+ private:
+  Result<std::shared_ptr<const Verifier>> VerifierFor(const std::string& key_id,
+                                                      const std::string& der) const;
+  Status Precheck(std::size_t i, std::size_t n, Pending* p) const;
+  Status ApplyOne(Txn& txn, std::size_t i, std::size_t n, Pending& p, Head* head,
+                  AppendResult* out);
+  Status WriteRecord(Txn& txn, const std::string& stored, const Hash& hash, std::uint64_t seq,
+                     const v1::Event& ev, const std::vector<std::string>& lots, Head* head);
+
+  std::unique_ptr<LmdbEnv> env_;
+  Options opts_;
+  std::string ledger_id_raw_;
+  LedgerInfo static_info_;
+  mutable std::mutex verifiers_mu_;
+  mutable std::unordered_map<std::string, std::shared_ptr<const Verifier>> verifiers_;
+};
+
+Result<std::shared_ptr<const Verifier>> LedgerImpl::VerifierFor(const std::string& key_id,
+                                                                const std::string& der) const {
+  {
+    std::lock_guard<std::mutex> lock(verifiers_mu_);
+    auto it = verifiers_.find(key_id);
+    if (it != verifiers_.end()) return it->second;
+  }
+  ASSIGN_OR_RETURN(PublicKey pk, PublicKey::FromDer(der));
+  if (pk.KeyId() != key_id) return CorruptionError("key index entry " + key_id + " holds another key");
+  ASSIGN_OR_RETURN(std::unique_ptr<Verifier> v, Verifier::New(pk));
+  std::shared_ptr<const Verifier> sv(std::move(v));
+  std::lock_guard<std::mutex> lock(verifiers_mu_);
+  verifiers_.emplace(key_id, sv);
+  return sv;
+}
+
+Status LedgerImpl::Init() {
+  return env_->Read([&](const Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(auto fmt, txn.Get(txn.tables().meta, kMetaFormat));
+    if (!fmt) return CorruptionError(env_->dir() + " is not a retrace ledger (no format marker)");
+    if (*fmt != kMetaFormatValue) {
+      return CorruptionError(env_->dir() + " has unknown ledger format '" + std::string(*fmt) + "'");
+    }
+    ASSIGN_OR_RETURN(auto id, txn.Get(txn.tables().meta, kMetaLedgerId));
+    if (!id || id->size() != kLedgerIdBytes) return CorruptionError("the ledger id is missing or damaged");
+    ledger_id_raw_ = std::string(*id);
+    ASSIGN_OR_RETURN(auto g, txn.Get(txn.tables().records, EncodeU64(0)));
+    if (!g) return CorruptionError("the genesis record is missing");
+    auto rec = DecodeRecord(*g);
+    if (!rec.ok()) return CorruptionError("the genesis record is damaged: " + rec.status().message());
+    v1::Event ev;
+    if (!ParseEventBytes(rec->event_bytes, &ev).ok() || !ev.has_genesis()) {
+      return CorruptionError("record 0 is not a valid genesis record");
+    }
+    if (ev.ledger_id() != ledger_id_raw_) {
+      return CorruptionError("the genesis record belongs to another ledger");
+    }
+    static_info_.ledger_id = HexEncode(ledger_id_raw_);
+    static_info_.name = ev.genesis().name();
+    static_info_.root_actor_id = ev.genesis().root_actor_id();
+    static_info_.root_key_id = rec->key_id;
+    return Status::Ok();
+  });
+}
+
+Status LedgerImpl::WriteGenesis(const Signer& root, std::string_view name,
+                                std::string_view root_actor) {
+  ledger_id_raw_.assign(kLedgerIdBytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(ledger_id_raw_.data()),
+                 static_cast<int>(kLedgerIdBytes)) != 1) {
+    return InternalError("OpenSSL RAND_bytes failed to make a ledger id");
+  }
+  Event ev;
+  ev.ledger_id = HexEncode(ledger_id_raw_);
+  ev.event_id = "genesis";
+  ev.actor_id = std::string(root_actor);
+  ev.time = Now();
+  ev.body = Genesis{std::string(name), std::string(root_actor), root.public_key()};
+  ASSIGN_OR_RETURN(SignedEvent se, SignEvent(ev, root));
+  v1::Event pb;
+  RETURN_IF_ERROR(ParseEventBytes(se.event_bytes, &pb));
+  return env_->Write([&](Txn& txn) -> Status {
+    RETURN_IF_ERROR(txn.Put(txn.tables().meta, kMetaFormat, kMetaFormatValue));
+    RETURN_IF_ERROR(txn.Put(txn.tables().meta, kMetaLedgerId, ledger_id_raw_));
+    Head head;  // empty
+    Hash zero{};
+    std::string stored = EncodeRecord(0, zero, se.event_bytes, se.key_id, se.signature);
+    Hash hash = RecordHash(stored);
+    v1::state::ActorState as;
+    as.set_actor_id(std::string(root_actor));
+    as.set_role(static_cast<int>(Role::kRegulator));
+    as.set_registered_seq(0);
+    as.add_key_ids(se.key_id);
+    as.set_legal_name(std::string(name) + " root");
+    RETURN_IF_ERROR(txn.Put(txn.tables().actors, root_actor, SerializeDeterministic(as)));
+    v1::state::KeyState ks;
+    ks.set_key_id(se.key_id);
+    ks.set_actor_id(std::string(root_actor));
+    ks.set_algorithm(AlgorithmName(root.public_key().algorithm()));
+    ks.set_public_key(root.public_key().der());
+    ks.set_registered_seq(0);
+    RETURN_IF_ERROR(txn.Put(txn.tables().keys, se.key_id, SerializeDeterministic(ks)));
+    return WriteRecord(txn, stored, hash, 0, pb, {}, &head);
+  });
+}
+
+Status LedgerImpl::WriteRecord(Txn& txn, const std::string& stored, const Hash& hash,
+                               std::uint64_t seq, const v1::Event& ev,
+                               const std::vector<std::string>& lots, Head* head) {
+  const auto& t = txn.tables();
+  const std::string key = EncodeU64(seq);
+  RETURN_IF_ERROR(txn.Put(t.records, key, stored, MDB_APPEND));
+  RETURN_IF_ERROR(txn.Put(t.by_hash, std::string_view(reinterpret_cast<const char*>(hash.data()), 32),
+                          key, MDB_NOOVERWRITE));
+  RETURN_IF_ERROR(txn.Put(t.event_ids, ev.event_id(), key, MDB_NOOVERWRITE));
+  for (const auto& lot : lots) RETURN_IF_ERROR(txn.Put(t.lot_index, lot, key));
+  TxnNodeSource nodes(txn);
+  ASSIGN_OR_RETURN(auto completed, merkle::NodesCompletedByAppend(nodes, seq, hash));
+  for (const auto& n : completed) {
+    RETURN_IF_ERROR(txn.Put(t.tree, TreeKey(n.level, n.index),
+                            std::string_view(reinterpret_cast<const char*>(n.hash.data()), 32)));
+  }
+  head->size = seq + 1;
+  head->hash = hash;
+  return txn.Put(t.meta, kMetaHead, EncodeHead(*head));
+}
+
+Status LedgerImpl::Precheck(std::size_t i, std::size_t n, Pending* p) const {
+  const SignedEvent& se = *p->signed_event;
+  const std::string where = Idx(i, n);
+  if (se.event_bytes.size() > opts_.max_event_bytes) {
+    return InvalidArgumentError(where + "the event is " + std::to_string(se.event_bytes.size()) +
+                                " bytes; the limit is " + std::to_string(opts_.max_event_bytes) +
+                                " (Options::max_event_bytes); nothing was appended");
+  }
+  if (se.key_id.empty() || se.key_id.size() > 64) {
+    return InvalidArgumentError(where + "the key id is empty or too long; nothing was appended");
+  }
+  if (se.signature.empty() || se.signature.size() > 256) {
+    return InvalidArgumentError(where + "the signature is empty or too long; nothing was appended");
+  }
+  Status st = ParseEventBytes(se.event_bytes, &p->event);
+  if (st.ok()) st = ValidateEventProto(p->event);
+  if (!st.ok()) return InvalidArgumentError(where + st.message() + "; nothing was appended");
+  const auto& ev = p->event;
+  if (ev.ledger_id() != ledger_id_raw_) {
+    return InvalidArgumentError(where + "the event was made for ledger " + HexEncode(ev.ledger_id()) +
+                                ", not this one (" + static_info_.ledger_id + "); nothing was appended");
+  }
+  if (ev.has_genesis()) {
+    return InvalidArgumentError(where + "a genesis event can only be written by Ledger::Create");
+  }
+  std::size_t lots = ExistingLotsTouched(ev).size() + LotsCreated(ev).size();
+  if (lots > opts_.max_lots_per_event) {
+    return InvalidArgumentError(where + "the event names " + std::to_string(lots) +
+                                " lots; the limit is " + std::to_string(opts_.max_lots_per_event) +
+                                " (Options::max_lots_per_event); nothing was appended");
+  }
+  // Verify the signature now, outside the writer lock, when the key is
+  // already registered (keys never change once registered). A key
+  // registered earlier in the same batch is verified inside the write.
+  std::string der;
+  Status rs = env_->Read([&](const Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(auto v, txn.Get(txn.tables().keys, se.key_id));
+    if (!v) return Status::Ok();
+    v1::state::KeyState ks;
+    if (!ks.ParseFromArray(v->data(), static_cast<int>(v->size()))) {
+      return CorruptionError("key index entry " + se.key_id + " is damaged");
+    }
+    der = ks.public_key();
+    return Status::Ok();
+  });
+  RETURN_IF_ERROR(rs);
+  if (!der.empty()) {
+    ASSIGN_OR_RETURN(auto verifier, VerifierFor(se.key_id, der));
+    if (!verifier->Verify(EventSigningInput(se.event_bytes), se.signature).ok()) {
+      return VerificationFailedError(where + "the signature does not verify under key " + se.key_id +
+                                     "; nothing was appended");
+    }
+    p->signature_verified = true;
+  }
+  return Status::Ok();
+}
+
+Status LedgerImpl::ApplyOne(Txn& txn, std::size_t i, std::size_t n, Pending& p, Head* head,
+                            AppendResult* out) {
+  const auto& t = txn.tables();
+  const v1::Event& ev = p.event;
+  const SignedEvent& se = *p.signed_event;
+  const std::string where = Idx(i, n);
+  auto refuse = [&](const Violation& v) {
+    Status s = Refusal(v, head->size - i);
+    return Status(s.code(), where + s.message());
+  };
+
+  // Signer: a registered key of the stating actor.
+  ASSIGN_OR_RETURN(auto kv, txn.Get(t.keys, se.key_id));
+  if (!kv) {
+    return refuse({finding::kUnknownKey, "", "key " + se.key_id + " is not registered"});
+  }
+  v1::state::KeyState ks;
+  if (!ks.ParseFromArray(kv->data(), static_cast<int>(kv->size()))) {
+    return CorruptionError("key index entry " + se.key_id + " is damaged");
+  }
+  if (ks.actor_id() != ev.actor_id()) {
+    return refuse({finding::kKeyActorMismatch, "",
+                   "the event is stated by " + ev.actor_id() + " but key " + se.key_id +
+                       " belongs to " + ks.actor_id()});
+  }
+  if (!p.signature_verified) {
+    ASSIGN_OR_RETURN(auto verifier, VerifierFor(se.key_id, ks.public_key()));
+    if (!verifier->Verify(EventSigningInput(se.event_bytes), se.signature).ok()) {
+      return VerificationFailedError(where + "the signature does not verify under key " + se.key_id +
+                                     "; nothing was appended");
+    }
+  }
+  ASSIGN_OR_RETURN(auto av, txn.Get(t.actors, ev.actor_id()));
+  if (!av) return refuse({finding::kUnknownActor, "", "actor " + ev.actor_id() + " is not registered"});
+  v1::state::ActorState signer;
+  if (!signer.ParseFromArray(av->data(), static_cast<int>(av->size()))) {
+    return CorruptionError("actor index entry " + ev.actor_id() + " is damaged");
+  }
+  Violations vs;
+  CheckRole(ev, static_cast<Role>(signer.role()), &vs);
+  if (!vs.empty()) return refuse(vs[0]);
+
+  ASSIGN_OR_RETURN(auto dup, txn.Get(t.event_ids, ev.event_id()));
+  if (dup) {
+    return refuse({finding::kDuplicateEventId, "",
+                   "event id " + ev.event_id() + " is already used by record " +
+                       std::to_string(*DecodeU64(*dup))});
+  }
+
+  const std::uint64_t seq = head->size;
+  std::string stored = EncodeRecord(seq, head->hash, se.event_bytes, se.key_id, se.signature);
+  const Hash hash = RecordHash(stored);
+
+  // Lots: existing ones advance, new ones are created.
+  std::vector<std::string> touched = ExistingLotsTouched(ev);
+  std::vector<const v1::Lot*> created = LotsCreated(ev);
+  std::set<std::string> names;
+  for (const auto& id : touched) {
+    if (!names.insert(id).second) {
+      return refuse({finding::kEventMalformed, id, "lot " + id + " is listed twice"});
+    }
+  }
+  for (const auto* l : created) {
+    if (!names.insert(l->lot_id()).second) {
+      return refuse({finding::kEventMalformed, l->lot_id(),
+                     "lot " + l->lot_id() + " is listed twice (as input and output, or twice as output)"});
+    }
+    ASSIGN_OR_RETURN(auto exists, txn.Get(t.lots, l->lot_id()));
+    if (exists) {
+      return refuse({finding::kLotExists, l->lot_id(), "lot " + l->lot_id() + " already exists"});
+    }
+  }
+  std::vector<LotView> before, after;
+  for (const auto& id : touched) {
+    ASSIGN_OR_RETURN(auto lv, txn.Get(t.lots, id));
+    if (!lv) return refuse({finding::kLotUnknown, id, "lot " + id + " does not exist"});
+    ASSIGN_OR_RETURN(LotView view, DecodeLotState(*lv));
+    before.push_back(view);
+    ApplyToLot(ev, ev.actor_id(), seq, hash, &view, &vs);
+    after.push_back(std::move(view));
+  }
+  if (ev.has_transformed()) {
+    std::vector<const LotView*> ins;
+    for (const auto& b : before) ins.push_back(&b);
+    CheckTransformBalance(ev.transformed(), ins, seq, &vs);
+  }
+  if (ev.has_shipped()) {
+    ASSIGN_OR_RETURN(auto to, txn.Get(t.actors, ev.shipped().to_actor_id()));
+    if (!to) {
+      vs.push_back({finding::kUnknownActor, ev.shipped().lot_id(),
+                    "the consignee " + ev.shipped().to_actor_id() + " is not a registered actor"});
+    }
+  }
+  if (ev.has_actor_registered()) {
+    const auto& a = ev.actor_registered();
+    ASSIGN_OR_RETURN(auto exists, txn.Get(t.actors, a.actor_id()));
+    if (exists) {
+      return Status(StatusCode::kAlreadyExists, where + "actor " + a.actor_id() +
+                                                    " is already registered; the ledger is unchanged");
+    }
+    ASSIGN_OR_RETURN(PublicKey pk, PublicKey::FromDer(a.key().public_key()));
+    ASSIGN_OR_RETURN(auto kexists, txn.Get(t.keys, pk.KeyId()));
+    if (kexists) {
+      return Status(StatusCode::kAlreadyExists, where + "key " + pk.KeyId() +
+                                                    " is already registered; the ledger is unchanged");
+    }
+    v1::state::ActorState as;
+    as.set_actor_id(a.actor_id());
+    as.set_role(a.role());
+    as.set_registered_seq(seq);
+    as.add_key_ids(pk.KeyId());
+    as.set_legal_name(a.legal_name());
+    RETURN_IF_ERROR(txn.Put(t.actors, a.actor_id(), SerializeDeterministic(as)));
+    v1::state::KeyState nk;
+    nk.set_key_id(pk.KeyId());
+    nk.set_actor_id(a.actor_id());
+    nk.set_algorithm(AlgorithmName(pk.algorithm()));
+    nk.set_public_key(pk.der());
+    nk.set_registered_seq(seq);
+    RETURN_IF_ERROR(txn.Put(t.keys, pk.KeyId(), SerializeDeterministic(nk)));
+  }
+  if (!vs.empty()) return refuse(vs[0]);
+
+  for (const auto& v : after) RETURN_IF_ERROR(txn.Put(t.lots, v.lot_id, EncodeLotState(v)));
+  std::vector<std::string> lot_names = touched;
+  for (const auto* l : created) {
+    LotView v = NewLot(*l, ev.actor_id(), seq, hash);
+    RETURN_IF_ERROR(txn.Put(t.lots, v.lot_id, EncodeLotState(v)));
+    lot_names.push_back(l->lot_id());
+  }
+  RETURN_IF_ERROR(WriteRecord(txn, stored, hash, seq, ev, lot_names, head));
+  out->seq = seq;
+  out->hash = hash;
+  return Status::Ok();
+}
+
+Result<AppendResult> LedgerImpl::Append(const SignedEvent& event) {
+  ASSIGN_OR_RETURN(auto results, AppendBatch({event}));
+  return results.front();
+}
+
+Result<std::vector<AppendResult>> LedgerImpl::AppendBatch(const std::vector<SignedEvent>& events) {
+  if (opts_.read_only) {
+    return FailedPreconditionError("the ledger was opened read-only; nothing was appended");
+  }
+  if (events.empty()) return InvalidArgumentError("empty batch; nothing was appended");
+  std::vector<Pending> pending(events.size());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    pending[i].signed_event = &events[i];
+    RETURN_IF_ERROR(Precheck(i, events.size(), &pending[i]));
+  }
+  std::vector<AppendResult> results;
+  Status st = env_->Write([&](Txn& txn) -> Status {
+    results.assign(events.size(), AppendResult{});
+    ASSIGN_OR_RETURN(Head head, ReadHead(txn));
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+      Status s = ApplyOne(txn, i, pending.size(), pending[i], &head, &results[i]);
+      if (!s.ok()) {
+        if (i > 0 && s.code() != StatusCode::kResourceExhausted) {
+          return Status(s.code(), s.message() + " (the whole batch was refused)");
+        }
+        return s;
+      }
+    }
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return results;
+}
+
+Status LedgerImpl::LinkParents(Event* event) const {
+  if (event->ledger_id.empty()) event->ledger_id = static_info_.ledger_id;
+  return env_->Read([&](const Txn& txn) -> Status {
+    auto fill = [&](const std::string& lot_id, std::optional<Hash>* parent) -> Status {
+      if (parent->has_value()) return Status::Ok();
+      ASSIGN_OR_RETURN(auto v, txn.Get(txn.tables().lots, lot_id));
+      if (!v) return NotFoundError("lot " + lot_id + " is not in the ledger");
+      ASSIGN_OR_RETURN(LotView view, DecodeLotState(*v));
+      *parent = view.head_hash;
+      return Status::Ok();
+    };
+    if (auto* s = std::get_if<Shipped>(&event->body)) return fill(s->lot_id, &s->parent_hash);
+    if (auto* r = std::get_if<Received>(&event->body)) return fill(r->lot_id, &r->parent_hash);
+    if (auto* x = std::get_if<Exported>(&event->body)) return fill(x->lot_id, &x->parent_hash);
+    if (auto* tr = std::get_if<Transformed>(&event->body)) {
+      for (auto& in : tr->inputs) RETURN_IF_ERROR(fill(in.lot_id, &in.parent_hash));
+    }
+    return Status::Ok();
+  });
+}
+
+Result<LedgerInfo> LedgerImpl::Info() const {
+  LedgerInfo info = static_info_;
+  RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(Head h, ReadHead(txn));
+    info.size = h.size;
+    info.head_hash = h.hash;
+    return Status::Ok();
+  }));
+  return info;
+}
+
+Result<Record> LedgerImpl::ReadRecord(std::uint64_t seq) const {
+  std::optional<Record> out;
+  RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(auto v, txn.Get(txn.tables().records, EncodeU64(seq)));
+    if (!v) return NotFoundError("record " + std::to_string(seq) + " does not exist");
+    ASSIGN_OR_RETURN(Record r, DecodeRecord(*v));
+    out = std::move(r);
+    return Status::Ok();
+  }));
+  return std::move(*out);
+}
+
+Result<std::vector<Record>> LedgerImpl::LotRecords(std::string_view lot_id) const {
+  std::vector<Record> out;
+  RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
+    TxnRecordStore store(txn, 0);
+    ASSIGN_OR_RETURN(auto seqs, store.LotSeqs(lot_id));
+    if (seqs.empty()) return NotFoundError("lot " + std::string(lot_id) + " is not in the ledger");
+    for (auto s : seqs) {
+      ASSIGN_OR_RETURN(auto v, txn.Get(txn.tables().records, EncodeU64(s)));
+      if (!v) return CorruptionError("the lot index names record " + std::to_string(s) + ", which is missing");
+      ASSIGN_OR_RETURN(Record r, DecodeRecord(*v));
+      out.push_back(std::move(r));
+    }
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<LotInfo> LedgerImpl::GetLot(std::string_view lot_id) const {
+  LotInfo info;
+  RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
+    if (lot_id.empty() || lot_id.size() > 511) return NotFoundError("no such lot");
+    ASSIGN_OR_RETURN(auto v, txn.Get(txn.tables().lots, lot_id));
+    if (!v) return NotFoundError("lot " + std::string(lot_id) + " is not in the ledger");
+    ASSIGN_OR_RETURN(LotView view, DecodeLotState(*v));
+    // The lot as created: from its creation record.
+    ASSIGN_OR_RETURN(auto rb, txn.Get(txn.tables().records, EncodeU64(view.created_seq)));
+    if (!rb) return CorruptionError("the creation record of lot " + std::string(lot_id) + " is missing");
+    ASSIGN_OR_RETURN(Record rec, DecodeRecord(*rb));
+    v1::Event ev;
+    RETURN_IF_ERROR(ParseEventBytes(rec.event_bytes, &ev));
+    for (const auto* l : LotsCreated(ev)) {
+      if (l->lot_id() == lot_id) info.lot = LotFromProto(*l);
+    }
+    info.remaining_g = view.remaining_g;
+    info.custodian = view.custodian;
+    info.in_transit_to = view.in_transit_to;
+    info.status = LotStatusName(view.status);
+    info.created_seq = view.created_seq;
+    info.head_seq = view.head_seq;
+    info.head_hash = view.head_hash;
+    return Status::Ok();
+  }));
+  return info;
+}
+
+Result<ActorInfo> LedgerImpl::GetActor(std::string_view actor_id) const {
+  ActorInfo info;
+  RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
+    if (actor_id.empty() || actor_id.size() > 511) return NotFoundError("no such actor");
+    ASSIGN_OR_RETURN(auto v, txn.Get(txn.tables().actors, actor_id));
+    if (!v) return NotFoundError("actor " + std::string(actor_id) + " is not registered");
+    v1::state::ActorState as;
+    if (!as.ParseFromArray(v->data(), static_cast<int>(v->size()))) {
+      return CorruptionError("actor entry " + std::string(actor_id) + " is damaged");
+    }
+    info.actor_id = as.actor_id();
+    info.legal_name = as.legal_name();
+    info.role = static_cast<Role>(as.role());
+    info.registered_seq = as.registered_seq();
+    info.key_ids.assign(as.key_ids().begin(), as.key_ids().end());
+    return Status::Ok();
+  }));
+  return info;
+}
+
+Result<std::vector<std::string>> LedgerImpl::ListLots() const {
+  std::vector<std::string> out;
+  RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
+    return txn.ForEach(txn.tables().lots, [&](std::string_view k, std::string_view) {
+      out.emplace_back(k);
+      return true;
+    });
+  }));
+  return out;
+}
+
+Result<VerifyReport> LedgerImpl::VerifyLot(std::string_view lot_id) const {
+  std::optional<VerifyReport> report;
+  RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(Head h, ReadHead(txn));
+    TxnRecordStore store(txn, h.size);
+    ASSIGN_OR_RETURN(VerifyReport r, VerifyLineage(store, lot_id));
+    report = std::move(r);
+    return Status::Ok();
+  }));
+  return std::move(*report);
+}
+
+Result<AuditReport> LedgerImpl::Audit() const {
+  std::optional<AuditReport> report;
+  RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(AuditReport r, AuditLedger(txn));
+    report = std::move(r);
+    return Status::Ok();
+  }));
+  return std::move(*report);
+}
+
+Result<Hash> LedgerImpl::RootAt(std::uint64_t tree_size) const {
+  Hash out{};
+  RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(Head h, ReadHead(txn));
+    if (tree_size > h.size) {
+      return InvalidArgumentError("tree size " + std::to_string(tree_size) +
+                                  " exceeds the ledger size " + std::to_string(h.size));
+    }
+    ASSIGN_OR_RETURN(out, merkle::RootAt(TxnNodeSource(txn), tree_size));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<merkle::InclusionProof> LedgerImpl::ProveInclusion(std::uint64_t seq,
+                                                          std::uint64_t tree_size) const {
+  std::optional<merkle::InclusionProof> out;
+  RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(Head h, ReadHead(txn));
+    if (tree_size > h.size) {
+      return InvalidArgumentError("tree size " + std::to_string(tree_size) +
+                                  " exceeds the ledger size " + std::to_string(h.size));
+    }
+    ASSIGN_OR_RETURN(auto p, merkle::MakeInclusionProof(TxnNodeSource(txn), seq, tree_size));
+    out = std::move(p);
+    return Status::Ok();
+  }));
+  return std::move(*out);
+}
+
+Result<merkle::ConsistencyProof> LedgerImpl::ProveConsistency(std::uint64_t old_size,
+                                                              std::uint64_t new_size) const {
+  std::optional<merkle::ConsistencyProof> out;
+  RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(Head h, ReadHead(txn));
+    if (new_size > h.size) {
+      return InvalidArgumentError("tree size " + std::to_string(new_size) +
+                                  " exceeds the ledger size " + std::to_string(h.size));
+    }
+    ASSIGN_OR_RETURN(auto p, merkle::MakeConsistencyProof(TxnNodeSource(txn), old_size, new_size));
+    out = std::move(p);
+    return Status::Ok();
+  }));
+  return std::move(*out);
+}
+
+}  // namespace
+}  // namespace internal
+
+Result<std::unique_ptr<Ledger>> Ledger::Create(const Options& options, const std::string& dir,
+                                               std::string_view name, const Signer& root,
+                                               std::string_view root_actor_id) {
+  RETURN_IF_ERROR(internal::CheckId("ledger name", name));
+  RETURN_IF_ERROR(internal::CheckId("root actor id", root_actor_id));
+  if (options.read_only) return InvalidArgumentError("cannot create a ledger read-only");
+  internal::EnvOptions eo{options.sync, false, options.initial_map_size, options.max_map_size};
+  ASSIGN_OR_RETURN(auto env, internal::LmdbEnv::Open(dir, eo, /*create=*/true));
+  auto impl = std::make_unique<internal::LedgerImpl>(std::move(env), options);
+  Status st = impl->WriteGenesis(root, name, root_actor_id);
+  if (st.ok()) st = impl->Init();
+  if (!st.ok()) {
+    impl.reset();  // closes the environment before its files go
+    ::unlink((dir + "/data.mdb").c_str());
+    ::unlink((dir + "/lock.mdb").c_str());
+    return st.Annotate("creating ledger " + dir);
+  }
+  return std::unique_ptr<Ledger>(std::move(impl));
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::Open(const Options& options, const std::string& dir) {
+  internal::EnvOptions eo{options.sync, options.read_only, options.initial_map_size,
+                          options.max_map_size};
+  ASSIGN_OR_RETURN(auto env, internal::LmdbEnv::Open(dir, eo, /*create=*/false));
+  auto impl = std::make_unique<internal::LedgerImpl>(std::move(env), options);
+  RETURN_IF_ERROR(impl->Init());
+  return std::unique_ptr<Ledger>(std::move(impl));
+}
+
+}  // namespace retrace

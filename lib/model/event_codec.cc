@@ -1,1 +1,579 @@
-// placeholder
+// Event encoding, decoding, JSON mapping and signing.
+//
+// Invariant: the bytes returned by EncodeEvent are the bytes that are signed
+// and stored; nothing downstream re-encodes an Event to check anything.
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <chrono>
+#include <limits>
+
+#include "model/proto_convert.h"
+#include "util/hex.h"
+#include "util/status_macros.h"
+
+namespace retrace {
+namespace internal {
+namespace {
+
+bool ValidUtf8NoControl(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x7f) return false;
+      ++i;
+      continue;
+    }
+    int len;
+    std::uint32_t cp;
+    if ((c & 0xe0) == 0xc0) { len = 2; cp = c & 0x1f; }
+    else if ((c & 0xf0) == 0xe0) { len = 3; cp = c & 0x0f; }
+    else if ((c & 0xf8) == 0xf0) { len = 4; cp = c & 0x07; }
+    else return false;
+    if (i + len > s.size()) return false;
+    for (int k = 1; k < len; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    // Overlong encodings, surrogates and out-of-range code points.
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+Status CheckText(std::string_view field, std::string_view s) {
+  if (s.size() > kMaxTextBytes) {
+    return InvalidArgumentError(std::string(field) + " is " + std::to_string(s.size()) +
+                                " bytes; the limit is " + std::to_string(kMaxTextBytes));
+  }
+  return Status::Ok();
+}
+
+Status CheckHash(std::string_view field, const std::string& bytes, bool required) {
+  if (bytes.empty() && !required) return Status::Ok();
+  if (bytes.size() != 32) {
+    return InvalidArgumentError(std::string(field) + " must be a 32-byte SHA-256 hash, got " +
+                                std::to_string(bytes.size()) + " bytes");
+  }
+  return Status::Ok();
+}
+
+Status CheckKey(std::string_view field, const v1::KeyInfo& key) {
+  auto alg = ParseAlgorithm(key.algorithm());
+  if (!alg.ok()) return alg.status().Annotate(std::string(field) + ".algorithm");
+  auto pk = PublicKey::FromDer(key.public_key());
+  if (!pk.ok()) return pk.status().Annotate(std::string(field) + ".public_key");
+  if (pk->algorithm() != *alg) {
+    return InvalidArgumentError(std::string(field) + ": algorithm says " + key.algorithm() +
+                                " but the public key is " + AlgorithmName(pk->algorithm()));
+  }
+  return Status::Ok();
+}
+
+Status CheckLot(std::string_view field, const v1::Lot& lot) {
+  std::string f(field);
+  RETURN_IF_ERROR(CheckId(f + ".lot_id", lot.lot_id()));
+  if (lot.material() == v1::MATERIAL_UNSPECIFIED || !v1::MaterialClass_IsValid(lot.material())) {
+    return InvalidArgumentError(f + ".material is unset or unknown");
+  }
+  if (lot.mass_g() == 0) return InvalidArgumentError(f + ".mass_g must be greater than zero");
+  if (lot.mass_g() > (std::uint64_t{1} << 53)) {
+    return InvalidArgumentError(f + ".mass_g is absurdly large (over 2^53 grams)");
+  }
+  std::uint64_t total = 0;
+  std::vector<bool> present(128, false);
+  for (int i = 0; i < lot.content_size(); ++i) {
+    const auto& em = lot.content(i);
+    if (em.element() == v1::ELEMENT_UNSPECIFIED || !v1::Element_IsValid(em.element())) {
+      return InvalidArgumentError(f + ".content[" + std::to_string(i) + "].element is unset or unknown");
+    }
+    if (present[em.element()]) {
+      return InvalidArgumentError(f + ".content lists " +
+                                  ElementSymbol(static_cast<Element>(em.element())) + " twice");
+    }
+    present[em.element()] = true;
+    if (em.grams() > lot.mass_g()) {
+      return InvalidArgumentError(f + ".content[" + std::to_string(i) + "].grams exceeds the lot mass");
+    }
+    total += em.grams();  // each <= mass_g <= 2^53 and at most 18 elements: no overflow
+  }
+  if (total > lot.mass_g()) {
+    return InvalidArgumentError(f + ": rare-earth content (" + std::to_string(total) +
+                                " g) exceeds the lot mass (" + std::to_string(lot.mass_g()) + " g)");
+  }
+  return CheckText(f + ".description", lot.description());
+}
+
+}  // namespace
+
+Status CheckId(std::string_view field, std::string_view id) {
+  if (id.empty()) return InvalidArgumentError(std::string(field) + " is empty");
+  if (id.size() > kMaxIdBytes) {
+    return InvalidArgumentError(std::string(field) + " is " + std::to_string(id.size()) +
+                                " bytes; the limit is " + std::to_string(kMaxIdBytes));
+  }
+  if (!ValidUtf8NoControl(id)) {
+    return InvalidArgumentError(std::string(field) +
+                                " is not valid UTF-8 or contains control characters");
+  }
+  return Status::Ok();
+}
+
+std::string SerializeDeterministic(const google::protobuf::MessageLite& m) {
+  std::string out;
+  out.reserve(m.ByteSizeLong());  // also fills the cached sizes used below
+  {
+    google::protobuf::io::StringOutputStream sos(&out);
+    google::protobuf::io::CodedOutputStream cos(&sos);
+    cos.SetSerializationDeterministic(true);
+    m.SerializeWithCachedSizes(&cos);
+  }
+  return out;
+}
+
+Status ParseEventBytes(std::string_view bytes, v1::Event* out) {
+  if (!out->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return InvalidArgumentError("event bytes do not parse as retrace.v1.Event");
+  }
+  return Status::Ok();
+}
+
+Status ValidateEventProto(const v1::Event& ev) {
+  if (ev.ledger_id().size() != kLedgerIdBytes) {
+    return InvalidArgumentError("ledger_id must be 16 bytes, got " +
+                                std::to_string(ev.ledger_id().size()));
+  }
+  RETURN_IF_ERROR(CheckId("event_id", ev.event_id()));
+  RETURN_IF_ERROR(CheckId("actor_id", ev.actor_id()));
+  if (ev.time().nanos() < 0 || ev.time().nanos() > 999999999) {
+    return InvalidArgumentError("time.nanos out of range");
+  }
+  if (ev.references_size() > 64) return InvalidArgumentError("more than 64 references");
+  for (const auto& r : ev.references()) {
+    RETURN_IF_ERROR(CheckText("references.kind", r.kind()));
+    RETURN_IF_ERROR(CheckText("references.value", r.value()));
+  }
+  switch (ev.body_case()) {
+    case v1::Event::kGenesis: {
+      const auto& g = ev.genesis();
+      RETURN_IF_ERROR(CheckId("genesis.name", g.name()));
+      RETURN_IF_ERROR(CheckId("genesis.root_actor_id", g.root_actor_id()));
+      return CheckKey("genesis.root_key", g.root_key());
+    }
+    case v1::Event::kActorRegistered: {
+      const auto& a = ev.actor_registered();
+      RETURN_IF_ERROR(CheckId("actor_registered.actor_id", a.actor_id()));
+      RETURN_IF_ERROR(CheckText("actor_registered.legal_name", a.legal_name()));
+      if (a.role() == v1::ROLE_UNSPECIFIED || !v1::Role_IsValid(a.role())) {
+        return InvalidArgumentError("actor_registered.role is unset or unknown");
+      }
+      RETURN_IF_ERROR(CheckText("actor_registered.licence", a.licence()));
+      RETURN_IF_ERROR(CheckText("actor_registered.jurisdiction", a.jurisdiction()));
+      return CheckKey("actor_registered.key", a.key());
+    }
+    case v1::Event::kExtracted: {
+      const auto& x = ev.extracted();
+      RETURN_IF_ERROR(CheckLot("extracted.lot", x.lot()));
+      RETURN_IF_ERROR(CheckText("extracted.site", x.site()));
+      return CheckText("extracted.licence", x.licence());
+    }
+    case v1::Event::kShipped: {
+      const auto& s = ev.shipped();
+      RETURN_IF_ERROR(CheckId("shipped.lot_id", s.lot_id()));
+      RETURN_IF_ERROR(CheckHash("shipped.parent_hash", s.parent_hash(), true));
+      RETURN_IF_ERROR(CheckId("shipped.to_actor_id", s.to_actor_id()));
+      if (s.mass_g() == 0) return InvalidArgumentError("shipped.mass_g must be greater than zero");
+      return Status::Ok();
+    }
+    case v1::Event::kReceived: {
+      const auto& r = ev.received();
+      RETURN_IF_ERROR(CheckId("received.lot_id", r.lot_id()));
+      RETURN_IF_ERROR(CheckHash("received.parent_hash", r.parent_hash(), true));
+      RETURN_IF_ERROR(CheckId("received.from_actor_id", r.from_actor_id()));
+      if (r.mass_g() == 0) return InvalidArgumentError("received.mass_g must be greater than zero");
+      return Status::Ok();
+    }
+    case v1::Event::kTransformed: {
+      const auto& t = ev.transformed();
+      if (t.inputs_size() == 0) return InvalidArgumentError("transformed has no inputs");
+      if (t.outputs_size() == 0) return InvalidArgumentError("transformed has no outputs");
+      for (int i = 0; i < t.inputs_size(); ++i) {
+        std::string f = "transformed.inputs[" + std::to_string(i) + "]";
+        const auto& in = t.inputs(i);
+        RETURN_IF_ERROR(CheckId(f + ".lot_id", in.lot_id()));
+        RETURN_IF_ERROR(CheckHash(f + ".parent_hash", in.parent_hash(), true));
+        if (in.consumed_g() == 0) return InvalidArgumentError(f + ".consumed_g must be greater than zero");
+        if (in.consumed_g() > (std::uint64_t{1} << 53)) {
+          return InvalidArgumentError(f + ".consumed_g is absurdly large (over 2^53 grams)");
+        }
+      }
+      for (int i = 0; i < t.outputs_size(); ++i) {
+        RETURN_IF_ERROR(CheckLot("transformed.outputs[" + std::to_string(i) + "]", t.outputs(i)));
+      }
+      for (int i = 0; i < t.additives_size(); ++i) {
+        std::string f = "transformed.additives[" + std::to_string(i) + "]";
+        RETURN_IF_ERROR(CheckId(f + ".material", t.additives(i).material()));
+        if (t.additives(i).mass_g() > (std::uint64_t{1} << 53)) {
+          return InvalidArgumentError(f + ".mass_g is absurdly large (over 2^53 grams)");
+        }
+      }
+      if (t.declared_loss_g() > (std::uint64_t{1} << 53)) {
+        return InvalidArgumentError("transformed.declared_loss_g is absurdly large");
+      }
+      return CheckText("transformed.process", t.process());
+    }
+    case v1::Event::kExported: {
+      const auto& x = ev.exported();
+      RETURN_IF_ERROR(CheckId("exported.lot_id", x.lot_id()));
+      RETURN_IF_ERROR(CheckHash("exported.parent_hash", x.parent_hash(), true));
+      if (x.mass_g() == 0) return InvalidArgumentError("exported.mass_g must be greater than zero");
+      RETURN_IF_ERROR(CheckText("exported.customs_declaration", x.customs_declaration()));
+      return CheckText("exported.destination_country", x.destination_country());
+    }
+    case v1::Event::BODY_NOT_SET:
+      return InvalidArgumentError("event has no body (extracted, shipped, received, ...)");
+  }
+  return InvalidArgumentError("event body of unknown kind " + std::to_string(ev.body_case()));
+}
+
+void LotToProto(const Lot& in, v1::Lot* out) {
+  out->set_lot_id(in.lot_id);
+  out->set_material(static_cast<v1::MaterialClass>(in.material));
+  out->set_mass_g(in.mass_g);
+  for (const auto& em : in.content) {
+    auto* c = out->add_content();
+    c->set_element(static_cast<v1::Element>(em.element));
+    c->set_grams(em.grams);
+  }
+  out->set_description(in.description);
+}
+
+Lot LotFromProto(const v1::Lot& in) {
+  Lot out;
+  out.lot_id = in.lot_id();
+  out.material = static_cast<MaterialClass>(in.material());
+  out.mass_g = in.mass_g();
+  for (const auto& c : in.content()) {
+    out.content.push_back({static_cast<Element>(c.element()), c.grams()});
+  }
+  out.description = in.description();
+  return out;
+}
+
+namespace {
+
+void KeyToProto(const std::optional<PublicKey>& key, v1::KeyInfo* out) {
+  if (!key) return;
+  out->set_algorithm(AlgorithmName(key->algorithm()));
+  out->set_public_key(key->der());
+}
+
+std::optional<PublicKey> KeyFromProto(const v1::KeyInfo& k) {
+  if (k.public_key().empty()) return std::nullopt;
+  auto pk = PublicKey::FromDer(k.public_key());
+  if (!pk.ok()) return std::nullopt;
+  return *pk;
+}
+
+void SetHash(const std::optional<Hash>& h, std::string* out) {
+  if (h) *out = HashBytes(*h);
+}
+
+std::optional<Hash> GetHash(const std::string& bytes) {
+  if (bytes.size() != 32) return std::nullopt;
+  return *HashFromBytes(bytes);
+}
+
+struct BodyToProto {
+  v1::Event* out;
+  void operator()(const Genesis& g) const {
+    auto* p = out->mutable_genesis();
+    p->set_name(g.name);
+    p->set_root_actor_id(g.root_actor_id);
+    KeyToProto(g.root_key, p->mutable_root_key());
+  }
+  void operator()(const ActorRegistered& a) const {
+    auto* p = out->mutable_actor_registered();
+    p->set_actor_id(a.actor_id);
+    p->set_legal_name(a.legal_name);
+    p->set_role(static_cast<v1::Role>(a.role));
+    KeyToProto(a.key, p->mutable_key());
+    p->set_licence(a.licence);
+    p->set_jurisdiction(a.jurisdiction);
+  }
+  void operator()(const Extracted& x) const {
+    auto* p = out->mutable_extracted();
+    LotToProto(x.lot, p->mutable_lot());
+    p->set_site(x.site);
+    p->set_licence(x.licence);
+  }
+  void operator()(const Shipped& s) const {
+    auto* p = out->mutable_shipped();
+    p->set_lot_id(s.lot_id);
+    SetHash(s.parent_hash, p->mutable_parent_hash());
+    p->set_to_actor_id(s.to_actor_id);
+    p->set_mass_g(s.mass_g);
+  }
+  void operator()(const Received& r) const {
+    auto* p = out->mutable_received();
+    p->set_lot_id(r.lot_id);
+    SetHash(r.parent_hash, p->mutable_parent_hash());
+    p->set_from_actor_id(r.from_actor_id);
+    p->set_mass_g(r.mass_g);
+  }
+  void operator()(const Transformed& t) const {
+    auto* p = out->mutable_transformed();
+    for (const auto& in : t.inputs) {
+      auto* i = p->add_inputs();
+      i->set_lot_id(in.lot_id);
+      i->set_consumed_g(in.consumed_g);
+      SetHash(in.parent_hash, i->mutable_parent_hash());
+    }
+    for (const auto& o : t.outputs) LotToProto(o, p->add_outputs());
+    for (const auto& a : t.additives) {
+      auto* ad = p->add_additives();
+      ad->set_material(a.material);
+      ad->set_mass_g(a.mass_g);
+    }
+    p->set_declared_loss_g(t.declared_loss_g);
+    p->set_process(t.process);
+  }
+  void operator()(const Exported& x) const {
+    auto* p = out->mutable_exported();
+    p->set_lot_id(x.lot_id);
+    SetHash(x.parent_hash, p->mutable_parent_hash());
+    p->set_mass_g(x.mass_g);
+    p->set_customs_declaration(x.customs_declaration);
+    p->set_destination_country(x.destination_country);
+  }
+};
+
+}  // namespace
+
+Status ToProto(const Event& in, v1::Event* out) {
+  if (!in.ledger_id.empty()) {
+    auto raw = HexDecode(in.ledger_id);
+    if (!raw.ok() || raw->size() != kLedgerIdBytes) {
+      return InvalidArgumentError("ledger_id must be 32 hex digits, got \"" + in.ledger_id + "\"");
+    }
+    out->set_ledger_id(*raw);
+  }
+  out->set_event_id(in.event_id);
+  out->set_actor_id(in.actor_id);
+  if (in.time.seconds != 0 || in.time.nanos != 0) {
+    out->mutable_time()->set_seconds(in.time.seconds);
+    out->mutable_time()->set_nanos(in.time.nanos);
+  }
+  for (const auto& r : in.references) {
+    auto* p = out->add_references();
+    p->set_kind(r.kind);
+    p->set_value(r.value);
+  }
+  std::visit(BodyToProto{out}, in.body);
+  return Status::Ok();
+}
+
+Result<Event> FromProto(const v1::Event& in) {
+  Event out;
+  if (!in.ledger_id().empty()) out.ledger_id = HexEncode(in.ledger_id());
+  out.event_id = in.event_id();
+  out.actor_id = in.actor_id();
+  out.time = {in.time().seconds(), in.time().nanos()};
+  for (const auto& r : in.references()) out.references.push_back({r.kind(), r.value()});
+  switch (in.body_case()) {
+    case v1::Event::kGenesis: {
+      const auto& p = in.genesis();
+      out.body = Genesis{p.name(), p.root_actor_id(), KeyFromProto(p.root_key())};
+      break;
+    }
+    case v1::Event::kActorRegistered: {
+      const auto& p = in.actor_registered();
+      out.body = ActorRegistered{p.actor_id(),     p.legal_name(), static_cast<Role>(p.role()),
+                                 KeyFromProto(p.key()), p.licence(), p.jurisdiction()};
+      break;
+    }
+    case v1::Event::kExtracted: {
+      const auto& p = in.extracted();
+      out.body = Extracted{LotFromProto(p.lot()), p.site(), p.licence()};
+      break;
+    }
+    case v1::Event::kShipped: {
+      const auto& p = in.shipped();
+      out.body = Shipped{p.lot_id(), GetHash(p.parent_hash()), p.to_actor_id(), p.mass_g()};
+      break;
+    }
+    case v1::Event::kReceived: {
+      const auto& p = in.received();
+      out.body = Received{p.lot_id(), GetHash(p.parent_hash()), p.from_actor_id(), p.mass_g()};
+      break;
+    }
+    case v1::Event::kTransformed: {
+      const auto& p = in.transformed();
+      Transformed t;
+      for (const auto& i : p.inputs()) {
+        t.inputs.push_back({i.lot_id(), i.consumed_g(), GetHash(i.parent_hash())});
+      }
+      for (const auto& o : p.outputs()) t.outputs.push_back(LotFromProto(o));
+      for (const auto& a : p.additives()) t.additives.push_back({a.material(), a.mass_g()});
+      t.declared_loss_g = p.declared_loss_g();
+      t.process = p.process();
+      out.body = std::move(t);
+      break;
+    }
+    case v1::Event::kExported: {
+      const auto& p = in.exported();
+      out.body = Exported{p.lot_id(), GetHash(p.parent_hash()), p.mass_g(),
+                          p.customs_declaration(), p.destination_country()};
+      break;
+    }
+    default:
+      return InvalidArgumentError("event has no body");
+  }
+  return out;
+}
+
+}  // namespace internal
+
+using internal::FromProto;
+using internal::ToProto;
+
+const char* RoleName(Role r) noexcept {
+  switch (r) {
+    case Role::kUnspecified: return "unspecified";
+    case Role::kRegulator: return "regulator";
+    case Role::kMine: return "mine";
+    case Role::kSeparator: return "separator";
+    case Role::kSmelter: return "smelter";
+    case Role::kMagnetMaker: return "magnet_maker";
+    case Role::kExporter: return "exporter";
+    case Role::kRecycler: return "recycler";
+    case Role::kImporter: return "importer";
+  }
+  return "unknown";
+}
+
+const char* MaterialClassName(MaterialClass m) noexcept {
+  switch (m) {
+    case MaterialClass::kUnspecified: return "unspecified";
+    case MaterialClass::kOreConcentrate: return "ore_concentrate";
+    case MaterialClass::kMixedCompound: return "mixed_compound";
+    case MaterialClass::kSeparatedOxide: return "separated_oxide";
+    case MaterialClass::kMetalAlloy: return "metal_alloy";
+    case MaterialClass::kMagnet: return "magnet";
+    case MaterialClass::kOther: return "other";
+  }
+  return "unknown";
+}
+
+const char* ElementSymbol(Element e) noexcept {
+  switch (e) {
+    case Element::kUnspecified: return "?";
+    case Element::kSc: return "Sc";
+    case Element::kY: return "Y";
+    case Element::kLa: return "La";
+    case Element::kCe: return "Ce";
+    case Element::kPr: return "Pr";
+    case Element::kNd: return "Nd";
+    case Element::kPm: return "Pm";
+    case Element::kSm: return "Sm";
+    case Element::kEu: return "Eu";
+    case Element::kGd: return "Gd";
+    case Element::kTb: return "Tb";
+    case Element::kDy: return "Dy";
+    case Element::kHo: return "Ho";
+    case Element::kEr: return "Er";
+    case Element::kTm: return "Tm";
+    case Element::kYb: return "Yb";
+    case Element::kLu: return "Lu";
+  }
+  return "?";
+}
+
+Result<std::uint64_t> RareEarthMass(const Lot& lot) {
+  std::uint64_t total = 0;
+  for (const auto& em : lot.content) {
+    if (em.grams > std::numeric_limits<std::uint64_t>::max() - total) {
+      return InvalidArgumentError("rare-earth content of lot " + lot.lot_id + " overflows");
+    }
+    total += em.grams;
+  }
+  return total;
+}
+
+Timestamp Now() noexcept {
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  return {static_cast<std::int64_t>(ns / 1000000000), static_cast<std::int32_t>(ns % 1000000000)};
+}
+
+const char* EventKindName(const EventBody& body) noexcept {
+  switch (body.index()) {
+    case 0: return "genesis";
+    case 1: return "actor_registered";
+    case 2: return "extracted";
+    case 3: return "shipped";
+    case 4: return "received";
+    case 5: return "transformed";
+    case 6: return "exported";
+  }
+  return "unknown";
+}
+
+Result<std::string> EncodeEvent(const Event& event) {
+  v1::Event pb;
+  RETURN_IF_ERROR(ToProto(event, &pb));
+  RETURN_IF_ERROR(internal::ValidateEventProto(pb));
+  return internal::SerializeDeterministic(pb);
+}
+
+Result<Event> DecodeEvent(std::string_view bytes) {
+  v1::Event pb;
+  RETURN_IF_ERROR(internal::ParseEventBytes(bytes, &pb));
+  return FromProto(pb);
+}
+
+Result<Event> EventFromJson(std::string_view json) {
+  v1::Event pb;
+  google::protobuf::util::JsonParseOptions opts;
+  opts.ignore_unknown_fields = false;
+  auto st = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), &pb, opts);
+  if (!st.ok()) {
+    return InvalidArgumentError("event JSON: " + std::string(st.message()));
+  }
+  return FromProto(pb);
+}
+
+Result<std::string> EventToJson(const Event& event) {
+  v1::Event pb;
+  RETURN_IF_ERROR(ToProto(event, &pb));
+  std::string out;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.preserve_proto_field_names = false;
+  auto st = google::protobuf::util::MessageToJsonString(pb, &out, opts);
+  if (!st.ok()) return InternalError("event to JSON: " + std::string(st.message()));
+  return out;
+}
+
+std::string EventSigningInput(std::string_view event_bytes) {
+  std::string msg(internal::kEventSigningContext);
+  msg.push_back('\0');
+  msg.append(event_bytes);
+  return msg;
+}
+
+Result<SignedEvent> SignEvent(const Event& event, const Signer& signer) {
+  ASSIGN_OR_RETURN(std::string bytes, EncodeEvent(event));
+  ASSIGN_OR_RETURN(std::string sig, signer.Sign(EventSigningInput(bytes)));
+  return SignedEvent{std::move(bytes), signer.public_key().KeyId(), std::move(sig)};
+}
+
+}  // namespace retrace

@@ -1,1 +1,345 @@
-// placeholder
+#include "storage/lmdb_env.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+
+#include <cstring>
+#include <set>
+#include <utility>
+
+namespace retrace::internal {
+namespace {
+
+// Directories open in this process, by (device, inode). LMDB forbids opening
+// one environment twice in a process; this is the only global state retrace
+// keeps, and it exists to enforce that rule.
+std::mutex g_open_mu;
+std::set<std::pair<std::uint64_t, std::uint64_t>>& OpenDirs() {
+  static auto* s = new std::set<std::pair<std::uint64_t, std::uint64_t>>();
+  return *s;
+}
+
+MDB_val Val(std::string_view s) {
+  return MDB_val{s.size(), const_cast<char*>(s.data())};
+}
+std::string_view View(const MDB_val& v) {
+  return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
+}
+
+}  // namespace
+
+std::string EncodeU64(std::uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return out;
+}
+
+std::optional<std::uint64_t> DecodeU64(std::string_view b) {
+  if (b.size() != 8) return std::nullopt;
+  std::uint64_t v = 0;
+  for (unsigned char c : b) v = (v << 8) | c;
+  return v;
+}
+
+Status LmdbError(int rc, std::string_view what) {
+  std::string msg = std::string(what) + ": " + mdb_strerror(rc);
+  switch (rc) {
+    case MDB_MAP_FULL:
+    case ENOSPC:
+    case MDB_READERS_FULL:
+    case MDB_TXN_FULL:
+      return ResourceExhaustedError(msg);
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_INVALID:
+    case MDB_VERSION_MISMATCH:
+    case MDB_BAD_VALSIZE:
+      return CorruptionError(msg);
+    case MDB_KEYEXIST:
+      return AlreadyExistsError(msg);
+    case MDB_NOTFOUND:
+    case ENOENT:
+      return NotFoundError(msg);
+    case EACCES:
+    case EROFS:
+      return IoError(msg + " (is the ledger directory writable?)");
+    default:
+      return IoError(msg);
+  }
+}
+
+Status Txn::Check(int rc, std::string_view what) {
+  if (rc == MDB_SUCCESS) return Status::Ok();
+  if (rc == MDB_MAP_FULL) map_full_ = true;
+  return LmdbError(rc, what);
+}
+
+Result<std::optional<std::string_view>> Txn::Get(MDB_dbi dbi, std::string_view key) const {
+  MDB_val k = Val(key), v;
+  int rc = mdb_get(txn_, dbi, &k, &v);
+  if (rc == MDB_NOTFOUND) return std::optional<std::string_view>();
+  if (rc != MDB_SUCCESS) return LmdbError(rc, "read");
+  return std::optional<std::string_view>(View(v));
+}
+
+Status Txn::Put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags) {
+  MDB_val k = Val(key), v = Val(value);
+  return Check(mdb_put(txn_, dbi, &k, &v, flags), "write");
+}
+
+Status Txn::Del(MDB_dbi dbi, std::string_view key, std::string_view* value) {
+  MDB_val k = Val(key), v;
+  if (value) v = Val(*value);
+  return Check(mdb_del(txn_, dbi, &k, value ? &v : nullptr), "delete");
+}
+
+Result<std::vector<std::string>> Txn::GetDups(MDB_dbi dbi, std::string_view key) const {
+  std::vector<std::string> out;
+  MDB_cursor* cur = nullptr;
+  int rc = mdb_cursor_open(txn_, dbi, &cur);
+  if (rc != MDB_SUCCESS) return LmdbError(rc, "open cursor");
+  MDB_val k = Val(key), v;
+  rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+  while (rc == MDB_SUCCESS) {
+    out.emplace_back(View(v));
+    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
+  }
+  mdb_cursor_close(cur);
+  if (rc != MDB_NOTFOUND) return LmdbError(rc, "read duplicates");
+  return out;
+}
+
+Status Txn::ForEach(MDB_dbi dbi,
+                    const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  MDB_cursor* cur = nullptr;
+  int rc = mdb_cursor_open(txn_, dbi, &cur);
+  if (rc != MDB_SUCCESS) return LmdbError(rc, "open cursor");
+  MDB_val k, v;
+  rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+  while (rc == MDB_SUCCESS) {
+    if (!fn(View(k), View(v))) {
+      rc = MDB_NOTFOUND;
+      break;
+    }
+    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+  }
+  mdb_cursor_close(cur);
+  if (rc != MDB_NOTFOUND) return LmdbError(rc, "scan");
+  return Status::Ok();
+}
+
+Result<std::optional<std::pair<std::string_view, std::string_view>>> Txn::Last(
+    MDB_dbi dbi) const {
+  using R = std::optional<std::pair<std::string_view, std::string_view>>;
+  MDB_cursor* cur = nullptr;
+  int rc = mdb_cursor_open(txn_, dbi, &cur);
+  if (rc != MDB_SUCCESS) return LmdbError(rc, "open cursor");
+  MDB_val k, v;
+  rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+  mdb_cursor_close(cur);
+  if (rc == MDB_NOTFOUND) return R();
+  if (rc != MDB_SUCCESS) return LmdbError(rc, "read last");
+  return R(std::make_pair(View(k), View(v)));
+}
+
+LmdbEnv::~LmdbEnv() {
+  if (env_ != nullptr) mdb_env_close(env_);
+  std::lock_guard<std::mutex> lock(g_open_mu);
+  OpenDirs().erase({dev_, ino_});
+}
+
+Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const EnvOptions& opts,
+                                               bool create) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0) {
+    if (errno == ENOENT && create) {
+      if (::mkdir(dir.c_str(), 0750) != 0 || ::stat(dir.c_str(), &st) != 0) {
+        return IoError("cannot create ledger directory " + dir + ": " + std::strerror(errno));
+      }
+    } else if (errno == ENOENT) {
+      return NotFoundError("no ledger at " + dir + ": the directory does not exist");
+    } else {
+      return IoError("cannot access " + dir + ": " + std::strerror(errno));
+    }
+  }
+  if (!S_ISDIR(st.st_mode)) return InvalidArgumentError(dir + " is not a directory");
+  std::string data_file = dir + "/data.mdb";
+  struct stat dst;
+  bool exists = ::stat(data_file.c_str(), &dst) == 0;
+  if (!create && !exists) return NotFoundError("no ledger at " + dir + " (no data.mdb)");
+  if (create && exists) return AlreadyExistsError(dir + " already holds a ledger (data.mdb)");
+
+  std::unique_ptr<LmdbEnv> env(new LmdbEnv());
+  env->opts_ = opts;
+  env->dir_ = dir;
+  env->dev_ = st.st_dev;
+  env->ino_ = st.st_ino;
+  {
+    std::lock_guard<std::mutex> lock(g_open_mu);
+    if (!OpenDirs().insert({env->dev_, env->ino_}).second) {
+      env->dev_ = env->ino_ = ~std::uint64_t{0};  // not ours to erase
+      return FailedPreconditionError("ledger " + dir +
+                                     " is already open in this process; share that Ledger");
+    }
+  }
+  int rc = mdb_env_create(&env->env_);
+  if (rc != MDB_SUCCESS) return LmdbError(rc, "mdb_env_create");
+  mdb_env_set_maxdbs(env->env_, 16);
+  std::uint64_t map = opts.initial_map_size;
+  if (exists && static_cast<std::uint64_t>(dst.st_size) > map) map = dst.st_size;
+  mdb_env_set_mapsize(env->env_, map);
+  unsigned flags = MDB_NOTLS;
+  if (!opts.sync) flags |= MDB_NOSYNC;
+  if (opts.read_only) flags |= MDB_RDONLY;
+  rc = mdb_env_open(env->env_, dir.c_str(), flags, 0640);
+  if (rc != MDB_SUCCESS) {
+    if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH) {
+      return CorruptionError(dir + "/data.mdb is not a valid LMDB file: " + mdb_strerror(rc));
+    }
+    return LmdbError(rc, "open ledger " + dir);
+  }
+  // Clear reader slots left by processes that died holding a read txn.
+  int dead = 0;
+  mdb_reader_check(env->env_, &dead);
+
+  // Open (or create) the named tables.
+  MDB_txn* txn = nullptr;
+  rc = mdb_txn_begin(env->env_, nullptr, opts.read_only ? MDB_RDONLY : 0, &txn);
+  if (rc != MDB_SUCCESS) return LmdbError(rc, "begin transaction on " + dir);
+  unsigned c = create ? MDB_CREATE : 0;
+  struct Spec {
+    const char* name;
+    MDB_dbi* dbi;
+    unsigned flags;
+  } specs[] = {
+      {"meta", &env->tables_.meta, 0},
+      {"records", &env->tables_.records, 0},
+      {"by_hash", &env->tables_.by_hash, 0},
+      {"lot_index", &env->tables_.lot_index, MDB_DUPSORT | MDB_DUPFIXED},
+      {"event_ids", &env->tables_.event_ids, 0},
+      {"lots", &env->tables_.lots, 0},
+      {"actors", &env->tables_.actors, 0},
+      {"keys", &env->tables_.keys, 0},
+      {"tree", &env->tables_.tree, 0},
+  };
+  for (const auto& s : specs) {
+    rc = mdb_dbi_open(txn, s.name, s.flags | c, s.dbi);
+    if (rc != MDB_SUCCESS) {
+      mdb_txn_abort(txn);
+      if (rc == MDB_NOTFOUND) {
+        return CorruptionError(dir + " is not a retrace ledger: table '" + s.name + "' is missing");
+      }
+      if (rc == MDB_INCOMPATIBLE) {
+        return CorruptionError(dir + " is not a retrace ledger: table '" + s.name +
+                               "' has the wrong type");
+      }
+      return LmdbError(rc, std::string("open table ") + s.name);
+    }
+  }
+  rc = mdb_txn_commit(txn);
+  if (rc != MDB_SUCCESS) return LmdbError(rc, "commit table creation");
+  return env;
+}
+
+std::uint64_t LmdbEnv::map_size() const {
+  MDB_envinfo info;
+  mdb_env_info(env_, &info);
+  return info.me_mapsize;
+}
+
+Status LmdbEnv::BeginTxn(unsigned flags, MDB_txn** out) const {
+  int rc = mdb_txn_begin(env_, nullptr, flags, out);
+  if (rc == MDB_SUCCESS) return Status::Ok();
+  return LmdbError(rc, (flags & MDB_RDONLY) ? "begin read transaction" : "begin write transaction");
+}
+
+Status LmdbEnv::Grow() {
+  std::unique_lock<std::shared_mutex> lock(resize_mu_);
+  std::uint64_t cur = map_size();
+  if (cur >= opts_.max_map_size) {
+    return ResourceExhaustedError("the ledger map is at its maximum size (" +
+                                  std::to_string(opts_.max_map_size) +
+                                  " bytes, Options::max_map_size)");
+  }
+  std::uint64_t next = std::min(cur * 2, opts_.max_map_size);
+  int rc = mdb_env_set_mapsize(env_, next);
+  if (rc != MDB_SUCCESS) return LmdbError(rc, "grow map");
+  return Status::Ok();
+}
+
+Status LmdbEnv::Write(const std::function<Status(Txn&)>& fn) {
+  if (opts_.read_only) {
+    return FailedPreconditionError("the ledger was opened read-only; nothing was written");
+  }
+  std::lock_guard<std::mutex> wlock(write_mu_);
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    bool need_grow = false;
+    bool resized_elsewhere = false;
+    Status result;
+    {
+      std::shared_lock<std::shared_mutex> lock(resize_mu_);
+      MDB_txn* raw = nullptr;
+      int rc = mdb_txn_begin(env_, nullptr, 0, &raw);
+      if (rc == MDB_MAP_RESIZED) {
+        resized_elsewhere = true;
+      } else if (rc != MDB_SUCCESS) {
+        return LmdbError(rc, "begin write transaction");
+      } else {
+        Txn txn(raw, tables_);
+        result = fn(txn);
+        if (!result.ok()) {
+          mdb_txn_abort(raw);
+          if (!txn.map_full()) return result;
+          need_grow = true;
+        } else {
+          rc = mdb_txn_commit(raw);
+          if (rc == MDB_MAP_FULL) {
+            need_grow = true;
+          } else if (rc != MDB_SUCCESS) {
+            Status st = LmdbError(rc, "commit");
+            return Status(st.code(), st.message() + "; the transaction was rolled back");
+          } else {
+            return Status::Ok();
+          }
+        }
+      }
+    }
+    if (resized_elsewhere) {
+      std::unique_lock<std::shared_mutex> lock(resize_mu_);
+      int rc = mdb_env_set_mapsize(env_, 0);  // adopt the size another process set
+      if (rc != MDB_SUCCESS) return LmdbError(rc, "adopt map size");
+      continue;
+    }
+    if (need_grow) {
+      Status g = Grow();
+      if (!g.ok()) return g;
+    }
+  }
+  return ResourceExhaustedError("could not grow the ledger map enough for this write");
+}
+
+Status LmdbEnv::Read(const std::function<Status(const Txn&)>& fn) const {
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    std::shared_lock<std::shared_mutex> lock(resize_mu_);
+    MDB_txn* raw = nullptr;
+    int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &raw);
+    if (rc == MDB_MAP_RESIZED) {
+      lock.unlock();
+      std::unique_lock<std::shared_mutex> ulock(resize_mu_);
+      rc = mdb_env_set_mapsize(env_, 0);
+      if (rc != MDB_SUCCESS) return LmdbError(rc, "adopt map size");
+      continue;
+    }
+    if (rc != MDB_SUCCESS) return LmdbError(rc, "begin read transaction");
+    Txn txn(raw, tables_);
+    Status st = fn(txn);
+    mdb_txn_abort(raw);
+    return st;
+  }
+  return IoError("the ledger map kept being resized by another process");
+}
+
+}  // namespace retrace::internal

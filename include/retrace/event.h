@@ -1,0 +1,222 @@
+// The custody data model: lots, events and records, as plain C++ values.
+//
+// These structs mirror proto/retrace/v1/retrace.proto field for field; the
+// proto is the storage and wire form, these are what C++ callers build and
+// read. docs/data-model.md defines every term.
+//
+// Units: every mass is a whole number of grams (no floating point anywhere
+// in a rule). A lot's rare-earth content is given per element in grams of
+// the element itself (Nd, not Nd2O3).
+//
+// Thread safety: plain values.
+#ifndef RETRACE_EVENT_H_
+#define RETRACE_EVENT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "retrace/export.h"
+#include "retrace/hash.h"
+#include "retrace/signer.h"
+#include "retrace/status.h"
+
+namespace retrace {
+
+// Values equal the proto enum numbers.
+enum class Role : int {
+  kUnspecified = 0,
+  kRegulator = 1,
+  kMine = 2,
+  kSeparator = 3,
+  kSmelter = 4,
+  kMagnetMaker = 5,
+  kExporter = 6,
+  kRecycler = 7,
+  kImporter = 8,
+};
+
+enum class MaterialClass : int {
+  kUnspecified = 0,
+  kOreConcentrate = 1,
+  kMixedCompound = 2,
+  kSeparatedOxide = 3,
+  kMetalAlloy = 4,
+  kMagnet = 5,
+  kOther = 6,
+};
+
+// Rare-earth elements by atomic number.
+enum class Element : int {
+  kUnspecified = 0,
+  kSc = 21, kY = 39,
+  kLa = 57, kCe = 58, kPr = 59, kNd = 60, kPm = 61, kSm = 62, kEu = 63,
+  kGd = 64, kTb = 65, kDy = 66, kHo = 67, kEr = 68, kTm = 69, kYb = 70, kLu = 71,
+};
+
+// "mine", "separator", ... (the proto name without prefix, lower case).
+RETRACE_EXPORT const char* RoleName(Role r) noexcept;
+// "ore_concentrate", "separated_oxide", ...
+RETRACE_EXPORT const char* MaterialClassName(MaterialClass m) noexcept;
+// Chemical symbol: "Nd", "Dy", ... ; "?" for kUnspecified.
+RETRACE_EXPORT const char* ElementSymbol(Element e) noexcept;
+
+struct ElementMass {
+  Element element = Element::kUnspecified;
+  std::uint64_t grams = 0;
+};
+
+struct Lot {
+  std::string lot_id;
+  MaterialClass material = MaterialClass::kUnspecified;
+  std::uint64_t mass_g = 0;
+  std::vector<ElementMass> content;
+  std::string description;
+};
+
+// Sum of the lot's rare-earth content in grams. kInvalidArgument on overflow.
+RETRACE_EXPORT Result<std::uint64_t> RareEarthMass(const Lot& lot);
+
+struct Reference {
+  std::string kind;
+  std::string value;
+};
+
+struct Genesis {
+  std::string name;
+  std::string root_actor_id;
+  std::optional<PublicKey> root_key;
+};
+
+struct ActorRegistered {
+  std::string actor_id;
+  std::string legal_name;
+  Role role = Role::kUnspecified;
+  std::optional<PublicKey> key;
+  std::string licence;
+  std::string jurisdiction;
+};
+
+struct Extracted {
+  Lot lot;
+  std::string site;
+  std::string licence;
+};
+
+// A parent hash left empty (std::nullopt) is filled in by
+// Ledger::LinkParents with the lot's current head before signing.
+struct Shipped {
+  std::string lot_id;
+  std::optional<Hash> parent_hash;
+  std::string to_actor_id;
+  std::uint64_t mass_g = 0;
+};
+
+struct Received {
+  std::string lot_id;
+  std::optional<Hash> parent_hash;
+  std::string from_actor_id;
+  std::uint64_t mass_g = 0;
+};
+
+struct TransformInput {
+  std::string lot_id;
+  std::uint64_t consumed_g = 0;
+  std::optional<Hash> parent_hash;
+};
+
+struct Additive {
+  std::string material;
+  std::uint64_t mass_g = 0;
+};
+
+struct Transformed {
+  std::vector<TransformInput> inputs;
+  std::vector<Lot> outputs;
+  std::vector<Additive> additives;
+  std::uint64_t declared_loss_g = 0;
+  std::string process;
+};
+
+struct Exported {
+  std::string lot_id;
+  std::optional<Hash> parent_hash;
+  std::uint64_t mass_g = 0;
+  std::string customs_declaration;
+  std::string destination_country;
+};
+
+// Wall-clock time as in google.protobuf.Timestamp.
+struct Timestamp {
+  std::int64_t seconds = 0;  // since the Unix epoch, UTC
+  std::int32_t nanos = 0;    // [0, 999999999]
+};
+
+// The current system time.
+RETRACE_EXPORT Timestamp Now() noexcept;
+
+using EventBody = std::variant<Genesis, ActorRegistered, Extracted, Shipped, Received,
+                               Transformed, Exported>;
+
+// "genesis", "actor_registered", "extracted", "shipped", "received",
+// "transformed", "exported".
+RETRACE_EXPORT const char* EventKindName(const EventBody& body) noexcept;
+
+struct Event {
+  std::string ledger_id;  // 32 hex digits; Ledger::LinkParents fills it if empty
+  std::string event_id;
+  std::string actor_id;
+  Timestamp time;
+  std::vector<Reference> references;
+  EventBody body;
+};
+
+// Encodes `event` to its canonical protobuf bytes: the bytes that are signed
+// and stored. kInvalidArgument names the first field that is malformed
+// (empty ids, ids over 256 bytes or not valid UTF-8, a bad ledger id, an
+// unset enum, a zero mass where one is required).
+RETRACE_EXPORT Result<std::string> EncodeEvent(const Event& event);
+
+// Parses event bytes. kInvalidArgument if they are not a valid Event.
+RETRACE_EXPORT Result<Event> DecodeEvent(std::string_view bytes);
+
+// The protobuf JSON mapping of retrace.v1.Event (docs/cli.md shows
+// examples). Unknown fields are rejected; errors name the field.
+RETRACE_EXPORT Result<Event> EventFromJson(std::string_view json);
+RETRACE_EXPORT Result<std::string> EventToJson(const Event& event);
+
+// An event with its signature, ready to append.
+struct SignedEvent {
+  std::string event_bytes;  // EncodeEvent output, exactly as signed
+  std::string key_id;       // PublicKey::KeyId() of the signing key
+  std::string signature;
+};
+
+// The exact byte string an event signature covers:
+// "retrace/v1/event" || 0x00 || event_bytes.
+RETRACE_EXPORT std::string EventSigningInput(std::string_view event_bytes);
+
+// Encodes and signs `event` with `signer`.
+RETRACE_EXPORT Result<SignedEvent> SignEvent(const Event& event, const Signer& signer);
+
+// A record as stored in the ledger (decoded view).
+struct Record {
+  std::uint64_t seq = 0;
+  Hash prev_hash{};
+  std::string event_bytes;
+  std::string key_id;
+  std::string signature;
+  Hash hash{};          // SHA-256(0x00 || stored record bytes)
+  std::string stored;   // the stored record bytes, exactly
+};
+
+// Parses stored record bytes and computes their hash. kCorruption if they
+// do not parse.
+RETRACE_EXPORT Result<Record> DecodeRecord(std::string_view stored);
+
+}  // namespace retrace
+
+#endif  // RETRACE_EVENT_H_

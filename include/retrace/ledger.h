@@ -1,0 +1,196 @@
+// Ledger: a signed, hash-linked, append-only custody log stored in LMDB.
+//
+//   auto root = Signer::Generate(Algorithm::kEd25519);
+//   auto ledger = Ledger::Create(Options(), "/var/lib/retrace/cn-2026", "cn-2026",
+//                                **root, "regulator");
+//   Event ev = ...;                          // e.g. an Extracted event
+//   (*ledger)->LinkParents(&ev);             // ledger id, parent hashes
+//   auto signed_ev = SignEvent(ev, mine_signer);
+//   auto at = (*ledger)->Append(*signed_ev); // checked, then durable
+//   auto report = (*ledger)->VerifyLot("MAG-0001");
+//
+// Every append runs in one LMDB write transaction that reads the head,
+// checks the signature and every custody rule against the current state,
+// writes the record, its indexes, the derived lot/actor state and the Merkle
+// tree nodes, and commits -- or changes nothing at all. A rejected append
+// returns an error naming the reason and leaves the ledger byte-for-byte as
+// it was (same size, same head hash).
+//
+// On-disk format: docs/storage-format.md.
+//
+// Thread safety: a Ledger is safe for concurrent use by many threads.
+// Appends are serialised by LMDB's writer lock (across processes too: several
+// processes may open and append to one ledger; the chain stays linear).
+// Readers never block writers. Do not open the same directory twice in one
+// process: Open refuses with kFailedPrecondition (LMDB's locks are
+// per-process); share the one Ledger instead.
+#ifndef RETRACE_LEDGER_H_
+#define RETRACE_LEDGER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "retrace/event.h"
+#include "retrace/export.h"
+#include "retrace/hash.h"
+#include "retrace/merkle.h"
+#include "retrace/signer.h"
+#include "retrace/status.h"
+#include "retrace/verifier.h"
+
+namespace retrace {
+
+struct Options {
+  // Durable commits: every successful append is flushed to stable storage
+  // (fdatasync) before Append returns. With false, a crash of the process
+  // loses nothing, but a power loss may lose the most recent appends (never
+  // corrupts older ones; see docs/reliability.md).
+  // Default: true.
+  bool sync = true;
+
+  // Initial size of the memory map. The map grows on demand (doubling, up to
+  // max_map_size), so this only tunes how often it grows.
+  // Default: 64 MiB.
+  std::uint64_t initial_map_size = std::uint64_t{64} << 20;
+
+  // Upper bound for map growth. An append that would need more fails with
+  // kResourceExhausted and changes nothing.
+  // Default: 1 TiB.
+  std::uint64_t max_map_size = std::uint64_t{1} << 40;
+
+  // Largest accepted event, in bytes. Larger events are refused with
+  // kInvalidArgument before anything is written.
+  // Default: 1 MiB.
+  std::size_t max_event_bytes = std::size_t{1} << 20;
+
+  // Most inputs or outputs in one transformation (kInvalidArgument beyond).
+  // Default: 10000.
+  std::size_t max_lots_per_event = 10000;
+
+  // Open only for reading: appends fail with kFailedPrecondition. Needed for
+  // a ledger directory the process may not write (LMDB still needs the lock
+  // file to be writable unless the directory is on read-only media).
+  // Default: false.
+  bool read_only = false;
+};
+
+struct LedgerInfo {
+  std::string ledger_id;      // 32 hex digits, chosen at Create
+  std::string name;           // genesis name; the checkpoint origin
+  std::string root_actor_id;
+  std::string root_key_id;
+  std::uint64_t size = 0;     // number of records (tree size)
+  Hash head_hash{};           // hash of record size-1
+};
+
+struct AppendResult {
+  std::uint64_t seq = 0;
+  Hash hash{};
+};
+
+// The current derived state of a lot.
+struct LotInfo {
+  Lot lot;                    // as created
+  std::uint64_t remaining_g = 0;
+  std::string custodian;      // holder; the sender while in transit
+  std::string in_transit_to;
+  std::string status;         // "held", "in_transit", "exported", "consumed"
+  std::uint64_t created_seq = 0;
+  std::uint64_t head_seq = 0;
+  Hash head_hash{};           // what the next record of this lot links to
+};
+
+struct ActorInfo {
+  std::string actor_id;
+  std::string legal_name;
+  Role role = Role::kUnspecified;
+  std::uint64_t registered_seq = 0;
+  std::vector<std::string> key_ids;
+};
+
+class RETRACE_EXPORT Ledger {
+ public:
+  virtual ~Ledger() = default;
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  // Creates a new ledger in `dir` (created if missing; must be empty of
+  // ledger files) and appends its genesis record, signed by `root`, which
+  // registers `root_actor_id` as the regulator.
+  // kAlreadyExists if `dir` already holds a ledger; kInvalidArgument for an
+  // empty or over-long name or actor id; kIoError if `dir` is not writable.
+  static Result<std::unique_ptr<Ledger>> Create(const Options& options, const std::string& dir,
+                                                std::string_view name, const Signer& root,
+                                                std::string_view root_actor_id = "regulator");
+
+  // Opens an existing ledger. kNotFound if `dir` holds no ledger;
+  // kCorruption if it is not a retrace ledger of a known format version or
+  // its genesis record is damaged; kFailedPrecondition if this process has
+  // it open already.
+  static Result<std::unique_ptr<Ledger>> Open(const Options& options, const std::string& dir);
+
+  virtual Result<LedgerInfo> Info() const = 0;
+
+  // Fills in, from the current state, the parts of `event` a signer commits
+  // to but an ERP does not track: the ledger id (if empty) and every parent
+  // hash left unset (the named lot's current head). Parent hashes already
+  // set are left alone. kNotFound if a referenced lot does not exist.
+  // Appending can still fail if another append moves the lot first: that is
+  // kFailedPrecondition ("parent hash is stale"), and the caller re-links.
+  virtual Status LinkParents(Event* event) const = 0;
+
+  // Checks `event` against the ledger (signature, signer's registration and
+  // role, ids, custody, mass) and appends it as the next record.
+  // Errors (the ledger is unchanged in every case):
+  //   kInvalidArgument     malformed or oversized event, bad signature encoding
+  //   kVerificationFailed  the signature does not verify
+  //   kNotFound            unknown key, lot or actor
+  //   kAlreadyExists       duplicate event id, lot id or actor id
+  //   kFailedPrecondition  a custody or mass rule would be broken
+  //   kResourceExhausted   the map cannot grow / disk full
+  //   kIoError, kCorruption
+  virtual Result<AppendResult> Append(const SignedEvent& event) = 0;
+
+  // Appends `events` in order in one transaction (one fsync): all of them,
+  // or none. An event may depend on an earlier one of the same batch. The
+  // error names the index of the first event refused.
+  virtual Result<std::vector<AppendResult>> AppendBatch(
+      const std::vector<SignedEvent>& events) = 0;
+
+  // The record at `seq`. kNotFound if seq >= size; kCorruption if the stored
+  // bytes do not parse.
+  virtual Result<Record> ReadRecord(std::uint64_t seq) const = 0;
+
+  // Every record of the lot (creation, shipments, receipts, consumptions,
+  // export) in log order, as the lot index lists them. kNotFound if unknown.
+  virtual Result<std::vector<Record>> LotRecords(std::string_view lot_id) const = 0;
+
+  virtual Result<LotInfo> GetLot(std::string_view lot_id) const = 0;
+  virtual Result<ActorInfo> GetActor(std::string_view actor_id) const = 0;
+  // All lot ids, sorted. Meant for tools and tests, not for huge ledgers.
+  virtual Result<std::vector<std::string>> ListLots() const = 0;
+
+  // Verifies the lineage of `lot_id` back to its origins (docs/verification.md).
+  // kNotFound for an unknown lot; findings for everything wrong.
+  virtual Result<VerifyReport> VerifyLot(std::string_view lot_id) const = 0;
+
+  // Checks every record of the ledger and every derived index.
+  virtual Result<AuditReport> Audit() const = 0;
+
+  // RFC 6962 tree over the records.
+  virtual Result<Hash> RootAt(std::uint64_t tree_size) const = 0;
+  virtual Result<merkle::InclusionProof> ProveInclusion(std::uint64_t seq,
+                                                        std::uint64_t tree_size) const = 0;
+  virtual Result<merkle::ConsistencyProof> ProveConsistency(std::uint64_t old_size,
+                                                            std::uint64_t new_size) const = 0;
+
+ protected:
+  Ledger() = default;
+};
+
+}  // namespace retrace
+
+#endif  // RETRACE_LEDGER_H_

@@ -1,0 +1,133 @@
+// Verification reports: what `verify LOT` and `audit` found.
+//
+// A report is the answer to "checked, and is it right?". A verifier that
+// could not check (the ledger would not open, a read failed) returns an
+// error Status instead; it never returns a report that claims validity for
+// something it did not check.
+//
+// Every finding has a stable code (docs/verification.md lists them with what
+// they mean and what a compliance officer should do), the record sequence
+// number and lot it concerns, and a sentence meant for a person.
+//
+// Thread safety: plain values.
+#ifndef RETRACE_VERIFIER_H_
+#define RETRACE_VERIFIER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "retrace/event.h"
+#include "retrace/export.h"
+#include "retrace/hash.h"
+
+namespace retrace {
+
+// Stable finding codes. Never renumbered or reworded once released.
+namespace finding {
+inline constexpr const char kRecordUnreadable[] = "record_unreadable";
+inline constexpr const char kSequenceMismatch[] = "sequence_mismatch";
+inline constexpr const char kChainLinkBroken[] = "chain_link_broken";
+inline constexpr const char kIndexInconsistent[] = "index_inconsistent";
+inline constexpr const char kGenesisInvalid[] = "genesis_invalid";
+inline constexpr const char kLedgerMismatch[] = "ledger_mismatch";
+inline constexpr const char kEventMalformed[] = "event_malformed";
+inline constexpr const char kDuplicateEventId[] = "duplicate_event_id";
+inline constexpr const char kUnknownKey[] = "unknown_key";
+inline constexpr const char kKeyActorMismatch[] = "key_actor_mismatch";
+inline constexpr const char kSignatureInvalid[] = "signature_invalid";
+inline constexpr const char kUnknownActor[] = "unknown_actor";
+inline constexpr const char kRoleNotAllowed[] = "role_not_allowed";
+inline constexpr const char kLotUnknown[] = "lot_unknown";
+inline constexpr const char kLotExists[] = "lot_exists";
+inline constexpr const char kParentLinkBroken[] = "parent_link_broken";
+inline constexpr const char kNotCustodian[] = "not_custodian";
+inline constexpr const char kLotInTransit[] = "lot_in_transit";
+inline constexpr const char kLotNotAvailable[] = "lot_not_available";
+inline constexpr const char kOverConsumed[] = "over_consumed";
+inline constexpr const char kMassMismatch[] = "mass_mismatch";
+inline constexpr const char kReceiptMismatch[] = "receipt_mismatch";
+inline constexpr const char kContentExceedsMass[] = "content_exceeds_mass";
+inline constexpr const char kElementBalanceViolated[] = "element_balance_violated";
+inline constexpr const char kGrossBalanceViolated[] = "gross_balance_violated";
+}  // namespace finding
+
+struct Finding {
+  std::string code;        // one of retrace::finding::k*
+  std::uint64_t seq = 0;   // the record concerned
+  std::string lot_id;      // the lot concerned, if any
+  std::string message;     // a sentence for a compliance officer
+};
+
+// One lot in a lineage.
+struct LineageLot {
+  std::string lot_id;
+  MaterialClass material = MaterialClass::kUnspecified;
+  std::uint64_t mass_g = 0;
+  std::uint64_t rare_earth_g = 0;
+  std::vector<ElementMass> content;
+  std::uint64_t created_seq = 0;
+  std::string created_by;        // actor id of the creating record's signer
+  Role creator_role = Role::kUnspecified;
+  std::string custodian;         // after the last record of the lot
+  std::string status;            // "held", "in_transit", "exported", "consumed"
+  std::uint64_t remaining_g = 0;
+  bool is_origin = false;        // created by extraction
+  std::vector<std::uint64_t> record_seqs;  // every record of the lot, in order
+};
+
+// A consumption edge: `consumed_g` of `input_lot` went into `output_lot`.
+struct LineageEdge {
+  std::string input_lot;
+  std::string output_lot;
+  std::uint64_t consumed_g = 0;
+  std::uint64_t seq = 0;  // the transformation record
+};
+
+// The share of the verified lot's rare-earth mass that traces back to one
+// extracted lot. Attribution is proportional to rare-earth mass at every
+// transformation (docs/verification.md). Shares are reported, not enforced,
+// and are rounded (grams down, ppm to nearest); they need not sum exactly.
+struct OriginShare {
+  std::string origin_lot;    // the extracted lot
+  std::string actor_id;      // the mine
+  std::string site;
+  std::string licence;
+  std::uint64_t extracted_seq = 0;
+  std::uint64_t rare_earth_g = 0;  // grams of the verified lot attributable
+  std::uint32_t share_ppm = 0;     // parts per million of its rare earths
+};
+
+struct VerifyReport {
+  std::string lot_id;
+  bool valid = false;                 // true iff findings is empty
+  std::vector<LineageLot> lots;       // the target first, then by creation
+  std::vector<LineageEdge> edges;
+  std::vector<OriginShare> origins;
+  std::vector<Finding> findings;
+  std::uint64_t records_checked = 0;  // distinct records, each checked once
+  std::uint64_t signatures_checked = 0;
+  std::uint64_t tree_size = 0;        // ledger size when verified
+  Hash head_hash{};                   // hash of the last record then
+};
+
+struct AuditReport {
+  bool valid = false;
+  std::uint64_t records_checked = 0;
+  std::uint64_t signatures_checked = 0;
+  std::uint64_t lots = 0;
+  std::uint64_t actors = 0;
+  std::vector<Finding> findings;
+  std::uint64_t tree_size = 0;
+  Hash head_hash{};
+  Hash root_hash{};                   // RFC 6962 root recomputed by the audit
+};
+
+// Machine-readable forms (schema "retrace.verify/v1", "retrace.audit/v1";
+// docs/cli.md). Stable key names.
+RETRACE_EXPORT std::string VerifyReportToJson(const VerifyReport& report);
+RETRACE_EXPORT std::string AuditReportToJson(const AuditReport& report);
+
+}  // namespace retrace
+
+#endif  // RETRACE_VERIFIER_H_

@@ -1,0 +1,263 @@
+#include "ledger/audit.h"
+
+#include <cstring>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "ledger/rules.h"
+#include "ledger/state.h"
+#include "ledger/txn_store.h"
+#include "model/record.h"
+#include "retrace/merkle.h"
+#include "retrace/v1/state.pb.h"
+#include "util/status_macros.h"
+#include "verify/record_checker.h"
+
+namespace retrace::internal {
+namespace {
+
+std::string_view HashKey(const Hash& h) {
+  return std::string_view(reinterpret_cast<const char*>(h.data()), h.size());
+}
+
+// Running RFC 6962 root over leaves appended one by one: the perfect
+// subtrees of the binary decomposition of the size, O(log n) memory.
+class CompactRange {
+ public:
+  void Append(Hash h) {
+    std::uint64_t n = size_++;
+    while (n & 1) {
+      h = merkle::NodeHash(stack_.back(), h);
+      stack_.pop_back();
+      n >>= 1;
+    }
+    stack_.push_back(h);
+  }
+  Hash Root() const {
+    if (stack_.empty()) return merkle::EmptyRoot();
+    Hash acc = stack_.back();
+    for (auto it = stack_.rbegin() + 1; it != stack_.rend(); ++it) acc = merkle::NodeHash(*it, acc);
+    return acc;
+  }
+
+ private:
+  std::uint64_t size_ = 0;
+  std::vector<Hash> stack_;
+};
+
+}  // namespace
+
+Result<AuditReport> AuditLedger(const Txn& txn) {
+  AuditReport report;
+  const auto& t = txn.tables();
+  auto head_or = ReadHead(txn);
+  std::uint64_t size = 0;
+  Head head;
+  if (head_or.ok()) {
+    head = *head_or;
+  } else {
+    report.findings.push_back({finding::kIndexInconsistent, 0, "", "the ledger head entry is missing or damaged"});
+  }
+  // The log's true length is what the records table holds.
+  ASSIGN_OR_RETURN(auto last, txn.Last(t.records));
+  if (last) {
+    auto s = DecodeU64(last->first);
+    if (!s) return CorruptionError("a records key is damaged");
+    size = *s + 1;
+  }
+  TxnRecordStore store(txn, size);
+  RecordChecker checker(store, &report.findings);
+
+  std::unordered_map<std::string, LotView> lots;
+  std::unordered_map<std::string, std::vector<std::uint64_t>> lot_seqs;
+  std::unordered_map<std::string, Role> actors;
+  std::unordered_map<std::string, std::uint64_t> keys;  // key id -> registration seq
+  std::unordered_set<std::string> event_ids;
+  CompactRange range;
+  Hash last_hash{};
+  std::uint64_t expected_key = 0;
+
+  // Walk the records table in key order. A gap or an extra key shows as a
+  // sequence finding; every record is checked once and then released.
+  Status scan_status;
+  std::vector<std::uint64_t> keys_seen;
+  RETURN_IF_ERROR(txn.ForEach(t.records, [&](std::string_view k, std::string_view) {
+    auto s = DecodeU64(k);
+    if (!s) {
+      report.findings.push_back({finding::kRecordUnreadable, expected_key, "", "a records key is damaged"});
+      return true;
+    }
+    keys_seen.push_back(*s);
+    return true;
+  }));
+  for (std::uint64_t seq : keys_seen) {
+    if (seq != expected_key) {
+      report.findings.push_back(
+          {finding::kSequenceMismatch, seq, "",
+           "records " + std::to_string(expected_key) + " to " + std::to_string(seq - 1) +
+               " are missing from the log"});
+    }
+    expected_key = seq + 1;
+    ASSIGN_OR_RETURN(const CheckedRecord* c, checker.Check(seq));
+    const Hash hash = c->record.hash;
+    if (!c->record.stored.empty()) {
+      last_hash = hash;
+      range.Append(hash);
+      // The hash index must agree with the record (the tree leaf is
+      // checked by the record checker).
+      ASSIGN_OR_RETURN(auto hv, txn.Get(t.by_hash, HashKey(hash)));
+      if (!hv || DecodeU64(*hv) != seq) {
+        report.findings.push_back({finding::kIndexInconsistent, seq, "",
+                                   "the hash index does not map record " + std::to_string(seq) +
+                                       "'s hash to it"});
+      }
+    }
+    if (c->parsed) {
+      const auto& ev = c->event;
+      const std::string& actor = ev.actor_id();
+      if (!event_ids.insert(ev.event_id()).second) {
+        report.findings.push_back({finding::kDuplicateEventId, seq, "",
+                                   "event id " + ev.event_id() + " is used twice: a replayed event"});
+      } else {
+        ASSIGN_OR_RETURN(auto ev_idx, txn.Get(t.event_ids, ev.event_id()));
+        if (!ev_idx || DecodeU64(*ev_idx) != seq) {
+          report.findings.push_back({finding::kIndexInconsistent, seq, "",
+                                     "the event-id index does not map " + ev.event_id() + " to record " +
+                                         std::to_string(seq)});
+        }
+      }
+      if (auto reg = KeyFromRegistration(ev)) {
+        if (!actors.emplace(reg->actor_id, reg->role).second) {
+          report.findings.push_back({finding::kIndexInconsistent, seq, "",
+                                     "actor " + reg->actor_id + " is registered a second time"});
+        }
+        if (reg->key) keys.emplace(reg->key->KeyId(), seq);
+      }
+      Violations vs;
+      std::vector<LotView> before;
+      std::vector<std::string> touched = ExistingLotsTouched(ev);
+      std::set<std::string> names;
+      for (const auto& id : touched) {
+        if (!names.insert(id).second) {
+          vs.push_back({finding::kEventMalformed, id, "lot " + id + " is listed twice"});
+        }
+        auto it = lots.find(id);
+        if (it == lots.end()) {
+          vs.push_back({finding::kLotUnknown, id, "record " + std::to_string(seq) +
+                                                     " moves lot " + id + ", which was never created"});
+          before.push_back(LotView{});
+          continue;
+        }
+        before.push_back(it->second);
+        ApplyToLot(ev, actor, seq, hash, &it->second, &vs);
+        lot_seqs[id].push_back(seq);
+      }
+      if (ev.has_transformed()) {
+        std::vector<const LotView*> ins;
+        for (const auto& b : before) ins.push_back(b.lot_id.empty() ? nullptr : &b);
+        CheckTransformBalance(ev.transformed(), ins, seq, &vs);
+      }
+      if (ev.has_shipped() && !actors.count(ev.shipped().to_actor_id())) {
+        vs.push_back({finding::kUnknownActor, ev.shipped().lot_id(),
+                      "the consignee " + ev.shipped().to_actor_id() + " is not a registered actor"});
+      }
+      for (const auto* l : LotsCreated(ev)) {
+        if (lots.count(l->lot_id()) || !names.insert(l->lot_id()).second) {
+          vs.push_back({finding::kLotExists, l->lot_id(),
+                        "record " + std::to_string(seq) + " creates lot " + l->lot_id() +
+                            ", which already exists"});
+          continue;
+        }
+        lots.emplace(l->lot_id(), NewLot(*l, actor, seq, hash));
+        lot_seqs[l->lot_id()].push_back(seq);
+      }
+      for (auto& v : vs) report.findings.push_back({v.code, seq, v.lot_id, v.message});
+    }
+    checker.Release(seq);
+  }
+
+  // Derived tables against what the records imply.
+  auto inconsistent = [&](std::string msg) {
+    report.findings.push_back({finding::kIndexInconsistent, size ? size - 1 : 0, "", std::move(msg)});
+  };
+  if (head_or.ok() && (head.size != size || (size > 0 && head.hash != last_hash))) {
+    inconsistent("the ledger head (size " + std::to_string(head.size) +
+                 ") does not match the last record (size " + std::to_string(size) + ")");
+  }
+  std::uint64_t n_lots = 0;
+  RETURN_IF_ERROR(txn.ForEach(t.lots, [&](std::string_view k, std::string_view v) {
+    ++n_lots;
+    auto it = lots.find(std::string(k));
+    if (it == lots.end()) {
+      inconsistent("the lot table holds " + std::string(k) + ", which no record creates");
+      return true;
+    }
+    if (EncodeLotState(it->second) != v) {
+      report.findings.push_back({finding::kIndexInconsistent, it->second.head_seq, std::string(k),
+                                 "the stored state of lot " + std::string(k) +
+                                     " differs from what its records imply"});
+    }
+    return true;
+  }));
+  if (n_lots != lots.size()) inconsistent("the lot table is missing lots that records create");
+  for (const auto& [id, seqs] : lot_seqs) {
+    ASSIGN_OR_RETURN(auto stored, store.LotSeqs(id));
+    if (stored != seqs) {
+      report.findings.push_back({finding::kIndexInconsistent, seqs.back(), id,
+                                 "the lot index of " + id + " does not list exactly its records"});
+    }
+  }
+  std::uint64_t n_index_keys = 0;
+  std::string prev;
+  RETURN_IF_ERROR(txn.ForEach(t.lot_index, [&](std::string_view k, std::string_view) {
+    // ForEach visits duplicates too; count distinct keys.
+    if (n_index_keys == 0 || prev != k) {
+      ++n_index_keys;
+      prev.assign(k);
+    }
+    return true;
+  }));
+  if (n_index_keys != lot_seqs.size()) inconsistent("the lot index names lots that no record concerns");
+  std::uint64_t n_hashes = 0, n_events = 0, n_actors = 0, n_keys = 0, n_nodes = 0;
+  RETURN_IF_ERROR(txn.ForEach(t.by_hash, [&](auto, auto) { return ++n_hashes, true; }));
+  RETURN_IF_ERROR(txn.ForEach(t.event_ids, [&](auto, auto) { return ++n_events, true; }));
+  RETURN_IF_ERROR(txn.ForEach(t.actors, [&](auto, auto) { return ++n_actors, true; }));
+  RETURN_IF_ERROR(txn.ForEach(t.keys, [&](std::string_view k, std::string_view v) {
+    ++n_keys;
+    v1::state::KeyState ks;
+    auto it = keys.find(std::string(k));
+    if (it == keys.end() || !ks.ParseFromArray(v.data(), static_cast<int>(v.size())) ||
+        ks.registered_seq() != it->second) {
+      inconsistent("the key index entry " + std::string(k) + " does not match its registration");
+    }
+    return true;
+  }));
+  RETURN_IF_ERROR(txn.ForEach(t.tree, [&](auto, auto) { return ++n_nodes, true; }));
+  if (n_hashes != size) inconsistent("the hash index has " + std::to_string(n_hashes) + " entries for " + std::to_string(size) + " records");
+  if (n_events != event_ids.size()) inconsistent("the event-id index has extra entries");
+  if (n_actors != actors.size()) inconsistent("the actor table has entries no registration made");
+  if (n_keys != keys.size()) inconsistent("the key table has entries no registration made");
+  // A tree of n leaves stores 2n - popcount(n) perfect-subtree nodes.
+  std::uint64_t expected_nodes = 2 * size - static_cast<std::uint64_t>(__builtin_popcountll(size));
+  if (n_nodes != expected_nodes) inconsistent("the Merkle tree has " + std::to_string(n_nodes) + " nodes; " + std::to_string(expected_nodes) + " expected");
+  report.root_hash = range.Root();
+  auto stored_root = merkle::RootAt(TxnNodeSource(txn), size);
+  if (!stored_root.ok() || *stored_root != report.root_hash) {
+    inconsistent("the stored Merkle tree does not hash to the root of the records");
+  }
+
+  report.records_checked = checker.records_checked();
+  report.signatures_checked = checker.signatures_checked();
+  report.lots = lots.size();
+  report.actors = actors.size();
+  report.tree_size = size;
+  report.head_hash = last_hash;
+  std::stable_sort(report.findings.begin(), report.findings.end(),
+                   [](const Finding& a, const Finding& b) { return a.seq < b.seq; });
+  report.valid = report.findings.empty();
+  return report;
+}
+
+}  // namespace retrace::internal

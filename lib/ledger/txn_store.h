@@ -1,0 +1,47 @@
+// RecordStore and merkle::NodeSource over one LMDB transaction (internal).
+// Valid only while the transaction is.
+#ifndef RETRACE_LIB_LEDGER_TXN_STORE_H_
+#define RETRACE_LIB_LEDGER_TXN_STORE_H_
+
+#include "ledger/state.h"
+#include "retrace/merkle.h"
+#include "storage/lmdb_env.h"
+#include "verify/record_store.h"
+
+namespace retrace::internal {
+
+class TxnRecordStore : public RecordStore {
+ public:
+  TxnRecordStore(const Txn& txn, std::uint64_t size) : txn_(txn), size_(size) {}
+  std::uint64_t Size() const override { return size_; }
+  Result<std::optional<std::string>> RecordBytes(std::uint64_t seq) const override;
+  Result<std::vector<std::uint64_t>> LotSeqs(std::string_view lot_id) const override;
+  Result<std::optional<Hash>> CommittedLeaf(std::uint64_t seq) const override;
+  Result<std::optional<std::uint64_t>> KeyRegistration(std::string_view key_id) const override;
+  Result<std::optional<std::uint64_t>> ActorRegistration(std::string_view actor_id) const override;
+
+ private:
+  const Txn& txn_;
+  std::uint64_t size_;
+};
+
+class TxnNodeSource : public merkle::NodeSource {
+ public:
+  explicit TxnNodeSource(const Txn& txn) : txn_(txn) {}
+  Result<Hash> PerfectNode(unsigned level, std::uint64_t index) const override;
+
+ private:
+  const Txn& txn_;
+};
+
+// The head (size, hash of the last record) from the meta table.
+struct Head {
+  std::uint64_t size = 0;
+  Hash hash{};
+};
+Result<Head> ReadHead(const Txn& txn);
+std::string EncodeHead(const Head& h);
+
+}  // namespace retrace::internal
+
+#endif  // RETRACE_LIB_LEDGER_TXN_STORE_H_

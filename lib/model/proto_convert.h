@@ -1,0 +1,43 @@
+// Conversions between the public value types (retrace/event.h) and the
+// generated protobuf messages. Internal.
+#ifndef RETRACE_LIB_MODEL_PROTO_CONVERT_H_
+#define RETRACE_LIB_MODEL_PROTO_CONVERT_H_
+
+#include <string>
+#include <string_view>
+
+#include "retrace/event.h"
+#include "retrace/v1/retrace.pb.h"
+
+namespace retrace::internal {
+
+// Limits that apply to every event (docs/data-model.md).
+inline constexpr std::size_t kMaxIdBytes = 256;
+inline constexpr std::size_t kMaxTextBytes = 4096;
+inline constexpr std::size_t kLedgerIdBytes = 16;
+inline constexpr char kEventSigningContext[] = "retrace/v1/event";
+
+// Fails with kInvalidArgument naming `field` unless `id` is 1..256 bytes of
+// valid UTF-8 without control characters.
+Status CheckId(std::string_view field, std::string_view id);
+
+Status ToProto(const Event& in, v1::Event* out);
+Result<Event> FromProto(const v1::Event& in);
+void LotToProto(const Lot& in, v1::Lot* out);
+Lot LotFromProto(const v1::Lot& in);
+
+// Structural checks of a decoded event that need no ledger state: ids,
+// enums, non-zero masses, content within mass, overflow. Used at encode time,
+// at append time and by the verifier.
+Status ValidateEventProto(const v1::Event& ev);
+
+// Parses event bytes (exact stored bytes) into `out`; kInvalidArgument if
+// they do not parse.
+Status ParseEventBytes(std::string_view bytes, v1::Event* out);
+
+// Serialises deterministically.
+std::string SerializeDeterministic(const google::protobuf::MessageLite& m);
+
+}  // namespace retrace::internal
+
+#endif  // RETRACE_LIB_MODEL_PROTO_CONVERT_H_

@@ -1,0 +1,124 @@
+// A thin, safe layer over LMDB (internal): one environment per ledger
+// directory, short transactions, map growth on demand.
+//
+// Invariants:
+//   - A directory is opened at most once per process (LMDB's locks are
+//     per-process; a second MDB_env on the same file would corrupt them).
+//   - Every transaction holds `resize_mu_` shared; growing the map holds it
+//     exclusively, since mdb_env_set_mapsize needs no live transaction in
+//     this process.
+//   - Write(fn) either commits everything fn wrote or nothing: fn may run
+//     more than once (after the map grows), so it must not change state
+//     outside the transaction.
+#ifndef RETRACE_LIB_STORAGE_LMDB_ENV_H_
+#define RETRACE_LIB_STORAGE_LMDB_ENV_H_
+
+#include <lmdb.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+
+#include "retrace/status.h"
+
+namespace retrace::internal {
+
+// The named tables of a ledger (docs/storage-format.md).
+struct Tables {
+  MDB_dbi meta = 0;       // "format", "ledger_id", "head", ...
+  MDB_dbi records = 0;    // u64be seq -> stored record bytes
+  MDB_dbi by_hash = 0;    // record hash (32) -> u64be seq
+  MDB_dbi lot_index = 0;  // lot id -> u64be seq (dupsort, in log order)
+  MDB_dbi event_ids = 0;  // event id -> u64be seq
+  MDB_dbi lots = 0;       // lot id -> state.LotState
+  MDB_dbi actors = 0;     // actor id -> state.ActorState
+  MDB_dbi keys = 0;       // key id -> state.KeyState
+  MDB_dbi tree = 0;       // u8 level || u64be index -> 32-byte node hash
+};
+
+std::string EncodeU64(std::uint64_t v);
+std::optional<std::uint64_t> DecodeU64(std::string_view b);
+
+// Maps an LMDB return code to a Status naming `what`.
+Status LmdbError(int rc, std::string_view what);
+
+class Txn {
+ public:
+  Txn(MDB_txn* txn, const Tables& t) : txn_(txn), t_(t) {}
+  const Tables& tables() const { return t_; }
+  MDB_txn* raw() const { return txn_; }
+
+  // Borrowed bytes: valid until the transaction ends or (in a write
+  // transaction) the next write.
+  Result<std::optional<std::string_view>> Get(MDB_dbi dbi, std::string_view key) const;
+  // MDB_NOOVERWRITE etc. Returns kAlreadyExists for MDB_KEYEXIST.
+  Status Put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags = 0);
+  Status Del(MDB_dbi dbi, std::string_view key, std::string_view* value = nullptr);
+
+  // Every duplicate value of `key` in a dupsort table, in order.
+  Result<std::vector<std::string>> GetDups(MDB_dbi dbi, std::string_view key) const;
+
+  // Visits every key/value of `dbi` in key order; stops early when fn
+  // returns false. Borrowed bytes valid only inside fn.
+  Status ForEach(MDB_dbi dbi,
+                 const std::function<bool(std::string_view, std::string_view)>& fn) const;
+
+  // The last key/value of `dbi`, if any.
+  Result<std::optional<std::pair<std::string_view, std::string_view>>> Last(MDB_dbi dbi) const;
+
+  bool map_full() const { return map_full_; }
+
+ private:
+  Status Check(int rc, std::string_view what);
+  MDB_txn* txn_;
+  const Tables& t_;
+  bool map_full_ = false;
+};
+
+struct EnvOptions {
+  bool sync = true;
+  bool read_only = false;
+  std::uint64_t initial_map_size = std::uint64_t{64} << 20;
+  std::uint64_t max_map_size = std::uint64_t{1} << 40;
+};
+
+class LmdbEnv {
+ public:
+  ~LmdbEnv();
+  LmdbEnv(const LmdbEnv&) = delete;
+  LmdbEnv& operator=(const LmdbEnv&) = delete;
+
+  // Opens (or, with `create`, creates) the environment in `dir`.
+  static Result<std::unique_ptr<LmdbEnv>> Open(const std::string& dir, const EnvOptions& opts,
+                                               bool create);
+
+  // Runs fn in a write transaction and commits if fn returns OK; aborts
+  // otherwise. Grows the map and re-runs fn on MDB_MAP_FULL.
+  Status Write(const std::function<Status(Txn&)>& fn);
+  Status Read(const std::function<Status(const Txn&)>& fn) const;
+
+  const std::string& dir() const { return dir_; }
+  std::uint64_t map_size() const;
+
+ private:
+  LmdbEnv() = default;
+  Status Grow();
+  Status BeginTxn(unsigned flags, MDB_txn** out) const;
+
+  MDB_env* env_ = nullptr;
+  Tables tables_;
+  EnvOptions opts_;
+  std::string dir_;
+  std::uint64_t dev_ = 0, ino_ = 0;
+  mutable std::shared_mutex resize_mu_;
+  std::mutex write_mu_;  // one writer per process; LMDB orders processes
+};
+
+}  // namespace retrace::internal
+
+#endif  // RETRACE_LIB_STORAGE_LMDB_ENV_H_

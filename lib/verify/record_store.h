@@ -1,0 +1,40 @@
+// What the verifier reads (internal). Implemented over an LMDB read
+// transaction for a ledger and over an in-memory bundle; the verifier trusts
+// none of it: every record is re-hashed, re-linked and re-verified, and the
+// indexes only say where to look.
+#ifndef RETRACE_LIB_VERIFY_RECORD_STORE_H_
+#define RETRACE_LIB_VERIFY_RECORD_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "retrace/hash.h"
+#include "retrace/status.h"
+
+namespace retrace::internal {
+
+class RecordStore {
+ public:
+  virtual ~RecordStore() = default;
+  // Number of records (the next sequence number).
+  virtual std::uint64_t Size() const = 0;
+  // Stored record bytes at `seq`, or nullopt if the store has none there.
+  virtual Result<std::optional<std::string>> RecordBytes(std::uint64_t seq) const = 0;
+  // Sequence numbers of the lot's records, in log order (empty if unknown).
+  virtual Result<std::vector<std::uint64_t>> LotSeqs(std::string_view lot_id) const = 0;
+  // The leaf hash the Merkle tree holds for `seq`, if the store keeps a
+  // tree (nullopt otherwise). A record whose hash differs was rewritten.
+  virtual Result<std::optional<Hash>> CommittedLeaf(std::uint64_t seq) const = 0;
+  // Where the key `key_id` was registered (genesis or actor registration).
+  virtual Result<std::optional<std::uint64_t>> KeyRegistration(std::string_view key_id) const = 0;
+  // Where the actor was registered (genesis for the root actor).
+  virtual Result<std::optional<std::uint64_t>> ActorRegistration(
+      std::string_view actor_id) const = 0;
+};
+
+}  // namespace retrace::internal
+
+#endif  // RETRACE_LIB_VERIFY_RECORD_STORE_H_
