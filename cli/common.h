@@ -49,6 +49,7 @@ Command AddLineageCommand(CLI::App& app);
 Command AddVerifyCommand(CLI::App& app);
 Command AddAuditCommand(CLI::App& app);
 Command AddDemoCommand(CLI::App& app);
+Command AddQuotaCommand(CLI::App& app);
 
 // Prints "retrace <command>: <message>" to stderr; returns kExitError.
 int Fail(std::string_view command, const std::string& message);
@@ -60,6 +61,10 @@ Result<std::unique_ptr<Ledger>> OpenLedger(const std::string& dir, bool read_onl
 // "the ledger is unchanged (size 57, head 3f2a9c01...)"; used in every
 // refusal of a mutating command.
 std::string UnchangedNote(const Ledger& ledger);
+
+// `what` (a refusal from the library) on one line, followed by
+// UnchangedNote unless the library's message already says so.
+std::string Refusal(const std::string& what, const Ledger& ledger);
 
 // Reads a whole file, or standard input for "-".
 Result<std::string> ReadInput(const std::string& path);

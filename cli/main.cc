@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
         AddKeygenCommand(app), AddInitCommand(app),    AddRegisterCommand(app),
         AddAppendCommand(app), AddShowCommand(app),    AddInfoCommand(app),
         AddLotsCommand(app),   AddLineageCommand(app), AddVerifyCommand(app),
-        AddAuditCommand(app),  AddDemoCommand(app)};
+        AddAuditCommand(app),  AddDemoCommand(app),    AddQuotaCommand(app)};
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

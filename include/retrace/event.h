@@ -57,6 +57,21 @@ enum class Element : int {
   kGd = 64, kTb = 65, kDy = 66, kHo = 67, kEr = 68, kTm = 69, kYb = 70, kLu = 71,
 };
 
+// Which production quota a record counts against.
+enum class QuotaKind : int {
+  kUnspecified = 0,
+  kMiningRock = 1,           // rock-type deposits, mainly light rare earths
+  kMiningIonic = 2,          // ionic-clay deposits, mainly medium/heavy
+  kSmeltingSeparation = 3,   // separation output
+};
+
+// "mining_rock", "mining_ionic", "smelting_separation".
+RETRACE_EXPORT const char* QuotaKindName(QuotaKind k) noexcept;
+// Inverse of QuotaKindName. kInvalidArgument otherwise.
+RETRACE_EXPORT Result<QuotaKind> ParseQuotaKind(std::string_view name);
+// Inverse of RoleName. kInvalidArgument otherwise.
+RETRACE_EXPORT Result<Role> ParseRole(std::string_view name);
+
 // "mine", "separator", ... (the proto name without prefix, lower case).
 RETRACE_EXPORT const char* RoleName(Role r) noexcept;
 // "ore_concentrate", "separated_oxide", ...
@@ -80,6 +95,13 @@ struct Lot {
 // Sum of the lot's rare-earth content in grams. kInvalidArgument on overflow.
 RETRACE_EXPORT Result<std::uint64_t> RareEarthMass(const Lot& lot);
 
+// Rare-earth oxide (REO) equivalent of `content`, in grams: each element's
+// mass times its stoichiometric oxide factor (Nd2O3, Pr6O11, CeO2, Tb4O7,
+// La2O3, Dy2O3, Sm2O3, ...; IUPAC atomic weights to 0.001), computed in exact
+// integer arithmetic: each element rounded down to the milligram, the sum
+// rounded down to the gram (docs/verification.md lists the factors).
+RETRACE_EXPORT std::uint64_t ReoEquivalentGrams(const std::vector<ElementMass>& content);
+
 struct Reference {
   std::string kind;
   std::string value;
@@ -91,7 +113,7 @@ struct Genesis {
   std::optional<PublicKey> root_key;
 };
 
-struct ActorRegistered {
+struct ActorRegistered {  // recorded by a regulator
   std::string actor_id;
   std::string legal_name;
   Role role = Role::kUnspecified;
@@ -103,7 +125,8 @@ struct ActorRegistered {
 struct Extracted {
   Lot lot;
   std::string site;
-  std::string licence;
+  std::string licence;  // must match the mine's registered licence
+  QuotaKind quota_kind = QuotaKind::kUnspecified;  // kMiningRock or kMiningIonic
 };
 
 // A parent hash left empty (std::nullopt) is filled in by
@@ -149,6 +172,61 @@ struct Exported {
   std::string destination_country;
 };
 
+// Sets an enterprise's quota for a year and kind: `reo_g` is the quota after
+// this grant in grams of rare-earth oxide (REO) equivalent; a later grant for
+// the same enterprise, year and kind raises or cuts it.
+struct QuotaGranted {
+  std::string actor_id;
+  std::uint32_t year = 0;
+  QuotaKind kind = QuotaKind::kUnspecified;
+  std::uint64_t reo_g = 0;
+  std::string document;
+};
+
+// What one role may do under a stage policy (docs/verification.md).
+struct StageRule {
+  Role role = Role::kUnspecified;
+  std::vector<std::string> events;         // "extracted", "transformed", ...
+  std::vector<MaterialClass> inputs;       // may consume / export
+  std::vector<MaterialClass> outputs;      // may create
+  std::uint32_t element_tolerance_ppm = 0; // assay tolerance per element
+};
+
+// The stage policy in force from this record on.
+struct PolicySet {
+  std::string name;
+  std::vector<StageRule> rules;
+};
+
+// The built-in five-stage policy (mine -> separator -> smelter -> magnet
+// maker -> exporter, plus recyclers and importers as the other origins),
+// in force until a regulator records another.
+RETRACE_EXPORT PolicySet DefaultPolicy();
+
+struct Recycled {
+  Lot lot;
+  std::vector<Additive> scrap;
+  std::string source;
+};
+
+struct Imported {
+  Lot lot;
+  std::string customs_declaration;
+  std::string origin_country;
+};
+
+struct KeyRotated {
+  std::string actor_id;
+  std::optional<PublicKey> new_key;
+  std::string retired_key_id;  // empty: no key retired
+};
+
+struct KeyRevoked {
+  std::string key_id;
+  std::uint64_t effective_seq = 0;
+  std::string reason;
+};
+
 // Wall-clock time as in google.protobuf.Timestamp.
 struct Timestamp {
   std::int64_t seconds = 0;  // since the Unix epoch, UTC
@@ -159,10 +237,12 @@ struct Timestamp {
 RETRACE_EXPORT Timestamp Now() noexcept;
 
 using EventBody = std::variant<Genesis, ActorRegistered, Extracted, Shipped, Received,
-                               Transformed, Exported>;
+                               Transformed, Exported, QuotaGranted, PolicySet, Recycled,
+                               Imported, KeyRotated, KeyRevoked>;
 
 // "genesis", "actor_registered", "extracted", "shipped", "received",
-// "transformed", "exported".
+// "transformed", "exported", "quota_granted", "policy_set", "recycled",
+// "imported", "key_rotated", "key_revoked".
 RETRACE_EXPORT const char* EventKindName(const EventBody& body) noexcept;
 
 struct Event {

@@ -43,6 +43,17 @@
 
 namespace retrace {
 
+// What an append that breaks a regulatory rule (a production quota, a
+// mining licence) does. Custody and mass rules always refuse.
+enum class RegulatoryMode {
+  // Refuse the append (an ERP's choice: nothing illegal enters the books).
+  kReject = 0,
+  // Append it and flag it: the record is kept, AppendResult::flagged names
+  // the violation, and verification reports it as a finding on every
+  // lineage it reaches (a regulator's choice: a violation stays visible).
+  kRecordAndFlag = 1,
+};
+
 struct Options {
   // Durable commits: every successful append is flushed to stable storage
   // (fdatasync) before Append returns. With false, a crash of the process
@@ -70,6 +81,10 @@ struct Options {
   // Default: 10000.
   std::size_t max_lots_per_event = 10000;
 
+  // What an append that exceeds a quota or lacks a licence does.
+  // Default: kReject.
+  RegulatoryMode regulatory_violations = RegulatoryMode::kReject;
+
   // Open only for reading: appends fail with kFailedPrecondition. Needed for
   // a ledger directory the process may not write (LMDB still needs the lock
   // file to be writable unless the directory is on read-only media).
@@ -89,6 +104,27 @@ struct LedgerInfo {
 struct AppendResult {
   std::uint64_t seq = 0;
   Hash hash{};
+  // Regulatory violations recorded under RegulatoryMode::kRecordAndFlag
+  // (empty otherwise, and for compliant events).
+  std::vector<Finding> flagged;
+};
+
+// One production quota: an enterprise's grant for a year and kind, and
+// what has counted against it.
+struct QuotaUsage {
+  std::string actor_id;
+  std::uint32_t year = 0;
+  QuotaKind kind = QuotaKind::kUnspecified;
+  std::uint64_t granted_reo_g = 0;   // latest grant (0 if none)
+  std::uint64_t used_reo_g = 0;
+  std::int64_t remaining_reo_g = 0;  // negative when overrun (flag mode)
+  struct Entry {
+    std::uint64_t seq = 0;
+    bool grant = false;              // a grant (else a use)
+    std::uint64_t reo_g = 0;         // the grant's new total, or the use
+    std::string lot_id;              // for uses: the lot extracted / first output
+  };
+  std::vector<Entry> entries;        // in log order
 };
 
 // The current derived state of a lot.
@@ -172,6 +208,11 @@ class RETRACE_EXPORT Ledger {
   virtual Result<ActorInfo> GetActor(std::string_view actor_id) const = 0;
   // All lot ids, sorted. Meant for tools and tests, not for huge ledgers.
   virtual Result<std::vector<std::string>> ListLots() const = 0;
+
+  // Production quotas and their use, filtered by year and actor when given
+  // (0 / empty = all), sorted by actor, year, kind.
+  virtual Result<std::vector<QuotaUsage>> Quotas(std::uint32_t year = 0,
+                                                 std::string_view actor_id = {}) const = 0;
 
   // Verifies the lineage of `lot_id` back to its origins (docs/verification.md).
   // kNotFound for an unknown lot; findings for everything wrong.

@@ -50,6 +50,12 @@ inline constexpr const char kReceiptMismatch[] = "receipt_mismatch";
 inline constexpr const char kContentExceedsMass[] = "content_exceeds_mass";
 inline constexpr const char kElementBalanceViolated[] = "element_balance_violated";
 inline constexpr const char kGrossBalanceViolated[] = "gross_balance_violated";
+inline constexpr const char kStageOrderViolated[] = "stage_order_violated";
+inline constexpr const char kQuotaExceeded[] = "quota_exceeded";
+inline constexpr const char kUnlicensedExtraction[] = "unlicensed_extraction";
+inline constexpr const char kUnknownOrigin[] = "unknown_origin";
+inline constexpr const char kKeyRevoked[] = "key_revoked";
+inline constexpr const char kKeyRetired[] = "key_retired";
 }  // namespace finding
 
 struct Finding {
@@ -72,7 +78,8 @@ struct LineageLot {
   std::string custodian;         // after the last record of the lot
   std::string status;            // "held", "in_transit", "exported", "consumed"
   std::uint64_t remaining_g = 0;
-  bool is_origin = false;        // created by extraction
+  bool is_origin = false;        // created by extraction, recycling or import
+  std::string origin_kind;       // "mine", "recycled", "imported" (origins only)
   std::vector<std::uint64_t> record_seqs;  // every record of the lot, in order
 };
 
@@ -89,10 +96,15 @@ struct LineageEdge {
 // transformation (docs/verification.md). Shares are reported, not enforced,
 // and are rounded (grams down, ppm to nearest); they need not sum exactly.
 struct OriginShare {
-  std::string origin_lot;    // the extracted lot
-  std::string actor_id;      // the mine
-  std::string site;
-  std::string licence;
+  std::string origin_lot;    // the extracted, recycled or imported lot
+  std::string kind;          // "mine", "recycled" or "imported"
+  std::string actor_id;      // the mine, recycler or importer
+  std::string site;          // mine site / scrap source / origin country
+  std::string licence;       // mining licence / customs declaration
+  // False if any finding concerns this origin's creation record (e.g. an
+  // extraction over quota, unlicensed, or not validly signed).
+  bool compliant = true;
+  std::vector<std::string> issues;  // the finding codes that made it so
   std::uint64_t extracted_seq = 0;
   std::uint64_t rare_earth_g = 0;  // grams of the verified lot attributable
   std::uint32_t share_ppm = 0;     // parts per million of its rare earths
@@ -104,6 +116,8 @@ struct VerifyReport {
   std::vector<LineageLot> lots;       // the target first, then by creation
   std::vector<LineageEdge> edges;
   std::vector<OriginShare> origins;
+  // Parts per million of the lot's rare earths from non-compliant origins.
+  std::uint32_t non_compliant_share_ppm = 0;
   std::vector<Finding> findings;
   std::uint64_t records_checked = 0;  // distinct records, each checked once
   std::uint64_t signatures_checked = 0;

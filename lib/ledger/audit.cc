@@ -75,6 +75,11 @@ Result<AuditReport> AuditLedger(const Txn& txn) {
   std::unordered_map<std::string, Role> actors;
   std::unordered_map<std::string, std::uint64_t> keys;  // key id -> registration seq
   std::unordered_set<std::string> event_ids;
+  std::unordered_map<std::string, std::string> licences;
+  std::map<std::string, std::vector<std::uint64_t>> key_events;
+  std::map<std::string, std::vector<std::uint64_t>> quota_log;
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> quotas;  // granted, used
+  std::vector<std::uint64_t> policy_seqs;
   CompactRange range;
   Hash last_hash{};
   std::uint64_t expected_key = 0;
@@ -129,13 +134,38 @@ Result<AuditReport> AuditLedger(const Txn& txn) {
         }
       }
       if (auto reg = KeyFromRegistration(ev)) {
-        if (!actors.emplace(reg->actor_id, reg->role).second) {
+        if (!ev.has_key_rotated() && !actors.emplace(reg->actor_id, reg->role).second) {
           report.findings.push_back({finding::kIndexInconsistent, seq, "",
                                      "actor " + reg->actor_id + " is registered a second time"});
         }
-        if (reg->key) keys.emplace(reg->key->KeyId(), seq);
+        if (ev.has_actor_registered()) licences[reg->actor_id] = ev.actor_registered().licence();
+        if (reg->key) {
+          keys.emplace(reg->key->KeyId(), seq);
+          key_events[reg->key->KeyId()].push_back(seq);
+        }
+      }
+      if (ev.has_key_rotated() && !ev.key_rotated().retired_key_id().empty()) {
+        key_events[ev.key_rotated().retired_key_id()].push_back(seq);
+      }
+      if (ev.has_key_revoked()) key_events[ev.key_revoked().key_id()].push_back(seq);
+      if (ev.has_policy_set()) policy_seqs.push_back(seq);
+      if (ev.has_quota_granted()) {
+        const auto& g = ev.quota_granted();
+        std::string qk = QuotaKey(g.actor_id(), g.year(), static_cast<QuotaKind>(g.kind()));
+        quota_log[qk].push_back(seq);
+        if (c->authorized) quotas[qk].first = g.reo_g();
       }
       Violations vs;
+      if (auto use = QuotaUseOf(ev, c->signer_role)) {
+        std::string qk = QuotaKey(use->actor_id, use->year, use->kind);
+        quota_log[qk].push_back(seq);
+        auto& q = quotas[qk];
+        std::string lot = ev.has_extracted() ? ev.extracted().lot().lot_id()
+                                             : ev.transformed().outputs(0).lot_id();
+        CheckQuota(*use, q.first, q.second, lot, &vs);
+        q.second += use->reo_g;
+      }
+      CheckLicence(ev, licences[actor], &vs);
       std::vector<LotView> before;
       std::vector<std::string> touched = ExistingLotsTouched(ev);
       std::set<std::string> names;
@@ -157,7 +187,13 @@ Result<AuditReport> AuditLedger(const Txn& txn) {
       if (ev.has_transformed()) {
         std::vector<const LotView*> ins;
         for (const auto& b : before) ins.push_back(b.lot_id.empty() ? nullptr : &b);
-        CheckTransformBalance(ev.transformed(), ins, seq, &vs);
+        CheckTransformBalance(ev.transformed(), ins, seq,
+                              c->policy->TolerancePpm(c->signer_role), &vs);
+      }
+      {
+        std::vector<const LotView*> ins;
+        for (const auto& b : before) ins.push_back(b.lot_id.empty() ? nullptr : &b);
+        CheckStage(ev, c->signer_role, *c->policy, ins, &vs);
       }
       if (ev.has_shipped() && !actors.count(ev.shipped().to_actor_id())) {
         vs.push_back({finding::kUnknownActor, ev.shipped().lot_id(),
@@ -242,6 +278,38 @@ Result<AuditReport> AuditLedger(const Txn& txn) {
   // A tree of n leaves stores 2n - popcount(n) perfect-subtree nodes.
   std::uint64_t expected_nodes = 2 * size - static_cast<std::uint64_t>(__builtin_popcountll(size));
   if (n_nodes != expected_nodes) inconsistent("the Merkle tree has " + std::to_string(n_nodes) + " nodes; " + std::to_string(expected_nodes) + " expected");
+  auto compare_dups = [&](MDB_dbi dbi, const std::map<std::string, std::vector<std::uint64_t>>& want,
+                          const char* what) -> Status {
+    std::map<std::string, std::vector<std::uint64_t>> have;
+    RETURN_IF_ERROR(txn.ForEach(dbi, [&](std::string_view k, std::string_view v) {
+      have[std::string(k)].push_back(DecodeU64(v).value_or(~std::uint64_t{0}));
+      return true;
+    }));
+    if (have != want) inconsistent(std::string("the ") + what + " index does not match the records");
+    return Status::Ok();
+  };
+  RETURN_IF_ERROR(compare_dups(t.key_events, key_events, "key event"));
+  RETURN_IF_ERROR(compare_dups(t.quota_log, quota_log, "quota log"));
+  {
+    std::vector<std::uint64_t> have;
+    RETURN_IF_ERROR(txn.ForEach(t.policies, [&](std::string_view k, std::string_view) {
+      have.push_back(DecodeU64(k).value_or(~std::uint64_t{0}));
+      return true;
+    }));
+    if (have != policy_seqs) inconsistent("the policy index does not match the policy records");
+    std::uint64_t n_quotas = 0;
+    RETURN_IF_ERROR(txn.ForEach(t.quotas, [&](std::string_view k, std::string_view v) {
+      ++n_quotas;
+      v1::state::QuotaState qs;
+      auto it = quotas.find(std::string(k));
+      if (it == quotas.end() || !qs.ParseFromArray(v.data(), static_cast<int>(v.size())) ||
+          qs.granted_reo_g() != it->second.first || qs.used_reo_g() != it->second.second) {
+        inconsistent("a stored quota balance differs from what the records imply");
+      }
+      return true;
+    }));
+    if (n_quotas != quotas.size()) inconsistent("the quota table is missing balances");
+  }
   report.root_hash = range.Root();
   auto stored_root = merkle::RootAt(TxnNodeSource(txn), size);
   if (!stored_root.ok() || *stored_root != report.root_hash) {

@@ -59,6 +59,8 @@ class LedgerImpl final : public Ledger {
   Result<LotInfo> GetLot(std::string_view lot_id) const override;
   Result<ActorInfo> GetActor(std::string_view actor_id) const override;
   Result<std::vector<std::string>> ListLots() const override;
+  Result<std::vector<QuotaUsage>> Quotas(std::uint32_t year,
+                                         std::string_view actor_id) const override;
   Result<VerifyReport> VerifyLot(std::string_view lot_id) const override;
   Result<AuditReport> Audit() const override;
   Result<Hash> RootAt(std::uint64_t tree_size) const override;
@@ -76,8 +78,13 @@ class LedgerImpl final : public Ledger {
   Status WriteRecord(Txn& txn, const std::string& stored, const Hash& hash, std::uint64_t seq,
                      const v1::Event& ev, const std::vector<std::string>& lots, Head* head);
 
+  Result<const Policy*> CurrentPolicy(const Txn& txn);
+
   std::unique_ptr<LmdbEnv> env_;
   Options opts_;
+  std::mutex policy_mu_;
+  std::shared_ptr<Policy> policy_;
+  std::uint64_t policy_seq_ = 0;
   std::string ledger_id_raw_;
   LedgerInfo static_info_;
   mutable std::mutex verifiers_mu_;
@@ -166,6 +173,7 @@ Status LedgerImpl::WriteGenesis(const Signer& root, std::string_view name,
     ks.set_public_key(root.public_key().der());
     ks.set_registered_seq(0);
     RETURN_IF_ERROR(txn.Put(txn.tables().keys, se.key_id, SerializeDeterministic(ks)));
+    RETURN_IF_ERROR(txn.Put(txn.tables().key_events, se.key_id, EncodeU64(0)));
     return WriteRecord(txn, stored, hash, 0, pb, {}, &head);
   });
 }
@@ -248,30 +256,73 @@ Status LedgerImpl::Precheck(std::size_t i, std::size_t n, Pending* p) const {
   return Status::Ok();
 }
 
+Result<const Policy*> LedgerImpl::CurrentPolicy(const Txn& txn) {
+  ASSIGN_OR_RETURN(auto last, txn.Last(txn.tables().policies));
+  if (!last) return &Policy::Default();
+  auto seq = DecodeU64(last->first);
+  if (!seq) return CorruptionError("the policy index is damaged");
+  std::lock_guard<std::mutex> lock(policy_mu_);
+  if (policy_ && policy_seq_ == *seq) return policy_.get();
+  ASSIGN_OR_RETURN(auto rb, txn.Get(txn.tables().records, EncodeU64(*seq)));
+  if (!rb) return CorruptionError("the policy record " + std::to_string(*seq) + " is missing");
+  ASSIGN_OR_RETURN(Record rec, DecodeRecord(*rb));
+  v1::Event ev;
+  RETURN_IF_ERROR(ParseEventBytes(rec.event_bytes, &ev));
+  if (!ev.has_policy_set()) return CorruptionError("record " + std::to_string(*seq) + " sets no policy");
+  policy_ = std::make_shared<Policy>(ev.policy_set());
+  policy_seq_ = *seq;
+  return policy_.get();
+}
+
 Status LedgerImpl::ApplyOne(Txn& txn, std::size_t i, std::size_t n, Pending& p, Head* head,
                             AppendResult* out) {
   const auto& t = txn.tables();
   const v1::Event& ev = p.event;
   const SignedEvent& se = *p.signed_event;
   const std::string where = Idx(i, n);
+  const std::uint64_t seq = head->size;
   auto refuse = [&](const Violation& v) {
     Status s = Refusal(v, head->size - i);
     return Status(s.code(), where + s.message());
   };
+  auto read_key = [&](const std::string& id, v1::state::KeyState* ks) -> Result<bool> {
+    ASSIGN_OR_RETURN(auto kv, txn.Get(t.keys, id));
+    if (!kv) return false;
+    if (!ks->ParseFromArray(kv->data(), static_cast<int>(kv->size()))) {
+      return CorruptionError("key index entry " + id + " is damaged");
+    }
+    return true;
+  };
+  auto read_actor = [&](const std::string& id, v1::state::ActorState* as) -> Result<bool> {
+    if (id.empty() || id.size() > 511) return false;
+    ASSIGN_OR_RETURN(auto av, txn.Get(t.actors, id));
+    if (!av) return false;
+    if (!as->ParseFromArray(av->data(), static_cast<int>(av->size()))) {
+      return CorruptionError("actor index entry " + id + " is damaged");
+    }
+    return true;
+  };
 
-  // Signer: a registered key of the stating actor.
-  ASSIGN_OR_RETURN(auto kv, txn.Get(t.keys, se.key_id));
-  if (!kv) {
-    return refuse({finding::kUnknownKey, "", "key " + se.key_id + " is not registered"});
-  }
+  // Signer: a key of the stating actor, valid at this position.
   v1::state::KeyState ks;
-  if (!ks.ParseFromArray(kv->data(), static_cast<int>(kv->size()))) {
-    return CorruptionError("key index entry " + se.key_id + " is damaged");
+  ASSIGN_OR_RETURN(bool key_known, read_key(se.key_id, &ks));
+  if (!key_known) {
+    return refuse({finding::kUnknownKey, "", "key " + se.key_id + " is not registered"});
   }
   if (ks.actor_id() != ev.actor_id()) {
     return refuse({finding::kKeyActorMismatch, "",
                    "the event is stated by " + ev.actor_id() + " but key " + se.key_id +
                        " belongs to " + ks.actor_id()});
+  }
+  if (ks.revoked() && seq >= ks.revoked_from_seq()) {
+    return refuse({finding::kKeyRevoked, "",
+                   "key " + se.key_id + " of " + ks.actor_id() + " was revoked from record " +
+                       std::to_string(ks.revoked_from_seq()) + " on"});
+  }
+  if (ks.retired() && seq > ks.retired_seq()) {
+    return refuse({finding::kKeyRetired, "",
+                   "key " + se.key_id + " of " + ks.actor_id() + " was rotated out at record " +
+                       std::to_string(ks.retired_seq())});
   }
   if (!p.signature_verified) {
     ASSIGN_OR_RETURN(auto verifier, VerifierFor(se.key_id, ks.public_key()));
@@ -280,14 +331,15 @@ Status LedgerImpl::ApplyOne(Txn& txn, std::size_t i, std::size_t n, Pending& p, 
                                      "; nothing was appended");
     }
   }
-  ASSIGN_OR_RETURN(auto av, txn.Get(t.actors, ev.actor_id()));
-  if (!av) return refuse({finding::kUnknownActor, "", "actor " + ev.actor_id() + " is not registered"});
   v1::state::ActorState signer;
-  if (!signer.ParseFromArray(av->data(), static_cast<int>(av->size()))) {
-    return CorruptionError("actor index entry " + ev.actor_id() + " is damaged");
+  ASSIGN_OR_RETURN(bool actor_known, read_actor(ev.actor_id(), &signer));
+  if (!actor_known) {
+    return refuse({finding::kUnknownActor, "", "actor " + ev.actor_id() + " is not registered"});
   }
+  const Role role = static_cast<Role>(signer.role());
+  ASSIGN_OR_RETURN(const Policy* policy, CurrentPolicy(txn));
   Violations vs;
-  CheckRole(ev, static_cast<Role>(signer.role()), &vs);
+  CheckRole(ev, role, *policy, &vs);
   if (!vs.empty()) return refuse(vs[0]);
 
   ASSIGN_OR_RETURN(auto dup, txn.Get(t.event_ids, ev.event_id()));
@@ -297,9 +349,9 @@ Status LedgerImpl::ApplyOne(Txn& txn, std::size_t i, std::size_t n, Pending& p, 
                        std::to_string(*DecodeU64(*dup))});
   }
 
-  const std::uint64_t seq = head->size;
   std::string stored = EncodeRecord(seq, head->hash, se.event_bytes, se.key_id, se.signature);
   const Hash hash = RecordHash(stored);
+  const std::string seq_key = EncodeU64(seq);
 
   // Lots: existing ones advance, new ones are created.
   std::vector<std::string> touched = ExistingLotsTouched(ev);
@@ -329,47 +381,143 @@ Status LedgerImpl::ApplyOne(Txn& txn, std::size_t i, std::size_t n, Pending& p, 
     ApplyToLot(ev, ev.actor_id(), seq, hash, &view, &vs);
     after.push_back(std::move(view));
   }
-  if (ev.has_transformed()) {
+  {
     std::vector<const LotView*> ins;
     for (const auto& b : before) ins.push_back(&b);
-    CheckTransformBalance(ev.transformed(), ins, seq, &vs);
+    if (ev.has_transformed()) {
+      CheckTransformBalance(ev.transformed(), ins, seq, policy->TolerancePpm(role), &vs);
+    }
+    CheckStage(ev, role, *policy, ins, &vs);
   }
   if (ev.has_shipped()) {
-    ASSIGN_OR_RETURN(auto to, txn.Get(t.actors, ev.shipped().to_actor_id()));
-    if (!to) {
+    v1::state::ActorState to;
+    ASSIGN_OR_RETURN(bool to_known, read_actor(ev.shipped().to_actor_id(), &to));
+    if (!to_known) {
       vs.push_back({finding::kUnknownActor, ev.shipped().lot_id(),
                     "the consignee " + ev.shipped().to_actor_id() + " is not a registered actor"});
     }
   }
-  if (ev.has_actor_registered()) {
-    const auto& a = ev.actor_registered();
-    ASSIGN_OR_RETURN(auto exists, txn.Get(t.actors, a.actor_id()));
-    if (exists) {
-      return Status(StatusCode::kAlreadyExists, where + "actor " + a.actor_id() +
-                                                    " is already registered; the ledger is unchanged");
+  // Regulatory rules: licence and quota.
+  CheckLicence(ev, signer.licence(), &vs);
+  if (auto use = QuotaUseOf(ev, role)) {
+    const std::string qk = QuotaKey(use->actor_id, use->year, use->kind);
+    v1::state::QuotaState qs;
+    ASSIGN_OR_RETURN(auto qv, txn.Get(t.quotas, qk));
+    if (qv && !qs.ParseFromArray(qv->data(), static_cast<int>(qv->size()))) {
+      return CorruptionError("quota balance of " + use->actor_id + " is damaged");
     }
-    ASSIGN_OR_RETURN(PublicKey pk, PublicKey::FromDer(a.key().public_key()));
+    CheckQuota(*use, qs.granted_reo_g(), qs.used_reo_g(), created.empty() ? "" : created[0]->lot_id(), &vs);
+    qs.set_used_reo_g(qs.used_reo_g() + use->reo_g);
+    RETURN_IF_ERROR(txn.Put(t.quotas, qk, SerializeDeterministic(qs)));
+    RETURN_IF_ERROR(txn.Put(t.quota_log, qk, seq_key));
+  }
+
+  // Regulator and key events.
+  auto put_key = [&](const PublicKey& pk, const std::string& actor) -> Status {
     ASSIGN_OR_RETURN(auto kexists, txn.Get(t.keys, pk.KeyId()));
     if (kexists) {
       return Status(StatusCode::kAlreadyExists, where + "key " + pk.KeyId() +
                                                     " is already registered; the ledger is unchanged");
     }
+    v1::state::KeyState nk;
+    nk.set_key_id(pk.KeyId());
+    nk.set_actor_id(actor);
+    nk.set_algorithm(AlgorithmName(pk.algorithm()));
+    nk.set_public_key(pk.der());
+    nk.set_registered_seq(seq);
+    RETURN_IF_ERROR(txn.Put(t.keys, pk.KeyId(), SerializeDeterministic(nk)));
+    return txn.Put(t.key_events, pk.KeyId(), seq_key);
+  };
+  if (ev.has_actor_registered()) {
+    const auto& a = ev.actor_registered();
+    v1::state::ActorState existing;
+    ASSIGN_OR_RETURN(bool exists, read_actor(a.actor_id(), &existing));
+    if (exists) {
+      return Status(StatusCode::kAlreadyExists, where + "actor " + a.actor_id() +
+                                                    " is already registered; the ledger is unchanged");
+    }
+    ASSIGN_OR_RETURN(PublicKey pk, PublicKey::FromDer(a.key().public_key()));
     v1::state::ActorState as;
     as.set_actor_id(a.actor_id());
     as.set_role(a.role());
     as.set_registered_seq(seq);
     as.add_key_ids(pk.KeyId());
     as.set_legal_name(a.legal_name());
+    as.set_licence(a.licence());
     RETURN_IF_ERROR(txn.Put(t.actors, a.actor_id(), SerializeDeterministic(as)));
-    v1::state::KeyState nk;
-    nk.set_key_id(pk.KeyId());
-    nk.set_actor_id(a.actor_id());
-    nk.set_algorithm(AlgorithmName(pk.algorithm()));
-    nk.set_public_key(pk.der());
-    nk.set_registered_seq(seq);
-    RETURN_IF_ERROR(txn.Put(t.keys, pk.KeyId(), SerializeDeterministic(nk)));
+    RETURN_IF_ERROR(put_key(pk, a.actor_id()));
   }
-  if (!vs.empty()) return refuse(vs[0]);
+  if (ev.has_quota_granted()) {
+    const auto& g = ev.quota_granted();
+    v1::state::ActorState holder;
+    ASSIGN_OR_RETURN(bool known, read_actor(g.actor_id(), &holder));
+    if (!known) {
+      return refuse({finding::kUnknownActor, "", "quota holder " + g.actor_id() + " is not registered"});
+    }
+    const std::string qk = QuotaKey(g.actor_id(), g.year(), static_cast<QuotaKind>(g.kind()));
+    v1::state::QuotaState qs;
+    ASSIGN_OR_RETURN(auto qv, txn.Get(t.quotas, qk));
+    if (qv && !qs.ParseFromArray(qv->data(), static_cast<int>(qv->size()))) {
+      return CorruptionError("quota balance of " + g.actor_id() + " is damaged");
+    }
+    qs.set_granted_reo_g(g.reo_g());
+    RETURN_IF_ERROR(txn.Put(t.quotas, qk, SerializeDeterministic(qs)));
+    RETURN_IF_ERROR(txn.Put(t.quota_log, qk, seq_key));
+  }
+  if (ev.has_policy_set()) RETURN_IF_ERROR(txn.Put(t.policies, seq_key, ""));
+  if (ev.has_key_rotated()) {
+    const auto& r = ev.key_rotated();
+    v1::state::ActorState holder;
+    ASSIGN_OR_RETURN(bool known, read_actor(r.actor_id(), &holder));
+    if (!known) {
+      return refuse({finding::kUnknownActor, "", "actor " + r.actor_id() + " is not registered"});
+    }
+    ASSIGN_OR_RETURN(PublicKey pk, PublicKey::FromDer(r.new_key().public_key()));
+    RETURN_IF_ERROR(put_key(pk, r.actor_id()));
+    holder.add_key_ids(pk.KeyId());
+    if (!r.retired_key_id().empty()) {
+      v1::state::KeyState old;
+      ASSIGN_OR_RETURN(bool old_known, read_key(r.retired_key_id(), &old));
+      if (!old_known || old.actor_id() != r.actor_id()) {
+        return refuse({finding::kUnknownKey, "",
+                       "key " + r.retired_key_id() + " to retire is not a key of " + r.actor_id()});
+      }
+      if (!old.retired()) {
+        old.set_retired(true);
+        old.set_retired_seq(seq);
+      }
+      RETURN_IF_ERROR(txn.Put(t.keys, r.retired_key_id(), SerializeDeterministic(old)));
+      RETURN_IF_ERROR(txn.Put(t.key_events, r.retired_key_id(), seq_key));
+    }
+    RETURN_IF_ERROR(txn.Put(t.actors, r.actor_id(), SerializeDeterministic(holder)));
+  }
+  if (ev.has_key_revoked()) {
+    const auto& r = ev.key_revoked();
+    v1::state::KeyState old;
+    ASSIGN_OR_RETURN(bool old_known, read_key(r.key_id(), &old));
+    if (!old_known) return refuse({finding::kUnknownKey, "", "key " + r.key_id() + " is not registered"});
+    if (r.effective_seq() > seq) {
+      return InvalidArgumentError(where + "key_revoked.effective_seq " + std::to_string(r.effective_seq()) +
+                                  " lies in the future (the next record is " + std::to_string(seq) +
+                                  "); nothing was appended");
+    }
+    std::uint64_t from = r.effective_seq();
+    if (!old.revoked() || from < old.revoked_from_seq()) {
+      old.set_revoked(true);
+      old.set_revoked_from_seq(from);
+    }
+    RETURN_IF_ERROR(txn.Put(t.keys, r.key_id(), SerializeDeterministic(old)));
+    RETURN_IF_ERROR(txn.Put(t.key_events, r.key_id(), seq_key));
+  }
+
+  // Custody and mass violations always refuse; regulatory ones (quota,
+  // licence) refuse unless the ledger records and flags them.
+  for (const auto& v : vs) {
+    if (!IsRegulatory(v.code) ||
+        opts_.regulatory_violations == RegulatoryMode::kReject) {
+      return refuse(v);
+    }
+  }
 
   for (const auto& v : after) RETURN_IF_ERROR(txn.Put(t.lots, v.lot_id, EncodeLotState(v)));
   std::vector<std::string> lot_names = touched;
@@ -381,6 +529,8 @@ Status LedgerImpl::ApplyOne(Txn& txn, std::size_t i, std::size_t n, Pending& p, 
   RETURN_IF_ERROR(WriteRecord(txn, stored, hash, seq, ev, lot_names, head));
   out->seq = seq;
   out->hash = hash;
+  out->flagged.clear();
+  for (const auto& v : vs) out->flagged.push_back(Finding{v.code, seq, v.lot_id, v.message});
   return Status::Ok();
 }
 
@@ -534,6 +684,63 @@ Result<std::vector<std::string>> LedgerImpl::ListLots() const {
       out.emplace_back(k);
       return true;
     });
+  }));
+  return out;
+}
+
+Result<std::vector<QuotaUsage>> LedgerImpl::Quotas(std::uint32_t year,
+                                                   std::string_view actor_id) const {
+  std::vector<QuotaUsage> out;
+  RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
+    const auto& t = txn.tables();
+    std::vector<std::pair<std::string, QuotaUsage>> found;
+    Status bad;
+    RETURN_IF_ERROR(txn.ForEach(t.quotas, [&](std::string_view k, std::string_view v) {
+      auto nul = k.find('\0');
+      v1::state::QuotaState qs;
+      if (nul == std::string_view::npos || k.size() != nul + 6 ||
+          !qs.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+        bad = CorruptionError("a quota balance entry is damaged");
+        return false;
+      }
+      QuotaUsage q;
+      q.actor_id = std::string(k.substr(0, nul));
+      for (int i = 1; i <= 4; ++i) q.year = (q.year << 8) | static_cast<unsigned char>(k[nul + i]);
+      q.kind = static_cast<QuotaKind>(static_cast<unsigned char>(k[nul + 5]));
+      if ((year != 0 && q.year != year) || (!actor_id.empty() && q.actor_id != actor_id)) return true;
+      q.granted_reo_g = qs.granted_reo_g();
+      q.used_reo_g = qs.used_reo_g();
+      q.remaining_reo_g = static_cast<std::int64_t>(q.granted_reo_g) - static_cast<std::int64_t>(q.used_reo_g);
+      found.emplace_back(std::string(k), std::move(q));
+      return true;
+    }));
+    RETURN_IF_ERROR(bad);
+    TxnRecordStore store(txn, 0);
+    for (auto& [key, q] : found) {
+      ASSIGN_OR_RETURN(auto seqs, store.QuotaLog(key));
+      for (std::uint64_t seq : seqs) {
+        ASSIGN_OR_RETURN(auto rb, txn.Get(t.records, EncodeU64(seq)));
+        if (!rb) return CorruptionError("the quota log names record " + std::to_string(seq) + ", which is missing");
+        ASSIGN_OR_RETURN(Record rec, DecodeRecord(*rb));
+        v1::Event ev;
+        RETURN_IF_ERROR(ParseEventBytes(rec.event_bytes, &ev));
+        QuotaUsage::Entry e;
+        e.seq = seq;
+        if (ev.has_quota_granted()) {
+          e.grant = true;
+          e.reo_g = ev.quota_granted().reo_g();
+        } else if (ev.has_extracted()) {
+          e.lot_id = ev.extracted().lot().lot_id();
+          e.reo_g = QuotaUseOf(ev, Role::kMine)->reo_g;
+        } else if (ev.has_transformed()) {
+          e.lot_id = ev.transformed().outputs(0).lot_id();
+          e.reo_g = QuotaUseOf(ev, Role::kSeparator)->reo_g;
+        }
+        q.entries.push_back(std::move(e));
+      }
+      out.push_back(std::move(q));
+    }
+    return Status::Ok();
   }));
   return out;
 }

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "model/proto_convert.h"
 #include "retrace/verifier.h"
 
 namespace retrace::internal {
@@ -84,24 +85,65 @@ Status Refusal(const Violation& v, std::uint64_t ledger_size) {
                                          std::to_string(ledger_size) + ")");
 }
 
-bool RoleMayEmit(Role role, v1::Event::BodyCase kind) {
+Policy::Policy(const v1::PolicySet& set) : set_(set) {}
+
+const Policy& Policy::Default() {
+  static const Policy* p = [] {
+    Event ev;
+    ev.body = DefaultPolicy();
+    v1::Event pb;
+    (void)ToProto(ev, &pb);
+    return new Policy(pb.policy_set());
+  }();
+  return *p;
+}
+
+const v1::StageRule* Policy::RuleFor(Role role) const {
+  for (const auto& r : set_.rules()) {
+    if (r.role() == static_cast<int>(role)) return &r;
+  }
+  return nullptr;
+}
+
+std::uint32_t Policy::TolerancePpm(Role role) const {
+  const v1::StageRule* r = RuleFor(role);
+  return r ? r->element_tolerance_ppm() : 0;
+}
+
+const char* PolicyEventName(v1::Event::BodyCase kind) {
   switch (kind) {
+    case v1::Event::kExtracted: return "extracted";
+    case v1::Event::kShipped: return "shipped";
+    case v1::Event::kReceived: return "received";
+    case v1::Event::kTransformed: return "transformed";
+    case v1::Event::kExported: return "exported";
+    case v1::Event::kRecycled: return "recycled";
+    case v1::Event::kImported: return "imported";
+    default: return nullptr;
+  }
+}
+
+bool RoleMayEmit(const Policy& policy, Role role, const v1::Event& ev) {
+  switch (ev.body_case()) {
     case v1::Event::kGenesis:
       return false;  // only record 0, checked separately
     case v1::Event::kActorRegistered:
+    case v1::Event::kQuotaGranted:
+    case v1::Event::kPolicySet:
+    case v1::Event::kKeyRevoked:
       return role == Role::kRegulator;
-    case v1::Event::kExtracted:
-      return role == Role::kMine;
-    case v1::Event::kShipped:
-    case v1::Event::kReceived:
-      return role != Role::kRegulator && role != Role::kUnspecified;
-    case v1::Event::kTransformed:
-      return role == Role::kSeparator || role == Role::kSmelter || role == Role::kMagnetMaker ||
-             role == Role::kRecycler;
-    case v1::Event::kExported:
-      return role == Role::kExporter;
+    case v1::Event::kKeyRotated:
+      return role == Role::kRegulator || ev.key_rotated().actor_id() == ev.actor_id();
     case v1::Event::BODY_NOT_SET:
       return false;
+    default:
+      break;
+  }
+  const char* name = PolicyEventName(ev.body_case());
+  const v1::StageRule* rule = policy.RuleFor(role);
+  if (name == nullptr || rule == nullptr) return false;
+  for (const auto& e : rule->events()) {
+    if (e == name) return true;
   }
   return false;
 }
@@ -116,18 +158,130 @@ const char* KindName(v1::Event::BodyCase kind) {
     case v1::Event::kReceived: return "a receipt";
     case v1::Event::kTransformed: return "a transformation";
     case v1::Event::kExported: return "an export";
+    case v1::Event::kQuotaGranted: return "a quota grant";
+    case v1::Event::kPolicySet: return "a stage policy";
+    case v1::Event::kRecycled: return "a recycling";
+    case v1::Event::kImported: return "an import";
+    case v1::Event::kKeyRotated: return "a key rotation for another actor";
+    case v1::Event::kKeyRevoked: return "a key revocation";
     default: return "an unknown event";
   }
 }
+
+bool Allowed(const google::protobuf::RepeatedField<int>& classes, MaterialClass m) {
+  for (int c : classes) {
+    if (c == static_cast<int>(m)) return true;
+  }
+  return false;
+}
 }  // namespace
 
-void CheckRole(const v1::Event& ev, Role role, Violations* out) {
+void CheckRole(const v1::Event& ev, Role role, const Policy& policy, Violations* out) {
   if (ev.body_case() == v1::Event::kGenesis) return;
-  if (!RoleMayEmit(role, ev.body_case())) {
+  if (!RoleMayEmit(policy, role, ev)) {
     out->push_back({finding::kRoleNotAllowed, "",
                     "actor " + ev.actor_id() + " is registered as " + RoleName(role) +
-                        ", which may not record " + KindName(ev.body_case())});
+                        ", which may not record " + KindName(ev.body_case()) + " under the policy \"" +
+                        policy.set().name() + "\""});
   }
+}
+
+void CheckStage(const v1::Event& ev, Role role, const Policy& policy,
+                const std::vector<const LotView*>& inputs, Violations* out) {
+  const v1::StageRule* rule = policy.RuleFor(role);
+  if (rule == nullptr) return;  // reported by CheckRole
+  const std::string who = ev.actor_id() + " (" + RoleName(role) + ")";
+  for (const v1::Lot* l : LotsCreated(ev)) {
+    auto m = static_cast<MaterialClass>(l->material());
+    if (!Allowed(rule->outputs(), m)) {
+      out->push_back({finding::kStageOrderViolated, l->lot_id(),
+                      who + " may not produce " + MaterialClassName(m) + " lot " + l->lot_id() +
+                          " under the policy \"" + policy.set().name() + "\""});
+    }
+  }
+  if (ev.has_transformed() || ev.has_exported()) {
+    const char* verb = ev.has_exported() ? "export" : "consume";
+    for (const LotView* in : inputs) {
+      if (in == nullptr) continue;
+      if (!Allowed(rule->inputs(), in->material)) {
+        out->push_back({finding::kStageOrderViolated, in->lot_id,
+                        who + " may not " + verb + " " + MaterialClassName(in->material) + " lot " +
+                            in->lot_id + " under the policy \"" + policy.set().name() + "\""});
+      }
+    }
+  }
+}
+
+std::uint32_t UtcYear(std::int64_t unix_seconds) {
+  // Days since 1970-01-01 to civil year (H. Hinnant's algorithm).
+  std::int64_t z = unix_seconds / 86400;
+  if (unix_seconds % 86400 < 0) --z;
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const std::int64_t doe = z - era * 146097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  std::int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return static_cast<std::uint32_t>(y < 0 ? 0 : y);
+}
+
+std::optional<QuotaUse> QuotaUseOf(const v1::Event& ev, Role signer_role) {
+  if (ev.has_extracted()) {
+    const auto& lot = ev.extracted().lot();
+    std::vector<ElementMass> content;
+    for (const auto& c : lot.content()) content.push_back({static_cast<Element>(c.element()), c.grams()});
+    return QuotaUse{ev.actor_id(), UtcYear(ev.time().seconds()),
+                    static_cast<QuotaKind>(ev.extracted().quota_kind()), ReoEquivalentGrams(content)};
+  }
+  if (ev.has_transformed() && signer_role == Role::kSeparator) {
+    std::vector<ElementMass> content;
+    for (const auto& o : ev.transformed().outputs()) {
+      for (const auto& c : o.content()) content.push_back({static_cast<Element>(c.element()), c.grams()});
+    }
+    return QuotaUse{ev.actor_id(), UtcYear(ev.time().seconds()), QuotaKind::kSmeltingSeparation,
+                    ReoEquivalentGrams(content)};
+  }
+  return std::nullopt;
+}
+
+std::string QuotaKey(std::string_view actor_id, std::uint32_t year, QuotaKind kind) {
+  std::string k(actor_id);
+  k.push_back('\0');
+  for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>((year >> shift) & 0xff));
+  k.push_back(static_cast<char>(kind));
+  return k;
+}
+
+void CheckQuota(const QuotaUse& use, std::uint64_t granted, std::uint64_t used_before,
+                const std::string& lot_id, Violations* out) {
+  if (used_before + use.reo_g <= granted) return;
+  out->push_back({finding::kQuotaExceeded, lot_id,
+                  use.actor_id + "'s " + std::to_string(use.year) + " " + QuotaKindName(use.kind) +
+                      " quota is " + std::to_string(granted) + " g REO; " +
+                      std::to_string(used_before) + " g were used before and this record adds " +
+                      std::to_string(use.reo_g) + " g"});
+}
+
+void CheckLicence(const v1::Event& ev, const std::string& registered_licence, Violations* out) {
+  if (!ev.has_extracted()) return;
+  const auto& x = ev.extracted();
+  if (registered_licence.empty()) {
+    out->push_back({finding::kUnlicensedExtraction, x.lot().lot_id(),
+                    "mine " + ev.actor_id() + " holds no registered mining licence, yet extracted lot " +
+                        x.lot().lot_id()});
+  } else if (x.licence() != registered_licence) {
+    out->push_back({finding::kUnlicensedExtraction, x.lot().lot_id(),
+                    "lot " + x.lot().lot_id() + " was extracted under licence \"" + x.licence() +
+                        "\", but mine " + ev.actor_id() + " is registered with licence \"" +
+                        registered_licence + "\""});
+  }
+}
+
+bool IsRegulatory(const char* code) {
+  std::string_view c(code);
+  return c == finding::kQuotaExceeded || c == finding::kUnlicensedExtraction;
 }
 
 std::vector<std::string> ExistingLotsTouched(const v1::Event& ev) {
@@ -147,6 +301,8 @@ std::vector<std::string> ExistingLotsTouched(const v1::Event& ev) {
 std::vector<const v1::Lot*> LotsCreated(const v1::Event& ev) {
   switch (ev.body_case()) {
     case v1::Event::kExtracted: return {&ev.extracted().lot()};
+    case v1::Event::kRecycled: return {&ev.recycled().lot()};
+    case v1::Event::kImported: return {&ev.imported().lot()};
     case v1::Event::kTransformed: {
       std::vector<const v1::Lot*> out;
       for (const auto& o : ev.transformed().outputs()) out.push_back(&o);
@@ -275,7 +431,7 @@ std::uint64_t ContainedGrams(const LotView& lot, Element element, std::uint64_t 
 }
 
 void CheckTransformBalance(const v1::Transformed& t, const std::vector<const LotView*>& inputs,
-                           std::uint64_t seq, Violations* out) {
+                           std::uint64_t seq, std::uint32_t tolerance_ppm, Violations* out) {
   if (t.outputs_size() == 0) return;  // malformed; reported by ValidateEventProto
   // Per element: what the outputs contain may not exceed what the consumed
   // inputs contained. Non-rare-earth additives never add rare earths.
@@ -295,7 +451,9 @@ void CheckTransformBalance(const v1::Transformed& t, const std::vector<const Lot
   for (const auto& a : t.additives()) additives += a.mass_g();
   for (const auto& [el, grams] : out_g) {
     unsigned __int128 have = in_g.count(el) ? in_g[el] : 0;
-    if (grams > have) {
+    // Assay tolerance of the stage (policy): have * (1 + ppm / 10^6).
+    unsigned __int128 allowed = have + have * tolerance_ppm / 1000000;
+    if (grams > allowed) {
       out->push_back({finding::kElementBalanceViolated, t.outputs(0).lot_id(),
                       std::string("transformation at seq ") + std::to_string(seq) + " puts out " +
                           Mass(static_cast<std::uint64_t>(grams)) + " of " +

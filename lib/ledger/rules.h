@@ -9,7 +9,9 @@
 #define RETRACE_LIB_LEDGER_RULES_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "retrace/event.h"
@@ -51,10 +53,65 @@ StatusCode RefusalCode(const char* finding_code);
 // is unchanged).
 Status Refusal(const Violation& v, std::uint64_t ledger_size);
 
-// Whether an actor of `role` may state an event of this body kind.
-bool RoleMayEmit(Role role, v1::Event::BodyCase kind);
+// A stage policy (a PolicySet record, or the built-in default), indexed.
+class Policy {
+ public:
+  explicit Policy(const v1::PolicySet& set);
+  // The built-in default (retrace::DefaultPolicy()).
+  static const Policy& Default();
+
+  const v1::PolicySet& set() const { return set_; }
+  // The rule for `role`, or nullptr if the policy has none (the role may
+  // then record nothing but regulator events, if it is a regulator).
+  const v1::StageRule* RuleFor(Role role) const;
+  // Element tolerance of `role`'s transformations, in ppm.
+  std::uint32_t TolerancePpm(Role role) const;
+
+ private:
+  v1::PolicySet set_;
+};
+
+// The lower-case kind name used in policies ("extracted", ...), or nullptr
+// for regulator-only kinds.
+const char* PolicyEventName(v1::Event::BodyCase kind);
+
+// Whether an actor of `role` may state an event of this body kind under
+// `policy`. Regulator events (registrations, quota grants, policies,
+// revocations) are for regulators only, whatever the policy; a key
+// rotation may also be stated by the actor whose key it is.
+bool RoleMayEmit(const Policy& policy, Role role, const v1::Event& ev);
 // Violations of the role rule for the signer (`role` as registered).
-void CheckRole(const v1::Event& ev, Role role, Violations* out);
+void CheckRole(const v1::Event& ev, Role role, const Policy& policy, Violations* out);
+
+// Stage order: the material classes an event creates and (given the input
+// lots' states, same order as the event lists them; nullptr if unknown) the
+// classes it consumes or exports must be allowed for the signer's role.
+void CheckStage(const v1::Event& ev, Role role, const Policy& policy,
+                const std::vector<const LotView*>& inputs, Violations* out);
+
+// The quota an event counts against, if any: an extraction against the
+// mine's mining quota of its kind, a separator's transformation against its
+// smelting/separation quota, for the UTC year of the event's time.
+struct QuotaUse {
+  std::string actor_id;
+  std::uint32_t year = 0;
+  QuotaKind kind = QuotaKind::kUnspecified;
+  std::uint64_t reo_g = 0;  // REO equivalent counted
+};
+std::optional<QuotaUse> QuotaUseOf(const v1::Event& ev, Role signer_role);
+// UTC calendar year of a Unix time.
+std::uint32_t UtcYear(std::int64_t unix_seconds);
+// Key of the quota tables: actor id || 0x00 || u32be year || u8 kind.
+std::string QuotaKey(std::string_view actor_id, std::uint32_t year, QuotaKind kind);
+// Appends quota_exceeded if `used_before + use.reo_g` exceeds `granted`.
+void CheckQuota(const QuotaUse& use, std::uint64_t granted, std::uint64_t used_before,
+                const std::string& lot_id, Violations* out);
+// Appends unlicensed_extraction unless the extraction names the licence the
+// mine was registered with (and it has one).
+void CheckLicence(const v1::Event& ev, const std::string& registered_licence, Violations* out);
+// Whether a finding code is a regulatory violation (quota, licence) that a
+// ledger in record-and-flag mode records instead of refusing.
+bool IsRegulatory(const char* code);
 
 // The lot ids an event touches that already exist (inputs, shipped, ...).
 std::vector<std::string> ExistingLotsTouched(const v1::Event& ev);
@@ -74,7 +131,7 @@ void ApplyToLot(const v1::Event& ev, const std::string& actor, std::uint64_t seq
 // Per-element and gross mass balance of a transformation, given the input
 // lots' states just before it (same order as ev.inputs()).
 void CheckTransformBalance(const v1::Transformed& t, const std::vector<const LotView*>& inputs,
-                           std::uint64_t seq, Violations* out);
+                           std::uint64_t seq, std::uint32_t tolerance_ppm, Violations* out);
 
 // Rare-earth grams of `element` contained in `consumed_g` grams of `lot`,
 // rounded down: content * consumed / mass in exact 128-bit arithmetic.

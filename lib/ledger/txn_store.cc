@@ -13,16 +13,13 @@ Result<std::optional<std::string>> TxnRecordStore::RecordBytes(std::uint64_t seq
   return std::optional<std::string>(std::string(*v));
 }
 
+namespace {
+Result<std::vector<std::uint64_t>> SeqDups(const Txn& txn, MDB_dbi dbi, std::string_view key,
+                                           const char* what);
+}  // namespace
+
 Result<std::vector<std::uint64_t>> TxnRecordStore::LotSeqs(std::string_view lot_id) const {
-  std::vector<std::uint64_t> out;
-  if (lot_id.empty() || lot_id.size() > 511) return out;  // LMDB key limit
-  ASSIGN_OR_RETURN(auto dups, txn_.GetDups(txn_.tables().lot_index, lot_id));
-  for (const auto& d : dups) {
-    auto v = DecodeU64(d);
-    if (!v) return CorruptionError("lot index entry for " + std::string(lot_id) + " is damaged");
-    out.push_back(*v);
-  }
-  return out;
+  return SeqDups(txn_, txn_.tables().lot_index, lot_id, "lot index");
 }
 
 Result<std::optional<Hash>> TxnRecordStore::CommittedLeaf(std::uint64_t seq) const {
@@ -33,16 +30,35 @@ Result<std::optional<Hash>> TxnRecordStore::CommittedLeaf(std::uint64_t seq) con
   return std::optional<Hash>(h);
 }
 
-Result<std::optional<std::uint64_t>> TxnRecordStore::KeyRegistration(
-    std::string_view key_id) const {
-  if (key_id.empty() || key_id.size() > 511) return std::optional<std::uint64_t>();
-  ASSIGN_OR_RETURN(auto v, txn_.Get(txn_.tables().keys, key_id));
-  if (!v) return std::optional<std::uint64_t>();
-  v1::state::KeyState ks;
-  if (!ks.ParseFromArray(v->data(), static_cast<int>(v->size()))) {
-    return CorruptionError("key index entry for " + std::string(key_id) + " is damaged");
+namespace {
+Result<std::vector<std::uint64_t>> SeqDups(const Txn& txn, MDB_dbi dbi, std::string_view key,
+                                           const char* what) {
+  std::vector<std::uint64_t> out;
+  if (key.empty() || key.size() > 511) return out;  // LMDB key limit
+  ASSIGN_OR_RETURN(auto dups, txn.GetDups(dbi, key));
+  for (const auto& d : dups) {
+    auto v = DecodeU64(d);
+    if (!v) return CorruptionError(std::string(what) + " entry is damaged");
+    out.push_back(*v);
   }
-  return std::optional<std::uint64_t>(ks.registered_seq());
+  return out;
+}
+}  // namespace
+
+Result<std::vector<std::uint64_t>> TxnRecordStore::KeyEvents(std::string_view key_id) const {
+  return SeqDups(txn_, txn_.tables().key_events, key_id, "key event index");
+}
+
+Result<std::vector<std::uint64_t>> TxnRecordStore::QuotaLog(std::string_view quota_key) const {
+  return SeqDups(txn_, txn_.tables().quota_log, quota_key, "quota log");
+}
+
+Result<std::optional<std::uint64_t>> TxnRecordStore::PolicyBefore(std::uint64_t seq) const {
+  ASSIGN_OR_RETURN(auto k, txn_.KeyBefore(txn_.tables().policies, EncodeU64(seq)));
+  if (!k) return std::optional<std::uint64_t>();
+  auto v = DecodeU64(*k);
+  if (!v) return CorruptionError("policy index entry is damaged");
+  return std::optional<std::uint64_t>(*v);
 }
 
 Result<std::optional<std::uint64_t>> TxnRecordStore::ActorRegistration(

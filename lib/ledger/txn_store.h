@@ -17,7 +17,9 @@ class TxnRecordStore : public RecordStore {
   Result<std::optional<std::string>> RecordBytes(std::uint64_t seq) const override;
   Result<std::vector<std::uint64_t>> LotSeqs(std::string_view lot_id) const override;
   Result<std::optional<Hash>> CommittedLeaf(std::uint64_t seq) const override;
-  Result<std::optional<std::uint64_t>> KeyRegistration(std::string_view key_id) const override;
+  Result<std::vector<std::uint64_t>> KeyEvents(std::string_view key_id) const override;
+  Result<std::optional<std::uint64_t>> PolicyBefore(std::uint64_t seq) const override;
+  Result<std::vector<std::uint64_t>> QuotaLog(std::string_view quota_key) const override;
   Result<std::optional<std::uint64_t>> ActorRegistration(std::string_view actor_id) const override;
 
  private:

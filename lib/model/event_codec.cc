@@ -182,7 +182,92 @@ Status ValidateEventProto(const v1::Event& ev) {
       const auto& x = ev.extracted();
       RETURN_IF_ERROR(CheckLot("extracted.lot", x.lot()));
       RETURN_IF_ERROR(CheckText("extracted.site", x.site()));
+      if (x.quota_kind() != v1::QUOTA_MINING_ROCK && x.quota_kind() != v1::QUOTA_MINING_IONIC) {
+        return InvalidArgumentError(
+            "extracted.quota_kind must be QUOTA_MINING_ROCK or QUOTA_MINING_IONIC");
+      }
       return CheckText("extracted.licence", x.licence());
+    }
+    case v1::Event::kQuotaGranted: {
+      const auto& q = ev.quota_granted();
+      RETURN_IF_ERROR(CheckId("quota_granted.actor_id", q.actor_id()));
+      if (q.year() < 1900 || q.year() > 9999) {
+        return InvalidArgumentError("quota_granted.year must be a four-digit year");
+      }
+      if (q.kind() == v1::QUOTA_KIND_UNSPECIFIED || !v1::QuotaKind_IsValid(q.kind())) {
+        return InvalidArgumentError("quota_granted.kind is unset or unknown");
+      }
+      if (q.reo_g() > (std::uint64_t{1} << 53)) {
+        return InvalidArgumentError("quota_granted.reo_g is absurdly large (over 2^53 grams)");
+      }
+      return CheckText("quota_granted.document", q.document());
+    }
+    case v1::Event::kPolicySet: {
+      const auto& p = ev.policy_set();
+      RETURN_IF_ERROR(CheckId("policy_set.name", p.name()));
+      if (p.rules_size() == 0) return InvalidArgumentError("policy_set has no rules");
+      if (p.rules_size() > 64) return InvalidArgumentError("policy_set has more than 64 rules");
+      std::vector<bool> seen_role(16, false);
+      for (int i = 0; i < p.rules_size(); ++i) {
+        const auto& r = p.rules(i);
+        std::string f = "policy_set.rules[" + std::to_string(i) + "]";
+        if (r.role() == v1::ROLE_UNSPECIFIED || r.role() == v1::ROLE_REGULATOR ||
+            !v1::Role_IsValid(r.role())) {
+          return InvalidArgumentError(f + ".role must be a non-regulator role");
+        }
+        if (seen_role[r.role()]) return InvalidArgumentError(f + ".role appears in two rules");
+        seen_role[r.role()] = true;
+        for (const auto& e : r.events()) {
+          if (e != "extracted" && e != "shipped" && e != "received" && e != "transformed" &&
+              e != "exported" && e != "recycled" && e != "imported") {
+            return InvalidArgumentError(f + ".events names unknown event kind \"" + e + "\"");
+          }
+        }
+        for (int m : r.inputs()) {
+          if (m == 0 || !v1::MaterialClass_IsValid(m)) return InvalidArgumentError(f + ".inputs has an unknown class");
+        }
+        for (int m : r.outputs()) {
+          if (m == 0 || !v1::MaterialClass_IsValid(m)) return InvalidArgumentError(f + ".outputs has an unknown class");
+        }
+        if (r.element_tolerance_ppm() > 100000) {
+          return InvalidArgumentError(f + ".element_tolerance_ppm is over 10 %");
+        }
+      }
+      return Status::Ok();
+    }
+    case v1::Event::kRecycled: {
+      const auto& r = ev.recycled();
+      RETURN_IF_ERROR(CheckLot("recycled.lot", r.lot()));
+      if (r.scrap_size() == 0) return InvalidArgumentError("recycled declares no scrap");
+      std::uint64_t scrap = 0;
+      for (int i = 0; i < r.scrap_size(); ++i) {
+        RETURN_IF_ERROR(CheckId("recycled.scrap[" + std::to_string(i) + "].material", r.scrap(i).material()));
+        if (r.scrap(i).mass_g() > (std::uint64_t{1} << 53)) {
+          return InvalidArgumentError("recycled.scrap[" + std::to_string(i) + "].mass_g is absurdly large");
+        }
+        scrap += r.scrap(i).mass_g();
+      }
+      if (scrap < r.lot().mass_g()) {
+        return InvalidArgumentError("recycled.lot weighs more than the declared scrap");
+      }
+      return CheckText("recycled.source", r.source());
+    }
+    case v1::Event::kImported: {
+      const auto& m = ev.imported();
+      RETURN_IF_ERROR(CheckLot("imported.lot", m.lot()));
+      RETURN_IF_ERROR(CheckId("imported.customs_declaration", m.customs_declaration()));
+      return CheckText("imported.origin_country", m.origin_country());
+    }
+    case v1::Event::kKeyRotated: {
+      const auto& k = ev.key_rotated();
+      RETURN_IF_ERROR(CheckId("key_rotated.actor_id", k.actor_id()));
+      RETURN_IF_ERROR(CheckText("key_rotated.retired_key_id", k.retired_key_id()));
+      return CheckKey("key_rotated.new_key", k.new_key());
+    }
+    case v1::Event::kKeyRevoked: {
+      const auto& k = ev.key_revoked();
+      RETURN_IF_ERROR(CheckId("key_revoked.key_id", k.key_id()));
+      return CheckText("key_revoked.reason", k.reason());
     }
     case v1::Event::kShipped: {
       const auto& s = ev.shipped();
@@ -313,6 +398,55 @@ struct BodyToProto {
     LotToProto(x.lot, p->mutable_lot());
     p->set_site(x.site);
     p->set_licence(x.licence);
+    p->set_quota_kind(static_cast<v1::QuotaKind>(x.quota_kind));
+  }
+  void operator()(const QuotaGranted& q) const {
+    auto* p = out->mutable_quota_granted();
+    p->set_actor_id(q.actor_id);
+    p->set_year(q.year);
+    p->set_kind(static_cast<v1::QuotaKind>(q.kind));
+    p->set_reo_g(q.reo_g);
+    p->set_document(q.document);
+  }
+  void operator()(const PolicySet& ps) const {
+    auto* p = out->mutable_policy_set();
+    p->set_name(ps.name);
+    for (const auto& r : ps.rules) {
+      auto* pr = p->add_rules();
+      pr->set_role(static_cast<v1::Role>(r.role));
+      for (const auto& e : r.events) pr->add_events(e);
+      for (auto m : r.inputs) pr->add_inputs(static_cast<v1::MaterialClass>(m));
+      for (auto m : r.outputs) pr->add_outputs(static_cast<v1::MaterialClass>(m));
+      pr->set_element_tolerance_ppm(r.element_tolerance_ppm);
+    }
+  }
+  void operator()(const Recycled& r) const {
+    auto* p = out->mutable_recycled();
+    LotToProto(r.lot, p->mutable_lot());
+    for (const auto& a : r.scrap) {
+      auto* s = p->add_scrap();
+      s->set_material(a.material);
+      s->set_mass_g(a.mass_g);
+    }
+    p->set_source(r.source);
+  }
+  void operator()(const Imported& m) const {
+    auto* p = out->mutable_imported();
+    LotToProto(m.lot, p->mutable_lot());
+    p->set_customs_declaration(m.customs_declaration);
+    p->set_origin_country(m.origin_country);
+  }
+  void operator()(const KeyRotated& k) const {
+    auto* p = out->mutable_key_rotated();
+    p->set_actor_id(k.actor_id);
+    KeyToProto(k.new_key, p->mutable_new_key());
+    p->set_retired_key_id(k.retired_key_id);
+  }
+  void operator()(const KeyRevoked& k) const {
+    auto* p = out->mutable_key_revoked();
+    p->set_key_id(k.key_id);
+    p->set_effective_seq(k.effective_seq);
+    p->set_reason(k.reason);
   }
   void operator()(const Shipped& s) const {
     auto* p = out->mutable_shipped();
@@ -401,7 +535,54 @@ Result<Event> FromProto(const v1::Event& in) {
     }
     case v1::Event::kExtracted: {
       const auto& p = in.extracted();
-      out.body = Extracted{LotFromProto(p.lot()), p.site(), p.licence()};
+      out.body = Extracted{LotFromProto(p.lot()), p.site(), p.licence(),
+                           static_cast<QuotaKind>(p.quota_kind())};
+      break;
+    }
+    case v1::Event::kQuotaGranted: {
+      const auto& p = in.quota_granted();
+      out.body = QuotaGranted{p.actor_id(), p.year(), static_cast<QuotaKind>(p.kind()), p.reo_g(),
+                              p.document()};
+      break;
+    }
+    case v1::Event::kPolicySet: {
+      const auto& p = in.policy_set();
+      PolicySet ps;
+      ps.name = p.name();
+      for (const auto& r : p.rules()) {
+        StageRule sr;
+        sr.role = static_cast<Role>(r.role());
+        sr.events.assign(r.events().begin(), r.events().end());
+        for (int m : r.inputs()) sr.inputs.push_back(static_cast<MaterialClass>(m));
+        for (int m : r.outputs()) sr.outputs.push_back(static_cast<MaterialClass>(m));
+        sr.element_tolerance_ppm = r.element_tolerance_ppm();
+        ps.rules.push_back(std::move(sr));
+      }
+      out.body = std::move(ps);
+      break;
+    }
+    case v1::Event::kRecycled: {
+      const auto& p = in.recycled();
+      Recycled r;
+      r.lot = LotFromProto(p.lot());
+      for (const auto& a : p.scrap()) r.scrap.push_back({a.material(), a.mass_g()});
+      r.source = p.source();
+      out.body = std::move(r);
+      break;
+    }
+    case v1::Event::kImported: {
+      const auto& p = in.imported();
+      out.body = Imported{LotFromProto(p.lot()), p.customs_declaration(), p.origin_country()};
+      break;
+    }
+    case v1::Event::kKeyRotated: {
+      const auto& p = in.key_rotated();
+      out.body = KeyRotated{p.actor_id(), KeyFromProto(p.new_key()), p.retired_key_id()};
+      break;
+    }
+    case v1::Event::kKeyRevoked: {
+      const auto& p = in.key_revoked();
+      out.body = KeyRevoked{p.key_id(), p.effective_seq(), p.reason()};
       break;
     }
     case v1::Event::kShipped: {
@@ -457,6 +638,33 @@ const char* RoleName(Role r) noexcept {
     case Role::kImporter: return "importer";
   }
   return "unknown";
+}
+
+Result<Role> ParseRole(std::string_view name) {
+  for (int r = 1; r <= 8; ++r) {
+    if (name == RoleName(static_cast<Role>(r))) return static_cast<Role>(r);
+  }
+  return InvalidArgumentError("unknown role \"" + std::string(name) +
+                              "\" (regulator, mine, separator, smelter, magnet_maker, exporter, "
+                              "recycler, importer)");
+}
+
+const char* QuotaKindName(QuotaKind k) noexcept {
+  switch (k) {
+    case QuotaKind::kUnspecified: return "unspecified";
+    case QuotaKind::kMiningRock: return "mining_rock";
+    case QuotaKind::kMiningIonic: return "mining_ionic";
+    case QuotaKind::kSmeltingSeparation: return "smelting_separation";
+  }
+  return "unknown";
+}
+
+Result<QuotaKind> ParseQuotaKind(std::string_view name) {
+  for (int k = 1; k <= 3; ++k) {
+    if (name == QuotaKindName(static_cast<QuotaKind>(k))) return static_cast<QuotaKind>(k);
+  }
+  return InvalidArgumentError("unknown quota kind \"" + std::string(name) +
+                              "\" (mining_rock, mining_ionic, smelting_separation)");
 }
 
 const char* MaterialClassName(MaterialClass m) noexcept {
@@ -523,6 +731,12 @@ const char* EventKindName(const EventBody& body) noexcept {
     case 4: return "received";
     case 5: return "transformed";
     case 6: return "exported";
+    case 7: return "quota_granted";
+    case 8: return "policy_set";
+    case 9: return "recycled";
+    case 10: return "imported";
+    case 11: return "key_rotated";
+    case 12: return "key_revoked";
   }
   return "unknown";
 }

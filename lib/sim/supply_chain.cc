@@ -16,9 +16,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <random>
+#include <set>
 #include <system_error>
 #include <utility>
 
+#include "ledger/rules.h"  // internal::UtcYear
 #include "util/status_macros.h"
 
 namespace retrace::sim {
@@ -97,16 +99,17 @@ struct ActorSpec {
   Role role;
   std::string licence;
   std::string jurisdiction;
+  QuotaKind quota_kind = QuotaKind::kUnspecified;  // mines: the deposit type
 };
 
 // Fictional enterprises at real places of the Chinese rare-earth industry.
 const std::vector<ActorSpec> kActors = {
     {"mine-bayan-obo", "Inner Mongolia Bayan Obo Rare Earth Mining Co., Ltd.", Role::kMine,
-     "C1500002011034120110001", "CN"},
+     "C1500002011034120110001", "CN", QuotaKind::kMiningRock},
     {"mine-longnan", "Ganzhou Longnan Ionic Rare Earth Mining Co., Ltd.", Role::kMine,
-     "C3600002009124120050002", "CN"},
+     "C3600002009124120050002", "CN", QuotaKind::kMiningIonic},
     {"mine-xunwu", "Ganzhou Xunwu Rare Earth Mining Co., Ltd.", Role::kMine,
-     "C3600002010064120070003", "CN"},
+     "C3600002010064120070003", "CN", QuotaKind::kMiningIonic},
     {"sep-baotou", "Baotou Rare Earth Separation Co., Ltd.", Role::kSeparator,
      "RE-SEP-NM-2024-011", "CN"},
     {"sep-ganzhou", "Ganzhou Rare Earth Separation Co., Ltd.", Role::kSeparator,
@@ -213,11 +216,34 @@ class Generator {
     return Status::Ok();
   }
 
+  // The regulator grants each quota the first time it is needed in a year
+  // (the clock runs for years at large scales). Realistic sizes: tens of
+  // thousands of tonnes REO per enterprise and year, far above what the
+  // simulated campaigns use.
+  Status EnsureQuota(const std::string& actor, QuotaKind kind, std::uint32_t year) {
+    const std::string key = actor + "/" + std::to_string(year) + "/" + QuotaKindName(kind);
+    if (!granted_.insert(key).second) return Status::Ok();
+    const u64 tonnes = kind == QuotaKind::kSmeltingSeparation ? 30000 : 20000;
+    Event ev;
+    ev.actor_id = root_actor_;
+    ev.body = QuotaGranted{actor, year, kind, tonnes * 1000000,
+                           "MIIT total quota control notice " + std::to_string(year) + ", batch 1"};
+    return Emit(std::move(ev), root_, /*tick=*/false);
+  }
+
   // Completes, signs and appends one event as `signer`.
-  Status Emit(Event ev, const Signer& signer) {
-    Tick();
+  Status Emit(Event ev, const Signer& signer, bool tick = true) {
+    if (tick) Tick();
     ev.event_id = cfg_.id_prefix + "ev-" + Pad(++event_counter_, 6);
     ev.time = clock_;
+    const std::uint32_t year = internal::UtcYear(clock_.seconds);
+    if (const auto* x = std::get_if<Extracted>(&ev.body)) {
+      if (Status st = EnsureQuota(ev.actor_id, x->quota_kind, year); !st.ok()) return st;
+    } else if (std::holds_alternative<Transformed>(ev.body) && IsSeparator(ev.actor_id)) {
+      if (Status st = EnsureQuota(ev.actor_id, QuotaKind::kSmeltingSeparation, year); !st.ok()) {
+        return st;
+      }
+    }
     if (Status st = ledger_.LinkParents(&ev); !st.ok()) {
       return st.Annotate("event " + ev.event_id + " (" + EventKindName(ev.body) + ")");
     }
@@ -229,6 +255,13 @@ class Generator {
     }
     ++summary_.events_appended;
     return Status::Ok();
+  }
+
+  static bool IsSeparator(const std::string& actor) {
+    for (const ActorSpec& a : kActors) {
+      if (a.id == actor) return a.role == Role::kSeparator;
+    }
+    return false;
   }
 
   Status EmitAs(const std::string& actor, Event ev) {
@@ -260,6 +293,7 @@ class Generator {
     const ActorSpec& spec =
         *std::find_if(kActors.begin(), kActors.end(), [&](const ActorSpec& a) { return a.id == mine; });
     body.licence = spec.licence;
+    body.quota_kind = spec.quota_kind;
     Event ev;
     ev.body = std::move(body);
     ev.references.push_back({"weighbridge_ticket", "WB-" + Pad(Uniform(100000, 999999), 6)});
@@ -569,6 +603,7 @@ class Generator {
   KeyStore* keys_;
   std::mt19937_64 rng_;
   Timestamp clock_;
+  std::set<std::string> granted_;
   std::string root_actor_;
   u64 event_counter_ = 0;
   std::map<std::string, u64> lot_counters_;

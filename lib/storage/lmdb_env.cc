@@ -131,6 +131,24 @@ Status Txn::ForEach(MDB_dbi dbi,
   return Status::Ok();
 }
 
+Result<std::optional<std::string>> Txn::KeyBefore(MDB_dbi dbi, std::string_view key) const {
+  MDB_cursor* cur = nullptr;
+  int rc = mdb_cursor_open(txn_, dbi, &cur);
+  if (rc != MDB_SUCCESS) return LmdbError(rc, "open cursor");
+  MDB_val k = Val(key), v;
+  rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);  // first key >= `key`
+  if (rc == MDB_SUCCESS) {
+    rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+  } else if (rc == MDB_NOTFOUND) {
+    rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+  }
+  std::optional<std::string> out;
+  if (rc == MDB_SUCCESS) out = std::string(View(k));
+  mdb_cursor_close(cur);
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) return LmdbError(rc, "seek");
+  return out;
+}
+
 Result<std::optional<std::pair<std::string_view, std::string_view>>> Txn::Last(
     MDB_dbi dbi) const {
   using R = std::optional<std::pair<std::string_view, std::string_view>>;
@@ -224,6 +242,10 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const Env
       {"actors", &env->tables_.actors, 0},
       {"keys", &env->tables_.keys, 0},
       {"tree", &env->tables_.tree, 0},
+      {"key_events", &env->tables_.key_events, MDB_DUPSORT | MDB_DUPFIXED},
+      {"policies", &env->tables_.policies, 0},
+      {"quotas", &env->tables_.quotas, 0},
+      {"quota_log", &env->tables_.quota_log, MDB_DUPSORT | MDB_DUPFIXED},
   };
   for (const auto& s : specs) {
     rc = mdb_dbi_open(txn, s.name, s.flags | c, s.dbi);

@@ -39,6 +39,10 @@ struct Tables {
   MDB_dbi actors = 0;     // actor id -> state.ActorState
   MDB_dbi keys = 0;       // key id -> state.KeyState
   MDB_dbi tree = 0;       // u8 level || u64be index -> 32-byte node hash
+  MDB_dbi key_events = 0; // key id -> u64be seq (dupsort): registration, rotation, revocation
+  MDB_dbi policies = 0;   // u64be seq of every policy record -> ""
+  MDB_dbi quotas = 0;     // quota key -> state.QuotaState
+  MDB_dbi quota_log = 0;  // quota key -> u64be seq (dupsort): grants and uses
 };
 
 std::string EncodeU64(std::uint64_t v);
@@ -67,6 +71,9 @@ class Txn {
   // returns false. Borrowed bytes valid only inside fn.
   Status ForEach(MDB_dbi dbi,
                  const std::function<bool(std::string_view, std::string_view)>& fn) const;
+
+  // The greatest key of `dbi` that is < `key`, if any.
+  Result<std::optional<std::string>> KeyBefore(MDB_dbi dbi, std::string_view key) const;
 
   // The last key/value of `dbi`, if any.
   Result<std::optional<std::pair<std::string_view, std::string_view>>> Last(MDB_dbi dbi) const;

@@ -50,6 +50,54 @@ struct LotTrace {
   std::unordered_map<std::uint64_t, LotView> before;
 };
 
+// Quota and licence at an origin extraction or a separation: recomputed from
+// the quota's own records (grants and uses before this one), each checked.
+Status CheckRegulatory(RecordChecker& checker, const RecordStore& store, const CheckedRecord& c,
+                       const std::string& lot_id) {
+  if (c.event.has_extracted()) {
+    ASSIGN_OR_RETURN(std::string licence, checker.LicenceOf(c.event.actor_id()));
+    Violations vs;
+    CheckLicence(c.event, licence, &vs);
+    for (auto& v : vs) checker.Add(v.code, c.seq, v.lot_id, v.message);
+  }
+  auto use = QuotaUseOf(c.event, c.signer_role);
+  if (!use) return Status::Ok();
+  const std::string key = QuotaKey(use->actor_id, use->year, use->kind);
+  ASSIGN_OR_RETURN(auto seqs, store.QuotaLog(key));
+  std::uint64_t granted = 0, used = 0;
+  bool listed = false;
+  for (std::uint64_t s : seqs) {
+    if (s >= c.seq) {
+      listed = s == c.seq;
+      break;
+    }
+    ASSIGN_OR_RETURN(const CheckedRecord* r, checker.Check(s));
+    if (!r->parsed || !r->authorized) continue;
+    if (r->event.has_quota_granted()) {
+      const auto& g = r->event.quota_granted();
+      if (QuotaKey(g.actor_id(), g.year(), static_cast<QuotaKind>(g.kind())) == key) granted = g.reo_g();
+    } else if (auto u = QuotaUseOf(r->event, r->signer_role)) {
+      if (QuotaKey(u->actor_id, u->year, u->kind) == key) used += u->reo_g;
+    }
+  }
+  if (!listed) {
+    checker.Add(finding::kIndexInconsistent, c.seq, lot_id,
+                "the quota log of " + use->actor_id + " does not list record " +
+                    std::to_string(c.seq) + ", which uses its quota");
+  }
+  Violations vs;
+  CheckQuota(*use, granted, used, lot_id, &vs);
+  for (auto& v : vs) checker.Add(v.code, c.seq, v.lot_id, v.message);
+  return Status::Ok();
+}
+
+const char* OriginKind(const v1::Event& ev) {
+  if (ev.has_extracted()) return "mine";
+  if (ev.has_recycled()) return "recycled";
+  if (ev.has_imported()) return "imported";
+  return "";
+}
+
 }  // namespace
 
 Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view target) {
@@ -95,7 +143,7 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
       if (i == 0) {
         const v1::Lot* def = nullptr;
         if (!Creates(ev, lot_id, &def)) {
-          checker.Add(finding::kLotUnknown, seq, lot_id,
+          checker.Add(finding::kUnknownOrigin, seq, lot_id,
                       "the first record of lot " + lot_id + " (seq " + std::to_string(seq) +
                           ") does not create it: the lot has no origin");
           continue;
@@ -111,7 +159,14 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
         tr.out.created_seq = seq;
         tr.out.created_by = actor;
         tr.out.creator_role = c->signer_role;
-        tr.out.is_origin = ev.has_extracted();
+        tr.out.origin_kind = OriginKind(ev);
+        tr.out.is_origin = !tr.out.origin_kind.empty();
+        if (tr.out.is_origin) {
+          Violations vs;
+          CheckStage(ev, c->signer_role, *c->policy, {}, &vs);
+          for (auto& v : vs) checker.Add(v.code, seq, v.lot_id, v.message);
+          RETURN_IF_ERROR(CheckRegulatory(checker, store, *c, lot_id));
+        }
         if (ev.has_transformed()) {
           tr.by_transform = true;
           for (const auto& in : ev.transformed().inputs()) {
@@ -137,6 +192,9 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
       }
       tr.before.emplace(seq, tr.state);
       Violations vs;
+      if (ev.has_transformed() || ev.has_exported()) {
+        CheckStage(ev, c->signer_role, *c->policy, {&tr.state}, &vs);
+      }
       ApplyToLot(ev, actor, seq, c->record.hash, &tr.state, &vs);
       for (auto& v : vs) checker.Add(v.code, seq, lot_id, v.message);
     }
@@ -164,8 +222,11 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
       inputs.push_back(v);
     }
     Violations vs;
-    CheckTransformBalance(t, inputs, tr.created_seq, &vs);
+    const CheckedRecord& c = *tr.creation;
+    CheckTransformBalance(t, inputs, tr.created_seq, c.policy->TolerancePpm(c.signer_role), &vs);
+    CheckStage(c.event, c.signer_role, *c.policy, inputs, &vs);
     for (auto& v : vs) checker.Add(v.code, tr.created_seq, v.lot_id, v.message);
+    RETURN_IF_ERROR(CheckRegulatory(checker, store, c, id));
   }
 
   // Origin attribution, in creation order (inputs are always older than
@@ -228,18 +289,46 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
     const LotTrace& o = traces[origin];
     OriginShare share;
     share.origin_lot = origin;
+    share.kind = o.out.origin_kind;
     share.actor_id = o.out.created_by;
     share.extracted_seq = o.created_seq;
-    if (o.creation && o.creation->event.has_extracted()) {
-      share.site = o.creation->event.extracted().site();
-      share.licence = o.creation->event.extracted().licence();
+    if (o.creation) {
+      const auto& ev = o.creation->event;
+      if (ev.has_extracted()) {
+        share.site = ev.extracted().site();
+        share.licence = ev.extracted().licence();
+      } else if (ev.has_recycled()) {
+        share.site = ev.recycled().source();
+      } else if (ev.has_imported()) {
+        share.site = ev.imported().origin_country();
+        share.licence = ev.imported().customs_declaration();
+      }
     }
+    // An origin is compliant only if its creating record has no finding.
+    for (const auto& f : report.findings) {
+      if (f.seq == o.created_seq &&
+          std::find(share.issues.begin(), share.issues.end(), f.code) == share.issues.end()) {
+        share.issues.push_back(f.code);
+      }
+    }
+    share.compliant = share.issues.empty();
     share.rare_earth_g = static_cast<std::uint64_t>(std::floor(f * static_cast<double>(target_re)));
     share.share_ppm = static_cast<std::uint32_t>(std::llround(f * 1e6));
     report.origins.push_back(share);
   }
   std::sort(report.origins.begin(), report.origins.end(),
             [](const OriginShare& a, const OriginShare& b) { return a.share_ppm > b.share_ppm; });
+  double bad = 0;
+  for (const auto& [origin, f] : attribution[std::string(target)]) {
+    const LotTrace& o = traces[origin];
+    for (const auto& fd : report.findings) {
+      if (fd.seq == o.created_seq) {
+        bad += f;
+        break;
+      }
+    }
+  }
+  report.non_compliant_share_ppm = static_cast<std::uint32_t>(std::llround(bad * 1e6));
   std::stable_sort(report.edges.begin(), report.edges.end(),
                    [](const LineageEdge& a, const LineageEdge& b) { return a.seq < b.seq; });
 

@@ -2,7 +2,6 @@
 
 #include "model/proto_convert.h"
 #include "model/record.h"
-#include "ledger/rules.h"
 #include "util/status_macros.h"
 
 namespace retrace::internal {
@@ -18,6 +17,9 @@ std::optional<RegisteredKey> KeyFromRegistration(const v1::Event& ev) {
     info = &ev.actor_registered().key();
     out.actor_id = ev.actor_registered().actor_id();
     out.role = static_cast<Role>(ev.actor_registered().role());
+  } else if (ev.has_key_rotated()) {
+    info = &ev.key_rotated().new_key();
+    out.actor_id = ev.key_rotated().actor_id();
   } else {
     return std::nullopt;
   }
@@ -34,7 +36,10 @@ void RecordChecker::Release(std::uint64_t seq) {
   auto it = cache_.find(seq);
   if (it == cache_.end()) return;
   const auto& ev = it->second->event;
-  if (it->second->parsed && (ev.has_genesis() || ev.has_actor_registered())) return;
+  if (it->second->parsed && (ev.has_genesis() || ev.has_actor_registered() ||
+                             ev.has_key_rotated() || ev.has_key_revoked() || ev.has_policy_set())) {
+    return;
+  }
   last_hash_ = std::make_pair(seq, it->second->record.hash);
   cache_.erase(it);
 }
@@ -60,7 +65,89 @@ Status RecordChecker::LoadGenesis() {
   v1::Event ev;
   if (!ParseEventBytes(rec->event_bytes, &ev).ok() || !ev.has_genesis()) return Status::Ok();
   ledger_id_ = ev.ledger_id();
+  root_actor_ = ev.genesis().root_actor_id();
   return Status::Ok();
+}
+
+Result<const Policy*> RecordChecker::PolicyAt(std::uint64_t seq) {
+  ASSIGN_OR_RETURN(auto pseq, store_.PolicyBefore(seq));
+  if (!pseq) return &Policy::Default();
+  auto it = policies_.find(*pseq);
+  if (it != policies_.end()) return static_cast<const Policy*>(it->second.get());
+  ASSIGN_OR_RETURN(const CheckedRecord* c, Check(*pseq));
+  const Policy* out = &Policy::Default();
+  if (!c->parsed || !c->event.has_policy_set()) {
+    Add(finding::kIndexInconsistent, seq, "",
+        "the policy index names record " + std::to_string(*pseq) + ", which sets no policy");
+  } else if (c->authorized) {
+    auto p = std::make_unique<Policy>(c->event.policy_set());
+    out = p.get();
+    policies_.emplace(*pseq, std::move(p));
+    return out;
+  }
+  // An invalid policy record was reported when checked; the default stands.
+  return out;
+}
+
+Result<std::string> RecordChecker::LicenceOf(const std::string& actor_id) {
+  ASSIGN_OR_RETURN(auto rseq, store_.ActorRegistration(actor_id));
+  if (!rseq) return std::string();
+  ASSIGN_OR_RETURN(const CheckedRecord* r, Check(*rseq));
+  if (!r->parsed || !r->event.has_actor_registered() ||
+      r->event.actor_registered().actor_id() != actor_id) {
+    return std::string();
+  }
+  return r->event.actor_registered().licence();
+}
+
+Result<const KeyTimeline*> RecordChecker::Timeline(const std::string& key_id) {
+  auto it = timelines_.find(key_id);
+  if (it != timelines_.end()) return static_cast<const KeyTimeline*>(it->second.get());
+  // Inserted before the events are checked: a rotation signed by this very
+  // key sees the timeline as registered so far, which is what it needs.
+  KeyTimeline* t = timelines_.emplace(key_id, std::make_unique<KeyTimeline>()).first->second.get();
+  ASSIGN_OR_RETURN(auto seqs, store_.KeyEvents(key_id));
+  if (seqs.empty()) return static_cast<const KeyTimeline*>(t);
+  ASSIGN_OR_RETURN(const CheckedRecord* reg, Check(seqs.front()));
+  std::optional<RegisteredKey> rk;
+  if (reg->parsed) rk = KeyFromRegistration(reg->event);
+  if (!rk || !rk->key || rk->key->KeyId() != key_id) {
+    Add(finding::kIndexInconsistent, seqs.front(), "",
+        "the key index says record " + std::to_string(seqs.front()) + " registers key " + key_id +
+            ", but it does not");
+    return static_cast<const KeyTimeline*>(t);
+  }
+  // A registration counts only if it was validly made (signed by a valid
+  // key of someone allowed to make it). Genesis signs itself.
+  if (seqs.front() != 0 && !reg->authorized) return static_cast<const KeyTimeline*>(t);
+  t->known = true;
+  t->key = rk->key;
+  t->actor_id = rk->actor_id;
+  t->role = rk->role;
+  t->registered_seq = seqs.front();
+  if (reg->event.has_key_rotated()) {
+    // The rotated-in key inherits the actor's registered role.
+    ASSIGN_OR_RETURN(auto aseq, store_.ActorRegistration(rk->actor_id));
+    if (aseq) {
+      ASSIGN_OR_RETURN(const CheckedRecord* a, Check(*aseq));
+      if (a->parsed) {
+        if (auto ak = KeyFromRegistration(a->event); ak && ak->actor_id == rk->actor_id) t->role = ak->role;
+      }
+    }
+  }
+  for (std::size_t i = 1; i < seqs.size(); ++i) {
+    ASSIGN_OR_RETURN(const CheckedRecord* e, Check(seqs[i]));
+    if (!e->parsed || !e->authorized) continue;  // an invalid record changes nothing
+    const auto& ev = e->event;
+    if (ev.has_key_rotated() && ev.key_rotated().retired_key_id() == key_id &&
+        ev.key_rotated().actor_id() == t->actor_id) {
+      if (!t->retired_after || seqs[i] < *t->retired_after) t->retired_after = seqs[i];
+    } else if (ev.has_key_revoked() && ev.key_revoked().key_id() == key_id) {
+      std::uint64_t from = std::min(ev.key_revoked().effective_seq(), seqs[i]);
+      if (!t->revoked_from || from < *t->revoked_from) t->revoked_from = from;
+    }
+  }
+  return static_cast<const KeyTimeline*>(t);
 }
 
 Result<const CheckedRecord*> RecordChecker::Check(std::uint64_t seq) {
@@ -139,6 +226,7 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
   }
   c->parsed = true;
   const auto& ev = c->event;
+  c->policy = &Policy::Default();
 
   if (seq == 0 && !ev.has_genesis()) {
     Add(finding::kGenesisInvalid, seq, "", "record 0 is not a genesis record");
@@ -150,39 +238,47 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
         "record " + s + " was signed for another ledger and replayed into this one");
   }
 
-  // The signing key: registered before this record, to this record's actor.
-  std::optional<RegisteredKey> reg;
+  // The signing key, as it stood at this position of the log.
+  std::optional<PublicKey> key;
+  std::string key_actor;
+  Role role = Role::kUnspecified;
   if (ev.has_genesis()) {
-    reg = KeyFromRegistration(ev);
+    if (auto rk = KeyFromRegistration(ev)) {
+      key = rk->key;
+      key_actor = rk->actor_id;
+      role = Role::kRegulator;
+    }
+    if (!key || key->KeyId() != c->record.key_id) {
+      Add(finding::kGenesisInvalid, seq, "", "the genesis record is not signed by the root key it names");
+      key.reset();
+    }
   } else {
-    ASSIGN_OR_RETURN(auto reg_seq, store_.KeyRegistration(c->record.key_id));
-    if (!reg_seq || *reg_seq >= seq) {
+    ASSIGN_OR_RETURN(const KeyTimeline* t, Timeline(c->record.key_id));
+    if (!t->known || t->registered_seq >= seq) {
       Add(finding::kUnknownKey, seq, "",
           "record " + s + " is signed with key " + c->record.key_id +
-              ", which was not registered before it");
+              ", which was not validly registered before it");
+    } else if (t->revoked_from && seq >= *t->revoked_from) {
+      Add(finding::kKeyRevoked, seq, "",
+          "record " + s + " is signed with key " + c->record.key_id + " of " + t->actor_id +
+              ", which a regulator revoked from record " + std::to_string(*t->revoked_from) + " on");
+    } else if (t->retired_after && seq > *t->retired_after) {
+      Add(finding::kKeyRetired, seq, "",
+          "record " + s + " is signed with key " + c->record.key_id + " of " + t->actor_id +
+              ", which was rotated out at record " + std::to_string(*t->retired_after));
     } else {
-      ASSIGN_OR_RETURN(const CheckedRecord* r, Check(*reg_seq));
-      if (r->parsed) reg = KeyFromRegistration(r->event);
-      if (!reg) {
-        Add(finding::kIndexInconsistent, seq, "",
-            "the key index points record " + s + "'s key at record " + std::to_string(*reg_seq) +
-                ", which registers no key");
-      }
+      key = t->key;
+      key_actor = t->actor_id;
+      role = t->role;
     }
   }
-  if (reg) {
-    if (!reg->key || reg->key->KeyId() != c->record.key_id) {
-      Add(finding::kUnknownKey, seq, "",
-          "record " + s + " names key " + c->record.key_id + ", which its registration does not hold");
-      reg.reset();
-    } else if (reg->actor_id != ev.actor_id()) {
-      Add(finding::kKeyActorMismatch, seq, "",
-          "record " + s + " is stated by " + ev.actor_id() + " but signed with the key of " +
-              reg->actor_id);
-    }
+  if (key && key_actor != ev.actor_id()) {
+    Add(finding::kKeyActorMismatch, seq, "",
+        "record " + s + " is stated by " + ev.actor_id() + " but signed with the key of " + key_actor);
+    key.reset();
   }
-  if (reg && reg->key) {
-    const Verifier* v = VerifierFor(*reg->key);
+  if (key) {
+    const Verifier* v = VerifierFor(*key);
     ++signatures_checked_;
     if (v == nullptr ||
         !v->Verify(EventSigningInput(c->record.event_bytes), c->record.signature).ok()) {
@@ -192,9 +288,11 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
     } else {
       c->signature_ok = true;
     }
-    c->signer_role = reg->role;
+    c->signer_role = role;
+    ASSIGN_OR_RETURN(c->policy, PolicyAt(seq));
     Violations vs;
-    CheckRole(ev, reg->role, &vs);
+    CheckRole(ev, role, *c->policy, &vs);
+    c->authorized = c->signature_ok && vs.empty();
     for (auto& v2 : vs) Add(v2.code, seq, v2.lot_id, v2.message);
   }
   return static_cast<const CheckedRecord*>(c);

@@ -75,7 +75,11 @@ class TestChain {
     ledger_ = std::move(l).value();
   }
 
-  void Register(const std::string& actor, Role role, Algorithm alg = Algorithm::kEd25519) {
+  // Registers `actor` with a fresh key. Mines get the licence `licence`
+  // (default "LIC-<actor>"); with `grant_quota`, mines and separators get
+  // ample 2026 quotas (test events are dated in 2026).
+  void Register(const std::string& actor, Role role, Algorithm alg = Algorithm::kEd25519,
+                std::string licence = "", bool grant_quota = true) {
     auto s = Signer::Generate(alg);
     REQUIRE(s.ok());
     ActorRegistered reg;
@@ -83,20 +87,47 @@ class TestChain {
     reg.legal_name = actor + " Co., Ltd.";
     reg.role = role;
     reg.key = (*s)->public_key();
-    reg.licence = "LIC-" + actor;
+    reg.licence = licence.empty() ? "LIC-" + actor : licence;
     reg.jurisdiction = "CN";
     keys_[actor] = std::move(s).value();
+    licences_[actor] = reg.licence;
     auto r = AppendAs("regulator", *root_, reg);
+    REQUIRE(r.ok());
+    if (!grant_quota) return;
+    if (role == Role::kMine) {
+      Grant(actor, QuotaKind::kMiningRock, kAmpleQuota);
+      Grant(actor, QuotaKind::kMiningIonic, kAmpleQuota);
+    } else if (role == Role::kSeparator) {
+      Grant(actor, QuotaKind::kSmeltingSeparation, kAmpleQuota);
+    }
+  }
+
+  static constexpr std::uint64_t kAmpleQuota = std::uint64_t{1} << 40;  // grams REO
+
+  void Grant(const std::string& actor, QuotaKind kind, std::uint64_t reo_g,
+             std::uint32_t year = 2026) {
+    auto r = AppendAs("regulator", *root_, QuotaGranted{actor, year, kind, reo_g, "test grant"});
     REQUIRE(r.ok());
   }
 
   Event MakeEvent(const std::string& actor, EventBody body) {
+    FillExtraction(actor, &body);
     Event ev;
     ev.event_id = "ev-" + std::to_string(++counter_);
     ev.actor_id = actor;
     ev.time = {1790000000 + static_cast<std::int64_t>(counter_), 0};
     ev.body = std::move(body);
     return ev;
+  }
+
+  // Extractions left without licence or quota kind get the mine's
+  // registered licence and a rock-type quota, so tests state only what
+  // they are about.
+  void FillExtraction(const std::string& actor, EventBody* body) {
+    if (auto* x = std::get_if<Extracted>(body)) {
+      if (x->licence.empty()) x->licence = licences_[actor];
+      if (x->quota_kind == QuotaKind::kUnspecified) x->quota_kind = QuotaKind::kMiningRock;
+    }
   }
 
   Result<SignedEvent> Sign(const std::string& actor, EventBody body) {
@@ -134,6 +165,7 @@ class TestChain {
   std::unique_ptr<Signer> root_;
   std::unique_ptr<Ledger> ledger_;
   std::map<std::string, std::unique_ptr<Signer>> keys_;
+  std::map<std::string, std::string> licences_;
   int counter_ = 0;
 };
 
@@ -142,7 +174,7 @@ class TestChain {
 // which separates it into NDPR-1 and DY-1, and so on to an exported magnet.
 struct FiveStage {
   static void Build(TestChain& c) {
-    c.Register("mine-1", Role::kMine);
+    c.Register("mine-1", Role::kMine, Algorithm::kEd25519, "MIIT-2026-001");
     c.Register("sep-1", Role::kSeparator);
     c.Register("smelt-1", Role::kSmelter);
     c.Register("mag-1", Role::kMagnetMaker);
@@ -150,7 +182,7 @@ struct FiveStage {
     REQUIRE(c.Do("mine-1", Extracted{MakeLot("ORE-1", MaterialClass::kOreConcentrate, 1000000,
                                              {{Element::kNd, 50000}, {Element::kPr, 15000},
                                               {Element::kDy, 1000}}),
-                                     "Bayan Obo pit 3", "MIIT-2026-001"})
+                                     "Bayan Obo pit 3", "MIIT-2026-001", QuotaKind::kMiningRock})
                 .ok());
     c.Move("ORE-1", "mine-1", "sep-1");
     Transformed sep;
