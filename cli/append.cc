@@ -80,7 +80,8 @@ int RunAppend(const AppendOptions& o) {
   if (!ledger.ok()) return Fail(cmd, ledger.status().ToString() + "; nothing was changed");
   Ledger& l = **ledger;
   auto refuse = [&](const std::string& what) {
-    return Fail(cmd, "append refused: " + what + "; " + UnchangedNote(l));
+    const bool says_refused = what.find("refused") != std::string::npos;
+    return Fail(cmd, (says_refused ? "" : "append refused: ") + Refusal(what, l));
   };
 
   std::vector<SignedEvent> batch;

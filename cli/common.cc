@@ -33,6 +33,27 @@ std::string UnchangedNote(const Ledger& ledger) {
          ShortHash(info->head_hash) + ")";
 }
 
+std::string Refusal(const std::string& what, const Ledger& ledger) {
+  // Parser messages (protobuf's JSON errors) span lines and carry a caret
+  // marker; an error message on the terminal should be one line.
+  std::string line;
+  for (char c : what) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    if (c == ' ' && (line.empty() || line.back() == ' ')) continue;
+    line.push_back(c);
+  }
+  for (std::size_t at; (at = line.find(" ^ ")) != std::string::npos;) line.erase(at, 2);
+  while (!line.empty() && (line.back() == ' ' || line.back() == '^')) line.pop_back();
+  const std::string kUnchanged = "the ledger is unchanged";
+  if (line.size() >= kUnchanged.size() &&
+      line.compare(line.size() - kUnchanged.size(), kUnchanged.size(), kUnchanged) == 0) {
+    line.erase(line.size() - kUnchanged.size());
+    return line + UnchangedNote(ledger);
+  }
+  if (line.find("unchanged") != std::string::npos) return line;
+  return line + "; " + UnchangedNote(ledger);
+}
+
 Result<std::string> ReadInput(const std::string& path) {
   if (path == "-") {
     std::ostringstream ss;

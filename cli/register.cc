@@ -52,8 +52,8 @@ int RunRegister(const RegisterOptions& o) {
   ev.body = std::move(reg);
 
   auto refuse = [&](const Status& st) {
-    return Fail(cmd, "registration of " + o.actor + " refused: " + st.ToString() + "; " +
-                         UnchangedNote(**ledger));
+    return Fail(cmd, "registration of " + o.actor + " refused: " +
+                         Refusal(st.ToString(), **ledger));
   };
   if (Status st = (*ledger)->LinkParents(&ev); !st.ok()) return refuse(st);
   Result<SignedEvent> signed_ev = SignEvent(ev, **root);
