@@ -79,7 +79,7 @@ int RunDemo(const DemoOptions& o) {
                          o.db + " holds the records appended before the failure");
   }
   const sim::Summary& s = *summary;
-  std::cout << "\nActors (" << s.actors.size() + 1 << ", registered by the regulator's root key "
+  std::cout << "\nActors (" << s.actors.size() << ", registered by the regulator, root key "
             << (*root)->public_key().KeyId() << "):\n";
   for (const sim::ActorSummary& a : s.actors) {
     std::cout << "  " << std::left << std::setw(19) << a.actor_id << std::setw(14)

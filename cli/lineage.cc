@@ -20,10 +20,26 @@ struct LineageOptions {
 
 std::string Describe(const LineageLot& l) {
   std::string s = l.lot_id + "  " + MaterialClassName(l.material) + ", " + FormatMass(l.mass_g) +
-                  " (rare earths " + FormatMass(l.rare_earth_g) + "), " + l.status;
-  if (!l.custodian.empty()) s += " at " + l.custodian;
-  s += l.is_origin ? "; extracted by " : "; made by ";
-  s += l.created_by + " (record " + std::to_string(l.created_seq) + ")";
+                  " (rare earths " + FormatMass(l.rare_earth_g) + "), ";
+  if (!l.is_origin) {
+    s += "made by ";
+  } else if (l.origin_kind == "recycled") {
+    s += "recycled by ";
+  } else if (l.origin_kind == "imported") {
+    s += "imported by ";
+  } else {
+    s += "extracted by ";
+  }
+  s += l.created_by + " (record " + std::to_string(l.created_seq) + "), ";
+  if (l.status == "held") {
+    s += "held by " + l.custodian;
+  } else if (l.status == "in_transit") {
+    s += "in transit from " + l.custodian;
+  } else if (l.status == "exported" || l.status == "consumed") {
+    s += l.status + " by " + l.custodian;
+  } else {
+    s += l.status;
+  }
   return s;
 }
 
@@ -53,7 +69,10 @@ class TreePrinter {
     for (std::size_t i = 0; i < edges.size(); ++i) {
       const LineageEdge& e = *edges[i];
       bool last = i + 1 == edges.size();
-      out << prefix << (last ? "└── " : "├── ") << FormatMass(e.consumed_g) << " of ";
+      // One transformation record may consume an input for several outputs;
+      // the edge carries what that record consumed, so name the record.
+      out << prefix << (last ? "└── " : "├── ") << "record " << e.seq << " used "
+          << FormatMass(e.consumed_g) << " of ";
       if (!seen_.insert(e.input_lot).second) {
         out << e.input_lot << " (see above)\n";
         continue;
@@ -81,7 +100,9 @@ void PrintDot(const VerifyReport& r, std::ostream& out) {
   out << "digraph lineage {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n";
   for (const LineageLot& l : r.lots) {
     std::string label = l.lot_id + "\\n" + MaterialClassName(l.material) + ", " +
-                        FormatMass(l.mass_g) + "\\n" + (l.is_origin ? "mine " : "") + l.created_by;
+                        FormatMass(l.mass_g) + "\\n" +
+                        (l.is_origin ? (l.origin_kind.empty() ? "mine" : l.origin_kind) + " " : "") +
+                        l.created_by;
     out << "  " << DotQuote(l.lot_id) << " [label=\"" << label << "\"";
     if (l.is_origin) out << ", style=filled, fillcolor=\"#e8d8b0\"";
     if (l.lot_id == r.lot_id) out << ", penwidth=2";
@@ -113,6 +134,7 @@ nlohmann::json LineageJson(const VerifyReport& r) {
                     {"status", l.status},
                     {"remaining_g", l.remaining_g},
                     {"is_origin", l.is_origin},
+                    {"origin_kind", l.origin_kind},
                     {"record_seqs", l.record_seqs}});
   }
   nlohmann::json edges = nlohmann::json::array();

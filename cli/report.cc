@@ -1,5 +1,6 @@
 // Text rendering of a VerifyReport, shared by `verify` and `demo`. The JSON
 // form is the library's VerifyReportToJson, so the two cannot drift.
+#include <iomanip>
 #include <map>
 #include <ostream>
 
@@ -36,11 +37,30 @@ void PrintVerifyReport(const VerifyReport& report, std::ostream& out) {
   out << "Origins (share of the lot's rare-earth mass):\n";
   if (report.origins.empty()) out << "  none found\n";
   for (const OriginShare& o : report.origins) {
-    out << "  " << FormatPpm(o.share_ppm) << "  " << FormatMass(o.rare_earth_g) << "  from "
-        << o.origin_lot << ", mined by " << o.actor_id;
-    if (!o.site.empty()) out << " at " << o.site;
-    if (!o.licence.empty()) out << ", licence " << o.licence;
-    out << " (record " << o.extracted_seq << ")\n";
+    out << "  " << std::setw(7) << std::right << FormatPpm(o.share_ppm) << "  " << std::setw(10)
+        << FormatMass(o.rare_earth_g) << std::left << "  from " << o.origin_lot;
+    if (o.kind == "recycled") {
+      out << ", recycled by " << o.actor_id;
+      if (!o.site.empty()) out << " from " << o.site;
+    } else if (o.kind == "imported") {
+      out << ", imported by " << o.actor_id;
+      if (!o.site.empty()) out << " from " << o.site;
+      if (!o.licence.empty()) out << ", customs declaration " << o.licence;
+    } else {
+      out << ", mined by " << o.actor_id;
+      if (!o.site.empty()) out << " at " << o.site;
+      if (!o.licence.empty()) out << ", licence " << o.licence;
+    }
+    out << " (record " << o.extracted_seq << ")";
+    if (!o.compliant) {
+      out << "  NON-COMPLIANT:";
+      for (const std::string& issue : o.issues) out << " " << issue;
+    }
+    out << "\n";
+  }
+  if (report.non_compliant_share_ppm > 0) {
+    out << "  " << FormatPpm(report.non_compliant_share_ppm)
+        << " of the lot's rare earths come from non-compliant origins\n";
   }
 
   out << "Checked " << report.records_checked << " records and " << report.signatures_checked
