@@ -11,6 +11,9 @@
 //     -> two magnet makers (metal + iron + boron -> sintered NdFeB magnets)
 //     -> an exporter (customs declaration, destination country).
 //
+// Before the first extraction or separation of a (simulated) year, the root
+// key grants the enterprise a production quota far above what it will use.
+//
 // Every lot moves between stages by a shipment signed by the sender and a
 // receipt signed by the receiver. Every transformation keeps, per element,
 // its output content below the input content consumed (as the ledger rounds
@@ -45,9 +48,11 @@ struct Config {
   // Default: 2026.
   std::uint64_t seed = 2026;
 
-  // Number of production campaigns. One campaign is ~37 lots and ~110
-  // records (7 ore lots, 14 oxide lots, 6 metal lots, 10 magnet lots, 7
-  // exports); lots and records grow linearly with it.
+  // Number of production campaigns. One campaign is 37 lots and about 90
+  // records (7 ore lots, 14 oxide or mixed lots, 6 metal lots, 10 magnet
+  // lots; 11 transformations, 32 shipments with their receipts, 7 exports);
+  // lots and records grow linearly with it. The regulator's quota grants
+  // (one per enterprise, kind and year of the simulated clock) come on top.
   // Default: 1.
   int scale = 1;
 
