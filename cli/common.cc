@@ -39,6 +39,7 @@ std::string Refusal(const std::string& what, const Ledger& ledger) {
   std::string line;
   for (char c : what) {
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    if ((c >= 0 && c < 0x20) || c == 0x7f) c = '?';  // never echo control bytes
     if (c == ' ' && (line.empty() || line.back() == ' ')) continue;
     line.push_back(c);
   }

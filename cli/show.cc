@@ -52,7 +52,15 @@ Command AddShowCommand(CLI::App& app) {
   CLI::App* sub =
       app.add_subcommand("show", "Print a record, or a lot and all its records, as JSON");
   sub->add_option("--db", o->db, "Ledger directory")->required();
-  CLI::Option* seq = sub->add_option("--seq", o->seq, "Record sequence number");
+  CLI::Option* seq =
+      sub->add_option("--seq", o->seq, "Record sequence number (0 is the genesis)")
+          ->check(CLI::Validator(
+              [](std::string& v) {
+                return v.find('-') != std::string::npos
+                           ? std::string("a sequence number is 0 or more, not ") + v
+                           : std::string();
+              },
+              "SEQ"));
   CLI::Option* lot = sub->add_option("--lot", o->lot, "Lot id");
   seq->excludes(lot);
   lot->excludes(seq);
