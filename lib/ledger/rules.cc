@@ -411,6 +411,7 @@ void ApplyToLot(const v1::Event& ev, const std::string& actor, std::uint64_t seq
                             " but " + Mass(lot->remaining_g) + " remain (a lot is exported whole)"});
       }
       lot->status = LotStatus::kExported;
+      lot->remaining_g = 0;  // nothing of it remains in the ledger's jurisdiction
       break;
     }
     default:

@@ -497,6 +497,7 @@ TEST_CASE("Lot state follows custody", "[ledger]") {
   CHECK(ore->lot.content.size() == 3);
   auto mag = c.ledger().GetLot("MAG-1");
   CHECK(mag->status == "exported");
+  CHECK(mag->remaining_g == 0);
   CHECK(mag->custodian == "exp-1");
   auto hist = c.ledger().LotRecords("MAG-1");
   REQUIRE(hist.ok());
