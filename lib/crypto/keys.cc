@@ -748,6 +748,10 @@ Status Signer::WritePrivateKeyFile(const std::string& path) const {
 namespace internal {
 
 Result<std::unique_ptr<Signer>> Ed25519SignerFromSeedForTest(std::string_view seed) {
+  return Ed25519SignerFromSeedSecret(seed);
+}
+
+Result<std::unique_ptr<Signer>> Ed25519SignerFromSeedSecret(std::string_view seed) {
   if (seed.size() != 32) {
     return InvalidArgumentError("Ed25519 secret key must be 32 bytes, got " +
                                 std::to_string(seed.size()));
@@ -758,6 +762,43 @@ Result<std::unique_ptr<Signer>> Ed25519SignerFromSeedForTest(std::string_view se
     return InternalError("EVP_PKEY_new_raw_private_key_ex failed: " + TakeOpenSslErrors());
   }
   return MakeSigner(std::move(pkey));
+}
+
+Result<std::string> Ed25519SeedSecret(const Signer& signer) {
+  if (signer.public_key().algorithm() != Algorithm::kEd25519) {
+    return FailedPreconditionError(std::string("a signed-note key must be ed25519, this key is ") +
+                                   AlgorithmName(signer.public_key().algorithm()));
+  }
+  // The signer's only secret export is PKCS#8; read the raw key out of it.
+  ASSIGN_OR_RETURN(std::string pem, signer.ExportPrivateKeyPemSecret());
+  Result<PemBlock> block = ReadPemBlock(pem, "PRIVATE KEY", "private key");
+  OPENSSL_cleanse(pem.data(), pem.size());
+  if (!block.ok()) return InternalError("re-reading the exported private key failed");
+  const unsigned char* p = block->der.get();
+  UniqueEvpPkey pkey(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(block->len)));  // NOLINT
+  if (pkey == nullptr) return InternalError("re-reading the exported private key failed");
+  std::string seed(32, '\0');
+  size_t len = seed.size();
+  if (EVP_PKEY_get_raw_private_key(pkey.get(), reinterpret_cast<unsigned char*>(seed.data()),
+                                   &len) != 1 ||
+      len != seed.size()) {
+    OPENSSL_cleanse(seed.data(), seed.size());
+    return InternalError("reading the Ed25519 secret key failed: " + TakeOpenSslErrors());
+  }
+  return seed;
+}
+
+Status WriteNewFile(const std::string& path, std::string_view data, unsigned mode,
+                    const char* what) {
+  return ::retrace::WriteNewFile(path, data, static_cast<mode_t>(mode), what);
+}
+
+Result<std::string> ReadSmallFile(const std::string& path, const char* what, bool private_key,
+                                  std::size_t max_bytes) {
+  SecretBuffer buf(max_bytes + 1);
+  ASSIGN_OR_RETURN(size_t len,
+                   ::retrace::ReadSmallFile(path, what, private_key, buf.data(), buf.size()));
+  return std::string(buf.data(), len);
 }
 
 }  // namespace internal

@@ -3,6 +3,7 @@
 #define RETRACE_LIB_CRYPTO_KEYS_INTERNAL_H_
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "retrace/signer.h"
@@ -18,6 +19,28 @@ inline constexpr std::string_view kSm2DistinguishingId = "1234567812345678";
 // `seed`. For known-answer tests only: real keys come from Signer::Generate.
 // kInvalidArgument if `seed` is not 32 bytes.
 Result<std::unique_ptr<Signer>> Ed25519SignerFromSeedForTest(std::string_view seed);
+
+// An Ed25519 signer whose private key is the 32-byte RFC 8032 secret key
+// `seed`, as C2SP signed-note signer keys carry it. kInvalidArgument if `seed`
+// is not 32 bytes. The caller wipes its copy of `seed`.
+Result<std::unique_ptr<Signer>> Ed25519SignerFromSeedSecret(std::string_view seed);
+
+// The 32-byte RFC 8032 secret key of an Ed25519 signer, for writing a
+// signed-note signer key. kFailedPrecondition for other algorithms. The
+// caller wipes the result (OPENSSL_cleanse) when done.
+Result<std::string> Ed25519SeedSecret(const Signer& signer);
+
+// Creates `path` (which must not exist: kAlreadyExists) with exactly `mode`
+// and writes all of `data` durably; on failure nothing is left behind.
+// `what` names the file in messages ("private key", "signer key").
+Status WriteNewFile(const std::string& path, std::string_view data, unsigned mode,
+                    const char* what);
+
+// Reads a small regular file (at most `max_bytes`). With `private_key`,
+// refuses (kFailedPrecondition) a file that group or others may access.
+// kNotFound, kIoError, kInvalidArgument (not a regular file, too large).
+Result<std::string> ReadSmallFile(const std::string& path, const char* what, bool private_key,
+                                  std::size_t max_bytes);
 
 }  // namespace retrace::internal
 
