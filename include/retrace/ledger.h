@@ -37,6 +37,7 @@
 #include "retrace/export.h"
 #include "retrace/hash.h"
 #include "retrace/merkle.h"
+#include "retrace/note.h"
 #include "retrace/signer.h"
 #include "retrace/status.h"
 #include "retrace/verifier.h"
@@ -227,6 +228,55 @@ class RETRACE_EXPORT Ledger {
                                                         std::uint64_t tree_size) const = 0;
   virtual Result<merkle::ConsistencyProof> ProveConsistency(std::uint64_t old_size,
                                                             std::uint64_t new_size) const = 0;
+
+  // --- Transparency: checkpoints and offline proofs (docs/transparency.md).
+
+  // Signs a C2SP checkpoint of the whole current tree with the log key
+  // `signer` (a kEd25519 note key; the origin is the ledger name) and stores
+  // it; appends no record. Returns the signed checkpoint note. Before signing
+  // it proves, inside the same transaction, that the current tree extends the
+  // last stored checkpoint (an RFC 6962 consistency proof from its size) and
+  // that every record since it hashes to its tree leaf: the ledger never signs
+  // two inconsistent checkpoints. At an unchanged size it adds `signer`'s
+  // signature to the stored checkpoint (returning it unchanged if present).
+  // Errors (nothing is signed or stored in any case):
+  //   kInvalidArgument     `signer` is a cosignature key
+  //   kFailedPrecondition  the ledger was opened read-only
+  //   kCorruption          the log no longer extends the last stored
+  //                        checkpoint, or a record differs from its leaf: the
+  //                        log was rewritten
+  virtual Result<std::string> SignCheckpoint(const NoteSigner& signer) = 0;
+
+  // The latest stored signed checkpoint note, with any cosignatures.
+  // kNotFound if none was signed yet.
+  virtual Result<std::string> LatestCheckpoint() const = 0;
+
+  // Adds witness cosignatures to a stored checkpoint. `cosignatures` is either
+  // the signature lines a witness returned (as `retrace witness cosign`
+  // prints them) or a whole cosigned checkpoint note; the lines are matched
+  // to the latest stored checkpoint they verify against (a whole note: to
+  // the stored checkpoint with its text). Only lines by `witnesses` keys are
+  // kept, each replacing an earlier cosignature by the same key. Returns the
+  // stored note. Errors (nothing is stored): kInvalidArgument for malformed
+  // input; kNotFound if no stored checkpoint matches; kVerificationFailed if
+  // a line by a given witness does not verify or none is by one.
+  virtual Result<std::string> AddCosignatures(std::string_view cosignatures,
+                                              const std::vector<NoteVerifier>& witnesses) = 0;
+
+  // A lineage bundle of `lot_id` (bundle.h): every record the lineage
+  // verifier reads for it, with an inclusion proof of each in the latest
+  // stored checkpoint, which it carries. Deterministic for a given ledger
+  // state. Errors: kNotFound for an unknown lot; kFailedPrecondition if no
+  // checkpoint was signed yet, the lot is newer than the latest checkpoint,
+  // or its lineage has findings (the message names the first); kCorruption
+  // if the tree no longer matches the latest checkpoint.
+  virtual Result<std::string> ProveLineage(std::string_view lot_id) const = 0;
+
+  // A C2SP tlog-proof@v1 (tlog_proof.h) of record `seq` in the latest
+  // stored checkpoint, the stored record bytes as its extra data.
+  // kNotFound if seq >= size; kFailedPrecondition if no checkpoint covers it
+  // yet; kCorruption as for ProveLineage.
+  virtual Result<std::string> ProveRecord(std::uint64_t seq) const = 0;
 
  protected:
   Ledger() = default;

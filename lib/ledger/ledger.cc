@@ -16,7 +16,9 @@
 #include <set>
 #include <unordered_map>
 
+#include "bundle/bundle_builder.h"
 #include "ledger/audit.h"
+#include "ledger/checkpoint_log.h"
 #include "ledger/rules.h"
 #include "ledger/state.h"
 #include "ledger/txn_store.h"
@@ -68,6 +70,12 @@ class LedgerImpl final : public Ledger {
                                                 std::uint64_t tree_size) const override;
   Result<merkle::ConsistencyProof> ProveConsistency(std::uint64_t old_size,
                                                     std::uint64_t new_size) const override;
+  Result<std::string> SignCheckpoint(const NoteSigner& signer) override;
+  Result<std::string> LatestCheckpoint() const override;
+  Result<std::string> AddCosignatures(std::string_view cosignatures,
+                                      const std::vector<NoteVerifier>& witnesses) override;
+  Result<std::string> ProveLineage(std::string_view lot_id) const override;
+  Result<std::string> ProveRecord(std::uint64_t seq) const override;
 
  private:
   Result<std::shared_ptr<const Verifier>> VerifierFor(const std::string& key_id,
@@ -811,6 +819,56 @@ Result<merkle::ConsistencyProof> LedgerImpl::ProveConsistency(std::uint64_t old_
     return Status::Ok();
   }));
   return std::move(*out);
+}
+
+// Transparency: the work is in ledger/checkpoint_log.cc and lib/bundle;
+// these run it in one transaction each.
+Result<std::string> LedgerImpl::SignCheckpoint(const NoteSigner& signer) {
+  std::string out;
+  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(out, SignAndStoreCheckpoint(txn, static_info_.name, signer));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::string> LedgerImpl::LatestCheckpoint() const {
+  std::string out;
+  RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(auto latest, LatestStoredCheckpoint(txn, static_info_.name));
+    if (!latest) return NotFoundError("no checkpoint has been signed yet");
+    out = std::move(latest->note);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::string> LedgerImpl::AddCosignatures(std::string_view cosignatures,
+                                                const std::vector<NoteVerifier>& witnesses) {
+  std::string out;
+  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(out, StoreCosignatures(txn, static_info_.name, cosignatures, witnesses));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::string> LedgerImpl::ProveLineage(std::string_view lot_id) const {
+  std::string out;
+  RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(out, BuildBundle(txn, static_info_.name, lot_id));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::string> LedgerImpl::ProveRecord(std::uint64_t seq) const {
+  std::string out;
+  RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(out, BuildTlogProof(txn, static_info_.name, seq));
+    return Status::Ok();
+  }));
+  return out;
 }
 
 }  // namespace

@@ -261,6 +261,15 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const Env
       return LmdbError(rc, std::string("open table ") + s.name);
     }
   }
+  // Added after the first ledgers were written: created when missing.
+  rc = mdb_dbi_open(txn, "checkpoints", opts.read_only ? 0 : MDB_CREATE,
+                    &env->tables_.checkpoints);
+  if (rc == MDB_SUCCESS) {
+    env->tables_.checkpoints_present = true;
+  } else if (!(rc == MDB_NOTFOUND && opts.read_only)) {
+    mdb_txn_abort(txn);
+    return LmdbError(rc, "open table checkpoints");
+  }
   rc = mdb_txn_commit(txn);
   if (rc != MDB_SUCCESS) return LmdbError(rc, "commit table creation");
   return env;

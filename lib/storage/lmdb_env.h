@@ -43,6 +43,11 @@ struct Tables {
   MDB_dbi policies = 0;   // u64be seq of every policy record -> ""
   MDB_dbi quotas = 0;     // quota key -> state.QuotaState
   MDB_dbi quota_log = 0;  // quota key -> u64be seq (dupsort): grants and uses
+  // u64be tree size -> signed checkpoint note (docs/transparency.md). Created
+  // on a writable open if missing; absent (checkpoints_present false) when a
+  // ledger written before checkpoints existed is opened read-only.
+  MDB_dbi checkpoints = 0;
+  bool checkpoints_present = false;
 };
 
 std::string EncodeU64(std::uint64_t v);

@@ -1,0 +1,361 @@
+// Lineage bundles and single-record tlog proofs (docs/transparency.md).
+//
+// One verifier for ledger and bundle: both the builder and VerifyBundle run
+// VerifyLineage (lib/verify/lineage.h) -- the builder over a RecordingStore
+// on the ledger, the verifier over a BundleRecordStore on the bundle -- so a
+// bundle is checked by exactly the rules the ledger applies, and the builder
+// learns what to include by watching the verifier read.
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <utility>
+
+#include "bundle/bundle_builder.h"
+#include "bundle/bundle_store.h"
+#include "ledger/checkpoint_log.h"
+#include "ledger/txn_store.h"
+#include "model/proto_convert.h"
+#include "retrace/bundle.h"
+#include "retrace/event.h"
+#include "retrace/merkle.h"
+#include "retrace/tlog_proof.h"
+#include "retrace/v1/bundle.pb.h"
+#include "transparency/text.h"
+#include "util/hex.h"
+#include "util/status_macros.h"
+#include "verify/lineage.h"
+
+namespace retrace {
+namespace internal {
+namespace {
+
+constexpr char kBundleFormat[] = "retrace-bundle/v1";
+constexpr std::size_t kMaxBundleBytes = std::size_t{1} << 30;
+
+std::string Str(std::uint64_t v) { return std::to_string(v); }
+
+}  // namespace
+
+Result<std::string> BuildBundle(const Txn& txn, std::string_view origin, std::string_view lot_id) {
+  ASSIGN_OR_RETURN(StoredCheckpoint cp, CurrentCheckpoint(txn, origin));
+  const std::uint64_t size = cp.checkpoint.size;
+  TxnRecordStore ledger(txn, size);
+  RecordingStore recording(ledger, size);
+  Result<VerifyReport> report = VerifyLineage(recording, lot_id);
+  if (!report.ok()) {
+    if (report.status().code() == StatusCode::kNotFound) {
+      ASSIGN_OR_RETURN(std::vector<std::uint64_t> all, ledger.LotSeqs(lot_id));
+      if (!all.empty()) {
+        return FailedPreconditionError("lot " + std::string(lot_id) +
+                                       " is newer than the latest checkpoint (size " + Str(size) +
+                                       "); sign a new checkpoint first; no bundle was built");
+      }
+    }
+    return report.status();
+  }
+  if (!report->valid) {
+    const Finding& f = report->findings.front();
+    return FailedPreconditionError("the lineage of lot " + std::string(lot_id) + " has " +
+                                   Str(report->findings.size()) + " finding(s), the first " +
+                                   f.code + " at record " + Str(f.seq) + ": " + f.message +
+                                   "; no bundle was built (see `retrace verify`)");
+  }
+  v1::Bundle b;
+  b.set_format(kBundleFormat);
+  b.set_lot_id(std::string(lot_id));
+  b.set_checkpoint(cp.note);
+  TxnNodeSource nodes(txn);
+  for (std::uint64_t seq : recording.served()) {
+    ASSIGN_OR_RETURN(std::optional<std::string> bytes, ledger.RecordBytes(seq));
+    if (!bytes) return CorruptionError("record " + Str(seq) + " vanished while building a bundle");
+    ASSIGN_OR_RETURN(merkle::InclusionProof proof, merkle::MakeInclusionProof(nodes, seq, size));
+    v1::BundleRecord* r = b.add_records();
+    r->set_seq(seq);
+    r->set_record(std::move(*bytes));
+    for (const Hash& h : proof.hashes) r->add_inclusion_proof(HashBytes(h));
+  }
+  for (const auto& [key, seqs] : recording.answers()) {
+    if (seqs.empty()) continue;  // absent means empty: one encoding per answer
+    v1::IndexAnswer* a = b.add_index();
+    a->set_index(key.first);
+    a->set_key(key.second);
+    for (std::uint64_t s : seqs) a->add_seqs(s);
+  }
+  return SerializeDeterministic(b);
+}
+
+Result<std::string> BuildTlogProof(const Txn& txn, std::string_view origin, std::uint64_t seq) {
+  ASSIGN_OR_RETURN(Head head, ReadHead(txn));
+  if (seq >= head.size) {
+    return NotFoundError("record " + Str(seq) + " does not exist (the log holds " +
+                         Str(head.size) + ")");
+  }
+  ASSIGN_OR_RETURN(StoredCheckpoint cp, CurrentCheckpoint(txn, origin));
+  if (seq >= cp.checkpoint.size) {
+    return FailedPreconditionError("record " + Str(seq) +
+                                   " is newer than the latest checkpoint (size " +
+                                   Str(cp.checkpoint.size) + "); sign a new checkpoint first");
+  }
+  ASSIGN_OR_RETURN(auto bytes, txn.Get(txn.tables().records, EncodeU64(seq)));
+  if (!bytes) return CorruptionError("record " + Str(seq) + " is missing");
+  ASSIGN_OR_RETURN(merkle::InclusionProof proof,
+                   merkle::MakeInclusionProof(TxnNodeSource(txn), seq, cp.checkpoint.size));
+  if (!merkle::VerifyInclusion(merkle::LeafHash(*bytes), proof, cp.checkpoint.root_hash).ok()) {
+    return CorruptionError("record " + Str(seq) +
+                           " is not the leaf the checkpoint committed to: it was rewritten");
+  }
+  TlogProof p;
+  p.extra = std::string(*bytes);
+  p.index = seq;
+  p.inclusion_proof = std::move(proof.hashes);
+  p.checkpoint = cp.note;
+  return FormatTlogProof(p);
+}
+
+namespace {
+
+// Structural checks of a parsed bundle: anything failing here means the
+// bytes are not a bundle, not that a bundle is wrong.
+Status CheckStructure(std::string_view bytes, v1::Bundle* b) {
+  if (bytes.size() > kMaxBundleBytes) {
+    return InvalidArgumentError("not a retrace bundle: " + Str(bytes.size()) + " bytes");
+  }
+  if (!b->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return InvalidArgumentError("not a retrace bundle: it does not parse");
+  }
+  b->DiscardUnknownFields();
+  if (SerializeDeterministic(*b) != bytes) {
+    return InvalidArgumentError(
+        "not a retrace bundle: it is not in the canonical encoding or has unknown fields");
+  }
+  if (b->format() != kBundleFormat) {
+    return InvalidArgumentError("not a retrace bundle: format \"" + b->format() + "\", expected " +
+                                kBundleFormat);
+  }
+  bool first = true;
+  std::uint64_t prev = 0;
+  for (const v1::BundleRecord& r : b->records()) {
+    if (!first && r.seq() <= prev) {
+      return InvalidArgumentError("malformed bundle: records are not in strictly increasing order");
+    }
+    first = false;
+    prev = r.seq();
+    for (const std::string& h : r.inclusion_proof()) {
+      if (h.size() != 32) {
+        return InvalidArgumentError("malformed bundle: an inclusion proof hash of record " +
+                                    Str(r.seq()) + " is not 32 bytes");
+      }
+    }
+  }
+  const v1::IndexAnswer* last = nullptr;
+  for (const v1::IndexAnswer& a : b->index()) {
+    const bool many = a.index() == kLotIndex || a.index() == kKeyIndex || a.index() == kQuotaIndex;
+    if (!many && a.index() != kActorIndex && a.index() != kPolicyIndex) {
+      return InvalidArgumentError("malformed bundle: unknown index \"" + a.index() + "\"");
+    }
+    if (a.seqs_size() == 0 || (!many && a.seqs_size() > 1)) {
+      return InvalidArgumentError("malformed bundle: a " + a.index() + " index answer names " +
+                                  Str(a.seqs_size()) + " records");
+    }
+    for (int i = 1; i < a.seqs_size(); ++i) {
+      if (a.seqs(i) <= a.seqs(i - 1)) {
+        return InvalidArgumentError("malformed bundle: a " + a.index() +
+                                    " index answer is not in log order");
+      }
+    }
+    if (a.index() == kPolicyIndex) {
+      std::optional<std::uint64_t> before = ParseDecimal(a.key());
+      if (!before || Str(*before) != a.key() || a.seqs(0) >= *before) {
+        return InvalidArgumentError("malformed bundle: a policy answer for \"" + a.key() +
+                                    "\" does not name an earlier record");
+      }
+    }
+    if (last != nullptr && std::make_pair(last->index(), last->key()) >=
+                               std::make_pair(a.index(), a.key())) {
+      return InvalidArgumentError("malformed bundle: index answers are not in strictly "
+                                  "increasing order");
+    }
+    last = &a;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+}  // namespace internal
+
+Result<BundleReport> VerifyBundle(std::string_view bytes, const PublicKey& root_key,
+                                  const NoteVerifier& log_key, const WitnessPolicy& witnesses) {
+  using internal::Str;
+  if (log_key.type() != NoteKeyType::kEd25519) {
+    return InvalidArgumentError("the log key " + log_key.ToString() +
+                                " is not an ed25519 signed-note key");
+  }
+  v1::Bundle b;
+  RETURN_IF_ERROR(internal::CheckStructure(bytes, &b));
+
+  BundleReport report;
+  report.lot_id = b.lot_id();
+  report.bundle_bytes = bytes.size();
+  report.records = static_cast<std::uint64_t>(b.records_size());
+  auto add = [&](const char* code, std::uint64_t seq, std::string message) {
+    report.findings.push_back(Finding{code, seq, "", std::move(message)});
+  };
+
+  // The checkpoint: the trust anchor of every proof.
+  Result<Checkpoint> cp = ParseSignedCheckpoint(b.checkpoint());
+  if (!cp.ok()) {
+    add(finding::kCheckpointMalformed, 0,
+        "the bundle's checkpoint cannot be read (" + cp.status().message() +
+            "), so none of its proofs can be checked");
+    return report;
+  }
+  report.checkpoint = *cp;
+  Result<VerifiedCheckpoint> opened = OpenCheckpoint(b.checkpoint(), {log_key}, witnesses.witnesses);
+  if (opened.ok()) {
+    report.checkpoint_verified = true;
+    report.cosignatures = opened->cosignatures;
+    Status quorum = witnesses.Check(*opened);
+    if (quorum.code() == StatusCode::kInvalidArgument) return quorum;
+    report.quorum_met = quorum.ok();
+    if (!quorum.ok()) add(finding::kWitnessQuorumNotMet, 0, quorum.message());
+  } else if (opened.status().code() == StatusCode::kInvalidArgument) {
+    return opened.status();  // the trust anchors given are unusable
+  } else {
+    add(finding::kCheckpointSignatureInvalid, 0,
+        "the checkpoint is not validly signed by the log key " + log_key.ToString() + ": " +
+            opened.status().message());
+  }
+
+  // Every record's inclusion proof against the checkpoint's root.
+  std::map<std::uint64_t, std::string> records;
+  std::map<std::uint64_t, Hash> proven;
+  for (const v1::BundleRecord& r : b.records()) {
+    records.emplace(r.seq(), r.record());
+    if (r.seq() >= cp->size) {
+      add(finding::kInclusionProofMalformed, r.seq(),
+          "record " + Str(r.seq()) + " lies beyond the checkpoint's tree size " + Str(cp->size));
+      continue;
+    }
+    merkle::InclusionProof proof{r.seq(), cp->size, {}};
+    for (const std::string& h : r.inclusion_proof()) proof.hashes.push_back(*HashFromBytes(h));
+    const Hash leaf = merkle::LeafHash(r.record());
+    Status st = merkle::VerifyInclusion(leaf, proof, cp->root_hash);
+    if (st.ok()) {
+      proven.emplace(r.seq(), leaf);
+      ++report.proofs_verified;
+    } else {
+      add(st.code() == StatusCode::kInvalidArgument ? finding::kInclusionProofMalformed
+                                                    : finding::kInclusionProofMismatch,
+          r.seq(), "the inclusion proof of record " + Str(r.seq()) + ": " + st.message());
+    }
+  }
+
+  // The genesis record ties the records to the root key and to the origin.
+  auto genesis = records.find(0);
+  if (genesis == records.end()) {
+    add(finding::kRootKeyMismatch, 0,
+        "the bundle holds no genesis record, so nothing ties its records to the root key");
+  } else {
+    Result<Record> rec = DecodeRecord(genesis->second);
+    Result<Event> ev = rec.ok() ? DecodeEvent(rec->event_bytes) : Result<Event>(rec.status());
+    const Genesis* g = ev.ok() ? std::get_if<Genesis>(&ev->body) : nullptr;
+    if (g != nullptr) {  // otherwise the lineage verifier reports the damage
+      if (!g->root_key || !(*g->root_key == root_key)) {
+        add(finding::kRootKeyMismatch, 0,
+            "the ledger's genesis record names root key " +
+                (g->root_key ? g->root_key->KeyId() : std::string("(none)")) +
+                ", not the trusted root key " + root_key.KeyId());
+      }
+      if (g->name != cp->origin) {
+        add(finding::kOriginMismatch, 0,
+            "the checkpoint is of the log \"" + cp->origin + "\" but the records are of ledger \"" +
+                g->name + "\"");
+      }
+    }
+  }
+
+  // The custody rules, by the ledger's own verifier.
+  internal::IndexAnswers answers;
+  for (const v1::IndexAnswer& a : b.index()) {
+    answers[{a.index(), a.key()}] = std::vector<std::uint64_t>(a.seqs().begin(), a.seqs().end());
+  }
+  // Every record an answer names must be in the bundle (the verifier would
+  // otherwise see it as missing from the log, which it is not).
+  for (const auto& [key, seqs] : answers) {
+    for (std::uint64_t s : seqs) {
+      if (!records.count(s)) {
+        add(finding::kIndexAnswerInvalid, s,
+            "the bundle's " + key.first + " index names record " + Str(s) + ", which it lacks");
+      }
+    }
+  }
+  internal::BundleRecordStore store(cp->size, records, proven, answers);
+  Result<VerifyReport> lineage = internal::VerifyLineage(store, b.lot_id());
+  // Nothing may be left over: a bundle as built holds exactly what the
+  // verifier asks for, so an unread record or unconsulted answer was altered.
+  if (lineage.ok()) {
+    for (const auto& [seq, bytes] : records) {
+      if (!store.read().count(seq)) {
+        add(finding::kIndexAnswerInvalid, seq,
+            "record " + Str(seq) + " is in the bundle but no part of the lineage refers to it");
+      }
+    }
+    for (const auto& [key, seqs] : answers) {
+      if (!store.consulted().count(key)) {
+        add(finding::kIndexAnswerInvalid, seqs.front(),
+            "the bundle's " + key.first + " index answer for \"" + key.second +
+                "\" is not one the lineage asks for");
+      }
+    }
+  }
+  if (lineage.ok()) {
+    report.lineage = std::move(lineage).value();
+    report.findings.insert(report.findings.end(), report.lineage.findings.begin(),
+                           report.lineage.findings.end());
+    const auto& lots = report.lineage.lots;
+    report.history_closed = !lots.empty() && lots.front().lot_id == b.lot_id() &&
+                            (lots.front().status == "exported" || lots.front().status == "consumed");
+  } else if (lineage.status().code() == StatusCode::kNotFound) {
+    report.lineage.lot_id = b.lot_id();
+    report.findings.push_back(Finding{finding::kLotUnknown, 0, b.lot_id(),
+                                      "the bundle holds no record of lot " + b.lot_id()});
+  } else {
+    return lineage.status();
+  }
+  report.valid = report.findings.empty();
+  return report;
+}
+
+std::string BundleReportToJson(const BundleReport& r) {
+  using nlohmann::json;
+  json cosigs = json::array();
+  for (const VerifiedNoteSignature& s : r.cosignatures) {
+    char id[9];
+    std::snprintf(id, sizeof(id), "%08x", s.key_id);
+    cosigs.push_back({{"witness", s.name}, {"key_id", id}, {"timestamp", s.timestamp.value_or(0)}});
+  }
+  json findings = json::array();
+  for (const Finding& f : r.findings) {
+    findings.push_back(
+        {{"code", f.code}, {"seq", f.seq}, {"lot_id", f.lot_id}, {"message", f.message}});
+  }
+  json j = {{"schema", "retrace.bundle-report/v1"},
+            {"lot_id", r.lot_id},
+            {"valid", r.valid},
+            {"bundle_bytes", r.bundle_bytes},
+            {"checkpoint",
+             {{"origin", r.checkpoint.origin},
+              {"size", r.checkpoint.size},
+              {"root_hash", internal::HashToBase64(r.checkpoint.root_hash)},
+              {"verified", r.checkpoint_verified}}},
+            {"cosignatures", cosigs},
+            {"quorum_met", r.quorum_met},
+            {"records", r.records},
+            {"proofs_verified", r.proofs_verified},
+            {"history_closed", r.history_closed},
+            {"findings", findings},
+            {"lineage", json::parse(VerifyReportToJson(r.lineage), nullptr, false)}};
+  return j.dump(2);
+}
+
+}  // namespace retrace

@@ -1,0 +1,207 @@
+#include "ledger/checkpoint_log.h"
+
+#include <cstring>
+#include <deque>
+#include <set>
+
+#include "ledger/state.h"
+#include "ledger/txn_store.h"
+#include "model/record.h"
+#include "retrace/merkle.h"
+#include "transparency/text.h"
+#include "util/status_macros.h"
+
+namespace retrace::internal {
+namespace {
+
+// How many of the latest stored checkpoints bare cosignature lines are tried
+// against (a witness answers about the checkpoint it was shown, normally
+// the latest).
+constexpr std::size_t kCosignatureSearchDepth = 64;
+
+std::string B64(const Hash& h) { return HashToBase64(h); }
+
+Result<StoredCheckpoint> ParseStored(std::string_view key, std::string_view note,
+                                     std::string_view origin) {
+  std::optional<std::uint64_t> size = DecodeU64(key);
+  Result<Checkpoint> cp = ParseSignedCheckpoint(note);
+  if (!size || !cp.ok()) {
+    return CorruptionError("a stored checkpoint is damaged" +
+                           (cp.ok() ? std::string() : ": " + cp.status().message()));
+  }
+  if (cp->size != *size) {
+    return CorruptionError("the checkpoint stored under size " + std::to_string(*size) +
+                           " is of size " + std::to_string(cp->size));
+  }
+  if (cp->origin != origin) {
+    return CorruptionError("a stored checkpoint names the origin \"" + cp->origin +
+                           "\", not this ledger's \"" + std::string(origin) + "\"");
+  }
+  return StoredCheckpoint{std::move(cp).value(), std::string(note)};
+}
+
+bool HasSignatureBy(std::string_view note, const NoteSigner& signer) {
+  Result<Note> parsed = ParseNote(note);
+  if (!parsed.ok()) return false;
+  for (const NoteSignature& s : parsed->signatures) {
+    if (s.name == signer.name() && s.key_id == signer.key_id()) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<std::optional<StoredCheckpoint>> LatestStoredCheckpoint(const Txn& txn,
+                                                               std::string_view origin) {
+  if (!txn.tables().checkpoints_present) return std::optional<StoredCheckpoint>();
+  ASSIGN_OR_RETURN(auto last, txn.Last(txn.tables().checkpoints));
+  if (!last) return std::optional<StoredCheckpoint>();
+  ASSIGN_OR_RETURN(StoredCheckpoint s, ParseStored(last->first, last->second, origin));
+  return std::optional<StoredCheckpoint>(std::move(s));
+}
+
+Result<std::string> SignAndStoreCheckpoint(Txn& txn, std::string_view origin,
+                                           const NoteSigner& signer) {
+  if (signer.type() != NoteKeyType::kEd25519) {
+    return InvalidArgumentError("the log key " + signer.name() +
+                                " is a cosignature key; a log signs checkpoints with an ed25519 "
+                                "note key; nothing was signed");
+  }
+  const Tables& t = txn.tables();
+  ASSIGN_OR_RETURN(Head head, ReadHead(txn));
+  const std::uint64_t n = head.size;
+  TxnNodeSource nodes(txn);
+  ASSIGN_OR_RETURN(Hash root, merkle::RootAt(nodes, n));
+  ASSIGN_OR_RETURN(std::optional<StoredCheckpoint> last, LatestStoredCheckpoint(txn, origin));
+
+  std::uint64_t m = 0;
+  if (last) {
+    const Checkpoint& old = last->checkpoint;
+    m = old.size;
+    if (m > n) {
+      return CorruptionError("a checkpoint of size " + std::to_string(m) +
+                             " was signed, but the log holds " + std::to_string(n) +
+                             " records: it was truncated; nothing was signed");
+    }
+    ASSIGN_OR_RETURN(merkle::ConsistencyProof proof, merkle::MakeConsistencyProof(nodes, m, n));
+    Status consistent = merkle::VerifyConsistency(old.root_hash, root, proof);
+    if (!consistent.ok()) {
+      return CorruptionError("the log does not extend the checkpoint it signed at size " +
+                             std::to_string(m) + " (root " + B64(old.root_hash) +
+                             "): it was rewritten (" + consistent.message() +
+                             "); nothing was signed");
+    }
+  }
+  // The records appended since the last checkpoint are the leaves the tree
+  // says they are: a checkpoint commits to records, not just to tree nodes.
+  for (std::uint64_t seq = m; seq < n; ++seq) {
+    ASSIGN_OR_RETURN(auto rec, txn.Get(t.records, EncodeU64(seq)));
+    ASSIGN_OR_RETURN(Hash leaf, nodes.PerfectNode(0, seq));
+    if (!rec || RecordHash(*rec) != leaf) {
+      return CorruptionError("record " + std::to_string(seq) +
+                             (rec ? " differs from the leaf the tree holds for it"
+                                  : " is missing") +
+                             ": the log was rewritten; nothing was signed");
+    }
+  }
+  std::string note;
+  if (last && m == n) {
+    if (HasSignatureBy(last->note, signer)) return last->note;
+    ASSIGN_OR_RETURN(note, AddNoteSignatures(last->note, {&signer}));
+  } else {
+    ASSIGN_OR_RETURN(note, SignCheckpoint(Checkpoint{std::string(origin), n, root, {}}, signer));
+  }
+  RETURN_IF_ERROR(txn.Put(t.checkpoints, EncodeU64(n), note));
+  return note;
+}
+
+Result<std::string> StoreCosignatures(Txn& txn, std::string_view origin, std::string_view input,
+                                      const std::vector<NoteVerifier>& witnesses) {
+  if (witnesses.empty()) {
+    return InvalidArgumentError("no witness key given: cosignatures are only stored once they "
+                                "verify; nothing was stored");
+  }
+  std::set<std::pair<std::string, std::uint32_t>> trusted;
+  for (const NoteVerifier& w : witnesses) {
+    if (w.type() != NoteKeyType::kCosignatureV1) {
+      return InvalidArgumentError("witness key " + w.ToString() +
+                                  " is not a cosignature/v1 key; nothing was stored");
+    }
+    trusted.insert({w.name(), w.key_id()});
+  }
+  // A whole note, or bare signature lines (parsed as the signatures of a
+  // placeholder note).
+  const bool whole = input.find("\n\n") != std::string_view::npos;
+  ASSIGN_OR_RETURN(Note given, ParseNote(whole ? std::string(input) : "-\n\n" + std::string(input)));
+  std::vector<NoteSignature> fresh;
+  for (NoteSignature& s : given.signatures) {
+    if (trusted.count({s.name, s.key_id})) fresh.push_back(std::move(s));
+  }
+  if (fresh.empty()) {
+    return VerificationFailedError("none of the signatures is by a given witness key; nothing "
+                                   "was stored");
+  }
+  if (!txn.tables().checkpoints_present) return NotFoundError("no checkpoint has been signed yet");
+
+  // Candidates, latest first.
+  std::deque<std::pair<std::string, std::string>> candidates;
+  RETURN_IF_ERROR(txn.ForEach(txn.tables().checkpoints, [&](std::string_view k, std::string_view v) {
+    candidates.emplace_front(std::string(k), std::string(v));
+    if (candidates.size() > kCosignatureSearchDepth) candidates.pop_back();
+    return true;
+  }));
+  if (candidates.empty()) return NotFoundError("no checkpoint has been signed yet");
+  Status last_failure = NotFoundError("no stored checkpoint has the text of the given note");
+  for (const auto& [key, stored_note] : candidates) {
+    ASSIGN_OR_RETURN(StoredCheckpoint stored, ParseStored(key, stored_note, origin));
+    const std::string text = FormatCheckpoint(stored.checkpoint);
+    if (whole && given.text != text) continue;
+    Result<OpenedNote> opened = OpenNote(FormatNote(Note{text, fresh}), witnesses);
+    if (!opened.ok()) {
+      last_failure = opened.status();
+      if (whole) break;
+      continue;
+    }
+    ASSIGN_OR_RETURN(Note merged, ParseNote(stored.note));
+    std::set<std::pair<std::string, std::uint32_t>> replaced;
+    for (const NoteSignature& s : fresh) replaced.insert({s.name, s.key_id});
+    std::vector<NoteSignature> sigs;
+    for (NoteSignature& s : merged.signatures) {
+      if (!replaced.count({s.name, s.key_id})) sigs.push_back(std::move(s));
+    }
+    sigs.insert(sigs.end(), fresh.begin(), fresh.end());
+    merged.signatures = std::move(sigs);
+    std::string out = FormatNote(merged);
+    RETURN_IF_ERROR(txn.Put(txn.tables().checkpoints, key, out));
+    return out;
+  }
+  if (whole) {
+    return Status(last_failure.code(), last_failure.message() + "; nothing was stored");
+  }
+  return VerificationFailedError(
+      "the cosignatures verify against none of the latest " + std::to_string(candidates.size()) +
+      " stored checkpoints (" + last_failure.message() + "); nothing was stored");
+}
+
+Result<StoredCheckpoint> CurrentCheckpoint(const Txn& txn, std::string_view origin) {
+  ASSIGN_OR_RETURN(std::optional<StoredCheckpoint> latest, LatestStoredCheckpoint(txn, origin));
+  if (!latest) {
+    return FailedPreconditionError(
+        "no checkpoint has been signed yet (sign one with `retrace checkpoint`)");
+  }
+  ASSIGN_OR_RETURN(Head head, ReadHead(txn));
+  if (latest->checkpoint.size > head.size) {
+    return CorruptionError("the latest checkpoint is of size " +
+                           std::to_string(latest->checkpoint.size) + " but the log holds " +
+                           std::to_string(head.size) + " records: it was truncated");
+  }
+  ASSIGN_OR_RETURN(Hash root, merkle::RootAt(TxnNodeSource(txn), latest->checkpoint.size));
+  if (root != latest->checkpoint.root_hash) {
+    return CorruptionError("the log no longer matches its latest checkpoint (size " +
+                           std::to_string(latest->checkpoint.size) + ", root " +
+                           B64(latest->checkpoint.root_hash) + "): it was rewritten");
+  }
+  return std::move(latest).value();
+}
+
+}  // namespace retrace::internal
