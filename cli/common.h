@@ -15,6 +15,7 @@
 
 #include "retrace/event.h"
 #include "retrace/ledger.h"
+#include "retrace/note.h"
 #include "retrace/status.h"
 #include "retrace/verifier.h"
 
@@ -50,6 +51,24 @@ Command AddVerifyCommand(CLI::App& app);
 Command AddAuditCommand(CLI::App& app);
 Command AddDemoCommand(CLI::App& app);
 Command AddQuotaCommand(CLI::App& app);
+// Transparency (docs/transparency.md); helpers in transparency_util.cc.
+Command AddNoteKeygenCommand(CLI::App& app);
+Command AddCheckpointCommand(CLI::App& app);
+Command AddConsistencyCommand(CLI::App& app);
+Command AddWitnessCommand(CLI::App& app);
+Command AddProveCommand(CLI::App& app);
+Command AddVerifyBundleCommand(CLI::App& app);
+Command AddTlogProofCommand(CLI::App& app);
+
+// A signed-note verifier key given on the command line: the key itself
+// ("name+id+base64") or a file holding it on one line. `as` converts an
+// ed25519 key to a cosignature key for witnesses (and refuses the reverse).
+Result<NoteVerifier> ReadNoteVerifier(const std::string& arg, NoteKeyType as);
+// Standard base64 with padding (RFC 4648), as C2SP formats use it.
+std::string Base64Encode(std::string_view bytes);
+// Writes `data` to `path` through a temporary file and a rename ("-":
+// standard output). On failure `path` is untouched.
+Status WriteOutput(const std::string& path, std::string_view data);
 
 // Prints "retrace <command>: <message>" to stderr; returns kExitError.
 int Fail(std::string_view command, const std::string& message);

@@ -18,7 +18,11 @@ int main(int argc, char** argv) {
         AddKeygenCommand(app), AddInitCommand(app),    AddRegisterCommand(app),
         AddAppendCommand(app), AddShowCommand(app),    AddInfoCommand(app),
         AddLotsCommand(app),   AddLineageCommand(app), AddVerifyCommand(app),
-        AddAuditCommand(app),  AddDemoCommand(app),    AddQuotaCommand(app)};
+        AddAuditCommand(app),  AddDemoCommand(app),    AddQuotaCommand(app),
+        // Transparency (docs/transparency.md).
+        AddNoteKeygenCommand(app), AddCheckpointCommand(app), AddConsistencyCommand(app),
+        AddWitnessCommand(app), AddProveCommand(app), AddVerifyBundleCommand(app),
+        AddTlogProofCommand(app)};
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -23,7 +23,11 @@ Result<std::optional<std::uint64_t>> RecordingStore::AnswerOne(
 }
 
 Result<std::optional<std::string>> RecordingStore::RecordBytes(std::uint64_t seq) const {
-  if (seq >= size_ || (seq != 0 && !named_.count(seq))) return std::optional<std::string>();
+  // Besides what an index named: the genesis record (the ledger's identity)
+  // and the last record at the checkpoint (the report's head hash).
+  if (seq >= size_ || (seq != 0 && seq != size_ - 1 && !named_.count(seq))) {
+    return std::optional<std::string>();
+  }
   ASSIGN_OR_RETURN(std::optional<std::string> bytes, ledger_.RecordBytes(seq));
   if (bytes) served_.insert(seq);
   return bytes;

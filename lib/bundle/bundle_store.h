@@ -3,8 +3,9 @@
 // RecordingStore wraps the ledger while a bundle is built; BundleRecordStore
 // serves a parsed bundle to the verifier. The builder answers every question
 // of the lineage verifier exactly as the bundle will later answer it --
-// records only where an index named them (or the genesis record), nothing at
-// or beyond the checkpoint's size -- and records the answers. So the ledger's
+// records only where an index named them, the genesis record and the last
+// record at the checkpoint (whose hash a report gives as the head), nothing
+// at or beyond the checkpoint's size -- and records the answers. So the ledger's
 // own verifier, run over either store, reads the same records and reaches
 // the same findings: the bundle holds what the verifier needs, no more.
 #ifndef RETRACE_LIB_BUNDLE_BUNDLE_STORE_H_

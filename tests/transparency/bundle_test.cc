@@ -108,13 +108,16 @@ TEST_CASE("A bundle holds the lineage's records and registrations, nothing else"
     for (auto s : lot.record_seqs) CHECK(seqs.count(s));
   }
   CHECK(seqs.count(0));  // genesis
-  // Not the unrelated mine's registration and extraction.
+  // The last record at the checkpoint, for the head hash, but not the
+  // unrelated mine's registration before it.
   const std::uint64_t size = c.ledger().Info()->size;
-  CHECK_FALSE(seqs.count(size - 1));
+  CHECK(seqs.count(size - 1));
   CHECK_FALSE(seqs.count(size - 2));
+  CHECK(seqs.size() == direct->records_checked + 1);
   auto report = VerifyBundle(p.bundle, c.root().public_key(), p.log->verifier());
   REQUIRE(report.ok());
   CHECK(report->valid);
+  CHECK(report->lineage.head_hash == c.ledger().Info()->head_hash);
   // DY-1 went into the alloy, fully consumed: its history is closed too.
   CHECK(report->history_closed);
 }

@@ -1,0 +1,118 @@
+// retrace verify-bundle: verify a lineage bundle offline, with no ledger:
+// the checkpoint and witness signatures, every inclusion proof, and every
+// rule the ledger's own verifier applies.
+#include <ctime>
+#include <iostream>
+
+#include "common.h"
+#include "retrace/bundle.h"
+
+namespace retrace::cli {
+namespace {
+
+struct VerifyBundleOptions {
+  std::string file;
+  std::string root;
+  std::string log_key;
+  std::vector<std::string> witnesses;
+  int quorum = -1;
+  std::string format = "text";
+};
+
+std::string IsoTime(std::uint64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  char buf[32];
+  if (gmtime_r(&tt, &tm) == nullptr || std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+    return std::to_string(t);
+  }
+  return buf;
+}
+
+void PrintBundleReport(const BundleReport& r, const VerifyBundleOptions& o, std::size_t quorum,
+                       std::ostream& out) {
+  out << "Bundle for lot " << r.lot_id << ": " << (r.valid ? "VALID" : "INVALID") << "\n";
+  out << "  checkpoint  " << r.checkpoint.origin << ", tree size " << r.checkpoint.size
+      << ", root " << Base64Encode(HashBytes(r.checkpoint.root_hash)) << "\n"
+      << "              " << (r.checkpoint_verified ? "signed by the log key" : "NOT signed by the log key") << "\n";
+  out << "  witnesses   " << r.cosignatures.size() << " of " << o.witnesses.size()
+      << " cosigned, " << quorum << " required";
+  for (std::size_t i = 0; i < r.cosignatures.size(); ++i) {
+    const auto& c = r.cosignatures[i];
+    out << (i == 0 ? ": " : ", ") << c.name << " at " << IsoTime(c.timestamp.value_or(0));
+  }
+  out << "\n";
+  out << "  records     " << r.records << " in " << r.bundle_bytes << " bytes, "
+      << r.proofs_verified << " inclusion proofs verified\n";
+  out << "  history     "
+      << (r.history_closed
+              ? "closed: the lot was exported or consumed, so no later record of it can exist"
+              : "open: later records of the lot (after the bundle's last) would not be shown")
+      << "\n";
+  std::size_t bundle_level = r.findings.size() - r.lineage.findings.size();
+  if (bundle_level > 0) {
+    out << "Bundle findings (" << bundle_level << "):\n";
+    for (std::size_t i = 0; i < bundle_level; ++i) {
+      const Finding& f = r.findings[i];
+      out << "  [" << f.code << "] " << (f.seq > 0 ? "record " + std::to_string(f.seq) + ": " : "")
+          << f.message << "\n";
+    }
+  }
+  if (!r.lineage.lot_id.empty() && !r.lineage.lots.empty()) PrintVerifyReport(r.lineage, out);
+}
+
+int RunVerifyBundle(const VerifyBundleOptions& o) {
+  const char* cmd = "verify-bundle";
+  Result<PublicKey> root = PublicKey::ReadFile(o.root);
+  if (!root.ok()) return Fail(cmd, "--root: " + root.status().ToString());
+  Result<NoteVerifier> log = ReadNoteVerifier(o.log_key, NoteKeyType::kEd25519);
+  if (!log.ok()) return Fail(cmd, "--log-key: " + log.status().ToString());
+  WitnessPolicy policy;
+  for (const std::string& w : o.witnesses) {
+    Result<NoteVerifier> v = ReadNoteVerifier(w, NoteKeyType::kCosignatureV1);
+    if (!v.ok()) return Fail(cmd, "--witness: " + v.status().ToString());
+    policy.witnesses.push_back(*v);
+  }
+  policy.quorum = o.quorum >= 0 ? static_cast<std::size_t>(o.quorum) : policy.witnesses.size();
+  if (policy.quorum > policy.witnesses.size()) {
+    return Fail(cmd, "--quorum " + std::to_string(policy.quorum) + " exceeds the " +
+                         std::to_string(policy.witnesses.size()) + " --witness keys given");
+  }
+  Result<std::string> bytes = ReadInput(o.file);
+  if (!bytes.ok()) return Fail(cmd, bytes.status().ToString());
+  Result<BundleReport> report = VerifyBundle(*bytes, *root, *log, policy);
+  if (!report.ok()) {
+    return Fail(cmd, "could not check " + o.file + ": " + report.status().ToString());
+  }
+  if (o.format == "json") {
+    std::cout << BundleReportToJson(*report) << "\n";
+  } else {
+    PrintBundleReport(*report, o, policy.quorum, std::cout);
+  }
+  return report->valid ? kExitOk : kExitFindings;
+}
+
+}  // namespace
+
+Command AddVerifyBundleCommand(CLI::App& app) {
+  auto o = std::make_shared<VerifyBundleOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "verify-bundle",
+      "Verify a lineage bundle offline: checkpoint and witness signatures, inclusion proofs and "
+      "every custody rule, back to the mines");
+  sub->add_option("file", o->file, "Bundle file (from `retrace prove`), or - for stdin")->required();
+  sub->add_option("--root", o->root, "The ledger's root (regulator) public key, PEM")->required();
+  sub->add_option("--log-key", o->log_key, "The log's checkpoint verifier key (or a file)")
+      ->required();
+  sub->add_option("--witness", o->witnesses,
+                  "A trusted witness's verifier key (or file); repeatable");
+  sub->add_option("--quorum", o->quorum,
+                  "How many of the --witness keys must have cosigned (default: all of them)");
+  sub->add_option("--format", o->format, "text or json (schema retrace.bundle-report/v1)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  sub->footer(kVerifyExitFooter);
+  return {sub, [o] { return RunVerifyBundle(*o); }};
+}
+
+}  // namespace retrace::cli
