@@ -28,6 +28,8 @@
 namespace retrace {
 
 struct Checkpoint {
+  // The log origin (the C2SP term): the log's identity; for a retrace
+  // ledger, its name. Not to be confused with a lineage's origins.
   std::string origin;
   std::uint64_t size = 0;  // tree size: number of records
   Hash root_hash{};        // RFC 6962 root of the first `size` records
