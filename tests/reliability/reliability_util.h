@@ -1,0 +1,232 @@
+// Helpers shared by the reliability tests: raw dumps of a closed ledger's
+// LMDB file (the "logical content" a refused or crashed write must not
+// change), file hashing, child processes with a pipe, and seeds.
+//
+// Nothing here goes through the retrace API on purpose: these helpers are
+// the independent observer that the API's promises are checked against.
+#ifndef RETRACE_TESTS_RELIABILITY_RELIABILITY_UTIL_H_
+#define RETRACE_TESTS_RELIABILITY_RELIABILITY_UTIL_H_
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "retrace/hash.h"
+
+namespace retrace::testing {
+
+// Every table of a ledger file: name -> (key, value) pairs in key order
+// (duplicates of dupsort tables included, in order).
+using TableDump = std::map<std::string, std::vector<std::pair<std::string, std::string>>>;
+
+inline const char* const kLedgerTables[] = {"meta",       "records", "by_hash",
+                                            "lot_index",  "event_ids", "lots",
+                                            "actors",     "keys",    "tree"};
+
+// Reads every table of the (closed) ledger in `dir` through a read-only raw
+// LMDB environment. Returns nullopt (and says why in *why) if the file
+// cannot be read that way.
+inline std::optional<TableDump> DumpLedgerTables(const std::string& dir, std::string* why = nullptr) {
+  auto fail = [&](const std::string& what, int rc) -> std::optional<TableDump> {
+    if (why) *why = what + ": " + mdb_strerror(rc);
+    return std::nullopt;
+  };
+  MDB_env* env = nullptr;
+  int rc = mdb_env_create(&env);
+  if (rc != 0) return fail("mdb_env_create", rc);
+  mdb_env_set_maxdbs(env, 16);
+  rc = mdb_env_open(env, dir.c_str(), MDB_RDONLY | MDB_NOTLS, 0640);
+  if (rc != 0) {
+    mdb_env_close(env);
+    return fail("mdb_env_open", rc);
+  }
+  MDB_txn* txn = nullptr;
+  rc = mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn);
+  if (rc != 0) {
+    mdb_env_close(env);
+    return fail("mdb_txn_begin", rc);
+  }
+  TableDump out;
+  for (const char* name : kLedgerTables) {
+    MDB_dbi dbi;
+    unsigned flags = std::string(name) == "lot_index" ? MDB_DUPSORT | MDB_DUPFIXED : 0;
+    rc = mdb_dbi_open(txn, name, flags, &dbi);
+    if (rc != 0) {
+      mdb_txn_abort(txn);
+      mdb_env_close(env);
+      return fail(std::string("open table ") + name, rc);
+    }
+    MDB_cursor* cur = nullptr;
+    rc = mdb_cursor_open(txn, dbi, &cur);
+    if (rc != 0) {
+      mdb_txn_abort(txn);
+      mdb_env_close(env);
+      return fail("cursor", rc);
+    }
+    auto& rows = out[name];
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+      rows.emplace_back(std::string(static_cast<const char*>(k.mv_data), k.mv_size),
+                        std::string(static_cast<const char*>(v.mv_data), v.mv_size));
+    }
+    mdb_cursor_close(cur);
+    if (rc != MDB_NOTFOUND) {
+      mdb_txn_abort(txn);
+      mdb_env_close(env);
+      return fail(std::string("scan table ") + name, rc);
+    }
+  }
+  mdb_txn_abort(txn);
+  mdb_env_close(env);
+  return out;
+}
+
+inline std::string ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline void WriteWholeFile(const std::string& path, const std::string& data) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(data.data(), static_cast<std::streamsize>(data.size()));
+  REQUIRE(out.good());
+}
+
+inline std::string FileSha256(const std::string& path) {
+  return HashToHex(Sha256(ReadWholeFile(path)));
+}
+
+// A seed for a randomised test: $RETRACE_<NAME>_SEED if set, else `fallback`,
+// so that a failure report can be replayed exactly.
+inline std::uint64_t SeedFromEnv(const char* env_name, std::uint64_t fallback) {
+  const char* v = std::getenv(env_name);
+  if (v == nullptr || *v == '\0') return fallback;
+  return std::strtoull(v, nullptr, 0);
+}
+
+inline long IntFromEnv(const char* env_name, long fallback) {
+  const char* v = std::getenv(env_name);
+  if (v == nullptr || *v == '\0') return fallback;
+  return std::strtol(v, nullptr, 0);
+}
+
+inline double MonotonicSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// A child process running `argv` with its standard output on a pipe the
+// parent reads line by line, and its standard error in a file.
+class ChildProcess {
+ public:
+  ChildProcess(const std::vector<std::string>& argv, const std::string& stderr_path) {
+    int fds[2];
+    REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      ::dup2(fds[1], STDOUT_FILENO);
+      int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (err >= 0) ::dup2(err, STDERR_FILENO);
+      std::vector<char*> args;
+      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      ::execv(args[0], args.data());
+      _exit(127);
+    }
+    ::close(fds[1]);
+    fd_ = fds[0];
+  }
+  ~ChildProcess() {
+    if (pid_ > 0 && !reaped_) {
+      ::kill(pid_, SIGKILL);
+      Wait();
+    }
+    if (fd_ >= 0) ::close(fd_);
+  }
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+
+  // The next complete line (without '\n'), waiting at most `timeout_ms`.
+  // nullopt on timeout or end of file (eof() tells which).
+  std::optional<std::string> ReadLine(int timeout_ms) {
+    for (;;) {
+      auto nl = buf_.find('\n');
+      if (nl != std::string::npos) {
+        std::string line = buf_.substr(0, nl);
+        buf_.erase(0, nl + 1);
+        return line;
+      }
+      if (eof_) return std::nullopt;
+      pollfd p{fd_, POLLIN, 0};
+      int rc = ::poll(&p, 1, timeout_ms);
+      if (rc < 0 && errno == EINTR) continue;
+      if (rc <= 0) return std::nullopt;
+      char chunk[4096];
+      ssize_t n = ::read(fd_, chunk, sizeof(chunk));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        eof_ = true;
+        continue;
+      }
+      buf_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+  bool eof() const { return eof_; }
+
+  void Kill(int sig = SIGKILL) { ::kill(pid_, sig); }
+
+  // Waits for the child; returns the raw wait status.
+  int Wait() {
+    if (reaped_) return status_;
+    while (::waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
+    }
+    reaped_ = true;
+    return status_;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  std::string buf_;
+  bool eof_ = false;
+  bool reaped_ = false;
+  int status_ = 0;
+};
+
+inline std::vector<std::string> SplitWords(const std::string& line) {
+  std::vector<std::string> out;
+  std::istringstream in(line);
+  std::string w;
+  while (in >> w) out.push_back(w);
+  return out;
+}
+
+}  // namespace retrace::testing
+
+#endif  // RETRACE_TESTS_RELIABILITY_RELIABILITY_UTIL_H_
