@@ -1,11 +1,17 @@
 #include "storage/lmdb_env.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <set>
+#include <thread>
 #include <utility>
+
+#include "util/status_macros.h"
 
 namespace retrace::internal {
 namespace {
@@ -24,6 +30,109 @@ MDB_val Val(std::string_view s) {
 }
 std::string_view View(const MDB_val& v) {
   return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
+}
+
+// LMDB trusts data.mdb completely: it keeps no checksums, and a page it
+// needs beyond the end of the file is a SIGBUS, not an error. Before LMDB
+// maps an existing file, CheckDataFile checks what two meta pages allow
+// (the LMDB 0.9 on-disk format, data version 1, as mdb.c lays it out; the
+// file is native-endian and so is this reader):
+//   - the page size is one LMDB could have used;
+//   - the file is a whole number of pages and reaches the last page the
+//     newer meta page names (otherwise it was truncated);
+//   - the two transaction ids are consecutive and each sits on the page of
+//     its parity (mdb_env_write_meta writes commit T to meta page T & 1). A
+//     damaged id would otherwise make LMDB pick the older meta page and
+//     silently roll the ledger back one commit.
+// What this cannot see: damage inside B-tree pages (LMDB may then crash on
+// a wild pointer), and the one bit flip (bit 1 of one txn id) that turns a
+// valid meta pair into another valid pair. docs/reliability.md has the
+// figures. Files whose magic or version LMDB would reject are left to
+// mdb_env_open, which reports them.
+namespace meta_page {
+constexpr std::size_t kFlags = 10;                 // uint16 mp_flags (P_META = 0x08)
+constexpr std::size_t kMagic = 16;                 // uint32 mm_magic
+constexpr std::size_t kVersion = 20;               // uint32 mm_version
+constexpr std::size_t kPageSize = 40;              // uint32 mm_dbs[FREE_DBI].md_pad
+constexpr std::size_t kLastPage = 40 + 2 * 48;     // pgno_t mm_last_pg
+constexpr std::size_t kTxnId = kLastPage + 8;      // txnid_t mm_txnid
+constexpr std::size_t kEnd = kTxnId + 8;
+constexpr std::uint32_t kMagicValue = 0xBEEFC0DE;
+constexpr std::uint32_t kVersionValue = 1;
+constexpr std::uint16_t kMetaFlag = 0x08;
+
+template <typename T>
+T Field(const char* page, std::size_t off) {
+  T v;
+  std::memcpy(&v, page + off, sizeof(v));
+  return v;
+}
+}  // namespace meta_page
+
+Status CheckDataFile(const std::string& path) {
+  using namespace meta_page;
+  const std::string what = path + " is damaged: ";
+  // A writer in another process may commit while the meta pages are read;
+  // a torn pair is re-read (three commits inside one pread are implausible,
+  // five in a row impossible).
+  Status last;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(attempt));
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Status::Ok();  // mdb_env_open reports it
+    // Meta pages first, then the size: a commit writes its data pages before
+    // its meta page, so the size read second covers what the meta names.
+    struct stat st;
+    char buf[2][kEnd];
+    bool read_ok = ::pread(fd, buf[0], kEnd, 0) == static_cast<ssize_t>(kEnd);
+    std::uint32_t psize = read_ok ? Field<std::uint32_t>(buf[0], kPageSize) : 0;
+    const bool formatted = read_ok && Field<std::uint32_t>(buf[0], kMagic) == kMagicValue &&
+                           Field<std::uint32_t>(buf[0], kVersion) == kVersionValue;
+    if (formatted && (psize < 512 || psize > 65536 || (psize & (psize - 1)) != 0)) {
+      ::close(fd);
+      return CorruptionError(what + "its meta page names an impossible page size " +
+                             std::to_string(psize));
+    }
+    if (formatted) {
+      read_ok = ::pread(fd, buf[1], kEnd, psize) == static_cast<ssize_t>(kEnd) && ::fstat(fd, &st) == 0;
+    }
+    ::close(fd);
+    if (!formatted || !read_ok) return Status::Ok();  // too short or not LMDB: mdb_env_open says so
+    std::uint64_t txn[2], last_page[2];
+    for (int p = 0; p < 2; ++p) {
+      if (Field<std::uint32_t>(buf[p], kMagic) != kMagicValue ||
+          Field<std::uint32_t>(buf[p], kVersion) != kVersionValue ||
+          (Field<std::uint16_t>(buf[p], kFlags) & kMetaFlag) == 0 ||
+          Field<std::uint64_t>(buf[p], 0) != static_cast<std::uint64_t>(p)) {
+        return CorruptionError(what + "meta page " + std::to_string(p) + " is not a valid LMDB meta page");
+      }
+      txn[p] = Field<std::uint64_t>(buf[p], kTxnId);
+      last_page[p] = Field<std::uint64_t>(buf[p], kLastPage);
+    }
+    const int newer = txn[1] > txn[0] ? 1 : 0;
+    const bool fresh = txn[0] == 0 && txn[1] == 0;
+    if (!fresh && (txn[newer] - txn[1 - newer] != 1 || (txn[newer] & 1) != static_cast<std::uint64_t>(newer))) {
+      last = CorruptionError(what + "its meta pages hold transaction ids " + std::to_string(txn[0]) +
+                             " and " + std::to_string(txn[1]) +
+                             ", which no sequence of commits produces; LMDB would open an older "
+                             "state. Restore data.mdb from a backup");
+      continue;
+    }
+    const std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
+    if (size % psize != 0) {
+      return CorruptionError(what + "it is " + std::to_string(size) + " bytes, not a whole number of " +
+                             std::to_string(psize) + "-byte pages: it was truncated or extended");
+    }
+    if (last_page[newer] >= size / psize) {
+      last = CorruptionError(what + "it is " + std::to_string(size) + " bytes but its data reaches page " +
+                             std::to_string(last_page[newer]) + " (byte " +
+                             std::to_string((last_page[newer] + 1) * psize) +
+                             "): it was truncated. Restore data.mdb from a backup");
+      continue;
+    }
+    return Status::Ok();
+  }
+  return last;
 }
 
 }  // namespace
@@ -189,6 +298,8 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const Env
   bool exists = ::stat(data_file.c_str(), &dst) == 0;
   if (!create && !exists) return NotFoundError("no ledger at " + dir + " (no data.mdb)");
   if (create && exists) return AlreadyExistsError(dir + " already holds a ledger (data.mdb)");
+
+  if (exists) RETURN_IF_ERROR(CheckDataFile(data_file));
 
   std::unique_ptr<LmdbEnv> env(new LmdbEnv());
   env->opts_ = opts;
