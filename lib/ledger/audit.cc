@@ -26,12 +26,19 @@ std::string_view HashKey(const Hash& h) {
 // subtrees of the binary decomposition of the size, O(log n) memory.
 class CompactRange {
  public:
-  void Append(Hash h) {
+  // Appends a leaf and calls completed(level, index, hash) for every
+  // perfect subtree above it that the leaf completes: exactly the inner
+  // nodes the ledger stores when it appends this leaf.
+  template <typename Fn>
+  void Append(Hash h, Fn&& completed) {
     std::uint64_t n = size_++;
+    unsigned level = 0;
     while (n & 1) {
       h = merkle::NodeHash(stack_.back(), h);
       stack_.pop_back();
       n >>= 1;
+      ++level;
+      completed(level, n, h);
     }
     stack_.push_back(h);
   }
@@ -109,7 +116,24 @@ Result<AuditReport> AuditLedger(const Txn& txn) {
     const Hash hash = c->record.hash;
     if (!c->record.stored.empty()) {
       last_hash = hash;
-      range.Append(hash);
+      // Every stored inner node must be the hash of the records below it:
+      // RootAt reads only the few largest ones, proofs read the rest.
+      Status node_status;
+      range.Append(hash, [&](unsigned level, std::uint64_t index, const Hash& expected) {
+        auto stored = txn.Get(t.tree, TreeKey(level, index));
+        if (!stored.ok()) {
+          node_status = stored.status();
+          return;
+        }
+        if (!*stored || **stored != HashKey(expected)) {
+          report.findings.push_back(
+              {finding::kIndexInconsistent, seq, "",
+               "the Merkle tree node (level " + std::to_string(level) + ", index " +
+                   std::to_string(index) + ") is missing or is not the hash of the records "
+                   "below it"});
+        }
+      });
+      RETURN_IF_ERROR(node_status);
       // The hash index must agree with the record (the tree leaf is
       // checked by the record checker).
       ASSIGN_OR_RETURN(auto hv, txn.Get(t.by_hash, HashKey(hash)));
