@@ -4,10 +4,13 @@
 // and stored; nothing downstream re-encodes an Event to check anything.
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/json_util.h>
 
 #include <chrono>
 #include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
 
 #include "model/proto_convert.h"
 #include "util/hex.h"
@@ -754,7 +757,98 @@ Result<Event> DecodeEvent(std::string_view bytes) {
   return FromProto(pb);
 }
 
+namespace internal {
+namespace {
+
+// protobuf's JSON parser (3.21) is lenient where a signed event needs it to
+// be strict: of duplicate keys it keeps the last, it takes {} for an empty
+// list and skips arrays nested where messages belong. So that the event
+// signed is unambiguously the document the user wrote, the document is
+// first checked against the Event schema: no duplicate keys, lists are
+// arrays, messages are objects, nesting is bounded. nlohmann's parser is
+// iterative (no stack overflow on deep input) and rejects invalid UTF-8.
+constexpr int kMaxJsonDepth = 32;
+
+Status CheckJsonShape(const nlohmann::json& j, const google::protobuf::Descriptor* d,
+                      const std::string& path, int depth) {
+  if (depth > kMaxJsonDepth) {
+    return InvalidArgumentError("event JSON is nested more than " + std::to_string(kMaxJsonDepth) +
+                                " levels deep at " + path);
+  }
+  if (!j.is_object()) {
+    return InvalidArgumentError("event JSON: " + (path.empty() ? std::string("the event") : path) +
+                                " must be an object, got " + j.type_name());
+  }
+  for (const auto& [key, value] : j.items()) {
+    const google::protobuf::FieldDescriptor* f = nullptr;
+    for (int i = 0; i < d->field_count() && f == nullptr; ++i) {
+      if (d->field(i)->json_name() == key || d->field(i)->name() == key) f = d->field(i);
+    }
+    if (f == nullptr || value.is_null()) continue;  // protobuf names unknown fields
+    const std::string where = path.empty() ? key : path + "." + key;
+    const bool message = f->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE &&
+                         f->message_type()->file()->package() != "google.protobuf";
+    if (f->is_repeated()) {
+      if (!value.is_array()) {
+        return InvalidArgumentError("event JSON: " + where + " must be a list, got " +
+                                    value.type_name());
+      }
+      for (std::size_t i = 0; i < value.size(); ++i) {
+        const std::string item = where + "[" + std::to_string(i) + "]";
+        if (message) {
+          RETURN_IF_ERROR(CheckJsonShape(value[i], f->message_type(), item, depth + 1));
+        } else if (value[i].is_structured()) {
+          return InvalidArgumentError("event JSON: " + item + " must be a value, got " +
+                                      value[i].type_name());
+        }
+      }
+    } else if (message) {
+      RETURN_IF_ERROR(CheckJsonShape(value, f->message_type(), where, depth + 1));
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckJsonDocument(std::string_view json) {
+  // Duplicate keys are seen only while parsing: the DOM keeps one.
+  std::vector<std::set<std::string>> open_objects;
+  std::string duplicate;
+  auto on_event = [&](int, nlohmann::json::parse_event_t ev, nlohmann::json& parsed) {
+    using E = nlohmann::json::parse_event_t;
+    if (ev == E::object_start) {
+      open_objects.emplace_back();
+    } else if (ev == E::object_end && !open_objects.empty()) {
+      open_objects.pop_back();
+    } else if (ev == E::key && !open_objects.empty() && duplicate.empty() &&
+               !open_objects.back().insert(parsed.get<std::string>()).second) {
+      duplicate = parsed.get<std::string>();
+    }
+    return true;
+  };
+  nlohmann::json doc = nlohmann::json::parse(json.begin(), json.end(), on_event,
+                                             /*allow_exceptions=*/false);
+  if (doc.is_discarded()) {
+    // Re-parse for the parser's own message (position and cause).
+    try {
+      nlohmann::json again = nlohmann::json::parse(json.begin(), json.end());
+      (void)again;
+    } catch (const nlohmann::json::exception& e) {
+      return InvalidArgumentError(std::string("event JSON does not parse: ") + e.what());
+    }
+    return InvalidArgumentError("event JSON does not parse");
+  }
+  if (!duplicate.empty()) {
+    return InvalidArgumentError("event JSON has the key \"" + duplicate +
+                                "\" twice in one object; it must be given once");
+  }
+  return CheckJsonShape(doc, v1::Event::descriptor(), "", 0);
+}
+
+}  // namespace
+}  // namespace internal
+
 Result<Event> EventFromJson(std::string_view json) {
+  RETURN_IF_ERROR(internal::CheckJsonDocument(json));
   v1::Event pb;
   google::protobuf::util::JsonParseOptions opts;
   opts.ignore_unknown_fields = false;
