@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages retrace builds with, if any are missing.
 # Safe to run again: it only calls apt-get when something is absent.
+#
+#   scripts/bootstrap.sh             what the normal build and tests need
+#   scripts/bootstrap.sh sanitizers  also Clang, its sanitizer and libFuzzer
+#                                    runtimes and llvm-symbolizer
+#                                    (scripts/sanitize.sh, scripts/fuzz.sh)
 set -euo pipefail
 
 packages=(
@@ -8,6 +13,9 @@ packages=(
   libssl-dev liblmdb-dev libprotobuf-dev protobuf-compiler
   catch2 libcli11-dev nlohmann-json3-dev
 )
+if [[ "${1:-}" == "sanitizers" ]]; then
+  packages+=(clang libclang-rt-14-dev llvm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

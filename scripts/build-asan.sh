@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Configures and builds ./build-asan (or $RETRACE_ASAN_DIR): every target
+# under AddressSanitizer + UndefinedBehaviorSanitizer and, with Clang, the
+# libFuzzer targets too (the library is then also compiled with
+# -fsanitize=fuzzer-no-link, so one build serves scripts/sanitize.sh and
+# scripts/fuzz.sh). Extra arguments go to `cmake --build` (e.g. --target X).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir="${RETRACE_ASAN_DIR:-build-asan}"
+jobs="${RETRACE_JOBS:-$(nproc)}"
+flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+config=()
+if command -v clang++ >/dev/null 2>&1; then
+  config=(-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DRETRACE_BUILD_FUZZERS=ON)
+  flags="$flags -fsanitize=fuzzer-no-link"
+fi
+cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${config[@]}" \
+  -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
+  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
+  -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
+cmake --build "$dir" -j "$jobs" "$@"
