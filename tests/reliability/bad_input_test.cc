@@ -76,7 +76,7 @@ struct Fixture {
   Fixture() {
     c.Register("mine-1", Role::kMine);
     c.Register("sep-1", Role::kSeparator);
-    REQUIRE(c.Do("mine-1", Extracted{Ore("ORE-1"), "s", "l"}).ok());
+    REQUIRE(c.Do("mine-1", Extracted{Ore("ORE-1"), "s", ""}).ok());
     ledger_id = c.ledger().Info()->ledger_id;
     c.Close();
     sha = testing::FileSha256(c.path() + "/data.mdb");

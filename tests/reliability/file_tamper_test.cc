@@ -285,7 +285,7 @@ TEST_CASE("A damaged meta page transaction id is refused, not silently rolled ba
     const std::string lot = "ORE-" + std::to_string(round);
     REQUIRE(c.Do("mine-1", Extracted{testing::MakeLot(lot, MaterialClass::kOreConcentrate, 1000,
                                                       {{Element::kNd, 10}}),
-                                     "s", "l"})
+                                     "s", ""})
                 .ok());
     const std::uint64_t size = c.ledger().Info()->size;
     c.Close();

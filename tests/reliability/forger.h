@@ -9,7 +9,9 @@
 // Uses the library's own internal derivation (rules, state encoding, record
 // encoding) so that a rebuilt untouched log is byte-for-byte the original
 // (tested), and findings in the forgery tests come from the forgery alone.
-// Actor and key registrations are left as they are.
+// The regulatory tables (actors, keys, key events, policies, quotas) are
+// left as they are, so Rebuild insists that the records they point at stay
+// where they were: the forgeries edit the custody records after them.
 #ifndef RETRACE_TESTS_RELIABILITY_FORGER_H_
 #define RETRACE_TESTS_RELIABILITY_FORGER_H_
 
@@ -64,7 +66,14 @@ class Forger {
   // Replaces the log with `log` and recomputes every derived table.
   void Rebuild(const std::vector<SignedPart>& log) {
     using namespace internal;
+    const std::vector<SignedPart> old = Read();
     WithTxn([&](MDB_txn* txn) {
+      const std::uint64_t pinned = LastRegulatorySeq(txn);
+      for (std::uint64_t seq = 0; seq <= pinned; ++seq) {
+        INFO("the forger keeps records up to " << pinned << " (the regulatory indexes name them)");
+        REQUIRE(seq < log.size());
+        REQUIRE(log[seq].event_bytes == old[seq].event_bytes);
+      }
       const char* derived[] = {"records", "by_hash", "event_ids", "lot_index", "lots", "tree"};
       for (const char* t : derived) REQUIRE(mdb_drop(txn, Dbi(txn, t), 0) == 0);
       std::map<std::string, LotView> lots;
@@ -118,6 +127,27 @@ class Forger {
     });
   }
 
+  // The largest seq the regulatory indexes (key events, policies, quota
+  // log) name.
+  static std::uint64_t LastRegulatorySeq(MDB_txn* txn) {
+    std::uint64_t last = 0;
+    for (const char* table : {"key_events", "policies", "quota_log"}) {
+      MDB_dbi dbi = Dbi(txn, table);
+      MDB_cursor* cur;
+      REQUIRE(mdb_cursor_open(txn, dbi, &cur) == 0);
+      MDB_val k, v;
+      for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+           rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        const MDB_val& seq = std::string(table) == "policies" ? k : v;
+        auto s = internal::DecodeU64(std::string_view(static_cast<char*>(seq.mv_data), seq.mv_size));
+        REQUIRE(s.has_value());
+        last = std::max(last, *s);
+      }
+      mdb_cursor_close(cur);
+    }
+    return last;
+  }
+
   // Runs fn in a write transaction on the (closed) ledger's file.
   template <typename Fn>
   void WithTxn(Fn fn) {
@@ -135,7 +165,9 @@ class Forger {
 
   static MDB_dbi Dbi(MDB_txn* txn, const std::string& table) {
     MDB_dbi dbi;
-    unsigned flags = table == "lot_index" ? MDB_DUPSORT | MDB_DUPFIXED : 0;
+    unsigned flags = table == "lot_index" || table == "key_events" || table == "quota_log"
+                         ? MDB_DUPSORT | MDB_DUPFIXED
+                         : 0;
     REQUIRE(mdb_dbi_open(txn, table.c_str(), flags, &dbi) == 0);
     return dbi;
   }

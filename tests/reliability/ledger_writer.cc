@@ -186,7 +186,8 @@ class Writer {
       lot.material = MaterialClass::kOreConcentrate;
       lot.mass_g = 1000000;
       lot.content = {{Element::kNd, 50000}, {Element::kPr, 15000}};
-      evs.push_back(NewEvent(a_.mine, Extracted{lot, "Pit " + a_.run, "LIC-1"}));
+      evs.push_back(NewEvent(a_.mine, Extracted{lot, "Pit " + a_.run, "LIC-" + a_.mine,
+                                                QuotaKind::kMiningRock}));
       made.push_back({lot.lot_id, lot.mass_g, 50000});
     }
     Commit(std::move(evs), mine_);
@@ -221,11 +222,10 @@ class Writer {
     for (auto& m : moved) at_sep_.push_back(m);
   }
 
-  // Splits a held lot into two smaller ones and a declared loss.
+  // Separates a received ore lot into two oxide lots and a declared loss.
   void Split() {
     LotRef in = at_sep_.front();
     at_sep_.pop_front();
-    if (in.mass_g < 64 || in.nd_g < 16) return;  // too small to split again; leave it
     Transformed t;
     t.inputs = {{in.id, in.mass_g, std::nullopt}};
     LotRef a{NewLotId("OX"), in.mass_g / 2, in.nd_g / 4};
@@ -243,8 +243,8 @@ class Writer {
     std::vector<Event> evs;
     evs.push_back(NewEvent(a_.sep, t));
     Commit(std::move(evs), sep_);
-    at_sep_.push_back(a);
-    at_sep_.push_back(b);
+    // The oxides stay with the separator: the default stage policy lets a
+    // separator consume only ore.
   }
 
   const Args& a_;

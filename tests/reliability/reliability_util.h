@@ -38,9 +38,16 @@ namespace retrace::testing {
 // (duplicates of dupsort tables included, in order).
 using TableDump = std::map<std::string, std::vector<std::pair<std::string, std::string>>>;
 
-inline const char* const kLedgerTables[] = {"meta",       "records", "by_hash",
-                                            "lot_index",  "event_ids", "lots",
-                                            "actors",     "keys",    "tree"};
+// Every table of a ledger (lib/storage/lmdb_env.h) and whether it is dupsort.
+struct LedgerTable {
+  const char* name;
+  bool dupsort;
+};
+inline const LedgerTable kLedgerTables[] = {
+    {"meta", false},       {"records", false},  {"by_hash", false},   {"lot_index", true},
+    {"event_ids", false},  {"lots", false},     {"actors", false},    {"keys", false},
+    {"tree", false},       {"key_events", true}, {"policies", false}, {"quotas", false},
+    {"quota_log", true}};
 
 // Reads every table of the (closed) ledger in `dir` through a read-only raw
 // LMDB environment. Returns nullopt (and says why in *why) if the file
@@ -66,9 +73,9 @@ inline std::optional<TableDump> DumpLedgerTables(const std::string& dir, std::st
     return fail("mdb_txn_begin", rc);
   }
   TableDump out;
-  for (const char* name : kLedgerTables) {
+  for (const auto& [name, dupsort] : kLedgerTables) {
     MDB_dbi dbi;
-    unsigned flags = std::string(name) == "lot_index" ? MDB_DUPSORT | MDB_DUPFIXED : 0;
+    unsigned flags = dupsort ? MDB_DUPSORT | MDB_DUPFIXED : 0;
     rc = mdb_dbi_open(txn, name, flags, &dbi);
     if (rc != 0) {
       mdb_txn_abort(txn);

@@ -55,11 +55,22 @@ class WriterLedger {
     ev.event_id = "register-" + actor;
     ev.actor_id = "regulator";
     ev.time = {1780000000, 0};
-    ev.body = ActorRegistered{actor, actor + " Co.", role, (*key)->public_key(), "LIC", "CN"};
+    ev.body = ActorRegistered{actor, actor + " Co.", role, (*key)->public_key(), "LIC-" + actor, "CN"};
+    Append(l, root, ev);
+    // Ample 2026 quotas: the writers' events are dated in 2026.
+    const QuotaKind kind = role == Role::kMine ? QuotaKind::kMiningRock : QuotaKind::kSmeltingSeparation;
+    ev.event_id = "grant-" + actor;
+    ev.body = QuotaGranted{actor, 2026, kind, std::uint64_t{1} << 50, "test grant"};
+    Append(l, root, ev);
+  }
+
+  static void Append(Ledger& l, const Signer& signer, Event ev) {
     REQUIRE(l.LinkParents(&ev).ok());
-    auto se = SignEvent(ev, root);
+    auto se = SignEvent(ev, signer);
     REQUIRE(se.ok());
-    REQUIRE(l.Append(*se).ok());
+    auto r = l.Append(*se);
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
   }
 
   TempDir dir_;
