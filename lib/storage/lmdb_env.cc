@@ -158,6 +158,8 @@ Status LmdbError(int rc, std::string_view what) {
   switch (rc) {
     case MDB_MAP_FULL:
     case ENOSPC:
+    case EDQUOT:  // a disk quota is a full disk for this user
+    case EFBIG:   // RLIMIT_FSIZE or the file system's file size limit
     case MDB_READERS_FULL:
     case MDB_TXN_FULL:
       return ResourceExhaustedError(msg);
@@ -281,9 +283,11 @@ LmdbEnv::~LmdbEnv() {
 Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const EnvOptions& opts,
                                                bool create) {
   struct stat st;
+  bool made_dir = false;
   if (::stat(dir.c_str(), &st) != 0) {
     if (errno == ENOENT && create) {
-      if (::mkdir(dir.c_str(), 0750) != 0 || ::stat(dir.c_str(), &st) != 0) {
+      made_dir = ::mkdir(dir.c_str(), 0750) == 0;
+      if (!made_dir || ::stat(dir.c_str(), &st) != 0) {
         return IoError("cannot create ledger directory " + dir + ": " + std::strerror(errno));
       }
     } else if (errno == ENOENT) {
@@ -301,6 +305,10 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const Env
 
   if (exists) RETURN_IF_ERROR(CheckDataFile(data_file));
 
+  // A create that fails from here on (a full disk, a read-only directory)
+  // removes what it made: a half-written data.mdb would otherwise make
+  // every retry fail with "already holds a ledger".
+  Result<std::unique_ptr<LmdbEnv>> opened = [&]() -> Result<std::unique_ptr<LmdbEnv>> {
   std::unique_ptr<LmdbEnv> env(new LmdbEnv());
   env->opts_ = opts;
   env->dir_ = dir;
@@ -384,6 +392,13 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const Env
   rc = mdb_txn_commit(txn);
   if (rc != MDB_SUCCESS) return LmdbError(rc, "commit table creation");
   return env;
+  }();
+  if (!opened.ok() && create) {
+    ::unlink(data_file.c_str());
+    ::unlink((dir + "/lock.mdb").c_str());
+    if (made_dir) ::rmdir(dir.c_str());
+  }
+  return opened;
 }
 
 std::uint64_t LmdbEnv::map_size() const {
