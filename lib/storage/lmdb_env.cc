@@ -432,6 +432,17 @@ Status LmdbEnv::Write(const std::function<Status(Txn&)>& fn) {
     return FailedPreconditionError("the ledger was opened read-only; nothing was written");
   }
   std::lock_guard<std::mutex> wlock(write_mu_);
+  // A process that dies inside a read transaction leaves its reader slot
+  // behind, and the slot pins the pages of its snapshot: the file grows
+  // instead of reusing them, and enough dead slots exhaust the table. Open
+  // clears them; a long-lived writer clears them too, at most once a second
+  // (mdb_reader_check probes one lock per occupied slot).
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_reader_check_ >= std::chrono::seconds(1)) {
+    int dead = 0;
+    mdb_reader_check(env_, &dead);
+    last_reader_check_ = now;
+  }
   for (int attempt = 0; attempt < 64; ++attempt) {
     bool need_grow = false;
     bool resized_elsewhere = false;
@@ -483,6 +494,11 @@ Status LmdbEnv::Read(const std::function<Status(const Txn&)>& fn) const {
     std::shared_lock<std::shared_mutex> lock(resize_mu_);
     MDB_txn* raw = nullptr;
     int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &raw);
+    if (rc == MDB_READERS_FULL && attempt == 0) {
+      int dead = 0;
+      mdb_reader_check(env_, &dead);  // slots of dead processes, then retry
+      if (dead > 0) continue;
+    }
     if (rc == MDB_MAP_RESIZED) {
       lock.unlock();
       std::unique_lock<std::shared_mutex> ulock(resize_mu_);

@@ -15,6 +15,7 @@
 
 #include <lmdb.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -129,6 +130,8 @@ class LmdbEnv {
   std::uint64_t dev_ = 0, ino_ = 0;
   mutable std::shared_mutex resize_mu_;
   std::mutex write_mu_;  // one writer per process; LMDB orders processes
+  // When Write last cleared reader slots of dead processes (under write_mu_).
+  std::chrono::steady_clock::time_point last_reader_check_{};
 };
 
 }  // namespace retrace::internal
