@@ -766,7 +766,9 @@ namespace {
 // signed is unambiguously the document the user wrote, the document is
 // first checked against the Event schema: no duplicate keys, lists are
 // arrays, messages are objects, nesting is bounded. nlohmann's parser is
-// iterative (no stack overflow on deep input) and rejects invalid UTF-8.
+// iterative (no stack overflow on deep input) and rejects invalid UTF-8;
+// its SAX interface finds duplicate keys in linear time (its DOM parser
+// with a callback is quadratic in the length of an array).
 constexpr int kMaxJsonDepth = 32;
 
 Status CheckJsonShape(const nlohmann::json& j, const google::protobuf::Descriptor* d,
@@ -809,38 +811,64 @@ Status CheckJsonShape(const nlohmann::json& j, const google::protobuf::Descripto
   return Status::Ok();
 }
 
-Status CheckJsonDocument(std::string_view json) {
-  // Duplicate keys are seen only while parsing: the DOM keeps one.
-  std::vector<std::set<std::string>> open_objects;
-  std::string duplicate;
-  auto on_event = [&](int, nlohmann::json::parse_event_t ev, nlohmann::json& parsed) {
-    using E = nlohmann::json::parse_event_t;
-    if (ev == E::object_start) {
-      open_objects.emplace_back();
-    } else if (ev == E::object_end && !open_objects.empty()) {
-      open_objects.pop_back();
-    } else if (ev == E::key && !open_objects.empty() && duplicate.empty() &&
-               !open_objects.back().insert(parsed.get<std::string>()).second) {
-      duplicate = parsed.get<std::string>();
+// First pass, streaming: syntax, UTF-8, nesting depth and duplicate keys
+// (the DOM keeps only one of them, so they are caught here).
+class JsonKeyCheck : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override {
+    objects_.emplace_back();
+    return Enter();
+  }
+  bool key(string_t& k) override {
+    if (!objects_.back().insert(k).second) {
+      error_ = "event JSON has the key \"" + k + "\" twice in one object; it must be given once";
+      return false;
     }
     return true;
-  };
-  nlohmann::json doc = nlohmann::json::parse(json.begin(), json.end(), on_event,
+  }
+  bool end_object() override {
+    objects_.pop_back();
+    --depth_;
+    return true;
+  }
+  bool start_array(std::size_t) override { return Enter(); }
+  bool end_array() override {
+    --depth_;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+    error_ = std::string("event JSON does not parse: ") + e.what();
+    return false;
+  }
+  const std::string& error() const { return error_; }
+
+ private:
+  bool Enter() {
+    if (++depth_ <= kMaxJsonDepth) return true;
+    error_ = "event JSON is nested more than " + std::to_string(kMaxJsonDepth) + " levels deep";
+    return false;
+  }
+  std::vector<std::set<std::string>> objects_;
+  int depth_ = 0;
+  std::string error_;
+};
+
+Status CheckJsonDocument(std::string_view json) {
+  JsonKeyCheck keys;
+  if (!nlohmann::json::sax_parse(json.begin(), json.end(), &keys)) {
+    return InvalidArgumentError(keys.error().empty() ? "event JSON does not parse" : keys.error());
+  }
+  // Second pass: the shape against the Event schema, on the DOM.
+  nlohmann::json doc = nlohmann::json::parse(json.begin(), json.end(), nullptr,
                                              /*allow_exceptions=*/false);
-  if (doc.is_discarded()) {
-    // Re-parse for the parser's own message (position and cause).
-    try {
-      nlohmann::json again = nlohmann::json::parse(json.begin(), json.end());
-      (void)again;
-    } catch (const nlohmann::json::exception& e) {
-      return InvalidArgumentError(std::string("event JSON does not parse: ") + e.what());
-    }
-    return InvalidArgumentError("event JSON does not parse");
-  }
-  if (!duplicate.empty()) {
-    return InvalidArgumentError("event JSON has the key \"" + duplicate +
-                                "\" twice in one object; it must be given once");
-  }
+  if (doc.is_discarded()) return InvalidArgumentError("event JSON does not parse");
   return CheckJsonShape(doc, v1::Event::descriptor(), "", 0);
 }
 
