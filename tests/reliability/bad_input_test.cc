@@ -162,12 +162,15 @@ TEST_CASE("Malformed and mistyped JSON events are refused naming the field", "[b
          return JsonStatus(head + ore +
                            R"("massG":"9007199254740992","content":[{"element":"ELEMENT_ND","grams":"18446744073709551615"},{"element":"ELEMENT_PR","grams":"18446744073709551615"}]},"site":"s"}})");
        }, StatusCode::kInvalidArgument, "content"},
-      {"arrays nested 20000 deep where a list of messages belongs", [&] {
+      {"an array where a message belongs", [&] {
+         return JsonStatus(head + R"("references":[[]],)" + ore + R"("massG":"1"},"site":"s"}})");
+       }, StatusCode::kInvalidArgument, "references[0] must be an object"},
+      {"arrays nested 20000 deep", [&] {
          return JsonStatus(head + R"("references":)" + deep + "," + ore + R"("massG":"1"},"site":"s"}})");
-       }, StatusCode::kInvalidArgument, "references[0]"},
+       }, StatusCode::kInvalidArgument, "nested more than 32 levels"},
       {"an unknown field nested 20000 deep", [&] {
          return JsonStatus(head + R"("x":)" + deep + "," + ore + R"("massG":"1"},"site":"s"}})");
-       }, StatusCode::kInvalidArgument, "x"},
+       }, StatusCode::kInvalidArgument, "nested more than 32 levels"},
       {"trailing garbage", [&] { return JsonStatus(lot_with(R"("massG":"1")") + " {}"); },
        StatusCode::kInvalidArgument, "does not parse"},
       {"invalid UTF-8 bytes in an id", [] { return JsonStatus("{\"actorId\":\"m\xff\xfe\"}"); },
