@@ -6,9 +6,12 @@
 #include <cstdlib>
 #include <string>
 
+#include "fuzz_quiet.h"
+
 #include "retrace/event.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  retrace::fuzzing::QuietProtobuf();
   using namespace retrace;
   auto ev = DecodeEvent(std::string_view(reinterpret_cast<const char*>(data), size));
   if (!ev.ok()) return 0;

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "fuzz_quiet.h"
+
 #include "retrace/signer.h"
 
 namespace {
@@ -21,6 +23,7 @@ void CheckPublic(const retrace::PublicKey& pk) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  retrace::fuzzing::QuietProtobuf();
   using namespace retrace;
   const std::string_view in(reinterpret_cast<const char*>(data), size);
   if (auto pk = PublicKey::FromPem(in); pk.ok()) CheckPublic(*pk);

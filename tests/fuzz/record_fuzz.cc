@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "fuzz_quiet.h"
+
 #include "record_fixture.h"
 #include "verify/lineage.h"
 #include "verify/record_checker.h"
@@ -26,6 +28,7 @@ const retrace::fuzzing::MemoryStore& Honest() {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  retrace::fuzzing::QuietProtobuf();
   using namespace retrace;
   if (size == 0) return 0;
   const auto& honest = Honest();
