@@ -57,9 +57,11 @@ enum class RegulatoryMode {
 
 struct Options {
   // Durable commits: every successful append is flushed to stable storage
-  // (fdatasync) before Append returns. With false, a crash of the process
-  // loses nothing, but a power loss may lose the most recent appends (never
-  // corrupts older ones; see docs/reliability.md).
+  // (fdatasync of the data, then the meta page) before Append returns. With
+  // false (LMDB's MDB_NOSYNC), a crash of the process still loses nothing,
+  // but a power loss or kernel crash may lose the most recent appends and,
+  // unless the file system preserves write order, damage the file (Open and
+  // Audit then report it). docs/reliability.md has the details and figures.
   // Default: true.
   bool sync = true;
 

@@ -73,7 +73,7 @@ class Readers {
       auto rec = l_.ReadRecord(info->size - 1);
       if (!rec.ok() || rec->hash != info->head_hash) Problem("the head record is not the head");
       ++reads_;
-      if (round % 4 == 0) {
+      if (round % 2 == 0) {
         auto audit = l_.Audit();
         if (!audit.ok()) return Problem("Audit: " + audit.status().ToString());
         if (!audit->valid) {
@@ -138,7 +138,7 @@ std::unique_ptr<Signer> LoadKey(const WriterLedger& fx, const std::string& actor
 TEST_CASE("Writer threads sharing a Ledger keep the chain linear while readers verify",
           "[concurrency]") {
   const int kWriters = 4;
-  const long kEvents = testing::IntFromEnv("RETRACE_CONCURRENCY_EVENTS", 60);
+  const long kEvents = testing::IntFromEnv("RETRACE_CONCURRENCY_EVENTS", 100);
   WriterLedger fx(kWriters);
   Options o;
   o.sync = false;  // contention, not durability, is under test here
