@@ -92,7 +92,7 @@ Result<Outcome> Adapter::Post(const MineProduction& p) {
   if (!g.ok()) return g.status().Annotate("mine production " + p.document);
   retrace::Lot lot{p.batch.batch, p.batch.material, *g, p.batch.content, p.batch.description};
   auto ev = Make(p.document, p.mine, {{"material_document", p.document}},
-                 retrace::Extracted{lot, p.site, p.licence});
+                 retrace::Extracted{lot, p.site, p.licence, p.quota});
   if (!ev.ok()) return ev.status();
   return Append({std::move(*ev)});
 }

@@ -22,7 +22,10 @@
 //   - Dependent postings: a production confirmation and the delivery of its
 //     output made in one ERP transaction go into one batch (EventBatch),
 //     appended together or not at all.
-//   - Errors carry the ledger's reason so the ERP's error log can show it.
+//   - Errors carry the ledger's reason so the ERP's error log can show it:
+//     custody and mass mismatches, and the regulator's rules -- an
+//     extraction or separation beyond the enterprise's production quota, or
+//     under a licence it is not registered with, is refused.
 #ifndef RETRACE_EXAMPLES_ERP_ADAPTER_ERP_ADAPTER_H_
 #define RETRACE_EXAMPLES_ERP_ADAPTER_ERP_ADAPTER_H_
 
@@ -95,7 +98,8 @@ struct MineProduction {
   std::string mine;
   BatchReceipt batch;
   std::string site;
-  std::string licence;
+  std::string licence;  // the mining licence the mine is registered with
+  retrace::QuotaKind quota = retrace::QuotaKind::kMiningRock;  // or kMiningIonic
 };
 
 // What happened to a posting.

@@ -6,6 +6,7 @@
 // Exit 0 if every posting behaved as an ERP expects and the batch verifies.
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 
@@ -46,10 +47,14 @@ int main(int argc, char** argv) {
   // Keys: in production each plant's key lives in its own HSM or key file.
   auto root = retrace::Signer::Generate(retrace::Algorithm::kEd25519);
   std::map<std::string, std::unique_ptr<retrace::Signer>> owned;
-  const std::pair<const char*, retrace::Role> actors[] = {
-      {"mine-bayan", retrace::Role::kMine},
-      {"plant-separation", retrace::Role::kSeparator},
-      {"plant-alloy", retrace::Role::kSmelter}};
+  struct ActorSpec {
+    const char* id;
+    retrace::Role role;
+    const char* licence;
+  };
+  const ActorSpec actors[] = {{"mine-bayan", retrace::Role::kMine, "C1500002011034120110001"},
+                              {"plant-separation", retrace::Role::kSeparator, ""},
+                              {"plant-alloy", retrace::Role::kSmelter, ""}};
   retrace::Options options;
   options.sync = false;
   auto ledger = retrace::Ledger::Create(options, dir, "erp-example", **root);
@@ -58,19 +63,38 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::map<std::string, const retrace::Signer*> keys;
-  for (const auto& [id, role] : actors) {
+  // The regulator registers the enterprises and grants this year's
+  // production quotas (postings are dated now; quotas are per year).
+  auto as_regulator = [&](const std::string& id, retrace::EventBody body) {
+    retrace::Event ev;
+    ev.event_id = id;
+    ev.actor_id = "regulator";
+    ev.time = retrace::Now();
+    ev.body = std::move(body);
+    if (!(*ledger)->LinkParents(&ev).ok()) return false;
+    auto se = retrace::SignEvent(ev, **root);
+    return se.ok() && (*ledger)->Append(*se).ok();
+  };
+  std::time_t now = static_cast<std::time_t>(retrace::Now().seconds);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  const std::uint32_t year = static_cast<std::uint32_t>(tm.tm_year + 1900);
+  for (const ActorSpec& a : actors) {
     auto key = retrace::Signer::Generate(retrace::Algorithm::kEcdsaP256Sha256);
-    retrace::Event reg;
-    reg.event_id = std::string("reg-") + id;
-    reg.actor_id = "regulator";
-    reg.time = retrace::Now();
-    reg.body = retrace::ActorRegistered{id, std::string(id) + " Co., Ltd.", role,
-                                        (*key)->public_key(), "", "CN"};
-    if (!(*ledger)->LinkParents(&reg).ok()) return 2;
-    auto se = retrace::SignEvent(reg, **root);
-    if (!se.ok() || !(*ledger)->Append(*se).ok()) return 2;
-    keys[id] = key->get();
-    owned[id] = std::move(*key);
+    if (!key.ok()) return 2;
+    retrace::ActorRegistered reg{a.id, std::string(a.id) + " Co., Ltd.", a.role,
+                                 (*key)->public_key(), a.licence, "CN"};
+    if (!as_regulator(std::string("reg-") + a.id, reg)) return 2;
+    keys[a.id] = key->get();
+    owned[a.id] = std::move(*key);
+  }
+  if (!as_regulator("quota-mine", retrace::QuotaGranted{"mine-bayan", year,
+                                                        retrace::QuotaKind::kMiningRock,
+                                                        500000000, "MIIT quota notice"}) ||
+      !as_regulator("quota-sep", retrace::QuotaGranted{"plant-separation", year,
+                                                       retrace::QuotaKind::kSmeltingSeparation,
+                                                       500000000, "MIIT quota notice"})) {
+    return 2;
   }
   erp::Adapter adapter(**ledger, keys);
 
@@ -79,7 +103,8 @@ int main(int argc, char** argv) {
                            {"ORE-0001", MaterialClass::kOreConcentrate, {"1000", "KG"},
                             {{Element::kNd, 50000}, {Element::kPr, 15000}, {Element::kDy, 1000}},
                             "flotation concentrate"},
-                           "Bayan Obo East Pit", "C1500002011034120110001"};
+                           "Bayan Obo East Pit", "C1500002011034120110001",
+                           retrace::QuotaKind::kMiningRock};
   Posted(adapter.Post(prod), "mine production 49000001 -> extracted ORE-0001");
   erp::OutboundDelivery to_sep{"80000001", "SO-1", "mine-bayan", "plant-separation", "ORE-0001",
                                {"1.000", "T"}};

@@ -10,6 +10,7 @@ audited, and the error path is shown (a shipment of more than the lot
 holds is refused with RETRACE_FAILED_PRECONDITION). Exit 0 on success.
 """
 import argparse
+import datetime
 import os
 import shutil
 import sys
@@ -44,13 +45,19 @@ def main():
                                   licence="C1500002011034120110001")
             ledger.register_actor(root, "sep-1", "separator", "Example Separation Co.", sep.public_key_pem())
             ledger.register_actor(root, "smelter-1", "smelter", "Example Smelting Co.", smelter.public_key_pem())
+            # This year's production quotas (events are dated now), in grams of REO.
+            year = datetime.datetime.now(datetime.timezone.utc).year
+            for actor, kind in (("mine-1", "QUOTA_MINING_ROCK"), ("sep-1", "QUOTA_SMELTING_SEPARATION")):
+                ledger.append(root, {"actorId": "regulator", "quotaGranted": {
+                    "actorId": actor, "year": year, "kind": kind, "reoG": "100000000"}})
 
             ledger.append(mine, {
                 "eventId": "WB-130534", "actorId": "mine-1",
                 "references": [{"kind": "weighbridge_ticket", "value": "WB-130534"}],
                 "extracted": {"lot": lot("ORE-1", "MATERIAL_ORE_CONCENTRATE", 1_000_000,
                                          [("ELEMENT_ND", 50_000), ("ELEMENT_PR", 15_000), ("ELEMENT_DY", 1_000)]),
-                              "site": "Pit 3"}})
+                              "site": "Pit 3", "licence": "C1500002011034120110001",
+                              "quotaKind": "QUOTA_MINING_ROCK"}})
             ledger.append(mine, {"eventId": "DN-1", "actorId": "mine-1",
                                  "shipped": {"lotId": "ORE-1", "toActorId": "sep-1", "massG": "1000000"}})
             ledger.append(sep, {"eventId": "GR-1", "actorId": "sep-1",

@@ -5,6 +5,8 @@
 //   extracted    ObjectEvent ADD, bizStep commissioning, quantityList (KGM),
 //                readPoint = the mine site, ilmd = the lot's material and
 //                rare-earth content
+//   recycled,    the same, with retrace:origin "recycled" / "imported"
+//   imported     (an import's sourceList names its origin country)
 //   shipped      ObjectEvent OBSERVE, bizStep shipping, disposition
 //                in_transit, sourceList / destinationList owning_party
 //   received     ObjectEvent OBSERVE, bizStep receiving, disposition
@@ -20,8 +22,9 @@
 // (signer, process, declared loss, customs declaration, exact grams) travels
 // in `retrace:` extension members, so a document this library wrote imports
 // back to identical events. Genesis and actor registrations are not custody
-// events: they are not exported as events; the actors named appear in the
-// header's master data.
+// events, nor are quota grants, stage policies and key rotations or
+// revocations: none of them is exported as an EPCIS event; the actors named
+// appear in the header's master data.
 //
 // Thread safety: pure functions, except that the exporters read the ledger
 // (safe concurrently, like every Ledger read).

@@ -10,8 +10,7 @@
 //     ore concentrate to magnet;
 //   - lots as boxes whose height grows with the lot's mass (logarithmically);
 //   - consumption edges labelled with the mass consumed;
-//   - origins (extracted lots) filled by the kind of actor that created them
-//     (mine; recycler and importer once the ledger records them);
+//   - origins filled by their kind: mined (extracted), recycled, imported;
 //   - lots and edges named by a finding outlined in red.
 //
 // Output is deterministic for a given input (no clock is read unless a

@@ -85,6 +85,34 @@ json EventJson(const Record& rec, const Event& ev, std::set<std::string>* actors
           j["ilmd"] = {{"retrace:lots", json::array({LotJson(b.lot)})}};
           if (!b.site.empty()) j["retrace:site"] = b.site;
           if (!b.licence.empty()) j["retrace:licence"] = b.licence;
+          if (b.quota_kind != QuotaKind::kUnspecified) {
+            j["retrace:quotaKind"] = QuotaKindName(b.quota_kind);
+          }
+        } else if constexpr (std::is_same_v<T, Recycled> || std::is_same_v<T, Imported>) {
+          common("ObjectEvent");
+          j["action"] = "ADD";
+          j["bizStep"] = "commissioning";
+          j["disposition"] = "active";
+          j["bizLocation"] = {{"id", actor_loc}};
+          j["quantityList"] = json::array({Quantity(kLotPrefix, b.lot.lot_id, b.lot.mass_g)});
+          if constexpr (std::is_same_v<T, Imported>) {
+            if (!b.origin_country.empty()) {
+              j["sourceList"] = json::array(
+                  {{{"type", "location"}, {"source", Urn(kCountryPrefix, b.origin_country)}}});
+            }
+          }
+          j["ilmd"] = {{"retrace:lots", json::array({LotJson(b.lot)})}};
+          if constexpr (std::is_same_v<T, Recycled>) {
+            j["retrace:origin"] = "recycled";
+            if (!b.source.empty()) j["retrace:source"] = b.source;
+            json scrap = json::array();
+            for (const Additive& a : b.scrap) scrap.push_back({{"material", a.material}, {"massG", a.mass_g}});
+            if (!scrap.empty()) j["retrace:scrap"] = scrap;
+          } else {
+            j["retrace:origin"] = "imported";
+            if (!b.customs_declaration.empty()) j["retrace:customsDeclaration"] = b.customs_declaration;
+            if (!b.origin_country.empty()) j["retrace:originCountry"] = b.origin_country;
+          }
         } else if constexpr (std::is_same_v<T, Shipped>) {
           common("ObjectEvent");
           j["action"] = "OBSERVE";

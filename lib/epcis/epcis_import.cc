@@ -296,18 +296,60 @@ Result<std::vector<Event>> Convert(const json& ev, const Ctx& c) {
   if (action == "ADD" && (biz_step == "commissioning" || biz_step.empty())) {
     RETURN_IF_ERROR(need_signer(location, "a bizLocation urn:retrace:actor: id"));
     const json ilmd = ev.value("ilmd", json::object());
+    // An origin: mined (the default), recycled, or imported (named by
+    // retrace:origin, or by a source location that is a country).
+    std::string origin = Str(ev, "retrace:origin");
+    std::optional<std::string> from_country;
+    if (ev.contains("sourceList") && ev["sourceList"].is_array()) {
+      for (const json& e : ev["sourceList"]) {
+        if (!e.is_object() || CbvTerm(e.value("type", json())) != "location") continue;
+        from_country = FromUrn(kCountryPrefix, e.value("source", std::string()));
+      }
+    }
+    if (origin.empty() && from_country) origin = "imported";
+    if (!origin.empty() && origin != "recycled" && origin != "imported" && origin != "mine") {
+      return c.Error("retrace:origin \"" + origin + "\" is not mine, recycled or imported");
+    }
     for (const auto& [lot, g] : lots) {
       ASSIGN_OR_RETURN(Lot l, LotFromIlmd(c, ilmd, lot, g));
-      Extracted x;
-      x.lot = std::move(l);
-      x.site = Str(ev, "retrace:site");
-      if (x.site.empty() && ev.contains("readPoint") && ev["readPoint"].is_object()) {
-        x.site = Str(ev["readPoint"], "id");
-      }
-      x.licence = Str(ev, "retrace:licence");
       Event e = base;
       if (lots.size() > 1) e.event_id = base.event_id + "/" + lot;
-      e.body = std::move(x);
+      if (origin == "recycled") {
+        Recycled r;
+        r.lot = std::move(l);
+        r.source = Str(ev, "retrace:source");
+        if (ev.contains("retrace:scrap") && ev["retrace:scrap"].is_array()) {
+          for (const json& a : ev["retrace:scrap"]) {
+            if (!a.is_object() || !a.contains("massG") || !a["massG"].is_number_unsigned()) {
+              return c.Error("a retrace:scrap entry needs material and whole massG");
+            }
+            r.scrap.push_back({a.value("material", std::string()), a["massG"].get<std::uint64_t>()});
+          }
+        }
+        e.body = std::move(r);
+      } else if (origin == "imported") {
+        Imported im;
+        im.lot = std::move(l);
+        im.customs_declaration = Str(ev, "retrace:customsDeclaration");
+        im.origin_country = Str(ev, "retrace:originCountry");
+        if (im.origin_country.empty()) im.origin_country = from_country.value_or("");
+        e.body = std::move(im);
+      } else {
+        Extracted x;
+        x.lot = std::move(l);
+        x.site = Str(ev, "retrace:site");
+        if (x.site.empty() && ev.contains("readPoint") && ev["readPoint"].is_object()) {
+          x.site = Str(ev["readPoint"], "id");
+        }
+        x.licence = Str(ev, "retrace:licence");
+        std::string quota = Str(ev, "retrace:quotaKind");
+        if (!quota.empty()) {
+          Result<QuotaKind> k = ParseQuotaKind(quota);
+          if (!k.ok()) return c.Error(k.status().message());
+          x.quota_kind = *k;
+        }
+        e.body = std::move(x);
+      }
       out.push_back(std::move(e));
     }
     return out;

@@ -47,7 +47,8 @@ struct EventBatch::Impl {
     std::visit(
         [&](const auto& b) {
           using T = std::decay_t<decltype(b)>;
-          if constexpr (std::is_same_v<T, Extracted>) {
+          if constexpr (std::is_same_v<T, Extracted> || std::is_same_v<T, Recycled> ||
+                        std::is_same_v<T, Imported>) {
             out.push_back(b.lot.lot_id);
           } else if constexpr (std::is_same_v<T, Shipped> || std::is_same_v<T, Received> ||
                                std::is_same_v<T, Exported>) {

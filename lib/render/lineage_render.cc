@@ -57,11 +57,9 @@ int StageColumn(MaterialClass m) {
 
 const char* LotFill(const LineageLot& l) {
   if (l.is_origin) {
-    switch (l.creator_role) {
-      case Role::kRecycler: return "#b9dfb0";
-      case Role::kImporter: return "#b3cde8";
-      default: return "#ecd9a8";  // mine
-    }
+    if (l.origin_kind == "recycled") return "#b9dfb0";
+    if (l.origin_kind == "imported") return "#b3cde8";
+    return "#ecd9a8";  // mine
   }
   switch (l.material) {
     case MaterialClass::kSeparatedOxide: return "#f4f1ea";
@@ -72,11 +70,9 @@ const char* LotFill(const LineageLot& l) {
 }
 
 const char* OriginKind(const LineageLot& l) {
-  switch (l.creator_role) {
-    case Role::kRecycler: return "recycler";
-    case Role::kImporter: return "importer";
-    default: return "mine";
-  }
+  if (l.origin_kind == "recycled") return "recycled";
+  if (l.origin_kind == "imported") return "imported";
+  return "mine";
 }
 
 FindingIndex::FindingIndex(const VerifyReport& r) {
@@ -163,8 +159,26 @@ std::string Summary(const Event& ev) {
           s << "exported " << b.lot_id << " (" << FormatGrams(b.mass_g) << ")";
           if (!b.destination_country.empty()) s << " to " << b.destination_country;
           if (!b.customs_declaration.empty()) s << ", customs declaration " << b.customs_declaration;
+        } else if constexpr (std::is_same_v<T, Recycled>) {
+          s << "recycled " << b.lot.lot_id << " (" << FormatGrams(b.lot.mass_g) << ")";
+          if (!b.source.empty()) s << " from " << b.source;
+          for (const Additive& a : b.scrap) s << "; scrap " << FormatGrams(a.mass_g) << " " << a.material;
+        } else if constexpr (std::is_same_v<T, Imported>) {
+          s << "imported " << b.lot.lot_id << " (" << FormatGrams(b.lot.mass_g) << ")";
+          if (!b.origin_country.empty()) s << " from " << b.origin_country;
+          if (!b.customs_declaration.empty()) s << " under customs declaration " << b.customs_declaration;
         } else if constexpr (std::is_same_v<T, ActorRegistered>) {
           s << "registered " << b.actor_id << " as " << RoleName(b.role);
+        } else if constexpr (std::is_same_v<T, QuotaGranted>) {
+          s << "granted " << b.actor_id << " a " << QuotaKindName(b.kind) << " quota of "
+            << FormatGrams(b.reo_g) << " REO for " << b.year;
+        } else if constexpr (std::is_same_v<T, PolicySet>) {
+          s << "set the stage policy " << b.name;
+        } else if constexpr (std::is_same_v<T, KeyRotated>) {
+          s << "rotated the key of " << b.actor_id;
+        } else if constexpr (std::is_same_v<T, KeyRevoked>) {
+          s << "revoked key " << b.key_id << " from record " << b.effective_seq;
+          if (!b.reason.empty()) s << ": " << b.reason;
         } else {
           s << "genesis of ledger " << b.name;
         }
@@ -403,8 +417,8 @@ std::string LineageToSvg(const VerifyReport& r) {
     const char* text;
   };
   const Item legend[] = {{"#ecd9a8", "#444", "origin: mine"},
-                         {"#b9dfb0", "#444", "origin: recycler"},
-                         {"#b3cde8", "#444", "origin: importer"},
+                         {"#b9dfb0", "#444", "origin: recycled"},
+                         {"#b3cde8", "#444", "origin: imported"},
                          {"#ffffff", internal::kFindingRed, "named by a finding"}};
   double lx = kMargin;
   for (const Item& it : legend) {

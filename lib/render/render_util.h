@@ -18,9 +18,9 @@ std::string XmlEscape(std::string_view s);
 // Column index of a material class, left to right through the chain.
 int StageColumn(MaterialClass m);
 
-// Fill colour of a lot box: origins by creator role, others by stage.
+// Fill colour of a lot box: origins by kind, others by stage.
 const char* LotFill(const LineageLot& lot);
-// Human label of the origin kind for the legend: "mine", "recycler", ...
+// The origin kind: "mine", "recycled" or "imported".
 const char* OriginKind(const LineageLot& lot);
 
 // Lots and records named by any finding of the report.

@@ -32,13 +32,17 @@ static char g_dir[256];
 
 static void path(char* out, size_t n, const char* name) { snprintf(out, n, "%s/%s", g_dir, name); }
 
-static int contains(const char* hay, const char* needle) { return strstr(hay, needle) != NULL; }
+/* NULL-safe, so a failed call cannot crash the checks that follow it. */
+static int contains(const char* hay, const char* needle) {
+  return hay != NULL && strstr(hay, needle) != NULL;
+}
+static int streq(const char* a, const char* b) { return a != NULL && strcmp(a, b) == 0; }
 
 static void test_basics(void) {
-  CHECK(strcmp(retrace_strerror(RETRACE_OK), "ok") == 0);
-  CHECK(strcmp(retrace_strerror(RETRACE_NOT_FOUND), "not found") == 0);
-  CHECK(strcmp(retrace_strerror(42), "unknown error") == 0);
-  CHECK(strcmp(retrace_strerror(-1), "unknown error") == 0);
+  CHECK(streq(retrace_strerror(RETRACE_OK), "ok"));
+  CHECK(streq(retrace_strerror(RETRACE_NOT_FOUND), "not found"));
+  CHECK(streq(retrace_strerror(42), "unknown error"));
+  CHECK(streq(retrace_strerror(-1), "unknown error"));
   CHECK(strlen(retrace_version()) >= 5);
   /* Every free function accepts NULL. */
   retrace_free(NULL);
@@ -72,10 +76,10 @@ static void test_basics(void) {
 static void test_keys(void) {
   retrace_signer* s = NULL;
   CHECK_RC(retrace_signer_generate("ecdsa-p256", &s), RETRACE_OK);
-  CHECK(strcmp(retrace_last_error(), "") == 0);
+  CHECK(streq(retrace_last_error(), ""));
   retrace_public_key* pk = NULL;
   CHECK_RC(retrace_signer_public_key(s, &pk), RETRACE_OK);
-  CHECK(strcmp(retrace_public_key_algorithm(pk), "ecdsa-p256") == 0);
+  CHECK(streq(retrace_public_key_algorithm(pk), "ecdsa-p256"));
   char id[17];
   CHECK_RC(retrace_public_key_id(pk, id), RETRACE_OK);
   CHECK(strlen(id) == 16);
@@ -151,6 +155,16 @@ static void register_actors(retrace_ledger* l) {
                                          "Separator One", pk, NULL, NULL, &seq),
            RETRACE_OK);
   retrace_public_key_free(pk);
+  /* Production quotas for 2026: granted by the regulator (the root key). */
+  const char* grants[] = {
+      "{\"actorId\":\"regulator\",\"quotaGranted\":{\"actorId\":\"mine-1\",\"year\":2026,"
+      "\"kind\":\"QUOTA_MINING_ROCK\",\"reoG\":\"100000000\"}}",
+      "{\"actorId\":\"regulator\",\"quotaGranted\":{\"actorId\":\"sep-1\",\"year\":2026,"
+      "\"kind\":\"QUOTA_SMELTING_SEPARATION\",\"reoG\":\"100000000\"}}"};
+  for (int i = 0; i < 2; ++i) {
+    CHECK_RC(retrace_ledger_append_json(l, g_root, grants[i], strlen(grants[i]), NULL, NULL),
+             RETRACE_OK);
+  }
 }
 
 static const char kOre1[] =
@@ -158,7 +172,8 @@ static const char kOre1[] =
     "\"references\":[{\"kind\":\"po\",\"value\":\"PO-77\"}],"
     "\"extracted\":{\"lot\":{\"lotId\":\"ORE-1\",\"material\":\"MATERIAL_ORE_CONCENTRATE\","
     "\"massG\":\"1000000\",\"content\":[{\"element\":\"ELEMENT_ND\",\"grams\":\"50000\"},"
-    "{\"element\":\"ELEMENT_DY\",\"grams\":\"1000\"}]},\"site\":\"Unique-Pit-Seven\"}}";
+    "{\"element\":\"ELEMENT_DY\",\"grams\":\"1000\"}]},\"site\":\"Unique-Pit-Seven\","
+    "\"licence\":\"LIC-1\",\"quotaKind\":\"QUOTA_MINING_ROCK\"}}";
 
 static void progress(void* ctx, uint64_t done, uint64_t total) {
   int* calls = (int*)ctx;
@@ -168,8 +183,8 @@ static void progress(void* ctx, uint64_t done, uint64_t total) {
 
 static const retrace_signer* lookup(void* ctx, const char* actor) {
   (void)ctx;
-  if (strcmp(actor, "mine-1") == 0) return g_mine;
-  if (strcmp(actor, "sep-1") == 0) return g_sep;
+  if (streq(actor, "mine-1")) return g_mine;
+  if (streq(actor, "sep-1")) return g_sep;
   return NULL;
 }
 
@@ -209,10 +224,10 @@ static void test_ledger(void) {
   uint64_t seq = 0;
   uint8_t hash[32], head[32];
   CHECK_RC(retrace_ledger_append_json(l, g_mine, kOre1, strlen(kOre1), &seq, hash), RETRACE_OK);
-  CHECK(seq == 3);
+  CHECK(seq == 5);
   uint64_t size = 0;
   CHECK_RC(retrace_ledger_size(l, &size, head), RETRACE_OK);
-  CHECK(size == 4 && memcmp(hash, head, 32) == 0);
+  CHECK(size == 6 && memcmp(hash, head, 32) == 0);
   CHECK_RC(retrace_ledger_append_json(l, g_mine, kOre1, strlen(kOre1), NULL, NULL),
            RETRACE_ALREADY_EXISTS);
   CHECK_RC(retrace_ledger_append_json(l, g_mine, "{not json", 9, NULL, NULL),
@@ -233,7 +248,7 @@ static void test_ledger(void) {
       "{\"actorId\":\"mine-1\",\"shipped\":{\"lotId\":\"ORE-1\",\"toActorId\":\"sep-1\",\"massG\":\"1000000\"}}";
   CHECK(retrace_ledger_append_json(l, g_sep, stolen, strlen(stolen), NULL, NULL) != RETRACE_OK);
   CHECK_RC(retrace_ledger_size(l, &size, NULL), RETRACE_OK);
-  CHECK(size == 4); /* every refusal left the ledger as it was */
+  CHECK(size == 6); /* every refusal left the ledger as it was */
 
   /* A batch: ship and receive ORE-1, extract ORE-2 and ship it -- the
    * shipment of ORE-2 links to its extraction in the same batch. */
@@ -246,9 +261,10 @@ static void test_ledger(void) {
   CHECK_RC(retrace_batch_add_json(b, g_mine, ship1, strlen(ship1)), RETRACE_OK);
   CHECK_RC(retrace_batch_add_json(b, g_sep, recv1, strlen(recv1)), RETRACE_OK);
   const char* jsonl =
-      "{\"actorId\":\"mine-1\",\"extracted\":{\"lot\":{\"lotId\":\"ORE-2\",\"material\":"
-      "\"MATERIAL_ORE_CONCENTRATE\",\"massG\":\"2000\",\"content\":[{\"element\":\"ELEMENT_ND\","
-      "\"grams\":\"100\"}]}}}\n"
+      "{\"actorId\":\"mine-1\",\"time\":\"2026-03-03T08:00:00Z\",\"extracted\":{\"lot\":{"
+      "\"lotId\":\"ORE-2\",\"material\":\"MATERIAL_ORE_CONCENTRATE\",\"massG\":\"2000\",\"content\":"
+      "[{\"element\":\"ELEMENT_ND\",\"grams\":\"100\"}]},\"licence\":\"LIC-1\",\"quotaKind\":"
+      "\"QUOTA_MINING_ROCK\"}}\n"
       "\n"
       "{\"actorId\":\"mine-1\",\"shipped\":{\"lotId\":\"ORE-2\",\"toActorId\":\"sep-1\",\"massG\":\"2000\"}}\n";
   size_t added = 0;
@@ -265,13 +281,13 @@ static void test_ledger(void) {
   uint64_t first = 0;
   size_t count = 0;
   CHECK_RC(retrace_batch_commit(b, &first, &count), RETRACE_OK);
-  CHECK(first == 4 && count == 4);
+  CHECK(first == 6 && count == 4);
   CHECK_RC(retrace_batch_commit(b, &first, &count), RETRACE_INVALID_ARGUMENT); /* empty */
   retrace_batch_free(b);
 
   /* A transformation signed outside the library (as with an HSM). */
   const char* sep =
-      "{\"eventId\":\"PO-SEP-1\",\"actorId\":\"sep-1\",\"transformed\":{\"inputs\":[{\"lotId\":\"ORE-1\","
+      "{\"eventId\":\"PO-SEP-1\",\"actorId\":\"sep-1\",\"time\":\"2026-03-04T08:00:00Z\",\"transformed\":{\"inputs\":[{\"lotId\":\"ORE-1\","
       "\"consumedG\":\"1000000\"}],\"outputs\":[{\"lotId\":\"NDPR-1\",\"material\":"
       "\"MATERIAL_SEPARATED_OXIDE\",\"massG\":\"60000\",\"content\":[{\"element\":\"ELEMENT_ND\","
       "\"grams\":\"45000\"}]},{\"lotId\":\"DY-1\",\"material\":\"MATERIAL_SEPARATED_OXIDE\",\"massG\":"
@@ -283,7 +299,7 @@ static void test_ledger(void) {
   uint8_t* input = NULL;
   size_t input_len = 0;
   CHECK_RC(retrace_event_signing_input(ev, ev_len, &input, &input_len), RETRACE_OK);
-  CHECK(input_len == ev_len + 17 && memcmp(input, "retrace/v1/event", 17) == 0);
+  CHECK(input != NULL && input_len == ev_len + 17 && memcmp(input, "retrace/v1/event", 17) == 0);
   uint8_t* sig = NULL;
   size_t sig_len = 0;
   CHECK_RC(retrace_signer_sign(g_sep, input, input_len, &sig, &sig_len), RETRACE_OK);
@@ -297,7 +313,7 @@ static void test_ledger(void) {
   sig[0] ^= 0x40;
   CHECK_RC(retrace_ledger_append_signed(l, ev, ev_len, key_id, sig, sig_len, &seq, NULL),
            RETRACE_OK);
-  CHECK(seq == 8);
+  CHECK(seq == 10);
   retrace_free(ev);
   retrace_free(input);
   retrace_free(sig);
@@ -307,18 +323,18 @@ static void test_ledger(void) {
   retrace_report* r = NULL;
   CHECK_RC(retrace_ledger_verify(l, "NDPR-1", &r), RETRACE_OK);
   CHECK(retrace_report_valid(r) == 1);
-  CHECK(strcmp(retrace_report_schema(r), "retrace.verify/v1") == 0);
-  CHECK(strcmp(retrace_report_lot_id(r), "NDPR-1") == 0);
+  CHECK(streq(retrace_report_schema(r), "retrace.verify/v1"));
+  CHECK(streq(retrace_report_lot_id(r), "NDPR-1"));
   CHECK(retrace_report_finding_count(r) == 0);
   CHECK(retrace_report_records_checked(r) >= 4);
-  CHECK(retrace_report_tree_size(r) == 9);
+  CHECK(retrace_report_tree_size(r) == 11);
   CHECK(retrace_report_origin_count(r) == 1);
   const char *origin = NULL, *actor = NULL, *site = NULL;
   uint64_t re_g = 0;
   uint32_t ppm = 0;
   CHECK_RC(retrace_report_origin(r, 0, &origin, &actor, &site, &re_g, &ppm), RETRACE_OK);
-  CHECK(strcmp(origin, "ORE-1") == 0 && strcmp(actor, "mine-1") == 0);
-  CHECK(strcmp(site, "Unique-Pit-Seven") == 0);
+  CHECK(streq(origin, "ORE-1") && streq(actor, "mine-1"));
+  CHECK(streq(site, "Unique-Pit-Seven"));
   CHECK(ppm == 1000000 && re_g == 45000);
   CHECK_RC(retrace_report_origin(r, 1, &origin, NULL, NULL, NULL, NULL), RETRACE_INVALID_ARGUMENT);
   CHECK(contains(retrace_last_error(), "out of range"));
@@ -327,10 +343,10 @@ static void test_ledger(void) {
   uint64_t mass = 0, consumed = 0, eseq = 0;
   int is_origin = -1;
   CHECK_RC(retrace_report_lot(r, 0, &lot, &material, &mass, NULL, &is_origin), RETRACE_OK);
-  CHECK(strcmp(lot, "NDPR-1") == 0 && strcmp(material, "separated_oxide") == 0);
+  CHECK(streq(lot, "NDPR-1") && streq(material, "separated_oxide"));
   CHECK(mass == 60000 && is_origin == 0);
   CHECK_RC(retrace_report_edge(r, 0, &in, &out, &consumed, &eseq), RETRACE_OK);
-  CHECK(strcmp(in, "ORE-1") == 0 && strcmp(out, "NDPR-1") == 0 && consumed == 1000000 && eseq == 8);
+  CHECK(streq(in, "ORE-1") && streq(out, "NDPR-1") && consumed == 1000000 && eseq == 10);
   CHECK_RC(retrace_report_finding(r, 0, NULL, NULL, NULL, NULL), RETRACE_INVALID_ARGUMENT);
   CHECK_RC(retrace_report_json(r, &json, &len), RETRACE_OK);
   CHECK(contains(json, "\"schema\": \"retrace.verify/v1\"") && contains(json, "\"valid\": true"));
@@ -355,19 +371,19 @@ static void test_ledger(void) {
   CHECK_RC(retrace_ledger_lot_json(l, "DY-1", &json, NULL), RETRACE_OK);
   CHECK(contains(json, "retrace.lot/v1") && contains(json, "sep-1"));
   retrace_free(json);
-  CHECK_RC(retrace_ledger_record_json(l, 3, &json, NULL), RETRACE_OK);
+  CHECK_RC(retrace_ledger_record_json(l, 5, &json, NULL), RETRACE_OK);
   CHECK(contains(json, "GR-1"));
   retrace_free(json);
   CHECK_RC(retrace_ledger_record_json(l, 999, &json, NULL), RETRACE_NOT_FOUND);
   uint8_t root_hash[32];
-  CHECK_RC(retrace_ledger_root_hash(l, 9, root_hash), RETRACE_OK);
-  CHECK_RC(retrace_ledger_root_hash(l, 10, root_hash), RETRACE_INVALID_ARGUMENT);
+  CHECK_RC(retrace_ledger_root_hash(l, 11, root_hash), RETRACE_OK);
+  CHECK_RC(retrace_ledger_root_hash(l, 12, root_hash), RETRACE_INVALID_ARGUMENT);
 
   /* Audit with progress. */
   int calls = 0;
   CHECK_RC(retrace_ledger_audit(l, progress, &calls, &r), RETRACE_OK);
   CHECK(retrace_report_valid(r) == 1 && calls >= 2);
-  CHECK(strcmp(retrace_report_schema(r), "retrace.audit/v1") == 0);
+  CHECK(streq(retrace_report_schema(r), "retrace.audit/v1"));
   CHECK(retrace_report_origin_count(r) == 0);
   retrace_report_free(r);
 
@@ -456,7 +472,7 @@ static void test_tampered(void) {
     uint64_t seq = 0;
     CHECK_RC(retrace_report_finding(r, i, &code, &seq, &lot, &msg), RETRACE_OK);
     CHECK(strlen(code) > 0 && strlen(msg) > 0);
-    if (strcmp(code, "signature_invalid") == 0 && seq == 3) saw_signature = 1;
+    if (streq(code, "signature_invalid") && seq == 5) saw_signature = 1;
   }
   CHECK(saw_signature);
   char* html = NULL;

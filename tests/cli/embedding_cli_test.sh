@@ -75,19 +75,19 @@ check "export-epcis refuses a range past the end" rc_is 2 "$B" export-epcis --db
 Bdb=$work/b
 keys=$A/keys
 check "init twin" "$B" init --db "$Bdb" --name twin --root-key "$keys/regulator.key"
-python3 - "$A" "$B" "$Bdb" "$keys" >"$work/register.sh" <<'PY'
+# The regulator's records (registrations, quota grants, policy) again, as
+# one JSON Lines batch signed by the same root key.
+python3 - "$A" "$B" >"$work/regulator.jsonl" <<'PY'
 import json, subprocess, sys
-a, b, bdb, keys = sys.argv[1:]
+a, b = sys.argv[1:]
 info = json.loads(subprocess.check_output([b, "info", "--db", a, "--format", "json"]))
 for seq in range(1, info["size"]):
-    r = json.loads(subprocess.check_output([b, "show", "--db", a, "--seq", str(seq)]))
-    reg = r.get("event", {}).get("actorRegistered")
-    if reg:
-        role = reg["role"].replace("ROLE_", "").lower()
-        print(f"'{b}' register --db '{bdb}' --root-key '{keys}/regulator.key' --actor {reg['actorId']} "
-              f"--role {role} --name 'x' --pubkey '{keys}/{reg['actorId']}.pub' >/dev/null")
+    ev = json.loads(subprocess.check_output([b, "show", "--db", a, "--seq", str(seq)])).get("event", {})
+    if ev.get("actorId") == "regulator":
+        ev.pop("ledgerId", None)
+        print(json.dumps(ev))
 PY
-check "register the demo's actors in the twin" bash "$work/register.sh"
+check "replay the demo's regulator records in the twin" "$B" append --db "$Bdb" --key "$keys/regulator.key" --jsonl "$work/regulator.jsonl"
 check "import-epcis --dry-run appends nothing" bash -c \
   "'$B' import-epcis --db '$Bdb' --keys '$keys' '$work/lot.jsonld' --dry-run | grep -q 'nothing was appended'"
 size_before=$($B info --db "$Bdb" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["size"])')

@@ -24,14 +24,21 @@ int main() {
   reg.event_id = "reg-1";
   reg.actor_id = "regulator";
   reg.time = retrace::Now();
-  reg.body = retrace::ActorRegistered{"mine-1", "Mine", retrace::Role::kMine, (*mine)->public_key(), "", "CN"};
+  reg.body = retrace::ActorRegistered{"mine-1", "Mine", retrace::Role::kMine, (*mine)->public_key(),
+                                      "LIC-1", "CN"};
+  retrace::Event grant;
+  grant.event_id = "grant-1";
+  grant.actor_id = "regulator";
+  grant.time = {1772438400, 0};  // 2026-03-02
+  grant.body = retrace::QuotaGranted{"mine-1", 2026, retrace::QuotaKind::kMiningRock, 1000000, ""};
   retrace::Event ex;
   ex.event_id = "ex-1";
   ex.actor_id = "mine-1";
-  ex.time = retrace::Now();
+  ex.time = {1772438400, 0};
   retrace::Lot lot{"ORE-1", retrace::MaterialClass::kOreConcentrate, 1000, {{retrace::Element::kNd, 10}}, ""};
-  ex.body = retrace::Extracted{lot, "pit", ""};
-  for (auto [ev, signer] : {std::pair{&reg, root->get()}, std::pair{&ex, mine->get()}}) {
+  ex.body = retrace::Extracted{lot, "pit", "LIC-1", retrace::QuotaKind::kMiningRock};
+  for (auto [ev, signer] : {std::pair{&reg, root->get()}, std::pair{&grant, root->get()},
+                            std::pair{&ex, mine->get()}}) {
     if (!(*ledger)->LinkParents(ev).ok()) return 1;
     auto se = retrace::SignEvent(*ev, *signer);
     if (!se.ok() || !(*ledger)->Append(*se).ok()) return 1;

@@ -17,7 +17,7 @@ TEST_CASE("EventBatch links a shipment to an extraction queued in the same batch
   c.Register("mine-1", Role::kMine);
   c.Register("sep-1", Role::kSeparator);
   EventBatch batch(c.ledger());
-  REQUIRE(batch.Add(c.MakeEvent("mine-1", Extracted{Ore("ORE-1"), "pit", "L"}), c.key("mine-1")).ok());
+  REQUIRE(batch.Add(c.MakeEvent("mine-1", Extracted{Ore("ORE-1"), "pit", ""}), c.key("mine-1")).ok());
   REQUIRE(batch.Add(c.MakeEvent("mine-1", Shipped{"ORE-1", std::nullopt, "sep-1", 1000000}),
                     c.key("mine-1"))
               .ok());
@@ -27,6 +27,7 @@ TEST_CASE("EventBatch links a shipment to an extraction queued in the same batch
   REQUIRE(batch.size() == 3);
   auto before = c.ledger().Info();
   auto r = batch.Commit();
+  INFO(r.status().ToString());
   REQUIRE(r.ok());
   REQUIRE(r->size() == 3);
   CHECK((*r)[0].seq == before->size);
