@@ -52,9 +52,15 @@ int RunReport(const ReportOptions& o) {
         {"ledger", nlohmann::ordered_json::parse(LedgerInfoToJson(*info, std::nullopt))},
         {"verify", nlohmann::ordered_json::parse(VerifyReportToJson(*report))},
         {"timeline", steps}};
+    Result<std::vector<QuotaUsage>> quotas = CustodyQuotas(**ledger, *report);
+    if (!quotas.ok()) return Fail(cmd, "cannot read quotas: " + quotas.status().ToString());
+    j["quotas"] = nlohmann::ordered_json::parse(QuotasToJson(*quotas))["quotas"];
     text = j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
   } else {
     HtmlReportOptions options;
+    Result<std::vector<QuotaUsage>> quotas = CustodyQuotas(**ledger, *report);
+    if (!quotas.ok()) return Fail(cmd, "cannot read quotas: " + quotas.status().ToString());
+    options.quotas = std::move(*quotas);
     if (o.graphviz) {
       Result<std::string> svg = DotToSvg(LineageToDot(*report));
       if (!svg.ok()) return Fail(cmd, svg.status().message() + "; no report was written");

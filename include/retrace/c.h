@@ -258,6 +258,14 @@ RETRACE_EXPORT int retrace_ledger_record_json(const retrace_ledger* ledger, uint
 RETRACE_EXPORT int retrace_ledger_lot_json(const retrace_ledger* ledger, const char* lot_id,
                                            char** out_json, size_t* out_len);
 
+/* Production quotas and their use as JSON, schema "retrace.quota/v1"
+ * (granted, used and remaining grams of rare-earth oxide per enterprise,
+ * year and kind, with the grant and use records). `year` 0 and `actor_id`
+ * NULL mean all. An empty list is not an error. */
+RETRACE_EXPORT int retrace_ledger_quota_json(const retrace_ledger* ledger, uint32_t year,
+                                             const char* actor_id, char** out_json,
+                                             size_t* out_len);
+
 /* Registers an actor: appends an actorRegistered event signed by `root`
  * (the ledger's root key) under `root_actor_id` (NULL: "regulator").
  * `role` is "mine", "separator", "smelter", "magnet_maker", "exporter",

@@ -50,6 +50,11 @@ RETRACE_EXPORT std::string LotRecordsToJson(const LotInfo& lot, const std::vecto
 // the number of findings.
 RETRACE_EXPORT std::string LineageToJson(const VerifyReport& report, int indent = 2);
 
+// "retrace.quota/v1": {"schema", "quotas": [{actor_id, year, kind,
+// granted_reo_g, used_reo_g, remaining_reo_g, overrun, records: [{seq, type
+// ("grant" or "use"), reo_g, lot_id}]}]} (Ledger::Quotas).
+RETRACE_EXPORT std::string QuotasToJson(const std::vector<QuotaUsage>& quotas, int indent = 2);
+
 }  // namespace retrace
 
 #endif  // RETRACE_JSON_H_

@@ -84,13 +84,24 @@ struct HtmlReportOptions {
   // form; shown verbatim in the "Verified against" section. Default: empty
   // (the section shows the tree size and head hash only).
   std::string checkpoint_text;
+
+  // Production quotas of the enterprises that created the origins
+  // (Ledger::Quotas), shown as the origins' quota usage. Default: empty (the
+  // section says no quota records were given). CustodyQuotas() gathers them.
+  std::vector<QuotaUsage> quotas;
 };
+
+// The quota records (Ledger::Quotas, every year) of each distinct actor that
+// created an origin of `report`. Errors as Ledger::Quotas.
+RETRACE_EXPORT Result<std::vector<QuotaUsage>> CustodyQuotas(const Ledger& ledger,
+                                                             const VerifyReport& report);
 
 // A self-contained HTML5 page (inline CSS and SVG; no script, no external
 // asset, no network access when opened): the verdict, the lot, the share of
-// each origin (an SVG bar chart and a table), the lineage picture, the
-// custody timeline, every finding, and the tree size, head hash (and
-// checkpoint) the verification ran against. All text is HTML-escaped.
+// each origin with its kind and compliance (an SVG bar chart and a table),
+// the origins' quota usage, the lineage picture, the custody timeline, every
+// finding, and the tree size, head hash (and checkpoint) the verification
+// ran against. All text is HTML-escaped.
 RETRACE_EXPORT std::string RenderHtmlReport(const VerifyReport& report,
                                             const std::vector<CustodyStep>& timeline,
                                             const LedgerInfo& ledger,

@@ -461,6 +461,18 @@ int retrace_ledger_lot_json(const retrace_ledger* ledger, const char* lot_id, ch
   });
 }
 
+int retrace_ledger_quota_json(const retrace_ledger* ledger, uint32_t year, const char* actor_id,
+                              char** out_json, size_t* out_len) {
+  return Guard([&]() -> Status {
+    RETRACE_REQUIRE(ledger);
+    RETRACE_REQUIRE(out_json);
+    Result<std::vector<retrace::QuotaUsage>> q =
+        ledger->impl->Quotas(year, actor_id ? std::string_view(actor_id) : std::string_view());
+    if (!q.ok()) return q.status();
+    return Give(retrace::QuotasToJson(*q), out_json, out_len);
+  });
+}
+
 int retrace_ledger_register_actor(retrace_ledger* ledger, const retrace_signer* root,
                                   const char* root_actor_id, const char* actor_id,
                                   const char* role, const char* legal_name,
@@ -679,8 +691,11 @@ int retrace_ledger_report_html(const retrace_ledger* ledger, const char* lot_id,
     if (!timeline.ok()) return timeline.status();
     Result<retrace::LedgerInfo> info = ledger->impl->Info();
     if (!info.ok()) return info.status();
-    return Give(retrace::RenderHtmlReport(*r, *timeline, *info, retrace::HtmlReportOptions()),
-                out_html, out_len);
+    retrace::HtmlReportOptions options;
+    Result<std::vector<retrace::QuotaUsage>> quotas = retrace::CustodyQuotas(*ledger->impl, *r);
+    if (!quotas.ok()) return quotas.status();
+    options.quotas = std::move(*quotas);
+    return Give(retrace::RenderHtmlReport(*r, *timeline, *info, options), out_html, out_len);
   });
 }
 

@@ -1,6 +1,7 @@
 // The HTML custody report. One self-contained page: inline CSS, inline SVG,
 // no script and no external reference, so it renders identically offline,
 // attached to an e-mail or archived with a shipment, and can be printed.
+#include <algorithm>
 #include <ctime>
 #include <sstream>
 
@@ -71,6 +72,7 @@ constexpr char kCss[] = R"(
 body { font: 14px/1.45 Helvetica, Arial, sans-serif; color: #1d1d1d; margin: 0; background: #fafafa; }
 main { max-width: 1180px; margin: 0 auto; padding: 24px 32px 48px; background: #fff; }
 h1 { font-size: 24px; margin: 0 0 4px; }
+h3 { font-size: 15px; margin: 20px 0 8px; }
 h2 { font-size: 18px; margin: 32px 0 10px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 .meta { color: #555; margin: 0 0 18px; }
 .verdict { padding: 14px 18px; border-radius: 6px; font-size: 20px; font-weight: bold; }
@@ -93,6 +95,23 @@ pre.checkpoint { background: #f6f6f6; padding: 8px; font-size: 12px; }
 )";
 
 }  // namespace
+
+Result<std::vector<QuotaUsage>> CustodyQuotas(const Ledger& ledger, const VerifyReport& report) {
+  std::vector<std::string> actors;
+  for (const OriginShare& o : report.origins) {
+    if (std::find(actors.begin(), actors.end(), o.actor_id) == actors.end()) {
+      actors.push_back(o.actor_id);
+    }
+  }
+  std::sort(actors.begin(), actors.end());
+  std::vector<QuotaUsage> out;
+  for (const std::string& a : actors) {
+    Result<std::vector<QuotaUsage>> q = ledger.Quotas(0, a);
+    if (!q.ok()) return q.status();
+    for (QuotaUsage& u : *q) out.push_back(std::move(u));
+  }
+  return out;
+}
 
 std::string RenderHtmlReport(const VerifyReport& r, const std::vector<CustodyStep>& timeline,
                              const LedgerInfo& ledger, const HtmlReportOptions& options) {
@@ -121,7 +140,12 @@ std::string RenderHtmlReport(const VerifyReport& r, const std::vector<CustodySte
                 : " — " + std::to_string(r.findings.size()) + " finding(s), listed below")
     << "<small>" << r.records_checked << " records and " << r.signatures_checked
     << " signatures checked; " << r.lots.size() << " lots, " << r.edges.size()
-    << " consumption edges, " << r.origins.size() << " origins.</small></section>\n";
+    << " consumption edges, " << r.origins.size() << " origins.";
+  if (r.non_compliant_share_ppm > 0) {
+    h << " <strong>" << Percent(r.non_compliant_share_ppm)
+      << " of the lot's rare earths come from non-compliant origins.</strong>";
+  }
+  h << "</small></section>\n";
 
   // The lot.
   h << "<h2>The lot</h2>\n<dl class=\"kv\" id=\"lot\">";
@@ -153,18 +177,48 @@ std::string RenderHtmlReport(const VerifyReport& r, const std::vector<CustodySte
     h << "<p>Share of the lot's rare-earth mass attributable to each extracted lot "
          "(proportional to rare-earth mass at every transformation).</p>\n";
     h << "<div class=\"figure\">" << OriginChart(r) << "</div>\n";
-    h << "<table id=\"origins\"><thead><tr><th>Origin lot</th><th>Mine</th><th>Site</th>"
-         "<th>Licence</th><th>Record</th><th class=\"num\">Rare earths</th><th "
-         "class=\"num\">Share</th><th>Quota</th></tr></thead><tbody>\n";
+    h << "<table id=\"origins\"><thead><tr><th>Origin lot</th><th>Kind</th><th>Enterprise</th>"
+         "<th>Site / source</th><th>Licence / declaration</th><th>Record</th><th "
+         "class=\"num\">Rare earths</th><th class=\"num\">Share</th><th>Compliance</th></tr>"
+         "</thead><tbody>\n";
     for (const OriginShare& o : r.origins) {
-      h << "<tr><td>" << XmlEscape(o.origin_lot) << "</td><td>" << XmlEscape(o.actor_id)
-        << "</td><td>" << XmlEscape(o.site) << "</td><td>" << XmlEscape(o.licence) << "</td><td>"
+      h << "<tr" << (o.compliant ? "" : " class=\"finding\"") << "><td>" << XmlEscape(o.origin_lot)
+        << "</td><td>" << XmlEscape(o.kind) << "</td><td>" << XmlEscape(o.actor_id) << "</td><td>"
+        << XmlEscape(o.site) << "</td><td>" << XmlEscape(o.licence) << "</td><td>"
         << o.extracted_seq << "</td><td class=\"num\">" << XmlEscape(FormatGrams(o.rare_earth_g))
-        << "</td><td class=\"num\">" << Percent(o.share_ppm)
-        << "</td><td class=\"note\">not recorded</td></tr>\n";
+        << "</td><td class=\"num\">" << Percent(o.share_ppm) << "</td><td>";
+      if (o.compliant) {
+        h << "compliant";
+      } else {
+        h << "NOT COMPLIANT";
+        for (const std::string& issue : o.issues) h << " <span class=\"mono\">" << XmlEscape(issue) << "</span>";
+      }
+      h << "</td></tr>\n";
     }
-    h << "</tbody></table>\n<p class=\"note\">Quota usage: this ledger records no quota grants; "
-         "extraction quotas are not checked.</p>\n";
+    h << "</tbody></table>\n";
+
+    // Quota usage of the enterprises behind the origins.
+    h << "<h3>Quota usage of the origins' enterprises</h3>\n";
+    if (options.quotas.empty()) {
+      h << "<p class=\"note\" id=\"quotas-none\">No quota records were given for these "
+           "enterprises.</p>\n";
+    } else {
+      h << "<table id=\"quotas\"><thead><tr><th>Enterprise</th><th>Year</th><th>Quota</th><th "
+           "class=\"num\">Granted (REO)</th><th class=\"num\">Used</th><th "
+           "class=\"num\">Remaining</th></tr></thead><tbody>\n";
+      for (const QuotaUsage& q : options.quotas) {
+        bool over = q.remaining_reo_g < 0;
+        std::uint64_t remaining = over ? static_cast<std::uint64_t>(-q.remaining_reo_g)
+                                       : static_cast<std::uint64_t>(q.remaining_reo_g);
+        h << "<tr" << (over ? " class=\"finding\"" : "") << "><td>" << XmlEscape(q.actor_id)
+          << "</td><td>" << q.year << "</td><td>" << XmlEscape(QuotaKindName(q.kind))
+          << "</td><td class=\"num\">" << XmlEscape(FormatGrams(q.granted_reo_g))
+          << "</td><td class=\"num\">" << XmlEscape(FormatGrams(q.used_reo_g))
+          << "</td><td class=\"num\">" << (over ? "overrun by " : "")
+          << XmlEscape(FormatGrams(remaining)) << "</td></tr>\n";
+      }
+      h << "</tbody></table>\n";
+    }
   }
 
   // Lineage picture.

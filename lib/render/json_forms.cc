@@ -113,6 +113,26 @@ std::string LotRecordsToJson(const LotInfo& lot, const std::vector<Record>& reco
               indent);
 }
 
+std::string QuotasToJson(const std::vector<QuotaUsage>& quotas, int indent) {
+  json arr = json::array();
+  for (const QuotaUsage& q : quotas) {
+    json e = {{"actor_id", q.actor_id},         {"year", q.year},
+              {"kind", QuotaKindName(q.kind)},   {"granted_reo_g", q.granted_reo_g},
+              {"used_reo_g", q.used_reo_g},      {"remaining_reo_g", q.remaining_reo_g},
+              {"overrun", q.remaining_reo_g < 0}};
+    json records = json::array();
+    for (const auto& r : q.entries) {
+      records.push_back({{"seq", r.seq},
+                         {"type", r.grant ? "grant" : "use"},
+                         {"reo_g", r.reo_g},
+                         {"lot_id", r.lot_id}});
+    }
+    e["records"] = records;
+    arr.push_back(std::move(e));
+  }
+  return Dump(json{{"schema", "retrace.quota/v1"}, {"quotas", arr}}, indent);
+}
+
 std::string LineageToJson(const VerifyReport& r, int indent) {
   json lots = json::array();
   for (const LineageLot& l : r.lots) {

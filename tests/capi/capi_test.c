@@ -375,6 +375,16 @@ static void test_ledger(void) {
   CHECK(contains(json, "GR-1"));
   retrace_free(json);
   CHECK_RC(retrace_ledger_record_json(l, 999, &json, NULL), RETRACE_NOT_FOUND);
+  CHECK_RC(retrace_ledger_quota_json(l, 2026, "mine-1", &json, NULL), RETRACE_OK);
+  CHECK(contains(json, "retrace.quota/v1") && contains(json, "\"used_reo_g\"") &&
+        contains(json, "mining_rock") && !contains(json, "sep-1"));
+  retrace_free(json);
+  CHECK_RC(retrace_ledger_quota_json(l, 0, NULL, &json, NULL), RETRACE_OK);
+  CHECK(contains(json, "sep-1") && contains(json, "smelting_separation"));
+  retrace_free(json);
+  CHECK_RC(retrace_ledger_quota_json(l, 1999, NULL, &json, NULL), RETRACE_OK);
+  CHECK(contains(json, "\"quotas\": []"));
+  retrace_free(json);
   uint8_t root_hash[32];
   CHECK_RC(retrace_ledger_root_hash(l, 11, root_hash), RETRACE_OK);
   CHECK_RC(retrace_ledger_root_hash(l, 12, root_hash), RETRACE_INVALID_ARGUMENT);

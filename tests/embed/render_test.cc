@@ -121,3 +121,39 @@ TEST_CASE("JSON forms carry their schema names") {
 
 }  // namespace
 }  // namespace retrace::testing
+
+namespace retrace::testing {
+namespace {
+
+TEST_CASE("The HTML report shows each origin's kind, compliance and its enterprise's quota use") {
+  TestChain c;
+  FiveStage::Build(c);
+  auto r = c.ledger().VerifyLot("MAG-1");
+  REQUIRE(r.ok());
+  auto t = CustodyTimeline(c.ledger(), *r);
+  REQUIRE(t.ok());
+  auto quotas = CustodyQuotas(c.ledger(), *r);
+  REQUIRE(quotas.ok());
+  REQUIRE_FALSE(quotas->empty());
+  for (const QuotaUsage& q : *quotas) CHECK(q.actor_id == "mine-1");
+  HtmlReportOptions o;
+  o.generated_at = "2026-03-02T08:00:00Z";
+  o.quotas = *quotas;
+  std::string html = RenderHtmlReport(*r, *t, *c.ledger().Info(), o);
+  CHECK(html.find("<table id=\"quotas\">") != std::string::npos);
+  CHECK(html.find("mining_rock") != std::string::npos);
+  CHECK(html.find(">compliant<") != std::string::npos);
+
+  VerifyReport bad = *r;
+  bad.origins[0].compliant = false;
+  bad.origins[0].issues = {finding::kQuotaExceeded};
+  bad.non_compliant_share_ppm = 1000000;
+  html = RenderHtmlReport(bad, *t, *c.ledger().Info(), HtmlReportOptions());
+  CHECK(html.find("NOT COMPLIANT <span class=\"mono\">quota_exceeded</span>") != std::string::npos);
+  CHECK(html.find("100.00 % of the lot's rare earths come from non-compliant origins") !=
+        std::string::npos);
+  CHECK(html.find("id=\"quotas-none\"") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace retrace::testing
