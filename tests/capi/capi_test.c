@@ -123,6 +123,7 @@ static void test_keys(void) {
   CHECK(pem_len == strlen(pem) && contains(pem, "BEGIN PUBLIC KEY"));
   retrace_public_key* pk3 = NULL;
   CHECK_RC(retrace_public_key_from_pem(pem, pem_len, &pk3), RETRACE_OK);
+  retrace_public_key_free(pk3);
   CHECK_RC(retrace_public_key_from_pem("garbage", 7, &pk3), RETRACE_INVALID_ARGUMENT);
   CHECK(pk3 == NULL);
   retrace_free(pem);
