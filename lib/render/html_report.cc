@@ -82,7 +82,7 @@ h2 { font-size: 18px; margin: 32px 0 10px; border-bottom: 1px solid #ddd; paddin
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid #e4e4e4; vertical-align: top; }
 th { background: #f3f3f3; font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .mono { font-family: "DejaVu Sans Mono", Menlo, monospace; font-size: 12px; word-break: break-all; }
 .finding td { color: #b71c1c; }
 .figure { overflow-x: auto; border: 1px solid #e4e4e4; border-radius: 6px; padding: 8px; }
@@ -174,7 +174,7 @@ std::string RenderHtmlReport(const VerifyReport& r, const std::vector<CustodySte
   if (r.origins.empty()) {
     h << "<p id=\"origins-none\">No origin was found: the lineage does not reach an extraction.</p>\n";
   } else {
-    h << "<p>Share of the lot's rare-earth mass attributable to each extracted lot "
+    h << "<p>Share of the lot's rare-earth mass attributable to each origin (extracted, recycled or imported lot) "
          "(proportional to rare-earth mass at every transformation).</p>\n";
     h << "<div class=\"figure\">" << OriginChart(r) << "</div>\n";
     h << "<table id=\"origins\"><thead><tr><th>Origin lot</th><th>Kind</th><th>Enterprise</th>"
