@@ -1,4 +1,5 @@
 // retrace audit: check every record of the ledger and every derived index.
+// On a terminal, a progress line on standard error shows the records done.
 #include <iostream>
 
 #include "common.h"
@@ -14,7 +15,12 @@ struct AuditOptions {
 int RunAudit(const AuditOptions& o) {
   Result<std::unique_ptr<Ledger>> ledger = OpenLedger(o.db, true);
   if (!ledger.ok()) return Fail("audit", ledger.status().ToString());
-  Result<AuditReport> report = (*ledger)->Audit();
+  Result<AuditReport> report = [&] {
+    Progress progress("audit");
+    return (*ledger)->Audit([&](std::uint64_t done, std::uint64_t total) {
+      progress.Update(done, total);
+    });
+  }();
   if (!report.ok()) {
     return Fail("audit", "could not audit the ledger: " + report.status().ToString());
   }

@@ -1,5 +1,12 @@
 #include "common.h"
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -132,47 +139,92 @@ std::string FormatPpm(std::uint32_t ppm) {
 
 std::string ShortHash(const Hash& h) { return HashToHex(h).substr(0, 16); }
 
-nlohmann::json RecordToJson(const Record& record) {
-  nlohmann::json j;
-  j["seq"] = record.seq;
-  j["hash"] = HashToHex(record.hash);
-  j["prev_hash"] = HashToHex(record.prev_hash);
-  j["key_id"] = record.key_id;
-  j["signature"] = HexEncode(record.signature);
-  Result<Event> ev = DecodeEvent(record.event_bytes);
-  if (!ev.ok()) {
-    j["event_error"] = ev.status().ToString();
-    j["event_bytes"] = HexEncode(record.event_bytes);
-    return j;
+Result<std::string> DotToSvg(const std::string& dot) {
+  std::string program;
+  const char* path_env = std::getenv("PATH");
+  std::string paths = path_env ? path_env : "/usr/bin:/bin";
+  for (std::size_t start = 0; start <= paths.size();) {
+    std::size_t end = paths.find(':', start);
+    if (end == std::string::npos) end = paths.size();
+    std::string candidate = paths.substr(start, end - start) + "/dot";
+    if (end > start && ::access(candidate.c_str(), X_OK) == 0) {
+      program = candidate;
+      break;
+    }
+    start = end + 1;
   }
-  j["kind"] = EventKindName(ev->body);
-  Result<std::string> text = EventToJson(*ev);
-  if (text.ok()) {
-    j["event"] = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  } else {
-    j["event_error"] = text.status().ToString();
+  if (program.empty()) {
+    return FailedPreconditionError(
+        "Graphviz is not installed (no `dot` on PATH): install it (Debian: apt-get install "
+        "graphviz), or use --format dot and render the graph elsewhere");
   }
-  return j;
+  // dot reads a temporary file and writes SVG to a pipe; no shell involved.
+  char tmpl[] = "/tmp/retrace-lineage-XXXXXX";
+  int fd = ::mkstemp(tmpl);
+  if (fd < 0) return IoError("cannot create a temporary file for Graphviz");
+  const std::string tmp = tmpl;
+  bool wrote = ::write(fd, dot.data(), dot.size()) == static_cast<ssize_t>(dot.size());
+  ::close(fd);
+  if (!wrote) {
+    ::unlink(tmp.c_str());
+    return IoError("cannot write a temporary file for Graphviz");
+  }
+  int pipefd[2];
+  if (::pipe(pipefd) != 0) {
+    ::unlink(tmp.c_str());
+    return IoError("cannot create a pipe to Graphviz");
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&fa, pipefd[0]);
+  std::string arg0 = "dot", arg1 = "-Tsvg";
+  char* argv[] = {arg0.data(), arg1.data(), const_cast<char*>(tmp.c_str()), nullptr};
+  pid_t pid;
+  int rc = posix_spawn(&pid, program.c_str(), &fa, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(pipefd[1]);
+  std::string svg;
+  if (rc == 0) {
+    char buf[65536];
+    ssize_t n;
+    while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) svg.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(pipefd[0]);
+  int status = 0;
+  if (rc == 0) ::waitpid(pid, &status, 0);
+  ::unlink(tmp.c_str());
+  if (rc != 0) return IoError("cannot run " + program);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || svg.empty()) {
+    return InternalError("Graphviz (" + program + ") failed to render the lineage");
+  }
+  return svg;
 }
 
-nlohmann::json LotInfoToJson(const LotInfo& info) {
-  nlohmann::json content = nlohmann::json::array();
-  for (const ElementMass& em : info.lot.content) {
-    content.push_back({{"element", ElementSymbol(em.element)}, {"grams", em.grams}});
-  }
-  nlohmann::json j = {{"lot_id", info.lot.lot_id},
-                      {"material", MaterialClassName(info.lot.material)},
-                      {"mass_g", info.lot.mass_g},
-                      {"remaining_g", info.remaining_g},
-                      {"content", content},
-                      {"description", info.lot.description},
-                      {"status", info.status},
-                      {"custodian", info.custodian},
-                      {"created_seq", info.created_seq},
-                      {"head_seq", info.head_seq},
-                      {"head_hash", HashToHex(info.head_hash)}};
-  if (!info.in_transit_to.empty()) j["in_transit_to"] = info.in_transit_to;
-  return j;
+namespace {
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+Progress::Progress(std::string label)
+    : label_(std::move(label)), active_(::isatty(STDERR_FILENO) == 1) {}
+
+Progress::~Progress() {
+  if (drawn_) std::cerr << "\r\033[K" << std::flush;
+}
+
+void Progress::Update(std::uint64_t done, std::uint64_t total) {
+  if (!active_) return;
+  std::int64_t now = NowMs();
+  if (drawn_ && done != total && now - last_ms_ < 100) return;
+  last_ms_ = now;
+  drawn_ = true;
+  std::cerr << "\r\033[K" << label_ << ": " << done << " of " << total;
+  if (total > 0) std::cerr << " (" << (done * 100 / total) << " %)";
+  std::cerr << std::flush;
 }
 
 std::string RandomEventId() {

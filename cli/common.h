@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "retrace/event.h"
+#include "retrace/json.h"
 #include "retrace/ledger.h"
 #include "retrace/note.h"
 #include "retrace/status.h"
@@ -69,6 +70,9 @@ std::string Base64Encode(std::string_view bytes);
 // Writes `data` to `path` through a temporary file and a rename ("-":
 // standard output). On failure `path` is untouched.
 Status WriteOutput(const std::string& path, std::string_view data);
+Command AddReportCommand(CLI::App& app);
+Command AddExportEpcisCommand(CLI::App& app);
+Command AddImportEpcisCommand(CLI::App& app);
 
 // Prints "retrace <command>: <message>" to stderr; returns kExitError.
 int Fail(std::string_view command, const std::string& message);
@@ -101,14 +105,33 @@ std::string FormatContent(const std::vector<ElementMass>& content);
 std::string FormatPpm(std::uint32_t ppm);
 std::string ShortHash(const Hash& h);
 
-nlohmann::json RecordToJson(const Record& record);
-nlohmann::json LotInfoToJson(const LotInfo& lot);
 
 // Event ids the CLI makes up when the event has none: "ev-" + 32 random hex.
 std::string RandomEventId();
 
 // Prints a verification report as text (verify and demo).
 void PrintVerifyReport(const VerifyReport& report, std::ostream& out);
+
+// Renders DOT text to SVG with Graphviz's `dot`, run directly (no shell).
+// kFailedPrecondition naming the Debian package if `dot` is not on PATH.
+Result<std::string> DotToSvg(const std::string& dot);
+
+// A progress line on standard error for long commands, shown only when
+// standard error is a terminal (quiet when piped or redirected):
+//   "audit: 12288 of 40120 records (30 %)". Updates at most 10 times a second.
+class Progress {
+ public:
+  explicit Progress(std::string label);
+  ~Progress();  // clears the line
+  void Update(std::uint64_t done, std::uint64_t total);
+  bool active() const { return active_; }
+
+ private:
+  std::string label_;
+  bool active_ = false;
+  bool drawn_ = false;
+  std::int64_t last_ms_ = 0;
+};
 
 }  // namespace retrace::cli
 

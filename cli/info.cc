@@ -18,14 +18,8 @@ int RunInfo(const InfoOptions& o) {
   if (!info.ok()) return Fail("info", info.status().ToString());
   Result<Hash> root = (*ledger)->RootAt(info->size);
   if (o.format == "json") {
-    nlohmann::json j = {{"ledger_id", info->ledger_id},
-                        {"name", info->name},
-                        {"root_actor_id", info->root_actor_id},
-                        {"root_key_id", info->root_key_id},
-                        {"size", info->size},
-                        {"head_hash", HashToHex(info->head_hash)}};
-    if (root.ok()) j["root_hash"] = HashToHex(*root);
-    std::cout << j.dump(2) << "\n";
+    std::cout << LedgerInfoToJson(*info, root.ok() ? std::optional<Hash>(*root) : std::nullopt)
+              << "\n";
     return kExitOk;
   }
   std::cout << "name        " << info->name << "\n"
@@ -43,7 +37,7 @@ Command AddInfoCommand(CLI::App& app) {
   auto o = std::make_shared<InfoOptions>();
   CLI::App* sub = app.add_subcommand("info", "Print the ledger's id, name, size, head and root hash");
   sub->add_option("--db", o->db, "Ledger directory")->required();
-  sub->add_option("--format", o->format, "text or json")
+  sub->add_option("--format", o->format, "text or json (schema retrace.info/v1)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   sub->footer(kExitFooter);

@@ -6,6 +6,9 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <sstream>
+
+#include "retrace/render.h"
 
 #include "common.h"
 
@@ -16,6 +19,7 @@ struct LineageOptions {
   std::string db;
   std::string lot;
   std::string format = "text";
+  std::string output = "-";
 };
 
 std::string Describe(const LineageLot& l) {
@@ -87,67 +91,6 @@ class TreePrinter {
   std::set<std::string> seen_;
 };
 
-std::string DotQuote(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
-
-void PrintDot(const VerifyReport& r, std::ostream& out) {
-  out << "digraph lineage {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n";
-  for (const LineageLot& l : r.lots) {
-    std::string label = l.lot_id + "\\n" + MaterialClassName(l.material) + ", " +
-                        FormatMass(l.mass_g) + "\\n" +
-                        (l.is_origin ? (l.origin_kind.empty() ? "mine" : l.origin_kind) + " " : "") +
-                        l.created_by;
-    out << "  " << DotQuote(l.lot_id) << " [label=\"" << label << "\"";
-    if (l.is_origin) out << ", style=filled, fillcolor=\"#e8d8b0\"";
-    if (l.lot_id == r.lot_id) out << ", penwidth=2";
-    out << "];\n";
-  }
-  for (const LineageEdge& e : r.edges) {
-    out << "  " << DotQuote(e.input_lot) << " -> " << DotQuote(e.output_lot) << " [label=\""
-        << FormatMass(e.consumed_g) << "\"];\n";
-  }
-  out << "}\n";
-}
-
-nlohmann::json LineageJson(const VerifyReport& r) {
-  nlohmann::json lots = nlohmann::json::array();
-  for (const LineageLot& l : r.lots) {
-    nlohmann::json content = nlohmann::json::array();
-    for (const ElementMass& em : l.content) {
-      content.push_back({{"element", ElementSymbol(em.element)}, {"grams", em.grams}});
-    }
-    lots.push_back({{"lot_id", l.lot_id},
-                    {"material", MaterialClassName(l.material)},
-                    {"mass_g", l.mass_g},
-                    {"rare_earth_g", l.rare_earth_g},
-                    {"content", content},
-                    {"created_seq", l.created_seq},
-                    {"created_by", l.created_by},
-                    {"creator_role", RoleName(l.creator_role)},
-                    {"custodian", l.custodian},
-                    {"status", l.status},
-                    {"remaining_g", l.remaining_g},
-                    {"is_origin", l.is_origin},
-                    {"origin_kind", l.origin_kind},
-                    {"record_seqs", l.record_seqs}});
-  }
-  nlohmann::json edges = nlohmann::json::array();
-  for (const LineageEdge& e : r.edges) {
-    edges.push_back({{"input_lot", e.input_lot},
-                     {"output_lot", e.output_lot},
-                     {"consumed_g", e.consumed_g},
-                     {"seq", e.seq}});
-  }
-  return {{"schema", "retrace.lineage/v1"}, {"lot_id", r.lot_id}, {"lots", lots},
-          {"edges", edges}, {"valid", r.valid}, {"findings", r.findings.size()}};
-}
-
 int RunLineage(const LineageOptions& o) {
   Result<std::unique_ptr<Ledger>> ledger = OpenLedger(o.db, true);
   if (!ledger.ok()) return Fail("lineage", ledger.status().ToString());
@@ -155,13 +98,21 @@ int RunLineage(const LineageOptions& o) {
   if (!report.ok()) {
     return Fail("lineage", "cannot trace lot " + o.lot + ": " + report.status().ToString());
   }
+  std::string text;
   if (o.format == "json") {
-    std::cout << LineageJson(*report).dump(2) << "\n";
+    text = LineageToJson(*report) + "\n";
   } else if (o.format == "dot") {
-    PrintDot(*report, std::cout);
+    text = LineageToDot(*report);
+  } else if (o.format == "svg") {
+    Result<std::string> svg = DotToSvg(LineageToDot(*report));
+    if (!svg.ok()) return Fail("lineage", svg.status().message());
+    text = std::move(*svg);
   } else {
-    TreePrinter(*report).Print(o.lot, std::cout);
+    std::ostringstream out;
+    TreePrinter(*report).Print(o.lot, out);
+    text = out.str();
   }
+  if (Status st = WriteOutput(o.output, text); !st.ok()) return Fail("lineage", st.message());
   if (!report->valid) {
     std::cerr << "retrace lineage: note: the lineage has " << report->findings.size()
               << " finding(s); run `retrace verify` for the report\n";
@@ -174,12 +125,16 @@ int RunLineage(const LineageOptions& o) {
 Command AddLineageCommand(CLI::App& app) {
   auto o = std::make_shared<LineageOptions>();
   CLI::App* sub = app.add_subcommand(
-      "lineage", "Print the lots a lot was made from, back to the mines (text tree, json, dot)");
+      "lineage",
+      "Print the lots a lot was made from, back to the mines (text tree, json, dot, svg)");
   sub->add_option("--db", o->db, "Ledger directory")->required();
   sub->add_option("lot", o->lot, "Lot id")->required();
-  sub->add_option("--format", o->format, "text, json or dot (Graphviz)")
-      ->check(CLI::IsMember({"text", "json", "dot"}))
+  sub->add_option("--format", o->format,
+                  "text, json (schema retrace.lineage/v1), dot (Graphviz source) or svg (drawn by "
+                  "Graphviz's dot, which must be installed)")
+      ->check(CLI::IsMember({"text", "json", "dot", "svg"}))
       ->capture_default_str();
+  sub->add_option("--output,-o", o->output, "Write to this file instead of standard output");
   sub->footer(kExitFooter);
   return {sub, [o] { return RunLineage(*o); }};
 }

@@ -24,9 +24,7 @@ int RunLots(const LotsOptions& o) {
     lots.push_back(std::move(*lot));
   }
   if (o.format == "json") {
-    nlohmann::json j = nlohmann::json::array();
-    for (const LotInfo& l : lots) j.push_back(LotInfoToJson(l));
-    std::cout << j.dump(2) << "\n";
+    std::cout << LotListToJson(lots) << "\n";
     return kExitOk;
   }
   std::cout << std::left << std::setw(18) << "LOT" << std::setw(17) << "MATERIAL"
@@ -51,7 +49,7 @@ Command AddLotsCommand(CLI::App& app) {
   auto o = std::make_shared<LotsOptions>();
   CLI::App* sub = app.add_subcommand("lots", "List every lot with its status and custodian");
   sub->add_option("--db", o->db, "Ledger directory")->required();
-  sub->add_option("--format", o->format, "text or json")
+  sub->add_option("--format", o->format, "text or json (schema retrace.lots/v1)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   sub->footer(kExitFooter);

@@ -22,7 +22,9 @@ int main(int argc, char** argv) {
         // Transparency (docs/transparency.md).
         AddNoteKeygenCommand(app), AddCheckpointCommand(app), AddConsistencyCommand(app),
         AddWitnessCommand(app), AddProveCommand(app), AddVerifyBundleCommand(app),
-        AddTlogProofCommand(app)};
+        AddTlogProofCommand(app),
+        // Embedding and interchange (docs/epcis.md).
+        AddReportCommand(app), AddExportEpcisCommand(app), AddImportEpcisCommand(app)};
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

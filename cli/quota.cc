@@ -33,24 +33,7 @@ int RunQuota(const QuotaOptions& o) {
   Result<std::vector<QuotaUsage>> quotas = (*ledger)->Quotas(o.year, o.actor);
   if (!quotas.ok()) return Fail("quota", "could not read quotas: " + quotas.status().ToString());
   if (o.format == "json") {
-    nlohmann::json j;
-    j["schema"] = "retrace.quota/v1";
-    j["quotas"] = nlohmann::json::array();
-    for (const QuotaUsage& q : *quotas) {
-      nlohmann::json e = {{"actor_id", q.actor_id},       {"year", q.year},
-                          {"kind", QuotaKindName(q.kind)}, {"granted_reo_g", q.granted_reo_g},
-                          {"used_reo_g", q.used_reo_g},    {"remaining_reo_g", q.remaining_reo_g},
-                          {"overrun", q.remaining_reo_g < 0}};
-      e["records"] = nlohmann::json::array();
-      for (const auto& r : q.entries) {
-        e["records"].push_back({{"seq", r.seq},
-                                {"type", r.grant ? "grant" : "use"},
-                                {"reo_g", r.reo_g},
-                                {"lot_id", r.lot_id}});
-      }
-      j["quotas"].push_back(std::move(e));
-    }
-    std::cout << j.dump(2) << "\n";
+    std::cout << QuotasToJson(*quotas) << "\n";
     return kExitOk;
   }
   if (quotas->empty()) {

@@ -16,7 +16,7 @@ int RunShow(const ShowOptions& o, bool by_seq) {
   const char* cmd = "show";
   Result<std::unique_ptr<Ledger>> ledger = OpenLedger(o.db, true);
   if (!ledger.ok()) return Fail(cmd, ledger.status().ToString());
-  nlohmann::json out;
+  std::string out;
   if (by_seq) {
     Result<Record> rec = (*ledger)->ReadRecord(o.seq);
     if (!rec.ok()) {
@@ -37,11 +37,9 @@ int RunShow(const ShowOptions& o, bool by_seq) {
       return Fail(cmd, "cannot read the records of lot " + o.lot + ": " +
                            records.status().ToString());
     }
-    out["lot"] = LotInfoToJson(*lot);
-    out["records"] = nlohmann::json::array();
-    for (const Record& r : *records) out["records"].push_back(RecordToJson(r));
+    out = LotRecordsToJson(*lot, *records);
   }
-  std::cout << out.dump(2) << "\n";
+  std::cout << out << "\n";
   return kExitOk;
 }
 
@@ -50,7 +48,7 @@ int RunShow(const ShowOptions& o, bool by_seq) {
 Command AddShowCommand(CLI::App& app) {
   auto o = std::make_shared<ShowOptions>();
   CLI::App* sub =
-      app.add_subcommand("show", "Print a record, or a lot and all its records, as JSON");
+      app.add_subcommand("show", "Print a record (retrace.record/v1), or a lot and all its records (retrace.lot_records/v1), as JSON");
   sub->add_option("--db", o->db, "Ledger directory")->required();
   CLI::Option* seq =
       sub->add_option("--seq", o->seq, "Record sequence number (0 is the genesis)")

@@ -28,6 +28,7 @@
 #define RETRACE_LEDGER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -221,8 +222,15 @@ class RETRACE_EXPORT Ledger {
   // kNotFound for an unknown lot; findings for everything wrong.
   virtual Result<VerifyReport> VerifyLot(std::string_view lot_id) const = 0;
 
-  // Checks every record of the ledger and every derived index.
-  virtual Result<AuditReport> Audit() const = 0;
+  // Reports the progress of a long call: `done` of `total` records so far.
+  // Called on the calling thread, at most every few hundred records and once
+  // at the end (done == total); it must not call back into the Ledger.
+  using ProgressCallback = std::function<void(std::uint64_t done, std::uint64_t total)>;
+
+  // Checks every record of the ledger and every derived index, in one read
+  // snapshot. `progress` may be empty.
+  Result<AuditReport> Audit() const { return Audit(ProgressCallback()); }
+  virtual Result<AuditReport> Audit(const ProgressCallback& progress) const = 0;
 
   // RFC 6962 tree over the records.
   virtual Result<Hash> RootAt(std::uint64_t tree_size) const = 0;

@@ -56,7 +56,7 @@ class CompactRange {
 
 }  // namespace
 
-Result<AuditReport> AuditLedger(const Txn& txn) {
+Result<AuditReport> AuditLedger(const Txn& txn, const Ledger::ProgressCallback& progress) {
   AuditReport report;
   const auto& t = txn.tables();
   auto head_or = ReadHead(txn);
@@ -104,7 +104,11 @@ Result<AuditReport> AuditLedger(const Txn& txn) {
     keys_seen.push_back(*s);
     return true;
   }));
+  const std::uint64_t total = keys_seen.size();
+  std::uint64_t done = 0;
   for (std::uint64_t seq : keys_seen) {
+    if (progress && done % 256 == 0) progress(done, total);
+    ++done;
     if (seq != expected_key) {
       report.findings.push_back(
           {finding::kSequenceMismatch, seq, "",
@@ -237,6 +241,8 @@ Result<AuditReport> AuditLedger(const Txn& txn) {
     }
     checker.Release(seq);
   }
+
+  if (progress) progress(total, total);
 
   // Derived tables against what the records imply.
   auto inconsistent = [&](std::string msg) {

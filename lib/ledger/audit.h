@@ -2,6 +2,7 @@
 #ifndef RETRACE_LIB_LEDGER_AUDIT_H_
 #define RETRACE_LIB_LEDGER_AUDIT_H_
 
+#include "retrace/ledger.h"
 #include "retrace/verifier.h"
 #include "storage/lmdb_env.h"
 
@@ -11,7 +12,9 @@ namespace retrace::internal {
 // record as the lineage verifier does, replays every lot's custody, then
 // compares every derived table (hash, event-id and lot indexes, lot, actor
 // and key state, Merkle nodes, head) with what the records imply.
-Result<AuditReport> AuditLedger(const Txn& txn);
+// `progress` (may be empty) hears (records done, total) every 256 records
+// and at the end.
+Result<AuditReport> AuditLedger(const Txn& txn, const Ledger::ProgressCallback& progress);
 
 }  // namespace retrace::internal
 

@@ -64,7 +64,7 @@ class LedgerImpl final : public Ledger {
   Result<std::vector<QuotaUsage>> Quotas(std::uint32_t year,
                                          std::string_view actor_id) const override;
   Result<VerifyReport> VerifyLot(std::string_view lot_id) const override;
-  Result<AuditReport> Audit() const override;
+  Result<AuditReport> Audit(const ProgressCallback& progress) const override;
   Result<Hash> RootAt(std::uint64_t tree_size) const override;
   Result<merkle::InclusionProof> ProveInclusion(std::uint64_t seq,
                                                 std::uint64_t tree_size) const override;
@@ -765,10 +765,10 @@ Result<VerifyReport> LedgerImpl::VerifyLot(std::string_view lot_id) const {
   return std::move(*report);
 }
 
-Result<AuditReport> LedgerImpl::Audit() const {
+Result<AuditReport> LedgerImpl::Audit(const ProgressCallback& progress) const {
   std::optional<AuditReport> report;
   RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
-    ASSIGN_OR_RETURN(AuditReport r, AuditLedger(txn));
+    ASSIGN_OR_RETURN(AuditReport r, AuditLedger(txn, progress));
     report = std::move(r);
     return Status::Ok();
   }));

@@ -1,0 +1,102 @@
+// retrace report: a self-contained HTML custody report of a lot (or its
+// data as JSON), for a compliance officer to open or attach to a shipment.
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "common.h"
+#include "retrace/render.h"
+
+namespace retrace::cli {
+namespace {
+
+struct ReportOptions {
+  std::string db;
+  std::string lot;
+  std::string output = "-";
+  std::string format = "html";
+  bool graphviz = false;
+};
+
+int RunReport(const ReportOptions& o) {
+  const char* cmd = "report";
+  Result<std::unique_ptr<Ledger>> ledger = OpenLedger(o.db, true);
+  if (!ledger.ok()) return Fail(cmd, ledger.status().ToString());
+  Result<VerifyReport> report = (*ledger)->VerifyLot(o.lot);
+  if (!report.ok()) {
+    return Fail(cmd, "could not verify lot " + o.lot + ": " + report.status().ToString());
+  }
+  Result<std::vector<CustodyStep>> timeline = CustodyTimeline(**ledger, *report);
+  if (!timeline.ok()) return Fail(cmd, "cannot read the custody records: " + timeline.status().ToString());
+  Result<LedgerInfo> info = (*ledger)->Info();
+  if (!info.ok()) return Fail(cmd, info.status().ToString());
+
+  std::string text;
+  if (o.format == "json") {
+    nlohmann::ordered_json steps = nlohmann::ordered_json::array();
+    for (const CustodyStep& s : *timeline) {
+      nlohmann::ordered_json refs = nlohmann::ordered_json::array();
+      for (const Reference& r : s.references) refs.push_back({{"kind", r.kind}, {"value", r.value}});
+      steps.push_back({{"seq", s.seq},
+                       {"time", {{"seconds", s.time.seconds}, {"nanos", s.time.nanos}}},
+                       {"kind", s.kind},
+                       {"actor_id", s.actor_id},
+                       {"event_id", s.event_id},
+                       {"summary", s.summary},
+                       {"lots", s.lots},
+                       {"references", refs},
+                       {"readable", s.readable}});
+    }
+    nlohmann::ordered_json j = {
+        {"schema", "retrace.report/v1"},
+        {"ledger", nlohmann::ordered_json::parse(LedgerInfoToJson(*info, std::nullopt))},
+        {"verify", nlohmann::ordered_json::parse(VerifyReportToJson(*report))},
+        {"timeline", steps}};
+    Result<std::vector<QuotaUsage>> quotas = CustodyQuotas(**ledger, *report);
+    if (!quotas.ok()) return Fail(cmd, "cannot read quotas: " + quotas.status().ToString());
+    j["quotas"] = nlohmann::ordered_json::parse(QuotasToJson(*quotas))["quotas"];
+    text = j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  } else {
+    HtmlReportOptions options;
+    Result<std::vector<QuotaUsage>> quotas = CustodyQuotas(**ledger, *report);
+    if (!quotas.ok()) return Fail(cmd, "cannot read quotas: " + quotas.status().ToString());
+    options.quotas = std::move(*quotas);
+    if (o.graphviz) {
+      Result<std::string> svg = DotToSvg(LineageToDot(*report));
+      if (!svg.ok()) return Fail(cmd, svg.status().message() + "; no report was written");
+      // Graphviz starts with an XML prolog and DOCTYPE; inline SVG wants the element only.
+      std::size_t at = svg->find("<svg");
+      options.lineage_svg = at == std::string::npos ? *svg : svg->substr(at);
+    }
+    text = RenderHtmlReport(*report, *timeline, *info, options);
+  }
+  if (Status st = WriteOutput(o.output, text); !st.ok()) return Fail(cmd, st.message());
+  if (o.output != "-") {
+    std::cerr << "retrace report: wrote " << o.output << " (lot " << o.lot << ", "
+              << (report->valid ? "VALID" : "INVALID") << ", " << report->findings.size()
+              << " finding(s))\n";
+  }
+  return report->valid ? kExitOk : kExitFindings;
+}
+
+}  // namespace
+
+Command AddReportCommand(CLI::App& app) {
+  auto o = std::make_shared<ReportOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "report", "Write a self-contained HTML custody report of a lot: verdict, origins, lineage "
+                "picture, timeline, findings");
+  sub->add_option("--db", o->db, "Ledger directory")->required();
+  sub->add_option("lot", o->lot, "Lot id")->required();
+  sub->add_option("--output,-o", o->output, "Write to this file (default: standard output)");
+  sub->add_option("--format", o->format, "html, or json (schema retrace.report/v1: the data "
+                                         "behind the page)")
+      ->check(CLI::IsMember({"html", "json"}))
+      ->capture_default_str();
+  sub->add_flag("--graphviz", o->graphviz,
+                "Draw the lineage with Graphviz's dot instead of retrace's built-in layout");
+  sub->footer(kVerifyExitFooter);
+  return {sub, [o] { return RunReport(*o); }};
+}
+
+}  // namespace retrace::cli

@@ -1,0 +1,482 @@
+/* retrace C API: the custody ledger for hosts that speak C -- ERP systems in
+ * C, Java (JNI/Panama), .NET (P/Invoke), Python (ctypes/cffi), Go (cgo).
+ *
+ * This header is the manual. docs/c-api.md has a guided tour and
+ * examples/c/verify_lot.c a complete program.
+ *
+ * CONVENTIONS (the same for every function)
+ *
+ *   Names      retrace_<object>_<verb>. Objects are opaque handles:
+ *              retrace_ledger, retrace_signer, retrace_public_key,
+ *              retrace_batch, retrace_report, retrace_options.
+ *
+ *   Results    Functions that can fail return an int: RETRACE_OK (0) on
+ *              success, otherwise one of the RETRACE_* codes below (they are
+ *              the values of retrace::StatusCode). A return code is never a
+ *              value; values come back through out_* parameters, which are
+ *              written only on success (on failure they are left untouched,
+ *              except that *out_handle pointers are set to NULL).
+ *
+ *   Messages   After every int-returning call, retrace_last_error() holds a
+ *              sentence for a person naming what was wrong ("" after
+ *              success). It is per thread: a failure on one thread never
+ *              overwrites another thread's message.
+ *
+ *   Memory     Every buffer the library returns through a char** or
+ *              uint8_t** out parameter is allocated by the library and must
+ *              be released with retrace_free(). Strings are NUL-terminated
+ *              UTF-8; when a *_len out parameter is given (it may be NULL)
+ *              it receives the length without the NUL. Handles are released
+ *              with their own retrace_<object>_free (or _close). Every free
+ *              function accepts NULL. "Borrowed" strings (const char*
+ *              results) belong to the handle and stay valid until the
+ *              handle is freed; never free them.
+ *
+ *   Inputs     Strings are NUL-terminated UTF-8 unless a length follows.
+ *              A NULL where a handle or string is required returns
+ *              RETRACE_INVALID_ARGUMENT (never a crash).
+ *
+ *   Errors     No C++ exception and no abort escapes: every entry point
+ *              catches everything; an allocation failure comes back as
+ *              RETRACE_RESOURCE_EXHAUSTED, anything unexpected as
+ *              RETRACE_INTERNAL.
+ *
+ *   Threads    retrace_ledger: safe to use from many threads at once
+ *              (appends are serialised inside). retrace_signer and
+ *              retrace_public_key: immutable, safe from many threads.
+ *              retrace_batch, retrace_report, retrace_options: one thread
+ *              at a time. Do not open one ledger directory twice in one
+ *              process (RETRACE_FAILED_PRECONDITION): share the handle.
+ *
+ *   Versions   The ABI follows the library's SONAME (libretrace.so.0).
+ *              retrace_version() names the release.
+ *
+ * Units: every mass is a whole number of grams. Event JSON is the protobuf
+ * JSON mapping of retrace.v1.Event (docs/cli.md#event-json).
+ */
+#ifndef RETRACE_C_H_
+#define RETRACE_C_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "retrace/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------
+ * Return codes (= retrace::StatusCode). */
+#define RETRACE_OK 0
+/* The caller passed something malformed: bad JSON, an unknown algorithm, a
+ * NULL handle, an index out of range. Retrying the same call fails again. */
+#define RETRACE_INVALID_ARGUMENT 1
+/* A named thing (lot, record, actor, key, file) does not exist. */
+#define RETRACE_NOT_FOUND 2
+/* A thing that must be unique (lot id, event id, actor id, file) exists. */
+#define RETRACE_ALREADY_EXISTS 3
+/* Well-formed, but the ledger's state forbids it (custody, mass, a stale
+ * parent hash, a read-only ledger, a ledger already open in this process,
+ * a key file others may read). */
+#define RETRACE_FAILED_PRECONDITION 4
+/* A limit was hit: memory, map size, disk full. */
+#define RETRACE_RESOURCE_EXHAUSTED 5
+/* The operating system or LMDB failed to read or write. */
+#define RETRACE_IO_ERROR 6
+/* Stored data is damaged: not a ledger, a record that does not parse. */
+#define RETRACE_CORRUPTION 7
+/* A signature did not verify. */
+#define RETRACE_VERIFICATION_FAILED 8
+/* A bug in retrace or a dependency. */
+#define RETRACE_INTERNAL 9
+
+typedef struct retrace_options retrace_options;
+typedef struct retrace_ledger retrace_ledger;
+typedef struct retrace_signer retrace_signer;
+typedef struct retrace_public_key retrace_public_key;
+typedef struct retrace_batch retrace_batch;
+typedef struct retrace_report retrace_report;
+
+/* ------------------------------------------------------------------------
+ * Errors, memory, version. */
+
+/* A static, lower-case name for `code` ("ok", "invalid argument",
+ * "not found", ...); "unknown error" for a value outside 0..9. Never NULL,
+ * never freed. */
+RETRACE_EXPORT const char* retrace_strerror(int code);
+
+/* The message of the last int-returning retrace call on this thread: "" if
+ * it succeeded. Valid until the next retrace call on this thread; copy it
+ * to keep it. Never NULL. */
+RETRACE_EXPORT const char* retrace_last_error(void);
+
+/* Releases a buffer the library returned through a char** or uint8_t** out
+ * parameter. NULL is ignored. */
+RETRACE_EXPORT void retrace_free(void* ptr);
+
+/* The library version, e.g. "0.1.0". Static; never NULL. */
+RETRACE_EXPORT const char* retrace_version(void);
+
+/* ------------------------------------------------------------------------
+ * Keys. Algorithms by name: "ed25519", "ecdsa-p256", "sm2". A key id is the
+ * first 16 hex digits of SHA-256 of the public key's DER. */
+
+/* Generates a fresh key pair from OpenSSL's CSPRNG.
+ * RETRACE_INVALID_ARGUMENT for an unknown algorithm; RETRACE_INTERNAL if
+ * OpenSSL fails. */
+RETRACE_EXPORT int retrace_signer_generate(const char* algorithm, retrace_signer** out_signer);
+
+/* Loads a private key file (PKCS#8 PEM). RETRACE_NOT_FOUND if missing;
+ * RETRACE_FAILED_PRECONDITION if group or others may read it (the message
+ * names the chmod that fixes it); RETRACE_IO_ERROR if unreadable;
+ * RETRACE_INVALID_ARGUMENT if it does not parse or is over 64 KiB. */
+RETRACE_EXPORT int retrace_signer_load(const char* path, retrace_signer** out_signer);
+
+/* Parses an unencrypted PKCS#8 "PRIVATE KEY" PEM block of pem_len bytes.
+ * RETRACE_INVALID_ARGUMENT if it does not parse or is of another algorithm. */
+RETRACE_EXPORT int retrace_signer_from_pem(const char* pem, size_t pem_len,
+                                           retrace_signer** out_signer);
+
+/* Writes the private key to a new file created with mode 0600.
+ * RETRACE_ALREADY_EXISTS if the file exists (nothing is overwritten);
+ * RETRACE_IO_ERROR if it cannot be written. */
+RETRACE_EXPORT int retrace_signer_save(const retrace_signer* signer, const char* path);
+
+/* A copy of the signer's public key, to free with retrace_public_key_free. */
+RETRACE_EXPORT int retrace_signer_public_key(const retrace_signer* signer,
+                                             retrace_public_key** out_key);
+
+/* Signs `message` (a raw signature: 64 bytes for all three algorithms).
+ * Free *out_sig with retrace_free. RETRACE_INTERNAL only if OpenSSL fails. */
+RETRACE_EXPORT int retrace_signer_sign(const retrace_signer* signer, const uint8_t* message,
+                                       size_t message_len, uint8_t** out_sig,
+                                       size_t* out_sig_len);
+
+/* Releases a signer; its private key is wiped from memory. NULL is ignored. */
+RETRACE_EXPORT void retrace_signer_free(retrace_signer* signer);
+
+/* Reads a PEM public key file. RETRACE_NOT_FOUND, RETRACE_IO_ERROR,
+ * RETRACE_INVALID_ARGUMENT (not a supported key). */
+RETRACE_EXPORT int retrace_public_key_load(const char* path, retrace_public_key** out_key);
+
+/* Parses a "PUBLIC KEY" PEM block, or DER SubjectPublicKeyInfo.
+ * RETRACE_INVALID_ARGUMENT if it does not parse, is not canonical, or is not
+ * Ed25519, ECDSA P-256 or SM2. */
+RETRACE_EXPORT int retrace_public_key_from_pem(const char* pem, size_t pem_len,
+                                               retrace_public_key** out_key);
+RETRACE_EXPORT int retrace_public_key_from_der(const uint8_t* der, size_t der_len,
+                                               retrace_public_key** out_key);
+
+/* Writes the key as PEM to a new file (mode 0644). RETRACE_ALREADY_EXISTS
+ * if the file exists; RETRACE_IO_ERROR. */
+RETRACE_EXPORT int retrace_public_key_save(const retrace_public_key* key, const char* path);
+
+/* The PEM text (free with retrace_free). */
+RETRACE_EXPORT int retrace_public_key_pem(const retrace_public_key* key, char** out_pem,
+                                          size_t* out_len);
+
+/* The key id: 16 lower-case hex digits plus NUL written to out_id (which
+ * must hold 17 bytes). */
+RETRACE_EXPORT int retrace_public_key_id(const retrace_public_key* key, char out_id[17]);
+
+/* "ed25519", "ecdsa-p256" or "sm2" (static); NULL if key is NULL. */
+RETRACE_EXPORT const char* retrace_public_key_algorithm(const retrace_public_key* key);
+
+/* RETRACE_OK if `sig` is a valid signature of `message` under `key`;
+ * RETRACE_VERIFICATION_FAILED otherwise (also for a malformed signature). */
+RETRACE_EXPORT int retrace_public_key_verify(const retrace_public_key* key,
+                                             const uint8_t* message, size_t message_len,
+                                             const uint8_t* sig, size_t sig_len);
+
+RETRACE_EXPORT void retrace_public_key_free(retrace_public_key* key);
+
+/* ------------------------------------------------------------------------
+ * Ledger options (retrace::Options). A NULL options pointer means the
+ * defaults everywhere one is accepted. */
+
+/* Defaults: durable commits, 64 MiB initial map, 1 TiB maximum map,
+ * 1 MiB largest event, read-write. NULL if memory is exhausted. */
+RETRACE_EXPORT retrace_options* retrace_options_new(void);
+RETRACE_EXPORT void retrace_options_free(retrace_options* options);
+/* 0: commits are not flushed to disk before an append returns (a process
+ * crash loses nothing, a power loss may lose the latest appends). */
+RETRACE_EXPORT void retrace_options_set_sync(retrace_options* options, int sync);
+/* 1: open only for reading; appends fail with RETRACE_FAILED_PRECONDITION. */
+RETRACE_EXPORT void retrace_options_set_read_only(retrace_options* options, int read_only);
+RETRACE_EXPORT void retrace_options_set_map_size(retrace_options* options, uint64_t initial_bytes,
+                                                 uint64_t max_bytes);
+RETRACE_EXPORT void retrace_options_set_max_event_bytes(retrace_options* options, size_t bytes);
+
+/* ------------------------------------------------------------------------
+ * Ledger. */
+
+/* Creates a ledger in `dir` (created if missing) and appends its genesis
+ * record signed by `root`, registering `root_actor_id` (NULL: "regulator")
+ * as the regulator. RETRACE_ALREADY_EXISTS if `dir` holds a ledger;
+ * RETRACE_INVALID_ARGUMENT for an empty or over-long name or actor id, or
+ * read-only options; RETRACE_IO_ERROR if `dir` is not writable. */
+RETRACE_EXPORT int retrace_ledger_create(const retrace_options* options, const char* dir,
+                                         const char* name, const retrace_signer* root,
+                                         const char* root_actor_id,
+                                         retrace_ledger** out_ledger);
+
+/* Opens an existing ledger. RETRACE_NOT_FOUND if `dir` holds none;
+ * RETRACE_CORRUPTION if it is not a retrace ledger of a known version;
+ * RETRACE_FAILED_PRECONDITION if this process has it open already. */
+RETRACE_EXPORT int retrace_ledger_open(const retrace_options* options, const char* dir,
+                                       retrace_ledger** out_ledger);
+
+/* Closes the ledger. Every retrace_batch made on it must be freed first.
+ * NULL is ignored. */
+RETRACE_EXPORT void retrace_ledger_close(retrace_ledger* ledger);
+
+/* The ledger's identity and head as JSON, schema "retrace.info/v1":
+ * {"schema", "ledger_id", "name", "root_actor_id", "root_key_id", "size",
+ *  "head_hash", "root_hash"}. Free *out_json with retrace_free. */
+RETRACE_EXPORT int retrace_ledger_info_json(const retrace_ledger* ledger, char** out_json,
+                                            size_t* out_len);
+
+/* The number of records (tree size) and, if out_head_hash is not NULL, the
+ * 32-byte hash of the last record. */
+RETRACE_EXPORT int retrace_ledger_size(const retrace_ledger* ledger, uint64_t* out_size,
+                                       uint8_t out_head_hash[32]);
+
+/* The RFC 6962 root hash of the first tree_size records.
+ * RETRACE_INVALID_ARGUMENT if tree_size exceeds the ledger size. */
+RETRACE_EXPORT int retrace_ledger_root_hash(const retrace_ledger* ledger, uint64_t tree_size,
+                                            uint8_t out_root_hash[32]);
+
+/* The record at `seq` as JSON (seq, hash, prev_hash, key_id, signature,
+ * kind, event). RETRACE_NOT_FOUND if seq >= size. */
+RETRACE_EXPORT int retrace_ledger_record_json(const retrace_ledger* ledger, uint64_t seq,
+                                              char** out_json, size_t* out_len);
+
+/* A lot's current state as JSON (lot_id, material, mass_g, remaining_g,
+ * content, status, custodian, created_seq, head_seq, head_hash).
+ * RETRACE_NOT_FOUND for an unknown lot. */
+RETRACE_EXPORT int retrace_ledger_lot_json(const retrace_ledger* ledger, const char* lot_id,
+                                           char** out_json, size_t* out_len);
+
+/* Production quotas and their use as JSON, schema "retrace.quota/v1"
+ * (granted, used and remaining grams of rare-earth oxide per enterprise,
+ * year and kind, with the grant and use records). `year` 0 and `actor_id`
+ * NULL mean all. An empty list is not an error. */
+RETRACE_EXPORT int retrace_ledger_quota_json(const retrace_ledger* ledger, uint32_t year,
+                                             const char* actor_id, char** out_json,
+                                             size_t* out_len);
+
+/* Registers an actor: appends an actorRegistered event signed by `root`
+ * (the ledger's root key) under `root_actor_id` (NULL: "regulator").
+ * `role` is "mine", "separator", "smelter", "magnet_maker", "exporter",
+ * "recycler", "importer" or "regulator"; `licence` and `jurisdiction` may be
+ * NULL. On success *out_seq (may be NULL) is the record's sequence number.
+ * Errors as for retrace_ledger_append_json. */
+RETRACE_EXPORT int retrace_ledger_register_actor(retrace_ledger* ledger,
+                                                 const retrace_signer* root,
+                                                 const char* root_actor_id, const char* actor_id,
+                                                 const char* role, const char* legal_name,
+                                                 const retrace_public_key* actor_key,
+                                                 const char* licence, const char* jurisdiction,
+                                                 uint64_t* out_seq);
+
+/* ------------------------------------------------------------------------
+ * Appending custody events.
+ *
+ * Every append path takes the event as JSON and fills what an ERP does not
+ * track: eventId (when empty: "ev-" + 32 random hex digits; set your own
+ * document number to make retries idempotent -- a second append of the same
+ * id fails with RETRACE_ALREADY_EXISTS), time (when unset: now), the ledger
+ * id, and every unset parent hash (the lot's current head). The event's
+ * actorId must be set and must be the actor whose key signs.
+ *
+ * Append errors (the ledger is unchanged in every case):
+ *   RETRACE_INVALID_ARGUMENT     malformed JSON or event, oversized event
+ *   RETRACE_VERIFICATION_FAILED  the signature does not verify
+ *   RETRACE_NOT_FOUND            unknown key, lot or actor
+ *   RETRACE_ALREADY_EXISTS       duplicate event id, lot id or actor id
+ *   RETRACE_FAILED_PRECONDITION  a custody or mass rule would be broken,
+ *                                the signer's role may not do this, a parent
+ *                                hash is stale, or the ledger is read-only
+ *   RETRACE_RESOURCE_EXHAUSTED, RETRACE_IO_ERROR, RETRACE_CORRUPTION */
+
+/* Signs one event with `signer` and appends it. On success *out_seq and
+ * out_hash (32 bytes) describe the new record; both may be NULL. */
+RETRACE_EXPORT int retrace_ledger_append_json(retrace_ledger* ledger, const retrace_signer* signer,
+                                              const char* event_json, size_t json_len,
+                                              uint64_t* out_seq, uint8_t out_hash[32]);
+
+/* For signing outside the library (an HSM): fills the event as above and
+ * returns its canonical bytes in *out_event (free with retrace_free). Sign
+ * "retrace/v1/event" || 0x00 || event bytes (retrace_event_signing_input
+ * builds it) and pass the result to retrace_ledger_append_signed. */
+RETRACE_EXPORT int retrace_ledger_prepare_json(const retrace_ledger* ledger, const char* event_json,
+                                               size_t json_len, uint8_t** out_event,
+                                               size_t* out_event_len);
+
+/* The exact bytes an event signature covers (free with retrace_free). */
+RETRACE_EXPORT int retrace_event_signing_input(const uint8_t* event, size_t event_len,
+                                               uint8_t** out_input, size_t* out_input_len);
+
+/* Appends an event signed elsewhere. `key_id` is the signing key's id. */
+RETRACE_EXPORT int retrace_ledger_append_signed(retrace_ledger* ledger, const uint8_t* event,
+                                                size_t event_len, const char* key_id,
+                                                const uint8_t* sig, size_t sig_len,
+                                                uint64_t* out_seq, uint8_t out_hash[32]);
+
+/* Batches: events appended in one transaction -- all of them or none.
+ * Unlike single appends, a later event of a batch may move a lot that an
+ * earlier event of the same batch creates or moves (a production order and
+ * the shipment of its output). See retrace/event_batch.h for how. */
+
+/* A new, empty batch on `ledger`, which must outlive it. */
+RETRACE_EXPORT int retrace_batch_new(retrace_ledger* ledger, retrace_batch** out_batch);
+
+/* Fills and signs one event (as retrace_ledger_append_json) and queues it.
+ * RETRACE_INVALID_ARGUMENT (bad JSON or event), RETRACE_NOT_FOUND (a lot
+ * neither the batch nor the ledger has). The batch is unchanged on error. */
+RETRACE_EXPORT int retrace_batch_add_json(retrace_batch* batch, const retrace_signer* signer,
+                                          const char* event_json, size_t json_len);
+
+/* Queues one event per non-blank line of `jsonl` (JSON Lines), all signed
+ * by `signer`. On error nothing of this call is queued and the message
+ * names the line (1-based). *out_added (may be NULL) receives the count. */
+RETRACE_EXPORT int retrace_batch_add_jsonl(retrace_batch* batch, const retrace_signer* signer,
+                                           const char* jsonl, size_t jsonl_len,
+                                           size_t* out_added);
+
+/* The number of queued events (0 for NULL). */
+RETRACE_EXPORT size_t retrace_batch_size(const retrace_batch* batch);
+
+/* Appends every queued event in one transaction and empties the batch
+ * (whether it succeeds or not). *out_first_seq (may be NULL) receives the
+ * sequence number of the first new record; the others follow in order.
+ * RETRACE_INVALID_ARGUMENT if the batch is empty; otherwise the append
+ * errors above, with the message naming the index of the event refused. */
+RETRACE_EXPORT int retrace_batch_commit(retrace_batch* batch, uint64_t* out_first_seq,
+                                        size_t* out_count);
+
+RETRACE_EXPORT void retrace_batch_free(retrace_batch* batch);
+
+/* ------------------------------------------------------------------------
+ * Lineage, verification, audit. */
+
+/* The lineage DAG of a lot as JSON, schema "retrace.lineage/v1" (lots,
+ * edges, valid, findings count; docs/cli.md). RETRACE_NOT_FOUND for an
+ * unknown lot. */
+RETRACE_EXPORT int retrace_ledger_lineage_json(const retrace_ledger* ledger, const char* lot_id,
+                                               char** out_json, size_t* out_len);
+
+/* The lineage as a Graphviz DOT graph, or as a standalone SVG drawing. */
+RETRACE_EXPORT int retrace_ledger_lineage_dot(const retrace_ledger* ledger, const char* lot_id,
+                                              char** out_dot, size_t* out_len);
+RETRACE_EXPORT int retrace_ledger_lineage_svg(const retrace_ledger* ledger, const char* lot_id,
+                                              char** out_svg, size_t* out_len);
+
+/* A self-contained HTML custody report of the lot (verdict, origins,
+ * lineage picture, timeline, findings; retrace/render.h). */
+RETRACE_EXPORT int retrace_ledger_report_html(const retrace_ledger* ledger, const char* lot_id,
+                                              char** out_html, size_t* out_len);
+
+/* Verifies a lot's lineage back to its origins. Returns RETRACE_OK when the
+ * verification was carried out -- whether or not the lot is valid: read
+ * retrace_report_valid. RETRACE_NOT_FOUND for an unknown lot; I/O errors if
+ * the ledger could not be read. Free *out_report with retrace_report_free. */
+RETRACE_EXPORT int retrace_ledger_verify(const retrace_ledger* ledger, const char* lot_id,
+                                         retrace_report** out_report);
+
+/* Called by retrace_ledger_audit every few hundred records and at the end,
+ * on the calling thread, with the records done and the total. */
+typedef void (*retrace_progress_fn)(void* ctx, uint64_t done, uint64_t total);
+
+/* Checks every record and every index of the ledger. Returns RETRACE_OK
+ * when the audit ran (read retrace_report_valid). `progress` may be NULL. */
+RETRACE_EXPORT int retrace_ledger_audit(const retrace_ledger* ledger, retrace_progress_fn progress,
+                                        void* progress_ctx, retrace_report** out_report);
+
+/* Report accessors. A report from retrace_ledger_verify has lots, edges and
+ * origins; one from retrace_ledger_audit has none (counts are 0). Borrowed
+ * strings are valid until retrace_report_free. Accessors on a NULL report
+ * return 0 / NULL. */
+
+/* The report as JSON: schema "retrace.verify/v1" or "retrace.audit/v1". */
+RETRACE_EXPORT int retrace_report_json(const retrace_report* report, char** out_json,
+                                       size_t* out_len);
+/* "retrace.verify/v1" or "retrace.audit/v1" (borrowed). */
+RETRACE_EXPORT const char* retrace_report_schema(const retrace_report* report);
+/* 1 if nothing was found wrong, else 0. */
+RETRACE_EXPORT int retrace_report_valid(const retrace_report* report);
+/* The verified lot ("" for an audit). */
+RETRACE_EXPORT const char* retrace_report_lot_id(const retrace_report* report);
+RETRACE_EXPORT uint64_t retrace_report_records_checked(const retrace_report* report);
+RETRACE_EXPORT uint64_t retrace_report_signatures_checked(const retrace_report* report);
+/* The ledger size and head hash the verification read. */
+RETRACE_EXPORT uint64_t retrace_report_tree_size(const retrace_report* report);
+RETRACE_EXPORT int retrace_report_head_hash(const retrace_report* report, uint8_t out_hash[32]);
+
+RETRACE_EXPORT size_t retrace_report_finding_count(const retrace_report* report);
+/* Finding i (0-based): its stable code ("signature_invalid", ...; see
+ * docs/verification.md), the record and lot it concerns ("" if none) and a
+ * sentence. Any out pointer may be NULL. RETRACE_INVALID_ARGUMENT if i is
+ * out of range. */
+RETRACE_EXPORT int retrace_report_finding(const retrace_report* report, size_t i,
+                                          const char** out_code, uint64_t* out_seq,
+                                          const char** out_lot_id, const char** out_message);
+
+RETRACE_EXPORT size_t retrace_report_origin_count(const retrace_report* report);
+/* Origin i: the extracted lot, the mine, its site, the grams of the
+ * verified lot's rare earths attributable to it and that share in parts per
+ * million. Any out pointer may be NULL. RETRACE_INVALID_ARGUMENT if i is
+ * out of range. */
+RETRACE_EXPORT int retrace_report_origin(const retrace_report* report, size_t i,
+                                         const char** out_origin_lot, const char** out_actor_id,
+                                         const char** out_site, uint64_t* out_rare_earth_g,
+                                         uint32_t* out_share_ppm);
+
+RETRACE_EXPORT size_t retrace_report_lot_count(const retrace_report* report);
+/* Lineage lot i (the verified lot first): id, material class name
+ * ("magnet", ...), gross mass, rare-earth mass, 1 if it is an origin. */
+RETRACE_EXPORT int retrace_report_lot(const retrace_report* report, size_t i,
+                                      const char** out_lot_id, const char** out_material,
+                                      uint64_t* out_mass_g, uint64_t* out_rare_earth_g,
+                                      int* out_is_origin);
+
+RETRACE_EXPORT size_t retrace_report_edge_count(const retrace_report* report);
+/* Edge i: consumed_g of input_lot went into output_lot at record seq. */
+RETRACE_EXPORT int retrace_report_edge(const retrace_report* report, size_t i,
+                                       const char** out_input_lot, const char** out_output_lot,
+                                       uint64_t* out_consumed_g, uint64_t* out_seq);
+
+RETRACE_EXPORT void retrace_report_free(retrace_report* report);
+
+/* ------------------------------------------------------------------------
+ * EPCIS 2.0 interchange (retrace/epcis.h, docs/epcis.md). */
+
+/* The lot's custody history (every record its state depends on) as an
+ * EPCIS 2.0 JSON-LD document. RETRACE_NOT_FOUND for an unknown lot. */
+RETRACE_EXPORT int retrace_ledger_export_epcis_lot(const retrace_ledger* ledger, const char* lot_id,
+                                                   char** out_json, size_t* out_len);
+
+/* Records first_seq..last_seq (inclusive) as an EPCIS 2.0 document.
+ * RETRACE_INVALID_ARGUMENT for an empty or out-of-range range. */
+RETRACE_EXPORT int retrace_ledger_export_epcis_range(const retrace_ledger* ledger,
+                                                     uint64_t first_seq, uint64_t last_seq,
+                                                     char** out_json, size_t* out_len);
+
+/* Converts an EPCIS 2.0 document into custody events and queues them on
+ * `batch`, each signed by the key `key_for_actor` returns for its actor
+ * (return NULL for an unknown actor: the call then fails with
+ * RETRACE_NOT_FOUND naming it). Nothing is queued on error.
+ * RETRACE_INVALID_ARGUMENT names the EPCIS event the ledger cannot
+ * represent. *out_added (may be NULL) receives the number queued. */
+typedef const retrace_signer* (*retrace_signer_lookup_fn)(void* ctx, const char* actor_id);
+RETRACE_EXPORT int retrace_batch_add_epcis(retrace_batch* batch, const char* document,
+                                           size_t document_len,
+                                           retrace_signer_lookup_fn key_for_actor, void* ctx,
+                                           size_t* out_added);
+
+#ifdef __cplusplus
+}  /* extern "C" */
+#endif
+
+#endif  /* RETRACE_C_H_ */

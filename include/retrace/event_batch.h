@@ -1,0 +1,90 @@
+// EventBatch: custody events that depend on each other, linked, signed and
+// appended in one transaction.
+//
+// Ledger::LinkParents fills a parent hash from the ledger's current state, so
+// an event cannot link to a record that is not appended yet. An ERP posting a
+// production order (consume two lots, create one) followed by the shipment
+// of the new lot needs exactly that. EventBatch predicts the record each
+// queued event will become -- its sequence number, previous hash and record
+// hash are fixed by the bytes -- and links later events of the batch to it:
+//
+//   EventBatch batch(*ledger);
+//   RETURN_IF_ERROR(batch.Add(transform_event, smelter_signer));
+//   RETURN_IF_ERROR(batch.Add(ship_new_lot_event, smelter_signer));
+//   auto results = batch.Commit();   // both records, or neither
+//
+// The prediction assumes nobody else appends between the first Add and
+// Commit. If someone does, Commit fails with kFailedPrecondition (a parent
+// hash is stale), nothing is appended, and the batch is emptied: build it
+// again (Add re-reads the head).
+//
+// Thread safety: an EventBatch is used by one thread at a time. Several
+// batches (and other writers) may target one Ledger; LMDB serialises commits.
+#ifndef RETRACE_EVENT_BATCH_H_
+#define RETRACE_EVENT_BATCH_H_
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include "retrace/event.h"
+#include "retrace/export.h"
+#include "retrace/ledger.h"
+#include "retrace/signer.h"
+#include "retrace/status.h"
+
+namespace retrace {
+
+class RETRACE_EXPORT EventBatch {
+ public:
+  // `ledger` must outlive the batch. Reads nothing yet.
+  explicit EventBatch(Ledger& ledger);
+  ~EventBatch();
+  EventBatch(EventBatch&&) noexcept;
+  EventBatch& operator=(EventBatch&&) noexcept;
+  EventBatch(const EventBatch&) = delete;
+  EventBatch& operator=(const EventBatch&) = delete;
+
+  // Fills the ledger id (if empty) and every unset parent hash -- from the
+  // latest event of this batch that moves the lot, else from the ledger --
+  // signs the event with `signer` and queues it. Nothing is checked against
+  // custody rules yet (Commit does that).
+  // Errors (the batch is unchanged): kNotFound if a lot is in neither the
+  // batch nor the ledger; kInvalidArgument if the event does not encode
+  // (EncodeEvent names the field); kIoError / kCorruption reading the ledger.
+  Status Add(Event event, const Signer& signer);
+
+  // Queues an event signed elsewhere (an HSM, another process). Its parent
+  // hashes are used as they are. kInvalidArgument if `event.event_bytes`
+  // does not decode; the batch is then unchanged.
+  Status AddSigned(SignedEvent event);
+
+  // Number of queued events.
+  std::size_t size() const noexcept;
+  bool empty() const noexcept { return size() == 0; }
+
+  // The queued events, in order, exactly as they will be appended.
+  const std::vector<SignedEvent>& events() const noexcept;
+
+  // Appends every queued event in one LMDB transaction (Ledger::AppendBatch)
+  // and empties the batch, whether it succeeds or not. On success the
+  // results are in queue order; on error nothing was appended and the error
+  // is AppendBatch's, naming the index of the first event refused.
+  // kInvalidArgument if the batch is empty.
+  Result<std::vector<AppendResult>> Commit();
+
+  // Drops every queued event.
+  void Clear() noexcept;
+
+  // Drops the events queued after the first `n` (no-op if n >= size()), so
+  // that a caller adding several events can undo a partial addition.
+  void Truncate(std::size_t n);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace retrace
+
+#endif  // RETRACE_EVENT_BATCH_H_

@@ -1,0 +1,144 @@
+// EventBatch: links events to records that are not appended yet by
+// predicting those records exactly. A record's bytes are a deterministic
+// function of (seq, prev_hash, event bytes, key id, signature) -- the same
+// EncodeRecord the ledger uses when it appends -- so the hash computed here
+// is the hash the ledger will store, provided the head has not moved.
+#include "retrace/event_batch.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "model/record.h"
+#include "util/status_macros.h"
+
+namespace retrace {
+
+struct EventBatch::Impl {
+  explicit Impl(Ledger& l) : ledger(l) {}
+  Ledger& ledger;
+  bool started = false;
+  std::uint64_t base_seq = 0;   // the ledger head when the batch started
+  Hash base_hash{};
+  std::uint64_t next_seq = 0;
+  Hash prev_hash{};
+  std::map<std::string, Hash, std::less<>> heads;  // lot -> predicted head hash
+  std::vector<SignedEvent> events;
+
+  Status Start() {
+    if (started) return Status::Ok();
+    ASSIGN_OR_RETURN(LedgerInfo info, ledger.Info());
+    base_seq = next_seq = info.size;
+    base_hash = prev_hash = info.head_hash;
+    started = true;
+    return Status::Ok();
+  }
+
+  void Reset() {
+    started = false;
+    heads.clear();
+    events.clear();
+  }
+
+  // Every lot the event's record becomes the head of.
+  static std::vector<std::string> LotsMoved(const Event& ev) {
+    std::vector<std::string> out;
+    std::visit(
+        [&](const auto& b) {
+          using T = std::decay_t<decltype(b)>;
+          if constexpr (std::is_same_v<T, Extracted> || std::is_same_v<T, Recycled> ||
+                        std::is_same_v<T, Imported>) {
+            out.push_back(b.lot.lot_id);
+          } else if constexpr (std::is_same_v<T, Shipped> || std::is_same_v<T, Received> ||
+                               std::is_same_v<T, Exported>) {
+            out.push_back(b.lot_id);
+          } else if constexpr (std::is_same_v<T, Transformed>) {
+            for (const auto& in : b.inputs) out.push_back(in.lot_id);
+            for (const auto& o : b.outputs) out.push_back(o.lot_id);
+          }
+        },
+        ev.body);
+    return out;
+  }
+
+  void Queue(const Event& ev, SignedEvent se) {
+    std::string stored = internal::EncodeRecord(next_seq, prev_hash, se.event_bytes, se.key_id,
+                                                se.signature);
+    Hash h = internal::RecordHash(stored);
+    for (const std::string& lot : LotsMoved(ev)) heads[lot] = h;
+    prev_hash = h;
+    ++next_seq;
+    events.push_back(std::move(se));
+  }
+};
+
+EventBatch::EventBatch(Ledger& ledger) : impl_(std::make_unique<Impl>(ledger)) {}
+EventBatch::~EventBatch() = default;
+EventBatch::EventBatch(EventBatch&&) noexcept = default;
+EventBatch& EventBatch::operator=(EventBatch&&) noexcept = default;
+
+Status EventBatch::Add(Event event, const Signer& signer) {
+  RETURN_IF_ERROR(impl_->Start());
+  auto fill = [&](const std::string& lot, std::optional<Hash>* parent) {
+    if (parent->has_value()) return;
+    auto it = impl_->heads.find(lot);
+    if (it != impl_->heads.end()) *parent = it->second;
+  };
+  std::visit(
+      [&](auto& b) {
+        using T = std::decay_t<decltype(b)>;
+        if constexpr (std::is_same_v<T, Shipped> || std::is_same_v<T, Received> ||
+                      std::is_same_v<T, Exported>) {
+          fill(b.lot_id, &b.parent_hash);
+        } else if constexpr (std::is_same_v<T, Transformed>) {
+          for (auto& in : b.inputs) fill(in.lot_id, &in.parent_hash);
+        }
+      },
+      event.body);
+  RETURN_IF_ERROR(impl_->ledger.LinkParents(&event));
+  ASSIGN_OR_RETURN(SignedEvent se, SignEvent(event, signer));
+  impl_->Queue(event, std::move(se));
+  return Status::Ok();
+}
+
+Status EventBatch::AddSigned(SignedEvent event) {
+  ASSIGN_OR_RETURN(Event ev, DecodeEvent(event.event_bytes));
+  RETURN_IF_ERROR(impl_->Start());
+  impl_->Queue(ev, std::move(event));
+  return Status::Ok();
+}
+
+std::size_t EventBatch::size() const noexcept { return impl_->events.size(); }
+
+const std::vector<SignedEvent>& EventBatch::events() const noexcept { return impl_->events; }
+
+Result<std::vector<AppendResult>> EventBatch::Commit() {
+  if (impl_->events.empty()) return InvalidArgumentError("the batch holds no event");
+  std::vector<SignedEvent> events = std::move(impl_->events);
+  impl_->Reset();
+  return impl_->ledger.AppendBatch(events);
+}
+
+void EventBatch::Clear() noexcept { impl_->Reset(); }
+
+void EventBatch::Truncate(std::size_t n) {
+  if (n >= impl_->events.size()) return;
+  if (n == 0) {
+    impl_->Reset();
+    return;
+  }
+  // Replay the kept events' predictions from the batch's base.
+  std::vector<SignedEvent> keep(std::make_move_iterator(impl_->events.begin()),
+                                std::make_move_iterator(impl_->events.begin() + n));
+  impl_->events.clear();
+  impl_->heads.clear();
+  impl_->next_seq = impl_->base_seq;
+  impl_->prev_hash = impl_->base_hash;
+  for (SignedEvent& se : keep) {
+    Result<Event> ev = DecodeEvent(se.event_bytes);  // decoded once already
+    impl_->Queue(ev.ok() ? *ev : Event{}, std::move(se));
+  }
+}
+
+}  // namespace retrace
