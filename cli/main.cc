@@ -1,4 +1,6 @@
 // retrace: command-line tool for the retrace custody ledger (docs/cli.md).
+#include <google/protobuf/stubs/logging.h>
+
 #include <exception>
 #include <iostream>
 #include <vector>
@@ -7,6 +9,9 @@
 
 int main(int argc, char** argv) {
   using namespace retrace::cli;
+  // protobuf logs a line to stderr for malformed bytes (e.g. in a tampered
+  // record); retrace reports those itself, in its own words.
+  google::protobuf::SetLogHandler(nullptr);
   try {
     CLI::App app{"retrace: signed, hash-linked custody records of rare-earth lots, "
                  "verified back to their mines"};

@@ -57,7 +57,7 @@ int RunVerify(const TlogProofOptions& o) {
             << ", " << v->checkpoint.cosignatures.size() << " witness cosignature(s)\n";
   Result<Record> rec = DecodeRecord(v->leaf_bytes);
   if (rec.ok() && rec->seq == v->index) {
-    std::cout << RecordToJson(*rec).dump(2) << "\n";
+    std::cout << RecordToJson(*rec) << "\n";
   } else {
     std::cout << "(the leaf is not a retrace record of that sequence number)\n";
   }
