@@ -81,6 +81,13 @@ struct Options {
   // Default: 1 MiB.
   std::size_t max_event_bytes = std::size_t{1} << 20;
 
+  // Threads that check the signatures of an AppendBatch before it takes
+  // the write lock: 0 means one per hardware thread, 1 the calling thread
+  // only. With more than one, the Ledger keeps that many - 1 idle threads
+  // while open. Batches of fewer than 8 events always use the caller only.
+  // Default: 0.
+  unsigned append_threads = 0;
+
   // Most inputs or outputs in one transformation (kInvalidArgument beyond).
   // Default: 10000.
   std::size_t max_lots_per_event = 10000;
@@ -94,6 +101,43 @@ struct Options {
   // file to be writable unless the directory is on read-only media).
   // Default: false.
   bool read_only = false;
+};
+
+// How Ledger::VerifyLot checks a lineage.
+struct VerifyOptions {
+  // Verify the signature of every record reached. With false the verifier
+  // still checks everything else -- record hashes, the chain link of every
+  // record, the Merkle leaf, key registration, roles, custody and mass
+  // balance -- and reports signatures_checked = 0 ("integrity only"). Only
+  // meaningful for a ledger whose signatures were verified before (e.g. a
+  // full audit of the same head): without signatures anyone who can write
+  // the ledger file can forge consistent records.
+  // Default: true.
+  bool check_signatures = true;
+
+  // Threads that check signatures (the rest of the walk is sequential and
+  // cheap). 0 means one per hardware thread; 1 means the calling thread
+  // only. The report is the same for every value.
+  // Default: 0.
+  unsigned threads = 0;
+};
+
+// How Ledger::Audit checks the whole ledger.
+struct AuditOptions {
+  // As VerifyOptions::check_signatures: false skips signature checks only.
+  // Default: true.
+  bool check_signatures = true;
+
+  // Threads that check signatures while the calling thread streams the log
+  // (0: one per hardware thread; 1: the calling thread only). The report is
+  // the same for every value.
+  // Default: 0.
+  unsigned threads = 0;
+
+  // Hears (records done, total) on the calling thread every 256 records and
+  // once at the end (done == total); must not call back into the Ledger.
+  // Default: empty (no reports).
+  std::function<void(std::uint64_t done, std::uint64_t total)> progress;
 };
 
 struct LedgerInfo {
@@ -196,7 +240,10 @@ class RETRACE_EXPORT Ledger {
 
   // Appends `events` in order in one transaction (one fsync): all of them,
   // or none. An event may depend on an earlier one of the same batch. The
-  // error names the index of the first event refused.
+  // error names the index of the first event refused. Signatures are
+  // checked before the write lock is taken, on Options::append_threads
+  // threads, so concurrent AppendBatch calls overlap their signature checks
+  // and only serialise for the write itself.
   virtual Result<std::vector<AppendResult>> AppendBatch(
       const std::vector<SignedEvent>& events) = 0;
 
@@ -219,18 +266,35 @@ class RETRACE_EXPORT Ledger {
                                                  std::string_view actor_id = {}) const = 0;
 
   // Verifies the lineage of `lot_id` back to its origins (docs/verification.md).
-  // kNotFound for an unknown lot; findings for everything wrong.
-  virtual Result<VerifyReport> VerifyLot(std::string_view lot_id) const = 0;
+  // Every record of the lineage is checked once, however many paths of the
+  // DAG reach it. kNotFound for an unknown lot; findings for everything
+  // wrong. Reads one snapshot: appends made meanwhile are not seen.
+  virtual Result<VerifyReport> VerifyLot(std::string_view lot_id,
+                                         const VerifyOptions& options) const = 0;
+  // VerifyLot with default VerifyOptions (signatures checked, all cores).
+  Result<VerifyReport> VerifyLot(std::string_view lot_id) const {
+    return VerifyLot(lot_id, VerifyOptions());
+  }
 
   // Reports the progress of a long call: `done` of `total` records so far.
   // Called on the calling thread, at most every few hundred records and once
   // at the end (done == total); it must not call back into the Ledger.
   using ProgressCallback = std::function<void(std::uint64_t done, std::uint64_t total)>;
 
-  // Checks every record of the ledger and every derived index, in one read
-  // snapshot. `progress` may be empty.
-  Result<AuditReport> Audit() const { return Audit(ProgressCallback()); }
-  virtual Result<AuditReport> Audit(const ProgressCallback& progress) const = 0;
+  // Checks every record of the ledger and every derived index, streaming:
+  // memory does not grow with the number of records or lots (only with
+  // actors, keys, policies and quota keys; lot states are kept in a bounded
+  // cache). Reads one snapshot, held for the whole audit: LMDB cannot reuse
+  // pages freed meanwhile, so a ledger appended to during a long audit grows.
+  virtual Result<AuditReport> Audit(const AuditOptions& options) const = 0;
+  // Audit with default AuditOptions (signatures checked, all cores).
+  Result<AuditReport> Audit() const { return Audit(AuditOptions()); }
+  // Audit with default AuditOptions and `progress` (may be empty).
+  Result<AuditReport> Audit(const ProgressCallback& progress) const {
+    AuditOptions options;
+    options.progress = progress;
+    return Audit(options);
+  }
 
   // RFC 6962 tree over the records.
   virtual Result<Hash> RootAt(std::uint64_t tree_size) const = 0;

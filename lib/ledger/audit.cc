@@ -1,18 +1,22 @@
 #include "ledger/audit.h"
 
+#include <algorithm>
 #include <cstring>
+#include <list>
 #include <map>
+#include <memory>
 #include <set>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "ledger/rules.h"
 #include "ledger/state.h"
 #include "ledger/txn_store.h"
+#include "model/proto_convert.h"
 #include "model/record.h"
 #include "retrace/merkle.h"
 #include "retrace/v1/state.pb.h"
 #include "util/status_macros.h"
+#include "util/thread_pool.h"
 #include "verify/record_checker.h"
 
 namespace retrace::internal {
@@ -21,6 +25,8 @@ namespace {
 std::string_view HashKey(const Hash& h) {
   return std::string_view(reinterpret_cast<const char*>(h.data()), h.size());
 }
+
+MDB_val Val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 
 // Running RFC 6962 root over leaves appended one by one: the perfect
 // subtrees of the binary decomposition of the size, O(log n) memory.
@@ -54,308 +60,545 @@ class CompactRange {
   std::vector<Hash> stack_;
 };
 
-}  // namespace
+// Least-recently-used lot states. A pointer from Find or Insert is valid
+// until the next Insert.
+class LotCache {
+ public:
+  explicit LotCache(std::size_t capacity) : capacity_(std::max<std::size_t>(capacity, 1)) {}
 
-Result<AuditReport> AuditLedger(const Txn& txn, const Ledger::ProgressCallback& progress) {
-  AuditReport report;
-  const auto& t = txn.tables();
-  auto head_or = ReadHead(txn);
-  std::uint64_t size = 0;
-  Head head;
-  if (head_or.ok()) {
-    head = *head_or;
-  } else {
-    report.findings.push_back({finding::kIndexInconsistent, 0, "", "the ledger head entry is missing or damaged"});
+  LotView* Find(const std::string& id) {
+    auto it = index_.find(id);
+    if (it == index_.end()) return nullptr;
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return &*it->second;
   }
-  // The log's true length is what the records table holds.
-  ASSIGN_OR_RETURN(auto last, txn.Last(t.records));
-  if (last) {
-    auto s = DecodeU64(last->first);
-    if (!s) return CorruptionError("a records key is damaged");
-    size = *s + 1;
-  }
-  TxnRecordStore store(txn, size);
-  RecordChecker checker(store, &report.findings);
-
-  std::unordered_map<std::string, LotView> lots;
-  std::unordered_map<std::string, std::vector<std::uint64_t>> lot_seqs;
-  std::unordered_map<std::string, Role> actors;
-  std::unordered_map<std::string, std::uint64_t> keys;  // key id -> registration seq
-  std::unordered_set<std::string> event_ids;
-  std::unordered_map<std::string, std::string> licences;
-  std::map<std::string, std::vector<std::uint64_t>> key_events;
-  std::map<std::string, std::vector<std::uint64_t>> quota_log;
-  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> quotas;  // granted, used
-  std::vector<std::uint64_t> policy_seqs;
-  CompactRange range;
-  Hash last_hash{};
-  std::uint64_t expected_key = 0;
-
-  // Walk the records table in key order. A gap or an extra key shows as a
-  // sequence finding; every record is checked once and then released.
-  Status scan_status;
-  std::vector<std::uint64_t> keys_seen;
-  RETURN_IF_ERROR(txn.ForEach(t.records, [&](std::string_view k, std::string_view) {
-    auto s = DecodeU64(k);
-    if (!s) {
-      report.findings.push_back({finding::kRecordUnreadable, expected_key, "", "a records key is damaged"});
-      return true;
+  LotView* Insert(LotView v) {
+    if (auto* existing = Find(v.lot_id)) {
+      *existing = std::move(v);
+      return existing;
     }
-    keys_seen.push_back(*s);
-    return true;
-  }));
-  const std::uint64_t total = keys_seen.size();
-  std::uint64_t done = 0;
-  for (std::uint64_t seq : keys_seen) {
-    if (progress && done % 256 == 0) progress(done, total);
-    ++done;
-    if (seq != expected_key) {
-      report.findings.push_back(
-          {finding::kSequenceMismatch, seq, "",
-           "records " + std::to_string(expected_key) + " to " + std::to_string(seq - 1) +
-               " are missing from the log"});
+    if (index_.size() >= capacity_) {
+      index_.erase(lru_.back().lot_id);
+      lru_.pop_back();
     }
-    expected_key = seq + 1;
-    ASSIGN_OR_RETURN(const CheckedRecord* c, checker.Check(seq));
-    const Hash hash = c->record.hash;
-    if (!c->record.stored.empty()) {
-      last_hash = hash;
-      // Every stored inner node must be the hash of the records below it:
-      // RootAt reads only the few largest ones, proofs read the rest.
-      Status node_status;
-      range.Append(hash, [&](unsigned level, std::uint64_t index, const Hash& expected) {
-        auto stored = txn.Get(t.tree, TreeKey(level, index));
-        if (!stored.ok()) {
-          node_status = stored.status();
-          return;
-        }
-        if (!*stored || **stored != HashKey(expected)) {
-          report.findings.push_back(
-              {finding::kIndexInconsistent, seq, "",
-               "the Merkle tree node (level " + std::to_string(level) + ", index " +
-                   std::to_string(index) + ") is missing or is not the hash of the records "
-                   "below it"});
-        }
-      });
-      RETURN_IF_ERROR(node_status);
-      // The hash index must agree with the record (the tree leaf is
-      // checked by the record checker).
-      ASSIGN_OR_RETURN(auto hv, txn.Get(t.by_hash, HashKey(hash)));
-      if (!hv || DecodeU64(*hv) != seq) {
-        report.findings.push_back({finding::kIndexInconsistent, seq, "",
-                                   "the hash index does not map record " + std::to_string(seq) +
-                                       "'s hash to it"});
-      }
-    }
-    if (c->parsed) {
-      const auto& ev = c->event;
-      const std::string& actor = ev.actor_id();
-      if (!event_ids.insert(ev.event_id()).second) {
-        report.findings.push_back({finding::kDuplicateEventId, seq, "",
-                                   "event id " + ev.event_id() + " is used twice: a replayed event"});
-      } else {
-        ASSIGN_OR_RETURN(auto ev_idx, txn.Get(t.event_ids, ev.event_id()));
-        if (!ev_idx || DecodeU64(*ev_idx) != seq) {
-          report.findings.push_back({finding::kIndexInconsistent, seq, "",
-                                     "the event-id index does not map " + ev.event_id() + " to record " +
-                                         std::to_string(seq)});
-        }
-      }
-      if (auto reg = KeyFromRegistration(ev)) {
-        if (!ev.has_key_rotated() && !actors.emplace(reg->actor_id, reg->role).second) {
-          report.findings.push_back({finding::kIndexInconsistent, seq, "",
-                                     "actor " + reg->actor_id + " is registered a second time"});
-        }
-        if (ev.has_actor_registered()) licences[reg->actor_id] = ev.actor_registered().licence();
-        if (reg->key) {
-          keys.emplace(reg->key->KeyId(), seq);
-          key_events[reg->key->KeyId()].push_back(seq);
-        }
-      }
-      if (ev.has_key_rotated() && !ev.key_rotated().retired_key_id().empty()) {
-        key_events[ev.key_rotated().retired_key_id()].push_back(seq);
-      }
-      if (ev.has_key_revoked()) key_events[ev.key_revoked().key_id()].push_back(seq);
-      if (ev.has_policy_set()) policy_seqs.push_back(seq);
-      if (ev.has_quota_granted()) {
-        const auto& g = ev.quota_granted();
-        std::string qk = QuotaKey(g.actor_id(), g.year(), static_cast<QuotaKind>(g.kind()));
-        quota_log[qk].push_back(seq);
-        if (c->authorized) quotas[qk].first = g.reo_g();
-      }
-      Violations vs;
-      if (auto use = QuotaUseOf(ev, c->signer_role)) {
-        std::string qk = QuotaKey(use->actor_id, use->year, use->kind);
-        quota_log[qk].push_back(seq);
-        auto& q = quotas[qk];
-        std::string lot = ev.has_extracted() ? ev.extracted().lot().lot_id()
-                                             : ev.transformed().outputs(0).lot_id();
-        CheckQuota(*use, q.first, q.second, lot, &vs);
-        q.second += use->reo_g;
-      }
-      CheckLicence(ev, licences[actor], &vs);
-      std::vector<LotView> before;
-      std::vector<std::string> touched = ExistingLotsTouched(ev);
-      std::set<std::string> names;
-      for (const auto& id : touched) {
-        if (!names.insert(id).second) {
-          vs.push_back({finding::kEventMalformed, id, "lot " + id + " is listed twice"});
-        }
-        auto it = lots.find(id);
-        if (it == lots.end()) {
-          vs.push_back({finding::kLotUnknown, id, "record " + std::to_string(seq) +
-                                                     " moves lot " + id + ", which was never created"});
-          before.push_back(LotView{});
-          continue;
-        }
-        before.push_back(it->second);
-        ApplyToLot(ev, actor, seq, hash, &it->second, &vs);
-        lot_seqs[id].push_back(seq);
-      }
-      if (ev.has_transformed()) {
-        std::vector<const LotView*> ins;
-        for (const auto& b : before) ins.push_back(b.lot_id.empty() ? nullptr : &b);
-        CheckTransformBalance(ev.transformed(), ins, seq,
-                              c->policy->TolerancePpm(c->signer_role), &vs);
-      }
-      {
-        std::vector<const LotView*> ins;
-        for (const auto& b : before) ins.push_back(b.lot_id.empty() ? nullptr : &b);
-        CheckStage(ev, c->signer_role, *c->policy, ins, &vs);
-      }
-      if (ev.has_shipped() && !actors.count(ev.shipped().to_actor_id())) {
-        vs.push_back({finding::kUnknownActor, ev.shipped().lot_id(),
-                      "the consignee " + ev.shipped().to_actor_id() + " is not a registered actor"});
-      }
-      for (const auto* l : LotsCreated(ev)) {
-        if (lots.count(l->lot_id()) || !names.insert(l->lot_id()).second) {
-          vs.push_back({finding::kLotExists, l->lot_id(),
-                        "record " + std::to_string(seq) + " creates lot " + l->lot_id() +
-                            ", which already exists"});
-          continue;
-        }
-        lots.emplace(l->lot_id(), NewLot(*l, actor, seq, hash));
-        lot_seqs[l->lot_id()].push_back(seq);
-      }
-      for (auto& v : vs) report.findings.push_back({v.code, seq, v.lot_id, v.message});
-    }
-    checker.Release(seq);
+    lru_.push_front(std::move(v));
+    index_.emplace(lru_.front().lot_id, lru_.begin());
+    return &lru_.front();
   }
 
-  if (progress) progress(total, total);
+ private:
+  const std::size_t capacity_;
+  std::list<LotView> lru_;
+  std::unordered_map<std::string, std::list<LotView>::iterator> index_;
+};
 
-  // Derived tables against what the records imply.
-  auto inconsistent = [&](std::string msg) {
-    report.findings.push_back({finding::kIndexInconsistent, size ? size - 1 : 0, "", std::move(msg)});
+// A cursor on a dupsort index (key -> u64be seq: the lot index, the quota
+// log), open for the whole audit.
+class DupIndexCursor {
+ public:
+  explicit DupIndexCursor(const Txn& txn) : txn_(txn) {}
+  ~DupIndexCursor() {
+    if (cur_ != nullptr) mdb_cursor_close(cur_);
+  }
+  Status Open(MDB_dbi dbi) {
+    int rc = mdb_cursor_open(txn_.raw(), dbi, &cur_);
+    return rc == MDB_SUCCESS ? Status::Ok() : LmdbError(rc, "open cursor");
+  }
+  // Whether the index lists `seq` under `lot`, and if so whether it is the
+  // key's last entry.
+  struct Probe {
+    bool listed = false;
+    bool last = false;
   };
-  if (head_or.ok() && (head.size != size || (size > 0 && head.hash != last_hash))) {
-    inconsistent("the ledger head (size " + std::to_string(head.size) +
-                 ") does not match the last record (size " + std::to_string(size) + ")");
+  Result<Probe> Find(std::string_view lot, std::uint64_t seq) {
+    Probe p;
+    if (lot.empty() || lot.size() > 511) return p;
+    const std::string v = EncodeU64(seq);
+    MDB_val k = Val(lot), d = Val(v);
+    int rc = mdb_cursor_get(cur_, &k, &d, MDB_GET_BOTH);
+    if (rc == MDB_NOTFOUND) return p;
+    if (rc != MDB_SUCCESS) return LmdbError(rc, "read index");
+    p.listed = true;
+    rc = mdb_cursor_get(cur_, &k, &d, MDB_NEXT_DUP);
+    if (rc == MDB_NOTFOUND) {
+      p.last = true;
+    } else if (rc != MDB_SUCCESS) {
+      return LmdbError(rc, "read index");
+    }
+    return p;
   }
-  std::uint64_t n_lots = 0;
-  RETURN_IF_ERROR(txn.ForEach(t.lots, [&](std::string_view k, std::string_view v) {
-    ++n_lots;
-    auto it = lots.find(std::string(k));
-    if (it == lots.end()) {
-      inconsistent("the lot table holds " + std::string(k) + ", which no record creates");
-      return true;
+
+ private:
+  const Txn& txn_;
+  MDB_cursor* cur_ = nullptr;
+};
+
+class Auditor {
+ public:
+  Auditor(const Txn& txn, const AuditOptions& options, std::size_t lot_cache_size,
+          KeyCache* keys)
+      : txn_(txn),
+        t_(txn.tables()),
+        options_(options),
+        keys_cache_(keys),
+        lots_(lot_cache_size),
+        lot_index_(txn),
+        quota_index_(txn) {}
+
+  Result<AuditReport> Run();
+
+ private:
+  Status CheckRecord(std::uint64_t seq, std::string_view bytes);
+  Result<LotView*> LoadLot(const std::string& id, std::uint64_t before_seq);
+  Status CheckFinalLotState(const LotView& lot);
+  Status CheckTables();
+  void Inconsistent(std::string msg) {
+    report_.findings.push_back(
+        {finding::kIndexInconsistent, size_ ? size_ - 1 : 0, "", std::move(msg)});
+  }
+
+  const Txn& txn_;
+  const Tables& t_;
+  const AuditOptions options_;
+  KeyCache* const keys_cache_;
+  AuditReport report_;
+  std::uint64_t size_ = 0;
+  std::unique_ptr<TxnRecordStore> store_;
+  std::unique_ptr<RecordChecker> checker_;
+
+  LotCache lots_;
+  DupIndexCursor lot_index_;
+  DupIndexCursor quota_index_;
+  // Regulatory state: grows with actors, keys, policies and quota keys
+  // (actor x year x kind), never with custody records.
+  std::unordered_map<std::string, Role> actors_;
+  std::unordered_map<std::string, std::uint64_t> keys_;  // key id -> registration seq
+  std::unordered_map<std::string, std::string> licences_;
+  std::map<std::string, std::vector<std::uint64_t>> key_events_;
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> quotas_;  // granted, used
+  std::vector<std::uint64_t> policy_seqs_;
+  std::uint64_t quota_log_entries_ = 0;  // (quota key, record) pairs the records imply
+  std::uint64_t lots_created_ = 0;
+  std::uint64_t lot_index_entries_ = 0;  // (lot, record) pairs the records imply
+  std::uint64_t event_ids_matched_ = 0;  // records the event-id index maps to
+  CompactRange range_;
+  Hash last_hash_{};
+};
+
+// The state of lot `id` just before record `before_seq`, from the cache or
+// rebuilt by replaying the lot's earlier records (as the lot index lists
+// them; the index itself is checked record by record). nullptr if no earlier
+// record created the lot.
+Result<LotView*> Auditor::LoadLot(const std::string& id, std::uint64_t before_seq) {
+  if (LotView* v = lots_.Find(id)) return v;
+  ASSIGN_OR_RETURN(std::vector<std::uint64_t> seqs, store_->LotSeqs(id));
+  std::optional<LotView> state;
+  Violations ignored;  // reported when those records were scanned
+  for (std::uint64_t s : seqs) {
+    if (s >= before_seq) break;
+    ASSIGN_OR_RETURN(auto bytes, txn_.Get(t_.records, EncodeU64(s)));
+    if (!bytes) continue;
+    auto rec = DecodeRecord(*bytes);
+    if (!rec.ok()) continue;
+    v1::Event ev;
+    if (!ParseEventBytes(rec->event_bytes, &ev).ok() || !ValidateEventProto(ev).ok()) continue;
+    if (!state) {
+      for (const v1::Lot* l : LotsCreated(ev)) {
+        if (l->lot_id() == id) state = NewLot(*l, ev.actor_id(), s, rec->hash);
+      }
+      continue;
     }
-    if (EncodeLotState(it->second) != v) {
-      report.findings.push_back({finding::kIndexInconsistent, it->second.head_seq, std::string(k),
-                                 "the stored state of lot " + std::string(k) +
-                                     " differs from what its records imply"});
-    }
-    return true;
-  }));
-  if (n_lots != lots.size()) inconsistent("the lot table is missing lots that records create");
-  for (const auto& [id, seqs] : lot_seqs) {
-    ASSIGN_OR_RETURN(auto stored, store.LotSeqs(id));
-    if (stored != seqs) {
-      report.findings.push_back({finding::kIndexInconsistent, seqs.back(), id,
-                                 "the lot index of " + id + " does not list exactly its records"});
+    ApplyToLot(ev, ev.actor_id(), s, rec->hash, &*state, &ignored);
+  }
+  if (!state) return static_cast<LotView*>(nullptr);
+  return lots_.Insert(std::move(*state));
+}
+
+Status Auditor::CheckFinalLotState(const LotView& lot) {
+  ASSIGN_OR_RETURN(auto stored, txn_.Get(t_.lots, lot.lot_id));
+  if (!stored) {
+    report_.findings.push_back({finding::kIndexInconsistent, lot.head_seq, lot.lot_id,
+                                "the lot table has no entry for lot " + lot.lot_id});
+  } else if (EncodeLotState(lot) != *stored) {
+    report_.findings.push_back({finding::kIndexInconsistent, lot.head_seq, lot.lot_id,
+                                "the stored state of lot " + lot.lot_id +
+                                    " differs from what its records imply"});
+  }
+  return Status::Ok();
+}
+
+Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
+  ASSIGN_OR_RETURN(const CheckedRecord* c, checker_->Check(seq, bytes));
+  const Hash hash = c->record.hash;
+  if (!c->record.stored.empty()) {
+    last_hash_ = hash;
+    // Every stored inner node must be the hash of the records below it:
+    // RootAt reads only the few largest ones, proofs read the rest.
+    Status node_status;
+    range_.Append(hash, [&](unsigned level, std::uint64_t index, const Hash& expected) {
+      auto stored = txn_.Get(t_.tree, TreeKey(level, index));
+      if (!stored.ok()) {
+        node_status = stored.status();
+        return;
+      }
+      if (!*stored || **stored != HashKey(expected)) {
+        report_.findings.push_back(
+            {finding::kIndexInconsistent, seq, "",
+             "the Merkle tree node (level " + std::to_string(level) + ", index " +
+                 std::to_string(index) + ") is missing or is not the hash of the records "
+                 "below it"});
+      }
+    });
+    RETURN_IF_ERROR(node_status);
+    // The hash index must agree with the record (the tree leaf is checked
+    // by the record checker).
+    ASSIGN_OR_RETURN(auto hv, txn_.Get(t_.by_hash, HashKey(hash)));
+    if (!hv || DecodeU64(*hv) != seq) {
+      report_.findings.push_back({finding::kIndexInconsistent, seq, "",
+                                  "the hash index does not map record " + std::to_string(seq) +
+                                      "'s hash to it"});
     }
   }
-  std::uint64_t n_index_keys = 0;
-  std::string prev;
-  RETURN_IF_ERROR(txn.ForEach(t.lot_index, [&](std::string_view k, std::string_view) {
-    // ForEach visits duplicates too; count distinct keys.
-    if (n_index_keys == 0 || prev != k) {
-      ++n_index_keys;
-      prev.assign(k);
+  if (!c->parsed) {
+    checker_->Release(seq);
+    return Status::Ok();
+  }
+  const auto& ev = c->event;
+  const std::string& actor = ev.actor_id();
+
+  // Event ids: the index maps each id to one record, so a record the index
+  // maps its own id to is the only one with that id. Another record under
+  // the same id is a replay; anything else is a damaged index.
+  ASSIGN_OR_RETURN(auto ev_idx, txn_.Get(t_.event_ids, ev.event_id()));
+  std::optional<std::uint64_t> owner;
+  if (ev_idx) owner = DecodeU64(*ev_idx);
+  if (owner && *owner == seq) {
+    ++event_ids_matched_;
+  } else {
+    bool replay = false;
+    if (owner && *owner < size_) {
+      ASSIGN_OR_RETURN(auto other, txn_.Get(t_.records, EncodeU64(*owner)));
+      if (other) {
+        auto rec = DecodeRecord(*other);
+        v1::Event oev;
+        replay = rec.ok() && ParseEventBytes(rec->event_bytes, &oev).ok() &&
+                 oev.event_id() == ev.event_id();
+      }
     }
-    return true;
-  }));
-  if (n_index_keys != lot_seqs.size()) inconsistent("the lot index names lots that no record concerns");
-  std::uint64_t n_hashes = 0, n_events = 0, n_actors = 0, n_keys = 0, n_nodes = 0;
-  RETURN_IF_ERROR(txn.ForEach(t.by_hash, [&](auto, auto) { return ++n_hashes, true; }));
-  RETURN_IF_ERROR(txn.ForEach(t.event_ids, [&](auto, auto) { return ++n_events, true; }));
-  RETURN_IF_ERROR(txn.ForEach(t.actors, [&](auto, auto) { return ++n_actors, true; }));
-  RETURN_IF_ERROR(txn.ForEach(t.keys, [&](std::string_view k, std::string_view v) {
+    if (replay) {
+      report_.findings.push_back({finding::kDuplicateEventId, seq, "",
+                                  "event id " + ev.event_id() + " is used twice: a replayed event"});
+    } else {
+      report_.findings.push_back({finding::kIndexInconsistent, seq, "",
+                                  "the event-id index does not map " + ev.event_id() +
+                                      " to record " + std::to_string(seq)});
+    }
+  }
+
+  if (auto reg = KeyFromRegistration(ev, keys_cache_)) {
+    if (!ev.has_key_rotated() && !actors_.emplace(reg->actor_id, reg->role).second) {
+      report_.findings.push_back({finding::kIndexInconsistent, seq, "",
+                                  "actor " + reg->actor_id + " is registered a second time"});
+    }
+    if (ev.has_actor_registered()) licences_[reg->actor_id] = ev.actor_registered().licence();
+    if (reg->key) {
+      keys_.emplace(reg->key->KeyId(), seq);
+      key_events_[reg->key->KeyId()].push_back(seq);
+    }
+  }
+  if (ev.has_key_rotated() && !ev.key_rotated().retired_key_id().empty()) {
+    key_events_[ev.key_rotated().retired_key_id()].push_back(seq);
+  }
+  if (ev.has_key_revoked()) key_events_[ev.key_revoked().key_id()].push_back(seq);
+  if (ev.has_policy_set()) policy_seqs_.push_back(seq);
+
+  // Quota log membership, like the lot index: probed, and counted.
+  auto quota_entry = [&](const std::string& qk) -> Status {
+    ++quota_log_entries_;
+    ASSIGN_OR_RETURN(auto probe, quota_index_.Find(qk, seq));
+    if (!probe.listed) {
+      report_.findings.push_back({finding::kIndexInconsistent, seq, "",
+                                  "the quota log does not list record " + std::to_string(seq)});
+    }
+    return Status::Ok();
+  };
+  if (ev.has_quota_granted()) {
+    const auto& g = ev.quota_granted();
+    std::string qk = QuotaKey(g.actor_id(), g.year(), static_cast<QuotaKind>(g.kind()));
+    RETURN_IF_ERROR(quota_entry(qk));
+    // A grant is verified when checked (others depend on it): authorized
+    // is final here.
+    if (c->authorized) quotas_[qk].first = g.reo_g();
+  }
+  Violations vs;
+  if (auto use = QuotaUseOf(ev, c->signer_role)) {
+    std::string qk = QuotaKey(use->actor_id, use->year, use->kind);
+    RETURN_IF_ERROR(quota_entry(qk));
+    auto& q = quotas_[qk];
+    std::string lot = ev.has_extracted() ? ev.extracted().lot().lot_id()
+                                         : ev.transformed().outputs(0).lot_id();
+    CheckQuota(*use, q.first, q.second, lot, &vs);
+    q.second += use->reo_g;
+  }
+  CheckLicence(ev, licences_[actor], &vs);
+  std::vector<LotView> before;
+  std::vector<std::string> touched = ExistingLotsTouched(ev);
+  std::set<std::string> names;
+  // Lots whose stored state must equal the replayed one after this record.
+  std::vector<std::string> finals;
+  auto index_entry = [&](const std::string& id) -> Status {
+    ++lot_index_entries_;
+    ASSIGN_OR_RETURN(auto probe, lot_index_.Find(id, seq));
+    if (!probe.listed) {
+      report_.findings.push_back({finding::kIndexInconsistent, seq, id,
+                                  "the lot index of " + id + " does not list record " +
+                                      std::to_string(seq)});
+    } else if (probe.last) {
+      finals.push_back(id);
+    }
+    return Status::Ok();
+  };
+  for (const auto& id : touched) {
+    if (!names.insert(id).second) {
+      vs.push_back({finding::kEventMalformed, id, "lot " + id + " is listed twice"});
+    }
+    ASSIGN_OR_RETURN(LotView* lot, LoadLot(id, seq));
+    if (lot == nullptr) {
+      vs.push_back({finding::kLotUnknown, id, "record " + std::to_string(seq) + " moves lot " + id +
+                                                 ", which was never created"});
+      before.push_back(LotView{});
+      continue;
+    }
+    before.push_back(*lot);
+    ApplyToLot(ev, actor, seq, hash, lot, &vs);
+    RETURN_IF_ERROR(index_entry(id));
+  }
+  {
+    std::vector<const LotView*> ins;
+    for (const auto& b : before) ins.push_back(b.lot_id.empty() ? nullptr : &b);
+    if (ev.has_transformed()) {
+      CheckTransformBalance(ev.transformed(), ins, seq, c->policy->TolerancePpm(c->signer_role),
+                            &vs);
+    }
+    CheckStage(ev, c->signer_role, *c->policy, ins, &vs);
+  }
+  if (ev.has_shipped() && !actors_.count(ev.shipped().to_actor_id())) {
+    vs.push_back({finding::kUnknownActor, ev.shipped().lot_id(),
+                  "the consignee " + ev.shipped().to_actor_id() + " is not a registered actor"});
+  }
+  for (const auto* l : LotsCreated(ev)) {
+    bool exists = !names.insert(l->lot_id()).second;
+    if (!exists) {
+      ASSIGN_OR_RETURN(LotView * prior, LoadLot(l->lot_id(), seq));
+      exists = prior != nullptr;
+    }
+    if (exists) {
+      vs.push_back({finding::kLotExists, l->lot_id(),
+                    "record " + std::to_string(seq) + " creates lot " + l->lot_id() +
+                        ", which already exists"});
+      continue;
+    }
+    lots_.Insert(NewLot(*l, actor, seq, hash));
+    ++lots_created_;
+    RETURN_IF_ERROR(index_entry(l->lot_id()));
+  }
+  for (auto& v : vs) report_.findings.push_back({v.code, seq, v.lot_id, v.message});
+  for (const auto& id : finals) {
+    // Just touched, so still cached (the cache holds far more lots than one
+    // event may name... unless it names more than the cache holds).
+    ASSIGN_OR_RETURN(LotView* lot, LoadLot(id, seq + 1));
+    if (lot != nullptr) RETURN_IF_ERROR(CheckFinalLotState(*lot));
+  }
+  checker_->Release(seq);
+  return Status::Ok();
+}
+
+Status Auditor::CheckTables() {
+  std::uint64_t n_lots = 0, n_index = 0, n_hashes = 0, n_events = 0, n_actors = 0, n_keys = 0,
+                n_nodes = 0;
+  RETURN_IF_ERROR(txn_.ForEach(t_.lots, [&](auto, auto) { return ++n_lots, true; }));
+  RETURN_IF_ERROR(txn_.ForEach(t_.lot_index, [&](auto, auto) { return ++n_index, true; }));
+  RETURN_IF_ERROR(txn_.ForEach(t_.by_hash, [&](auto, auto) { return ++n_hashes, true; }));
+  RETURN_IF_ERROR(txn_.ForEach(t_.event_ids, [&](auto, auto) { return ++n_events, true; }));
+  RETURN_IF_ERROR(txn_.ForEach(t_.actors, [&](auto, auto) { return ++n_actors, true; }));
+  RETURN_IF_ERROR(txn_.ForEach(t_.keys, [&](std::string_view k, std::string_view v) {
     ++n_keys;
     v1::state::KeyState ks;
-    auto it = keys.find(std::string(k));
-    if (it == keys.end() || !ks.ParseFromArray(v.data(), static_cast<int>(v.size())) ||
+    auto it = keys_.find(std::string(k));
+    if (it == keys_.end() || !ks.ParseFromArray(v.data(), static_cast<int>(v.size())) ||
         ks.registered_seq() != it->second) {
-      inconsistent("the key index entry " + std::string(k) + " does not match its registration");
+      Inconsistent("the key index entry " + std::string(k) + " does not match its registration");
     }
     return true;
   }));
-  RETURN_IF_ERROR(txn.ForEach(t.tree, [&](auto, auto) { return ++n_nodes, true; }));
-  if (n_hashes != size) inconsistent("the hash index has " + std::to_string(n_hashes) + " entries for " + std::to_string(size) + " records");
-  if (n_events != event_ids.size()) inconsistent("the event-id index has extra entries");
-  if (n_actors != actors.size()) inconsistent("the actor table has entries no registration made");
-  if (n_keys != keys.size()) inconsistent("the key table has entries no registration made");
-  // A tree of n leaves stores 2n - popcount(n) perfect-subtree nodes.
-  std::uint64_t expected_nodes = 2 * size - static_cast<std::uint64_t>(__builtin_popcountll(size));
-  if (n_nodes != expected_nodes) inconsistent("the Merkle tree has " + std::to_string(n_nodes) + " nodes; " + std::to_string(expected_nodes) + " expected");
-  auto compare_dups = [&](MDB_dbi dbi, const std::map<std::string, std::vector<std::uint64_t>>& want,
-                          const char* what) -> Status {
+  RETURN_IF_ERROR(txn_.ForEach(t_.tree, [&](auto, auto) { return ++n_nodes, true; }));
+  {
     std::map<std::string, std::vector<std::uint64_t>> have;
-    RETURN_IF_ERROR(txn.ForEach(dbi, [&](std::string_view k, std::string_view v) {
+    RETURN_IF_ERROR(txn_.ForEach(t_.key_events, [&](std::string_view k, std::string_view v) {
       have[std::string(k)].push_back(DecodeU64(v).value_or(~std::uint64_t{0}));
       return true;
     }));
-    if (have != want) inconsistent(std::string("the ") + what + " index does not match the records");
-    return Status::Ok();
-  };
-  RETURN_IF_ERROR(compare_dups(t.key_events, key_events, "key event"));
-  RETURN_IF_ERROR(compare_dups(t.quota_log, quota_log, "quota log"));
+    if (have != key_events_) Inconsistent("the key event index does not match the records");
+  }
   {
+    std::uint64_t n_quota_log = 0;
+    RETURN_IF_ERROR(txn_.ForEach(t_.quota_log, [&](auto, auto) { return ++n_quota_log, true; }));
+    if (n_quota_log != quota_log_entries_) {
+      Inconsistent("the quota log has " + std::to_string(n_quota_log) +
+                   " entries; the records imply " + std::to_string(quota_log_entries_));
+    }
     std::vector<std::uint64_t> have;
-    RETURN_IF_ERROR(txn.ForEach(t.policies, [&](std::string_view k, std::string_view) {
+    RETURN_IF_ERROR(txn_.ForEach(t_.policies, [&](std::string_view k, std::string_view) {
       have.push_back(DecodeU64(k).value_or(~std::uint64_t{0}));
       return true;
     }));
-    if (have != policy_seqs) inconsistent("the policy index does not match the policy records");
+    if (have != policy_seqs_) Inconsistent("the policy index does not match the policy records");
     std::uint64_t n_quotas = 0;
-    RETURN_IF_ERROR(txn.ForEach(t.quotas, [&](std::string_view k, std::string_view v) {
+    RETURN_IF_ERROR(txn_.ForEach(t_.quotas, [&](std::string_view k, std::string_view v) {
       ++n_quotas;
       v1::state::QuotaState qs;
-      auto it = quotas.find(std::string(k));
-      if (it == quotas.end() || !qs.ParseFromArray(v.data(), static_cast<int>(v.size())) ||
+      auto it = quotas_.find(std::string(k));
+      if (it == quotas_.end() || !qs.ParseFromArray(v.data(), static_cast<int>(v.size())) ||
           qs.granted_reo_g() != it->second.first || qs.used_reo_g() != it->second.second) {
-        inconsistent("a stored quota balance differs from what the records imply");
+        Inconsistent("a stored quota balance differs from what the records imply");
       }
       return true;
     }));
-    if (n_quotas != quotas.size()) inconsistent("the quota table is missing balances");
+    if (n_quotas != quotas_.size()) Inconsistent("the quota table is missing balances");
   }
-  report.root_hash = range.Root();
-  auto stored_root = merkle::RootAt(TxnNodeSource(txn), size);
-  if (!stored_root.ok() || *stored_root != report.root_hash) {
-    inconsistent("the stored Merkle tree does not hash to the root of the records");
+  if (n_lots != lots_created_) {
+    Inconsistent("the lot table has " + std::to_string(n_lots) + " lots; the records create " +
+                 std::to_string(lots_created_));
   }
+  if (n_index != lot_index_entries_) {
+    Inconsistent("the lot index has " + std::to_string(n_index) + " entries; the records imply " +
+                 std::to_string(lot_index_entries_));
+  }
+  if (n_hashes != size_) {
+    Inconsistent("the hash index has " + std::to_string(n_hashes) + " entries for " +
+                 std::to_string(size_) + " records");
+  }
+  if (n_events > event_ids_matched_) Inconsistent("the event-id index has extra entries");
+  if (n_actors != actors_.size()) Inconsistent("the actor table has entries no registration made");
+  if (n_keys != keys_.size()) Inconsistent("the key table has entries no registration made");
+  // A tree of n leaves stores 2n - popcount(n) perfect-subtree nodes.
+  std::uint64_t expected_nodes = 2 * size_ - static_cast<std::uint64_t>(__builtin_popcountll(size_));
+  if (n_nodes != expected_nodes) {
+    Inconsistent("the Merkle tree has " + std::to_string(n_nodes) + " nodes; " +
+                 std::to_string(expected_nodes) + " expected");
+  }
+  report_.root_hash = range_.Root();
+  auto stored_root = merkle::RootAt(TxnNodeSource(txn_), size_);
+  if (!stored_root.ok() || *stored_root != report_.root_hash) {
+    Inconsistent("the stored Merkle tree does not hash to the root of the records");
+  }
+  return Status::Ok();
+}
 
-  report.records_checked = checker.records_checked();
-  report.signatures_checked = checker.signatures_checked();
-  report.lots = lots.size();
-  report.actors = actors.size();
-  report.tree_size = size;
-  report.head_hash = last_hash;
-  std::stable_sort(report.findings.begin(), report.findings.end(),
+Result<AuditReport> Auditor::Run() {
+  auto head_or = ReadHead(txn_);
+  if (!head_or.ok()) {
+    report_.findings.push_back(
+        {finding::kIndexInconsistent, 0, "", "the ledger head entry is missing or damaged"});
+  }
+  // The log's true length is what the records table holds.
+  ASSIGN_OR_RETURN(auto last, txn_.Last(t_.records));
+  if (last) {
+    auto s = DecodeU64(last->first);
+    if (!s) return CorruptionError("a records key is damaged");
+    size_ = *s + 1;
+  }
+  store_ = std::make_unique<TxnRecordStore>(txn_, size_);
+  checker_ = std::make_unique<RecordChecker>(*store_, &report_.findings,
+                                             options_.check_signatures, keys_cache_);
+  RETURN_IF_ERROR(lot_index_.Open(t_.lot_index));
+  RETURN_IF_ERROR(quota_index_.Open(t_.quota_log));
+
+  // Signature checks run a chunk behind the scan: while the pool checks
+  // chunk k, this thread reads and replays chunk k+1 (and then helps).
+  const unsigned threads = ResolveThreads(options_.threads);
+  ThreadPool pool(threads > 1 ? threads : 0);
+  std::vector<SignatureJob> in_flight;
+  std::shared_ptr<ThreadPool::Range> in_flight_range;
+  auto flush = [&]() {
+    if (in_flight_range) {
+      pool.Wait(*in_flight_range);
+      checker_->FinishSignatureJobs(in_flight);
+      in_flight_range.reset();
+    }
+    in_flight = checker_->TakeSignatureJobs();
+    if (!in_flight.empty()) {
+      in_flight_range = pool.Start(in_flight.size(), [&in_flight](std::size_t i) { in_flight[i].Run(); });
+    }
+  };
+
+  // Walk the records table in key order. A gap or an extra key shows as a
+  // sequence finding; every record is checked once and then released.
+  std::uint64_t expected_key = 0;
+  std::uint64_t in_chunk = 0;
+  std::uint64_t done = 0;
+  Status scan;
+  Status st = txn_.ForEach(t_.records, [&](std::string_view k, std::string_view v) {
+    auto s = DecodeU64(k);
+    if (!s) {
+      report_.findings.push_back(
+          {finding::kRecordUnreadable, expected_key, "", "a records key is damaged"});
+      return true;
+    }
+    const std::uint64_t seq = *s;
+    if (seq != expected_key) {
+      report_.findings.push_back({finding::kSequenceMismatch, seq, "",
+                                  "records " + std::to_string(expected_key) + " to " +
+                                      std::to_string(seq - 1) + " are missing from the log"});
+    }
+    expected_key = seq + 1;
+    if (options_.progress && done % 256 == 0) options_.progress(done, size_);
+    ++done;
+    scan = CheckRecord(seq, v);
+    if (!scan.ok()) return false;
+    if (++in_chunk == kAuditChunkRecords) {
+      in_chunk = 0;
+      flush();
+    }
+    return true;
+  });
+  // Drain the pipeline before anything can return: the jobs reference
+  // this frame.
+  flush();
+  flush();
+  RETURN_IF_ERROR(st);
+  RETURN_IF_ERROR(scan);
+  if (options_.progress) options_.progress(done, done);
+
+  // Derived tables against what the records imply.
+  if (head_or.ok() && (head_or->size != size_ || (size_ > 0 && head_or->hash != last_hash_))) {
+    Inconsistent("the ledger head (size " + std::to_string(head_or->size) +
+                 ") does not match the last record (size " + std::to_string(size_) + ")");
+  }
+  RETURN_IF_ERROR(CheckTables());
+
+  report_.records_checked = checker_->records_checked();
+  report_.signatures_checked = checker_->signatures_checked();
+  report_.lots = lots_created_;
+  report_.actors = actors_.size();
+  report_.tree_size = size_;
+  report_.head_hash = last_hash_;
+  std::stable_sort(report_.findings.begin(), report_.findings.end(),
                    [](const Finding& a, const Finding& b) { return a.seq < b.seq; });
-  report.valid = report.findings.empty();
-  return report;
+  report_.valid = report_.findings.empty();
+  return std::move(report_);
+}
+
+}  // namespace
+
+Result<AuditReport> AuditLedgerWithCache(const Txn& txn, const AuditOptions& options,
+                                         std::size_t lot_cache_size, KeyCache* keys) {
+  Auditor auditor(txn, options, lot_cache_size, keys);
+  return auditor.Run();
+}
+
+Result<AuditReport> AuditLedger(const Txn& txn, const AuditOptions& options, KeyCache* keys) {
+  return AuditLedgerWithCache(txn, options, kAuditLotCacheSize, keys);
 }
 
 }  // namespace retrace::internal

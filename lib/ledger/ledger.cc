@@ -28,6 +28,7 @@
 #include "storage/lmdb_env.h"
 #include "util/hex.h"
 #include "util/status_macros.h"
+#include "util/thread_pool.h"
 #include "verify/lineage.h"
 
 namespace retrace {
@@ -47,7 +48,11 @@ std::string Idx(std::size_t i, std::size_t n) {
 
 class LedgerImpl final : public Ledger {
  public:
-  LedgerImpl(std::unique_ptr<LmdbEnv> env, const Options& opts) : env_(std::move(env)), opts_(opts) {}
+  LedgerImpl(std::unique_ptr<LmdbEnv> env, const Options& opts)
+      : env_(std::move(env)),
+        opts_(opts),
+        append_pool_(std::make_unique<ThreadPool>(
+            opts.read_only ? 0 : ResolveThreads(opts.append_threads) - 1)) {}
 
   Status Init();  // reads meta and genesis
   Status WriteGenesis(const Signer& root, std::string_view name, std::string_view root_actor);
@@ -63,8 +68,9 @@ class LedgerImpl final : public Ledger {
   Result<std::vector<std::string>> ListLots() const override;
   Result<std::vector<QuotaUsage>> Quotas(std::uint32_t year,
                                          std::string_view actor_id) const override;
-  Result<VerifyReport> VerifyLot(std::string_view lot_id) const override;
-  Result<AuditReport> Audit(const ProgressCallback& progress) const override;
+  Result<VerifyReport> VerifyLot(std::string_view lot_id,
+                                 const VerifyOptions& options) const override;
+  Result<AuditReport> Audit(const AuditOptions& options) const override;
   Result<Hash> RootAt(std::uint64_t tree_size) const override;
   Result<merkle::InclusionProof> ProveInclusion(std::uint64_t seq,
                                                 std::uint64_t tree_size) const override;
@@ -97,6 +103,8 @@ class LedgerImpl final : public Ledger {
   LedgerInfo static_info_;
   mutable std::mutex verifiers_mu_;
   mutable std::unordered_map<std::string, std::shared_ptr<const Verifier>> verifiers_;
+  std::unique_ptr<ThreadPool> append_pool_;  // prechecks of large batches
+  mutable KeyCache keys_;                    // parsed keys, for verification
 };
 
 Result<std::shared_ptr<const Verifier>> LedgerImpl::VerifierFor(const std::string& key_id,
@@ -553,9 +561,20 @@ Result<std::vector<AppendResult>> LedgerImpl::AppendBatch(const std::vector<Sign
   }
   if (events.empty()) return InvalidArgumentError("empty batch; nothing was appended");
   std::vector<Pending> pending(events.size());
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    pending[i].signed_event = &events[i];
-    RETURN_IF_ERROR(Precheck(i, events.size(), &pending[i]));
+  for (std::size_t i = 0; i < events.size(); ++i) pending[i].signed_event = &events[i];
+  // Parse and verify every event before taking the write lock; in parallel
+  // for a large batch. The first refusal in batch order is reported.
+  constexpr std::size_t kParallelPrecheck = 8;
+  if (events.size() < kParallelPrecheck || append_pool_->workers() == 0) {
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      RETURN_IF_ERROR(Precheck(i, events.size(), &pending[i]));
+    }
+  } else {
+    std::vector<Status> checks(events.size());
+    append_pool_->ParallelFor(events.size(), [&](std::size_t i) {
+      checks[i] = Precheck(i, events.size(), &pending[i]);
+    });
+    for (const Status& s : checks) RETURN_IF_ERROR(s);
   }
   std::vector<AppendResult> results;
   Status st = env_->Write([&](Txn& txn) -> Status {
@@ -753,22 +772,23 @@ Result<std::vector<QuotaUsage>> LedgerImpl::Quotas(std::uint32_t year,
   return out;
 }
 
-Result<VerifyReport> LedgerImpl::VerifyLot(std::string_view lot_id) const {
+Result<VerifyReport> LedgerImpl::VerifyLot(std::string_view lot_id,
+                                           const VerifyOptions& options) const {
   std::optional<VerifyReport> report;
   RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
     ASSIGN_OR_RETURN(Head h, ReadHead(txn));
     TxnRecordStore store(txn, h.size);
-    ASSIGN_OR_RETURN(VerifyReport r, VerifyLineage(store, lot_id));
+    ASSIGN_OR_RETURN(VerifyReport r, VerifyLineage(store, lot_id, options, &keys_));
     report = std::move(r);
     return Status::Ok();
   }));
   return std::move(*report);
 }
 
-Result<AuditReport> LedgerImpl::Audit(const ProgressCallback& progress) const {
+Result<AuditReport> LedgerImpl::Audit(const AuditOptions& options) const {
   std::optional<AuditReport> report;
   RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
-    ASSIGN_OR_RETURN(AuditReport r, AuditLedger(txn, progress));
+    ASSIGN_OR_RETURN(AuditReport r, AuditLedger(txn, options, &keys_));
     report = std::move(r);
     return Status::Ok();
   }));

@@ -10,6 +10,7 @@
 
 #include "ledger/rules.h"
 #include "util/status_macros.h"
+#include "util/thread_pool.h"
 #include "verify/record_checker.h"
 
 namespace retrace::internal {
@@ -52,7 +53,88 @@ struct LotTrace {
 
 // Quota and licence at an origin extraction or a separation: recomputed from
 // the quota's own records (grants and uses before this one), each checked.
-Status CheckRegulatory(RecordChecker& checker, const RecordStore& store, const CheckedRecord& c,
+// Quota balances along each quota log, computed once per log prefix: a
+// record's check needs the grants and uses before it, and a lineage of many
+// records of one actor would otherwise re-read the log for each of them.
+class QuotaTally {
+ public:
+  QuotaTally(RecordChecker& checker, const RecordStore& store) : checker_(checker), store_(store) {}
+
+  // Checks every record of the log of `key` before `seq` (queuing their
+  // signature checks), so that their validity is known before At is asked.
+  Status Prefetch(const std::string& key, std::uint64_t seq) {
+    ASSIGN_OR_RETURN(Log * log, Get(key));
+    auto end = std::lower_bound(log->seqs.begin(), log->seqs.end(), seq);
+    for (auto it = log->seqs.begin(); it != end; ++it) {
+      ASSIGN_OR_RETURN(const CheckedRecord* r, checker_.Check(*it));
+      (void)r;
+    }
+    return Status::Ok();
+  }
+
+  struct Balance {
+    std::uint64_t granted = 0, used = 0;
+    bool listed = false;  // the log lists `seq` itself
+  };
+  // Grants and uses of `key` by valid records before `seq`.
+  Result<Balance> At(const std::string& key, std::uint64_t seq) {
+    ASSIGN_OR_RETURN(Log * log, Get(key));
+    const std::size_t p =
+        std::lower_bound(log->seqs.begin(), log->seqs.end(), seq) - log->seqs.begin();
+    while (log->granted.size() < p) {
+      const std::size_t i = log->granted.size();
+      std::uint64_t g = i ? log->granted[i - 1] : 0, u = i ? log->used[i - 1] : 0;
+      ASSIGN_OR_RETURN(const CheckedRecord* r, checker_.Check(log->seqs[i]));
+      if (r->parsed && r->authorized) {
+        if (r->event.has_quota_granted()) {
+          const auto& q = r->event.quota_granted();
+          if (QuotaKey(q.actor_id(), q.year(), static_cast<QuotaKind>(q.kind())) == key) {
+            g = q.reo_g();
+          }
+        } else if (auto use = QuotaUseOf(r->event, r->signer_role)) {
+          if (QuotaKey(use->actor_id, use->year, use->kind) == key) u += use->reo_g;
+        }
+      }
+      log->granted.push_back(g);
+      log->used.push_back(u);
+    }
+    Balance b;
+    if (p > 0) {
+      b.granted = log->granted[p - 1];
+      b.used = log->used[p - 1];
+    }
+    b.listed = p < log->seqs.size() && log->seqs[p] == seq;
+    return b;
+  }
+
+ private:
+  struct Log {
+    std::vector<std::uint64_t> seqs;
+    std::vector<std::uint64_t> granted, used;  // after each of seqs, as far as computed
+  };
+  Result<Log*> Get(const std::string& key) {
+    auto it = logs_.find(key);
+    if (it == logs_.end()) {
+      Log log;
+      ASSIGN_OR_RETURN(log.seqs, store_.QuotaLog(key));
+      it = logs_.emplace(key, std::move(log)).first;
+    }
+    return &it->second;
+  }
+
+  RecordChecker& checker_;
+  const RecordStore& store_;
+  std::unordered_map<std::string, Log> logs_;
+};
+
+// The quota key a record uses, if any.
+std::optional<std::string> QuotaKeyOf(const CheckedRecord& c) {
+  auto use = QuotaUseOf(c.event, c.signer_role);
+  if (!use) return std::nullopt;
+  return QuotaKey(use->actor_id, use->year, use->kind);
+}
+
+Status CheckRegulatory(RecordChecker& checker, QuotaTally& tally, const CheckedRecord& c,
                        const std::string& lot_id) {
   if (c.event.has_extracted()) {
     ASSIGN_OR_RETURN(std::string licence, checker.LicenceOf(c.event.actor_id()));
@@ -63,30 +145,14 @@ Status CheckRegulatory(RecordChecker& checker, const RecordStore& store, const C
   auto use = QuotaUseOf(c.event, c.signer_role);
   if (!use) return Status::Ok();
   const std::string key = QuotaKey(use->actor_id, use->year, use->kind);
-  ASSIGN_OR_RETURN(auto seqs, store.QuotaLog(key));
-  std::uint64_t granted = 0, used = 0;
-  bool listed = false;
-  for (std::uint64_t s : seqs) {
-    if (s >= c.seq) {
-      listed = s == c.seq;
-      break;
-    }
-    ASSIGN_OR_RETURN(const CheckedRecord* r, checker.Check(s));
-    if (!r->parsed || !r->authorized) continue;
-    if (r->event.has_quota_granted()) {
-      const auto& g = r->event.quota_granted();
-      if (QuotaKey(g.actor_id(), g.year(), static_cast<QuotaKind>(g.kind())) == key) granted = g.reo_g();
-    } else if (auto u = QuotaUseOf(r->event, r->signer_role)) {
-      if (QuotaKey(u->actor_id, u->year, u->kind) == key) used += u->reo_g;
-    }
-  }
-  if (!listed) {
+  ASSIGN_OR_RETURN(QuotaTally::Balance b, tally.At(key, c.seq));
+  if (!b.listed) {
     checker.Add(finding::kIndexInconsistent, c.seq, lot_id,
                 "the quota log of " + use->actor_id + " does not list record " +
                     std::to_string(c.seq) + ", which uses its quota");
   }
   Violations vs;
-  CheckQuota(*use, granted, used, lot_id, &vs);
+  CheckQuota(*use, b.granted, b.used, lot_id, &vs);
   for (auto& v : vs) checker.Add(v.code, c.seq, v.lot_id, v.message);
   return Status::Ok();
 }
@@ -100,21 +166,25 @@ const char* OriginKind(const v1::Event& ev) {
 
 }  // namespace
 
-Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view target) {
+Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view target,
+                                   const VerifyOptions& options, KeyCache* keys) {
   VerifyReport report;
   report.lot_id = std::string(target);
   report.tree_size = store.Size();
-  RecordChecker checker(store, &report.findings);
+  RecordChecker checker(store, &report.findings, options.check_signatures, keys);
 
   ASSIGN_OR_RETURN(auto target_seqs, store.LotSeqs(target));
   if (target_seqs.empty()) {
     return NotFoundError("lot " + std::string(target) + " is not in the ledger");
   }
 
-  std::map<std::string, LotTrace> traces;
+  // unordered: a wide lineage has tens of thousands of lots, and every one
+  // is looked up several times.
+  std::unordered_map<std::string, LotTrace> traces;
   std::vector<std::string> order;
   std::deque<std::string> queue{std::string(target)};
-  std::set<std::string> queued{std::string(target)};
+  std::vector<std::pair<const CheckedRecord*, std::string>> origins;
+  std::unordered_set<std::string> queued{std::string(target)};
 
   while (!queue.empty()) {
     std::string lot_id = queue.front();
@@ -165,7 +235,7 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
           Violations vs;
           CheckStage(ev, c->signer_role, *c->policy, {}, &vs);
           for (auto& v : vs) checker.Add(v.code, seq, v.lot_id, v.message);
-          RETURN_IF_ERROR(CheckRegulatory(checker, store, *c, lot_id));
+          origins.emplace_back(c, lot_id);  // quota and licence: after signatures
         }
         if (ev.has_transformed()) {
           tr.by_transform = true;
@@ -190,7 +260,8 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
                         ", but that record does not concern it");
         continue;
       }
-      tr.before.emplace(seq, tr.state);
+      // Only a transformation's balance check needs the state before.
+      if (ev.has_transformed()) tr.before.emplace(seq, tr.state);
       Violations vs;
       if (ev.has_transformed() || ev.has_exported()) {
         CheckStage(ev, c->signer_role, *c->policy, {&tr.state}, &vs);
@@ -198,6 +269,28 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
       ApplyToLot(ev, actor, seq, c->record.hash, &tr.state, &vs);
       for (auto& v : vs) checker.Add(v.code, seq, lot_id, v.message);
     }
+  }
+
+  // Every record of the lineage is known now. Quota checks depend on the
+  // validity of earlier quota records: check those too, then every queued
+  // signature, on every thread asked for (the calling thread is one).
+  QuotaTally tally(checker, store);
+  for (const auto& [c, lot] : origins) {
+    if (auto key = QuotaKeyOf(*c)) RETURN_IF_ERROR(tally.Prefetch(*key, c->seq));
+  }
+  for (const auto& id : order) {
+    const LotTrace& tr = traces[id];
+    if (!tr.by_transform) continue;
+    if (auto key = QuotaKeyOf(*tr.creation)) RETURN_IF_ERROR(tally.Prefetch(*key, tr.created_seq));
+  }
+  {
+    // Starting a thread costs about as much as a few signature checks:
+    // small lineages stay on the calling thread.
+    constexpr std::size_t kJobsPerThread = 32;
+    const std::size_t useful = checker.pending_signatures() / kJobsPerThread;
+    const std::size_t threads = std::min<std::size_t>(ResolveThreads(options.threads), useful);
+    ThreadPool pool(threads > 1 ? static_cast<unsigned>(threads - 1) : 0);
+    checker.VerifySignatures(pool);
   }
 
   // Mass balance of every transformation that created a lot of the lineage.
@@ -226,15 +319,20 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
     CheckTransformBalance(t, inputs, tr.created_seq, c.policy->TolerancePpm(c.signer_role), &vs);
     CheckStage(c.event, c.signer_role, *c.policy, inputs, &vs);
     for (auto& v : vs) checker.Add(v.code, tr.created_seq, v.lot_id, v.message);
-    RETURN_IF_ERROR(CheckRegulatory(checker, store, c, id));
+    RETURN_IF_ERROR(CheckRegulatory(checker, tally, c, id));
   }
+  for (const auto& [c, lot] : origins) RETURN_IF_ERROR(CheckRegulatory(checker, tally, *c, lot));
 
   // Origin attribution, in creation order (inputs are always older than
   // their outputs). Weights: rare-earth grams each input contributed.
-  std::vector<std::string> by_creation(order.begin(), order.end());
-  std::sort(by_creation.begin(), by_creation.end(), [&](const auto& a, const auto& b) {
-    return traces[a].created_seq < traces[b].created_seq;
-  });
+  std::vector<std::pair<std::uint64_t, std::string>> keyed;
+  keyed.reserve(order.size());
+  for (const auto& id : order) keyed.emplace_back(traces[id].created_seq, id);
+  std::stable_sort(keyed.begin(), keyed.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> by_creation;
+  by_creation.reserve(keyed.size());
+  for (auto& k : keyed) by_creation.push_back(std::move(k.second));
   std::unordered_map<std::string, std::map<std::string, double>> attribution;
   for (const auto& id : by_creation) {
     LotTrace& tr = traces[id];

@@ -4,7 +4,9 @@
 
 #include <string_view>
 
+#include "retrace/ledger.h"
 #include "retrace/verifier.h"
+#include "verify/key_cache.h"
 #include "verify/record_store.h"
 
 namespace retrace::internal {
@@ -13,7 +15,14 @@ namespace retrace::internal {
 // records, checking every record reached once (record_checker.h) and
 // replaying the custody rules (ledger/rules.h) along every lot's own chain.
 // kNotFound if the store has no record of `lot_id`.
-Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view lot_id);
+//
+// The walk collects the lineage's records first (reading, hashing, linking
+// and replaying the rules sequentially), then checks all their signatures at
+// once on options.threads threads. The report does not depend on the
+// thread count. `keys` (optional) caches parsed keys across calls.
+Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view lot_id,
+                                   const VerifyOptions& options = VerifyOptions(),
+                                   KeyCache* keys = nullptr);
 
 }  // namespace retrace::internal
 

@@ -3,10 +3,11 @@
 #include "model/proto_convert.h"
 #include "model/record.h"
 #include "util/status_macros.h"
+#include "util/thread_pool.h"
 
 namespace retrace::internal {
 
-std::optional<RegisteredKey> KeyFromRegistration(const v1::Event& ev) {
+std::optional<RegisteredKey> KeyFromRegistration(const v1::Event& ev, KeyCache* keys) {
   const v1::KeyInfo* info = nullptr;
   RegisteredKey out;
   if (ev.has_genesis()) {
@@ -22,6 +23,10 @@ std::optional<RegisteredKey> KeyFromRegistration(const v1::Event& ev) {
     out.actor_id = ev.key_rotated().actor_id();
   } else {
     return std::nullopt;
+  }
+  if (keys != nullptr) {
+    if (const KeyCache::Entry* e = keys->Get(info->public_key())) out.key = e->key;
+    return out;
   }
   auto pk = PublicKey::FromDer(info->public_key());
   if (pk.ok()) out.key = *pk;
@@ -45,15 +50,45 @@ void RecordChecker::Release(std::uint64_t seq) {
 }
 
 const Verifier* RecordChecker::VerifierFor(const PublicKey& key) {
-  std::string id = key.KeyId();
-  auto it = verifiers_.find(id);
-  if (it != verifiers_.end()) return it->second.get();
-  auto v = Verifier::New(key);
-  if (!v.ok()) return nullptr;
-  const Verifier* raw = v->get();
-  verifiers_.emplace(id, std::move(v).value());
-  return raw;
+  const KeyCache::Entry* e = keys_->Get(key.der());
+  return e == nullptr ? nullptr : e->verifier.get();
 }
+
+std::vector<SignatureJob> RecordChecker::TakeSignatureJobs() {
+  std::vector<SignatureJob> out;
+  out.swap(jobs_);
+  return out;
+}
+
+void RecordChecker::FinishSignatureJobs(const std::vector<SignatureJob>& jobs) {
+  for (const SignatureJob& j : jobs) {
+    ++signatures_checked_;
+    if (j.ok) continue;
+    Add(finding::kSignatureInvalid, j.seq, "",
+        "the signature on record " + std::to_string(j.seq) + " by " + j.actor_id +
+            " does not verify: the event was altered or not signed by its actor");
+    auto it = cache_.find(j.seq);
+    if (it != cache_.end()) {
+      it->second->signature_ok = false;
+      it->second->authorized = false;
+    }
+  }
+}
+
+void RecordChecker::VerifySignatures(ThreadPool& pool) {
+  std::vector<SignatureJob> jobs = TakeSignatureJobs();
+  pool.ParallelFor(jobs.size(), [&jobs](std::size_t i) { jobs[i].Run(); });
+  FinishSignatureJobs(jobs);
+}
+
+namespace {
+// Records whose validity no other record's check depends on: their
+// signatures can be checked later, in parallel.
+bool CustodyEvent(const v1::Event& ev) {
+  return ev.has_extracted() || ev.has_shipped() || ev.has_received() || ev.has_transformed() ||
+         ev.has_exported() || ev.has_recycled() || ev.has_imported();
+}
+}  // namespace
 
 Status RecordChecker::LoadGenesis() {
   if (genesis_loaded_) return Status::Ok();
@@ -110,7 +145,7 @@ Result<const KeyTimeline*> RecordChecker::Timeline(const std::string& key_id) {
   if (seqs.empty()) return static_cast<const KeyTimeline*>(t);
   ASSIGN_OR_RETURN(const CheckedRecord* reg, Check(seqs.front()));
   std::optional<RegisteredKey> rk;
-  if (reg->parsed) rk = KeyFromRegistration(reg->event);
+  if (reg->parsed) rk = KeyFromRegistration(reg->event, keys_);
   if (!rk || !rk->key || rk->key->KeyId() != key_id) {
     Add(finding::kIndexInconsistent, seqs.front(), "",
         "the key index says record " + std::to_string(seqs.front()) + " registers key " + key_id +
@@ -131,7 +166,7 @@ Result<const KeyTimeline*> RecordChecker::Timeline(const std::string& key_id) {
     if (aseq) {
       ASSIGN_OR_RETURN(const CheckedRecord* a, Check(*aseq));
       if (a->parsed) {
-        if (auto ak = KeyFromRegistration(a->event); ak && ak->actor_id == rk->actor_id) t->role = ak->role;
+        if (auto ak = KeyFromRegistration(a->event, keys_); ak && ak->actor_id == rk->actor_id) t->role = ak->role;
       }
     }
   }
@@ -150,6 +185,13 @@ Result<const KeyTimeline*> RecordChecker::Timeline(const std::string& key_id) {
   return static_cast<const KeyTimeline*>(t);
 }
 
+Result<const CheckedRecord*> RecordChecker::Check(std::uint64_t seq, std::string_view bytes) {
+  provided_ = std::make_pair(seq, bytes);
+  auto r = Check(seq);
+  provided_.reset();  // unused if `seq` was cached
+  return r;
+}
+
 Result<const CheckedRecord*> RecordChecker::Check(std::uint64_t seq) {
   auto it = cache_.find(seq);
   if (it != cache_.end()) return static_cast<const CheckedRecord*>(it->second.get());
@@ -165,7 +207,15 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
   ++records_checked_;
   const std::string s = std::to_string(seq);
 
-  ASSIGN_OR_RETURN(auto bytes, store_.RecordBytes(seq));
+  std::optional<std::string_view> bytes;
+  std::optional<std::string> owned_bytes;
+  if (provided_ && provided_->first == seq) {
+    bytes = provided_->second;  // the caller's cursor already holds them
+  } else {
+    ASSIGN_OR_RETURN(owned_bytes, store_.RecordBytes(seq));
+    if (owned_bytes) bytes = *owned_bytes;
+  }
+  provided_.reset();
   if (!bytes) {
     Add(finding::kRecordUnreadable, seq, "", "record " + s + " is missing from the log");
     return static_cast<const CheckedRecord*>(c);
@@ -243,7 +293,7 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
   std::string key_actor;
   Role role = Role::kUnspecified;
   if (ev.has_genesis()) {
-    if (auto rk = KeyFromRegistration(ev)) {
+    if (auto rk = KeyFromRegistration(ev, keys_)) {
       key = rk->key;
       key_actor = rk->actor_id;
       role = Role::kRegulator;
@@ -278,10 +328,20 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
     key.reset();
   }
   if (key) {
-    const Verifier* v = VerifierFor(*key);
-    ++signatures_checked_;
-    if (v == nullptr ||
-        !v->Verify(EventSigningInput(c->record.event_bytes), c->record.signature).ok()) {
+    const Verifier* v = check_signatures_ ? VerifierFor(*key) : nullptr;
+    if (!check_signatures_) {
+      c->signature_ok = true;  // integrity only: taken as signed, not counted
+    } else if (v != nullptr && CustodyEvent(ev)) {
+      SignatureJob job;
+      job.seq = seq;
+      job.verifier = v;
+      job.message = EventSigningInput(c->record.event_bytes);
+      job.signature = c->record.signature;
+      job.actor_id = ev.actor_id();
+      jobs_.push_back(std::move(job));
+      c->signature_ok = true;  // until its job says otherwise
+    } else if (++signatures_checked_, v == nullptr ||
+               !v->Verify(EventSigningInput(c->record.event_bytes), c->record.signature).ok()) {
       Add(finding::kSignatureInvalid, seq, "",
           "the signature on record " + s + " by " + ev.actor_id() +
               " does not verify: the event was altered or not signed by its actor");

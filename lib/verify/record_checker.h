@@ -17,9 +17,12 @@
 #include "retrace/signer.h"
 #include "retrace/verifier.h"
 #include "retrace/v1/retrace.pb.h"
+#include "verify/key_cache.h"
 #include "verify/record_store.h"
 
 namespace retrace::internal {
+
+class ThreadPool;
 
 struct CheckedRecord {
   std::uint64_t seq = 0;
@@ -30,6 +33,19 @@ struct CheckedRecord {
   bool signature_ok = false;  // valid signature by a key valid at this position
   bool authorized = false;    // signature_ok, and the signer's role may state it
   const Policy* policy = nullptr;  // in force at this record (never null if parsed)
+};
+
+// One signature check of a custody record, taken out of the sequential walk
+// so that many can run in parallel. Owns copies of what it needs: the record
+// it came from may be released before the check runs.
+struct SignatureJob {
+  std::uint64_t seq = 0;
+  const Verifier* verifier = nullptr;  // owned by a KeyCache
+  std::string message;                 // EventSigningInput(event bytes)
+  std::string signature;
+  std::string actor_id;
+  bool ok = false;                     // set by Run
+  void Run() { ok = verifier->Verify(message, signature).ok(); }
 };
 
 // A key's history as the log records it.
@@ -46,12 +62,42 @@ struct KeyTimeline {
 class RecordChecker {
  public:
   // `findings` receives every problem found; it must outlive the checker.
-  RecordChecker(const RecordStore& store, std::vector<Finding>* findings)
-      : store_(store), findings_(findings) {}
+  // With `check_signatures` false no signature is checked (integrity only:
+  // signatures are taken as valid). `keys` (may be nullptr: the checker
+  // keeps its own) caches parsed keys across checkers and must outlive it.
+  RecordChecker(const RecordStore& store, std::vector<Finding>* findings,
+                bool check_signatures = true, KeyCache* keys = nullptr)
+      : store_(store),
+        findings_(findings),
+        check_signatures_(check_signatures),
+        own_keys_(keys == nullptr ? std::make_unique<KeyCache>() : nullptr),
+        keys_(keys == nullptr ? own_keys_.get() : keys) {}
 
   // Checks record `seq` once; later calls return the cached result. Errors
   // are only for "could not check" (I/O); problems become findings.
+  //
+  // Signatures of custody records (extraction, shipment, receipt,
+  // transformation, export, recycling, import) are not checked here: each
+  // queues a SignatureJob, and the record counts as signed until the job
+  // says otherwise (FinishSignatureJobs then clears signature_ok and
+  // authorized of a record still cached, and adds signature_invalid).
+  // Records whose validity other records depend on -- genesis,
+  // registrations, key rotations and revocations, policies, quota grants --
+  // are verified at once.
   Result<const CheckedRecord*> Check(std::uint64_t seq);
+  // The same, with the record's stored bytes as the store holds them (a
+  // scan already has them; saves a lookup). `bytes` need only live during
+  // the call.
+  Result<const CheckedRecord*> Check(std::uint64_t seq, std::string_view bytes);
+
+  // The signature checks queued since the last call, in the order queued.
+  std::vector<SignatureJob> TakeSignatureJobs();
+  // Counts the jobs (after Run) and reports every failed one, in job order.
+  void FinishSignatureJobs(const std::vector<SignatureJob>& jobs);
+  // Signature checks queued and not yet taken.
+  std::size_t pending_signatures() const { return jobs_.size(); }
+  // Take + run on `pool` (its workers and the caller) + Finish.
+  void VerifySignatures(ThreadPool& pool);
 
   // Drops a cached record that is no longer needed (the audit streams), but
   // keeps registrations and policies, which later records refer to.
@@ -76,7 +122,6 @@ class RecordChecker {
   const RecordStore& store_;
   std::vector<Finding>* findings_;
   std::unordered_map<std::uint64_t, std::unique_ptr<CheckedRecord>> cache_;
-  std::unordered_map<std::string, std::unique_ptr<Verifier>> verifiers_;
   std::unordered_map<std::string, std::unique_ptr<KeyTimeline>> timelines_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Policy>> policies_;
   std::string ledger_id_;
@@ -85,6 +130,11 @@ class RecordChecker {
   std::optional<std::pair<std::uint64_t, Hash>> last_hash_;  // hint for streaming
   std::uint64_t signatures_checked_ = 0;
   std::uint64_t records_checked_ = 0;
+  std::vector<SignatureJob> jobs_;
+  std::optional<std::pair<std::uint64_t, std::string_view>> provided_;  // for one Check
+  const bool check_signatures_ = true;
+  std::unique_ptr<KeyCache> own_keys_;
+  KeyCache* const keys_;
 };
 
 // The key a registration-type record (genesis, actor registration, key
@@ -95,7 +145,8 @@ struct RegisteredKey {
   std::string actor_id;
   Role role = Role::kUnspecified;
 };
-std::optional<RegisteredKey> KeyFromRegistration(const v1::Event& ev);
+// With `keys`, the key is taken from (and parsed into) that cache.
+std::optional<RegisteredKey> KeyFromRegistration(const v1::Event& ev, KeyCache* keys = nullptr);
 
 }  // namespace retrace::internal
 

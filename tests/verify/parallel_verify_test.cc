@@ -1,0 +1,303 @@
+// Parallel and integrity-only verification: the thread count never changes
+// a report, and skipping signatures skips nothing else. Real LMDB, real
+// OpenSSL; tampering goes through LMDB itself, below the ledger API.
+#include <lmdb.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <functional>
+#include <thread>
+
+#include "ledger/audit.h"
+#include "storage/lmdb_env.h"
+#include "testing/test_chain.h"
+#include "util/thread_pool.h"
+#include "verify/record_checker.h"
+
+namespace retrace {
+namespace {
+
+using testing::FiveStage;
+using testing::MakeLot;
+using testing::TestChain;
+
+std::string Key(std::uint64_t seq) {
+  std::string k(8, '\0');
+  for (int i = 7; i >= 0; --i, seq >>= 8) k[i] = static_cast<char>(seq & 0xff);
+  return k;
+}
+
+// Rewrites record `seq` of the closed ledger at `path` with fn(bytes).
+void Rewrite(const std::string& path, std::uint64_t seq,
+             const std::function<void(std::string*)>& fn) {
+  MDB_env* env = nullptr;
+  REQUIRE(mdb_env_create(&env) == 0);
+  mdb_env_set_maxdbs(env, 16);
+  mdb_env_set_mapsize(env, std::size_t{1} << 30);
+  REQUIRE(mdb_env_open(env, path.c_str(), MDB_NOSYNC, 0640) == 0);
+  MDB_txn* txn = nullptr;
+  REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+  MDB_dbi dbi;
+  REQUIRE(mdb_dbi_open(txn, "records", 0, &dbi) == 0);
+  std::string k = Key(seq);
+  MDB_val key{k.size(), k.data()}, val;
+  REQUIRE(mdb_get(txn, dbi, &key, &val) == 0);
+  std::string bytes(static_cast<char*>(val.mv_data), val.mv_size);
+  fn(&bytes);
+  MDB_val nv{bytes.size(), bytes.data()};
+  REQUIRE(mdb_put(txn, dbi, &key, &nv, 0) == 0);
+  REQUIRE(mdb_txn_commit(txn) == 0);
+  mdb_env_close(env);
+}
+
+// FiveStage, then `n` remelts of MAG-1's alloy chain: a lineage long enough
+// for verification to use several threads (it keeps small ones inline).
+void BuildLongChain(TestChain& c, int n) {
+  c.Register("mine-1", Role::kMine);
+  c.Register("sep-1", Role::kSeparator);
+  REQUIRE(c.Do("mine-1", Extracted{MakeLot("ORE-1", MaterialClass::kOreConcentrate, 1000000,
+                                           {{Element::kNd, 50000}, {Element::kPr, 15000}}),
+                                   "pit", ""})
+              .ok());
+  c.Move("ORE-1", "mine-1", "sep-1");
+  std::string prev = "ORE-1";
+  for (int i = 1; i <= n; ++i) {
+    std::string id = "MIX-" + std::to_string(i);
+    Transformed t;
+    t.inputs = {{prev, 1000000, std::nullopt}};
+    t.outputs = {MakeLot(id, MaterialClass::kMixedCompound, 1000000,
+                         {{Element::kNd, 50000}, {Element::kPr, 15000}})};
+    REQUIRE(c.Do("sep-1", t).ok());
+    prev = id;
+  }
+}
+
+struct Reports {
+  VerifyReport verify;
+  AuditReport audit;
+};
+
+Reports Run(const std::string& path, const std::string& lot, unsigned threads, bool signatures) {
+  Options o;
+  o.sync = false;
+  auto l = Ledger::Open(o, path);
+  REQUIRE(l.ok());
+  VerifyOptions vo;
+  vo.threads = threads;
+  vo.check_signatures = signatures;
+  AuditOptions ao;
+  ao.threads = threads;
+  ao.check_signatures = signatures;
+  auto v = (*l)->VerifyLot(lot, vo);
+  REQUIRE(v.ok());
+  auto a = (*l)->Audit(ao);
+  REQUIRE(a.ok());
+  return {*v, *a};
+}
+
+void RequireSameFindings(const std::vector<Finding>& a, const std::vector<Finding>& b) {
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    INFO("finding " << i << ": " << a[i].code << " at " << a[i].seq << " vs " << b[i].code
+                    << " at " << b[i].seq);
+    CHECK(a[i].code == b[i].code);
+    CHECK(a[i].seq == b[i].seq);
+    CHECK(a[i].lot_id == b[i].lot_id);
+    CHECK(a[i].message == b[i].message);
+  }
+}
+
+void RequireSameReports(const Reports& one, const Reports& many) {
+  RequireSameFindings(one.verify.findings, many.verify.findings);
+  CHECK(one.verify.valid == many.verify.valid);
+  CHECK(one.verify.records_checked == many.verify.records_checked);
+  CHECK(one.verify.signatures_checked == many.verify.signatures_checked);
+  RequireSameFindings(one.audit.findings, many.audit.findings);
+  CHECK(one.audit.valid == many.audit.valid);
+  CHECK(one.audit.records_checked == many.audit.records_checked);
+  CHECK(one.audit.signatures_checked == many.audit.signatures_checked);
+  CHECK(one.audit.root_hash == many.audit.root_hash);
+}
+
+TEST_CASE("Parallel verification reports exactly what one thread reports", "[verify][parallel]") {
+  TestChain c;
+  BuildLongChain(c, 150);
+  const std::string target = "MIX-150";
+  const std::uint64_t size = c.ledger().Info()->size;
+  c.Close();
+
+  Reports clean1 = Run(c.path(), target, 1, true);
+  Reports clean4 = Run(c.path(), target, 4, true);
+  REQUIRE(clean1.verify.valid);
+  REQUIRE(clean1.audit.valid);
+  CHECK(clean1.verify.signatures_checked == clean1.verify.records_checked);
+  RequireSameReports(clean1, clean4);
+
+  // Signatures broken at the end of the stored bytes (the signature is the
+  // record's last field), scattered over the log, plus an event byte.
+  for (std::uint64_t seq : {size - 1, size / 2, std::uint64_t{20}, std::uint64_t{9}}) {
+    Rewrite(c.path(), seq, [](std::string* b) { b->back() = static_cast<char>(b->back() ^ 1); });
+  }
+  Rewrite(c.path(), 40, [](std::string* b) { (*b)[b->size() - 80] ^= 0x04; });
+  Reports bad1 = Run(c.path(), target, 1, true);
+  Reports bad4 = Run(c.path(), target, 4, true);
+  CHECK_FALSE(bad1.verify.valid);
+  CHECK_FALSE(bad1.audit.valid);
+  int invalid = 0;
+  for (const auto& f : bad1.audit.findings) invalid += f.code == finding::kSignatureInvalid;
+  CHECK(invalid >= 4);
+  RequireSameReports(bad1, bad4);
+  // And with more threads than cores, the same again.
+  RequireSameReports(bad1, Run(c.path(), target, 16, true));
+}
+
+TEST_CASE("Integrity-only verification skips signatures and nothing else", "[verify][integrity]") {
+  TestChain c;
+  FiveStage::Build(c);
+  c.Close();
+  Reports clean = Run(c.path(), "MAG-1", 2, false);
+  CHECK(clean.verify.valid);
+  CHECK(clean.audit.valid);
+  CHECK(clean.verify.signatures_checked == 0);
+  CHECK(clean.audit.signatures_checked == 0);
+  CHECK(clean.verify.records_checked > 0);
+
+  // A broken signature changes the record's hash: integrity-only still sees
+  // the rewrite (Merkle leaf, chain link, hash index), just not the
+  // signature itself.
+  Rewrite(c.path(), 12, [](std::string* b) { b->back() = static_cast<char>(b->back() ^ 1); });
+  Reports with = Run(c.path(), "MAG-1", 2, true);
+  Reports without = Run(c.path(), "MAG-1", 2, false);
+  CHECK_FALSE(without.audit.valid);
+  std::set<std::string> codes_with, codes_without;
+  for (const auto& f : with.audit.findings) codes_with.insert(f.code);
+  for (const auto& f : without.audit.findings) codes_without.insert(f.code);
+  CHECK(codes_with.count(finding::kSignatureInvalid));
+  CHECK_FALSE(codes_without.count(finding::kSignatureInvalid));
+  codes_with.erase(finding::kSignatureInvalid);
+  CHECK(codes_with == codes_without);
+}
+
+// The audit keeps a bounded cache of lot states; a lot evicted from it is
+// rebuilt from its own records. With a cache of one lot every touch of a
+// second lot evicts: the findings must not change.
+TEST_CASE("The audit reports the same with a one-lot cache", "[verify][audit]") {
+  TestChain c;
+  FiveStage::Build(c);
+  // A second, interleaved chain so lots alternate in the log.
+  c.Register("mine-2", Role::kMine);
+  REQUIRE(c.Do("mine-2", Extracted{MakeLot("ORE-2", MaterialClass::kOreConcentrate, 500000,
+                                           {{Element::kNd, 20000}}),
+                                   "pit 2", ""})
+              .ok());
+  REQUIRE(c.Do("mine-1", Extracted{MakeLot("ORE-3", MaterialClass::kOreConcentrate, 400000,
+                                           {{Element::kNd, 10000}}),
+                                   "pit 3", ""})
+              .ok());
+  c.Move("ORE-2", "mine-2", "sep-1");
+  c.Move("ORE-3", "mine-1", "sep-1");
+  Transformed t;
+  t.inputs = {{"ORE-2", 300000, std::nullopt}, {"ORE-3", 400000, std::nullopt}};
+  t.outputs = {MakeLot("NDPR-2", MaterialClass::kSeparatedOxide, 30000, {{Element::kNd, 20000}})};
+  t.declared_loss_g = 700000 - 30000;
+  REQUIRE(c.Do("sep-1", t).ok());
+  const std::string path = c.path();
+  c.Close();
+
+  auto audit = [&](std::size_t cache) {
+    internal::EnvOptions eo;
+    eo.sync = false;
+    auto env = internal::LmdbEnv::Open(path, eo, false);
+    REQUIRE(env.ok());
+    std::optional<AuditReport> out;
+    Status st = (*env)->Read([&](const internal::Txn& txn) -> Status {
+      AuditOptions o;
+      o.threads = 2;
+      auto r = internal::AuditLedgerWithCache(txn, o, cache);
+      if (!r.ok()) return r.status();
+      out = *r;
+      return Status::Ok();
+    });
+    REQUIRE(st.ok());
+    return *out;
+  };
+  AuditReport big = audit(internal::kAuditLotCacheSize);
+  AuditReport tiny = audit(1);
+  CHECK(big.valid);
+  CHECK(tiny.valid);
+  CHECK(big.lots == tiny.lots);
+  RequireSameFindings(big.findings, tiny.findings);
+
+  // Tampered: a receipt of ORE-2 rewritten (its signature and hash break);
+  // the lot is evicted and rebuilt around it.
+  auto hist = [&] {
+    Options o;
+    o.sync = false;
+    auto l = Ledger::Open(o, path);
+    REQUIRE(l.ok());
+    auto h = (*l)->LotRecords("ORE-2");
+    REQUIRE(h.ok());
+    return *h;
+  }();
+  Rewrite(path, hist[2].seq, [](std::string* b) { b->back() = static_cast<char>(b->back() ^ 1); });
+  AuditReport big_bad = audit(internal::kAuditLotCacheSize);
+  AuditReport tiny_bad = audit(1);
+  CHECK_FALSE(big_bad.valid);
+  RequireSameFindings(big_bad.findings, tiny_bad.findings);
+}
+
+// OpenSSL 3.0 can keep the first key when a used context is re-initialised
+// with another: a record signed by key A must never verify under key B,
+// however the checks interleave across threads.
+TEST_CASE("A signature by key A never verifies under key B across threads", "[verify][crypto]") {
+  for (Algorithm alg : {Algorithm::kEd25519, Algorithm::kEcdsaP256Sha256, Algorithm::kSm2Sm3}) {
+    INFO(AlgorithmName(alg));
+    auto a = Signer::Generate(alg);
+    auto b = Signer::Generate(alg);
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    auto va = Verifier::New((*a)->public_key());
+    auto vb = Verifier::New((*b)->public_key());
+    REQUIRE(va.ok());
+    REQUIRE(vb.ok());
+    const std::string msg = EventSigningInput("custody event bytes");
+    auto sa = (*a)->Sign(msg);
+    auto sb = (*b)->Sign(msg);
+    REQUIRE(sa.ok());
+    REQUIRE(sb.ok());
+    // Jobs alternate keys and signatures: A/A, A/B, B/A, B/B, ...
+    std::vector<internal::SignatureJob> jobs(400);
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      jobs[i].seq = i;
+      jobs[i].verifier = (i & 1) ? vb->get() : va->get();
+      jobs[i].message = msg;
+      jobs[i].signature = (i & 2) ? *sb : *sa;
+    }
+    internal::ThreadPool pool(3);
+    pool.ParallelFor(jobs.size(), [&](std::size_t i) { jobs[i].Run(); });
+    int ok = 0;
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      const bool key_b = i & 1, sig_b = i & 2;
+      INFO("job " << i);
+      CHECK(jobs[i].ok == (key_b == sig_b));
+      ok += jobs[i].ok;
+    }
+    CHECK(ok == 200);
+  }
+}
+
+TEST_CASE("The thread pool runs every index once, inline or on workers", "[util][parallel]") {
+  for (unsigned workers : {0u, 1u, 3u}) {
+    internal::ThreadPool pool(workers);
+    std::vector<std::atomic<int>> hits(1000);
+    auto r1 = pool.Start(500, [&](std::size_t i) { hits[i]++; });
+    auto r2 = pool.Start(500, [&](std::size_t i) { hits[500 + i]++; });
+    pool.Wait(*r2);
+    pool.Wait(*r1);
+    for (auto& h : hits) CHECK(h.load() == 1);
+    pool.ParallelFor(0, [&](std::size_t) { FAIL("no index to run"); });
+  }
+}
+
+}  // namespace
+}  // namespace retrace
