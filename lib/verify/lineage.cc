@@ -64,9 +64,10 @@ class QuotaTally {
   // signature checks), so that their validity is known before At is asked.
   Status Prefetch(const std::string& key, std::uint64_t seq) {
     ASSIGN_OR_RETURN(Log * log, Get(key));
-    auto end = std::lower_bound(log->seqs.begin(), log->seqs.end(), seq);
-    for (auto it = log->seqs.begin(); it != end; ++it) {
-      ASSIGN_OR_RETURN(const CheckedRecord* r, checker_.Check(*it));
+    const std::size_t p =
+        std::lower_bound(log->seqs.begin(), log->seqs.end(), seq) - log->seqs.begin();
+    for (; log->prefetched < p; ++log->prefetched) {
+      ASSIGN_OR_RETURN(const CheckedRecord* r, checker_.Check(log->seqs[log->prefetched]));
       (void)r;
     }
     return Status::Ok();
@@ -111,6 +112,7 @@ class QuotaTally {
   struct Log {
     std::vector<std::uint64_t> seqs;
     std::vector<std::uint64_t> granted, used;  // after each of seqs, as far as computed
+    std::size_t prefetched = 0;                 // seqs[0, prefetched) are checked
   };
   Result<Log*> Get(const std::string& key) {
     auto it = logs_.find(key);
