@@ -7,19 +7,23 @@
 namespace retrace::cli {
 namespace {
 
-struct AuditOptions {
+struct AuditFlags {
   std::string db;
   std::string format = "text";
+  unsigned threads = 0;
+  bool no_signatures = false;
 };
 
-int RunAudit(const AuditOptions& o) {
+int RunAudit(const AuditFlags& o) {
   Result<std::unique_ptr<Ledger>> ledger = OpenLedger(o.db, true);
   if (!ledger.ok()) return Fail("audit", ledger.status().ToString());
+  retrace::AuditOptions ao;
+  ao.threads = o.threads;
+  ao.check_signatures = !o.no_signatures;
   Result<AuditReport> report = [&] {
     Progress progress("audit");
-    return (*ledger)->Audit([&](std::uint64_t done, std::uint64_t total) {
-      progress.Update(done, total);
-    });
+    ao.progress = [&](std::uint64_t done, std::uint64_t total) { progress.Update(done, total); };
+    return (*ledger)->Audit(ao);
   }();
   if (!report.ok()) {
     return Fail("audit", "could not audit the ledger: " + report.status().ToString());
@@ -50,13 +54,18 @@ int RunAudit(const AuditOptions& o) {
 }  // namespace
 
 Command AddAuditCommand(CLI::App& app) {
-  auto o = std::make_shared<AuditOptions>();
+  auto o = std::make_shared<AuditFlags>();
   CLI::App* sub = app.add_subcommand(
       "audit", "Check every record of the ledger, every signature and every derived index");
   sub->add_option("--db", o->db, "Ledger directory")->required();
   sub->add_option("--format", o->format, "text or json (schema retrace.audit/v1)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  sub->add_option("--threads", o->threads,
+                  "Threads that check signatures (0: one per hardware thread)")
+      ->capture_default_str();
+  sub->add_flag("--no-signatures", o->no_signatures,
+                "Integrity only: check hashes, links, indexes and rules, not signatures");
   sub->footer(kVerifyExitFooter);
   return {sub, [o] { return RunAudit(*o); }};
 }

@@ -6,16 +6,21 @@
 namespace retrace::cli {
 namespace {
 
-struct VerifyOptions {
+struct VerifyFlags {
   std::string db;
   std::string lot;
   std::string format = "text";
+  unsigned threads = 0;
+  bool no_signatures = false;
 };
 
-int RunVerify(const VerifyOptions& o) {
+int RunVerify(const VerifyFlags& o) {
   Result<std::unique_ptr<Ledger>> ledger = OpenLedger(o.db, true);
   if (!ledger.ok()) return Fail("verify", ledger.status().ToString());
-  Result<VerifyReport> report = (*ledger)->VerifyLot(o.lot);
+  retrace::VerifyOptions vo;
+  vo.threads = o.threads;
+  vo.check_signatures = !o.no_signatures;
+  Result<VerifyReport> report = (*ledger)->VerifyLot(o.lot, vo);
   if (!report.ok()) {
     return Fail("verify", "could not verify lot " + o.lot + ": " + report.status().ToString());
   }
@@ -30,7 +35,7 @@ int RunVerify(const VerifyOptions& o) {
 }  // namespace
 
 Command AddVerifyCommand(CLI::App& app) {
-  auto o = std::make_shared<VerifyOptions>();
+  auto o = std::make_shared<VerifyFlags>();
   CLI::App* sub = app.add_subcommand(
       "verify", "Verify a lot's lineage back to its mines: every record, signature and custody step");
   sub->add_option("--db", o->db, "Ledger directory")->required();
@@ -38,6 +43,11 @@ Command AddVerifyCommand(CLI::App& app) {
   sub->add_option("--format", o->format, "text or json (schema retrace.verify/v1)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  sub->add_option("--threads", o->threads,
+                  "Threads that check signatures (0: one per hardware thread)")
+      ->capture_default_str();
+  sub->add_flag("--no-signatures", o->no_signatures,
+                "Integrity only: check hashes, links, indexes and rules, not signatures");
   sub->footer(kVerifyExitFooter);
   return {sub, [o] { return RunVerify(*o); }};
 }

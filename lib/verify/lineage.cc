@@ -4,6 +4,7 @@
 #include <cmath>
 #include <deque>
 #include <map>
+#include <memory>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -129,6 +130,64 @@ class QuotaTally {
   std::unordered_map<std::string, Log> logs_;
 };
 
+// Checks queued signatures on a pool while the walk goes on: each full
+// chunk goes to the workers at once, and Finish reports every result in the
+// order the jobs were queued, so the report does not depend on the thread
+// count. With one thread everything runs in Finish, on the caller.
+class SignaturePipeline {
+ public:
+  SignaturePipeline(RecordChecker& checker, unsigned threads)
+      : checker_(checker), threads_(threads) {}
+
+  // After every Check: hands a full chunk to the workers.
+  void Poll() {
+    if (threads_ <= 1 || checker_.pending_signatures() < kChunk) return;
+    if (!pool_) pool_ = std::make_unique<ThreadPool>(threads_ - 1);  // the caller walks
+    Launch();
+  }
+
+  // Runs what is left (the caller helps) and reports every result.
+  void Finish() {
+    if (!pool_) {
+      // Starting a thread costs about as much as a few signature checks:
+      // small lineages stay on the calling thread.
+      constexpr std::size_t kJobsPerThread = 32;
+      const std::size_t useful = checker_.pending_signatures() / kJobsPerThread;
+      const std::size_t threads = std::min<std::size_t>(threads_, useful);
+      pool_ = std::make_unique<ThreadPool>(threads > 1 ? static_cast<unsigned>(threads - 1) : 0);
+    }
+    Launch();
+    for (auto& c : chunks_) {
+      pool_->Wait(*c.range);
+      checker_.FinishSignatureJobs(*c.jobs);
+    }
+    chunks_.clear();
+  }
+
+  ~SignaturePipeline() {
+    for (auto& c : chunks_) pool_->Wait(*c.range);  // jobs must outlive their runs
+  }
+
+ private:
+  static constexpr std::size_t kChunk = 512;
+  struct Chunk {
+    std::unique_ptr<std::vector<SignatureJob>> jobs;
+    std::shared_ptr<ThreadPool::Range> range;
+  };
+  void Launch() {
+    auto jobs = std::make_unique<std::vector<SignatureJob>>(checker_.TakeSignatureJobs());
+    if (jobs->empty()) return;
+    std::vector<SignatureJob>* j = jobs.get();
+    auto range = pool_->Start(j->size(), [j](std::size_t i) { (*j)[i].Run(); });
+    chunks_.push_back({std::move(jobs), std::move(range)});
+  }
+
+  RecordChecker& checker_;
+  const unsigned threads_;
+  std::unique_ptr<ThreadPool> pool_;
+  std::vector<Chunk> chunks_;
+};
+
 // The quota key a record uses, if any.
 std::optional<std::string> QuotaKeyOf(const CheckedRecord& c) {
   auto use = QuotaUseOf(c.event, c.signer_role);
@@ -186,6 +245,8 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
   std::vector<std::string> order;
   std::deque<std::string> queue{std::string(target)};
   std::vector<std::pair<const CheckedRecord*, std::string>> origins;
+  // Declared after the checker: destroyed (waiting for its workers) first.
+  SignaturePipeline sigs(checker, ResolveThreads(options.threads));
   std::unordered_set<std::string> queued{std::string(target)};
 
   while (!queue.empty()) {
@@ -209,6 +270,7 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
         continue;
       }
       ASSIGN_OR_RETURN(const CheckedRecord* c, checker.Check(seq));
+      sigs.Poll();
       if (!c->parsed) continue;
       const auto& ev = c->event;
       const std::string& actor = ev.actor_id();
@@ -279,21 +341,15 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
   QuotaTally tally(checker, store);
   for (const auto& [c, lot] : origins) {
     if (auto key = QuotaKeyOf(*c)) RETURN_IF_ERROR(tally.Prefetch(*key, c->seq));
+    sigs.Poll();
   }
   for (const auto& id : order) {
     const LotTrace& tr = traces[id];
     if (!tr.by_transform) continue;
     if (auto key = QuotaKeyOf(*tr.creation)) RETURN_IF_ERROR(tally.Prefetch(*key, tr.created_seq));
+    sigs.Poll();
   }
-  {
-    // Starting a thread costs about as much as a few signature checks:
-    // small lineages stay on the calling thread.
-    constexpr std::size_t kJobsPerThread = 32;
-    const std::size_t useful = checker.pending_signatures() / kJobsPerThread;
-    const std::size_t threads = std::min<std::size_t>(ResolveThreads(options.threads), useful);
-    ThreadPool pool(threads > 1 ? static_cast<unsigned>(threads - 1) : 0);
-    checker.VerifySignatures(pool);
-  }
+  sigs.Finish();
 
   // Mass balance of every transformation that created a lot of the lineage.
   std::set<std::uint64_t> balanced;
