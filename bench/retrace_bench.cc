@@ -475,7 +475,10 @@ BenchLedger BuildLedger(const std::string& dir, Algorithm alg, std::uint64_t rec
   json lineage_lots = json::object();
   for (auto size : lineage_sizes) {
     for (Shape shape : shapes) {
-      std::string prefix = "L" + std::to_string(++k) + "-";
+      // Appended piecewise: "L" + std::to_string(k) trips GCC 12's -Wrestrict.
+      std::string prefix = "L";
+      prefix += std::to_string(++k);
+      prefix += '-';
       // Each lineage has its own mine and separator: verifying a lot checks
       // its actors' quota logs of the year up to it, and a realistic log is
       // the actor's own production, not every benchmark lineage's.
@@ -637,8 +640,11 @@ double AppendParallelOnce(const Flags& f, unsigned threads, std::uint64_t total,
     Loader setup(*ledger, 1000);
     Must(setup.Start(), "loader");
     for (unsigned t = 0; t < threads; ++t) {
+      std::string prefix = "p";  // piecewise: see BuildLedger
+      prefix += std::to_string(t);
+      prefix += '-';
       actors.push_back(Must(RegisterLineageActors(setup, *root, "regulator", Algorithm::kEd25519,
-                                                  "p" + std::to_string(t) + "-"),
+                                                  prefix),
                             "actors"));
     }
     Must(setup.Flush(), "register");
