@@ -36,7 +36,9 @@
 
 #include "gen.h"
 #include "raw.h"
+#include "retrace/bundle.h"
 #include "retrace/ledger.h"
+#include "retrace/note.h"
 #include "sim/supply_chain.h"
 
 #ifndef RETRACE_BENCH_BUILD_TYPE
@@ -85,9 +87,9 @@ void Must(const Status& s, const std::string& what) {
 // Flags.
 
 struct Flags {
-  std::vector<std::string> workloads = {"append",       "append-batch", "append-parallel",
-                                        "verify-lineage", "lineage-walk", "audit",
-                                        "algorithms"};
+  std::vector<std::string> workloads = {"append",       "append-batch",  "append-parallel",
+                                        "verify-lineage", "lineage-walk",  "audit",
+                                        "prove",          "verify-bundle", "algorithms"};
   std::uint64_t records = 100000;
   unsigned threads = 0;  // 0: hardware threads
   std::vector<Algorithm> algorithms = {Algorithm::kEd25519, Algorithm::kEcdsaP256Sha256,
@@ -119,7 +121,7 @@ void Usage() {
                "                     [--algorithms=LIST] [--dir=DIR] [--seconds=S] [--reps=R]\n"
                "                     [--json] [--keep]\n"
                "workloads: append append-batch append-parallel verify-lineage lineage-walk\n"
-               "           audit algorithms (default: all)\n";
+               "           audit prove verify-bundle algorithms (default: all)\n";
   std::exit(2);
 }
 
@@ -956,6 +958,80 @@ void RunAuditMemory(const Flags& f, BenchLedger& b, Report& report) {
               std::to_string(d.value / b.avg_stored_bytes) + "x");
 }
 
+bool Wants(const Flags& f, const std::string& w) {
+  return std::find(f.workloads.begin(), f.workloads.end(), w) != f.workloads.end();
+}
+
+// Transparency: sign a checkpoint of the main ledger, prove records in it,
+// build lineage bundles and verify them offline (bundle.h).
+void RunProve(const Flags& f, BenchLedger& b, Raw& raw, Report& report) {
+  auto log = Must(NoteSigner::Generate("bench.example/log", NoteKeyType::kEd25519), "log key");
+  {
+    double secs = Time([&] { Must(b.ledger->SignCheckpoint(*log), "checkpoint"); });
+    Row row;
+    row.workload = "prove";
+    row.variant = "first checkpoint of " + std::to_string(b.records) + " records";
+    row.value = static_cast<double>(b.records) / secs;
+    row.unit = "records/s";
+    row.latency = {{"p50_ms", secs * 1e3}};
+    row.extra = {{"note", "the first checkpoint re-hashes every record against its tree leaf"}};
+    report.Add(row);
+  }
+  {
+    std::vector<double> ms;
+    std::uint64_t x = 88172645463325252ull;  // xorshift: spread over the log
+    const int n = 2000;
+    double secs = Time([&] {
+      for (int i = 0; i < n; ++i) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        auto t0 = Clock::now();
+        Must(b.ledger->ProveRecord(x % b.records), "prove record");
+        ms.push_back(Since(t0) * 1e3);
+      }
+    });
+    Row row;
+    row.workload = "prove";
+    row.variant = "tlog proof of a random record";
+    row.value = n / secs;
+    row.unit = "proofs/s";
+    row.latency = {{"p50_ms", Percentile(ms, 50)}, {"p99_ms", Percentile(ms, 99)}};
+    report.Add(row);
+  }
+  const std::size_t msg = static_cast<std::size_t>(b.avg_event_bytes) + 17;
+  const PublicKey root_key = b.root->public_key();
+  for (const Lineage& l : b.lineages) {
+    if (l.target_records < 1000 || l.target_records > 10000) continue;
+    std::string bundle;
+    double build = Time([&] { bundle = Must(b.ledger->ProveLineage(l.lot_id), "bundle"); });
+    Row row;
+    row.workload = "prove";
+    row.variant = std::string("bundle of ") + ShapeName(l.shape) + " " +
+                  std::to_string(l.target_records);
+    row.value = static_cast<double>(bundle.size()) / build / 1e6;
+    row.unit = "MB/s";
+    row.latency = {{"p50_ms", build * 1e3}};
+    row.extra = {{"bundle_bytes", bundle.size()}};
+    report.Add(row);
+    if (!Wants(f, "verify-bundle")) continue;
+    BundleReport br;
+    double secs = Time([&] { br = Must(VerifyBundle(bundle, root_key, log->verifier()), "verify"); });
+    if (!br.valid) report.Note("bundle of " + l.lot_id + " did not verify");
+    Row v;
+    v.workload = "verify-bundle";
+    v.variant = std::string(ShapeName(l.shape)) + " " + std::to_string(l.target_records) + ", " +
+                std::to_string(f.threads) + "t";
+    v.value = static_cast<double>(br.lineage.signatures_checked) / secs;
+    v.unit = "sigs/s";
+    v.latency = {{"p50_ms", secs * 1e3}};
+    v.extra = {{"records", br.records}, {"proofs_verified", br.proofs_verified},
+               {"valid", br.valid}};
+    report.Add(Ratio(v, raw.Verify(Algorithm::kEd25519, msg, f.threads),
+                     "raw ed25519 verify, " + std::to_string(f.threads) + "t"));
+  }
+}
+
 void RunAlgorithms(const Flags& f, Raw& raw, Report& report) {
   // Each algorithm gets a ledger of the supply chain plus one deep lineage
   // of 10,000 records (fewer in small runs): SM2 signs and verifies ~10x
@@ -973,9 +1049,6 @@ void RunAlgorithms(const Flags& f, Raw& raw, Report& report) {
   }
 }
 
-bool Wants(const Flags& f, const std::string& w) {
-  return std::find(f.workloads.begin(), f.workloads.end(), w) != f.workloads.end();
-}
 
 int Main(int argc, char** argv) {
   Flags f = ParseFlags(argc, argv);
@@ -997,9 +1070,9 @@ int Main(int argc, char** argv) {
                 r.valid);
     return 0;
   }
-  static const std::set<std::string> kKnown = {"append",       "append-batch", "append-parallel",
-                                               "verify-lineage", "lineage-walk", "audit",
-                                               "algorithms"};
+  static const std::set<std::string> kKnown = {
+      "append",       "append-batch", "append-parallel", "verify-lineage", "lineage-walk",
+      "audit",        "prove",        "verify-bundle",   "algorithms"};
   for (const auto& w : f.workloads) {
     if (!kKnown.count(w)) Die("unknown workload " + w);
   }
@@ -1014,7 +1087,8 @@ int Main(int argc, char** argv) {
   if (Wants(f, "append")) RunAppend(f, raw, report);
   if (Wants(f, "append-batch")) RunAppendBatch(f, raw, report);
   if (Wants(f, "append-parallel")) RunAppendParallel(f, raw, report);
-  if (Wants(f, "verify-lineage") || Wants(f, "lineage-walk") || Wants(f, "audit")) {
+  if (Wants(f, "verify-lineage") || Wants(f, "lineage-walk") || Wants(f, "audit") ||
+      Wants(f, "prove") || Wants(f, "verify-bundle")) {
     BenchLedger b = BuildLedger(f.dir + "/retrace-bench-main", Algorithm::kEd25519, f.records,
                                 LineageSizes(f.records), {Shape::kDeep, Shape::kWide}, report);
     if (Wants(f, "lineage-walk")) RunLineageWalk(f, b, raw, report);
@@ -1023,6 +1097,7 @@ int Main(int argc, char** argv) {
       RunAudit(f, b, Algorithm::kEd25519, raw, report, "", /*with_integrity=*/true);
       RunAuditMemory(f, b, report);
     }
+    if (Wants(f, "prove") || Wants(f, "verify-bundle")) RunProve(f, b, raw, report);
     Remove(f, b);
   }
   if (Wants(f, "algorithms")) RunAlgorithms(f, raw, report);
