@@ -66,6 +66,10 @@ class LotCache {
  public:
   explicit LotCache(std::size_t capacity) : capacity_(std::max<std::size_t>(capacity, 1)) {}
 
+  // Until the first eviction every lot seen is cached: a miss then means the
+  // lot does not exist, with no need to look further.
+  bool complete() const { return !evicted_; }
+
   LotView* Find(const std::string& id) {
     auto it = index_.find(id);
     if (it == index_.end()) return nullptr;
@@ -80,6 +84,7 @@ class LotCache {
     if (index_.size() >= capacity_) {
       index_.erase(lru_.back().lot_id);
       lru_.pop_back();
+      evicted_ = true;
     }
     lru_.push_front(std::move(v));
     index_.emplace(lru_.front().lot_id, lru_.begin());
@@ -88,6 +93,7 @@ class LotCache {
 
  private:
   const std::size_t capacity_;
+  bool evicted_ = false;
   std::list<LotView> lru_;
   std::unordered_map<std::string, std::list<LotView>::iterator> index_;
 };
@@ -191,6 +197,7 @@ class Auditor {
 // record created the lot.
 Result<LotView*> Auditor::LoadLot(const std::string& id, std::uint64_t before_seq) {
   if (LotView* v = lots_.Find(id)) return v;
+  if (lots_.complete()) return static_cast<LotView*>(nullptr);
   ASSIGN_OR_RETURN(std::vector<std::uint64_t> seqs, store_->LotSeqs(id));
   std::optional<LotView> state;
   Violations ignored;  // reported when those records were scanned
