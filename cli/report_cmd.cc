@@ -1,10 +1,12 @@
 // retrace report: a self-contained HTML custody report of a lot (or its
 // data as JSON), for a compliance officer to open or attach to a shipment.
+#include <algorithm>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
 
 #include "common.h"
+#include "retrace/checkpoint.h"
 #include "retrace/render.h"
 
 namespace retrace::cli {
@@ -16,7 +18,60 @@ struct ReportOptions {
   std::string output = "-";
   std::string format = "html";
   bool graphviz = false;
+  std::string checkpoint;  // a signed checkpoint file; "latest": the stored one
+  std::string log_key;
 };
+
+// How a signed checkpoint relates to the report: is it the log's, does its
+// root match this ledger, and does it cover every record the lineage read?
+Result<std::pair<std::string, std::string>> CheckpointFor(const ReportOptions& o,
+                                                          const Ledger& ledger,
+                                                          const VerifyReport& report) {
+  std::string note;
+  if (o.checkpoint == "latest") {
+    Result<std::string> latest = ledger.LatestCheckpoint();
+    if (!latest.ok()) return latest.status().Annotate("no stored checkpoint");
+    note = *latest;
+  } else {
+    Result<std::string> text = ReadInput(o.checkpoint);
+    if (!text.ok()) return text.status();
+    note = *text;
+  }
+  std::vector<std::string> status;
+  Result<Checkpoint> cp = ParseSignedCheckpoint(note);
+  if (!cp.ok()) return cp.status().Annotate("the checkpoint does not parse");
+  if (!o.log_key.empty()) {
+    Result<NoteVerifier> key = ReadNoteVerifier(o.log_key, NoteKeyType::kEd25519);
+    if (!key.ok()) return key.status().Annotate("--log-key");
+    Result<VerifiedCheckpoint> opened = OpenCheckpoint(note, {*key});
+    status.push_back(opened.ok() ? "log signature verified (" + key->name() + ")"
+                                 : "log signature NOT verified: " + opened.status().message());
+  } else {
+    status.push_back("log signature not checked here (give --log-key)");
+  }
+  std::uint64_t last = 0;
+  for (const LineageLot& l : report.lots) {
+    for (std::uint64_t s : l.record_seqs) last = std::max(last, s);
+  }
+  if (cp->size > report.tree_size) {
+    status.push_back("the checkpoint (size " + std::to_string(cp->size) +
+                     ") is newer than the ledger the report read (" +
+                     std::to_string(report.tree_size) + "): NOT comparable");
+  } else {
+    Result<Hash> root = ledger.RootAt(cp->size);
+    if (!root.ok()) return root.status();
+    status.push_back(*root == cp->root_hash ? "its root matches this ledger at size " +
+                                                  std::to_string(cp->size)
+                                            : "its root does NOT match this ledger at size " +
+                                                  std::to_string(cp->size));
+    status.push_back(cp->size > last ? "it covers every record of the lineage"
+                                     : "it does NOT cover the lineage's records after " +
+                                           std::to_string(cp->size - 1));
+  }
+  std::string joined;
+  for (const std::string& s : status) joined += (joined.empty() ? "" : "; ") + s;
+  return std::make_pair(note, joined);
+}
 
 int RunReport(const ReportOptions& o) {
   const char* cmd = "report";
@@ -58,6 +113,12 @@ int RunReport(const ReportOptions& o) {
     text = j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
   } else {
     HtmlReportOptions options;
+    if (!o.checkpoint.empty()) {
+      auto cp = CheckpointFor(o, **ledger, *report);
+      if (!cp.ok()) return Fail(cmd, cp.status().ToString() + "; no report was written");
+      options.checkpoint_text = cp->first;
+      options.checkpoint_status = cp->second;
+    }
     Result<std::vector<QuotaUsage>> quotas = CustodyQuotas(**ledger, *report);
     if (!quotas.ok()) return Fail(cmd, "cannot read quotas: " + quotas.status().ToString());
     options.quotas = std::move(*quotas);
@@ -95,6 +156,12 @@ Command AddReportCommand(CLI::App& app) {
       ->capture_default_str();
   sub->add_flag("--graphviz", o->graphviz,
                 "Draw the lineage with Graphviz's dot instead of retrace's built-in layout");
+  sub->add_option("--checkpoint", o->checkpoint,
+                  "Show this signed checkpoint file (or `latest`: the ledger's stored one) as "
+                  "what the report was verified against, checked against the ledger");
+  sub->add_option("--log-key", o->log_key,
+                  "The log's note verifier key (or a file holding it), to verify the "
+                  "checkpoint's signature");
   sub->footer(kVerifyExitFooter);
   return {sub, [o] { return RunReport(*o); }};
 }

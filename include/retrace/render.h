@@ -85,6 +85,12 @@ struct HtmlReportOptions {
   // (the section shows the tree size and head hash only).
   std::string checkpoint_text;
 
+  // One sentence on how checkpoint_text relates to this report (e.g. "log
+  // signature verified; root matches the ledger; covers every record of the
+  // lineage"); shown with it. A status containing "NOT" is shown in red.
+  // Default: empty.
+  std::string checkpoint_status;
+
   // Production quotas of the enterprises that created the origins
   // (Ledger::Quotas), shown as the origins' quota usage. Default: empty (the
   // section says no quota records were given). CustodyQuotas() gathers them.

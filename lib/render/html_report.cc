@@ -271,6 +271,11 @@ std::string RenderHtmlReport(const VerifyReport& r, const std::vector<CustodySte
     h << "<span class=\"note\">none: the report names the ledger head it read; a holder of an "
          "earlier or later head can check consistency with it.</span>";
   } else {
+    if (!options.checkpoint_status.empty()) {
+      bool bad = options.checkpoint_status.find("NOT") != std::string::npos;
+      h << "<p id=\"checkpoint-status\"" << (bad ? " class=\"finding\" style=\"color:#b71c1c\"" : "")
+        << ">" << XmlEscape(options.checkpoint_status) << "</p>";
+    }
     h << "<pre class=\"checkpoint\">" << XmlEscape(options.checkpoint_text) << "</pre>";
   }
   h << "</dd></dl>\n";

@@ -9,7 +9,7 @@ set -euo pipefail
 build=$1
 src=$2
 work=$(mktemp -d "${TMPDIR:-/tmp}/retrace-install-XXXXXX")
-trap 'rm -rf "$work"' EXIT
+trap '[[ -n ${KEEP:-} ]] || rm -rf "$work"' EXIT
 prefix=$work/prefix
 
 cmake --install "$build" --prefix "$prefix" >/dev/null
@@ -41,7 +41,10 @@ cmake -S "$src" -B "$work/b-shared" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 cmake --build "$work/b-shared" -j2 >/dev/null
 "$work/b-shared/consumer_cxx"
 "$work/b-shared/consumer_c"
-ldd "$work/b-shared/consumer_c" | grep -q "$libdir/libretrace.so.0" ||
+# (ldd's output is captured first: grep -q closing the pipe early would make
+# ldd die of SIGPIPE and fail the pipeline under pipefail.)
+deps=$(ldd "$work/b-shared/consumer_c")
+grep -q "$libdir/libretrace.so.0" <<<"$deps" ||
   { echo "consumer_c is not linked to the installed libretrace.so.0"; exit 1; }
 
 echo "== find_package(retrace CONFIG COMPONENTS static)"
@@ -49,7 +52,8 @@ cmake -S "$src" -B "$work/b-static" -DCMAKE_PREFIX_PATH="$prefix" -DRETRACE_CONS
 cmake --build "$work/b-static" -j2 >/dev/null
 "$work/b-static/consumer_cxx"
 "$work/b-static/consumer_c"
-if ldd "$work/b-static/consumer_c" | grep -q libretrace; then
+deps=$(ldd "$work/b-static/consumer_c")
+if grep -q libretrace <<<"$deps"; then
   echo "the static consumer depends on libretrace.so"; exit 1
 fi
 
