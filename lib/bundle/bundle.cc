@@ -74,12 +74,22 @@ Result<std::string> BuildBundle(const Txn& txn, std::string_view origin, std::st
     r->set_record(std::move(*bytes));
     for (const Hash& h : proof.hashes) r->add_inclusion_proof(HashBytes(h));
   }
+  const std::set<std::uint64_t>& served = recording.served();
   for (const auto& [key, seqs] : recording.answers()) {
-    if (seqs.empty()) continue;  // absent means empty: one encoding per answer
+    // The verifier reads a quota log only up to the records it checks
+    // against it (the balance before each), so a log's later grants and uses
+    // are neither read nor carried: the answer is cut to the prefix the
+    // verifier read. Every other index is read whole.
+    std::size_t n = seqs.size();
+    if (key.first == kQuotaIndex) {
+      n = 0;
+      while (n < seqs.size() && served.count(seqs[n])) ++n;
+    }
+    if (n == 0) continue;  // absent means empty: one encoding per answer
     v1::IndexAnswer* a = b.add_index();
     a->set_index(key.first);
     a->set_key(key.second);
-    for (std::uint64_t s : seqs) a->add_seqs(s);
+    for (std::size_t i = 0; i < n; ++i) a->add_seqs(seqs[i]);
   }
   return SerializeDeterministic(b);
 }
