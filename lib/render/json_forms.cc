@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "retrace/json.h"
+#include "verify/report_json.h"
 
 namespace retrace {
 namespace {
@@ -136,32 +137,14 @@ std::string QuotasToJson(const std::vector<QuotaUsage>& quotas, int indent) {
 std::string LineageToJson(const VerifyReport& r, int indent) {
   json lots = json::array();
   for (const LineageLot& l : r.lots) {
-    lots.push_back({{"lot_id", l.lot_id},
-                    {"material", MaterialClassName(l.material)},
-                    {"mass_g", l.mass_g},
-                    {"rare_earth_g", l.rare_earth_g},
-                    {"content", Content(l.content)},
-                    {"created_seq", l.created_seq},
-                    {"created_by", l.created_by},
-                    {"creator_role", RoleName(l.creator_role)},
-                    {"custodian", l.custodian},
-                    {"status", l.status},
-                    {"remaining_g", l.remaining_g},
-                    {"is_origin", l.is_origin},
-                    {"origin_kind", l.origin_kind},
-                    {"record_seqs", l.record_seqs}});
-  }
-  json edges = json::array();
-  for (const LineageEdge& e : r.edges) {
-    edges.push_back({{"input_lot", e.input_lot},
-                     {"output_lot", e.output_lot},
-                     {"consumed_g", e.consumed_g},
-                     {"seq", e.seq}});
+    json lot = internal::LineageLotJson(l);
+    lot["content"] = Content(l.content);  // lineage/v1's form of the content
+    lots.push_back(std::move(lot));
   }
   return Dump(json{{"schema", "retrace.lineage/v1"},
                    {"lot_id", r.lot_id},
-                   {"lots", lots},
-                   {"edges", edges},
+                   {"lots", std::move(lots)},
+                   {"edges", internal::LineageEdgesJson(r.edges)},
                    {"valid", r.valid},
                    {"findings", r.findings.size()}},
               indent);

@@ -2,6 +2,7 @@
 // and revocation, recycled and imported origins. Each rule has a scenario
 // that keeps it and one that breaks it.
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "ledger/rules.h"
 #include "testing/test_chain.h"
@@ -191,6 +192,19 @@ TEST_CASE("An unlicensed mine's ore feeding a separator is caught", "[licence]")
     }
   }
   CHECK(v->non_compliant_share_ppm == 250000);
+
+  // The machine-readable report names the same origin and share.
+  auto j = nlohmann::json::parse(VerifyReportToJson(*v));
+  CHECK(j["non_compliant_share_ppm"] == 250000);
+  bool named = false;
+  for (const auto& o : j["origins"]) {
+    if (o["origin_lot"] != "ORE-X") continue;
+    named = true;
+    CHECK(o["kind"] == "mine");
+    CHECK(o["compliant"] == false);
+    CHECK(o["issues"] == nlohmann::json::array({"unlicensed_extraction"}));
+  }
+  CHECK(named);
 }
 
 TEST_CASE("An extraction under another licence than the mine's is refused", "[licence]") {
