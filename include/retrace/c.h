@@ -8,7 +8,8 @@
  *
  *   Names      retrace_<object>_<verb>. Objects are opaque handles:
  *              retrace_ledger, retrace_signer, retrace_public_key,
- *              retrace_batch, retrace_report, retrace_options.
+ *              retrace_batch, retrace_report, retrace_options,
+ *              retrace_note_signer, retrace_note_verifier.
  *
  *   Results    Functions that can fail return an int: RETRACE_OK (0) on
  *              success, otherwise one of the RETRACE_* codes below (they are
@@ -42,8 +43,9 @@
  *              RETRACE_INTERNAL.
  *
  *   Threads    retrace_ledger: safe to use from many threads at once
- *              (appends are serialised inside). retrace_signer and
- *              retrace_public_key: immutable, safe from many threads.
+ *              (appends are serialised inside). retrace_signer,
+ *              retrace_public_key, retrace_note_signer and
+ *              retrace_note_verifier: immutable, safe from many threads.
  *              retrace_batch, retrace_report, retrace_options: one thread
  *              at a time. Do not open one ledger directory twice in one
  *              process (RETRACE_FAILED_PRECONDITION): share the handle.
@@ -97,6 +99,8 @@ typedef struct retrace_signer retrace_signer;
 typedef struct retrace_public_key retrace_public_key;
 typedef struct retrace_batch retrace_batch;
 typedef struct retrace_report retrace_report;
+typedef struct retrace_note_signer retrace_note_signer;
+typedef struct retrace_note_verifier retrace_note_verifier;
 
 /* ------------------------------------------------------------------------
  * Errors, memory, version. */
@@ -394,15 +398,18 @@ typedef void (*retrace_progress_fn)(void* ctx, uint64_t done, uint64_t total);
 RETRACE_EXPORT int retrace_ledger_audit(const retrace_ledger* ledger, retrace_progress_fn progress,
                                         void* progress_ctx, retrace_report** out_report);
 
-/* Report accessors. A report from retrace_ledger_verify has lots, edges and
- * origins; one from retrace_ledger_audit has none (counts are 0). Borrowed
+/* Report accessors. A report from retrace_ledger_verify or
+ * retrace_bundle_verify has lots, edges and origins (a bundle's are its
+ * lineage's); one from retrace_ledger_audit has none (counts are 0). Borrowed
  * strings are valid until retrace_report_free. Accessors on a NULL report
  * return 0 / NULL. */
 
-/* The report as JSON: schema "retrace.verify/v1" or "retrace.audit/v1". */
+/* The report as JSON: schema "retrace.verify/v1", "retrace.audit/v1" or
+ * "retrace.bundle-report/v1". */
 RETRACE_EXPORT int retrace_report_json(const retrace_report* report, char** out_json,
                                        size_t* out_len);
-/* "retrace.verify/v1" or "retrace.audit/v1" (borrowed). */
+/* "retrace.verify/v1", "retrace.audit/v1" or "retrace.bundle-report/v1"
+ * (borrowed). */
 RETRACE_EXPORT const char* retrace_report_schema(const retrace_report* report);
 /* 1 if nothing was found wrong, else 0. */
 RETRACE_EXPORT int retrace_report_valid(const retrace_report* report);
@@ -448,6 +455,104 @@ RETRACE_EXPORT int retrace_report_edge(const retrace_report* report, size_t i,
                                        uint64_t* out_consumed_g, uint64_t* out_seq);
 
 RETRACE_EXPORT void retrace_report_free(retrace_report* report);
+
+/* ------------------------------------------------------------------------
+ * Transparency: signed checkpoints, witnesses and offline proofs
+ * (retrace/note.h, checkpoint.h, bundle.h; docs/transparency.md).
+ *
+ * Checkpoints are C2SP signed notes. Log keys and witness keys are Ed25519
+ * note keys: a log key signs with type "ed25519", a witness cosigns with
+ * "cosignature/v1". Keys travel as text: a verifier key
+ * "<name>+<hex8>+<base64>" is public; a signer key "PRIVATE+KEY+..." is a
+ * secret kept in a 0600 file. */
+
+/* A fresh note signing key named `name` (the log's origin line, e.g. the
+ * ledger name) of `type` "ed25519" (a log key) or "cosignature/v1" (a
+ * witness key). RETRACE_INVALID_ARGUMENT for a bad name or type. */
+RETRACE_EXPORT int retrace_note_signer_generate(const char* name, const char* type,
+                                                retrace_note_signer** out_signer);
+/* Reads a signer key file (mode 0600; RETRACE_FAILED_PRECONDITION if group
+ * or others may read it). */
+RETRACE_EXPORT int retrace_note_signer_load(const char* path, retrace_note_signer** out_signer);
+/* Writes the signer key to a new file with mode 0600
+ * (RETRACE_ALREADY_EXISTS if it exists: nothing is overwritten). */
+RETRACE_EXPORT int retrace_note_signer_save(const retrace_note_signer* signer, const char* path);
+/* The public verifier key "<name>+<hex8>+<base64>" to hand to verifiers. */
+RETRACE_EXPORT int retrace_note_signer_verifier_key(const retrace_note_signer* signer,
+                                                    char** out_key, size_t* out_len);
+RETRACE_EXPORT void retrace_note_signer_free(retrace_note_signer* signer);
+
+/* Parses a verifier key "<name>+<hex8>+<base64>". RETRACE_INVALID_ARGUMENT
+ * if malformed or its key ID does not match. */
+RETRACE_EXPORT int retrace_note_verifier_parse(const char* key,
+                                               retrace_note_verifier** out_verifier);
+RETRACE_EXPORT void retrace_note_verifier_free(retrace_note_verifier* verifier);
+
+/* Signs and stores a checkpoint of the whole current log with the log key
+ * `log_key` (type "ed25519") and returns the signed note. Before signing,
+ * the ledger proves the log extends its last stored checkpoint and that
+ * every record since hashes to its leaf: RETRACE_CORRUPTION if the log was
+ * rewritten (nothing is signed). RETRACE_FAILED_PRECONDITION for a
+ * read-only ledger; RETRACE_INVALID_ARGUMENT for a cosignature key. */
+RETRACE_EXPORT int retrace_ledger_checkpoint_sign(retrace_ledger* ledger,
+                                                  const retrace_note_signer* log_key,
+                                                  char** out_note, size_t* out_len);
+/* The latest stored signed checkpoint note, with its cosignatures.
+ * RETRACE_NOT_FOUND if none was signed yet. */
+RETRACE_EXPORT int retrace_ledger_checkpoint_latest(const retrace_ledger* ledger,
+                                                    char** out_note, size_t* out_len);
+/* Adds witness cosignatures (the lines a witness returned, or a whole
+ * cosigned note) to the stored checkpoint they verify against, keeping only
+ * lines by the `n_witnesses` keys given; returns the stored note.
+ * RETRACE_NOT_FOUND if no stored checkpoint matches;
+ * RETRACE_VERIFICATION_FAILED if a line by a given witness does not verify
+ * or none is by one. */
+RETRACE_EXPORT int retrace_ledger_checkpoint_add_cosignatures(
+    retrace_ledger* ledger, const char* cosignatures,
+    const retrace_note_verifier* const* witnesses, size_t n_witnesses, char** out_note,
+    size_t* out_len);
+
+/* Opens a signed checkpoint offline: it must carry a valid signature by one
+ * of the `n_log_keys` log keys, and every signature by a given key must
+ * verify; then at least `quorum` distinct witnesses of `witnesses` must
+ * have cosigned (0: none required). On success writes the tree size, root
+ * hash and the number of verified cosignatures (any out pointer may be
+ * NULL). RETRACE_INVALID_ARGUMENT for a malformed note (or a quorum larger
+ * than the witnesses given); RETRACE_VERIFICATION_FAILED if no log key
+ * signed it, a known signature fails, or the quorum is not met. */
+RETRACE_EXPORT int retrace_checkpoint_verify(const char* note,
+                                             const retrace_note_verifier* const* log_keys,
+                                             size_t n_log_keys,
+                                             const retrace_note_verifier* const* witnesses,
+                                             size_t n_witnesses, size_t quorum,
+                                             uint64_t* out_tree_size, uint8_t out_root_hash[32],
+                                             size_t* out_cosignatures);
+
+/* A lineage bundle of the lot: every record its verification reads, each
+ * with an inclusion proof in the latest stored checkpoint, which it carries.
+ * Binary (protobuf); free with retrace_free. RETRACE_NOT_FOUND for an
+ * unknown lot; RETRACE_FAILED_PRECONDITION if no checkpoint covers the lot
+ * yet or its lineage has findings. */
+RETRACE_EXPORT int retrace_ledger_prove_lot(const retrace_ledger* ledger, const char* lot_id,
+                                            uint8_t** out_bundle, size_t* out_len);
+/* A C2SP tlog-proof@v1 text of record `seq` in the latest stored
+ * checkpoint. RETRACE_NOT_FOUND if seq >= size; RETRACE_FAILED_PRECONDITION
+ * if no checkpoint covers it yet. */
+RETRACE_EXPORT int retrace_ledger_prove_record(const retrace_ledger* ledger, uint64_t seq,
+                                               char** out_proof, size_t* out_len);
+
+/* Verifies a lineage bundle with no ledger, against the trust anchors: the
+ * ledger's root (regulator) key, the log key, and a witness policy
+ * (`quorum` of `witnesses`; 0 and NULL for none). Returns RETRACE_OK when
+ * the bundle was checked -- read retrace_report_valid; the report's schema
+ * is "retrace.bundle-report/v1", its findings the bundle's and its
+ * lineage's. RETRACE_INVALID_ARGUMENT if the bytes are not a bundle. */
+RETRACE_EXPORT int retrace_bundle_verify(const uint8_t* bundle, size_t bundle_len,
+                                         const retrace_public_key* root_key,
+                                         const retrace_note_verifier* log_key,
+                                         const retrace_note_verifier* const* witnesses,
+                                         size_t n_witnesses, size_t quorum,
+                                         retrace_report** out_report);
 
 /* ------------------------------------------------------------------------
  * EPCIS 2.0 interchange (retrace/epcis.h, docs/epcis.md). */
