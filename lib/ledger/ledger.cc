@@ -127,6 +127,12 @@ Status LedgerImpl::Init() {
   return env_->Read([&](const Txn& txn) -> Status {
     ASSIGN_OR_RETURN(auto fmt, txn.Get(txn.tables().meta, kMetaFormat));
     if (!fmt) return CorruptionError(env_->dir() + " is not a retrace ledger (no format marker)");
+    if (*fmt == "retrace-ledger/1") {
+      return FailedPreconditionError(
+          env_->dir() + " is a retrace-ledger/1 ledger, written before the Merkle tree table was "
+          "re-keyed; this version reads retrace-ledger/2 only (docs/storage-format.md, "
+          "Versioning): nothing was changed");
+    }
     if (*fmt != kMetaFormatValue) {
       return CorruptionError(env_->dir() + " has unknown ledger format '" + std::string(*fmt) + "'");
     }
@@ -208,7 +214,8 @@ Status LedgerImpl::WriteRecord(Txn& txn, const std::string& stored, const Hash& 
   ASSIGN_OR_RETURN(auto completed, merkle::NodesCompletedByAppend(nodes, seq, hash));
   for (const auto& n : completed) {
     RETURN_IF_ERROR(txn.Put(t.tree, TreeKey(n.level, n.index),
-                            std::string_view(reinterpret_cast<const char*>(n.hash.data()), 32)));
+                            std::string_view(reinterpret_cast<const char*>(n.hash.data()), 32),
+                            MDB_APPEND));
   }
   head->size = seq + 1;
   head->hash = hash;

@@ -52,9 +52,17 @@ Result<LotView> DecodeLotState(std::string_view bytes) {
   return v;
 }
 
+// Keyed by the node's last leaf first, so that every node an append
+// completes sorts after every stored node: the tree table only ever grows at
+// its right edge, is written with MDB_APPEND, and its pages fill up
+// (keyed by level first, each append inserted into the middle of the table
+// and LMDB's half-and-half splits left the pages half empty).
 std::string TreeKey(unsigned level, std::uint64_t index) {
-  std::string k(1, static_cast<char>(level));
-  k += EncodeU64(index);
+  // (index + 1) << level is at most 2^64 for a node of a valid tree; the
+  // wrap-around of exactly 2^64 to 0 still gives the right last leaf.
+  const std::uint64_t last_leaf = ((index + 1) << level) - 1;
+  std::string k = EncodeU64(last_leaf);
+  k.push_back(static_cast<char>(level));
   return k;
 }
 

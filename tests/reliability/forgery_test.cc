@@ -351,5 +351,35 @@ TEST_CASE("Rewriting any derived table entry is an index inconsistency", "[tampe
   testing::WriteWholeFile(file, pristine);
 }
 
+TEST_CASE("A ledger of an older or unknown format is refused at open, untouched",
+          "[tamper][format]") {
+  TestChain c;
+  FiveStage::Build(c);
+  c.Close();
+  const std::string file = c.path() + "/data.mdb";
+  Forger forger(c.path());
+  struct Case {
+    const char* format;
+    StatusCode code;
+    const char* says;
+  };
+  for (const Case& k : {Case{"retrace-ledger/1", StatusCode::kFailedPrecondition, "re-keyed"},
+                        Case{"retrace-ledger/9", StatusCode::kCorruption, "unknown ledger format"}}) {
+    INFO(k.format);
+    forger.WithTxn([&](MDB_txn* txn) { Forger::Put(txn, "meta", internal::kMetaFormat, k.format); });
+    const std::string before = testing::ReadWholeFile(file);
+    Options o;
+    auto l = Ledger::Open(o, c.path());
+    REQUIRE_FALSE(l.ok());
+    CHECK(l.status().code() == k.code);
+    CHECK(l.status().message().find(k.says) != std::string::npos);
+    CHECK(testing::ReadWholeFile(file) == before);
+  }
+  forger.WithTxn(
+      [&](MDB_txn* txn) { Forger::Put(txn, "meta", internal::kMetaFormat, internal::kMetaFormatValue); });
+  Options o;
+  CHECK(Ledger::Open(o, c.path()).ok());
+}
+
 }  // namespace
 }  // namespace retrace

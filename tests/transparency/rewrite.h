@@ -12,6 +12,7 @@
 #include <string>
 #include <utility>
 
+#include "ledger/state.h"
 #include "model/record.h"
 #include "retrace/event.h"
 #include "retrace/merkle.h"
@@ -103,7 +104,7 @@ inline void RewriteHistory(const std::string& path, std::uint64_t seq, const Sig
     }
     REQUIRE(mdb_drop(txn, t["tree"], 0) == 0);
     for (const auto& [pos, h] : tree.nodes) {
-      std::string key = std::string(1, static_cast<char>(pos.first)) + U64be(pos.second);
+      std::string key = internal::TreeKey(pos.first, pos.second);
       std::string val = HashBytes(h);
       MDB_val nk{key.size(), key.data()}, nv{val.size(), val.data()};
       REQUIRE(mdb_put(txn, t["tree"], &nk, &nv, 0) == 0);
