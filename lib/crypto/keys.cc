@@ -34,6 +34,7 @@
 #include "retrace/hash.h"
 #include "retrace/signer.h"
 #include "util/hex.h"
+#include "util/posix_file.h"
 #include "util/status_macros.h"
 
 namespace retrace {
@@ -47,6 +48,9 @@ using internal::UniqueEcdsaSig;
 using internal::UniqueEvpMdCtx;
 using internal::UniqueEvpPkey;
 using internal::UniqueEvpPkeyCtx;
+using internal::ErrnoMessage;
+using internal::ScopedFd;
+using internal::WriteAll;
 using internal::UniqueOpenSslPtr;
 
 // Key and PEM files are a few hundred bytes; refuse to slurp anything huge.
@@ -122,27 +126,7 @@ struct OpenSslClearFree {
   }
 };
 
-class ScopedFd {
- public:
-  explicit ScopedFd(int fd) : fd_(fd) {}
-  ScopedFd(const ScopedFd&) = delete;
-  ScopedFd& operator=(const ScopedFd&) = delete;
-  ~ScopedFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  // Closes now and reports the result (close can report a deferred write error).
-  int Close() {
-    int rc = ::close(fd_);
-    fd_ = -1;
-    return rc;
-  }
 
- private:
-  int fd_;
-};
-
-std::string ErrnoMessage(int err) { return std::strerror(err); }
 
 // ---------------------------------------------------------------------------
 // Files.
@@ -162,25 +146,17 @@ Status WriteNewFile(const std::string& path, std::string_view data, mode_t mode,
   }
   // From here on the file is ours: any failure removes it, so a half-written
   // key never lingers.
-  auto fail = [&](const char* step, int err) {
+  auto fail = [&](const char* step, const std::string& why) {
     if (fd.get() >= 0) fd.Close();
     ::unlink(path.c_str());
-    return IoError(std::string(step) + " " + what + " file " + path +
-                   " failed: " + ErrnoMessage(err) + "; the file was removed");
+    return IoError(std::string(step) + " " + what + " file " + path + " failed: " + why +
+                   "; the file was removed");
   };
   // The umask may have narrowed `mode`; the contract promises exactly `mode`.
-  if (::fchmod(fd.get(), mode) != 0) return fail("chmod of", errno);
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail("writing", errno);
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd.get()) != 0) return fail("fsync of", errno);
-  if (fd.Close() != 0) return fail("closing", errno);
+  if (::fchmod(fd.get(), mode) != 0) return fail("chmod of", ErrnoMessage(errno));
+  if (Status w = WriteAll(fd.get(), data); !w.ok()) return fail("writing", w.message());
+  if (::fsync(fd.get()) != 0) return fail("fsync of", ErrnoMessage(errno));
+  if (fd.Close() != 0) return fail("closing", ErrnoMessage(errno));
   return Status::Ok();
 }
 

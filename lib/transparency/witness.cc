@@ -20,57 +20,29 @@
 
 #include "crypto/keys_internal.h"
 #include "transparency/text.h"
+#include "util/posix_file.h"
 #include "util/status_macros.h"
 
 namespace retrace {
 namespace {
 
+using internal::ErrnoMessage;
+using internal::ScopedFd;
+using internal::WriteAll;
+
 constexpr std::size_t kMaxProofLines = 63;
 constexpr std::size_t kMaxStateBytes = std::size_t{64} << 20;
 constexpr char kStateSchema[] = "retrace.witness-state/v1";
-
-std::string Errno(int err) { return std::strerror(err); }
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int Close() {
-    int rc = ::close(fd_);
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  int fd_;
-};
-
-Status WriteAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return IoError(Errno(errno));
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return Status::Ok();
-}
 
 // Writes `data` to `path` through a temporary file and a rename, so a crash
 // leaves either the old or the new file, never a torn one.
 Status ReplaceFile(const std::string& path, std::string_view data) {
   const std::string tmp = path + ".tmp";
-  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (fd.get() < 0) return IoError("cannot create " + tmp + ": " + Errno(errno));
+  ScopedFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (fd.get() < 0) return IoError("cannot create " + tmp + ": " + ErrnoMessage(errno));
   Status st = WriteAll(fd.get(), data);
-  if (st.ok() && ::fsync(fd.get()) != 0) st = IoError(Errno(errno));
-  if (fd.Close() != 0 && st.ok()) st = IoError(Errno(errno));
+  if (st.ok() && ::fsync(fd.get()) != 0) st = IoError(ErrnoMessage(errno));
+  if (fd.Close() != 0 && st.ok()) st = IoError(ErrnoMessage(errno));
   if (!st.ok()) {
     ::unlink(tmp.c_str());
     return IoError("writing " + tmp + " failed: " + st.message() + "; " + path + " is unchanged");
@@ -78,14 +50,14 @@ Status ReplaceFile(const std::string& path, std::string_view data) {
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
-    return IoError("renaming " + tmp + " to " + path + " failed: " + Errno(err) + "; " + path +
+    return IoError("renaming " + tmp + " to " + path + " failed: " + ErrnoMessage(err) + "; " + path +
                    " is unchanged");
   }
   // Make the rename durable.
   const std::size_t slash = path.find_last_of('/');
   const std::string dir =
       slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ScopedFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dfd.get() >= 0) ::fsync(dfd.get());
   return Status::Ok();
 }
@@ -348,10 +320,10 @@ Result<WitnessState> ReadWitnessStateFile(const std::string& path) {
 Status UpdateWitnessStateFile(const std::string& path,
                               const std::function<Status(WitnessState*)>& fn) {
   const std::string lock_path = path + ".lock";
-  Fd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  if (lock.get() < 0) return IoError("cannot open the lock file " + lock_path + ": " + Errno(errno));
+  ScopedFd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (lock.get() < 0) return IoError("cannot open the lock file " + lock_path + ": " + ErrnoMessage(errno));
   while (::flock(lock.get(), LOCK_EX) != 0) {
-    if (errno != EINTR) return IoError("cannot lock " + lock_path + ": " + Errno(errno));
+    if (errno != EINTR) return IoError("cannot lock " + lock_path + ": " + ErrnoMessage(errno));
   }
   WitnessState state;
   Result<WitnessState> read = ReadWitnessStateFile(path);
