@@ -270,7 +270,7 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
     checker_->Release(seq);
     return Status::Ok();
   }
-  const auto& ev = c->event;
+  const auto& ev = c->event();
   const std::string& actor = ev.actor_id();
 
   // Event ids: the index maps each id to one record, so a record the index

@@ -13,6 +13,10 @@ Result<std::optional<std::string>> TxnRecordStore::RecordBytes(std::uint64_t seq
   return std::optional<std::string>(std::string(*v));
 }
 
+Result<std::optional<std::string_view>> TxnRecordStore::RecordView(std::uint64_t seq) const {
+  return txn_.Get(txn_.tables().records, EncodeU64(seq));
+}
+
 namespace {
 Result<std::vector<std::uint64_t>> SeqDups(const Txn& txn, MDB_dbi dbi, std::string_view key,
                                            const char* what);

@@ -15,6 +15,10 @@ class TxnRecordStore : public RecordStore {
   TxnRecordStore(const Txn& txn, std::uint64_t size) : txn_(txn), size_(size) {}
   std::uint64_t Size() const override { return size_; }
   Result<std::optional<std::string>> RecordBytes(std::uint64_t seq) const override;
+  // Views into LMDB's map: valid for the transaction (which must be
+  // read-only: a write would move them).
+  bool LendsRecords() const override { return true; }
+  Result<std::optional<std::string_view>> RecordView(std::uint64_t seq) const override;
   Result<std::vector<std::uint64_t>> LotSeqs(std::string_view lot_id) const override;
   Result<std::optional<Hash>> CommittedLeaf(std::uint64_t seq) const override;
   Result<std::vector<std::uint64_t>> KeyEvents(std::string_view key_id) const override;

@@ -17,22 +17,41 @@
 namespace retrace::internal {
 namespace {
 
-// True if `ev` creates `lot_id`; sets *lot to the lot definition.
+// True if `ev` creates `lot_id`; sets *lot to the lot definition. Called
+// for every record of every lot: no allocation.
 bool Creates(const v1::Event& ev, std::string_view lot_id, const v1::Lot** lot) {
-  for (const v1::Lot* l : LotsCreated(ev)) {
-    if (l->lot_id() == lot_id) {
-      *lot = l;
-      return true;
-    }
+  auto is = [&](const v1::Lot& l) {
+    if (l.lot_id() != lot_id) return false;
+    *lot = &l;
+    return true;
+  };
+  switch (ev.body_case()) {
+    case v1::Event::kExtracted: return is(ev.extracted().lot());
+    case v1::Event::kRecycled: return is(ev.recycled().lot());
+    case v1::Event::kImported: return is(ev.imported().lot());
+    case v1::Event::kTransformed:
+      for (const auto& o : ev.transformed().outputs()) {
+        if (is(o)) return true;
+      }
+      return false;
+    default: return false;
   }
-  return false;
 }
 
+// The same question as ExistingLotsTouched, without building the list: a
+// merge of n inputs is asked once by each of its n input lots.
 bool Touches(const v1::Event& ev, std::string_view lot_id) {
-  for (const auto& id : ExistingLotsTouched(ev)) {
-    if (id == lot_id) return true;
+  switch (ev.body_case()) {
+    case v1::Event::kShipped: return ev.shipped().lot_id() == lot_id;
+    case v1::Event::kReceived: return ev.received().lot_id() == lot_id;
+    case v1::Event::kExported: return ev.exported().lot_id() == lot_id;
+    case v1::Event::kTransformed:
+      for (const auto& in : ev.transformed().inputs()) {
+        if (in.lot_id() == lot_id) return true;
+      }
+      return false;
+    default: return false;
   }
-  return false;
 }
 
 std::uint64_t ReGrams(const std::vector<ElementMass>& content) {
@@ -42,14 +61,75 @@ std::uint64_t ReGrams(const std::vector<ElementMass>& content) {
 }
 
 struct LotTrace {
-  LineageLot out;
+  LineageLot out;                // out.lot_id is the key of the lot's index entry
   LotView state;                 // after replaying every record of the lot
   bool created = false;
   std::uint64_t created_seq = 0;
   bool by_transform = false;
   const CheckedRecord* creation = nullptr;
-  // State of this lot just before each of its records (for balance checks).
-  std::unordered_map<std::uint64_t, LotView> before;
+  // For a lot created by a transformation: the number of each input lot,
+  // in the order the transformation lists them.
+  std::vector<std::uint32_t> inputs;
+  // State of this lot just before each transformation that consumed it (for
+  // balance checks and attribution), in increasing seq order: a lot's
+  // records are replayed in log order.
+  std::vector<std::pair<std::uint64_t, LotView>> before;
+  const LotView* BeforeSeq(std::uint64_t seq) const {
+    auto it = std::lower_bound(before.begin(), before.end(), seq,
+                               [](const auto& e, std::uint64_t s) { return e.first < s; });
+    return it != before.end() && it->first == seq ? &it->second : nullptr;
+  }
+};
+
+// The lots of a lineage, numbered in the order the walk discovers them
+// (breadth first from the target, which is lot 0). Lots are looked up by id
+// once, when first named; everything after that goes by number. The index is
+// an open-addressing table of (hash, number) pairs: a lookup touches one
+// slot and, on a hash match, the lot's id.
+class LotTable {
+ public:
+  static constexpr std::uint32_t kNone = ~std::uint32_t{0};
+  // The number of `id`, adding it (with *added = true) if new.
+  std::uint32_t Intern(std::string_view id, bool* added) {
+    if (2 * (lots_.size() + 1) > slots_.size()) Grow();
+    const std::uint64_t h = std::hash<std::string_view>()(id);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (s.lot == kNone) {
+        *added = true;
+        s = {h, static_cast<std::uint32_t>(lots_.size())};
+        lots_.emplace_back().out.lot_id = std::string(id);
+        return s.lot;
+      }
+      if (s.hash == h && lots_[s.lot].out.lot_id == id) {
+        *added = false;
+        return s.lot;
+      }
+    }
+  }
+  std::size_t size() const { return lots_.size(); }
+  LotTrace& operator[](std::uint32_t i) { return lots_[i]; }
+
+ private:
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::uint32_t lot = kNone;
+  };
+  void Grow() {
+    const std::size_t n = slots_.empty() ? 64 : slots_.size() * 2;
+    slots_.assign(n, Slot());
+    mask_ = n - 1;
+    for (std::uint32_t k = 0; k < lots_.size(); ++k) {
+      const std::uint64_t h = std::hash<std::string_view>()(lots_[k].out.lot_id);
+      std::size_t i = h & mask_;
+      while (slots_[i].lot != kNone) i = (i + 1) & mask_;
+      slots_[i] = {h, k};
+    }
+  }
+
+  std::deque<LotTrace> lots_;  // elements never move
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0;
 };
 
 // Quota and licence at an origin extraction or a separation: recomputed from
@@ -88,12 +168,12 @@ class QuotaTally {
       std::uint64_t g = i ? log->granted[i - 1] : 0, u = i ? log->used[i - 1] : 0;
       ASSIGN_OR_RETURN(const CheckedRecord* r, checker_.Check(log->seqs[i]));
       if (r->parsed && r->authorized) {
-        if (r->event.has_quota_granted()) {
-          const auto& q = r->event.quota_granted();
+        if (r->event().has_quota_granted()) {
+          const auto& q = r->event().quota_granted();
           if (QuotaKey(q.actor_id(), q.year(), static_cast<QuotaKind>(q.kind())) == key) {
             g = q.reo_g();
           }
-        } else if (auto use = QuotaUseOf(r->event, r->signer_role)) {
+        } else if (auto use = QuotaUseOf(r->event(), r->signer_role)) {
           if (QuotaKey(use->actor_id, use->year, use->kind) == key) u += use->reo_g;
         }
       }
@@ -190,20 +270,20 @@ class SignaturePipeline {
 
 // The quota key a record uses, if any.
 std::optional<std::string> QuotaKeyOf(const CheckedRecord& c) {
-  auto use = QuotaUseOf(c.event, c.signer_role);
+  auto use = QuotaUseOf(c.event(), c.signer_role);
   if (!use) return std::nullopt;
   return QuotaKey(use->actor_id, use->year, use->kind);
 }
 
 Status CheckRegulatory(RecordChecker& checker, QuotaTally& tally, const CheckedRecord& c,
                        const std::string& lot_id) {
-  if (c.event.has_extracted()) {
-    ASSIGN_OR_RETURN(std::string licence, checker.LicenceOf(c.event.actor_id()));
+  if (c.event().has_extracted()) {
+    ASSIGN_OR_RETURN(std::string licence, checker.LicenceOf(c.event().actor_id()));
     Violations vs;
-    CheckLicence(c.event, licence, &vs);
+    CheckLicence(c.event(), licence, &vs);
     for (auto& v : vs) checker.Add(v.code, c.seq, v.lot_id, v.message);
   }
-  auto use = QuotaUseOf(c.event, c.signer_role);
+  auto use = QuotaUseOf(c.event(), c.signer_role);
   if (!use) return Status::Ok();
   const std::string key = QuotaKey(use->actor_id, use->year, use->kind);
   ASSIGN_OR_RETURN(QuotaTally::Balance b, tally.At(key, c.seq));
@@ -239,23 +319,24 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
     return NotFoundError("lot " + std::string(target) + " is not in the ledger");
   }
 
-  // unordered: a wide lineage has tens of thousands of lots, and every one
-  // is looked up several times.
-  std::unordered_map<std::string, LotTrace> traces;
-  std::vector<std::string> order;
-  std::deque<std::string> queue{std::string(target)};
-  std::vector<std::pair<const CheckedRecord*, std::string>> origins;
+  // Lots are walked in the order they are numbered: lot k is the k-th lot
+  // queued, so the queue is the table itself.
+  LotTable traces;
+  bool added = false;
+  traces.Intern(target, &added);
+  std::vector<std::pair<const CheckedRecord*, std::uint32_t>> origins;
   // Declared after the checker: destroyed (waiting for its workers) first.
   SignaturePipeline sigs(checker, ResolveThreads(options.threads));
-  std::unordered_set<std::string> queued{std::string(target)};
 
-  while (!queue.empty()) {
-    std::string lot_id = queue.front();
-    queue.pop_front();
-    order.push_back(lot_id);
-    LotTrace& tr = traces[lot_id];
-    tr.out.lot_id = lot_id;
-    ASSIGN_OR_RETURN(auto seqs, store.LotSeqs(lot_id));
+  for (std::uint32_t lot = 0; lot < traces.size(); ++lot) {
+    LotTrace& tr = traces[lot];
+    const std::string& lot_id = tr.out.lot_id;
+    std::vector<std::uint64_t> seqs;
+    if (lot == 0) {
+      seqs = std::move(target_seqs);
+    } else {
+      ASSIGN_OR_RETURN(seqs, store.LotSeqs(lot_id));
+    }
     if (seqs.empty()) {
       checker.Add(finding::kLotUnknown, 0, lot_id,
                   "lot " + lot_id + " is named as an input but has no record in the ledger");
@@ -272,7 +353,7 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
       ASSIGN_OR_RETURN(const CheckedRecord* c, checker.Check(seq));
       sigs.Poll();
       if (!c->parsed) continue;
-      const auto& ev = c->event;
+      const auto& ev = c->event();
       const std::string& actor = ev.actor_id();
       if (i == 0) {
         const v1::Lot* def = nullptr;
@@ -299,13 +380,14 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
           Violations vs;
           CheckStage(ev, c->signer_role, *c->policy, {}, &vs);
           for (auto& v : vs) checker.Add(v.code, seq, v.lot_id, v.message);
-          origins.emplace_back(c, lot_id);  // quota and licence: after signatures
+          origins.emplace_back(c, lot);  // quota and licence: after signatures
         }
         if (ev.has_transformed()) {
           tr.by_transform = true;
+          tr.inputs.reserve(static_cast<std::size_t>(ev.transformed().inputs_size()));
           for (const auto& in : ev.transformed().inputs()) {
             report.edges.push_back({in.lot_id(), lot_id, in.consumed_g(), seq});
-            if (queued.insert(in.lot_id()).second) queue.push_back(in.lot_id());
+            tr.inputs.push_back(traces.Intern(in.lot_id(), &added));  // queued if new
           }
         }
         continue;
@@ -325,7 +407,7 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
         continue;
       }
       // Only a transformation's balance check needs the state before.
-      if (ev.has_transformed()) tr.before.emplace(seq, tr.state);
+      if (ev.has_transformed()) tr.before.emplace_back(seq, tr.state);
       Violations vs;
       if (ev.has_transformed() || ev.has_exported()) {
         CheckStage(ev, c->signer_role, *c->policy, {&tr.state}, &vs);
@@ -334,6 +416,7 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
       for (auto& v : vs) checker.Add(v.code, seq, lot_id, v.message);
     }
   }
+  const auto n_lots = static_cast<std::uint32_t>(traces.size());
 
   // Every record of the lineage is known now. Quota checks depend on the
   // validity of earlier quota records: check those too, then every queued
@@ -343,7 +426,7 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
     if (auto key = QuotaKeyOf(*c)) RETURN_IF_ERROR(tally.Prefetch(*key, c->seq));
     sigs.Poll();
   }
-  for (const auto& id : order) {
+  for (std::uint32_t id = 0; id < n_lots; ++id) {
     const LotTrace& tr = traces[id];
     if (!tr.by_transform) continue;
     if (auto key = QuotaKeyOf(*tr.creation)) RETURN_IF_ERROR(tally.Prefetch(*key, tr.created_seq));
@@ -352,21 +435,19 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
   sigs.Finish();
 
   // Mass balance of every transformation that created a lot of the lineage.
-  std::set<std::uint64_t> balanced;
-  for (const auto& id : order) {
+  std::unordered_set<std::uint64_t> balanced;
+  for (std::uint32_t id = 0; id < n_lots; ++id) {
     const LotTrace& tr = traces[id];
     if (!tr.by_transform || !balanced.insert(tr.created_seq).second) continue;
-    const auto& t = tr.creation->event.transformed();
+    const auto& t = tr.creation->event().transformed();
     std::vector<const LotView*> inputs;
-    std::set<std::string> seen;
-    for (const auto& in : t.inputs()) {
-      const LotView* v = nullptr;
-      auto it = traces.find(in.lot_id());
-      if (it != traces.end()) {
-        auto b = it->second.before.find(tr.created_seq);
-        if (b != it->second.before.end()) v = &b->second;
-      }
-      if (!seen.insert(in.lot_id()).second) {
+    inputs.reserve(static_cast<std::size_t>(t.inputs_size()));
+    std::unordered_set<std::uint32_t> seen;
+    for (int i = 0; i < t.inputs_size(); ++i) {
+      const auto& in = t.inputs(i);
+      const std::uint32_t k = tr.inputs[static_cast<std::size_t>(i)];
+      const LotView* v = traces[k].BeforeSeq(tr.created_seq);
+      if (!seen.insert(k).second) {
         checker.Add(finding::kEventMalformed, tr.created_seq, in.lot_id(),
                     "the transformation lists input lot " + in.lot_id() + " twice");
       }
@@ -375,81 +456,98 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
     Violations vs;
     const CheckedRecord& c = *tr.creation;
     CheckTransformBalance(t, inputs, tr.created_seq, c.policy->TolerancePpm(c.signer_role), &vs);
-    CheckStage(c.event, c.signer_role, *c.policy, inputs, &vs);
+    CheckStage(c.event(), c.signer_role, *c.policy, inputs, &vs);
     for (auto& v : vs) checker.Add(v.code, tr.created_seq, v.lot_id, v.message);
-    RETURN_IF_ERROR(CheckRegulatory(checker, tally, c, id));
+    RETURN_IF_ERROR(CheckRegulatory(checker, tally, c, tr.out.lot_id));
   }
-  for (const auto& [c, lot] : origins) RETURN_IF_ERROR(CheckRegulatory(checker, tally, *c, lot));
+  for (const auto& [c, lot] : origins) {
+    RETURN_IF_ERROR(CheckRegulatory(checker, tally, *c, traces[lot].out.lot_id));
+  }
 
   // Origin attribution, in creation order (inputs are always older than
-  // their outputs). Weights: rare-earth grams each input contributed.
-  std::vector<std::pair<std::uint64_t, std::string>> keyed;
-  keyed.reserve(order.size());
-  for (const auto& id : order) keyed.emplace_back(traces[id].created_seq, id);
+  // their outputs). Weights: rare-earth grams each input contributed. Each
+  // lot's shares are (origin lot, fraction) pairs; every sum is accumulated
+  // in input order, as a map keyed by origin would, so the doubles are the
+  // same bit for bit.
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> keyed;
+  keyed.reserve(n_lots);
+  for (std::uint32_t id = 0; id < n_lots; ++id) keyed.emplace_back(traces[id].created_seq, id);
   std::stable_sort(keyed.begin(), keyed.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<std::string> by_creation;
-  by_creation.reserve(keyed.size());
-  for (auto& k : keyed) by_creation.push_back(std::move(k.second));
-  std::unordered_map<std::string, std::map<std::string, double>> attribution;
-  for (const auto& id : by_creation) {
+  std::vector<std::vector<std::pair<std::uint32_t, double>>> attribution(n_lots);
+  std::vector<double> acc(n_lots, 0.0);
+  std::vector<char> in_acc(n_lots, 0);
+  std::vector<std::uint32_t> touched;
+  std::vector<std::pair<std::uint32_t, double>> weights;
+  for (const auto& [created, id] : keyed) {
     LotTrace& tr = traces[id];
     auto& mine = attribution[id];
     if (!tr.created) continue;
     if (tr.out.is_origin) {
-      mine[id] = 1.0;
+      mine.emplace_back(id, 1.0);
       continue;
     }
     if (!tr.by_transform) continue;
-    const auto& t = tr.creation->event.transformed();
-    std::vector<std::pair<std::string, double>> weights;
+    const auto& t = tr.creation->event().transformed();
+    weights.clear();
     double total = 0;
-    for (const auto& in : t.inputs()) {
-      auto it = traces.find(in.lot_id());
-      if (it == traces.end()) continue;
-      auto b = it->second.before.find(tr.created_seq);
-      if (b == it->second.before.end()) continue;
+    for (int i = 0; i < t.inputs_size(); ++i) {
+      const auto& in = t.inputs(i);
+      const std::uint32_t k = tr.inputs[static_cast<std::size_t>(i)];
+      const LotView* b = traces[k].BeforeSeq(tr.created_seq);
+      if (b == nullptr) continue;
       std::uint64_t re = 0;
-      for (const auto& em : b->second.content) re += ContainedGrams(b->second, em.element, in.consumed_g());
-      weights.emplace_back(in.lot_id(), static_cast<double>(re));
+      for (const auto& em : b->content) re += ContainedGrams(*b, em.element, in.consumed_g());
+      weights.emplace_back(k, static_cast<double>(re));
       total += static_cast<double>(re);
     }
     if (total == 0) {  // no declared rare earths: fall back to gross mass
       weights.clear();
-      for (const auto& in : t.inputs()) {
-        weights.emplace_back(in.lot_id(), static_cast<double>(in.consumed_g()));
-        total += static_cast<double>(in.consumed_g());
+      for (int i = 0; i < t.inputs_size(); ++i) {
+        weights.emplace_back(tr.inputs[static_cast<std::size_t>(i)],
+                             static_cast<double>(t.inputs(i).consumed_g()));
+        total += static_cast<double>(t.inputs(i).consumed_g());
       }
     }
     if (total == 0) continue;
+    touched.clear();
     for (const auto& [in, w] : weights) {
-      for (const auto& [origin, f] : attribution[in]) mine[origin] += f * (w / total);
+      for (const auto& [origin, f] : attribution[in]) {
+        if (!in_acc[origin]) {
+          in_acc[origin] = 1;
+          acc[origin] = 0.0;
+          touched.push_back(origin);
+        }
+        acc[origin] += f * (w / total);
+      }
+    }
+    mine.reserve(touched.size());
+    for (std::uint32_t o : touched) {
+      mine.emplace_back(o, acc[o]);
+      in_acc[o] = 0;
     }
   }
 
-  // Report: lots (target first, then by creation), origins, validity.
-  const LotTrace& target_tr = traces[std::string(target)];
-  for (const auto& id : by_creation) {
-    LotTrace& tr = traces[id];
-    tr.out.custodian = tr.state.custodian;
-    tr.out.status = tr.created ? LotStatusName(tr.state.status) : "unknown";
-    tr.out.remaining_g = tr.state.remaining_g;
-    if (id == target) {
-      report.lots.insert(report.lots.begin(), tr.out);
-    } else {
-      report.lots.push_back(tr.out);
-    }
-  }
-  const std::uint64_t target_re = target_tr.out.rare_earth_g;
-  for (const auto& [origin, f] : attribution[std::string(target)]) {
+  // The target's origins in lot-id order (the order a map by id gives:
+  // ties in share keep it).
+  auto& target_shares = attribution[0];
+  std::sort(target_shares.begin(), target_shares.end(), [&](const auto& a, const auto& b) {
+    return traces[a.first].out.lot_id < traces[b.first].out.lot_id;
+  });
+  // Findings by seq, to tell which origins have one.
+  std::unordered_map<std::uint64_t, std::vector<const Finding*>> findings_at;
+  for (const auto& f : report.findings) findings_at[f.seq].push_back(&f);
+  const std::uint64_t target_re = traces[0].out.rare_earth_g;
+  double bad = 0;
+  for (const auto& [origin, f] : target_shares) {
     const LotTrace& o = traces[origin];
     OriginShare share;
-    share.origin_lot = origin;
+    share.origin_lot = o.out.lot_id;
     share.kind = o.out.origin_kind;
     share.actor_id = o.out.created_by;
     share.extracted_seq = o.created_seq;
     if (o.creation) {
-      const auto& ev = o.creation->event;
+      const auto& ev = o.creation->event();
       if (ev.has_extracted()) {
         share.site = ev.extracted().site();
         share.licence = ev.extracted().licence();
@@ -461,30 +559,37 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
       }
     }
     // An origin is compliant only if its creating record has no finding.
-    for (const auto& f : report.findings) {
-      if (f.seq == o.created_seq &&
-          std::find(share.issues.begin(), share.issues.end(), f.code) == share.issues.end()) {
-        share.issues.push_back(f.code);
+    auto fit = findings_at.find(o.created_seq);
+    if (fit != findings_at.end()) {
+      for (const Finding* fd : fit->second) {
+        if (std::find(share.issues.begin(), share.issues.end(), fd->code) == share.issues.end()) {
+          share.issues.push_back(fd->code);
+        }
       }
     }
     share.compliant = share.issues.empty();
+    if (!share.compliant) bad += f;
     share.rare_earth_g = static_cast<std::uint64_t>(std::floor(f * static_cast<double>(target_re)));
     share.share_ppm = static_cast<std::uint32_t>(std::llround(f * 1e6));
     report.origins.push_back(share);
   }
   std::sort(report.origins.begin(), report.origins.end(),
             [](const OriginShare& a, const OriginShare& b) { return a.share_ppm > b.share_ppm; });
-  double bad = 0;
-  for (const auto& [origin, f] : attribution[std::string(target)]) {
-    const LotTrace& o = traces[origin];
-    for (const auto& fd : report.findings) {
-      if (fd.seq == o.created_seq) {
-        bad += f;
-        break;
-      }
-    }
-  }
   report.non_compliant_share_ppm = static_cast<std::uint32_t>(std::llround(bad * 1e6));
+
+  // Report: lots (target first, then by creation).
+  report.lots.reserve(n_lots);
+  std::size_t target_at = 0;
+  for (const auto& [created, id] : keyed) {
+    LotTrace& tr = traces[id];
+    tr.out.custodian = tr.state.custodian;
+    tr.out.status = tr.created ? LotStatusName(tr.state.status) : "unknown";
+    tr.out.remaining_g = tr.state.remaining_g;
+    if (id == 0) target_at = report.lots.size();
+    report.lots.push_back(std::move(tr.out));
+  }
+  std::rotate(report.lots.begin(), report.lots.begin() + static_cast<std::ptrdiff_t>(target_at),
+              report.lots.begin() + static_cast<std::ptrdiff_t>(target_at) + 1);
   std::stable_sort(report.edges.begin(), report.edges.end(),
                    [](const LineageEdge& a, const LineageEdge& b) { return a.seq < b.seq; });
 

@@ -37,16 +37,64 @@ void RecordChecker::Add(const char* code, std::uint64_t seq, std::string lot, st
   findings_->push_back(Finding{code, seq, std::move(lot), std::move(message)});
 }
 
-void RecordChecker::Release(std::uint64_t seq) {
-  auto it = cache_.find(seq);
-  if (it == cache_.end()) return;
-  const auto& ev = it->second->event;
-  if (it->second->parsed && (ev.has_genesis() || ev.has_actor_registered() ||
-                             ev.has_key_rotated() || ev.has_key_revoked() || ev.has_policy_set())) {
-    return;
+namespace {
+// Records whose events later checks read again: key timelines, policies,
+// licences and the ledger's identity come from them.
+bool KeptEvent(const v1::Event& ev) {
+  return ev.has_genesis() || ev.has_actor_registered() || ev.has_key_rotated() ||
+         ev.has_key_revoked() || ev.has_policy_set();
+}
+}  // namespace
+
+CheckedRecord* RecordChecker::NewRecord(std::uint64_t seq) {
+  CheckedRecord* c;
+  if (free_slots_.empty()) {
+    c = &slots_.emplace_back();
+  } else {
+    c = free_slots_.back();
+    free_slots_.pop_back();
+    std::string owned = std::move(c->owned_bytes);
+    owned.clear();
+    *c = CheckedRecord();
+    c->owned_bytes = std::move(owned);  // keeps its capacity
   }
-  last_hash_ = std::make_pair(seq, it->second->record.hash);
-  cache_.erase(it);
+  c->seq = seq;
+  return c;
+}
+
+v1::Event* RecordChecker::NewEvent() {
+  if (arena_ == nullptr) {
+    google::protobuf::ArenaOptions o;
+    o.start_block_size = 64 << 10;
+    o.max_block_size = 1 << 20;
+    arena_ = std::make_unique<google::protobuf::Arena>(o);
+  }
+  ++live_on_arena_;
+  return google::protobuf::Arena::CreateMessage<v1::Event>(arena_.get());
+}
+
+void RecordChecker::Keep(CheckedRecord* c) {
+  v1::Event* kept = google::protobuf::Arena::CreateMessage<v1::Event>(&keep_arena_);
+  kept->CopyFrom(*c->event_);
+  c->event_ = kept;
+  --live_on_arena_;
+}
+
+void RecordChecker::Release(std::uint64_t seq) {
+  CheckedRecord** found = cache_.Find(seq);
+  if (found == nullptr) return;
+  CheckedRecord* c = *found;
+  if (c->parsed && KeptEvent(c->event())) return;
+  last_hash_ = std::make_pair(seq, c->record.hash);
+  if (c->event_ != &v1::Event::default_instance()) --live_on_arena_;
+  cache_.Erase(seq);
+  free_slots_.push_back(c);
+  // Nothing on the arena is referenced any more: start a new one rather
+  // than let a streaming audit grow it with every record.
+  constexpr std::size_t kArenaBytes = 4 << 20;
+  if (live_on_arena_ == 0 && arena_ != nullptr && arena_->SpaceAllocated() > kArenaBytes) {
+    arena_.reset();
+  }
 }
 
 const Verifier* RecordChecker::VerifierFor(const PublicKey& key) {
@@ -67,10 +115,9 @@ void RecordChecker::FinishSignatureJobs(const std::vector<SignatureJob>& jobs) {
     Add(finding::kSignatureInvalid, j.seq, "",
         "the signature on record " + std::to_string(j.seq) + " by " + j.actor_id +
             " does not verify: the event was altered or not signed by its actor");
-    auto it = cache_.find(j.seq);
-    if (it != cache_.end()) {
-      it->second->signature_ok = false;
-      it->second->authorized = false;
+    if (CheckedRecord** c = cache_.Find(j.seq)) {
+      (*c)->signature_ok = false;
+      (*c)->authorized = false;
     }
   }
 }
@@ -111,11 +158,11 @@ Result<const Policy*> RecordChecker::PolicyAt(std::uint64_t seq) {
   if (it != policies_.end()) return static_cast<const Policy*>(it->second.get());
   ASSIGN_OR_RETURN(const CheckedRecord* c, Check(*pseq));
   const Policy* out = &Policy::Default();
-  if (!c->parsed || !c->event.has_policy_set()) {
+  if (!c->parsed || !c->event().has_policy_set()) {
     Add(finding::kIndexInconsistent, seq, "",
         "the policy index names record " + std::to_string(*pseq) + ", which sets no policy");
   } else if (c->authorized) {
-    auto p = std::make_unique<Policy>(c->event.policy_set());
+    auto p = std::make_unique<Policy>(c->event().policy_set());
     out = p.get();
     policies_.emplace(*pseq, std::move(p));
     return out;
@@ -128,27 +175,30 @@ Result<std::string> RecordChecker::LicenceOf(const std::string& actor_id) {
   ASSIGN_OR_RETURN(auto rseq, store_.ActorRegistration(actor_id));
   if (!rseq) return std::string();
   ASSIGN_OR_RETURN(const CheckedRecord* r, Check(*rseq));
-  if (!r->parsed || !r->event.has_actor_registered() ||
-      r->event.actor_registered().actor_id() != actor_id) {
+  if (!r->parsed || !r->event().has_actor_registered() ||
+      r->event().actor_registered().actor_id() != actor_id) {
     return std::string();
   }
-  return r->event.actor_registered().licence();
+  return r->event().actor_registered().licence();
 }
 
-Result<const KeyTimeline*> RecordChecker::Timeline(const std::string& key_id) {
+Result<const KeyTimeline*> RecordChecker::Timeline(std::string_view key_id) {
   auto it = timelines_.find(key_id);
   if (it != timelines_.end()) return static_cast<const KeyTimeline*>(it->second.get());
   // Inserted before the events are checked: a rotation signed by this very
   // key sees the timeline as registered so far, which is what it needs.
-  KeyTimeline* t = timelines_.emplace(key_id, std::make_unique<KeyTimeline>()).first->second.get();
+  auto owned = std::make_unique<KeyTimeline>();
+  owned->key_id = std::string(key_id);
+  KeyTimeline* t = owned.get();
+  timelines_.emplace(std::string_view(t->key_id), std::move(owned));
   ASSIGN_OR_RETURN(auto seqs, store_.KeyEvents(key_id));
   if (seqs.empty()) return static_cast<const KeyTimeline*>(t);
   ASSIGN_OR_RETURN(const CheckedRecord* reg, Check(seqs.front()));
   std::optional<RegisteredKey> rk;
-  if (reg->parsed) rk = KeyFromRegistration(reg->event, keys_);
+  if (reg->parsed) rk = KeyFromRegistration(reg->event(), keys_);
   if (!rk || !rk->key || rk->key->KeyId() != key_id) {
     Add(finding::kIndexInconsistent, seqs.front(), "",
-        "the key index says record " + std::to_string(seqs.front()) + " registers key " + key_id +
+        "the key index says record " + std::to_string(seqs.front()) + " registers key " + t->key_id +
             ", but it does not");
     return static_cast<const KeyTimeline*>(t);
   }
@@ -160,20 +210,20 @@ Result<const KeyTimeline*> RecordChecker::Timeline(const std::string& key_id) {
   t->actor_id = rk->actor_id;
   t->role = rk->role;
   t->registered_seq = seqs.front();
-  if (reg->event.has_key_rotated()) {
+  if (reg->event().has_key_rotated()) {
     // The rotated-in key inherits the actor's registered role.
     ASSIGN_OR_RETURN(auto aseq, store_.ActorRegistration(rk->actor_id));
     if (aseq) {
       ASSIGN_OR_RETURN(const CheckedRecord* a, Check(*aseq));
       if (a->parsed) {
-        if (auto ak = KeyFromRegistration(a->event, keys_); ak && ak->actor_id == rk->actor_id) t->role = ak->role;
+        if (auto ak = KeyFromRegistration(a->event(), keys_); ak && ak->actor_id == rk->actor_id) t->role = ak->role;
       }
     }
   }
   for (std::size_t i = 1; i < seqs.size(); ++i) {
     ASSIGN_OR_RETURN(const CheckedRecord* e, Check(seqs[i]));
     if (!e->parsed || !e->authorized) continue;  // an invalid record changes nothing
-    const auto& ev = e->event;
+    const auto& ev = e->event();
     if (ev.has_key_rotated() && ev.key_rotated().retired_key_id() == key_id &&
         ev.key_rotated().actor_id() == t->actor_id) {
       if (!t->retired_after || seqs[i] < *t->retired_after) t->retired_after = seqs[i];
@@ -193,39 +243,48 @@ Result<const CheckedRecord*> RecordChecker::Check(std::uint64_t seq, std::string
 }
 
 Result<const CheckedRecord*> RecordChecker::Check(std::uint64_t seq) {
-  auto it = cache_.find(seq);
-  if (it != cache_.end()) return static_cast<const CheckedRecord*>(it->second.get());
+  if (CheckedRecord** c = cache_.Find(seq)) return static_cast<const CheckedRecord*>(*c);
   return CheckUncached(seq);
 }
 
 Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
   RETURN_IF_ERROR(LoadGenesis());
-  auto owned = std::make_unique<CheckedRecord>();
-  CheckedRecord* c = owned.get();
-  c->seq = seq;
-  cache_.emplace(seq, std::move(owned));
+  CheckedRecord* c = NewRecord(seq);
+  cache_.Insert(seq, c);
   ++records_checked_;
   const std::string s = std::to_string(seq);
 
   std::optional<std::string_view> bytes;
-  std::optional<std::string> owned_bytes;
   if (provided_ && provided_->first == seq) {
     bytes = provided_->second;  // the caller's cursor already holds them
+  } else if (store_.LendsRecords()) {
+    ASSIGN_OR_RETURN(bytes, store_.RecordView(seq));
   } else {
-    ASSIGN_OR_RETURN(owned_bytes, store_.RecordBytes(seq));
-    if (owned_bytes) bytes = *owned_bytes;
+    ASSIGN_OR_RETURN(auto owned, store_.RecordBytes(seq));
+    if (owned) {
+      c->owned_bytes = std::move(*owned);
+      bytes = c->owned_bytes;
+    }
   }
   provided_.reset();
   if (!bytes) {
     Add(finding::kRecordUnreadable, seq, "", "record " + s + " is missing from the log");
     return static_cast<const CheckedRecord*>(c);
   }
-  auto rec = DecodeRecord(*bytes);
-  if (!rec.ok()) {
-    Add(finding::kRecordUnreadable, seq, "", "record " + s + " is damaged: " + rec.status().message());
+  RecordView view;
+  Status parsed = ParseRecordView(*bytes, &view);
+  if (!parsed.ok()) {
+    Add(finding::kRecordUnreadable, seq, "", "record " + s + " is damaged: " + parsed.message());
     return static_cast<const CheckedRecord*>(c);
   }
-  c->record = std::move(rec).value();
+  // Hashed once: a backward walk hashed it already to check seq + 1's link.
+  if (const Hash* h = link_hashes_.Find(seq)) {
+    view.hash = *h;
+    link_hashes_.Erase(seq);
+  } else {
+    view.hash = RecordHash(view.stored);
+  }
+  c->record = view;
   if (c->record.seq != seq) {
     Add(finding::kSequenceMismatch, seq, "",
         "the record stored at position " + s + " says it is record " + std::to_string(c->record.seq) +
@@ -243,15 +302,25 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
   Hash expected_prev{};
   bool have_prev = true;
   if (seq > 0) {
-    auto pit = cache_.find(seq - 1);
-    if (pit != cache_.end() && !pit->second->record.stored.empty()) {
-      expected_prev = pit->second->record.hash;
+    CheckedRecord* const* before = cache_.Find(seq - 1);
+    if (before != nullptr && !(*before)->record.stored.empty()) {
+      expected_prev = (*before)->record.hash;
     } else if (last_hash_ && last_hash_->first == seq - 1) {
       expected_prev = last_hash_->second;
+    } else if (const Hash* lh = link_hashes_.Find(seq - 1)) {
+      expected_prev = *lh;
     } else {
-      ASSIGN_OR_RETURN(auto prev, store_.RecordBytes(seq - 1));
+      std::optional<std::string_view> prev;
+      std::optional<std::string> prev_owned;
+      if (store_.LendsRecords()) {
+        ASSIGN_OR_RETURN(prev, store_.RecordView(seq - 1));
+      } else {
+        ASSIGN_OR_RETURN(prev_owned, store_.RecordBytes(seq - 1));
+        if (prev_owned) prev = *prev_owned;
+      }
       if (prev) {
         expected_prev = RecordHash(*prev);
+        link_hashes_.Insert(seq - 1, expected_prev);
       } else {
         have_prev = false;
       }
@@ -263,19 +332,22 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
         "reordered or truncated here");
   }
 
-  if (!ParseEventBytes(c->record.event_bytes, &c->event).ok()) {
+  v1::Event* event = NewEvent();
+  c->event_ = event;
+  if (!ParseEventBytes(c->record.event_bytes, event).ok()) {
     Add(finding::kEventMalformed, seq, "", "the event in record " + s + " does not parse");
     return static_cast<const CheckedRecord*>(c);
   }
-  Status valid = ValidateEventProto(c->event);
+  Status valid = ValidateEventProto(*event);
   if (!valid.ok()) {
     // Structurally broken events are reported, not replayed: the custody
     // rules assume the shape ValidateEventProto guarantees.
     Add(finding::kEventMalformed, seq, "", "the event in record " + s + " is malformed: " + valid.message());
     return static_cast<const CheckedRecord*>(c);
   }
+  if (KeptEvent(*event)) Keep(c);
   c->parsed = true;
-  const auto& ev = c->event;
+  const auto& ev = c->event();
   c->policy = &Policy::Default();
 
   if (seq == 0 && !ev.has_genesis()) {
@@ -306,15 +378,15 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
     ASSIGN_OR_RETURN(const KeyTimeline* t, Timeline(c->record.key_id));
     if (!t->known || t->registered_seq >= seq) {
       Add(finding::kUnknownKey, seq, "",
-          "record " + s + " is signed with key " + c->record.key_id +
+          "record " + s + " is signed with key " + t->key_id +
               ", which was not validly registered before it");
     } else if (t->revoked_from && seq >= *t->revoked_from) {
       Add(finding::kKeyRevoked, seq, "",
-          "record " + s + " is signed with key " + c->record.key_id + " of " + t->actor_id +
+          "record " + s + " is signed with key " + t->key_id + " of " + t->actor_id +
               ", which a regulator revoked from record " + std::to_string(*t->revoked_from) + " on");
     } else if (t->retired_after && seq > *t->retired_after) {
       Add(finding::kKeyRetired, seq, "",
-          "record " + s + " is signed with key " + c->record.key_id + " of " + t->actor_id +
+          "record " + s + " is signed with key " + t->key_id + " of " + t->actor_id +
               ", which was rotated out at record " + std::to_string(*t->retired_after));
     } else {
       key = t->key;
@@ -336,7 +408,7 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
       job.seq = seq;
       job.verifier = v;
       job.message = EventSigningInput(c->record.event_bytes);
-      job.signature = c->record.signature;
+      job.signature = std::string(c->record.signature);
       job.actor_id = ev.actor_id();
       jobs_.push_back(std::move(job));
       c->signature_ok = true;  // until its job says otherwise

@@ -12,7 +12,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include <google/protobuf/arena.h>
+
+#include <deque>
+
 #include "ledger/rules.h"
+#include "model/record.h"
+#include "util/flat_map.h"
 #include "retrace/event.h"
 #include "retrace/signer.h"
 #include "retrace/verifier.h"
@@ -27,12 +33,19 @@ class ThreadPool;
 struct CheckedRecord {
   std::uint64_t seq = 0;
   bool parsed = false;      // record and event parse and the event is well-formed
-  Record record;
-  v1::Event event;
+  // Views into the store's bytes (or `owned_bytes`): valid while the checker
+  // and its store are. record.stored is empty if the record did not parse.
+  RecordView record;
+  // The parsed event (empty unless the record parsed), on the checker's
+  // arena.
+  const v1::Event& event() const { return *event_; }
   Role signer_role = Role::kUnspecified;
   bool signature_ok = false;  // valid signature by a key valid at this position
   bool authorized = false;    // signature_ok, and the signer's role may state it
   const Policy* policy = nullptr;  // in force at this record (never null if parsed)
+
+  const v1::Event* event_ = &v1::Event::default_instance();
+  std::string owned_bytes;  // the stored bytes, if the store does not lend them
 };
 
 // One signature check of a custody record, taken out of the sequential walk
@@ -50,6 +63,7 @@ struct SignatureJob {
 
 // A key's history as the log records it.
 struct KeyTimeline {
+  std::string key_id;
   bool known = false;
   std::optional<PublicKey> key;
   std::string actor_id;
@@ -115,14 +129,36 @@ class RecordChecker {
 
  private:
   Result<const CheckedRecord*> CheckUncached(std::uint64_t seq);
+  // A fresh record slot and an empty event for it (see the arenas below).
+  CheckedRecord* NewRecord(std::uint64_t seq);
+  v1::Event* NewEvent();
+  // Moves a record whose event later checks read again (registrations,
+  // rotations, revocations, policies, genesis) to the long-lived arena.
+  void Keep(CheckedRecord* c);
   Status LoadGenesis();
-  Result<const KeyTimeline*> Timeline(const std::string& key_id);
+  Result<const KeyTimeline*> Timeline(std::string_view key_id);
   const Verifier* VerifierFor(const PublicKey& key);
 
   const RecordStore& store_;
   std::vector<Finding>* findings_;
-  std::unordered_map<std::uint64_t, std::unique_ptr<CheckedRecord>> cache_;
-  std::unordered_map<std::string, std::unique_ptr<KeyTimeline>> timelines_;
+  // Memory: every check allocates a record slot and a parsed event, and a
+  // lineage walk keeps all of them to the end; a heap object per message
+  // and string cost more than the parse. Slots come from a deque (reused
+  // once released); events are parsed on an arena. A streaming caller
+  // releases records as it goes: once no released-able record is live on
+  // the arena, it is dropped and a new one started, so memory stays
+  // bounded by what is live. Kept records live on their own arena.
+  std::deque<CheckedRecord> slots_;
+  std::vector<CheckedRecord*> free_slots_;
+  std::unique_ptr<google::protobuf::Arena> arena_;
+  google::protobuf::Arena keep_arena_;
+  std::size_t live_on_arena_ = 0;  // cached records whose event is on arena_
+  FlatU64Map<CheckedRecord*> cache_;
+  // Hashes of records read only to check the next record's link: a walk
+  // that goes backwards reads seq - 1 first, and seq itself later.
+  FlatU64Map<Hash> link_hashes_;
+  // Keyed by a view of the timeline's own key_id.
+  std::unordered_map<std::string_view, std::unique_ptr<KeyTimeline>> timelines_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Policy>> policies_;
   std::string ledger_id_;
   std::string root_actor_;
