@@ -446,10 +446,19 @@ bool SetSm2Id(EVP_PKEY_CTX* pctx) {
 
 // ---------------------------------------------------------------------------
 
+// One verifier per key. EVP_DigestVerifyInit looks the signature algorithm
+// up by name in OpenSSL's method store (under a lock every thread shares) and
+// builds a key context each time; here it runs once, into a template, and
+// each verification copies the template. The template is never used itself,
+// and never re-initialised: OpenSSL 3.0 keeps the old key when a used
+// context is initialised again with another one, so a context belongs to
+// exactly one key (tests/crypto/keys_test.cc checks A never verifies as B).
 class VerifierImpl final : public Verifier {
  public:
   VerifierImpl(PublicKey key, UniqueEvpPkey pkey, const EVP_MD* md)
-      : key_(std::move(key)), pkey_(std::move(pkey)), md_(md) {}
+      : key_(std::move(key)), pkey_(std::move(pkey)), md_(md), template_(NewContext()) {
+    ERR_clear_error();  // a failed template leaves errors; Verify then initialises each time
+  }
 
   Status Verify(std::string_view message, std::string_view signature) const override {
     std::string der;  // ECDSA / SM2 signatures converted for OpenSSL.
@@ -472,10 +481,14 @@ class VerifierImpl final : public Verifier {
         break;
       }
     }
-    UniqueEvpMdCtx ctx(EVP_MD_CTX_new());
-    EVP_PKEY_CTX* pctx = nullptr;  // Owned by ctx.
-    if (ctx == nullptr || EVP_DigestVerifyInit(ctx.get(), &pctx, md_, nullptr, pkey_.get()) != 1 ||
-        (key_.algorithm() == Algorithm::kSm2Sm3 && !SetSm2Id(pctx))) {
+    UniqueEvpMdCtx ctx;
+    if (template_ != nullptr) {
+      ctx.reset(EVP_MD_CTX_new());
+      if (ctx != nullptr && EVP_MD_CTX_copy_ex(ctx.get(), template_.get()) != 1) ctx.reset();
+    } else {
+      ctx = NewContext();
+    }
+    if (ctx == nullptr) {
       return InternalError("initialising signature verification failed: " + TakeOpenSslErrors());
     }
     if (EVP_DigestVerify(ctx.get(), Bytes(sig), sig.size(), Bytes(message), message.size()) == 1) {
@@ -489,9 +502,23 @@ class VerifierImpl final : public Verifier {
   const PublicKey& public_key() const noexcept override { return key_; }
 
  private:
+  // A context initialised for verification with this key (nullptr on failure).
+  UniqueEvpMdCtx NewContext() const {
+    UniqueEvpMdCtx ctx(EVP_MD_CTX_new());
+    EVP_PKEY_CTX* pctx = nullptr;  // Owned by ctx.
+    if (ctx == nullptr || EVP_DigestVerifyInit(ctx.get(), &pctx, md_, nullptr, pkey_.get()) != 1 ||
+        (key_.algorithm() == Algorithm::kSm2Sm3 && !SetSm2Id(pctx))) {
+      return nullptr;
+    }
+    return ctx;
+  }
+
   const PublicKey key_;
   const UniqueEvpPkey pkey_;  // Shared read-only by concurrent Verify calls.
   const EVP_MD* const md_;
+  // Initialised once, only ever copied from (EVP_MD_CTX_copy_ex reads it):
+  // safe to share between threads.
+  const UniqueEvpMdCtx template_;
 };
 
 class SignerImpl final : public Signer {

@@ -35,16 +35,30 @@ Result<std::optional<Hash>> TxnRecordStore::CommittedLeaf(std::uint64_t seq) con
 }
 
 namespace {
+// Decodes in place (Txn::GetDups would copy every value into a string):
+// the verifier asks this for every lot of a lineage.
 Result<std::vector<std::uint64_t>> SeqDups(const Txn& txn, MDB_dbi dbi, std::string_view key,
                                            const char* what) {
   std::vector<std::uint64_t> out;
   if (key.empty() || key.size() > 511) return out;  // LMDB key limit
-  ASSIGN_OR_RETURN(auto dups, txn.GetDups(dbi, key));
-  for (const auto& d : dups) {
-    auto v = DecodeU64(d);
-    if (!v) return CorruptionError(std::string(what) + " entry is damaged");
-    out.push_back(*v);
+  MDB_cursor* cur = nullptr;
+  int rc = mdb_cursor_open(txn.raw(), dbi, &cur);
+  if (rc != MDB_SUCCESS) return LmdbError(rc, "open cursor");
+  MDB_val k{key.size(), const_cast<char*>(key.data())}, v;
+  bool damaged = false;
+  rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+  while (rc == MDB_SUCCESS) {
+    auto seq = DecodeU64(std::string_view(static_cast<const char*>(v.mv_data), v.mv_size));
+    if (!seq) {
+      damaged = true;
+      break;
+    }
+    out.push_back(*seq);
+    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
   }
+  mdb_cursor_close(cur);
+  if (damaged) return CorruptionError(std::string(what) + " entry is damaged");
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) return LmdbError(rc, "read duplicates");
   return out;
 }
 }  // namespace
