@@ -8,13 +8,35 @@
 namespace retrace::internal {
 
 Result<std::optional<std::string>> TxnRecordStore::RecordBytes(std::uint64_t seq) const {
-  ASSIGN_OR_RETURN(auto v, txn_.Get(txn_.tables().records, EncodeU64(seq)));
+  ASSIGN_OR_RETURN(auto v, RecordView(seq));
   if (!v) return std::optional<std::string>();
   return std::optional<std::string>(std::string(*v));
 }
 
+TxnRecordStore::~TxnRecordStore() {
+  if (records_cur_ != nullptr) mdb_cursor_close(records_cur_);
+  if (tree_cur_ != nullptr) mdb_cursor_close(tree_cur_);
+}
+
+Result<std::optional<std::string_view>> TxnRecordStore::CursorGet(MDB_cursor** cur, MDB_dbi dbi,
+                                                                  std::string_view key) const {
+  if (*cur == nullptr) {
+    int rc = mdb_cursor_open(txn_.raw(), dbi, cur);
+    if (rc != MDB_SUCCESS) {
+      *cur = nullptr;
+      return LmdbError(rc, "open cursor");
+    }
+  }
+  MDB_val k{key.size(), const_cast<char*>(key.data())}, v;
+  int rc = mdb_cursor_get(*cur, &k, &v, MDB_SET_KEY);
+  if (rc == MDB_NOTFOUND) return std::optional<std::string_view>();
+  if (rc != MDB_SUCCESS) return LmdbError(rc, "read");
+  return std::optional<std::string_view>(
+      std::string_view(static_cast<const char*>(v.mv_data), v.mv_size));
+}
+
 Result<std::optional<std::string_view>> TxnRecordStore::RecordView(std::uint64_t seq) const {
-  return txn_.Get(txn_.tables().records, EncodeU64(seq));
+  return CursorGet(&records_cur_, txn_.tables().records, EncodeU64(seq));
 }
 
 namespace {
@@ -27,7 +49,7 @@ Result<std::vector<std::uint64_t>> TxnRecordStore::LotSeqs(std::string_view lot_
 }
 
 Result<std::optional<Hash>> TxnRecordStore::CommittedLeaf(std::uint64_t seq) const {
-  ASSIGN_OR_RETURN(auto v, txn_.Get(txn_.tables().tree, TreeKey(0, seq)));
+  ASSIGN_OR_RETURN(auto v, CursorGet(&tree_cur_, txn_.tables().tree, TreeKey(0, seq)));
   if (!v || v->size() != 32) return std::optional<Hash>();
   Hash h;
   std::memcpy(h.data(), v->data(), 32);

@@ -10,9 +10,15 @@
 
 namespace retrace::internal {
 
+// Thread safety: like its transaction, one thread at a time (it keeps LMDB
+// cursors: a walk reads neighbouring records, and a positioned cursor finds
+// a key on its current page without searching the tree from the root).
 class TxnRecordStore : public RecordStore {
  public:
   TxnRecordStore(const Txn& txn, std::uint64_t size) : txn_(txn), size_(size) {}
+  ~TxnRecordStore() override;
+  TxnRecordStore(const TxnRecordStore&) = delete;
+  TxnRecordStore& operator=(const TxnRecordStore&) = delete;
   std::uint64_t Size() const override { return size_; }
   Result<std::optional<std::string>> RecordBytes(std::uint64_t seq) const override;
   // Views into LMDB's map: valid for the transaction (which must be
@@ -27,8 +33,13 @@ class TxnRecordStore : public RecordStore {
   Result<std::optional<std::uint64_t>> ActorRegistration(std::string_view actor_id) const override;
 
  private:
+  // Get through `*cur` (opened on first use).
+  Result<std::optional<std::string_view>> CursorGet(MDB_cursor** cur, MDB_dbi dbi,
+                                                    std::string_view key) const;
   const Txn& txn_;
   std::uint64_t size_;
+  mutable MDB_cursor* records_cur_ = nullptr;
+  mutable MDB_cursor* tree_cur_ = nullptr;
 };
 
 class TxnNodeSource : public merkle::NodeSource {
