@@ -1,6 +1,7 @@
 #include "ledger/rules.h"
 
 #include <cstring>
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -431,27 +432,54 @@ std::uint64_t ContainedGrams(const LotView& lot, Element element, std::uint64_t 
   return 0;
 }
 
+namespace {
+// Grams per element, in element order: a lot declares a handful of
+// elements, so a sorted vector (one allocation) rather than a std::map (one
+// per element), iterated in the same order.
+class ElementSums {
+ public:
+  void Add(int element, unsigned __int128 grams) {
+    auto it = std::lower_bound(sums_.begin(), sums_.end(), element,
+                               [](const auto& e, int el) { return e.first < el; });
+    if (it == sums_.end() || it->first != element) it = sums_.insert(it, {element, 0});
+    it->second += grams;
+  }
+  unsigned __int128 Get(int element) const {
+    auto it = std::lower_bound(sums_.begin(), sums_.end(), element,
+                               [](const auto& e, int el) { return e.first < el; });
+    return it != sums_.end() && it->first == element ? it->second : 0;
+  }
+  auto begin() const { return sums_.begin(); }
+  auto end() const { return sums_.end(); }
+
+ private:
+  std::vector<std::pair<int, unsigned __int128>> sums_;
+};
+}  // namespace
+
 void CheckTransformBalance(const v1::Transformed& t, const std::vector<const LotView*>& inputs,
                            std::uint64_t seq, std::uint32_t tolerance_ppm, Violations* out) {
   if (t.outputs_size() == 0) return;  // malformed; reported by ValidateEventProto
   // Per element: what the outputs contain may not exceed what the consumed
   // inputs contained. Non-rare-earth additives never add rare earths.
-  std::map<int, unsigned __int128> in_g, out_g;
+  ElementSums in_g, out_g;
   unsigned __int128 consumed = 0, produced = 0, additives = 0;
   for (int i = 0; i < t.inputs_size() && i < static_cast<int>(inputs.size()); ++i) {
     const LotView* lot = inputs[i];
     if (lot == nullptr) continue;
     std::uint64_t c = std::min<std::uint64_t>(t.inputs(i).consumed_g(), lot->remaining_g);
     consumed += t.inputs(i).consumed_g();
-    for (const auto& em : lot->content) in_g[static_cast<int>(em.element)] += ContainedGrams(*lot, em.element, c);
+    for (const auto& em : lot->content) {
+      in_g.Add(static_cast<int>(em.element), ContainedGrams(*lot, em.element, c));
+    }
   }
   for (const auto& o : t.outputs()) {
     produced += o.mass_g();
-    for (const auto& em : o.content()) out_g[em.element()] += em.grams();
+    for (const auto& em : o.content()) out_g.Add(em.element(), em.grams());
   }
   for (const auto& a : t.additives()) additives += a.mass_g();
   for (const auto& [el, grams] : out_g) {
-    unsigned __int128 have = in_g.count(el) ? in_g[el] : 0;
+    unsigned __int128 have = in_g.Get(el);
     // Assay tolerance of the stage (policy): have * (1 + ppm / 10^6).
     unsigned __int128 allowed = have + have * tolerance_ppm / 1000000;
     if (grams > allowed) {

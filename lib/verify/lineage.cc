@@ -342,7 +342,6 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
                   "lot " + lot_id + " is named as an input but has no record in the ledger");
       continue;
     }
-    tr.out.record_seqs = seqs;
     for (std::size_t i = 0; i < seqs.size(); ++i) {
       const std::uint64_t seq = seqs[i];
       if (i > 0 && seq <= seqs[i - 1]) {
@@ -415,6 +414,7 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
       ApplyToLot(ev, actor, seq, c->record.hash, &tr.state, &vs);
       for (auto& v : vs) checker.Add(v.code, seq, lot_id, v.message);
     }
+    tr.out.record_seqs = std::move(seqs);
   }
   const auto n_lots = static_cast<std::uint32_t>(traces.size());
 
