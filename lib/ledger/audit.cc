@@ -517,7 +517,8 @@ Result<AuditReport> Auditor::Run() {
   }
   store_ = std::make_unique<TxnRecordStore>(txn_, size_);
   checker_ = std::make_unique<RecordChecker>(*store_, &report_.findings,
-                                             options_.check_signatures, keys_cache_);
+                                             options_.check_signatures, keys_cache_,
+                                             RecordChecker::Mode::kStream);
   RETURN_IF_ERROR(lot_index_.Open(t_.lot_index));
   RETURN_IF_ERROR(quota_index_.Open(t_.quota_log));
 

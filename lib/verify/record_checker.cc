@@ -55,14 +55,20 @@ CheckedRecord* RecordChecker::NewRecord(std::uint64_t seq) {
     free_slots_.pop_back();
     std::string owned = std::move(c->owned_bytes);
     owned.clear();
+    std::unique_ptr<v1::Event> event = std::move(c->heap_event);
     *c = CheckedRecord();
     c->owned_bytes = std::move(owned);  // keeps its capacity
+    c->heap_event = std::move(event);   // parsing clears it, keeping capacity
   }
   c->seq = seq;
   return c;
 }
 
-v1::Event* RecordChecker::NewEvent() {
+v1::Event* RecordChecker::NewEvent(CheckedRecord* c) {
+  if (mode_ == Mode::kStream) {
+    if (c->heap_event == nullptr) c->heap_event = std::make_unique<v1::Event>();
+    return c->heap_event.get();
+  }
   if (arena_ == nullptr) {
     google::protobuf::ArenaOptions o;
     o.start_block_size = 64 << 10;
@@ -74,6 +80,7 @@ v1::Event* RecordChecker::NewEvent() {
 }
 
 void RecordChecker::Keep(CheckedRecord* c) {
+  if (mode_ == Mode::kStream) return;  // the slot's own event stays with it
   v1::Event* kept = google::protobuf::Arena::CreateMessage<v1::Event>(&keep_arena_);
   kept->CopyFrom(*c->event_);
   c->event_ = kept;
@@ -86,7 +93,7 @@ void RecordChecker::Release(std::uint64_t seq) {
   CheckedRecord* c = *found;
   if (c->parsed && KeptEvent(c->event())) return;
   last_hash_ = std::make_pair(seq, c->record.hash);
-  if (c->event_ != &v1::Event::default_instance()) --live_on_arena_;
+  if (mode_ == Mode::kRetain && c->event_ != &v1::Event::default_instance()) --live_on_arena_;
   cache_.Erase(seq);
   free_slots_.push_back(c);
   // Nothing on the arena is referenced any more: start a new one rather
@@ -332,7 +339,7 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
         "reordered or truncated here");
   }
 
-  v1::Event* event = NewEvent();
+  v1::Event* event = NewEvent(c);
   c->event_ = event;
   if (!ParseEventBytes(c->record.event_bytes, event).ok()) {
     Add(finding::kEventMalformed, seq, "", "the event in record " + s + " does not parse");

@@ -46,6 +46,7 @@ struct CheckedRecord {
 
   const v1::Event* event_ = &v1::Event::default_instance();
   std::string owned_bytes;  // the stored bytes, if the store does not lend them
+  std::unique_ptr<v1::Event> heap_event;  // RecordChecker::Mode::kStream: reused
 };
 
 // One signature check of a custody record, taken out of the sequential walk
@@ -79,10 +80,18 @@ class RecordChecker {
   // With `check_signatures` false no signature is checked (integrity only:
   // signatures are taken as valid). `keys` (may be nullptr: the checker
   // keeps its own) caches parsed keys across checkers and must outlive it.
+  // How the caller uses records: kRetain keeps every checked record to the
+  // end (a lineage walk), kStream releases each one when done (the audit).
+  // Only memory and speed differ: kRetain parses onto an arena freed at
+  // once at the end; kStream reuses each released record's heap-allocated
+  // event, whose strings and repeated fields keep their capacity.
+  enum class Mode { kRetain, kStream };
   RecordChecker(const RecordStore& store, std::vector<Finding>* findings,
-                bool check_signatures = true, KeyCache* keys = nullptr)
+                bool check_signatures = true, KeyCache* keys = nullptr,
+                Mode mode = Mode::kRetain)
       : store_(store),
         findings_(findings),
+        mode_(mode),
         check_signatures_(check_signatures),
         own_keys_(keys == nullptr ? std::make_unique<KeyCache>() : nullptr),
         keys_(keys == nullptr ? own_keys_.get() : keys) {}
@@ -131,7 +140,7 @@ class RecordChecker {
   Result<const CheckedRecord*> CheckUncached(std::uint64_t seq);
   // A fresh record slot and an empty event for it (see the arenas below).
   CheckedRecord* NewRecord(std::uint64_t seq);
-  v1::Event* NewEvent();
+  v1::Event* NewEvent(CheckedRecord* c);
   // Moves a record whose event later checks read again (registrations,
   // rotations, revocations, policies, genesis) to the long-lived arena.
   void Keep(CheckedRecord* c);
@@ -141,13 +150,16 @@ class RecordChecker {
 
   const RecordStore& store_;
   std::vector<Finding>* findings_;
+  const Mode mode_;
   // Memory: every check allocates a record slot and a parsed event, and a
   // lineage walk keeps all of them to the end; a heap object per message
   // and string cost more than the parse. Slots come from a deque (reused
-  // once released); events are parsed on an arena. A streaming caller
-  // releases records as it goes: once no released-able record is live on
-  // the arena, it is dropped and a new one started, so memory stays
-  // bounded by what is live. Kept records live on their own arena.
+  // once released). kRetain parses events on an arena (records whose events
+  // later checks read again are copied to a second one; should a kRetain
+  // caller release records, the working arena is dropped whenever nothing
+  // on it is live, so memory stays bounded). kStream parses into the slot's
+  // own heap event, reused with the slot: for a scan that frees each record
+  // at once, recycled heap memory is warmer than fresh arena blocks.
   std::deque<CheckedRecord> slots_;
   std::vector<CheckedRecord*> free_slots_;
   std::unique_ptr<google::protobuf::Arena> arena_;
