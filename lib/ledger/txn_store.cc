@@ -8,7 +8,7 @@
 namespace retrace::internal {
 
 Result<std::optional<std::string>> TxnRecordStore::RecordBytes(std::uint64_t seq) const {
-  ASSIGN_OR_RETURN(auto v, RecordView(seq));
+  ASSIGN_OR_RETURN(auto v, RecordBytesView(seq));
   if (!v) return std::optional<std::string>();
   return std::optional<std::string>(std::string(*v));
 }
@@ -35,7 +35,7 @@ Result<std::optional<std::string_view>> TxnRecordStore::CursorGet(MDB_cursor** c
       std::string_view(static_cast<const char*>(v.mv_data), v.mv_size));
 }
 
-Result<std::optional<std::string_view>> TxnRecordStore::RecordView(std::uint64_t seq) const {
+Result<std::optional<std::string_view>> TxnRecordStore::RecordBytesView(std::uint64_t seq) const {
   return CursorGet(&records_cur_, txn_.tables().records, EncodeU64(seq));
 }
 

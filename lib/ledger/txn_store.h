@@ -24,7 +24,7 @@ class TxnRecordStore : public RecordStore {
   // Views into LMDB's map: valid for the transaction (which must be
   // read-only: a write would move them).
   bool LendsRecords() const override { return true; }
-  Result<std::optional<std::string_view>> RecordView(std::uint64_t seq) const override;
+  Result<std::optional<std::string_view>> RecordBytesView(std::uint64_t seq) const override;
   Result<std::vector<std::uint64_t>> LotSeqs(std::string_view lot_id) const override;
   Result<std::optional<Hash>> CommittedLeaf(std::uint64_t seq) const override;
   Result<std::vector<std::uint64_t>> KeyEvents(std::string_view key_id) const override;

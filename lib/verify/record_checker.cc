@@ -265,7 +265,7 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
   if (provided_ && provided_->first == seq) {
     bytes = provided_->second;  // the caller's cursor already holds them
   } else if (store_.LendsRecords()) {
-    ASSIGN_OR_RETURN(bytes, store_.RecordView(seq));
+    ASSIGN_OR_RETURN(bytes, store_.RecordBytesView(seq));
   } else {
     ASSIGN_OR_RETURN(auto owned, store_.RecordBytes(seq));
     if (owned) {
@@ -320,7 +320,7 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
       std::optional<std::string_view> prev;
       std::optional<std::string> prev_owned;
       if (store_.LendsRecords()) {
-        ASSIGN_OR_RETURN(prev, store_.RecordView(seq - 1));
+        ASSIGN_OR_RETURN(prev, store_.RecordBytesView(seq - 1));
       } else {
         ASSIGN_OR_RETURN(prev_owned, store_.RecordBytes(seq - 1));
         if (prev_owned) prev = *prev_owned;

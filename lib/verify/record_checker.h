@@ -9,12 +9,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <deque>
 #include <unordered_map>
 #include <vector>
 
 #include <google/protobuf/arena.h>
-
-#include <deque>
 
 #include "ledger/rules.h"
 #include "model/record.h"
@@ -36,8 +35,7 @@ struct CheckedRecord {
   // Views into the store's bytes (or `owned_bytes`): valid while the checker
   // and its store are. record.stored is empty if the record did not parse.
   RecordView record;
-  // The parsed event (empty unless the record parsed), on the checker's
-  // arena.
+  // The parsed event (empty unless the record parsed), owned by the checker.
   const v1::Event& event() const { return *event_; }
   Role signer_role = Role::kUnspecified;
   bool signature_ok = false;  // valid signature by a key valid at this position
@@ -76,16 +74,17 @@ struct KeyTimeline {
 
 class RecordChecker {
  public:
-  // `findings` receives every problem found; it must outlive the checker.
-  // With `check_signatures` false no signature is checked (integrity only:
-  // signatures are taken as valid). `keys` (may be nullptr: the checker
-  // keeps its own) caches parsed keys across checkers and must outlive it.
   // How the caller uses records: kRetain keeps every checked record to the
   // end (a lineage walk), kStream releases each one when done (the audit).
   // Only memory and speed differ: kRetain parses onto an arena freed at
   // once at the end; kStream reuses each released record's heap-allocated
   // event, whose strings and repeated fields keep their capacity.
   enum class Mode { kRetain, kStream };
+
+  // `findings` receives every problem found; it must outlive the checker.
+  // With `check_signatures` false no signature is checked (integrity only:
+  // signatures are taken as valid). `keys` (may be nullptr: the checker
+  // keeps its own) caches parsed keys across checkers and must outlive it.
   RecordChecker(const RecordStore& store, std::vector<Finding>* findings,
                 bool check_signatures = true, KeyCache* keys = nullptr,
                 Mode mode = Mode::kRetain)

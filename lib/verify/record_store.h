@@ -23,13 +23,13 @@ class RecordStore {
   virtual std::uint64_t Size() const = 0;
   // Stored record bytes at `seq`, or nullopt if the store has none there.
   virtual Result<std::optional<std::string>> RecordBytes(std::uint64_t seq) const = 0;
-  // Whether RecordView may be called: the store can lend its bytes without
+  // Whether RecordBytesView may be called: the store can lend its bytes without
   // copying them. False unless a store overrides both.
   virtual bool LendsRecords() const { return false; }
   // The same answer as RecordBytes, as a view of the store's own bytes that
   // stays valid as long as the store does (for a ledger, its read
   // transaction). Only if LendsRecords(); kInternal otherwise.
-  virtual Result<std::optional<std::string_view>> RecordView(std::uint64_t seq) const;
+  virtual Result<std::optional<std::string_view>> RecordBytesView(std::uint64_t seq) const;
   // Sequence numbers of the lot's records, in log order (empty if unknown).
   virtual Result<std::vector<std::uint64_t>> LotSeqs(std::string_view lot_id) const = 0;
   // The leaf hash the Merkle tree holds for `seq`, if the store keeps a
@@ -48,7 +48,7 @@ class RecordStore {
       std::string_view actor_id) const = 0;
 };
 
-inline Result<std::optional<std::string_view>> RecordStore::RecordView(std::uint64_t) const {
+inline Result<std::optional<std::string_view>> RecordStore::RecordBytesView(std::uint64_t) const {
   return InternalError("this record store does not lend its records");
 }
 
