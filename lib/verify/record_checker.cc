@@ -242,6 +242,30 @@ Result<const KeyTimeline*> RecordChecker::Timeline(std::string_view key_id) {
   return static_cast<const KeyTimeline*>(t);
 }
 
+void RecordChecker::CheckSignature(CheckedRecord* c, const PublicKey& key) {
+  const v1::Event& ev = c->event();
+  const Verifier* v = check_signatures_ ? VerifierFor(key) : nullptr;
+  if (!check_signatures_) {
+    c->signature_ok = true;  // integrity only: taken as signed, not counted
+  } else if (v != nullptr && CustodyEvent(ev)) {
+    SignatureJob job;
+    job.seq = c->seq;
+    job.verifier = v;
+    job.message = EventSigningInput(c->record.event_bytes);
+    job.signature = std::string(c->record.signature);
+    job.actor_id = ev.actor_id();
+    jobs_.push_back(std::move(job));
+    c->signature_ok = true;  // until its job says otherwise
+  } else if (++signatures_checked_, v == nullptr ||
+             !v->Verify(EventSigningInput(c->record.event_bytes), c->record.signature).ok()) {
+    Add(finding::kSignatureInvalid, c->seq, "",
+        "the signature on record " + std::to_string(c->seq) + " by " + ev.actor_id() +
+            " does not verify: the event was altered or not signed by its actor");
+  } else {
+    c->signature_ok = true;
+  }
+}
+
 Result<const CheckedRecord*> RecordChecker::Check(std::uint64_t seq, std::string_view bytes) {
   provided_ = std::make_pair(seq, bytes);
   auto r = Check(seq);
@@ -407,26 +431,7 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
     key.reset();
   }
   if (key) {
-    const Verifier* v = check_signatures_ ? VerifierFor(*key) : nullptr;
-    if (!check_signatures_) {
-      c->signature_ok = true;  // integrity only: taken as signed, not counted
-    } else if (v != nullptr && CustodyEvent(ev)) {
-      SignatureJob job;
-      job.seq = seq;
-      job.verifier = v;
-      job.message = EventSigningInput(c->record.event_bytes);
-      job.signature = std::string(c->record.signature);
-      job.actor_id = ev.actor_id();
-      jobs_.push_back(std::move(job));
-      c->signature_ok = true;  // until its job says otherwise
-    } else if (++signatures_checked_, v == nullptr ||
-               !v->Verify(EventSigningInput(c->record.event_bytes), c->record.signature).ok()) {
-      Add(finding::kSignatureInvalid, seq, "",
-          "the signature on record " + s + " by " + ev.actor_id() +
-              " does not verify: the event was altered or not signed by its actor");
-    } else {
-      c->signature_ok = true;
-    }
+    CheckSignature(c, *key);
     c->signer_role = role;
     ASSIGN_OR_RETURN(c->policy, PolicyAt(seq));
     Violations vs;

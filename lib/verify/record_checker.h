@@ -143,6 +143,11 @@ class RecordChecker {
   // Moves a record whose event later checks read again (registrations,
   // rotations, revocations, policies, genesis) to the long-lived arena.
   void Keep(CheckedRecord* c);
+  // The signature step of a record whose signing key is `key` (valid at the
+  // record's position): sets c->signature_ok, or queues a SignatureJob for
+  // a custody record, or reports signature_invalid. Nothing else of the
+  // check depends on how a signature is verified.
+  void CheckSignature(CheckedRecord* c, const PublicKey& key);
   Status LoadGenesis();
   Result<const KeyTimeline*> Timeline(std::string_view key_id);
   const Verifier* VerifierFor(const PublicKey& key);
