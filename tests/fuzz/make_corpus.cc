@@ -12,7 +12,12 @@
 #include <fstream>
 #include <string>
 
+#include "bundle_fixture.h"
 #include "record_fixture.h"
+#include "retrace/checkpoint.h"
+#include "retrace/note.h"
+#include "retrace/tlog_proof.h"
+#include "retrace/witness.h"
 #include "retrace/event.h"
 #include "retrace/signer.h"
 
@@ -60,6 +65,30 @@ int main(int argc, char** argv) {
     Write(root / "pem_key_fuzz", name + ".der", (*s)->public_key().der());
     Write(root / "pem_key_fuzz", name + ".key.pem", *(*s)->ExportPrivateKeyPemSecret());
   }
+  // Transparency texts and a bundle, from a small real ledger.
+  const auto& b = fuzzing::HonestBundle();
+  Write(root / "bundle_fuzz", "bundle", b.bundle);
+  auto log = NoteSigner::Generate("fuzz-log", NoteKeyType::kEd25519);
+  auto witness = NoteSigner::Generate("fuzz-witness", NoteKeyType::kCosignatureV1);
+  if (!log.ok() || !witness.ok()) return 1;
+  Checkpoint cp{"fuzz-log", 7, Sha256("root"), {}};
+  const std::string text = FormatCheckpoint(cp);
+  auto note = SignNote(text, {log->get(), witness->get()}, 1780000000);
+  if (!note.ok()) return 1;
+  Write(root / "transparency_text_fuzz", "checkpoint.txt", text);
+  Write(root / "transparency_text_fuzz", "signed-checkpoint.txt", *note);
+  TlogProof proof;
+  proof.extra = "record bytes";
+  proof.index = 3;
+  proof.inclusion_proof = {Sha256("a"), Sha256("b"), Sha256("c")};
+  proof.checkpoint = *note;
+  Write(root / "transparency_text_fuzz", "tlog-proof.txt", FormatTlogProof(proof));
+  AddCheckpointRequest req;
+  req.old_size = 4;
+  req.consistency_proof = {Sha256("x"), Sha256("y")};
+  req.checkpoint = *note;
+  Write(root / "transparency_text_fuzz", "add-checkpoint.txt", FormatAddCheckpointRequest(req));
+  Write(root / "transparency_text_fuzz", "verifier-key.txt", (*log)->verifier().ToString());
   std::printf("wrote the seed corpus to %s\n", root.c_str());
   return 0;
 }
