@@ -325,6 +325,83 @@ Result<PemBlock> ReadPemBlock(std::string_view pem, const char* label, const cha
   return block;
 }
 
+// The PEM reader for private keys. OpenSSL's (PEM_read_bio) decodes the
+// base64 body through an EVP_ENCODE_CTX that it frees without wiping, so
+// base64 of the key lingered in freed heap memory after every load (found by
+// tests/reliability/security_test.cc under ASan, whose quarantine keeps
+// freed memory intact). Here every copy of the body sits in a wiped buffer
+// and is decoded in one EVP_DecodeBlock call, which allocates nothing. Same
+// syntax as OpenSSL reads: text before the block is skipped, CR and
+// trailing blanks are ignored, header lines are refused.
+Result<PemBlock> ReadSecretPemBlock(std::string_view pem, const char* label, const char* what) {
+  if (pem.size() > INT_MAX) return InvalidArgumentError(std::string(what) + " PEM is too large");
+  auto line_at = [&](size_t pos, size_t* next) {
+    size_t end = pem.find('\n', pos);
+    *next = end == std::string_view::npos ? pem.size() : end + 1;
+    std::string_view line = pem.substr(pos, (end == std::string_view::npos ? pem.size() : end) - pos);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
+      line.remove_suffix(1);
+    }
+    return line;
+  };
+  const std::string_view kBegin = "-----BEGIN ", kDashes = "-----";
+  size_t pos = pem.find(kBegin);
+  while (pos != std::string_view::npos && pos != 0 && pem[pos - 1] != '\n') pos = pem.find(kBegin, pos + 1);
+  if (pos == std::string_view::npos) {
+    return InvalidArgumentError(std::string("no PEM block found in ") + what);
+  }
+  size_t next = 0;
+  std::string_view begin = line_at(pos, &next);
+  if (begin.size() <= kBegin.size() + kDashes.size() ||
+      begin.substr(begin.size() - kDashes.size()) != kDashes) {
+    return InvalidArgumentError(std::string("no PEM block found in ") + what + " (bad BEGIN line)");
+  }
+  const std::string name(begin.substr(kBegin.size(), begin.size() - kBegin.size() - kDashes.size()));
+  if (name != label) {
+    std::string msg =
+        std::string(what) + " must be a \"" + label + "\" PEM block, found \"" + name + "\"";
+    if (name == "ENCRYPTED PRIVATE KEY") msg += " (encrypted private keys are not supported)";
+    return InvalidArgumentError(std::move(msg));
+  }
+  const std::string end_line = "-----END " + name + "-----";
+  SecretBuffer body(pem.size() + 1);
+  size_t n = 0;
+  bool ended = false;
+  for (pos = next; pos < pem.size() && !ended; pos = next) {
+    std::string_view line = line_at(pos, &next);
+    if (line.rfind("-----END ", 0) == 0) {
+      if (line != end_line) {
+        return InvalidArgumentError(std::string(what) + " PEM block does not end with " + end_line);
+      }
+      ended = true;
+    } else if (line.find(':') != std::string_view::npos) {
+      return InvalidArgumentError(std::string(what) + " PEM block has headers; expected none");
+    } else {
+      std::memcpy(body.data() + n, line.data(), line.size());
+      n += line.size();
+    }
+  }
+  if (!ended) return InvalidArgumentError(std::string("no PEM block found in ") + what + " (no END line)");
+  if (n == 0 || n % 4 != 0) {
+    return InvalidArgumentError(std::string(what) + " PEM body is not base64");
+  }
+  size_t pad = 0;
+  while (pad < 2 && body.data()[n - 1 - pad] == '=') ++pad;
+  const size_t cap = n / 4 * 3;
+  PemBlock block{std::unique_ptr<unsigned char, OpenSslClearFree>(
+                     static_cast<unsigned char*>(OPENSSL_malloc(cap)), OpenSslClearFree{static_cast<long>(cap)}),  // NOLINT
+                 0};
+  if (block.der == nullptr) return InternalError("out of memory decoding a PEM block");
+  const int decoded = EVP_DecodeBlock(block.der.get(), Bytes(std::string_view(body.data(), n)),
+                                      static_cast<int>(n));
+  if (decoded < 0 || static_cast<size_t>(decoded) < pad) {
+    ERR_clear_error();
+    return InvalidArgumentError(std::string(what) + " PEM body is not base64");
+  }
+  block.len = static_cast<size_t>(decoded) - pad;
+  return block;
+}
+
 // ---------------------------------------------------------------------------
 // r || s <-> DER ECDSA-Sig-Value.
 
@@ -718,7 +795,7 @@ Result<std::unique_ptr<Signer>> Signer::Generate(Algorithm alg) {
 }
 
 Result<std::unique_ptr<Signer>> Signer::FromPrivateKeyPemSecret(std::string_view pem) {
-  ASSIGN_OR_RETURN(PemBlock block, ReadPemBlock(pem, "PRIVATE KEY", "private key"));
+  ASSIGN_OR_RETURN(PemBlock block, ReadSecretPemBlock(pem, "PRIVATE KEY", "private key"));
   const unsigned char* p = block.der.get();
   UniqueEvpPkey pkey(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(block.len)));  // NOLINT
   if (pkey == nullptr) {
