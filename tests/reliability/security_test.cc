@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "reliability/reliability_util.h"
+#include "retrace/note.h"
 #include "testing/test_chain.h"
 
 namespace retrace {
@@ -143,6 +144,39 @@ TEST_CASE("A private key read from its file leaves no copy in memory once its Si
   CHECK(after <= before);
   WARN("copies of a private key's PEM body in memory: " << before << " before loading it from its file, "
        << after << " after its Signer was destroyed");
+}
+
+TEST_CASE("A note signer key read from its file leaves no copy in memory once its signer is gone",
+          "[security][keys]") {
+  testing::TempDir tmp;
+  const std::string path = tmp.Sub("log.key");
+  std::string masked_seed64;  // base64 of type || seed, after the last '+'
+  {
+    auto key = NoteSigner::Generate("log.example", NoteKeyType::kEd25519);
+    REQUIRE(key.ok());
+    REQUIRE((*key)->WriteSignerKeyFile(path).ok());
+    std::vector<char> line(4096);
+    int fd = ::open(path.c_str(), O_RDONLY);
+    REQUIRE(fd >= 0);
+    const ssize_t n = ::read(fd, line.data(), line.size());
+    ::close(fd);
+    REQUIRE(n > 45);
+    const std::string_view text(line.data(), static_cast<std::size_t>(n));
+    const auto plus = text.rfind('+');
+    REQUIRE(plus != std::string::npos);
+    for (std::size_t i = 0; i < 40; ++i) masked_seed64.push_back(static_cast<char>(text[plus + 2 + i] ^ 0x5a));
+    volatile char* wipe = line.data();
+    for (std::size_t i = 0; i < line.size(); ++i) wipe[i] = 0;
+  }
+  const int before = CountInMemory(masked_seed64);
+  {
+    auto signer = NoteSigner::LoadSignerKeyFile(path);
+    REQUIRE(signer.ok());
+    REQUIRE((*signer)->Sign("a note\n").ok());
+  }
+  const int after = CountInMemory(masked_seed64);
+  INFO("copies of the signer key in memory: before loading " << before << ", after " << after);
+  CHECK(after <= before);
 }
 
 TEST_CASE("Event signatures are domain-separated from any other use of the key",
