@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -133,6 +135,32 @@ Status CheckDataFile(const std::string& path) {
     return Status::Ok();
   }
   return last;
+}
+
+// mdb_page_flush turns a short write of the commit's pages into EIO
+// (LMDB 0.9: "TODO: Use which error code?"). On a regular file a short write
+// means the space ran out part way: a full file system or RLIMIT_FSIZE.
+// Whether the write that fails is short or fails at its first byte (ENOSPC)
+// depends on where the commit's dirty pages fall relative to the end of the
+// file, which depends on the keys and hashes involved -- so the same full
+// disk used to surface as either error. Returns the errno the short write
+// stands for when the evidence is there, else `rc`.
+int ExplainShortWrite(int rc, const std::string& dir) {
+  if (rc != EIO) return rc;
+  struct statvfs vfs;
+  if (::statvfs(dir.c_str(), &vfs) == 0) {
+    // Root may use the blocks reserved for it; everyone else only f_bavail.
+    const std::uint64_t blocks = ::geteuid() == 0 ? vfs.f_bfree : vfs.f_bavail;
+    if (blocks == 0) return ENOSPC;
+  }
+  struct rlimit lim;
+  struct stat st;
+  if (::getrlimit(RLIMIT_FSIZE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY &&
+      ::stat((dir + "/data.mdb").c_str(), &st) == 0 &&
+      static_cast<std::uint64_t>(st.st_size) >= static_cast<std::uint64_t>(lim.rlim_cur)) {
+    return EFBIG;
+  }
+  return rc;
 }
 
 }  // namespace
@@ -390,7 +418,7 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const Env
     return LmdbError(rc, "open table checkpoints");
   }
   rc = mdb_txn_commit(txn);
-  if (rc != MDB_SUCCESS) return LmdbError(rc, "commit table creation");
+  if (rc != MDB_SUCCESS) return LmdbError(ExplainShortWrite(rc, dir), "commit table creation");
   return env;
   }();
   if (!opened.ok() && create) {
@@ -467,7 +495,7 @@ Status LmdbEnv::Write(const std::function<Status(Txn&)>& fn) {
           if (rc == MDB_MAP_FULL) {
             need_grow = true;
           } else if (rc != MDB_SUCCESS) {
-            Status st = LmdbError(rc, "commit");
+            Status st = LmdbError(ExplainShortWrite(rc, dir_), "commit");
             return Status(st.code(), st.message() + "; the transaction was rolled back");
           } else {
             return Status::Ok();

@@ -283,31 +283,26 @@ pid_t ForkReader(const std::string& dir) {
 
 // The pids holding reader slots, as another process sees the lock table.
 std::vector<pid_t> ReaderPids(const std::string& dir) {
-  int fds[2];
-  REQUIRE(::pipe(fds) == 0);
-  pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::close(fds[0]);
+  // mdb_reader_list in another process: this one has the ledger open, and
+  // LMDB allows one environment per file and process.
+  const std::string text = testing::InChild([&]() -> std::string {
     MDB_env* env = nullptr;
-    if (mdb_env_create(&env) != 0) _exit(1);
+    if (mdb_env_create(&env) != 0) return "error: mdb_env_create";
     mdb_env_set_maxdbs(env, 16);
-    if (mdb_env_open(env, dir.c_str(), MDB_RDONLY | MDB_NOTLS, 0640) != 0) _exit(1);
-    static int out;
-    out = fds[1];
-    mdb_reader_list(env, [](const char* msg, void*) { return static_cast<int>(::write(out, msg, std::strlen(msg))); },
-                    nullptr);
-    _exit(0);
-  }
-  ::close(fds[1]);
-  std::string text;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof(buf))) > 0;) text.append(buf, static_cast<std::size_t>(n));
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) == 0);
+    if (mdb_env_open(env, dir.c_str(), MDB_RDONLY | MDB_NOTLS, 0640) != 0) return "error: mdb_env_open";
+    std::string out;
+    mdb_reader_list(
+        env,
+        [](const char* msg, void* ctx) {
+          static_cast<std::string*>(ctx)->append(msg);
+          return 0;
+        },
+        &out);
+    return out;
+  });
+  INFO(text);
+  REQUIRE(text.rfind("error:", 0) != 0);
+  REQUIRE(text.rfind("the child died", 0) != 0);
   std::vector<pid_t> pids;
   std::istringstream in(text);
   std::string line;
