@@ -45,7 +45,11 @@ std::string_view View(const MDB_val& v) {
 //   - the two transaction ids are consecutive and each sits on the page of
 //     its parity (mdb_env_write_meta writes commit T to meta page T & 1). A
 //     damaged id would otherwise make LMDB pick the older meta page and
-//     silently roll the ledger back one commit.
+//     silently roll the ledger back one commit;
+//   - the root page of each of the newer meta page's two B-trees is none
+//     (an empty tree) or a data page the file holds: a root naming a meta
+//     page trips an assertion in LMDB that aborts the process (mdb.c
+//     "root > 1"), one past the last page is a wild read.
 // What this cannot see: damage inside B-tree pages (LMDB may then crash on
 // a wild pointer), and the one bit flip (bit 1 of one txn id) that turns a
 // valid meta pair into another valid pair. docs/reliability.md has the
@@ -56,6 +60,8 @@ constexpr std::size_t kFlags = 10;                 // uint16 mp_flags (P_META = 
 constexpr std::size_t kMagic = 16;                 // uint32 mm_magic
 constexpr std::size_t kVersion = 20;               // uint32 mm_version
 constexpr std::size_t kPageSize = 40;              // uint32 mm_dbs[FREE_DBI].md_pad
+constexpr std::size_t kRoot[2] = {40 + 40, 40 + 48 + 40};  // pgno_t mm_dbs[FREE_DBI, MAIN_DBI].md_root
+constexpr std::uint64_t kNoPage = ~std::uint64_t{0};        // P_INVALID: an empty tree
 constexpr std::size_t kLastPage = 40 + 2 * 48;     // pgno_t mm_last_pg
 constexpr std::size_t kTxnId = kLastPage + 8;      // txnid_t mm_txnid
 constexpr std::size_t kEnd = kTxnId + 8;
@@ -131,6 +137,15 @@ Status CheckDataFile(const std::string& path) {
                              std::to_string((last_page[newer] + 1) * psize) +
                              "): it was truncated. Restore data.mdb from a backup");
       continue;
+    }
+    for (int db = 0; db < 2; ++db) {
+      const std::uint64_t root = Field<std::uint64_t>(buf[newer], kRoot[db]);
+      if (root != kNoPage && (root < 2 || root > last_page[newer])) {
+        return CorruptionError(what + "meta page " + std::to_string(newer) + " names page " +
+                               std::to_string(root) + " as the root of its " +
+                               (db == 0 ? "free-page" : "main") + " tree, which is not a data page " +
+                               "of the file. Restore data.mdb from a backup");
+      }
     }
     return Status::Ok();
   }
