@@ -15,7 +15,8 @@ jobs="${RETRACE_JOBS:-$(nproc)}"
 flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 config=()
 if command -v clang++ >/dev/null 2>&1; then
-  config=(-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DRETRACE_BUILD_FUZZERS=ON)
+  config=(-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DRETRACE_BUILD_FUZZERS=ON
+          -DRETRACE_SHARED_NO_UNDEFINED=OFF)
   flags="$flags -fsanitize=fuzzer-no-link"
 fi
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${config[@]}" \
