@@ -897,6 +897,8 @@ void retrace_report_free(retrace_report* report) { delete report; }
 
 // --- Transparency ----------------------------------------------------------------
 
+}  // extern "C": the helpers below return C++ types, so they get C++ linkage
+
 namespace {
 
 Result<retrace::NoteKeyType> ParseNoteKeyType(const char* type) {
@@ -925,6 +927,8 @@ Result<std::vector<retrace::NoteVerifier>> Verifiers(const retrace_note_verifier
 }
 
 }  // namespace
+
+extern "C" {
 
 int retrace_note_signer_generate(const char* name, const char* type,
                                  retrace_note_signer** out_signer) {
