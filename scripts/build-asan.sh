@@ -13,15 +13,20 @@ cd "$(dirname "$0")/.."
 dir="${RETRACE_ASAN_DIR:-build-asan}"
 jobs="${RETRACE_JOBS:-$(nproc)}"
 flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+link="-fsanitize=address,undefined"
 config=()
 if command -v clang++ >/dev/null 2>&1; then
   config=(-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DRETRACE_BUILD_FUZZERS=ON
           -DRETRACE_SHARED_NO_UNDEFINED=OFF)
   flags="$flags -fsanitize=fuzzer-no-link"
+  # C programs linked against the C++ library (capi_test, verify_lot) need
+  # UBSan's C++ handlers too, which Clang links only into C++ programs, and
+  # those need libstdc++.
+  link="$link -fsanitize-link-c++-runtime -lstdc++"
 fi
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${config[@]}" \
   -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
   -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
-  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
+  -DCMAKE_EXE_LINKER_FLAGS="$link" \
   -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
 cmake --build "$dir" -j "$jobs" "$@"
