@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -268,19 +269,75 @@ RETRACE_EXPORT Result<Event> DecodeEvent(std::string_view bytes);
 RETRACE_EXPORT Result<Event> EventFromJson(std::string_view json);
 RETRACE_EXPORT Result<std::string> EventToJson(const Event& event);
 
+// Where a batch-signed event sits in its batch (docs/data-model.md, "Batch
+// signatures"). An actor may sign the RFC 6962 Merkle root of a batch of its
+// events once instead of every event: the leaves are the event bytes exactly
+// as signed and stored, in batch order; the signature covers
+// EventBatchSigningInput(size, root); every event of the batch carries that
+// signature, its leaf index and its audit path.
+struct BatchInclusion {
+  std::uint64_t size = 0;   // events in the batch; 0: a single signature
+  std::uint64_t index = 0;  // this event's leaf index, < size
+  std::vector<Hash> path;   // RFC 6962 PATH(index, batch), leaf side first
+};
+
+// The largest batch SignEventBatch makes and a ledger accepts.
+inline constexpr std::uint64_t kMaxEventBatchSize = 65536;
+
 // An event with its signature, ready to append.
 struct SignedEvent {
+  SignedEvent() = default;
+  SignedEvent(std::string event_bytes_in, std::string key_id_in, std::string signature_in,
+              BatchInclusion batch_in = {})
+      : event_bytes(std::move(event_bytes_in)),
+        key_id(std::move(key_id_in)),
+        signature(std::move(signature_in)),
+        batch(std::move(batch_in)) {}
+
   std::string event_bytes;  // EncodeEvent output, exactly as signed
   std::string key_id;       // PublicKey::KeyId() of the signing key
-  std::string signature;
+  std::string signature;    // over EventSigningInput, or the batch root's signature
+  BatchInclusion batch;     // batch.size == 0: `signature` is a single signature
 };
 
 // The exact byte string an event signature covers:
 // "retrace/v1/event" || 0x00 || event_bytes.
 RETRACE_EXPORT std::string EventSigningInput(std::string_view event_bytes);
 
+// The exact byte string a batch signature covers:
+// "retrace/v1/event-batch" || 0x00 || u64be(batch_size) || root (32 bytes).
+// The context differs from EventSigningInput's at byte 16 ('-' against
+// 0x00), so neither kind of signature can be taken for the other.
+RETRACE_EXPORT std::string EventBatchSigningInput(std::uint64_t batch_size, const Hash& root);
+
+// The byte string the signature of an event with `batch` must cover:
+// EventSigningInput(event_bytes) if batch.size == 0; otherwise the batch
+// root is computed from the leaf hash of `event_bytes` and batch.path
+// (RFC 9162 section 2.1.3.2) and EventBatchSigningInput(batch.size, root)
+// returned. kInvalidArgument (malformed, not "wrong") if batch.size exceeds
+// kMaxEventBatchSize, batch.index >= batch.size, or the path does not have
+// the length RFC 6962 gives for that index and size.
+RETRACE_EXPORT Result<std::string> SignatureInputOf(std::string_view event_bytes,
+                                                    const BatchInclusion& batch);
+
 // Encodes and signs `event` with `signer`.
 RETRACE_EXPORT Result<SignedEvent> SignEvent(const Event& event, const Signer& signer);
+
+// Encodes `events` and signs them as one batch: one signature of `signer`
+// over the batch root, each SignedEvent carrying it with its index and path,
+// in the order given. All events must be stated by one actor (the key's; the
+// ledger checks the key). Events of a batch cannot name each other as
+// parents: a record's hash covers the batch signature, which covers every
+// event. kInvalidArgument if `events` is empty or larger than
+// kMaxEventBatchSize, an event does not encode (the message names its
+// index), or two events name different actors; kInternal if OpenSSL fails.
+RETRACE_EXPORT Result<std::vector<SignedEvent>> SignEventBatch(const std::vector<Event>& events,
+                                                               const Signer& signer);
+
+// The same for events already encoded (EncodeEvent output, used as they
+// are). kInvalidArgument as above, or if an event does not decode.
+RETRACE_EXPORT Result<std::vector<SignedEvent>> SignEncodedEventBatch(
+    std::vector<std::string> event_bytes, const Signer& signer);
 
 // A record as stored in the ledger (decoded view).
 struct Record {
@@ -289,6 +346,7 @@ struct Record {
   std::string event_bytes;
   std::string key_id;
   std::string signature;
+  BatchInclusion batch;  // batch.size == 0 for a single signature
   Hash hash{};          // SHA-256(0x00 || stored record bytes)
   std::string stored;   // the stored record bytes, exactly
 };

@@ -63,8 +63,7 @@ struct EventBatch::Impl {
   }
 
   void Queue(const Event& ev, SignedEvent se) {
-    std::string stored = internal::EncodeRecord(next_seq, prev_hash, se.event_bytes, se.key_id,
-                                                se.signature);
+    std::string stored = internal::EncodeRecord(next_seq, prev_hash, se);
     Hash h = internal::RecordHash(stored);
     for (const std::string& lot : LotsMoved(ev)) heads[lot] = h;
     prev_hash = h;

@@ -39,7 +39,19 @@ namespace {
 struct Pending {
   const SignedEvent* signed_event = nullptr;
   v1::Event event;
+  std::string message;  // what the signature must cover (SignatureInputOf)
+  std::shared_ptr<const Verifier> verifier;  // set if the key was registered before the batch
+  std::size_t check = 0;                     // index into the batch's signature checks
   bool signature_verified = false;
+};
+
+// One signature verification of an append. Events signed in one batch share
+// one: their signature, key and signed root are the same.
+struct SignatureCheck {
+  const Verifier* verifier = nullptr;
+  const std::string* message = nullptr;
+  const std::string* signature = nullptr;
+  bool ok = false;
 };
 
 std::string Idx(std::size_t i, std::size_t n) {
@@ -86,7 +98,13 @@ class LedgerImpl final : public Ledger {
  private:
   Result<std::shared_ptr<const Verifier>> VerifierFor(const std::string& key_id,
                                                       const std::string& der) const;
+  // Parses and checks one event of an append without the write lock, and
+  // computes what its signature must cover.
   Status Precheck(std::size_t i, std::size_t n, Pending* p) const;
+  // Verifies the signatures of pending[0, count) whose key is registered, on
+  // append_pool_, once per distinct batch signature; the first failure in
+  // batch order is the error.
+  Status VerifySignatures(std::vector<Pending>* pending, std::size_t count) const;
   Status ApplyOne(Txn& txn, std::size_t i, std::size_t n, Pending& p, Head* head,
                   AppendResult* out);
   Status WriteRecord(Txn& txn, const std::string& stored, const Hash& hash, std::uint64_t seq,
@@ -253,9 +271,15 @@ Status LedgerImpl::Precheck(std::size_t i, std::size_t n, Pending* p) const {
                                 " lots; the limit is " + std::to_string(opts_.max_lots_per_event) +
                                 " (Options::max_lots_per_event); nothing was appended");
   }
-  // Verify the signature now, outside the writer lock, when the key is
-  // already registered (keys never change once registered). A key
-  // registered earlier in the same batch is verified inside the write.
+  Result<std::string> message = SignatureInputOf(se.event_bytes, se.batch);
+  if (!message.ok()) {
+    return InvalidArgumentError(where + message.status().message() + "; nothing was appended");
+  }
+  p->message = std::move(*message);
+  // The key, if it is already registered (keys never change once
+  // registered): AppendBatch then verifies the signature outside the writer
+  // lock. A key registered earlier in the same batch is verified inside the
+  // write.
   std::string der;
   Status rs = env_->Read([&](const Txn& txn) -> Status {
     ASSIGN_OR_RETURN(auto v, txn.Get(txn.tables().keys, se.key_id));
@@ -269,12 +293,57 @@ Status LedgerImpl::Precheck(std::size_t i, std::size_t n, Pending* p) const {
   });
   RETURN_IF_ERROR(rs);
   if (!der.empty()) {
-    ASSIGN_OR_RETURN(auto verifier, VerifierFor(se.key_id, der));
-    if (!verifier->Verify(EventSigningInput(se.event_bytes), se.signature).ok()) {
-      return VerificationFailedError(where + "the signature does not verify under key " + se.key_id +
-                                     "; nothing was appended");
+    ASSIGN_OR_RETURN(p->verifier, VerifierFor(se.key_id, der));
+  }
+  return Status::Ok();
+}
+
+Status LedgerImpl::VerifySignatures(std::vector<Pending>* pending, std::size_t count) const {
+  std::vector<SignatureCheck> checks;
+  checks.reserve(count);
+  // Batch-signed events: one check per distinct (key, signed message,
+  // signature). The signed message holds the batch root the event's path
+  // leads to, so an event with a damaged path or index gets a check of its
+  // own, which fails.
+  std::unordered_map<std::string, std::size_t> batch_checks;
+  for (std::size_t i = 0; i < count; ++i) {
+    Pending& p = (*pending)[i];
+    if (!p.verifier) continue;
+    const SignedEvent& se = *p.signed_event;
+    if (se.batch.size != 0) {
+      std::string id = se.key_id;
+      id.push_back('\0');
+      id.append(p.message);
+      id.append(se.signature);
+      auto [it, fresh] = batch_checks.emplace(std::move(id), checks.size());
+      p.check = it->second;
+      if (!fresh) continue;
+    } else {
+      p.check = checks.size();
     }
-    p->signature_verified = true;
+    checks.push_back({p.verifier.get(), &p.message, &se.signature, false});
+  }
+  auto run = [&](std::size_t c) {
+    checks[c].ok = checks[c].verifier->Verify(*checks[c].message, *checks[c].signature).ok();
+  };
+  if (checks.size() < 2 || append_pool_->workers() == 0) {
+    for (std::size_t c = 0; c < checks.size(); ++c) run(c);
+  } else {
+    append_pool_->ParallelFor(checks.size(), run);
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    Pending& p = (*pending)[i];
+    if (!p.verifier) continue;
+    if (!checks[p.check].ok) {
+      const SignedEvent& se = *p.signed_event;
+      return VerificationFailedError(
+          Idx(i, pending->size()) +
+          (se.batch.size != 0 ? "the batch signature does not verify under key " + se.key_id +
+                                    " for this event's batch path"
+                              : "the signature does not verify under key " + se.key_id) +
+          "; nothing was appended");
+    }
+    p.signature_verified = true;
   }
   return Status::Ok();
 }
@@ -349,7 +418,7 @@ Status LedgerImpl::ApplyOne(Txn& txn, std::size_t i, std::size_t n, Pending& p, 
   }
   if (!p.signature_verified) {
     ASSIGN_OR_RETURN(auto verifier, VerifierFor(se.key_id, ks.public_key()));
-    if (!verifier->Verify(EventSigningInput(se.event_bytes), se.signature).ok()) {
+    if (!verifier->Verify(p.message, se.signature).ok()) {
       return VerificationFailedError(where + "the signature does not verify under key " + se.key_id +
                                      "; nothing was appended");
     }
@@ -372,7 +441,7 @@ Status LedgerImpl::ApplyOne(Txn& txn, std::size_t i, std::size_t n, Pending& p, 
                        std::to_string(*DecodeU64(*dup))});
   }
 
-  std::string stored = EncodeRecord(seq, head->hash, se.event_bytes, se.key_id, se.signature);
+  std::string stored = EncodeRecord(seq, head->hash, se);
   const Hash hash = RecordHash(stored);
   const std::string seq_key = EncodeU64(seq);
 
@@ -572,17 +641,22 @@ Result<std::vector<AppendResult>> LedgerImpl::AppendBatch(const std::vector<Sign
   // Parse and verify every event before taking the write lock; in parallel
   // for a large batch. The first refusal in batch order is reported.
   constexpr std::size_t kParallelPrecheck = 8;
+  std::vector<Status> prechecks(events.size());
   if (events.size() < kParallelPrecheck || append_pool_->workers() == 0) {
     for (std::size_t i = 0; i < events.size(); ++i) {
-      RETURN_IF_ERROR(Precheck(i, events.size(), &pending[i]));
+      prechecks[i] = Precheck(i, events.size(), &pending[i]);
+      if (!prechecks[i].ok()) break;
     }
   } else {
-    std::vector<Status> checks(events.size());
     append_pool_->ParallelFor(events.size(), [&](std::size_t i) {
-      checks[i] = Precheck(i, events.size(), &pending[i]);
+      prechecks[i] = Precheck(i, events.size(), &pending[i]);
     });
-    for (const Status& s : checks) RETURN_IF_ERROR(s);
   }
+  std::size_t first_bad = 0;
+  while (first_bad < events.size() && prechecks[first_bad].ok()) ++first_bad;
+  // A signature failure before the first malformed event is the first refusal.
+  RETURN_IF_ERROR(VerifySignatures(&pending, first_bad));
+  if (first_bad < events.size()) return prechecks[first_bad];
   std::vector<AppendResult> results;
   Status st = env_->Write([&](Txn& txn) -> Status {
     results.assign(events.size(), AppendResult{});

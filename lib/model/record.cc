@@ -1,5 +1,8 @@
 #include "model/record.h"
 
+#include <algorithm>
+#include <optional>
+
 #include "model/proto_convert.h"
 #include "retrace/merkle.h"
 #include "retrace/v1/retrace.pb.h"
@@ -18,6 +21,23 @@ std::string EncodeRecord(std::uint64_t seq, const Hash& prev_hash, std::string_v
   return SerializeDeterministic(r);
 }
 
+std::string EncodeRecord(std::uint64_t seq, const Hash& prev_hash, const SignedEvent& event) {
+  v1::Record r;
+  r.set_seq(seq);
+  r.set_prev_hash(prev_hash.data(), prev_hash.size());
+  r.set_event(event.event_bytes);
+  r.set_key_id(event.key_id);
+  r.set_signature(event.signature);
+  if (event.batch.size != 0) {
+    r.set_batch_size(event.batch.size);
+    r.set_batch_index(event.batch.index);
+    for (const Hash& h : event.batch.path) {
+      r.add_batch_path(reinterpret_cast<const char*>(h.data()), h.size());
+    }
+  }
+  return SerializeDeterministic(r);
+}
+
 Hash RecordHash(std::string_view stored) { return merkle::LeafHash(stored); }
 
 namespace {
@@ -30,6 +50,7 @@ class WireReader {
   explicit WireReader(std::string_view b)
       : p_(reinterpret_cast<const unsigned char*>(b.data())), end_(p_ + b.size()) {}
   bool done() const { return p_ == end_; }
+  const char* position() const { return reinterpret_cast<const char*>(p_); }
 
   bool Varint(std::uint64_t* out, int max_bytes) {
     std::uint64_t v = 0;
@@ -131,17 +152,26 @@ bool ValidUtf8(std::string_view s) {
   return true;
 }
 
+constexpr std::uint32_t kBatchPathTag = (8 << 3) | 2;
+
 }  // namespace
 
 Status ParseRecordView(std::string_view stored, RecordView* out) {
   const Status bad = CorruptionError("stored record bytes do not parse as retrace.v1.Record");
   RecordView r;
   std::string_view prev;
+  // The first batch_path hash that is not 32 bytes (DecodeRecord reports it
+  // after the prev_hash, so it is only remembered here).
+  std::optional<std::size_t> bad_path_hash;
+  const char* path_begin = nullptr;
+  const char* path_end = nullptr;
   WireReader in(stored);
   while (!in.done()) {
+    const char* field_begin = in.position();
     std::uint32_t tag = 0;
     if (!in.Tag(&tag) || tag == 0 || (tag & 7) == 4) return bad;
     std::string_view* field = nullptr;
+    std::string_view path_hash;
     switch (tag) {
       case (1 << 3) | 0:
         if (!in.Varint(&r.seq, 10)) return bad;
@@ -150,6 +180,19 @@ Status ParseRecordView(std::string_view stored, RecordView* out) {
       case (3 << 3) | 2: field = &r.event_bytes; break;
       case (4 << 3) | 2: field = &r.key_id; break;
       case (5 << 3) | 2: field = &r.signature; break;
+      case (6 << 3) | 0:
+        if (!in.Varint(&r.batch_size, 10)) return bad;
+        continue;
+      case (7 << 3) | 0:
+        if (!in.Varint(&r.batch_index, 10)) return bad;
+        continue;
+      case kBatchPathTag:
+        if (!in.Bytes(&path_hash)) return bad;
+        if (path_hash.size() != 32 && !bad_path_hash) bad_path_hash = path_hash.size();
+        if (path_begin == nullptr) path_begin = field_begin;
+        path_end = in.position();
+        ++r.batch_path_size;
+        continue;
       default:
         if (!in.SkipField(tag, 100)) return bad;
         continue;
@@ -161,10 +204,42 @@ Status ParseRecordView(std::string_view stored, RecordView* out) {
     return CorruptionError("stored record has a " + std::to_string(prev.size()) +
                            "-byte previous hash; 32 expected");
   }
+  if (bad_path_hash) {
+    return CorruptionError("stored record has a " + std::to_string(*bad_path_hash) +
+                           "-byte hash in its batch path; 32 expected");
+  }
+  if (path_begin != nullptr) {
+    r.batch_path_wire = std::string_view(path_begin, static_cast<std::size_t>(path_end - path_begin));
+  }
   std::copy(prev.begin(), prev.end(), r.prev_hash.begin());
   r.stored = stored;
   *out = r;
   return Status::Ok();
+}
+
+BatchInclusion BatchInclusionOf(const RecordView& r) {
+  BatchInclusion out;
+  out.size = r.batch_size;
+  out.index = r.batch_index;
+  out.path.reserve(r.batch_path_size);
+  // ParseRecordView accepted these bytes and the span starts and ends at
+  // field boundaries, so every read succeeds; the checks only stop a misuse
+  // from reading past the span.
+  WireReader in(r.batch_path_wire);
+  while (!in.done()) {
+    std::uint32_t tag = 0;
+    if (!in.Tag(&tag)) break;
+    if (tag != kBatchPathTag) {
+      if (!in.SkipField(tag, 100)) break;
+      continue;
+    }
+    std::string_view h;
+    if (!in.Bytes(&h) || h.size() != 32) break;
+    Hash node;
+    std::copy(h.begin(), h.end(), node.begin());
+    out.path.push_back(node);
+  }
+  return out;
 }
 
 }  // namespace internal
@@ -184,6 +259,18 @@ Result<Record> DecodeRecord(std::string_view stored) {
   out.event_bytes = std::move(*r.mutable_event());
   out.key_id = std::move(*r.mutable_key_id());
   out.signature = std::move(*r.mutable_signature());
+  out.batch.size = r.batch_size();
+  out.batch.index = r.batch_index();
+  out.batch.path.reserve(r.batch_path_size());
+  for (const std::string& h : r.batch_path()) {
+    if (h.size() != 32) {
+      return CorruptionError("stored record has a " + std::to_string(h.size()) +
+                             "-byte hash in its batch path; 32 expected");
+    }
+    Hash node;
+    std::copy(h.begin(), h.end(), node.begin());
+    out.batch.path.push_back(node);
+  }
   out.hash = internal::RecordHash(stored);
   out.stored.assign(stored.data(), stored.size());
   return out;

@@ -16,6 +16,9 @@ namespace retrace::internal {
 // and hashed; they are never re-created from a parsed record.
 std::string EncodeRecord(std::uint64_t seq, const Hash& prev_hash, std::string_view event_bytes,
                          std::string_view key_id, std::string_view signature);
+// The same with the batch fields of a batch-signed event (none if
+// batch.size == 0, so a single-signature record's bytes are unchanged).
+std::string EncodeRecord(std::uint64_t seq, const Hash& prev_hash, const SignedEvent& event);
 
 // The record hash: SHA-256(0x00 || stored), the RFC 6962 leaf hash.
 Hash RecordHash(std::string_view stored);
@@ -28,6 +31,15 @@ struct RecordView {
   std::string_view event_bytes;
   std::string_view key_id;
   std::string_view signature;
+  // The batch fields (docs/data-model.md, "Batch signatures"): batch_size
+  // 0 for a single signature. The path's hashes are not copied out:
+  // batch_path_wire spans the stored bytes from the first batch_path field
+  // to the end of the last (other fields may lie between); BatchInclusionOf
+  // reads them.
+  std::uint64_t batch_size = 0;
+  std::uint64_t batch_index = 0;
+  std::size_t batch_path_size = 0;  // hashes in the path, 32 bytes each
+  std::string_view batch_path_wire;
   std::string_view stored;  // all of it; empty until parsed
   Hash hash{};              // RecordHash(stored), filled by the caller
 };
@@ -37,10 +49,15 @@ struct RecordView {
 // and the same error messages (tests/model/record_view_test.cc cross-checks
 // the two on mutated records): protobuf's wire rules -- unknown fields and
 // groups skipped, a known field with another wire type treated as unknown,
-// the last occurrence of a field winning, key_id valid UTF-8 -- and then a
-// 32-byte prev_hash. kCorruption otherwise. Does not hash: out->hash is
-// left for the caller, who may already know it.
+// the last occurrence of a field winning (every occurrence of the repeated
+// batch_path kept, in order), key_id valid UTF-8 -- and then a 32-byte
+// prev_hash and 32-byte batch_path hashes. kCorruption otherwise. Does not
+// hash: out->hash is left for the caller, who may already know it.
 Status ParseRecordView(std::string_view stored, RecordView* out);
+
+// The batch fields of a record ParseRecordView accepted, its path copied out
+// in order: what DecodeRecord gives as Record::batch.
+BatchInclusion BatchInclusionOf(const RecordView& r);
 
 }  // namespace retrace::internal
 

@@ -56,6 +56,11 @@ json Rec(const Record& record) {
   j["prev_hash"] = HashToHex(record.prev_hash);
   j["key_id"] = record.key_id;
   j["signature"] = Hex(record.signature);
+  if (record.batch.size != 0) {
+    json path = json::array();
+    for (const Hash& h : record.batch.path) path.push_back(HashToHex(h));
+    j["batch"] = {{"size", record.batch.size}, {"index", record.batch.index}, {"path", path}};
+  }
   Result<Event> ev = DecodeEvent(record.event_bytes);
   if (!ev.ok()) {
     j["event_error"] = ev.status().ToString();

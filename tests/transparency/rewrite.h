@@ -86,10 +86,10 @@ inline void RewriteHistory(const std::string& path, std::uint64_t seq, const Sig
         std::string old_hash = HashBytes(rec->hash);
         MDB_val hk{old_hash.size(), old_hash.data()};
         REQUIRE(mdb_del(txn, t["by_hash"], &hk, nullptr) == 0);
-        bytes = s == seq ? internal::EncodeRecord(s, prev, forged.event_bytes, forged.key_id,
-                                                  forged.signature)
-                         : internal::EncodeRecord(s, prev, rec->event_bytes, rec->key_id,
-                                                  rec->signature);
+        bytes = s == seq ? internal::EncodeRecord(s, prev, forged)
+                         : internal::EncodeRecord(s, prev,
+                                                  SignedEvent(rec->event_bytes, rec->key_id,
+                                                              rec->signature, rec->batch));
         std::string key = U64be(s);
         MDB_val rk{key.size(), key.data()}, rv{bytes.size(), bytes.data()};
         REQUIRE(mdb_put(txn, t["records"], &rk, &rv, 0) == 0);
