@@ -5,7 +5,8 @@
 // only its business content: event_id (random when empty), time (now when
 // unset), actor_id (from --actor when empty), ledger id and unset parent
 // hashes (Ledger::LinkParents). JSON Lines go in one AppendBatch, so a file
-// is appended completely or not at all.
+// is appended completely or not at all. With --batch-sign the key signs the
+// Merkle root of all the events once (docs/data-model.md, "Batch signatures").
 #include <iostream>
 #include <regex>
 #include <sstream>
@@ -23,6 +24,7 @@ struct AppendOptions {
   std::string input;
   std::string actor;
   bool jsonl = false;
+  bool batch_sign = false;
 };
 
 struct Item {
@@ -106,14 +108,25 @@ int RunAppend(const AppendOptions& o) {
       }
       return refuse(item.label + ": " + st.ToString() + hint);
     }
-    Result<SignedEvent> signed_ev = SignEvent(*ev, **signer);
-    if (!signed_ev.ok()) return refuse(item.label + ": " + signed_ev.status().ToString());
+    if (!o.batch_sign) {
+      Result<SignedEvent> signed_ev = SignEvent(*ev, **signer);
+      if (!signed_ev.ok()) return refuse(item.label + ": " + signed_ev.status().ToString());
+      batch.push_back(std::move(*signed_ev));
+    }
     item.event = std::move(*ev);
-    batch.push_back(std::move(*signed_ev));
+  }
+  if (o.batch_sign) {
+    // One signature over the Merkle root of every event of the input.
+    std::vector<Event> events;
+    events.reserve(items.size());
+    for (const Item& item : items) events.push_back(item.event);
+    Result<std::vector<SignedEvent>> signed_events = SignEventBatch(events, **signer);
+    if (!signed_events.ok()) return refuse(NameLine(signed_events.status().ToString(), items));
+    batch = std::move(*signed_events);
   }
 
   std::vector<AppendResult> results;
-  if (!o.jsonl) {
+  if (batch.size() == 1) {
     Result<AppendResult> at = l.Append(batch[0]);
     if (!at.ok()) return refuse(items[0].label + ": " + at.status().ToString());
     results.push_back(*at);
@@ -144,6 +157,9 @@ Command AddAppendCommand(CLI::App& app) {
   sub->add_option("--actor", o->actor, "Actor id for events without actorId");
   sub->add_flag("--jsonl", o->jsonl,
                 "JSON Lines: one event per line, appended all or nothing in one batch");
+  sub->add_flag("--batch-sign", o->batch_sign,
+                "Sign the Merkle root of all the events once (a batch signature) instead of "
+                "each event; all must be the key's actor's");
   sub->footer(
       std::string("The CLI fills eventId (random) and time (now) when absent, the ledger id and "
                   "unset parent hashes from the ledger's state. Examples: docs/cli.md.\n") +

@@ -328,6 +328,22 @@ RETRACE_EXPORT int retrace_ledger_append_signed(retrace_ledger* ledger, const ui
                                                 const uint8_t* sig, size_t sig_len,
                                                 uint64_t* out_seq, uint8_t out_hash[32]);
 
+/* Batch signature: fills every event of `jsonl` (one per non-blank line, as
+ * retrace_ledger_append_json), signs the Merkle root of all of them once
+ * with `signer` (docs/data-model.md, "Batch signatures") and appends them in
+ * one transaction, all or none; the ledger verifies the one signature. All
+ * events must be stated by the signer's actor, and parents are linked from
+ * the ledger only (an event cannot move a lot another event of the same
+ * batch creates). *out_first_seq and *out_count (may be NULL) describe the
+ * new records. RETRACE_INVALID_ARGUMENT for bad JSON (the message names the
+ * line), no event, more than 65536 events or two actors; otherwise the
+ * append errors above, the message naming the index of the event refused. */
+RETRACE_EXPORT int retrace_ledger_append_jsonl_batch_signed(retrace_ledger* ledger,
+                                                            const retrace_signer* signer,
+                                                            const char* jsonl, size_t jsonl_len,
+                                                            uint64_t* out_first_seq,
+                                                            size_t* out_count);
+
 /* Batches: events appended in one transaction -- all of them or none.
  * Unlike single appends, a later event of a batch may move a lot that an
  * earlier event of the same batch creates or moves (a production order and

@@ -548,6 +548,34 @@ static void test_ledger(void) {
   retrace_free(doc);
   retrace_ledger_close(twin);
 
+  /* A batch signature: the mine signs the root of three extractions once. */
+  const char* batch_jsonl =
+      "{\"actorId\":\"mine-1\",\"time\":\"2026-03-05T08:00:00Z\",\"extracted\":{\"lot\":{"
+      "\"lotId\":\"BS-1\",\"material\":\"MATERIAL_ORE_CONCENTRATE\",\"massG\":\"500\"},"
+      "\"licence\":\"LIC-1\",\"quotaKind\":\"QUOTA_MINING_ROCK\"}}\n"
+      "{\"actorId\":\"mine-1\",\"time\":\"2026-03-05T08:00:01Z\",\"extracted\":{\"lot\":{"
+      "\"lotId\":\"BS-2\",\"material\":\"MATERIAL_ORE_CONCENTRATE\",\"massG\":\"500\"},"
+      "\"licence\":\"LIC-1\",\"quotaKind\":\"QUOTA_MINING_ROCK\"}}\n"
+      "{\"actorId\":\"mine-1\",\"time\":\"2026-03-05T08:00:02Z\",\"extracted\":{\"lot\":{"
+      "\"lotId\":\"BS-3\",\"material\":\"MATERIAL_ORE_CONCENTRATE\",\"massG\":\"500\"},"
+      "\"licence\":\"LIC-1\",\"quotaKind\":\"QUOTA_MINING_ROCK\"}}\n";
+  uint64_t batch_first = 0;
+  size_t batch_count = 0;
+  /* Signed by the wrong actor's key: refused, nothing appended. */
+  CHECK_RC(retrace_ledger_append_jsonl_batch_signed(l, g_sep, batch_jsonl, strlen(batch_jsonl),
+                                                    &batch_first, &batch_count),
+           RETRACE_FAILED_PRECONDITION);
+  CHECK_RC(retrace_ledger_append_jsonl_batch_signed(l, g_mine, "{oops\n", 6, NULL, NULL),
+           RETRACE_INVALID_ARGUMENT);
+  CHECK(contains(retrace_last_error(), "line 1"));
+  CHECK_RC(retrace_ledger_append_jsonl_batch_signed(l, g_mine, batch_jsonl, strlen(batch_jsonl),
+                                                    &batch_first, &batch_count),
+           RETRACE_OK);
+  CHECK(batch_count == 3);
+  CHECK_RC(retrace_ledger_verify(l, "BS-2", &r), RETRACE_OK);
+  CHECK(retrace_report_valid(r) == 1);
+  retrace_report_free(r);
+
   /* Messages are per thread. */
   CHECK_RC(retrace_ledger_verify(l, "NO-SUCH-LOT", &r), RETRACE_NOT_FOUND);
   pthread_t t;

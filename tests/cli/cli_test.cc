@@ -315,6 +315,31 @@ TEST_CASE("a shipment by an actor who does not hold the lot is refused", "[cli]"
   CHECK(State(tmp, db) == before);
 }
 
+TEST_CASE("append --jsonl --batch-sign signs the batch root once and the records verify",
+          "[cli][batch]") {
+  TempDir tmp;
+  const std::string db = SetUpLedger(tmp);
+  REQUIRE_RC(Retrace(tmp, {"append", "--db", db, "--key", tmp / "regulator.key", "-"}, kGrant), 0);
+  std::string lines;
+  for (int i = 0; i < 5; ++i) lines += ExtractionJson("ORE-B" + std::to_string(i)) + "\n";
+  // Another actor's event in the batch: refused, nothing appended.
+  const std::string before = State(tmp, db);
+  Run r = Retrace(tmp, {"append", "--db", db, "--key", tmp / "mine-1.key", "--jsonl",
+                        "--batch-sign", "-"},
+                  lines + R"({"actorId":"sep-1","extracted":{"lot":{"lotId":"X","material":"MATERIAL_ORE_CONCENTRATE","massG":"1"}}})" "\n");
+  REQUIRE_RC(r, 2);
+  CHECK(State(tmp, db) == before);
+  r = Retrace(tmp, {"append", "--db", db, "--key", tmp / "mine-1.key", "--jsonl", "--batch-sign",
+                    "-"},
+              lines);
+  REQUIRE_RC(r, 0);
+  r = Retrace(tmp, {"show", "--db", db, "--lot", "ORE-B3"});
+  REQUIRE_RC(r, 0);
+  CHECK(r.out.find("batch") != std::string::npos);
+  REQUIRE_RC(Retrace(tmp, {"verify", "--db", db, "ORE-B3"}), 0);
+  REQUIRE_RC(Retrace(tmp, {"audit", "--db", db}), 0);
+}
+
 TEST_CASE("usage errors exit 2 and --help documents the exit status", "[cli]") {
   TempDir tmp;
   REQUIRE_RC(Retrace(tmp, {}), 2);
