@@ -135,6 +135,32 @@ void RecordChecker::VerifySignatures(ThreadPool& pool) {
   FinishSignatureJobs(jobs);
 }
 
+bool BatchRootCheck::Covers(const std::string& message) {
+  std::unique_lock<std::mutex> lock(mu_);
+  auto [it, fresh] = messages_.emplace(message, State::kVerifying);
+  if (!fresh) {
+    done_.wait(lock, [&] { return it->second != State::kVerifying; });
+    return it->second == State::kValid;
+  }
+  lock.unlock();
+  const bool ok = verifier_->Verify(message, signature_).ok();
+  lock.lock();
+  it->second = ok ? State::kValid : State::kInvalid;  // map nodes do not move
+  done_.notify_all();
+  return ok;
+}
+
+void SignatureJob::Run() {
+  if (root_check == nullptr) {
+    ok = verifier->Verify(message, signature).ok();
+    return;
+  }
+  // A malformed path (wrong length for the index and size) cannot be
+  // hashed up to any root: the check fails.
+  Result<std::string> input = SignatureInputOf(message, batch);
+  ok = input.ok() && root_check->Covers(*input);
+}
+
 bool RecordChecker::PrepareSignatureCheck(const CheckedRecord& c, const Verifier* v,
                                           SignatureJob* job) {
   const RecordView& r = c.record;
@@ -146,11 +172,10 @@ bool RecordChecker::PrepareSignatureCheck(const CheckedRecord& c, const Verifier
     job->signature = std::string(r.signature);
     return true;
   }
-  Result<std::string> message = SignatureInputOf(r.event_bytes, BatchInclusionOf(r));
-  if (!message.ok()) {
+  if (r.batch_size > kMaxEventBatchSize || r.batch_index >= r.batch_size) {
     Add(finding::kSignatureInvalid, c.seq, "",
-        "record " + std::to_string(c.seq) + " carries a malformed batch signature (" +
-            message.status().message() + ")");
+        "record " + std::to_string(c.seq) + " carries a malformed batch signature (leaf " +
+            std::to_string(r.batch_index) + " of a batch of " + std::to_string(r.batch_size) + ")");
     return false;
   }
   // A checker meets a few thousand batches in a large audit; past the bound
@@ -159,16 +184,14 @@ bool RecordChecker::PrepareSignatureCheck(const CheckedRecord& c, const Verifier
   if (batch_checks_.size() >= kMaxBatchChecks) batch_checks_.clear();
   std::string id(r.key_id);
   id.push_back('\0');
-  id.append(*message);
+  id.append(std::to_string(r.batch_size));
+  id.push_back('\0');
   id.append(r.signature);
-  std::shared_ptr<SharedSignatureCheck>& shared = batch_checks_[std::move(id)];
-  if (shared == nullptr) {
-    shared = std::make_shared<SharedSignatureCheck>();
-    shared->verifier = v;
-    shared->message = std::move(*message);
-    shared->signature = std::string(r.signature);
-  }
-  job->shared = shared;
+  std::shared_ptr<BatchRootCheck>& shared = batch_checks_[std::move(id)];
+  if (shared == nullptr) shared = std::make_shared<BatchRootCheck>(v, std::string(r.signature));
+  job->root_check = shared;
+  job->message = std::string(r.event_bytes);
+  job->batch = BatchInclusionOf(r);
   return true;
 }
 

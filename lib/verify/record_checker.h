@@ -6,7 +6,9 @@
 #ifndef RETRACE_LIB_VERIFY_RECORD_CHECKER_H_
 #define RETRACE_LIB_VERIFY_RECORD_CHECKER_H_
 
+#include <condition_variable>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -52,35 +54,40 @@ struct CheckedRecord {
 // so that many can run in parallel. Owns copies of what it needs: the record
 // it came from may be released before the check runs.
 //
-// A batch-signed record's job shares one SharedSignatureCheck with every
-// other record of its batch that the checker saw (same key, root and
-// signature): the first job to run verifies the root signature, the others
-// wait for that result and reuse it.
-struct SharedSignatureCheck {
-  const Verifier* verifier = nullptr;  // owned by a KeyCache
-  std::string message;                 // EventBatchSigningInput(size, root)
-  std::string signature;
-  std::once_flag once;
-  bool ok = false;
+// A batch-signed record's job hashes its event up its batch path when it
+// runs (on the pool, not on the walking thread) and asks the BatchRootCheck
+// it shares with the other records of its batch whether the root signature
+// covers that root.
+class BatchRootCheck {
+ public:
+  BatchRootCheck(const Verifier* verifier, std::string signature)
+      : verifier_(verifier), signature_(std::move(signature)) {}
+  // True if the signature verifies over `message` (an EventBatchSigningInput).
+  // Verifies each distinct message once; concurrent callers with the same
+  // message wait for the one verifying it. Thread-safe.
+  bool Covers(const std::string& message);
+
+ private:
+  enum class State { kVerifying, kValid, kInvalid };
+  const Verifier* const verifier_;  // owned by a KeyCache
+  const std::string signature_;
+  std::mutex mu_;
+  std::condition_variable done_;
+  std::map<std::string, State> messages_;
 };
 
 struct SignatureJob {
   std::uint64_t seq = 0;
   const Verifier* verifier = nullptr;  // owned by a KeyCache
-  std::string message;                 // EventSigningInput(event bytes); unused if `shared`
-  std::string signature;
-  std::shared_ptr<SharedSignatureCheck> shared;  // set for a batch signature
+  // Single signature: EventSigningInput(event bytes). Batch signature: the
+  // event bytes, hashed up `batch` to the root when the job runs.
+  std::string message;
+  std::string signature;               // single signature only
+  BatchInclusion batch;                // batch.size != 0: a batch signature
+  std::shared_ptr<BatchRootCheck> root_check;  // set for a batch signature
   std::string actor_id;
   bool ok = false;                     // set by Run
-  void Run() {
-    if (shared == nullptr) {
-      ok = verifier->Verify(message, signature).ok();
-      return;
-    }
-    SharedSignatureCheck& s = *shared;
-    std::call_once(s.once, [&s] { s.ok = s.verifier->Verify(s.message, s.signature).ok(); });
-    ok = s.ok;
-  }
+  void Run();
 };
 
 // A key's history as the log records it.
@@ -172,12 +179,11 @@ class RecordChecker {
   // signatures alike (PrepareSignatureCheck). Nothing else of the check
   // depends on how a signature is verified.
   void CheckSignature(CheckedRecord* c, const PublicKey& key);
-  // The signature check of record `c` under `v`, single or batch: for a
-  // batch signature the event's leaf is hashed up its batch path to the
-  // root here, and the root's signature check is shared with the records of
-  // the same batch seen before (verified once per distinct key, root and
-  // signature in this checker). False, with a signature_invalid finding, if
-  // the batch fields are malformed.
+  // The signature check of record `c` under `v`, single or batch. A batch
+  // signature's job shares a BatchRootCheck with the records of the same
+  // batch (same key, signature and size) seen before, so the root signature
+  // is verified once per batch in this checker. False, with a
+  // signature_invalid finding, if the batch index or size is out of range.
   bool PrepareSignatureCheck(const CheckedRecord& c, const Verifier* v, SignatureJob* job);
   Status LoadGenesis();
   Result<const KeyTimeline*> Timeline(std::string_view key_id);
@@ -214,9 +220,9 @@ class RecordChecker {
   std::uint64_t signatures_checked_ = 0;
   std::uint64_t records_checked_ = 0;
   std::vector<SignatureJob> jobs_;
-  // Batch root checks by key id, signed message and signature; bounded (a
-  // batch met again after a reset is verified once more).
-  std::unordered_map<std::string, std::shared_ptr<SharedSignatureCheck>> batch_checks_;
+  // Batch root checks by key id, signature and batch size; bounded (a batch
+  // met again after a reset is verified once more).
+  std::unordered_map<std::string, std::shared_ptr<BatchRootCheck>> batch_checks_;
   std::optional<std::pair<std::uint64_t, std::string_view>> provided_;  // for one Check
   const bool check_signatures_ = true;
   std::unique_ptr<KeyCache> own_keys_;
