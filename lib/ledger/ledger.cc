@@ -98,9 +98,12 @@ class LedgerImpl final : public Ledger {
  private:
   Result<std::shared_ptr<const Verifier>> VerifierFor(const std::string& key_id,
                                                       const std::string& der) const;
+  // Verifiers of the keys a batch names that are registered already.
+  using BatchKeys = std::unordered_map<std::string, std::shared_ptr<const Verifier>>;
+  Result<BatchKeys> ReadBatchKeys(const std::vector<SignedEvent>& events) const;
   // Parses and checks one event of an append without the write lock, and
   // computes what its signature must cover.
-  Status Precheck(std::size_t i, std::size_t n, Pending* p) const;
+  Status Precheck(std::size_t i, std::size_t n, const BatchKeys& keys, Pending* p) const;
   // Verifies the signatures of pending[0, count) whose key is registered, on
   // append_pool_, once per distinct batch signature; the first failure in
   // batch order is the error.
@@ -240,7 +243,8 @@ Status LedgerImpl::WriteRecord(Txn& txn, const std::string& stored, const Hash& 
   return txn.Put(t.meta, kMetaHead, EncodeHead(*head));
 }
 
-Status LedgerImpl::Precheck(std::size_t i, std::size_t n, Pending* p) const {
+Status LedgerImpl::Precheck(std::size_t i, std::size_t n, const BatchKeys& keys,
+                            Pending* p) const {
   const SignedEvent& se = *p->signed_event;
   const std::string where = Idx(i, n);
   if (se.event_bytes.size() > opts_.max_event_bytes) {
@@ -276,26 +280,39 @@ Status LedgerImpl::Precheck(std::size_t i, std::size_t n, Pending* p) const {
     return InvalidArgumentError(where + message.status().message() + "; nothing was appended");
   }
   p->message = std::move(*message);
-  // The key, if it is already registered (keys never change once
+  // The key, if it was registered before the batch (keys never change once
   // registered): AppendBatch then verifies the signature outside the writer
   // lock. A key registered earlier in the same batch is verified inside the
   // write.
-  std::string der;
-  Status rs = env_->Read([&](const Txn& txn) -> Status {
-    ASSIGN_OR_RETURN(auto v, txn.Get(txn.tables().keys, se.key_id));
-    if (!v) return Status::Ok();
-    v1::state::KeyState ks;
-    if (!ks.ParseFromArray(v->data(), static_cast<int>(v->size()))) {
-      return CorruptionError("key index entry " + se.key_id + " is damaged");
-    }
-    der = ks.public_key();
-    return Status::Ok();
-  });
-  RETURN_IF_ERROR(rs);
-  if (!der.empty()) {
-    ASSIGN_OR_RETURN(p->verifier, VerifierFor(se.key_id, der));
-  }
+  auto known = keys.find(se.key_id);
+  if (known != keys.end()) p->verifier = known->second;
   return Status::Ok();
+}
+
+Result<LedgerImpl::BatchKeys> LedgerImpl::ReadBatchKeys(const std::vector<SignedEvent>& events) const {
+  // One read transaction for the few distinct keys of a batch (a batch
+  // signature's events share one), instead of one per event.
+  std::unordered_map<std::string, std::string> ders;
+  RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
+    for (const SignedEvent& se : events) {
+      if (se.key_id.empty() || se.key_id.size() > 64 || ders.count(se.key_id)) continue;
+      std::string& der = ders[se.key_id];
+      ASSIGN_OR_RETURN(auto v, txn.Get(txn.tables().keys, se.key_id));
+      if (!v) continue;
+      v1::state::KeyState ks;
+      if (!ks.ParseFromArray(v->data(), static_cast<int>(v->size()))) {
+        return CorruptionError("key index entry " + se.key_id + " is damaged");
+      }
+      der = ks.public_key();
+    }
+    return Status::Ok();
+  }));
+  BatchKeys keys;
+  for (const auto& [key_id, der] : ders) {
+    if (der.empty()) continue;
+    ASSIGN_OR_RETURN(keys[key_id], VerifierFor(key_id, der));
+  }
+  return keys;
 }
 
 Status LedgerImpl::VerifySignatures(std::vector<Pending>* pending, std::size_t count) const {
@@ -641,15 +658,16 @@ Result<std::vector<AppendResult>> LedgerImpl::AppendBatch(const std::vector<Sign
   // Parse and verify every event before taking the write lock; in parallel
   // for a large batch. The first refusal in batch order is reported.
   constexpr std::size_t kParallelPrecheck = 8;
+  ASSIGN_OR_RETURN(const BatchKeys keys, ReadBatchKeys(events));
   std::vector<Status> prechecks(events.size());
   if (events.size() < kParallelPrecheck || append_pool_->workers() == 0) {
     for (std::size_t i = 0; i < events.size(); ++i) {
-      prechecks[i] = Precheck(i, events.size(), &pending[i]);
+      prechecks[i] = Precheck(i, events.size(), keys, &pending[i]);
       if (!prechecks[i].ok()) break;
     }
   } else {
     append_pool_->ParallelFor(events.size(), [&](std::size_t i) {
-      prechecks[i] = Precheck(i, events.size(), &pending[i]);
+      prechecks[i] = Precheck(i, events.size(), keys, &pending[i]);
     });
   }
   std::size_t first_bad = 0;
