@@ -372,6 +372,54 @@ TEST_CASE("A rewritten batch record is caught by its signature check alone", "[b
   CHECK(c.ledger().VerifyLot("ORE-8")->valid);
 }
 
+TEST_CASE("Every byte of a stored batch-signed record is covered", "[batch][tamper]") {
+  // Flip each byte of one batch-signed record in LMDB: the audit never
+  // reports the ledger valid.
+  TestChain c;
+  c.Register("mine-1", Role::kMine);
+  auto results = c.ledger().AppendBatch(BatchSign(c, "mine-1", Extractions(c, "mine-1", "ORE-", 5)));
+  REQUIRE(results.ok());
+  const std::uint64_t target = (*results)[3].seq;
+  const std::string key = testing::U64be(target);
+  c.Close();
+  std::string original;
+  testing::WithLmdb(c.path(), [&](MDB_txn* txn, std::map<std::string, MDB_dbi>& t) {
+    MDB_val k{key.size(), const_cast<char*>(key.data())}, v;
+    REQUIRE(mdb_get(txn, t["records"], &k, &v) == 0);
+    original.assign(static_cast<const char*>(v.mv_data), v.mv_size);
+  });
+  auto rec = DecodeRecord(original);
+  REQUIRE(rec.ok());
+  REQUIRE(rec->batch.size == 5);
+  auto put = [&](const std::string& bytes) {
+    testing::WithLmdb(c.path(), [&](MDB_txn* txn, std::map<std::string, MDB_dbi>& t) {
+      MDB_val k{key.size(), const_cast<char*>(key.data())};
+      MDB_val v{bytes.size(), const_cast<char*>(bytes.data())};
+      REQUIRE(mdb_put(txn, t["records"], &k, &v, 0) == 0);
+    });
+  };
+  std::size_t flipped = 0;
+  for (std::size_t i = 0; i < original.size(); ++i) {
+    std::string bad = original;
+    bad[i] = static_cast<char>(bad[i] ^ 0x01);
+    put(bad);
+    Options o;
+    o.sync = false;
+    auto l = Ledger::Open(o, c.path());
+    if (l.ok()) {
+      AuditOptions ao;
+      ao.threads = 1;
+      auto a = (*l)->Audit(ao);
+      CHECK((!a.ok() || !a->valid));
+    }
+    ++flipped;
+  }
+  put(original);
+  c.Reopen();
+  CHECK(c.ledger().Audit()->valid);
+  CHECK(flipped == original.size());
+}
+
 TEST_CASE("A lineage bundle of batch-signed records verifies offline", "[batch][bundle]") {
   TestChain c;
   c.Register("mine-1", Role::kMine);
