@@ -175,6 +175,15 @@ bool RecordChecker::PrepareSignatureCheck(const CheckedRecord& c, const Verifier
   job->verifier = v;
   job->actor_id = c.event().actor_id();
   if (r.batch_size == 0) {
+    // The ledger refuses to append such a record (SignatureInputOf); one in
+    // the file was put there below the API. The extra fields are outside
+    // the signature, so they would let record bytes change without it.
+    if (r.batch_index != 0 || r.batch_path_size != 0) {
+      Add(finding::kSignatureInvalid, c.seq, "",
+          "record " + std::to_string(c.seq) +
+              " has a single signature but carries a batch index or path");
+      return false;
+    }
     job->message = EventSigningInput(r.event_bytes);
     job->signature = std::string(r.signature);
     return true;

@@ -372,6 +372,40 @@ TEST_CASE("A rewritten batch record is caught by its signature check alone", "[b
   CHECK(c.ledger().VerifyLot("ORE-8")->valid);
 }
 
+TEST_CASE("A single-signature record carrying batch fields is a signature finding",
+          "[batch][tamper]") {
+  // Batch fields outside a batch (batch_size 0) are outside every signature:
+  // accepted, they would let the stored bytes change under a valid
+  // signature. The ledger never writes them; written below the API, the
+  // verifier names the record.
+  TestChain c;
+  c.Register("mine-1", Role::kMine);
+  auto r = c.Do("mine-1", Extracted{MakeLot("ORE-1", MaterialClass::kOreConcentrate, 1000,
+                                            {{Element::kNd, 10}}),
+                                    "pit", ""});
+  REQUIRE(r.ok());
+  const std::uint64_t target = r->seq;
+  c.Close();
+  testing::WithLmdb(c.path(), [&](MDB_txn* txn, std::map<std::string, MDB_dbi>& t) {
+    std::string key = testing::U64be(target);
+    MDB_val k{key.size(), key.data()}, v;
+    REQUIRE(mdb_get(txn, t["records"], &k, &v) == 0);
+    std::string bytes(testing::View(v));
+    bytes += std::string("\x38\x05", 2);  // field 7 (batch_index) = 5
+    MDB_val nv{bytes.size(), bytes.data()};
+    REQUIRE(mdb_put(txn, t["records"], &k, &nv, 0) == 0);
+  });
+  c.Reopen();
+  auto a = c.ledger().Audit(AuditOptions{});
+  REQUIRE(a.ok());
+  CHECK_FALSE(a->valid);
+  bool named = false;
+  for (const Finding& f : a->findings) {
+    if (f.code == finding::kSignatureInvalid && f.seq == target) named = true;
+  }
+  CHECK(named);
+}
+
 TEST_CASE("Every byte of a stored batch-signed record is covered", "[batch][tamper]") {
   // Flip each byte of one batch-signed record in LMDB: the audit never
   // reports the ledger valid.
