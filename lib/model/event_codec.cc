@@ -158,6 +158,16 @@ Status ValidateEventProto(const v1::Event& ev) {
   if (ev.time().nanos() < 0 || ev.time().nanos() > 999999999) {
     return InvalidArgumentError("time.nanos out of range");
   }
+  // google.protobuf.Timestamp's range, 0001-01-01T00:00:00Z to
+  // 9999-12-31T23:59:59Z: a time outside it has no JSON (RFC 3339) form, so
+  // such an event could be stored but never shown or exported (found by
+  // event_bytes_fuzz).
+  constexpr std::int64_t kMinSeconds = -62135596800;
+  constexpr std::int64_t kMaxSeconds = 253402300799;
+  if (ev.time().seconds() < kMinSeconds || ev.time().seconds() > kMaxSeconds) {
+    return InvalidArgumentError("time.seconds " + std::to_string(ev.time().seconds()) +
+                                " is outside 0001-01-01..9999-12-31");
+  }
   if (ev.references_size() > 64) return InvalidArgumentError("more than 64 references");
   for (const auto& r : ev.references()) {
     RETURN_IF_ERROR(CheckText("references.kind", r.kind()));
