@@ -144,8 +144,10 @@ bool BatchRootCheck::Covers(const std::string& message) {
     lock.unlock();
     return verifier_->Verify(message, signature_).ok();
   }
-  auto [it, fresh] = messages_.emplace(message, State::kVerifying);
-  if (!fresh) {
+  // Not a structured binding: Clang 14 cannot capture one in the lambda.
+  const auto inserted = messages_.emplace(message, State::kVerifying);
+  const auto it = inserted.first;
+  if (!inserted.second) {
     done_.wait(lock, [&] { return it->second != State::kVerifying; });
     return it->second == State::kValid;
   }
