@@ -530,16 +530,34 @@ std::vector<std::uint64_t> LineageSizes(std::uint64_t records) {
 // ---------------------------------------------------------------------------
 // Workloads.
 
+// A fresh ledger in `dir` (replacing any), rooted in a new Ed25519 key, with
+// the lineage actors registered under ids starting with `prefix`: the
+// starting point of every append workload.
+struct AppendLedger {
+  std::unique_ptr<Signer> root;
+  std::unique_ptr<Ledger> ledger;
+  LineageActors actors;
+};
+
+AppendLedger FreshAppendLedger(const std::string& dir, bool sync, const char* prefix) {
+  std::filesystem::remove_all(dir);
+  AppendLedger a;
+  a.root = Must(Signer::Generate(Algorithm::kEd25519), "root");
+  a.ledger = Must(Ledger::Create(LedgerOptions(sync), dir, "bench", *a.root, "regulator"), "create");
+  Loader setup(*a.ledger, 1000);
+  Must(setup.Start(), "loader");
+  a.actors = Must(RegisterLineageActors(setup, *a.root, "regulator", Algorithm::kEd25519, prefix),
+                  "actors");
+  Must(setup.Flush(), "register");
+  return a;
+}
+
+
 void RunAppend(const Flags& f, Raw& raw, Report& report) {
   const std::string dir = f.dir + "/retrace-bench-append";
-  std::filesystem::remove_all(dir);
-  auto root = Must(Signer::Generate(Algorithm::kEd25519), "root");
-  auto ledger = Must(Ledger::Create(LedgerOptions(true), dir, "bench", *root, "regulator"), "create");
-  Loader setup(*ledger, 1000);
-  Must(setup.Start(), "loader");
-  auto actors = Must(RegisterLineageActors(setup, *root, "regulator", Algorithm::kEd25519, "a-"),
-                     "actors");
-  Must(setup.Flush(), "register");
+  AppendLedger fresh = FreshAppendLedger(dir, true, "a-");
+  std::unique_ptr<Ledger>& ledger = fresh.ledger;
+  LineageActors& actors = fresh.actors;
   const std::uint64_t n = std::min<std::uint64_t>(f.records / 10, 1500);
   Loader plan(*ledger, 0);
   Must(plan.Start(), "loader");
@@ -575,14 +593,9 @@ void RunAppend(const Flags& f, Raw& raw, Report& report) {
 
 void RunAppendBatch(const Flags& f, Raw& raw, Report& report) {
   const std::string dir = f.dir + "/retrace-bench-append-batch";
-  std::filesystem::remove_all(dir);
-  auto root = Must(Signer::Generate(Algorithm::kEd25519), "root");
-  auto ledger = Must(Ledger::Create(LedgerOptions(true), dir, "bench", *root, "regulator"), "create");
-  Loader setup(*ledger, 1000);
-  Must(setup.Start(), "loader");
-  auto actors = Must(RegisterLineageActors(setup, *root, "regulator", Algorithm::kEd25519, "b-"),
-                     "actors");
-  Must(setup.Flush(), "register");
+  AppendLedger fresh = FreshAppendLedger(dir, true, "b-");
+  std::unique_ptr<Ledger>& ledger = fresh.ledger;
+  LineageActors& actors = fresh.actors;
   const std::uint64_t n = std::min<std::uint64_t>(f.records, 60000);
   Loader plan(*ledger, 0);
   Must(plan.Start(), "loader");
@@ -707,14 +720,10 @@ BatchSignedRun AppendBatchSigned(Ledger& ledger, const LineageActors& a, std::ui
 // append-batch with batch signatures: the same rows as the per-record ones.
 void RunAppendBatchSigned(const Flags& f, Raw& raw, Report& report) {
   const std::string dir = f.dir + "/retrace-bench-append-batch-signed";
-  std::filesystem::remove_all(dir);
-  auto root = Must(Signer::Generate(Algorithm::kEd25519), "root");
-  auto ledger = Must(Ledger::Create(LedgerOptions(true), dir, "bench", *root, "regulator"), "create");
-  Loader setup(*ledger, 1000);
-  Must(setup.Start(), "loader");
-  auto actors = Must(RegisterLineageActors(setup, *root, "regulator", Algorithm::kEd25519, "s-"),
-                     "actors");
-  Must(setup.Flush(), "register");
+  AppendLedger fresh = FreshAppendLedger(dir, true, "s-");
+  std::unique_ptr<Signer>& root = fresh.root;
+  std::unique_ptr<Ledger>& ledger = fresh.ledger;
+  LineageActors& actors = fresh.actors;
   constexpr std::size_t kBatch = 256;
   const std::uint64_t n = std::min<std::uint64_t>(f.records, 60000);
   BatchSignedRun run = AppendBatchSigned(*ledger, actors, n, kBatch, "s-");
@@ -761,14 +770,9 @@ void RunAppendBatchSigned(const Flags& f, Raw& raw, Report& report) {
 // 256), audited with signatures on 1 and N threads.
 void RunVerifyBatchSigned(const Flags& f, Raw& raw, Report& report) {
   const std::string dir = f.dir + "/retrace-bench-batch-signed";
-  std::filesystem::remove_all(dir);
-  auto root = Must(Signer::Generate(Algorithm::kEd25519), "root");
-  auto ledger = Must(Ledger::Create(LedgerOptions(false), dir, "bench", *root, "regulator"), "create");
-  Loader setup(*ledger, 1000);
-  Must(setup.Start(), "loader");
-  auto actors = Must(RegisterLineageActors(setup, *root, "regulator", Algorithm::kEd25519, "v-"),
-                     "actors");
-  Must(setup.Flush(), "register");
+  AppendLedger fresh = FreshAppendLedger(dir, false, "v-");
+  std::unique_ptr<Ledger>& ledger = fresh.ledger;
+  LineageActors& actors = fresh.actors;
   constexpr std::size_t kBatch = 256;
   const std::uint64_t n = std::min<std::uint64_t>(f.records, 300000);
   BatchSignedRun built;
