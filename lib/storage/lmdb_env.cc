@@ -153,7 +153,7 @@ Status CheckDataFile(const std::string& path) {
 }
 
 // mdb_page_flush turns a short write of the commit's pages into EIO
-// (LMDB 0.9: "TODO: Use which error code?"). On a regular file a short write
+// (LMDB 0.9 leaves the choice of code open in mdb.c). On a regular file a short write
 // means the space ran out part way: a full file system or RLIMIT_FSIZE.
 // Whether the write that fails is short or fails at its first byte (ENOSPC)
 // depends on where the commit's dirty pages fall relative to the end of the
