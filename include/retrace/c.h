@@ -414,6 +414,14 @@ typedef void (*retrace_progress_fn)(void* ctx, uint64_t done, uint64_t total);
 RETRACE_EXPORT int retrace_ledger_audit(const retrace_ledger* ledger, retrace_progress_fn progress,
                                         void* progress_ctx, retrace_report** out_report);
 
+/* The integrity-only audit (AuditScope::kIntegrity in retrace/ledger.h):
+ * hashes, chain links, the Merkle tree and the indexes, no signatures and no
+ * rule replay. Same contract as retrace_ledger_audit. */
+RETRACE_EXPORT int retrace_ledger_audit_integrity(const retrace_ledger* ledger,
+                                                  retrace_progress_fn progress,
+                                                  void* progress_ctx,
+                                                  retrace_report** out_report);
+
 /* Report accessors. A report from retrace_ledger_verify or
  * retrace_bundle_verify has lots, edges and origins (a bundle's are its
  * lineage's); one from retrace_ledger_audit has none (counts are 0). Borrowed

@@ -122,8 +122,25 @@ struct VerifyOptions {
   unsigned threads = 0;
 };
 
+// What Ledger::Audit checks.
+enum class AuditScope {
+  // Every record, signature (unless AuditOptions::check_signatures is
+  // false), custody, mass, quota and stage rule, and every derived table.
+  kFull,
+  // Storage integrity only: the records' hashes, sequence and chain links,
+  // every stored Merkle tree node, the head, and the hash, event-id, lot,
+  // quota-log, key-event and policy indexes. No signatures, no rule replay,
+  // no lot, actor, key or quota state. Sequential scans only, several
+  // times faster than kFull; a damaged index is named, not the entry that
+  // differs (docs/verification.md, "Integrity-only audit").
+  kIntegrity,
+};
+
 // How Ledger::Audit checks the whole ledger.
 struct AuditOptions {
+  // Default: kFull.
+  AuditScope scope = AuditScope::kFull;
+
   // As VerifyOptions::check_signatures: false skips signature checks only.
   // Default: true.
   bool check_signatures = true;

@@ -135,6 +135,9 @@ struct AuditReport {
   std::uint64_t tree_size = 0;
   Hash head_hash{};
   Hash root_hash{};                   // RFC 6962 root recomputed by the audit
+  // AuditScope::kIntegrity ran: signatures and rules were not checked, and
+  // `actors` counts registrations rather than validly registered actors.
+  bool integrity_only = false;
 };
 
 // Machine-readable forms (schema "retrace.verify/v1", "retrace.audit/v1";

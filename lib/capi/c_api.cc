@@ -760,19 +760,21 @@ int retrace_ledger_verify(const retrace_ledger* ledger, const char* lot_id,
   });
 }
 
-int retrace_ledger_audit(const retrace_ledger* ledger, retrace_progress_fn progress,
-                         void* progress_ctx, retrace_report** out_report) {
+namespace {
+int AuditWith(const retrace_ledger* ledger, retrace::AuditScope scope, retrace_progress_fn progress,
+              void* progress_ctx, retrace_report** out_report) {
   if (out_report != nullptr) *out_report = nullptr;
   return Guard([&]() -> Status {
     RETRACE_REQUIRE(ledger);
     RETRACE_REQUIRE(out_report);
-    retrace::Ledger::ProgressCallback cb;
+    retrace::AuditOptions options;
+    options.scope = scope;
     if (progress != nullptr) {
-      cb = [progress, progress_ctx](uint64_t done, uint64_t total) {
+      options.progress = [progress, progress_ctx](uint64_t done, uint64_t total) {
         progress(progress_ctx, done, total);
       };
     }
-    Result<retrace::AuditReport> a = ledger->impl->Audit(cb);
+    Result<retrace::AuditReport> a = ledger->impl->Audit(options);
     if (!a.ok()) return a.status();
     auto* rep = new retrace_report();
     rep->audit = true;
@@ -780,6 +782,17 @@ int retrace_ledger_audit(const retrace_ledger* ledger, retrace_progress_fn progr
     *out_report = rep;
     return Status::Ok();
   });
+}
+}  // namespace
+
+int retrace_ledger_audit(const retrace_ledger* ledger, retrace_progress_fn progress,
+                         void* progress_ctx, retrace_report** out_report) {
+  return AuditWith(ledger, retrace::AuditScope::kFull, progress, progress_ctx, out_report);
+}
+
+int retrace_ledger_audit_integrity(const retrace_ledger* ledger, retrace_progress_fn progress,
+                                   void* progress_ctx, retrace_report** out_report) {
+  return AuditWith(ledger, retrace::AuditScope::kIntegrity, progress, progress_ctx, out_report);
 }
 
 int retrace_report_json(const retrace_report* report, char** out_json, size_t* out_len) {

@@ -28,38 +28,6 @@ std::string_view HashKey(const Hash& h) {
 
 MDB_val Val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 
-// Running RFC 6962 root over leaves appended one by one: the perfect
-// subtrees of the binary decomposition of the size, O(log n) memory.
-class CompactRange {
- public:
-  // Appends a leaf and calls completed(level, index, hash) for every
-  // perfect subtree above it that the leaf completes: exactly the inner
-  // nodes the ledger stores when it appends this leaf.
-  template <typename Fn>
-  void Append(Hash h, Fn&& completed) {
-    std::uint64_t n = size_++;
-    unsigned level = 0;
-    while (n & 1) {
-      h = merkle::NodeHash(stack_.back(), h);
-      stack_.pop_back();
-      n >>= 1;
-      ++level;
-      completed(level, n, h);
-    }
-    stack_.push_back(h);
-  }
-  Hash Root() const {
-    if (stack_.empty()) return merkle::EmptyRoot();
-    Hash acc = stack_.back();
-    for (auto it = stack_.rbegin() + 1; it != stack_.rend(); ++it) acc = merkle::NodeHash(*it, acc);
-    return acc;
-  }
-
- private:
-  std::uint64_t size_ = 0;
-  std::vector<Hash> stack_;
-};
-
 // Least-recently-used lot states. A pointer from Find or Insert is valid
 // until the next Insert.
 class LotCache {

@@ -2,7 +2,11 @@
 #ifndef RETRACE_LIB_LEDGER_AUDIT_H_
 #define RETRACE_LIB_LEDGER_AUDIT_H_
 
+#include <cstdint>
+#include <vector>
+
 #include "retrace/ledger.h"
+#include "retrace/merkle.h"
 #include "retrace/verifier.h"
 #include "storage/lmdb_env.h"
 #include "verify/key_cache.h"
@@ -27,6 +31,55 @@ namespace retrace::internal {
 // `keys` (optional) caches parsed keys across calls.
 Result<AuditReport> AuditLedger(const Txn& txn, const AuditOptions& options = AuditOptions(),
                                 KeyCache* keys = nullptr);
+
+// The integrity-only audit (AuditScope::kIntegrity): the records' hashes,
+// sequence and chain links, every stored Merkle node, the head, and the hash,
+// event-id, lot, quota-log, key-event and policy indexes -- no signatures, no
+// rule replay, no lot, actor, key or quota state. Sequential scans only:
+// the records and the tree table are read in key order side by side, and
+// each index table is compared with what the records imply through a
+// fingerprint of its entries (count, and sum and xor of a 64-bit hash of
+// each entry), so no index is probed at random and memory stays flat. A
+// damaged index is named but not the entry that differs; the full audit
+// names the record. With `env` (the environment `txn` reads) and more than
+// one thread, the index tables are digested on a second thread in a second
+// read transaction of the same snapshot (checked by transaction id; if a
+// write came in between, this thread digests them after its scan). `keys`
+// as for AuditLedger.
+Result<AuditReport> AuditLedgerIntegrity(const Txn& txn, const LmdbEnv* env,
+                                         const AuditOptions& options, KeyCache* keys = nullptr);
+
+// Running RFC 6962 root over leaves appended one by one: the perfect
+// subtrees of the binary decomposition of the size, O(log n) memory.
+class CompactRange {
+ public:
+  // Appends a leaf and calls completed(level, index, hash) for every
+  // perfect subtree above it that the leaf completes: exactly the inner
+  // nodes the ledger stores when it appends this leaf.
+  template <typename Fn>
+  void Append(Hash h, Fn&& completed) {
+    std::uint64_t n = size_++;
+    unsigned level = 0;
+    while (n & 1) {
+      h = merkle::NodeHash(stack_.back(), h);
+      stack_.pop_back();
+      n >>= 1;
+      ++level;
+      completed(level, n, h);
+    }
+    stack_.push_back(h);
+  }
+  Hash Root() const {
+    if (stack_.empty()) return merkle::EmptyRoot();
+    Hash acc = stack_.back();
+    for (auto it = stack_.rbegin() + 1; it != stack_.rend(); ++it) acc = merkle::NodeHash(*it, acc);
+    return acc;
+  }
+
+ private:
+  std::uint64_t size_ = 0;
+  std::vector<Hash> stack_;
+};
 
 // Lot states kept in memory by the audit at most (tests lower it).
 inline constexpr std::size_t kAuditLotCacheSize = 65536;

@@ -887,7 +887,9 @@ Result<VerifyReport> LedgerImpl::VerifyLot(std::string_view lot_id,
 Result<AuditReport> LedgerImpl::Audit(const AuditOptions& options) const {
   std::optional<AuditReport> report;
   RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
-    ASSIGN_OR_RETURN(AuditReport r, AuditLedger(txn, options, &keys_));
+    ASSIGN_OR_RETURN(AuditReport r, options.scope == AuditScope::kIntegrity
+                                         ? AuditLedgerIntegrity(txn, env_.get(), options, &keys_)
+                                         : AuditLedger(txn, options, &keys_));
     report = std::move(r);
     return Status::Ok();
   }));

@@ -92,6 +92,7 @@ std::string VerifyReportToJson(const VerifyReport& r) {
 std::string AuditReportToJson(const AuditReport& r) {
   json j;
   j["schema"] = "retrace.audit/v1";
+  j["scope"] = r.integrity_only ? "integrity" : "full";
   j["valid"] = r.valid;
   j["records_checked"] = r.records_checked;
   j["signatures_checked"] = r.signatures_checked;

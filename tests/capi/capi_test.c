@@ -521,7 +521,19 @@ static void test_ledger(void) {
   CHECK(retrace_report_valid(r) == 1 && calls >= 2);
   CHECK(streq(retrace_report_schema(r), "retrace.audit/v1"));
   CHECK(retrace_report_origin_count(r) == 0);
+  CHECK_RC(retrace_report_json(r, &json, NULL), RETRACE_OK);
+  CHECK(contains(json, "\"scope\": \"full\""));
+  retrace_free(json);
   retrace_report_free(r);
+  /* The integrity-only audit: same report type, no signatures checked. */
+  int integrity_calls = 0;
+  CHECK_RC(retrace_ledger_audit_integrity(l, progress, &integrity_calls, &r), RETRACE_OK);
+  CHECK(retrace_report_valid(r) == 1 && integrity_calls >= 2);
+  CHECK_RC(retrace_report_json(r, &json, NULL), RETRACE_OK);
+  CHECK(contains(json, "\"scope\": \"integrity\"") && contains(json, "\"signatures_checked\": 0"));
+  retrace_free(json);
+  retrace_report_free(r);
+  CHECK_RC(retrace_ledger_audit_integrity(NULL, NULL, NULL, &r), RETRACE_INVALID_ARGUMENT);
 
   test_transparency(l);
 

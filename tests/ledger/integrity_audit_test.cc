@@ -1,0 +1,341 @@
+// The integrity-only audit (AuditScope::kIntegrity): the same verdict as the
+// full audit on clean ledgers, and every damage to the records, the Merkle
+// tree, the head and each lookup index it covers reported -- through LMDB
+// itself, below the ledger API.
+#include <google/protobuf/stubs/logging.h>
+#include <lmdb.h>
+
+#include <catch2/catch.hpp>
+#include <functional>
+#include <set>
+
+#include "testing/test_chain.h"
+
+namespace retrace {
+namespace {
+
+using testing::FiveStage;
+using testing::TestChain;
+
+std::string U64(std::uint64_t v) {
+  std::string k(8, '\0');
+  for (int i = 7; i >= 0; --i, v >>= 8) k[i] = static_cast<char>(v & 0xff);
+  return k;
+}
+
+// Runs `fn` in a write transaction on the named table of the closed ledger.
+void Poke(const std::string& path, const std::string& table,
+          const std::function<void(MDB_txn*, MDB_dbi)>& fn) {
+  MDB_env* env = nullptr;
+  REQUIRE(mdb_env_create(&env) == 0);
+  mdb_env_set_maxdbs(env, 16);
+  mdb_env_set_mapsize(env, std::size_t{1} << 30);
+  REQUIRE(mdb_env_open(env, path.c_str(), MDB_NOSYNC, 0640) == 0);
+  MDB_txn* txn = nullptr;
+  REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+  const std::set<std::string> dupsort = {"lot_index", "key_events", "quota_log"};
+  MDB_dbi dbi;
+  REQUIRE(mdb_dbi_open(txn, table.c_str(), dupsort.count(table) ? MDB_DUPSORT | MDB_DUPFIXED : 0,
+                       &dbi) == 0);
+  fn(txn, dbi);
+  REQUIRE(mdb_txn_commit(txn) == 0);
+  mdb_env_close(env);
+}
+
+MDB_val Val(const std::string& s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
+
+// The n-th entry (key, value) of a table in key order.
+std::pair<std::string, std::string> Nth(MDB_txn* txn, MDB_dbi dbi, std::size_t n) {
+  MDB_cursor* cur = nullptr;
+  REQUIRE(mdb_cursor_open(txn, dbi, &cur) == 0);
+  MDB_val k, v;
+  int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+  for (std::size_t i = 0; i < n && rc == 0; ++i) rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+  REQUIRE(rc == 0);
+  std::pair<std::string, std::string> out{
+      std::string(static_cast<char*>(k.mv_data), k.mv_size),
+      std::string(static_cast<char*>(v.mv_data), v.mv_size)};
+  mdb_cursor_close(cur);
+  return out;
+}
+
+// Five stages, quotas granted and used, a key rotation and a revocation.
+void BuildChain(TestChain& c) {
+  FiveStage::Build(c);
+  auto fresh = Signer::Generate(Algorithm::kEcdsaP256Sha256);
+  REQUIRE(fresh.ok());
+  const std::string old_id = c.key("mine-1").public_key().KeyId();
+  REQUIRE(c.Do("mine-1", KeyRotated{"mine-1", (*fresh)->public_key(), old_id}).ok());
+  auto size = c.ledger().Info()->size;
+  REQUIRE(c.AppendAs("regulator", c.root(), KeyRevoked{old_id, size - 1, "lost"}).ok());
+}
+
+// threads == 1: one thread does everything; 2: the index tables are
+// digested on a second thread in a second read transaction.
+AuditReport Integrity(const std::string& path, unsigned threads = 1) {
+  Options o;
+  o.sync = false;
+  auto l = Ledger::Open(o, path);
+  REQUIRE(l.ok());
+  AuditOptions ao;
+  ao.scope = AuditScope::kIntegrity;
+  ao.threads = threads;
+  auto r = (*l)->Audit(ao);
+  REQUIRE(r.ok());
+  return std::move(r).value();
+}
+
+bool FullAuditValid(const std::string& path) {
+  Options o;
+  o.sync = false;
+  auto l = Ledger::Open(o, path);
+  REQUIRE(l.ok());
+  auto r = (*l)->Audit();
+  REQUIRE(r.ok());
+  return r->valid;
+}
+
+bool Mentions(const AuditReport& r, const std::string& code, const std::string& words) {
+  for (const auto& f : r.findings) {
+    if (f.code == code && f.message.find(words) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST_CASE("A clean ledger passes the integrity audit with the full audit's figures", "[integrity]") {
+  TestChain c;
+  BuildChain(c);
+  AuditOptions ao;
+  ao.scope = AuditScope::kIntegrity;
+  auto integrity = c.ledger().Audit(ao);
+  auto full = c.ledger().Audit();
+  REQUIRE(integrity.ok());
+  REQUIRE(full.ok());
+  CHECK(full->valid);
+  CHECK(integrity->valid);
+  CHECK(integrity->findings.empty());
+  CHECK(integrity->integrity_only);
+  CHECK_FALSE(full->integrity_only);
+  CHECK(integrity->records_checked == full->records_checked);
+  CHECK(integrity->signatures_checked == 0);
+  CHECK(integrity->lots == full->lots);
+  CHECK(integrity->tree_size == full->tree_size);
+  CHECK(integrity->head_hash == full->head_hash);
+  CHECK(integrity->root_hash == full->root_hash);
+  CHECK(integrity->root_hash == *c.ledger().RootAt(integrity->tree_size));
+  ao.threads = 2;
+  auto two = c.ledger().Audit(ao);
+  REQUIRE(two.ok());
+  CHECK(AuditReportToJson(*two) == AuditReportToJson(*integrity));
+  CHECK(AuditReportToJson(*integrity).find("\"scope\": \"integrity\"") != std::string::npos);
+  CHECK(AuditReportToJson(*full).find("\"scope\": \"full\"") != std::string::npos);
+}
+
+TEST_CASE("The integrity audit reports progress like the full audit", "[integrity]") {
+  TestChain c;
+  FiveStage::Build(c);
+  AuditOptions ao;
+  ao.scope = AuditScope::kIntegrity;
+  std::uint64_t last_done = 0, last_total = 0, calls = 0;
+  ao.progress = [&](std::uint64_t done, std::uint64_t total) {
+    ++calls;
+    last_done = done;
+    last_total = total;
+  };
+  auto r = c.ledger().Audit(ao);
+  REQUIRE(r.ok());
+  CHECK(calls >= 2);
+  CHECK(last_done == r->records_checked);
+  CHECK(last_total == r->records_checked);
+}
+
+// Each damage: the table, what to do to it, and the words the finding must
+// carry. The full audit must object too (it checks a superset).
+struct Damage {
+  const char* name;
+  const char* table;
+  std::function<void(MDB_txn*, MDB_dbi)> apply;
+  const char* code;
+  const char* words;
+};
+
+TEST_CASE("The integrity audit finds damage to every table it covers", "[integrity]") {
+  auto replace_value = [](std::size_t n, std::string value) {
+    return [n, value](MDB_txn* txn, MDB_dbi dbi) {
+      auto kv = Nth(txn, dbi, n);
+      MDB_val k = Val(kv.first), old = Val(kv.second), v = Val(value);
+      REQUIRE(mdb_del(txn, dbi, &k, &old) == 0);
+      REQUIRE(mdb_put(txn, dbi, &k, &v, 0) == 0);
+    };
+  };
+  auto remove = [](std::size_t n) {
+    return [n](MDB_txn* txn, MDB_dbi dbi) {
+      auto kv = Nth(txn, dbi, n);
+      MDB_val k = Val(kv.first), v = Val(kv.second);
+      REQUIRE(mdb_del(txn, dbi, &k, &v) == 0);
+    };
+  };
+  auto insert = [](std::string key, std::string value) {
+    return [key, value](MDB_txn* txn, MDB_dbi dbi) {
+      MDB_val k = Val(key), v = Val(value);
+      REQUIRE(mdb_put(txn, dbi, &k, &v, 0) == 0);
+    };
+  };
+  auto flip_value = [](std::size_t n) {
+    return [n](MDB_txn* txn, MDB_dbi dbi) {
+      auto kv = Nth(txn, dbi, n);
+      kv.second[kv.second.size() / 2] ^= 0x01;
+      MDB_val k = Val(kv.first), v = Val(kv.second);
+      REQUIRE(mdb_put(txn, dbi, &k, &v, 0) == 0);
+    };
+  };
+  // Swaps the values of the first two entries: same entries count, same
+  // keys, same values, different pairs.
+  auto swap_values = [](MDB_txn* txn, MDB_dbi dbi) {
+    auto a = Nth(txn, dbi, 0), b = Nth(txn, dbi, 1);
+    MDB_val ka = Val(a.first), va = Val(b.second), kb = Val(b.first), vb = Val(a.second);
+    REQUIRE(mdb_put(txn, dbi, &ka, &va, 0) == 0);
+    REQUIRE(mdb_put(txn, dbi, &kb, &vb, 0) == 0);
+  };
+  const std::vector<Damage> damages = {
+      {"hash index: a value changed", "by_hash", replace_value(3, U64(5)),
+       finding::kIndexInconsistent, "hash index"},
+      {"hash index: values swapped", "by_hash", swap_values, finding::kIndexInconsistent,
+       "not the same ones"},
+      {"hash index: an entry removed", "by_hash", remove(7), finding::kIndexInconsistent,
+       "hash index"},
+      {"hash index: an entry added", "by_hash", insert(std::string(32, 'x'), U64(2)),
+       finding::kIndexInconsistent, "hash index"},
+      {"event-id index: values swapped", "event_ids", swap_values, finding::kIndexInconsistent,
+       "event-id index"},
+      {"event-id index: an entry removed", "event_ids", remove(4), finding::kIndexInconsistent,
+       "event-id index"},
+      {"event-id index: an entry added", "event_ids", insert("ev-forged", U64(9)),
+       finding::kIndexInconsistent, "event-id index"},
+      {"lot index: an entry removed", "lot_index", remove(2), finding::kIndexInconsistent,
+       "lot index"},
+      {"lot index: an entry added", "lot_index", insert("ORE-1", U64(3)),
+       finding::kIndexInconsistent, "lot index"},
+      {"lot index: a record moved to another lot", "lot_index", replace_value(0, U64(1)),
+       finding::kIndexInconsistent, "lot index"},
+      {"quota log: an entry removed", "quota_log", remove(1), finding::kIndexInconsistent,
+       "quota log"},
+      {"quota log: an entry added", "quota_log", insert("mine-1", U64(4)),
+       finding::kIndexInconsistent, "quota log"},
+      {"key events: an entry removed", "key_events", remove(0), finding::kIndexInconsistent,
+       "key event index"},
+      {"policies: an entry added", "policies", insert(U64(6), ""), finding::kIndexInconsistent,
+       "policy index"},
+      {"tree: a leaf changed", "tree", flip_value(0), finding::kIndexInconsistent,
+       "differs from the record the Merkle tree committed to"},
+      {"tree: an inner node changed", "tree", flip_value(2), finding::kIndexInconsistent,
+       "Merkle tree node (level 1, index 0)"},
+      {"tree: a node removed", "tree", remove(5), finding::kIndexInconsistent, "Merkle tree"},
+      {"tree: a node added", "tree", insert(U64(1) + std::string(1, '\x07'), std::string(32, 'n')),
+       finding::kIndexInconsistent, "nodes that no record implies"},
+      {"head: another size", "meta",
+       [](MDB_txn* txn, MDB_dbi dbi) {
+         std::string key = "head";
+         MDB_val k = Val(key), v;
+         REQUIRE(mdb_get(txn, dbi, &k, &v) == 0);
+         std::string head(static_cast<char*>(v.mv_data), v.mv_size);
+         head[7] = static_cast<char>(head[7] - 1);
+         MDB_val nv = Val(head);
+         REQUIRE(mdb_put(txn, dbi, &k, &nv, 0) == 0);
+       },
+       finding::kIndexInconsistent, "ledger head"},
+  };
+  for (const Damage& d : damages) {
+    DYNAMIC_SECTION(d.name) {
+      TestChain c;
+      BuildChain(c);
+      c.Close();
+      REQUIRE(Integrity(c.path()).valid);
+      Poke(c.path(), d.table, d.apply);
+      AuditReport r = Integrity(c.path());
+      INFO(AuditReportToJson(r));
+      CHECK_FALSE(r.valid);
+      CHECK(Mentions(r, d.code, d.words));
+      CHECK(AuditReportToJson(Integrity(c.path(), 2)) == AuditReportToJson(r));
+      CHECK_FALSE(FullAuditValid(c.path()));
+    }
+  }
+}
+
+TEST_CASE("The integrity audit finds changed, missing, swapped and relinked records",
+          "[integrity]") {
+  TestChain c;
+  BuildChain(c);
+  const std::uint64_t size = c.ledger().Info()->size;
+  c.Close();
+  auto record = [&](std::uint64_t seq) {
+    std::string out;
+    Poke(c.path(), "records", [&](MDB_txn* txn, MDB_dbi dbi) {
+      std::string k = U64(seq);
+      MDB_val key = Val(k), val;
+      REQUIRE(mdb_get(txn, dbi, &key, &val) == 0);
+      out.assign(static_cast<char*>(val.mv_data), val.mv_size);
+    });
+    return out;
+  };
+  auto put = [&](std::uint64_t seq, const std::string& bytes) {
+    Poke(c.path(), "records", [&](MDB_txn* txn, MDB_dbi dbi) {
+      std::string k = U64(seq);
+      MDB_val key = Val(k), val = Val(bytes);
+      REQUIRE(mdb_put(txn, dbi, &key, &val, 0) == 0);
+    });
+  };
+  auto del = [&](std::uint64_t seq) {
+    Poke(c.path(), "records", [&](MDB_txn* txn, MDB_dbi dbi) {
+      std::string k = U64(seq);
+      MDB_val key = Val(k);
+      REQUIRE(mdb_del(txn, dbi, &key, nullptr) == 0);
+    });
+  };
+
+  SECTION("every byte of a custody record, one at a time") {
+    google::protobuf::LogSilencer quiet;  // events that no longer parse
+    const std::uint64_t seq = size / 2;
+    const std::string original = record(seq);
+    for (std::size_t i = 0; i < original.size(); ++i) {
+      std::string bad = original;
+      bad[i] = static_cast<char>(bad[i] ^ 0x20);
+      put(seq, bad);
+      AuditReport r = Integrity(c.path());
+      INFO("byte " << i);
+      CHECK_FALSE(r.valid);
+    }
+    put(seq, original);
+    CHECK(Integrity(c.path()).valid);
+  }
+  SECTION("a record deleted in the middle") {
+    del(size / 2);
+    AuditReport r = Integrity(c.path());
+    CHECK_FALSE(r.valid);
+    CHECK(Mentions(r, finding::kSequenceMismatch, "missing from the log"));
+  }
+  SECTION("the tail deleted") {
+    del(size - 1);
+    AuditReport r = Integrity(c.path());
+    CHECK_FALSE(r.valid);
+    CHECK(Mentions(r, finding::kIndexInconsistent, "ledger head"));
+  }
+  SECTION("two records swapped") {
+    const std::string a = record(5), b = record(6);
+    put(5, b);
+    put(6, a);
+    AuditReport r = Integrity(c.path());
+    CHECK_FALSE(r.valid);
+    CHECK(Mentions(r, finding::kSequenceMismatch, "says it is record"));
+    CHECK(Mentions(r, finding::kChainLinkBroken, "does not link"));
+  }
+  SECTION("a custody record replaced by a copy of the genesis") {
+    put(size / 2, record(0));
+    AuditReport r = Integrity(c.path());
+    CHECK_FALSE(r.valid);
+    CHECK(Mentions(r, finding::kGenesisInvalid, "second genesis"));
+  }
+}
+
+}  // namespace
+}  // namespace retrace
