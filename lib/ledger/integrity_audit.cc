@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <thread>
 
 #include "ledger/audit.h"
@@ -373,7 +374,11 @@ Result<AuditReport> IntegrityAuditor::Run() {
   std::optional<Result<IndexDigests>> stored;
   std::thread digester;
   if (env_ != nullptr && ResolveThreads(options_.threads) > 1) {
-    digester = std::thread([this, &stored] { stored = DigestOnOtherThread(); });
+    try {
+      digester = std::thread([this, &stored] { stored = DigestOnOtherThread(); });
+    } catch (const std::system_error&) {
+      // No thread to be had: this thread digests them after its scan.
+    }
   }
   struct Join {
     std::thread& t;
