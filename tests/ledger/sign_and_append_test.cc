@@ -6,7 +6,6 @@
 #include <fstream>
 #include <iterator>
 #include <set>
-#include <thread>
 
 #include "testing/test_chain.h"
 
@@ -234,41 +233,6 @@ TEST_CASE("SignAndAppend refuses a retired or revoked key", "[sign-append][keys]
     ExpectRefusedUnchanged(c, Extractions(c, "mine-1", "ORE-", 3), old_key,
                            StatusCode::kFailedPrecondition, true);
   }
-}
-
-TEST_CASE("Concurrent SignAndAppend calls all land, in one linear log", "[sign-append][threads]") {
-  Options o;
-  o.append_threads = 2;
-  TestChain c(o);
-  c.Register("mine-1", Role::kMine);
-  c.Register("sep-1", Role::kSeparator);
-  std::vector<std::vector<Event>> work(2);
-  for (int t = 0; t < 2; ++t) {
-    for (int k = 0; k < 10; ++k) {
-      const std::string lot = "T" + std::to_string(t) + "-" + std::to_string(k);
-      work[t].push_back(c.MakeEvent("mine-1", Extracted{Ore(lot), "pit 3"}));
-      // Linked to the extraction of the same call: a call whose head moved
-      // under it links and signs again.
-      work[t].push_back(c.MakeEvent("mine-1", Shipped{lot, std::nullopt, "sep-1", 1000}));
-    }
-  }
-  const std::uint64_t before = c.ledger().Info()->size;
-  std::vector<Status> status(2);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 2; ++t) {
-    threads.emplace_back([&c, &work, &status, t] {
-      for (std::size_t k = 0; k < work[t].size(); k += 2) {
-        auto r = c.ledger().SignAndAppend({work[t][k], work[t][k + 1]}, c.key("mine-1"));
-        if (!r.ok()) status[t] = r.status();
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  // A call whose head moved under it twice links and signs under the
-  // write lock: none fails.
-  for (const Status& s : status) CHECK(s.ok());
-  CHECK(c.ledger().Info()->size == before + 40);
-  ExpectAuditClean(c);
 }
 
 TEST_CASE("SignAndAppend on a read-only ledger appends nothing", "[sign-append]") {
