@@ -556,6 +556,13 @@ AppendLedger FreshAppendLedger(const std::string& dir, bool sync, const char* pr
 }
 
 
+// CPU seconds of the whole process (every thread) so far.
+double ProcessCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
 void RunAppend(const Flags& f, Raw& raw, Report& report) {
   const std::string dir = f.dir + "/retrace-bench-append";
   AppendLedger fresh = FreshAppendLedger(dir, true, "a-");
@@ -602,19 +609,24 @@ void RunAppendBatch(const Flags& f, Raw& raw, Report& report) {
   const std::uint64_t n = std::min<std::uint64_t>(f.records, 60000);
   Loader plan(*ledger, 0);
   Must(plan.Start(), "loader");
+  const double cpu0 = ProcessCpuSeconds();
   const double sign_secs = Time([&] { Must(PlanCustodyEvents(plan, actors, n, "b-"), "plan"); });
+  const double sign_cpu = ProcessCpuSeconds() - cpu0;
   const double avg_event = static_cast<double>(plan.event_bytes()) / plan.events();
   const double avg_stored = static_cast<double>(plan.stored_bytes()) / plan.events();
   std::vector<SignedEvent> events = plan.Take();
   const double client_rate = static_cast<double>(events.size()) / sign_secs;
   constexpr std::size_t kBatch = 256;
   std::vector<double> lat;
+  double append_cpu = 0;
   double secs = Time([&] {
     for (std::size_t i = 0; i < events.size(); i += kBatch) {
       std::vector<SignedEvent> batch(events.begin() + i,
                                      events.begin() + std::min(events.size(), i + kBatch));
       auto t0 = Clock::now();
+      const double c0 = ProcessCpuSeconds();
       Must(ledger->AppendBatch(batch), "append batch");
+      append_cpu += ProcessCpuSeconds() - c0;
       lat.push_back(Since(t0) * 1e3);
     }
   });
@@ -631,7 +643,9 @@ void RunAppendBatch(const Flags& f, Raw& raw, Report& report) {
   row.variant = "sign + AppendBatch(256), 1 thread";
   row.value = end_to_end;
   row.unit = "events/s";
-  row.extra = {{"client_sign_events_per_s", client_rate}, {"ledger_events_per_s", ledger_rate}};
+  row.extra = {{"client_sign_events_per_s", client_rate}, {"ledger_events_per_s", ledger_rate},
+               {"cpu_us_per_event", (sign_cpu + append_cpu) / events.size() * 1e6},
+               {"ledger_cpu_us_per_event", append_cpu / events.size() * 1e6}};
   report.Add(Ratio(row, raw.Sign(Algorithm::kEd25519, msg, 1), "raw ed25519 sign, 1 thread", 0.8));
   Row led;
   led.workload = "append-batch";
@@ -656,6 +670,7 @@ struct BatchSignedRun {
   std::uint64_t events = 0;
   double client_seconds = 0;  // building, linking and batch-signing
   double ledger_seconds = 0;  // AppendBatch
+  double cpu_seconds = 0;     // process CPU of both
   std::vector<double> batch_ms;
   double avg_event_bytes = 0;
 };
@@ -679,6 +694,7 @@ BatchSignedRun AppendBatchSigned(Ledger& ledger, const LineageActors& a, std::ui
   while (run.events < total) {
     std::vector<std::vector<SignedEvent>> round;
     std::vector<std::string> new_extracted;
+    const double cpu0 = ProcessCpuSeconds();
     run.client_seconds += Time([&] {
       std::vector<Event> ex, sh, re;
       for (std::size_t i = 0; i < batch; ++i) {
@@ -713,6 +729,7 @@ BatchSignedRun AppendBatchSigned(Ledger& ledger, const LineageActors& a, std::ui
       run.batch_ms.push_back(dt * 1e3);
       run.events += b.size();
     }
+    run.cpu_seconds += ProcessCpuSeconds() - cpu0;
     shipped = std::move(extracted);
     extracted = std::move(new_extracted);
   }
@@ -755,6 +772,7 @@ void RunAppendBatchSigned(const Flags& f, Raw& raw, Report& report) {
   row.unit = "events/s";
   row.extra = {{"client_batch_sign_events_per_s", client_rate},
                {"ledger_events_per_s", ledger_rate},
+               {"cpu_us_per_event", run.cpu_seconds / run.events * 1e6},
                {"events", run.events}};
   report.Add(Ratio(row, raw.Sign(Algorithm::kEd25519, msg, 1), "raw ed25519 sign, 1 thread", 0.8));
   Row led;
@@ -790,12 +808,6 @@ std::uint64_t ProcWriteBytes() {
   return 0;
 }
 
-// CPU seconds of the whole process (every thread) so far.
-double ProcessCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 // Unsigned custody events in the rounds of AppendBatchSigned: the mine
 // extracts `batch` lots, ships those it extracted the round before, and the
