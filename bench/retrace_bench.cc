@@ -6,7 +6,7 @@
 //
 //   retrace-bench [--workloads=append,append-batch,append-parallel,
 //                   verify-lineage,lineage-walk,audit,prove,verify-bundle,
-//                   algorithms,verify-batch-signed]
+//                   algorithms,verify-batch-signed,sign-append]
 //                 [--records=N] [--threads=N] [--algorithms=ed25519,ecdsa-p256,sm2]
 //                 [--dir=/tmp] [--seconds=S] [--reps=R] [--json] [--keep]
 //
@@ -34,6 +34,8 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <time.h>
+#include <utility>
 #include <vector>
 
 #include "gen.h"
@@ -132,7 +134,8 @@ void Usage() {
                "                     [--algorithms=LIST] [--dir=DIR] [--seconds=S] [--reps=R]\n"
                "                     [--json] [--keep]\n"
                "workloads: append append-batch append-parallel verify-lineage lineage-walk\n"
-               "           audit prove verify-bundle algorithms verify-batch-signed (default: all)\n";
+               "           audit prove verify-bundle algorithms verify-batch-signed (default: all)\n"
+               "           sign-append (the sign-and-append rows of append-batch alone)\n";
   std::exit(2);
 }
 
@@ -561,7 +564,6 @@ AppendLedger FreshAppendLedger(const std::string& dir, bool sync, const char* pr
   return a;
 }
 
-
 void RunAppend(const Flags& f, Raw& raw, Report& report) {
   const std::string dir = f.dir + "/retrace-bench-append";
   AppendLedger fresh = FreshAppendLedger(dir, true, "a-");
@@ -608,19 +610,24 @@ void RunAppendBatch(const Flags& f, Raw& raw, Report& report) {
   const std::uint64_t n = std::min<std::uint64_t>(f.records, 60000);
   Loader plan(*ledger, 0);
   Must(plan.Start(), "loader");
+  const double cpu0 = ProcessCpuSeconds();
   const double sign_secs = Time([&] { Must(PlanCustodyEvents(plan, actors, n, "b-"), "plan"); });
+  const double sign_cpu = ProcessCpuSeconds() - cpu0;
   const double avg_event = static_cast<double>(plan.event_bytes()) / plan.events();
   const double avg_stored = static_cast<double>(plan.stored_bytes()) / plan.events();
   std::vector<SignedEvent> events = plan.Take();
   const double client_rate = static_cast<double>(events.size()) / sign_secs;
   constexpr std::size_t kBatch = 256;
   std::vector<double> lat;
+  double append_cpu = 0;
   double secs = Time([&] {
     for (std::size_t i = 0; i < events.size(); i += kBatch) {
       std::vector<SignedEvent> batch(events.begin() + i,
                                      events.begin() + std::min(events.size(), i + kBatch));
       auto t0 = Clock::now();
+      const double c0 = ProcessCpuSeconds();
       Must(ledger->AppendBatch(batch), "append batch");
+      append_cpu += ProcessCpuSeconds() - c0;
       lat.push_back(Since(t0) * 1e3);
     }
   });
@@ -637,7 +644,9 @@ void RunAppendBatch(const Flags& f, Raw& raw, Report& report) {
   row.variant = "sign + AppendBatch(256), 1 thread";
   row.value = end_to_end;
   row.unit = "events/s";
-  row.extra = {{"client_sign_events_per_s", client_rate}, {"ledger_events_per_s", ledger_rate}};
+  row.extra = {{"client_sign_events_per_s", client_rate}, {"ledger_events_per_s", ledger_rate},
+               {"cpu_us_per_event", (sign_cpu + append_cpu) / events.size() * 1e6},
+               {"ledger_cpu_us_per_event", append_cpu / events.size() * 1e6}};
   report.Add(Ratio(row, raw.Sign(Algorithm::kEd25519, msg, 1), "raw ed25519 sign, 1 thread", 0.8));
   Row led;
   led.workload = "append-batch";
@@ -662,6 +671,7 @@ struct BatchSignedRun {
   std::uint64_t events = 0;
   double client_seconds = 0;  // building, linking and batch-signing
   double ledger_seconds = 0;  // AppendBatch
+  double cpu_seconds = 0;     // process CPU of both
   std::vector<double> batch_ms;
   double avg_event_bytes = 0;
 };
@@ -685,6 +695,7 @@ BatchSignedRun AppendBatchSigned(Ledger& ledger, const LineageActors& a, std::ui
   while (run.events < total) {
     std::vector<std::vector<SignedEvent>> round;
     std::vector<std::string> new_extracted;
+    const double cpu0 = ProcessCpuSeconds();
     run.client_seconds += Time([&] {
       std::vector<Event> ex, sh, re;
       for (std::size_t i = 0; i < batch; ++i) {
@@ -719,6 +730,7 @@ BatchSignedRun AppendBatchSigned(Ledger& ledger, const LineageActors& a, std::ui
       run.batch_ms.push_back(dt * 1e3);
       run.events += b.size();
     }
+    run.cpu_seconds += ProcessCpuSeconds() - cpu0;
     shipped = std::move(extracted);
     extracted = std::move(new_extracted);
   }
@@ -761,6 +773,7 @@ void RunAppendBatchSigned(const Flags& f, Raw& raw, Report& report) {
   row.unit = "events/s";
   row.extra = {{"client_batch_sign_events_per_s", client_rate},
                {"ledger_events_per_s", ledger_rate},
+               {"cpu_us_per_event", run.cpu_seconds / run.events * 1e6},
                {"events", run.events}};
   report.Add(Ratio(row, raw.Sign(Algorithm::kEd25519, msg, 1), "raw ed25519 sign, 1 thread", 0.8));
   Row led;
@@ -773,6 +786,265 @@ void RunAppendBatchSigned(const Flags& f, Raw& raw, Report& report) {
                {"note", "one root signature verified per batch; the rest is storage, indexing, "
                         "rules and one fsync per batch"}};
   report.Add(Ratio(led, raw.Sign(Algorithm::kEd25519, msg, 1), "raw ed25519 sign, 1 thread"));
+}
+
+// ---------------------------------------------------------------------------
+// sign-and-append: Ledger::SignAndAppend of unsigned events (the ledger links,
+// signs with the host's key outside the write lock, and appends; it does not
+// verify signatures it made).
+
+// Bytes this process has passed to write system calls so far
+// (/proc/self/io wchar): LMDB writes each dirty page of a commit with
+// pwrite or writev, so the difference over a commit is the pages it wrote.
+// (write_bytes, the page-cache figure, is no page count here: with large
+// folios a 4 KiB write into a cached folio counts the whole folio -- 200
+// scattered 4 KiB pwrites counted 34,000 to 38,000 pages on this machine.)
+std::uint64_t ProcWriteBytes() {
+  std::ifstream in("/proc/self/io");
+  std::string key;
+  std::uint64_t value = 0;
+  while (in >> key >> value) {
+    if (key == "wchar:") return value;
+  }
+  return 0;
+}
+
+
+// Unsigned custody events in the rounds of AppendBatchSigned: the mine
+// extracts `batch` lots, ships those it extracted the round before, and the
+// separator receives those shipped the round before. Each Next() is one
+// actor's `batch` events (or fewer, in the first rounds), linking only to
+// records of earlier calls.
+class CustodyRounds {
+ public:
+  CustodyRounds(const LineageActors& a, std::string ledger_id, std::string prefix,
+                std::size_t batch)
+      : a_(a), ledger_id_(std::move(ledger_id)), prefix_(std::move(prefix)), batch_(batch) {}
+
+  // The next call's events and the key that signs them.
+  std::pair<std::vector<Event>, const Signer*> Next() {
+    if (queue_.empty()) Round();
+    auto next = std::move(queue_.front());
+    queue_.erase(queue_.begin());
+    return next;
+  }
+
+ private:
+  Event Make(const std::string& actor, EventBody body) {
+    Event ev;
+    ev.ledger_id = ledger_id_;
+    ev.event_id = prefix_ + "ev-" + std::to_string(++counter_);
+    ev.actor_id = actor;
+    ev.time = {1772438400 + static_cast<std::int64_t>(counter_), 0};
+    ev.references.push_back({"invoice", "INV-" + std::to_string(counter_)});
+    ev.body = std::move(body);
+    return ev;
+  }
+
+  void Round() {
+    std::vector<Event> ex, sh, re;
+    std::vector<std::string> new_extracted;
+    for (std::size_t i = 0; i < batch_; ++i) {
+      Lot lot;
+      lot.lot_id = prefix_ + "ORE-" + std::to_string(counter_ + 1);
+      lot.material = MaterialClass::kOreConcentrate;
+      lot.mass_g = 1000000;
+      lot.content = {{Element::kNd, 50000}, {Element::kPr, 15000}};
+      new_extracted.push_back(lot.lot_id);
+      ex.push_back(Make(a_.mine_id, Extracted{lot, "Bench pit", a_.mine_licence,
+                                              QuotaKind::kMiningRock}));
+    }
+    for (const auto& id : extracted_) {
+      sh.push_back(Make(a_.mine_id, Shipped{id, std::nullopt, a_.smelter_id, 1000000}));
+    }
+    for (const auto& id : shipped_) {
+      re.push_back(Make(a_.smelter_id, Received{id, std::nullopt, a_.mine_id, 1000000}));
+    }
+    queue_.emplace_back(std::move(ex), a_.mine.get());
+    if (!sh.empty()) queue_.emplace_back(std::move(sh), a_.mine.get());
+    if (!re.empty()) queue_.emplace_back(std::move(re), a_.smelter.get());
+    shipped_ = std::move(extracted_);
+    extracted_ = std::move(new_extracted);
+  }
+
+  const LineageActors& a_;
+  std::string ledger_id_, prefix_;
+  std::size_t batch_;
+  std::uint64_t counter_ = 0;
+  std::vector<std::string> extracted_, shipped_;
+  std::vector<std::pair<std::vector<Event>, const Signer*>> queue_;
+};
+
+struct SignAppendRun {
+  std::uint64_t events = 0;
+  std::uint64_t commits = 0;
+  double seconds = 0;      // wall time inside SignAndAppend (1 caller), or of the whole run
+  double cpu_seconds = 0;  // process CPU over the same span
+  std::uint64_t write_bytes = 0;
+  std::vector<double> call_ms;
+  std::uint64_t event_bytes = 0;
+};
+
+// `total` events appended by `callers` threads, each running its own
+// CustodyRounds (its own lots) and calling SignAndAppend with `batch`
+// events at a time; with 2 callers one signs while the other commits.
+SignAppendRun RunSignAndAppend(Ledger& ledger, const LineageActors& a, std::uint64_t total,
+                               std::size_t batch, bool batch_signature, unsigned callers,
+                               const std::string& prefix) {
+  SignAppendRun run;
+  const std::string ledger_id = Must(ledger.Info(), "info").ledger_id;
+  SignAndAppendOptions options;
+  options.batch_signature = batch_signature;
+  std::mutex mu;
+  auto caller = [&](unsigned c, std::uint64_t quota, bool time_calls) {
+    CustodyRounds rounds(a, ledger_id, prefix + std::to_string(c) + "-", batch);
+    std::uint64_t done = 0;
+    while (done < quota) {
+      auto next = rounds.Next();
+      const auto t0 = Clock::now();
+      const double cpu0 = time_calls ? ProcessCpuSeconds() : 0;
+      const std::uint64_t w0 = time_calls ? ProcWriteBytes() : 0;
+      auto results = Must(ledger.SignAndAppend(next.first, *next.second, options), "sign and append");
+      const double dt = Since(t0);
+      // The event size, for the raw sign reference: the call's last record's.
+      const std::uint64_t bytes =
+          Must(ledger.ReadRecord(results.back().seq), "read").event_bytes.size() * results.size();
+      std::lock_guard<std::mutex> lock(mu);
+      if (time_calls) {
+        run.cpu_seconds += ProcessCpuSeconds() - cpu0;
+        run.write_bytes += ProcWriteBytes() - w0;
+        run.seconds += dt;
+      }
+      run.call_ms.push_back(dt * 1e3);
+      run.events += next.first.size();
+      run.event_bytes += bytes;
+      ++run.commits;
+      done += next.first.size();
+    }
+  };
+  if (callers <= 1) {
+    caller(0, total, true);
+    return run;
+  }
+  const double cpu0 = ProcessCpuSeconds();
+  const std::uint64_t w0 = ProcWriteBytes();
+  run.seconds = Time([&] {
+    std::vector<std::thread> threads;
+    for (unsigned c = 0; c < callers; ++c) {
+      threads.emplace_back(caller, c, total / callers, false);
+    }
+    for (auto& t : threads) t.join();
+  });
+  run.cpu_seconds = ProcessCpuSeconds() - cpu0;
+  run.write_bytes = ProcWriteBytes() - w0;
+  return run;
+}
+
+// sign-and-append rows: per-event and batch signatures, group commits of 256
+// and 4096, one caller and two (pipelined), durable and not.
+void RunSignAndAppendRows(const Flags& f, Raw& raw, Report& report) {
+  const std::string dir = f.dir + "/retrace-bench-sign-append";
+  const std::uint64_t n = std::min<std::uint64_t>(f.records, 60000);
+  struct Variant {
+    const char* name;
+    std::size_t batch;
+    bool batch_signature;
+    unsigned callers;
+    bool sync;
+    double target;
+  };
+  const Variant variants[] = {
+      {"sign-and-append(256), 1 thread", 256, false, 1, true, 0.8},
+      {"sign-and-append(256), batch signature, 1 thread", 256, true, 1, true, 0.8},
+      {"sign-and-append(4096), 1 thread", 4096, false, 1, true, 0.8},
+      {"sign-and-append(4096), batch signature, 1 thread", 4096, true, 1, true, 0.8},
+      {"sign-and-append(256), batch signature, 2 callers", 256, true, 2, true, -1},
+      {"sign-and-append(256), 2 callers", 256, false, 2, true, -1},
+      {"sign-and-append(256), NOT durable per commit", 256, false, 1, false, -1},
+      {"sign-and-append(256), batch sig., NOT durable per commit", 256, true, 1, false, -1},
+  };
+  // On a shared machine the wall-clock raw sign rate moves with the load;
+  // signatures per CPU-second of this thread do not, and compare with each
+  // row's events per CPU-second of the whole process.
+  double sign_cpu_rate = 0;
+  {
+    auto key = Must(Signer::Generate(Algorithm::kEd25519), "key");
+    const std::string message(150, 'm');
+    timespec a{}, b{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+    std::uint64_t count = 0;
+    double spent = 0;
+    while (spent < f.seconds) {
+      for (int i = 0; i < 200; ++i) Must(key->Sign(message), "sign");
+      count += 200;
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
+      spent = static_cast<double>(b.tv_sec - a.tv_sec) + static_cast<double>(b.tv_nsec - a.tv_nsec) * 1e-9;
+    }
+    sign_cpu_rate = count / spent;
+    Row r;
+    r.workload = "raw";
+    r.variant = "sign ed25519 150B 1t, per CPU-second";
+    r.value = sign_cpu_rate;
+    r.unit = "ops/cpu-s";
+    report.Add(r);
+  }
+  for (const Variant& v : variants) {
+    std::filesystem::remove_all(dir);
+    auto root = Must(Signer::Generate(Algorithm::kEd25519), "root");
+    Options o = LedgerOptions(v.sync);
+    o.append_threads = 1;  // the signing (and prechecks) on the calling thread
+    auto ledger = Must(Ledger::Create(o, dir, "bench", *root, "regulator"), "create");
+    Loader setup(*ledger, 1000);
+    Must(setup.Start(), "loader");
+    auto actors = Must(RegisterLineageActors(setup, *root, "regulator", Algorithm::kEd25519, "g-"),
+                       "actors");
+    Must(setup.Flush(), "register");
+    SignAppendRun run = RunSignAndAppend(*ledger, actors, n, v.batch, v.batch_signature,
+                                         v.callers, "g-");
+    ledger.reset();
+    if (f.keep && &v == &variants[0]) {
+      // For `mdb_stat -a`: which tables hold how many pages.
+      std::filesystem::remove_all(dir + "-kept");
+      std::filesystem::rename(dir, dir + "-kept");
+    }
+    std::filesystem::remove_all(dir);
+    const double avg_event = static_cast<double>(run.event_bytes) / run.events;
+    const std::size_t msg = static_cast<std::size_t>(avg_event) + 17;
+    Row row;
+    row.workload = "append-batch";
+    row.variant = v.name;
+    row.value = static_cast<double>(run.events) / run.seconds;
+    row.unit = "events/s";
+    row.latency = {{"p50_ms", Percentile(run.call_ms, 50)}, {"p99_ms", Percentile(run.call_ms, 99)}};
+    row.extra = {{"events", run.events},
+                 {"commits", run.commits},
+                 {"durable_per_commit", v.sync},
+                 {"cpu_us_per_event", run.cpu_seconds / run.events * 1e6},
+                 {"cpu_events_per_s", run.events / run.cpu_seconds},
+                 {"cpu_ratio_to_sign_cpu", run.events / run.cpu_seconds / sign_cpu_rate},
+                 {"write_kib_per_commit", run.write_bytes / 1024.0 / run.commits},
+                 {"pages_written_per_commit", run.write_bytes / 4096.0 / run.commits},
+                 {"avg_event_bytes", avg_event}};
+    report.Add(Ratio(row, raw.Sign(Algorithm::kEd25519, msg, 1), "raw ed25519 sign, 1 thread",
+                     v.target));
+  }
+  // The raw LMDB reference: 256 same-size values per durable commit, with
+  // the pages each commit writes.
+  const std::string raw_dir = f.dir + "/retrace-bench-raw-lmdb";
+  const std::uint64_t w0 = ProcWriteBytes();
+  const std::size_t raw_count = 256 * 40;
+  auto lm = RawLmdbAppend(raw_dir, 330, raw_count, 256, true);
+  const std::uint64_t w1 = ProcWriteBytes();
+  std::filesystem::remove_all(raw_dir);
+  Row lmr;
+  lmr.workload = "append-batch";
+  lmr.variant = "raw LMDB, 256 x 330-byte values per commit";
+  lmr.value = lm.values_per_second;
+  lmr.unit = "values/s";
+  lmr.latency = {{"commit_p50_us", lm.commit_p50_us}, {"commit_p99_us", lm.commit_p99_us}};
+  lmr.extra = {{"write_kib_per_commit", (w1 - w0) / 1024.0 / (raw_count / 256)},
+               {"pages_written_per_commit", (w1 - w0) / 4096.0 / (raw_count / 256)}};
+  report.Add(lmr);
 }
 
 // verify-batch-signed: a ledger of batch-signed custody events (batches of
@@ -1289,7 +1561,8 @@ int Main(int argc, char** argv) {
   }
   static const std::set<std::string> kKnown = {
       "append",       "append-batch", "append-parallel", "verify-lineage", "lineage-walk",
-      "audit",        "prove",        "verify-bundle",   "algorithms", "verify-batch-signed"};
+      "audit",        "prove",        "verify-bundle",   "algorithms", "verify-batch-signed",
+      "sign-append"};
   for (const auto& w : f.workloads) {
     if (!kKnown.count(w)) Die("unknown workload " + w);
   }
@@ -1306,6 +1579,8 @@ int Main(int argc, char** argv) {
     RunAppendBatch(f, raw, report);
     RunAppendBatchSigned(f, raw, report);
   }
+  // The sign-and-append rows of append-batch, also on their own.
+  if (Wants(f, "append-batch") || Wants(f, "sign-append")) RunSignAndAppendRows(f, raw, report);
   if (Wants(f, "verify-batch-signed")) RunVerifyBatchSigned(f, raw, report);
   if (Wants(f, "append-parallel")) RunAppendParallel(f, raw, report);
   if (Wants(f, "verify-lineage") || Wants(f, "lineage-walk") || Wants(f, "audit") ||

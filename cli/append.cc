@@ -4,9 +4,12 @@
 // What the CLI fills in, so that a hand-written or ERP-exported event needs
 // only its business content: event_id (random when empty), time (now when
 // unset), actor_id (from --actor when empty), ledger id and unset parent
-// hashes (Ledger::LinkParents). JSON Lines go in one AppendBatch, so a file
-// is appended completely or not at all. With --batch-sign the key signs the
-// Merkle root of all the events once (docs/data-model.md, "Batch signatures").
+// hashes (to the ledger, or to an earlier line that moves the lot). The
+// events go to Ledger::SignAndAppend, which signs them with the key and
+// appends them in one transaction, so a file is appended completely or not
+// at all. With --batch-sign the key signs the Merkle root of each run of
+// lines that do not move each other's lots once (docs/data-model.md, "Batch
+// signatures").
 #include <iostream>
 #include <regex>
 #include <sstream>
@@ -86,7 +89,7 @@ int RunAppend(const AppendOptions& o) {
     return Fail(cmd, (says_refused ? "" : "append refused: ") + Refusal(what, l));
   };
 
-  std::vector<SignedEvent> batch;
+  std::vector<Event> events;
   for (Item& item : items) {
     Result<Event> ev = EventFromJson(item.json);
     if (!ev.ok()) return refuse(item.label + ": " + ev.status().ToString());
@@ -100,41 +103,19 @@ int RunAppend(const AppendOptions& o) {
     }
     if (ev->event_id.empty()) ev->event_id = RandomEventId();
     if (ev->time.seconds == 0 && ev->time.nanos == 0) ev->time = Now();
-    if (Status st = l.LinkParents(&*ev); !st.ok()) {
-      std::string hint;
-      if (items.size() > 1 && st.code() == StatusCode::kNotFound) {
-        hint = " (parents are linked to records already in the ledger: a lot created by an "
-               "earlier line of the same batch must be appended first)";
-      }
-      return refuse(item.label + ": " + st.ToString() + hint);
-    }
-    if (!o.batch_sign) {
-      Result<SignedEvent> signed_ev = SignEvent(*ev, **signer);
-      if (!signed_ev.ok()) return refuse(item.label + ": " + signed_ev.status().ToString());
-      batch.push_back(std::move(*signed_ev));
-    }
-    item.event = std::move(*ev);
+    item.event = *ev;
+    events.push_back(std::move(*ev));
   }
-  if (o.batch_sign) {
-    // One signature over the Merkle root of every event of the input.
-    std::vector<Event> events;
-    events.reserve(items.size());
-    for (const Item& item : items) events.push_back(item.event);
-    Result<std::vector<SignedEvent>> signed_events = SignEventBatch(events, **signer);
-    if (!signed_events.ok()) return refuse(NameLine(signed_events.status().ToString(), items));
-    batch = std::move(*signed_events);
+  // The ledger links, signs and appends (Ledger::SignAndAppend): a line may
+  // move a lot an earlier line creates or moves.
+  SignAndAppendOptions options;
+  options.batch_signature = o.batch_sign;
+  Result<std::vector<AppendResult>> at = l.SignAndAppend(events, **signer, options);
+  if (!at.ok()) {
+    if (items.size() == 1) return refuse(items[0].label + ": " + at.status().ToString());
+    return refuse(NameLine(at.status().ToString(), items));
   }
-
-  std::vector<AppendResult> results;
-  if (batch.size() == 1) {
-    Result<AppendResult> at = l.Append(batch[0]);
-    if (!at.ok()) return refuse(items[0].label + ": " + at.status().ToString());
-    results.push_back(*at);
-  } else {
-    Result<std::vector<AppendResult>> at = l.AppendBatch(batch);
-    if (!at.ok()) return refuse(NameLine(at.status().ToString(), items));
-    results = std::move(*at);
-  }
+  const std::vector<AppendResult>& results = *at;
   for (std::size_t i = 0; i < results.size() && i < items.size(); ++i) {
     std::cout << "appended seq " << results[i].seq << " hash " << HashToHex(results[i].hash)
               << " (" << EventKindName(items[i].event.body) << " " << items[i].event.event_id
@@ -158,11 +139,13 @@ Command AddAppendCommand(CLI::App& app) {
   sub->add_flag("--jsonl", o->jsonl,
                 "JSON Lines: one event per line, appended all or nothing in one batch");
   sub->add_flag("--batch-sign", o->batch_sign,
-                "Sign the Merkle root of all the events once (a batch signature) instead of "
-                "each event; all must be the key's actor's");
+                "Sign the Merkle root of the events once (a batch signature; a new one where a "
+                "line moves a lot an earlier line moves) instead of each event; all must be "
+                "the key's actor's");
   sub->footer(
       std::string("The CLI fills eventId (random) and time (now) when absent, the ledger id and "
-                  "unset parent hashes from the ledger's state. Examples: docs/cli.md.\n") +
+                  "unset parent hashes (from the ledger, or from an earlier line that moves the "
+                  "lot). Examples: docs/cli.md.\n") +
       kExitFooter);
   return {sub, [o] { return RunAppend(*o); }};
 }

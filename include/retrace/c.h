@@ -344,6 +344,27 @@ RETRACE_EXPORT int retrace_ledger_append_jsonl_batch_signed(retrace_ledger* ledg
                                                             uint64_t* out_first_seq,
                                                             size_t* out_count);
 
+/* Sign-and-append (Ledger::SignAndAppend), for a host holding its actor's
+ * key in-process: fills every event of `jsonl` (one per non-blank line, as
+ * retrace_ledger_append_json), links each unset parent to the latest
+ * earlier line that moves the lot, else to the ledger, signs the exact event
+ * bytes with `signer` -- one signature per event, or with `batch_signature`
+ * != 0 one signature per run of lines that do not move each other's lots
+ * (docs/data-model.md, "Batch signatures") -- and appends them in one
+ * transaction, all or none. The ledger does not verify signatures it has
+ * just made; every other append check runs, and the signer's key must be
+ * the registered, current key of every line's actor. *out_first_seq and
+ * *out_count (may be NULL) describe the new records. RETRACE_INVALID_ARGUMENT
+ * for bad JSON (the message names the line) or no event; otherwise the
+ * append errors above, the message naming the index of the event refused
+ * (RETRACE_FAILED_PRECONDITION when a line's actor is not the signer's). */
+RETRACE_EXPORT int retrace_ledger_sign_and_append_jsonl(retrace_ledger* ledger,
+                                                        const retrace_signer* signer,
+                                                        const char* jsonl, size_t jsonl_len,
+                                                        int batch_signature,
+                                                        uint64_t* out_first_seq,
+                                                        size_t* out_count);
+
 /* Batches: events appended in one transaction -- all of them or none.
  * Unlike single appends, a later event of a batch may move a lot that an
  * earlier event of the same batch creates or moves (a production order and

@@ -81,9 +81,9 @@ struct Options {
   // Default: 1 MiB.
   std::size_t max_event_bytes = std::size_t{1} << 20;
 
-  // Threads that check the signatures of an AppendBatch before it takes
-  // the write lock: 0 means one per hardware thread, 1 the calling thread
-  // only. With more than one, the Ledger keeps that many - 1 idle threads
+  // Threads that check the signatures of an AppendBatch (and make those of
+  // a SignAndAppend) before it takes the write lock: 0 means one per
+  // hardware thread, 1 the calling thread only. With more than one, the Ledger keeps that many - 1 idle threads
   // while open. Batches of fewer than 8 events always use the caller only.
   // Default: 0.
   unsigned append_threads = 0;
@@ -155,6 +155,19 @@ struct AuditOptions {
   // once at the end (done == total); must not call back into the Ledger.
   // Default: empty (no reports).
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
+};
+
+// How Ledger::SignAndAppend signs the events it is given.
+struct SignAndAppendOptions {
+  // false: one signature per event, exactly as SignEvent makes it. true:
+  // one signature over the Merkle root of each run of events, exactly as
+  // SignEventBatch makes it (docs/data-model.md, "Batch signatures"). A
+  // record's hash covers its batch signature, which covers every event of
+  // the batch, so an event that moves a lot an earlier event of the same run
+  // moves starts a new signed batch (and so does the 65537th event); events
+  // that do not depend on each other share one signature.
+  // Default: false.
+  bool batch_signature = false;
 };
 
 struct LedgerInfo {
@@ -264,6 +277,9 @@ class RETRACE_EXPORT Ledger {
   virtual Result<std::vector<AppendResult>> AppendBatch(
       const std::vector<SignedEvent>& events) = 0;
 
+  // Ledger::SignAndAppend (below) links, signs and appends unsigned events
+  // for a host that holds its actor's key in-process.
+
   // The record at `seq`. kNotFound if seq >= size; kCorruption if the stored
   // bytes do not parse.
   virtual Result<Record> ReadRecord(std::uint64_t seq) const = 0;
@@ -368,6 +384,43 @@ class RETRACE_EXPORT Ledger {
   // kNotFound if seq >= size; kFailedPrecondition if no checkpoint covers it
   // yet; kCorruption as for ProveLineage.
   virtual Result<std::string> ProveRecord(std::uint64_t seq) const = 0;
+
+  // --- Sign-and-append. (Declared after every older virtual function, so
+  // that the vtable slots of code built against an earlier libretrace.so.0
+  // stay where they were.)
+
+  // Sign-and-append, for a host that holds its actor's key in-process (an
+  // ERP linking retrace): links, signs and appends `events` in order in one
+  // transaction (one fsync), all of them or none. For each event it fills
+  // the ledger id (if empty) and every unset parent hash -- from the latest
+  // earlier event of the call that moves the lot, else from the ledger (as
+  // LinkParents) -- so an event may move a lot an earlier event of the same
+  // call creates or moves. It encodes each event once and signs those exact
+  // bytes with `signer`, outside the write lock, on Options::append_threads
+  // threads, and stores them as they are: the records are identical in form
+  // to those of SignEvent / SignEventBatch + AppendBatch. The ledger does
+  // not verify the signatures it has just made; every other check of
+  // AppendBatch runs: `signer`'s key must be registered, be a key of each
+  // event's actor and be neither revoked nor retired at the record's
+  // position; ids, roles, custody, mass, stage, licence and quota rules.
+  // Record hashes are predicted from the head read before signing; if
+  // another writer appends meanwhile and an event links to an earlier event
+  // of the call, the call links and signs again, and after a second such
+  // collision links and signs under the write lock (holding other writers
+  // back for the signing time, but always getting through).
+  // Errors (the ledger is unchanged in every case): as AppendBatch, the
+  // message naming the index of the first event refused; kInvalidArgument
+  // also for an empty `events` or an event that does not encode;
+  // kFailedPrecondition also when an event's actor is not the actor of
+  // `signer`'s key.
+  virtual Result<std::vector<AppendResult>> SignAndAppend(
+      const std::vector<Event>& events, const Signer& signer,
+      const SignAndAppendOptions& options) = 0;
+  // SignAndAppend with default options (one signature per event).
+  Result<std::vector<AppendResult>> SignAndAppend(const std::vector<Event>& events,
+                                                  const Signer& signer) {
+    return SignAndAppend(events, signer, SignAndAppendOptions());
+  }
 
  protected:
   Ledger() = default;

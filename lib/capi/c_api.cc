@@ -624,6 +624,38 @@ int retrace_ledger_append_jsonl_batch_signed(retrace_ledger* ledger, const retra
   });
 }
 
+int retrace_ledger_sign_and_append_jsonl(retrace_ledger* ledger, const retrace_signer* signer,
+                                         const char* jsonl, size_t jsonl_len, int batch_signature,
+                                         uint64_t* out_first_seq, size_t* out_count) {
+  return Guard([&]() -> Status {
+    RETRACE_REQUIRE(ledger);
+    RETRACE_REQUIRE(signer);
+    RETRACE_REQUIRE(jsonl);
+    std::vector<retrace::Event> events;
+    std::string_view text = View(jsonl, jsonl_len);
+    size_t line_no = 0;
+    while (!text.empty()) {
+      size_t nl = text.find('\n');
+      std::string_view line = text.substr(0, nl);
+      text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+      ++line_no;
+      if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+      Result<retrace::Event> ev = ParseEvent(line);
+      if (!ev.ok()) return ev.status().Annotate("line " + std::to_string(line_no));
+      events.push_back(std::move(*ev));
+    }
+    if (events.empty()) return retrace::InvalidArgumentError("no event in the JSON Lines");
+    retrace::SignAndAppendOptions options;
+    options.batch_signature = batch_signature != 0;
+    Result<std::vector<retrace::AppendResult>> r =
+        ledger->impl->SignAndAppend(events, *signer->impl, options);
+    if (!r.ok()) return r.status();
+    if (out_first_seq != nullptr) *out_first_seq = r->front().seq;
+    if (out_count != nullptr) *out_count = r->size();
+    return Status::Ok();
+  });
+}
+
 int retrace_batch_new(retrace_ledger* ledger, retrace_batch** out_batch) {
   if (out_batch != nullptr) *out_batch = nullptr;
   return Guard([&]() -> Status {

@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "ledger/rules.h"
 #include "model/record.h"
 #include "util/status_macros.h"
 
@@ -41,31 +42,10 @@ struct EventBatch::Impl {
     events.clear();
   }
 
-  // Every lot the event's record becomes the head of.
-  static std::vector<std::string> LotsMoved(const Event& ev) {
-    std::vector<std::string> out;
-    std::visit(
-        [&](const auto& b) {
-          using T = std::decay_t<decltype(b)>;
-          if constexpr (std::is_same_v<T, Extracted> || std::is_same_v<T, Recycled> ||
-                        std::is_same_v<T, Imported>) {
-            out.push_back(b.lot.lot_id);
-          } else if constexpr (std::is_same_v<T, Shipped> || std::is_same_v<T, Received> ||
-                               std::is_same_v<T, Exported>) {
-            out.push_back(b.lot_id);
-          } else if constexpr (std::is_same_v<T, Transformed>) {
-            for (const auto& in : b.inputs) out.push_back(in.lot_id);
-            for (const auto& o : b.outputs) out.push_back(o.lot_id);
-          }
-        },
-        ev.body);
-    return out;
-  }
-
   void Queue(const Event& ev, SignedEvent se) {
     std::string stored = internal::EncodeRecord(next_seq, prev_hash, se);
     Hash h = internal::RecordHash(stored);
-    for (const std::string& lot : LotsMoved(ev)) heads[lot] = h;
+    for (const std::string& lot : internal::LotsMoved(ev)) heads[lot] = h;
     prev_hash = h;
     ++next_seq;
     events.push_back(std::move(se));
@@ -84,17 +64,7 @@ Status EventBatch::Add(Event event, const Signer& signer) {
     auto it = impl_->heads.find(lot);
     if (it != impl_->heads.end()) *parent = it->second;
   };
-  std::visit(
-      [&](auto& b) {
-        using T = std::decay_t<decltype(b)>;
-        if constexpr (std::is_same_v<T, Shipped> || std::is_same_v<T, Received> ||
-                      std::is_same_v<T, Exported>) {
-          fill(b.lot_id, &b.parent_hash);
-        } else if constexpr (std::is_same_v<T, Transformed>) {
-          for (auto& in : b.inputs) fill(in.lot_id, &in.parent_hash);
-        }
-      },
-      event.body);
+  internal::ForEachParent(&event, fill);
   RETURN_IF_ERROR(impl_->ledger.LinkParents(&event));
   ASSIGN_OR_RETURN(SignedEvent se, SignEvent(event, signer));
   impl_->Queue(event, std::move(se));

@@ -73,6 +73,9 @@ class LedgerImpl final : public Ledger {
   Status LinkParents(Event* event) const override;
   Result<AppendResult> Append(const SignedEvent& event) override;
   Result<std::vector<AppendResult>> AppendBatch(const std::vector<SignedEvent>& events) override;
+  Result<std::vector<AppendResult>> SignAndAppend(const std::vector<Event>& events,
+                                                  const Signer& signer,
+                                                  const SignAndAppendOptions& options) override;
   Result<Record> ReadRecord(std::uint64_t seq) const override;
   Result<std::vector<Record>> LotRecords(std::string_view lot_id) const override;
   Result<LotInfo> GetLot(std::string_view lot_id) const override;
@@ -103,7 +106,39 @@ class LedgerImpl final : public Ledger {
   Result<BatchKeys> ReadBatchKeys(const std::vector<SignedEvent>& events) const;
   // Parses and checks one event of an append without the write lock, and
   // computes what its signature must cover.
-  Status Precheck(std::size_t i, std::size_t n, const BatchKeys& keys, Pending* p) const;
+  // `signed_here`: the ledger made the signature (SignAndAppend), so what it
+  // covers is not recomputed and it counts as verified.
+  Status Precheck(std::size_t i, std::size_t n, const BatchKeys& keys, bool signed_here,
+                  Pending* p) const;
+  // Prechecks every event, in parallel for a large batch; returns the index
+  // of the first refused event (events.size() if none) and fills *prechecks.
+  std::size_t PrecheckAll(const std::vector<SignedEvent>& events, const BatchKeys& keys,
+                          bool signed_here, std::vector<Pending>* pending,
+                          std::vector<Status>* prechecks) const;
+  // Applies `pending` in one write transaction, all or nothing. With
+  // `expect_head` set, a head other than it writes nothing and sets *moved.
+  Status WriteBatch(std::vector<Pending>* pending, const Head* expect_head, bool* moved,
+                    std::vector<AppendResult>* results);
+  // Applies `pending` in order in `txn`, from its head.
+  Status ApplyAll(Txn& txn, std::vector<Pending>* pending, std::vector<AppendResult>* results);
+  // What SignAndAppend signs: the events linked, encoded and signed against
+  // the ledger as it was at `base`.
+  struct SignedBatch {
+    Head base;
+    std::vector<SignedEvent> events;
+    bool links_inside = false;  // an event links to an earlier event of the call
+  };
+  // `read` runs its argument in a transaction: a fresh read transaction, or
+  // the write transaction of the caller.
+  using TxnRunner = std::function<Status(const std::function<Status(const Txn&)>&)>;
+  Status LinkAndSign(const std::vector<Event>& events, const Signer& signer,
+                     const SignAndAppendOptions& options, const TxnRunner& read,
+                     SignedBatch* out) const;
+  // Signs bytes[start, end) into out[start, end): one signature each, on
+  // append_pool_, or one batch signature over them.
+  Status SignRange(std::vector<std::string>* bytes, std::size_t start, std::size_t end,
+                   const Signer& signer, const std::string& key_id, bool batch,
+                   std::vector<SignedEvent>* out) const;
   // Verifies the signatures of pending[0, count) whose key is registered, on
   // append_pool_, once per distinct batch signature; the first failure in
   // batch order is the error.
@@ -244,7 +279,7 @@ Status LedgerImpl::WriteRecord(Txn& txn, const std::string& stored, const Hash& 
 }
 
 Status LedgerImpl::Precheck(std::size_t i, std::size_t n, const BatchKeys& keys,
-                            Pending* p) const {
+                            bool signed_here, Pending* p) const {
   const SignedEvent& se = *p->signed_event;
   const std::string where = Idx(i, n);
   if (se.event_bytes.size() > opts_.max_event_bytes) {
@@ -274,6 +309,10 @@ Status LedgerImpl::Precheck(std::size_t i, std::size_t n, const BatchKeys& keys,
     return InvalidArgumentError(where + "the event names " + std::to_string(lots) +
                                 " lots; the limit is " + std::to_string(opts_.max_lots_per_event) +
                                 " (Options::max_lots_per_event); nothing was appended");
+  }
+  if (signed_here) {
+    p->signature_verified = true;
+    return Status::Ok();
   }
   Result<std::string> message = SignatureInputOf(se.event_bytes, se.batch);
   if (!message.ok()) {
@@ -653,44 +692,264 @@ Result<std::vector<AppendResult>> LedgerImpl::AppendBatch(const std::vector<Sign
     return FailedPreconditionError("the ledger was opened read-only; nothing was appended");
   }
   if (events.empty()) return InvalidArgumentError("empty batch; nothing was appended");
-  std::vector<Pending> pending(events.size());
-  for (std::size_t i = 0; i < events.size(); ++i) pending[i].signed_event = &events[i];
   // Parse and verify every event before taking the write lock; in parallel
   // for a large batch. The first refusal in batch order is reported.
-  constexpr std::size_t kParallelPrecheck = 8;
   ASSIGN_OR_RETURN(const BatchKeys keys, ReadBatchKeys(events));
-  std::vector<Status> prechecks(events.size());
-  if (events.size() < kParallelPrecheck || append_pool_->workers() == 0) {
-    for (std::size_t i = 0; i < events.size(); ++i) {
-      prechecks[i] = Precheck(i, events.size(), keys, &pending[i]);
-      if (!prechecks[i].ok()) break;
-    }
-  } else {
-    append_pool_->ParallelFor(events.size(), [&](std::size_t i) {
-      prechecks[i] = Precheck(i, events.size(), keys, &pending[i]);
-    });
-  }
-  std::size_t first_bad = 0;
-  while (first_bad < events.size() && prechecks[first_bad].ok()) ++first_bad;
+  std::vector<Pending> pending;
+  std::vector<Status> prechecks;
+  const std::size_t first_bad = PrecheckAll(events, keys, false, &pending, &prechecks);
   // A signature failure before the first malformed event is the first refusal.
   RETURN_IF_ERROR(VerifySignatures(&pending, first_bad));
   if (first_bad < events.size()) return prechecks[first_bad];
   std::vector<AppendResult> results;
-  Status st = env_->Write([&](Txn& txn) -> Status {
-    results.assign(events.size(), AppendResult{});
+  RETURN_IF_ERROR(WriteBatch(&pending, nullptr, nullptr, &results));
+  return results;
+}
+
+std::size_t LedgerImpl::PrecheckAll(const std::vector<SignedEvent>& events, const BatchKeys& keys,
+                                    bool signed_here, std::vector<Pending>* pending,
+                                    std::vector<Status>* prechecks) const {
+  constexpr std::size_t kParallelPrecheck = 8;
+  const std::size_t n = events.size();
+  pending->assign(n, Pending());
+  prechecks->assign(n, Status::Ok());
+  for (std::size_t i = 0; i < n; ++i) (*pending)[i].signed_event = &events[i];
+  if (n < kParallelPrecheck || append_pool_->workers() == 0) {
+    for (std::size_t i = 0; i < n; ++i) {
+      (*prechecks)[i] = Precheck(i, n, keys, signed_here, &(*pending)[i]);
+      if (!(*prechecks)[i].ok()) break;
+    }
+  } else {
+    append_pool_->ParallelFor(n, [&](std::size_t i) {
+      (*prechecks)[i] = Precheck(i, n, keys, signed_here, &(*pending)[i]);
+    });
+  }
+  std::size_t first_bad = 0;
+  while (first_bad < n && (*prechecks)[first_bad].ok()) ++first_bad;
+  return first_bad;
+}
+
+Status LedgerImpl::WriteBatch(std::vector<Pending>* pending, const Head* expect_head, bool* moved,
+                              std::vector<AppendResult>* results) {
+  return env_->Write([&](Txn& txn) -> Status {
     ASSIGN_OR_RETURN(Head head, ReadHead(txn));
-    for (std::size_t i = 0; i < pending.size(); ++i) {
-      Status s = ApplyOne(txn, i, pending.size(), pending[i], &head, &results[i]);
-      if (!s.ok()) {
-        if (i > 0 && s.code() != StatusCode::kResourceExhausted) {
-          return Status(s.code(), s.message() + " (the whole batch was refused)");
+    if (expect_head != nullptr &&
+        (head.size != expect_head->size || head.hash != expect_head->hash)) {
+      *moved = true;
+      return FailedPreconditionError("another writer appended while the batch was signed; "
+                                     "nothing was appended");
+    }
+    return ApplyAll(txn, pending, results);
+  });
+}
+
+Status LedgerImpl::ApplyAll(Txn& txn, std::vector<Pending>* pending,
+                            std::vector<AppendResult>* results) {
+  results->assign(pending->size(), AppendResult{});
+  ASSIGN_OR_RETURN(Head head, ReadHead(txn));
+  for (std::size_t i = 0; i < pending->size(); ++i) {
+    Status s = ApplyOne(txn, i, pending->size(), (*pending)[i], &head, &(*results)[i]);
+    if (!s.ok()) {
+      if (i > 0 && s.code() != StatusCode::kResourceExhausted) {
+        return Status(s.code(), s.message() + " (the whole batch was refused)");
+      }
+      return s;
+    }
+  }
+  return Status::Ok();
+}
+
+Status LedgerImpl::SignRange(std::vector<std::string>* bytes, std::size_t start, std::size_t end,
+                             const Signer& signer, const std::string& key_id, bool batch,
+                             std::vector<SignedEvent>* out) const {
+  if (start == end) return Status::Ok();
+  if (batch) {
+    std::vector<std::string> run(std::make_move_iterator(bytes->begin() + start),
+                                 std::make_move_iterator(bytes->begin() + end));
+    ASSIGN_OR_RETURN(std::vector<SignedEvent> signed_run,
+                     SignEncodedEventBatch(std::move(run), signer));
+    std::move(signed_run.begin(), signed_run.end(), out->begin() + start);
+    return Status::Ok();
+  }
+  std::vector<Status> signed_ok(end - start);
+  auto sign = [&](std::size_t k) {
+    const std::size_t j = start + k;
+    Result<std::string> sig = signer.Sign(EventSigningInput((*bytes)[j]));
+    if (!sig.ok()) {
+      signed_ok[k] = sig.status();
+      return;
+    }
+    (*out)[j] = SignedEvent(std::move((*bytes)[j]), key_id, std::move(*sig));
+  };
+  constexpr std::size_t kParallelSign = 8;
+  if (end - start < kParallelSign || append_pool_->workers() == 0) {
+    for (std::size_t k = 0; k < end - start; ++k) sign(k);
+  } else {
+    append_pool_->ParallelFor(end - start, sign);
+  }
+  for (std::size_t k = 0; k < end - start; ++k) {
+    if (!signed_ok[k].ok()) {
+      return Status(signed_ok[k].code(),
+                    Idx(start + k, out->size()) + signed_ok[k].message() + "; nothing was appended");
+    }
+  }
+  return Status::Ok();
+}
+
+Status LedgerImpl::LinkAndSign(const std::vector<Event>& input, const Signer& signer,
+                               const SignAndAppendOptions& options, const TxnRunner& read,
+                               SignedBatch* out) const {
+  const std::size_t n = input.size();
+  const std::string key_id = signer.public_key().KeyId();
+  std::vector<Event> events = input;
+  std::vector<std::string> bytes(n);
+  out->events.assign(n, SignedEvent());
+  out->links_inside = false;
+  // Events are linked and encoded in runs that end where an event names a
+  // lot moved by an earlier event of the same run: that event's parent is
+  // the earlier one's record hash, known only once it is signed. Each run is
+  // signed outside any transaction; its record hashes are then predicted
+  // from the head read first (the bytes fix them: lib/ledger/event_batch.cc).
+  std::unordered_map<std::string, Hash> heads;  // lot -> predicted head, from signed runs
+  std::set<std::string> open;                   // lots moved by the run being linked
+  std::uint64_t seq = 0;
+  Hash prev{};
+  std::string actor;
+  std::size_t start = 0;
+  bool first_read = true;
+  while (start < n) {
+    std::size_t end = start;
+    RETURN_IF_ERROR(read([&](const Txn& txn) -> Status {
+      if (first_read) {
+        ASSIGN_OR_RETURN(out->base, ReadHead(txn));
+        seq = out->base.size;
+        prev = out->base.hash;
+        // The signer's key, checked now so that a refusal costs no signing.
+        // ApplyOne checks it again, at each record's position, under the
+        // write lock.
+        ASSIGN_OR_RETURN(auto kv, txn.Get(txn.tables().keys, key_id));
+        if (!kv) {
+          return Refusal({finding::kUnknownKey, "", "the signer's key " + key_id + " is not registered"},
+                         out->base.size);
         }
-        return s;
+        v1::state::KeyState ks;
+        if (!ks.ParseFromArray(kv->data(), static_cast<int>(kv->size()))) {
+          return CorruptionError("key index entry " + key_id + " is damaged");
+        }
+        actor = ks.actor_id();
+        first_read = false;
+      }
+      for (; end < n; ++end) {
+        Event& ev = events[end];
+        const std::string where = Idx(end, n);
+        if (ev.actor_id != actor) {
+          Status s = Refusal({finding::kKeyActorMismatch, "",
+                              "the event is stated by " + ev.actor_id + " but the signer's key " +
+                                  key_id + " belongs to " + actor},
+                             out->base.size);
+          return Status(s.code(), where + s.message());
+        }
+        bool depends = false;
+        ForEachParent(&ev, [&](const std::string& lot, std::optional<Hash>* parent) {
+          if (!parent->has_value() && open.count(lot) != 0) depends = true;
+        });
+        if (end > start && (depends || (options.batch_signature &&
+                                        end - start == kMaxEventBatchSize))) {
+          return Status::Ok();  // the run ends before this event
+        }
+        if (ev.ledger_id.empty()) ev.ledger_id = static_info_.ledger_id;
+        Status linked;
+        ForEachParent(&ev, [&](const std::string& lot, std::optional<Hash>* parent) {
+          if (parent->has_value() || !linked.ok()) return;
+          auto it = heads.find(lot);
+          if (it != heads.end()) {
+            *parent = it->second;
+            out->links_inside = true;
+            return;
+          }
+          Result<std::optional<std::string_view>> v = txn.Get(txn.tables().lots, lot);
+          if (!v.ok()) {
+            linked = v.status();
+          } else if (!v->has_value()) {
+            linked = NotFoundError(where + "lot " + lot + " is neither in the ledger nor moved by " +
+                                   "an earlier event of the batch; nothing was appended");
+          } else {
+            Result<LotView> view = DecodeLotState(**v);
+            if (view.ok()) {
+              *parent = view->head_hash;
+            } else {
+              linked = view.status();
+            }
+          }
+        });
+        RETURN_IF_ERROR(linked);
+        Result<std::string> encoded = EncodeEvent(ev);
+        if (!encoded.ok()) {
+          return InvalidArgumentError(where + encoded.status().message() + "; nothing was appended");
+        }
+        bytes[end] = std::move(*encoded);
+        for (std::string& lot : LotsMoved(ev)) open.insert(std::move(lot));
+      }
+      return Status::Ok();
+    }));
+    RETURN_IF_ERROR(SignRange(&bytes, start, end, signer, key_id, options.batch_signature,
+                              &out->events));
+    if (end < n) {
+      // Later events link to this run's records: predict their hashes.
+      for (std::size_t j = start; j < end; ++j) {
+        const Hash h = RecordHash(EncodeRecord(seq, prev, out->events[j]));
+        for (std::string& lot : LotsMoved(events[j])) heads[std::move(lot)] = h;
+        prev = h;
+        ++seq;
       }
     }
-    return Status::Ok();
-  });
-  if (!st.ok()) return st;
+    open.clear();
+    start = end;
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<AppendResult>> LedgerImpl::SignAndAppend(const std::vector<Event>& events,
+                                                            const Signer& signer,
+                                                            const SignAndAppendOptions& options) {
+  if (opts_.read_only) {
+    return FailedPreconditionError("the ledger was opened read-only; nothing was appended");
+  }
+  if (events.empty()) return InvalidArgumentError("empty batch; nothing was appended");
+  // Optimistic: link and sign against a read snapshot, outside the write
+  // lock. Only links inside the call depend on the head staying where it
+  // was (a parent read from the ledger that went stale is refused by the
+  // rules, as for Append); if another writer moved it, try again, and the
+  // last time link and sign under the write lock, which always gets through.
+  constexpr int kOptimisticAttempts = 2;
+  const TxnRunner read_snapshot = [&](const std::function<Status(const Txn&)>& fn) {
+    return env_->Read(fn);
+  };
+  for (int attempt = 0; attempt < kOptimisticAttempts; ++attempt) {
+    SignedBatch batch;
+    RETURN_IF_ERROR(LinkAndSign(events, signer, options, read_snapshot, &batch));
+    std::vector<Pending> pending;
+    std::vector<Status> prechecks;
+    const std::size_t first_bad = PrecheckAll(batch.events, BatchKeys(), true, &pending, &prechecks);
+    if (first_bad < events.size()) return prechecks[first_bad];
+    bool moved = false;
+    std::vector<AppendResult> results;
+    Status st = WriteBatch(&pending, batch.links_inside ? &batch.base : nullptr, &moved, &results);
+    if (moved) continue;
+    if (!st.ok()) return st;
+    return results;
+  }
+  std::vector<AppendResult> results;
+  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> Status {
+    const TxnRunner in_txn = [&](const std::function<Status(const Txn&)>& fn) { return fn(txn); };
+    SignedBatch batch;
+    RETURN_IF_ERROR(LinkAndSign(events, signer, options, in_txn, &batch));
+    std::vector<Pending> pending;
+    std::vector<Status> prechecks;
+    const std::size_t first_bad = PrecheckAll(batch.events, BatchKeys(), true, &pending, &prechecks);
+    if (first_bad < events.size()) return prechecks[first_bad];
+    return ApplyAll(txn, &pending, &results);
+  }));
   return results;
 }
 

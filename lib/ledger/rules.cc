@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <type_traits>
+#include <variant>
 
 #include "model/proto_convert.h"
 #include "retrace/verifier.h"
@@ -502,6 +504,41 @@ void CheckTransformBalance(const v1::Transformed& t, const std::vector<const Lot
                         Mass(static_cast<std::uint64_t>(consumed)) + " + additives " +
                         Mass(static_cast<std::uint64_t>(additives))});
   }
+}
+
+std::vector<std::string> LotsMoved(const Event& ev) {
+  std::vector<std::string> out;
+  std::visit(
+      [&](const auto& b) {
+        using T = std::decay_t<decltype(b)>;
+        if constexpr (std::is_same_v<T, Extracted> || std::is_same_v<T, Recycled> ||
+                      std::is_same_v<T, Imported>) {
+          out.push_back(b.lot.lot_id);
+        } else if constexpr (std::is_same_v<T, Shipped> || std::is_same_v<T, Received> ||
+                             std::is_same_v<T, Exported>) {
+          out.push_back(b.lot_id);
+        } else if constexpr (std::is_same_v<T, Transformed>) {
+          for (const auto& in : b.inputs) out.push_back(in.lot_id);
+          for (const auto& o : b.outputs) out.push_back(o.lot_id);
+        }
+      },
+      ev.body);
+  return out;
+}
+
+void ForEachParent(Event* ev,
+                   const std::function<void(const std::string& lot_id, std::optional<Hash>*)>& fn) {
+  std::visit(
+      [&](auto& b) {
+        using T = std::decay_t<decltype(b)>;
+        if constexpr (std::is_same_v<T, Shipped> || std::is_same_v<T, Received> ||
+                      std::is_same_v<T, Exported>) {
+          fn(b.lot_id, &b.parent_hash);
+        } else if constexpr (std::is_same_v<T, Transformed>) {
+          for (auto& in : b.inputs) fn(in.lot_id, &in.parent_hash);
+        }
+      },
+      ev->body);
 }
 
 }  // namespace retrace::internal

@@ -9,6 +9,7 @@
 #define RETRACE_LIB_LEDGER_RULES_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -117,6 +118,14 @@ bool IsRegulatory(const char* code);
 std::vector<std::string> ExistingLotsTouched(const v1::Event& ev);
 // The lots an event creates (extraction, transformation outputs).
 std::vector<const v1::Lot*> LotsCreated(const v1::Event& ev);
+
+// Every lot whose head the record of `ev` becomes (created or moved), in
+// the order the event names them.
+std::vector<std::string> LotsMoved(const Event& ev);
+// Every parent hash slot of `ev` (shipment, receipt, export, transformation
+// inputs), with the lot it names, in order; set or not.
+void ForEachParent(Event* ev,
+                   const std::function<void(const std::string& lot_id, std::optional<Hash>*)>& fn);
 
 // Creates the state of a new lot held by `actor` at record `seq`/`hash`.
 LotView NewLot(const v1::Lot& lot, const std::string& actor, std::uint64_t seq, const Hash& hash);

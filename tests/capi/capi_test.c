@@ -588,6 +588,48 @@ static void test_ledger(void) {
   CHECK(retrace_report_valid(r) == 1);
   retrace_report_free(r);
 
+  /* Sign-and-append: the ledger links the shipment to the extraction of
+   * the line before, signs both with the mine's key and appends them. */
+  const char* sa_jsonl =
+      "{\"actorId\":\"mine-1\",\"time\":\"2026-03-06T08:00:00Z\",\"extracted\":{\"lot\":{"
+      "\"lotId\":\"SA-1\",\"material\":\"MATERIAL_ORE_CONCENTRATE\",\"massG\":\"500\"},"
+      "\"licence\":\"LIC-1\",\"quotaKind\":\"QUOTA_MINING_ROCK\"}}\n"
+      "\n"
+      "{\"actorId\":\"mine-1\",\"shipped\":{\"lotId\":\"SA-1\",\"toActorId\":\"sep-1\","
+      "\"massG\":\"500\"}}\n";
+  uint64_t size_before = 0, size_after = 0;
+  CHECK_RC(retrace_ledger_size(l, &size_before, NULL), RETRACE_OK);
+  /* The separator's key for the mine's events: refused, nothing appended. */
+  CHECK_RC(retrace_ledger_sign_and_append_jsonl(l, g_sep, sa_jsonl, strlen(sa_jsonl), 0, NULL, NULL),
+           RETRACE_FAILED_PRECONDITION);
+  CHECK_RC(retrace_ledger_sign_and_append_jsonl(l, g_mine, "\n{oops\n", 7, 0, NULL, NULL),
+           RETRACE_INVALID_ARGUMENT);
+  CHECK(contains(retrace_last_error(), "line 2"));
+  CHECK_RC(retrace_ledger_sign_and_append_jsonl(NULL, g_mine, sa_jsonl, strlen(sa_jsonl), 0, NULL,
+                                                NULL),
+           RETRACE_INVALID_ARGUMENT);
+  CHECK_RC(retrace_ledger_size(l, &size_after, NULL), RETRACE_OK);
+  CHECK(size_after == size_before);
+  for (int batch = 0; batch <= 1; ++batch) {
+    /* The second round re-uses the lot ids: refused as duplicates, so it
+     * runs on a fresh lot name instead. */
+    char jsonl[1024];
+    snprintf(jsonl, sizeof jsonl, "%s", sa_jsonl);
+    if (batch) {
+      for (char* p = strstr(jsonl, "SA-1"); p != NULL; p = strstr(p + 1, "SA-1")) p[3] = '2';
+    }
+    batch_first = 0;
+    batch_count = 0;
+    CHECK_RC(retrace_ledger_sign_and_append_jsonl(l, g_mine, jsonl, strlen(jsonl), batch,
+                                                  &batch_first, &batch_count),
+             RETRACE_OK);
+    CHECK(batch_count == 2);
+    CHECK(batch_first == size_before + 2 * (uint64_t)batch);
+    CHECK_RC(retrace_ledger_verify(l, batch ? "SA-2" : "SA-1", &r), RETRACE_OK);
+    CHECK(retrace_report_valid(r) == 1);
+    retrace_report_free(r);
+  }
+
   /* Messages are per thread. */
   CHECK_RC(retrace_ledger_verify(l, "NO-SUCH-LOT", &r), RETRACE_NOT_FOUND);
   pthread_t t;

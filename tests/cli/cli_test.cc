@@ -340,6 +340,38 @@ TEST_CASE("append --jsonl --batch-sign signs the batch root once and the records
   REQUIRE_RC(Retrace(tmp, {"audit", "--db", db}), 0);
 }
 
+TEST_CASE("append --jsonl links a line to an earlier line that moves the same lot",
+          "[cli][batch]") {
+  for (const char* sign : {"", "--batch-sign"}) {
+    DYNAMIC_SECTION("flags: " << sign) {
+      TempDir tmp;
+      const std::string db = SetUpLedger(tmp);
+      REQUIRE_RC(Retrace(tmp, {"append", "--db", db, "--key", tmp / "regulator.key", "-"}, kGrant),
+                 0);
+      const std::string lines =
+          ExtractionJson("ORE-L1") + "\n" + ExtractionJson("ORE-L2") + "\n" +
+          R"({"actorId":"mine-1","shipped":{"lotId":"ORE-L1","toActorId":"sep-1","massG":"1000"}})"
+          "\n";
+      std::vector<std::string> args = {"append", "--db", db, "--key", tmp / "mine-1.key", "--jsonl"};
+      if (*sign != '\0') args.push_back(sign);
+      args.push_back("-");
+      // Shipping more than the lot holds, on the last line: nothing appended.
+      const std::string before = State(tmp, db);
+      Run r = Retrace(tmp, args,
+                      lines + R"({"actorId":"mine-1","shipped":{"lotId":"ORE-L2","toActorId":"sep-1","massG":"5000"}})"
+                              "\n");
+      REQUIRE_RC(r, 2);
+      CHECK(r.err.find("line 4") != std::string::npos);
+      CHECK(State(tmp, db) == before);
+      r = Retrace(tmp, args, lines);
+      REQUIRE_RC(r, 0);
+      CHECK(r.out.find("shipped") != std::string::npos);
+      REQUIRE_RC(Retrace(tmp, {"verify", "--db", db, "ORE-L1"}), 0);
+      REQUIRE_RC(Retrace(tmp, {"audit", "--db", db}), 0);
+    }
+  }
+}
+
 TEST_CASE("usage errors exit 2 and --help documents the exit status", "[cli]") {
   TempDir tmp;
   REQUIRE_RC(Retrace(tmp, {}), 2);

@@ -30,6 +30,7 @@
 #include "reliability/reliability_util.h"
 #include "reliability/writer_fixture.h"
 #include "retrace/ledger.h"
+#include "testing/test_chain.h"
 
 namespace retrace {
 namespace {
@@ -182,6 +183,51 @@ TEST_CASE("Writer threads sharing a Ledger keep the chain linear while readers v
   WARN("threads: " << kWriters << " writers appended " << acked << " events while 2 readers ran "
                    << readers.audits() << " audits, " << readers.verifies()
                    << " lineage verifications and " << readers.reads() << " head reads");
+}
+
+TEST_CASE("SignAndAppend calls from two threads that link inside each call all land, linearly",
+          "[concurrency][sign-append]") {
+  Options o;
+  o.append_threads = 2;
+  testing::TestChain c(o);
+  c.Register("mine-1", Role::kMine);
+  c.Register("sep-1", Role::kSeparator);
+  std::vector<std::vector<Event>> work(2);
+  for (int t = 0; t < 2; ++t) {
+    for (int k = 0; k < 60; ++k) {
+      const std::string lot = "T" + std::to_string(t) + "-" + std::to_string(k);
+      work[t].push_back(c.MakeEvent(
+          "mine-1", Extracted{testing::MakeLot(lot, MaterialClass::kOreConcentrate, 1000,
+                                               {{Element::kNd, 50}}),
+                             "pit 3"}));
+      // Linked to the extraction of the same call: a call whose head moved
+      // under it links and signs again.
+      work[t].push_back(c.MakeEvent("mine-1", Shipped{lot, std::nullopt, "sep-1", 1000}));
+    }
+  }
+  const std::uint64_t before = c.ledger().Info()->size;
+  std::vector<Status> status(2);
+  std::vector<std::thread> threads;
+  std::atomic<int> ready{0};
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&c, &work, &status, &ready, t] {
+      ++ready;
+      while (ready.load() < 2) std::this_thread::yield();  // start together
+      for (std::size_t k = 0; k < work[t].size(); k += 2) {
+        auto r = c.ledger().SignAndAppend({work[t][k], work[t][k + 1]}, c.key("mine-1"));
+        if (!r.ok()) status[t] = r.status();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  // A call whose head moved under it twice links and signs under the
+  // write lock: none fails.
+  for (const Status& s : status) CHECK(s.ok());
+  CHECK(c.ledger().Info()->size == before + 240);
+  auto audit = c.ledger().Audit();
+  REQUIRE(audit.ok());
+  CHECK(audit->valid);
+  CHECK(audit->findings.empty());
 }
 
 TEST_CASE("Writer processes append to one ledger, one is killed, nothing acknowledged is lost",
