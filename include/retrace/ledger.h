@@ -83,8 +83,9 @@ struct Options {
 
   // Threads that check the signatures of an AppendBatch (and make those of
   // a SignAndAppend) before it takes the write lock: 0 means one per
-  // hardware thread, 1 the calling thread only. With more than one, the Ledger keeps that many - 1 idle threads
-  // while open. Batches of fewer than 8 events always use the caller only.
+  // hardware thread, 1 the calling thread only. With more than one, the
+  // Ledger keeps that many - 1 idle threads while open. Batches of fewer
+  // than 8 events always use the caller only.
   // Default: 0.
   unsigned append_threads = 0;
 
