@@ -75,6 +75,9 @@ struct LotTrace {
   // balance checks and attribution), in increasing seq order: a lot's
   // records are replayed in log order.
   std::vector<std::pair<std::uint64_t, LotView>> before;
+  // The lot's seqs, if read ahead (seqs_read) for the pool.
+  std::vector<std::uint64_t> seqs;
+  bool seqs_read = false;
   const LotView* BeforeSeq(std::uint64_t seq) const {
     auto it = std::lower_bound(before.begin(), before.end(), seq,
                                [](const auto& e, std::uint64_t s) { return e.first < s; });
@@ -268,25 +271,36 @@ class QuotaTally {
 // count. With one thread everything runs in Finish, on the caller.
 class SignaturePipeline {
  public:
-  SignaturePipeline(RecordChecker& checker, unsigned threads)
-      : checker_(checker), threads_(threads) {}
+  // `shared` (may be nullptr; must outlive this) is the walk's pool once it
+  // has one: its threads - 1 workers are used rather than new ones.
+  SignaturePipeline(RecordChecker& checker, unsigned threads, ThreadPool* const* shared)
+      : checker_(checker), threads_(threads), shared_(shared) {}
 
   // After every Check: hands a full chunk to the workers.
   void Poll() {
     if (threads_ <= 1 || checker_.pending_signatures() < kChunk) return;
-    if (!pool_) pool_ = std::make_unique<ThreadPool>(threads_ - 1);  // the caller walks
+    if (pool_ == nullptr) {
+      if (*shared_ != nullptr) {
+        pool_ = *shared_;
+      } else {
+        own_ = std::make_unique<ThreadPool>(threads_ - 1);  // the caller walks
+        pool_ = own_.get();
+      }
+    }
     Launch();
   }
 
   // Runs what is left (the caller helps) and reports every result.
   void Finish() {
-    if (!pool_) {
+    if (pool_ == nullptr && *shared_ != nullptr) pool_ = *shared_;
+    if (pool_ == nullptr) {
       // Starting a thread costs about as much as a few signature checks:
       // small lineages stay on the calling thread.
       constexpr std::size_t kJobsPerThread = 32;
       const std::size_t useful = checker_.pending_signatures() / kJobsPerThread;
       const std::size_t threads = std::min<std::size_t>(threads_, useful);
-      pool_ = std::make_unique<ThreadPool>(threads > 1 ? static_cast<unsigned>(threads - 1) : 0);
+      own_ = std::make_unique<ThreadPool>(threads > 1 ? static_cast<unsigned>(threads - 1) : 0);
+      pool_ = own_.get();
     }
     Launch();
     for (auto& c : chunks_) {
@@ -316,7 +330,9 @@ class SignaturePipeline {
 
   RecordChecker& checker_;
   const unsigned threads_;
-  std::unique_ptr<ThreadPool> pool_;
+  ThreadPool* const* const shared_;
+  ThreadPool* pool_ = nullptr;  // shared or own_
+  std::unique_ptr<ThreadPool> own_;
   std::vector<Chunk> chunks_;
 };
 
@@ -357,6 +373,12 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
   VerifyReport report;
   report.lot_id = std::string(target);
   report.tree_size = store.Size();
+  // The walk's workers (threads - 1 of them), started once the walk is
+  // big enough to pay for a thread: they read ahead for the checker and
+  // check signatures. Declared before the checker, which waits for them.
+  const unsigned threads = ResolveThreads(options.threads);
+  std::unique_ptr<ThreadPool> pool;
+  ThreadPool* pool_ptr = nullptr;
   RecordChecker checker(store, &report.findings, options.check_signatures, keys);
 
   ASSIGN_OR_RETURN(auto target_seqs, store.LotSeqs(target));
@@ -379,14 +401,42 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
   };
   std::vector<Edge> edges;
   // Declared after the checker: destroyed (waiting for its workers) first.
-  SignaturePipeline sigs(checker, ResolveThreads(options.threads));
+  SignaturePipeline sigs(checker, threads, &pool_ptr);
+  // Read-ahead by lot: the records of the next kLotsAhead queued lots are
+  // prepared on the pool while this one is replayed. Lots up to `ahead`
+  // have their seqs read.
+  constexpr std::uint32_t kLotsAhead = 32;
+  constexpr std::uint64_t kRecordsBeforePool = 32;
+  std::uint32_t ahead = 1;
+  std::vector<std::uint64_t> queue;
 
   for (std::uint32_t lot = 0; lot < traces.size(); ++lot) {
     LotTrace& tr = traces[lot];
     const std::string& lot_id = tr.out.lot_id;
+    if (pool == nullptr && threads > 1 && store.LendsRecords() &&
+        checker.records_checked() >= kRecordsBeforePool) {
+      pool = std::make_unique<ThreadPool>(threads - 1);
+      pool_ptr = pool.get();
+      checker.SetPrefetchPool(pool_ptr);
+    }
+    // Topped up kLotsAhead lots at a time, once half of them are walked:
+    // each hand-over wakes a worker, which costs more than a lot's records.
+    if (pool != nullptr && ahead <= lot + kLotsAhead / 2 && ahead + 1 < traces.size()) {
+      queue.clear();
+      ahead = std::max(ahead, lot + 1);
+      for (; ahead < traces.size() && ahead <= lot + kLotsAhead; ++ahead) {
+        LotTrace& next = traces[ahead];
+        ASSIGN_OR_RETURN(next.seqs, store.LotSeqs(next.out.lot_id));
+        next.seqs_read = true;
+        queue.insert(queue.end(), next.seqs.begin(), next.seqs.end());
+      }
+      RETURN_IF_ERROR(checker.Prefetch(queue));
+    }
     std::vector<std::uint64_t> seqs;
     if (lot == 0) {
       seqs = std::move(target_seqs);
+    } else if (tr.seqs_read) {
+      seqs = std::move(tr.seqs);
     } else {
       ASSIGN_OR_RETURN(seqs, store.LotSeqs(lot_id));
     }
