@@ -113,7 +113,7 @@ google::protobuf::Arena* RecordChecker::WorkingArena() {
 
 RecordChecker::~RecordChecker() { WaitBatches(); }
 
-void RecordChecker::Prepared::Run(google::protobuf::Arena* arena) {
+void RecordChecker::PreparedRecord::Run(google::protobuf::Arena* arena) {
   view.hash = RecordHash(bytes);  // the link check of seq + 1 wants it parsed or not
   const Hash hash = view.hash;
   parsed = ParseRecordView(bytes, &view);
@@ -144,8 +144,8 @@ Status RecordChecker::Queue(const std::uint64_t* seqs, std::size_t n) {
     ASSIGN_OR_RETURN(auto bytes, store_.RecordBytesView(seq));
     if (!bytes) continue;  // Check reports it missing
     Prepared& e = b.entries[b.size++];
-    e.seq = seq;
-    e.bytes = *bytes;
+    e.r.seq = seq;
+    e.r.bytes = *bytes;
     prepared_.Insert(seq, &e);
   }
   if (b.size == 0) return Status::Ok();
@@ -156,30 +156,32 @@ Status RecordChecker::Queue(const std::uint64_t* seqs, std::size_t n) {
     Prepared& e = entries[i];
     int queued = 0;
     if (!e.state.compare_exchange_strong(queued, 1, std::memory_order_acq_rel)) return;
-    e.Run(arena);
+    e.r.Run(arena);
     e.state.store(2, std::memory_order_release);
   });
   batches_.push_back(std::move(b));
   return Status::Ok();
 }
 
-RecordChecker::Prepared* RecordChecker::WaitPrepared(std::uint64_t seq) {
+const RecordChecker::PreparedRecord* RecordChecker::WaitPrepared(std::uint64_t seq) {
   Prepared** found = prepared_.Find(seq);
   if (found == nullptr) return nullptr;
   Prepared* e = *found;
   int queued = 0;
   if (e->state.compare_exchange_strong(queued, 1, std::memory_order_acq_rel)) {
-    e->Run(WorkingArena());  // no worker got to it: do not wait for one
+    e->r.Run(WorkingArena());  // no worker got to it: do not wait for one
     e->state.store(2, std::memory_order_release);
   } else {
     while (e->state.load(std::memory_order_acquire) != 2) std::this_thread::yield();
   }
-  return e;
+  return &e->r;
 }
 
-RecordChecker::Prepared* RecordChecker::TakePrepared(std::uint64_t seq) {
-  Prepared* e = WaitPrepared(seq);
-  if (e == nullptr) return nullptr;
+bool RecordChecker::TakePrepared(std::uint64_t seq, PreparedRecord* out) {
+  const PreparedRecord* r = WaitPrepared(seq);
+  if (r == nullptr) return false;
+  *out = *r;
+  const Prepared* e = *prepared_.Find(seq);
   prepared_.Erase(seq);
   for (PrepareBatch& b : batches_) {
     if (e >= b.entries.get() && e < b.entries.get() + b.size) {
@@ -187,7 +189,7 @@ RecordChecker::Prepared* RecordChecker::TakePrepared(std::uint64_t seq) {
       break;
     }
   }
-  return e;
+  return true;
 }
 
 void RecordChecker::ReapBatches() {
@@ -200,8 +202,8 @@ void RecordChecker::ReapBatches() {
     if (!range->finished()) return;
     if (b.left > 0 && batches_.size() <= kKeep) return;
     for (std::size_t i = 0; i < b.size; ++i) {
-      Prepared** p = prepared_.Find(b.entries[i].seq);
-      if (p != nullptr && *p == &b.entries[i]) prepared_.Erase(b.entries[i].seq);
+      Prepared** p = prepared_.Find(b.entries[i].r.seq);
+      if (p != nullptr && *p == &b.entries[i]) prepared_.Erase(b.entries[i].r.seq);
     }
     batches_.pop_front();
   }
@@ -505,10 +507,11 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
 
   std::optional<std::string_view> bytes;
   // Prepared on the pool: the same bytes, parsed and hashed already.
-  Prepared* prepared = nullptr;
+  PreparedRecord taken;
+  const PreparedRecord* prepared = nullptr;
   if (prefetch_pool_ != nullptr && !(provided_ && provided_->first == seq)) {
-    prepared = TakePrepared(seq);
     RETURN_IF_ERROR(ReadAhead(seq));
+    if (TakePrepared(seq, &taken)) prepared = &taken;
   }
   if (prepared != nullptr) {
     bytes = prepared->bytes;
@@ -572,7 +575,7 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
       expected_prev = last_hash_->second;
     } else if (const Hash* lh = link_hashes_.Find(seq - 1)) {
       expected_prev = *lh;
-    } else if (const Prepared* p = WaitPrepared(seq - 1)) {
+    } else if (const PreparedRecord* p = WaitPrepared(seq - 1)) {
       expected_prev = p->view.hash;  // hashed on the pool (a walk going backwards)
     } else {
       std::optional<std::string_view> prev;

@@ -206,10 +206,8 @@ class RecordChecker {
   // is verified once per batch in this checker. False, with a
   // signature_invalid finding, if the batch index or size is out of range.
   bool PrepareSignatureCheck(const CheckedRecord& c, const Verifier* v, SignatureJob* job);
-  // A record prepared on the pool: set by whichever thread claims it
-  // (state 0 -> 1), read by Check once state is 2.
-  struct Prepared {
-    std::atomic<int> state{0};  // 0 queued, 1 being prepared, 2 done
+  // What the pool prepares of a record.
+  struct PreparedRecord {
     std::uint64_t seq = 0;
     std::string_view bytes;     // lent by the store
     Status parsed;              // ParseRecordView
@@ -219,17 +217,25 @@ class RecordChecker {
     Status valid;               // ValidateEventProto, if the event parsed
     void Run(google::protobuf::Arena* arena);
   };
+  // A record queued for the pool: prepared by whichever thread claims it
+  // (state 0 -> 1), read by Check once state is 2.
+  struct Prepared {
+    std::atomic<int> state{0};  // 0 queued, 1 being prepared, 2 done
+    PreparedRecord r;
+  };
   struct PrepareBatch {
     std::unique_ptr<Prepared[]> entries;
     std::size_t size = 0;
     std::size_t left = 0;  // entries still in prepared_
     std::shared_ptr<void> range;  // ThreadPool::Range, waited on before the entries go
   };
-  // The prepared record `seq`, done (claimed and run here if no worker has
-  // started it), and no longer queued; nullptr if it was not queued.
-  Prepared* TakePrepared(std::uint64_t seq);
-  // Waits for the prepared record `seq`, if queued, without taking it.
-  Prepared* WaitPrepared(std::uint64_t seq);
+  // Copies out the prepared record `seq`, done (claimed and run here if no
+  // worker has started it), and unqueues it; false if it was not queued.
+  // (A copy: its batch may be freed by the next Queue.)
+  bool TakePrepared(std::uint64_t seq, PreparedRecord* out);
+  // Waits for the prepared record `seq`, if queued, without taking it
+  // (nullptr if not queued). Valid until the next Queue.
+  const PreparedRecord* WaitPrepared(std::uint64_t seq);
   // Queues the records of seqs (in that order) that are neither checked
   // nor queued and are in the store.
   Status Queue(const std::uint64_t* seqs, std::size_t n);
