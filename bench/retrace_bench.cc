@@ -1281,6 +1281,11 @@ int Main(int argc, char** argv) {
                 "calling thread), valid %d\n",
                 f.repeat, static_cast<unsigned long long>(r.records_checked), secs,
                 secs * 1e3 / f.repeat, cpu / f.repeat, caller / f.repeat, r.valid);
+    for (std::size_t i = 0; i < r.findings.size() && i < 5; ++i) {
+      std::printf("  finding %s at %llu (%s): %s\n", r.findings[i].code.c_str(),
+                  static_cast<unsigned long long>(r.findings[i].seq), r.findings[i].lot_id.c_str(),
+                  r.findings[i].message.c_str());
+    }
     return 0;
   }
   static const std::set<std::string> kKnown = {
