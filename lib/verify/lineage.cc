@@ -75,6 +75,16 @@ struct LotTrace {
   // balance checks and attribution), in increasing seq order: a lot's
   // records are replayed in log order.
   std::vector<std::pair<std::uint64_t, LotView>> before;
+  // Transformations (seq) of the lineage that list this lot as an input,
+  // and where its first line is: a merge of n lots is replayed for each of
+  // them, and finding each one's line by its id costs n comparisons.
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> input_of;
+  int InputIndex(std::uint64_t seq) const {
+    for (const auto& e : input_of) {
+      if (e.first == seq) return static_cast<int>(e.second);
+    }
+    return -1;
+  }
   // The lot's seqs, if read ahead (seqs_read) for the pool.
   std::vector<std::uint64_t> seqs;
   bool seqs_read = false;
@@ -487,9 +497,16 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
         if (ev.has_transformed()) {
           tr.by_transform = true;
           tr.inputs.reserve(static_cast<std::size_t>(ev.transformed().inputs_size()));
-          for (const auto& in : ev.transformed().inputs()) {
-            tr.inputs.push_back(traces.Intern(in.lot_id(), &added));  // queued if new
-            edges.push_back({seq, in.consumed_g(), tr.inputs.back(), lot});
+          const auto& inputs = ev.transformed().inputs();
+          for (int k = 0; k < inputs.size(); ++k) {
+            const auto& in = inputs[k];
+            const std::uint32_t input = traces.Intern(in.lot_id(), &added);  // queued if new
+            tr.inputs.push_back(input);
+            edges.push_back({seq, in.consumed_g(), input, lot});
+            auto& input_of = traces[input].input_of;
+            if (traces[input].InputIndex(seq) < 0) {
+              input_of.emplace_back(seq, static_cast<std::uint32_t>(k));
+            }
           }
         }
         continue;
@@ -502,7 +519,10 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
                         " again; it was created at seq " + std::to_string(tr.created_seq));
         continue;
       }
-      if (!Touches(ev, lot_id)) {
+      // A transformation that created a lot of the lineage says where this
+      // lot's line is (InputIndex); any other record is searched.
+      const int input_index = ev.has_transformed() ? tr.InputIndex(seq) : -1;
+      if (input_index < 0 && !Touches(ev, lot_id)) {
         checker.Add(finding::kIndexInconsistent, seq, lot_id,
                     "the lot index lists record " + std::to_string(seq) + " under lot " + lot_id +
                         ", but that record does not concern it");
@@ -514,7 +534,7 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
       if (ev.has_transformed() || ev.has_exported()) {
         CheckStage(ev, c->signer_role, *c->policy, {&tr.state}, &vs);
       }
-      ApplyToLot(ev, actor, seq, c->record.hash, &tr.state, &vs);
+      ApplyToLot(ev, actor, seq, c->record.hash, &tr.state, &vs, input_index);
       for (auto& v : vs) checker.Add(v.code, seq, lot_id, v.message);
     }
     tr.out.record_seqs = std::move(seqs);
