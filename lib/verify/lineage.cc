@@ -281,28 +281,25 @@ class QuotaTally {
 // count. With one thread everything runs in Finish, on the caller.
 class SignaturePipeline {
  public:
-  // `shared` (may be nullptr; must outlive this) is the walk's pool once it
-  // has one: its threads - 1 workers are used rather than new ones.
-  SignaturePipeline(RecordChecker& checker, unsigned threads, ThreadPool* const* shared)
+  // `*shared` is the walk's pool (threads - 1 workers, for the read-ahead
+  // too): used if the walk has started it, started here if not.
+  SignaturePipeline(RecordChecker& checker, unsigned threads,
+                    std::unique_ptr<ThreadPool>* shared)
       : checker_(checker), threads_(threads), shared_(shared) {}
 
   // After every Check: hands a full chunk to the workers.
   void Poll() {
     if (threads_ <= 1 || checker_.pending_signatures() < kChunk) return;
     if (pool_ == nullptr) {
-      if (*shared_ != nullptr) {
-        pool_ = *shared_;
-      } else {
-        own_ = std::make_unique<ThreadPool>(threads_ - 1);  // the caller walks
-        pool_ = own_.get();
-      }
+      if (*shared_ == nullptr) *shared_ = std::make_unique<ThreadPool>(threads_ - 1);
+      pool_ = shared_->get();  // the caller walks
     }
     Launch();
   }
 
   // Runs what is left (the caller helps) and reports every result.
   void Finish() {
-    if (pool_ == nullptr && *shared_ != nullptr) pool_ = *shared_;
+    if (pool_ == nullptr && *shared_ != nullptr) pool_ = shared_->get();
     if (pool_ == nullptr) {
       // Starting a thread costs about as much as a few signature checks:
       // small lineages stay on the calling thread.
@@ -340,9 +337,9 @@ class SignaturePipeline {
 
   RecordChecker& checker_;
   const unsigned threads_;
-  ThreadPool* const* const shared_;
-  ThreadPool* pool_ = nullptr;  // shared or own_
-  std::unique_ptr<ThreadPool> own_;
+  std::unique_ptr<ThreadPool>* const shared_;
+  ThreadPool* pool_ = nullptr;  // *shared_ or own_
+  std::unique_ptr<ThreadPool> own_;  // a small lineage's, in Finish
   std::vector<Chunk> chunks_;
 };
 
@@ -384,11 +381,11 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
   report.lot_id = std::string(target);
   report.tree_size = store.Size();
   // The walk's workers (threads - 1 of them), started once the walk is
-  // big enough to pay for a thread: they read ahead for the checker and
-  // check signatures. Declared before the checker, which waits for them.
+  // big enough to pay for a thread (or has 512 signatures to check): they
+  // read ahead for the checker and check signatures. Declared before the
+  // checker, which waits for them.
   const unsigned threads = ResolveThreads(options.threads);
   std::unique_ptr<ThreadPool> pool;
-  ThreadPool* pool_ptr = nullptr;
   RecordChecker checker(store, &report.findings, options.check_signatures, keys);
 
   ASSIGN_OR_RETURN(auto target_seqs, store.LotSeqs(target));
@@ -411,27 +408,30 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
   };
   std::vector<Edge> edges;
   // Declared after the checker: destroyed (waiting for its workers) first.
-  SignaturePipeline sigs(checker, threads, &pool_ptr);
+  SignaturePipeline sigs(checker, threads, &pool);
   // Read-ahead by lot: the records of the next kLotsAhead queued lots are
   // prepared on the pool while this one is replayed. Lots up to `ahead`
   // have their seqs read.
   constexpr std::uint32_t kLotsAhead = 32;
-  constexpr std::uint64_t kRecordsBeforePool = 32;
+  // Starting and stopping a thread costs the walk of a few hundred records
+  // on a busy machine (run W's 100- and 1,000-record rows with 32).
+  constexpr std::uint64_t kRecordsBeforePool = 1024;
+  bool reading_ahead = false;
   std::uint32_t ahead = 1;
   std::vector<std::uint64_t> queue;
 
   for (std::uint32_t lot = 0; lot < traces.size(); ++lot) {
     LotTrace& tr = traces[lot];
     const std::string& lot_id = tr.out.lot_id;
-    if (pool == nullptr && threads > 1 && store.LendsRecords() &&
-        checker.records_checked() >= kRecordsBeforePool) {
-      pool = std::make_unique<ThreadPool>(threads - 1);
-      pool_ptr = pool.get();
-      checker.SetPrefetchPool(pool_ptr);
+    if (!reading_ahead && threads > 1 && store.LendsRecords() &&
+        (pool != nullptr || checker.records_checked() >= kRecordsBeforePool)) {
+      if (pool == nullptr) pool = std::make_unique<ThreadPool>(threads - 1);
+      checker.SetPrefetchPool(pool.get());
+      reading_ahead = true;
     }
     // Topped up kLotsAhead lots at a time, once half of them are walked:
     // each hand-over wakes a worker, which costs more than a lot's records.
-    if (pool != nullptr && ahead <= lot + kLotsAhead / 2 && ahead + 1 < traces.size()) {
+    if (reading_ahead && ahead <= lot + kLotsAhead / 2 && ahead + 1 < traces.size()) {
       queue.clear();
       ahead = std::max(ahead, lot + 1);
       for (; ahead < traces.size() && ahead <= lot + kLotsAhead; ++ahead) {

@@ -153,7 +153,8 @@ TEST_CASE("Parallel verification reports exactly what one thread reports", "[ver
 
 // BuildLongChain's deep chain (walked backwards through consecutive records)
 // and a merge of `wide` shipped lots (walked forwards, many lots queued at
-// once), joined in one target lot: both ways the walk reads ahead.
+// once), joined in one target lot: both ways the walk reads ahead (once it
+// has checked 1,024 records).
 std::string BuildDeepAndWide(TestChain& c, int deep, int wide) {
   BuildLongChain(c, deep);
   Transformed merge;
@@ -198,7 +199,7 @@ std::string VerifyJson(const std::string& path, const std::string& lot, unsigned
 TEST_CASE("Reading ahead on the pool reports exactly what one thread reports",
           "[verify][parallel]") {
   TestChain c;
-  const std::string target = BuildDeepAndWide(c, 120, 60);
+  const std::string target = BuildDeepAndWide(c, 120, 450);
   const std::uint64_t size = c.ledger().Info()->size;
   c.Close();
 
@@ -218,16 +219,18 @@ TEST_CASE("Reading ahead on the pool reports exactly what one thread reports",
   // record's last byte), an event byte (the event no longer validates or
   // parses), a record that no longer parses, and one whose chain link no
   // longer holds -- in the deep chain and among the wide lots.
-  const std::uint64_t chain = 20, leaves = size - 2 - 60 * 3;
-  for (std::uint64_t seq : {chain + 30, leaves + 10}) {
+  // The walk starts reading ahead after ~1,000 records: the last 50 wide
+  // lots and the deep chain, which the walk reaches after them.
+  const std::uint64_t chain = 20, late = size - 2 - 450 * 3 + 1200;  // the 401st wide lot
+  for (std::uint64_t seq : {chain + 30, late + 10}) {
     Rewrite(c.path(), seq, [](std::string* b) { b->back() = static_cast<char>(b->back() ^ 1); });
   }
-  for (std::uint64_t seq : {chain + 50, leaves + 40}) {
+  for (std::uint64_t seq : {chain + 50, late + 40}) {
     Rewrite(c.path(), seq, [](std::string* b) { (*b)[b->size() - 80] ^= 0x04; });
   }
   // An event that parses but does not validate: a control character in
   // its actor id.
-  for (std::uint64_t seq : {chain + 60, leaves + 70}) {
+  for (std::uint64_t seq : {chain + 60, late + 70}) {
     Rewrite(c.path(), seq, [](std::string* b) {
       const std::size_t at = b->find("sep-1");
       REQUIRE(at != std::string::npos);
@@ -235,7 +238,7 @@ TEST_CASE("Reading ahead on the pool reports exactly what one thread reports",
     });
   }
   Rewrite(c.path(), chain + 70, [](std::string* b) { b->assign("not a record"); });
-  Rewrite(c.path(), leaves + 100, [](std::string* b) { (*b)[b->size() - 80] = '\xff'; });
+  Rewrite(c.path(), late + 100, [](std::string* b) { (*b)[b->size() - 80] = '\xff'; });
   same_on_every_thread_count(false);
 }
 
