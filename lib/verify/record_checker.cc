@@ -152,14 +152,15 @@ Status RecordChecker::Queue(const std::uint64_t* seqs, std::size_t n) {
   b.left = b.size;
   Prepared* entries = b.entries.get();
   google::protobuf::Arena* arena = WorkingArena();
-  b.range = prefetch_pool_->Start(b.size, [entries, arena](std::size_t i) {
+  PrepareBatch& queued_batch = batches_.emplace_back(std::move(b));
+  for (std::size_t i = 0; i < queued_batch.size; ++i) entries[i].batch = &queued_batch;
+  queued_batch.range = prefetch_pool_->Start(queued_batch.size, [entries, arena](std::size_t i) {
     Prepared& e = entries[i];
     int queued = 0;
     if (!e.state.compare_exchange_strong(queued, 1, std::memory_order_acq_rel)) return;
     e.r.Run(arena);
     e.state.store(2, std::memory_order_release);
   });
-  batches_.push_back(std::move(b));
   return Status::Ok();
 }
 
@@ -181,14 +182,8 @@ bool RecordChecker::TakePrepared(std::uint64_t seq, PreparedRecord* out) {
   const PreparedRecord* r = WaitPrepared(seq);
   if (r == nullptr) return false;
   *out = *r;
-  const Prepared* e = *prepared_.Find(seq);
+  --(*prepared_.Find(seq))->batch->left;
   prepared_.Erase(seq);
-  for (PrepareBatch& b : batches_) {
-    if (e >= b.entries.get() && e < b.entries.get() + b.size) {
-      --b.left;
-      break;
-    }
-  }
   return true;
 }
 

@@ -219,9 +219,11 @@ class RecordChecker {
   };
   // A record queued for the pool: prepared by whichever thread claims it
   // (state 0 -> 1), read by Check once state is 2.
+  struct PrepareBatch;
   struct Prepared {
     std::atomic<int> state{0};  // 0 queued, 1 being prepared, 2 done
     PreparedRecord r;
+    PrepareBatch* batch = nullptr;  // batches_ is a deque: it does not move
   };
   struct PrepareBatch {
     std::unique_ptr<Prepared[]> entries;
