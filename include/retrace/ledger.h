@@ -116,9 +116,12 @@ struct VerifyOptions {
   // Default: true.
   bool check_signatures = true;
 
-  // Threads that check signatures (the rest of the walk is sequential and
-  // cheap). 0 means one per hardware thread; 1 means the calling thread
-  // only. The report is the same for every value.
+  // Threads of the verification: the calling thread walks the lineage and
+  // replays its rules, in order; the others check signatures and, for a
+  // lineage of more than a few dozen records, read ahead of the walk
+  // (parse, hash and validate the records it is about to reach). 0 means
+  // one per hardware thread; 1 means the calling thread only. The report is
+  // the same for every value.
   // Default: 0.
   unsigned threads = 0;
 };

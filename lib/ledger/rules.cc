@@ -193,12 +193,13 @@ void CheckStage(const v1::Event& ev, Role role, const Policy& policy,
                 const std::vector<const LotView*>& inputs, Violations* out) {
   const v1::StageRule* rule = policy.RuleFor(role);
   if (rule == nullptr) return;  // reported by CheckRole
-  const std::string who = ev.actor_id() + " (" + RoleName(role) + ")";
+  // Put together only for a finding.
+  auto who = [&] { return ev.actor_id() + " (" + RoleName(role) + ")"; };
   for (const v1::Lot* l : LotsCreated(ev)) {
     auto m = static_cast<MaterialClass>(l->material());
     if (!Allowed(rule->outputs(), m)) {
       out->push_back({finding::kStageOrderViolated, l->lot_id(),
-                      who + " may not produce " + MaterialClassName(m) + " lot " + l->lot_id() +
+                      who() + " may not produce " + MaterialClassName(m) + " lot " + l->lot_id() +
                           " under the policy \"" + policy.set().name() + "\""});
     }
   }
@@ -208,7 +209,7 @@ void CheckStage(const v1::Event& ev, Role role, const Policy& policy,
       if (in == nullptr) continue;
       if (!Allowed(rule->inputs(), in->material)) {
         out->push_back({finding::kStageOrderViolated, in->lot_id,
-                        who + " may not " + verb + " " + MaterialClassName(in->material) + " lot " +
+                        who() + " may not " + verb + " " + MaterialClassName(in->material) + " lot " +
                             in->lot_id + " under the policy \"" + policy.set().name() + "\""});
       }
     }
@@ -332,7 +333,7 @@ LotView NewLot(const v1::Lot& lot, const std::string& actor, std::uint64_t seq, 
 }
 
 void ApplyToLot(const v1::Event& ev, const std::string& actor, std::uint64_t seq,
-                const Hash& hash, LotView* lot, Violations* out) {
+                const Hash& hash, LotView* lot, Violations* out, int input_index) {
   switch (ev.body_case()) {
     case v1::Event::kShipped: {
       const auto& s = ev.shipped();
@@ -384,8 +385,15 @@ void ApplyToLot(const v1::Event& ev, const std::string& actor, std::uint64_t seq
     }
     case v1::Event::kTransformed: {
       // A transformation may list the same lot only once (checked by the
-      // caller); find this lot's input line.
-      for (const auto& in : ev.transformed().inputs()) {
+      // caller); find this lot's input line, the first if it is listed twice.
+      const auto& inputs = ev.transformed().inputs();
+      int from = 0;
+      if (input_index >= 0 && input_index < inputs.size() &&
+          inputs[input_index].lot_id() == lot->lot_id) {
+        from = input_index;  // the caller's word that no line before it is this lot's
+      }
+      for (int i = from; i < inputs.size(); ++i) {
+        const auto& in = inputs[i];
         if (in.lot_id() != lot->lot_id) continue;
         CheckParent(in.parent_hash(), *lot, out);
         CheckHeldBy("consumed", actor, *lot, out);

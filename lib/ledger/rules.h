@@ -133,9 +133,12 @@ LotView NewLot(const v1::Lot& lot, const std::string& actor, std::uint64_t seq, 
 // Applies `ev` (signed by `actor`, stored at `seq` with record hash `hash`)
 // to `lot`, an existing lot the event touches, appending any violation.
 // `lot` is advanced even when a rule is broken, so a replay can go on and
-// report later problems too.
+// report later problems too. For a transformation, `input_index` may say
+// where the lot's first line in ev.transformed().inputs() is, if the caller
+// knows (a merge of n lots, replayed for each, is otherwise searched n
+// times); -1, or an index of another lot's line, and it is searched for.
 void ApplyToLot(const v1::Event& ev, const std::string& actor, std::uint64_t seq,
-                const Hash& hash, LotView* lot, Violations* out);
+                const Hash& hash, LotView* lot, Violations* out, int input_index = -1);
 
 // Per-element and gross mass balance of a transformation, given the input
 // lots' states just before it (same order as ev.inputs()).

@@ -16,6 +16,9 @@ Result<std::optional<std::string>> TxnRecordStore::RecordBytes(std::uint64_t seq
 TxnRecordStore::~TxnRecordStore() {
   if (records_cur_ != nullptr) mdb_cursor_close(records_cur_);
   if (tree_cur_ != nullptr) mdb_cursor_close(tree_cur_);
+  if (lot_index_cur_ != nullptr) mdb_cursor_close(lot_index_cur_);
+  if (key_events_cur_ != nullptr) mdb_cursor_close(key_events_cur_);
+  if (quota_log_cur_ != nullptr) mdb_cursor_close(quota_log_cur_);
 }
 
 Result<std::optional<std::string_view>> TxnRecordStore::CursorGet(MDB_cursor** cur, MDB_dbi dbi,
@@ -39,13 +42,8 @@ Result<std::optional<std::string_view>> TxnRecordStore::RecordBytesView(std::uin
   return CursorGet(&records_cur_, txn_.tables().records, EncodeU64(seq));
 }
 
-namespace {
-Result<std::vector<std::uint64_t>> SeqDups(const Txn& txn, MDB_dbi dbi, std::string_view key,
-                                           const char* what);
-}  // namespace
-
 Result<std::vector<std::uint64_t>> TxnRecordStore::LotSeqs(std::string_view lot_id) const {
-  return SeqDups(txn_, txn_.tables().lot_index, lot_id, "lot index");
+  return SeqDups(&lot_index_cur_, txn_.tables().lot_index, lot_id, "lot index");
 }
 
 Result<std::optional<Hash>> TxnRecordStore::CommittedLeaf(std::uint64_t seq) const {
@@ -56,19 +54,24 @@ Result<std::optional<Hash>> TxnRecordStore::CommittedLeaf(std::uint64_t seq) con
   return std::optional<Hash>(h);
 }
 
-namespace {
 // Decodes in place (Txn::GetDups would copy every value into a string):
 // the verifier asks this for every lot of a lineage.
-Result<std::vector<std::uint64_t>> SeqDups(const Txn& txn, MDB_dbi dbi, std::string_view key,
-                                           const char* what) {
+Result<std::vector<std::uint64_t>> TxnRecordStore::SeqDups(MDB_cursor** cursor, MDB_dbi dbi,
+                                                           std::string_view key,
+                                                           const char* what) const {
   std::vector<std::uint64_t> out;
   if (key.empty() || key.size() > 511) return out;  // LMDB key limit
-  MDB_cursor* cur = nullptr;
-  int rc = mdb_cursor_open(txn.raw(), dbi, &cur);
-  if (rc != MDB_SUCCESS) return LmdbError(rc, "open cursor");
+  if (*cursor == nullptr) {
+    int rc = mdb_cursor_open(txn_.raw(), dbi, cursor);
+    if (rc != MDB_SUCCESS) {
+      *cursor = nullptr;
+      return LmdbError(rc, "open cursor");
+    }
+  }
+  MDB_cursor* cur = *cursor;
   MDB_val k{key.size(), const_cast<char*>(key.data())}, v;
   bool damaged = false;
-  rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+  int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
   while (rc == MDB_SUCCESS) {
     auto seq = DecodeU64(std::string_view(static_cast<const char*>(v.mv_data), v.mv_size));
     if (!seq) {
@@ -78,19 +81,17 @@ Result<std::vector<std::uint64_t>> SeqDups(const Txn& txn, MDB_dbi dbi, std::str
     out.push_back(*seq);
     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
   }
-  mdb_cursor_close(cur);
   if (damaged) return CorruptionError(std::string(what) + " entry is damaged");
   if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) return LmdbError(rc, "read duplicates");
   return out;
 }
-}  // namespace
 
 Result<std::vector<std::uint64_t>> TxnRecordStore::KeyEvents(std::string_view key_id) const {
-  return SeqDups(txn_, txn_.tables().key_events, key_id, "key event index");
+  return SeqDups(&key_events_cur_, txn_.tables().key_events, key_id, "key event index");
 }
 
 Result<std::vector<std::uint64_t>> TxnRecordStore::QuotaLog(std::string_view quota_key) const {
-  return SeqDups(txn_, txn_.tables().quota_log, quota_key, "quota log");
+  return SeqDups(&quota_log_cur_, txn_.tables().quota_log, quota_key, "quota log");
 }
 
 Result<std::optional<std::uint64_t>> TxnRecordStore::PolicyBefore(std::uint64_t seq) const {

@@ -36,10 +36,19 @@ class TxnRecordStore : public RecordStore {
   // Get through `*cur` (opened on first use).
   Result<std::optional<std::string_view>> CursorGet(MDB_cursor** cur, MDB_dbi dbi,
                                                     std::string_view key) const;
+  // The values of `key` in the dupsort table `dbi`, decoded as seqs,
+  // through `*cur` (opened on first use).
+  Result<std::vector<std::uint64_t>> SeqDups(MDB_cursor** cur, MDB_dbi dbi, std::string_view key,
+                                             const char* what) const;
   const Txn& txn_;
   std::uint64_t size_;
   mutable MDB_cursor* records_cur_ = nullptr;
   mutable MDB_cursor* tree_cur_ = nullptr;
+  // A lineage walk asks the lot index once per lot: opening a cursor (two
+  // allocations for a dupsort table) cost as much as the lookup.
+  mutable MDB_cursor* lot_index_cur_ = nullptr;
+  mutable MDB_cursor* key_events_cur_ = nullptr;
+  mutable MDB_cursor* quota_log_cur_ = nullptr;
 };
 
 class TxnNodeSource : public merkle::NodeSource {

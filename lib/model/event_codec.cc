@@ -51,18 +51,59 @@ bool ValidUtf8NoControl(std::string_view s) {
   return true;
 }
 
-Status CheckText(std::string_view field, std::string_view s) {
+// A field's name for an error message, put together only when a message
+// needs it: "head", "head[index]", "head[index]tail" or "headtail". A valid
+// event (nearly every one a verifier or an append sees) then costs no
+// string at all.
+class Field {
+ public:
+  Field(const char* head) : head_(head) {}  // NOLINT: implicit, for literals
+  explicit Field(std::string_view head) : head_(head) {}
+  Field(std::string_view head, int index) : head_(head), index_(index) {}
+  // This field's subfield `tail` (".lot_id"); this field has no tail.
+  Field Sub(std::string_view tail) const {
+    Field f = *this;
+    f.tail_ = tail;
+    return f;
+  }
+  std::string str() const {
+    std::string out(head_);
+    if (index_ >= 0) out += "[" + std::to_string(index_) + "]";
+    out += tail_;
+    return out;
+  }
+
+ private:
+  std::string_view head_;
+  int index_ = -1;
+  std::string_view tail_;
+};
+
+Status CheckIdAt(const Field& field, std::string_view id) {
+  if (id.empty()) return InvalidArgumentError(field.str() + " is empty");
+  if (id.size() > kMaxIdBytes) {
+    return InvalidArgumentError(field.str() + " is " + std::to_string(id.size()) +
+                                " bytes; the limit is " + std::to_string(kMaxIdBytes));
+  }
+  if (!ValidUtf8NoControl(id)) {
+    return InvalidArgumentError(field.str() +
+                                " is not valid UTF-8 or contains control characters");
+  }
+  return Status::Ok();
+}
+
+Status CheckText(const Field& field, std::string_view s) {
   if (s.size() > kMaxTextBytes) {
-    return InvalidArgumentError(std::string(field) + " is " + std::to_string(s.size()) +
+    return InvalidArgumentError(field.str() + " is " + std::to_string(s.size()) +
                                 " bytes; the limit is " + std::to_string(kMaxTextBytes));
   }
   return Status::Ok();
 }
 
-Status CheckHash(std::string_view field, const std::string& bytes, bool required) {
+Status CheckHash(const Field& field, const std::string& bytes, bool required) {
   if (bytes.empty() && !required) return Status::Ok();
   if (bytes.size() != 32) {
-    return InvalidArgumentError(std::string(field) + " must be a 32-byte SHA-256 hash, got " +
+    return InvalidArgumentError(field.str() + " must be a 32-byte SHA-256 hash, got " +
                                 std::to_string(bytes.size()) + " bytes");
   }
   return Status::Ok();
@@ -80,9 +121,32 @@ Status CheckKey(std::string_view field, const v1::KeyInfo& key) {
   return Status::Ok();
 }
 
-Status CheckLot(std::string_view field, const v1::Lot& lot) {
-  std::string f(field);
-  RETURN_IF_ERROR(CheckId(f + ".lot_id", lot.lot_id()));
+Status CheckLotMessage(const std::string& f, const v1::Lot& lot);
+
+Status CheckLot(const Field& field, const v1::Lot& lot) {
+  RETURN_IF_ERROR(CheckIdAt(field.Sub(".lot_id"), lot.lot_id()));
+  if (lot.material() == v1::MATERIAL_UNSPECIFIED || !v1::MaterialClass_IsValid(lot.material()) ||
+      lot.mass_g() == 0 || lot.mass_g() > (std::uint64_t{1} << 53)) {
+    return CheckLotMessage(field.str(), lot);
+  }
+  std::uint64_t total = 0;
+  bool present[128] = {};
+  for (int i = 0; i < lot.content_size(); ++i) {
+    const auto& em = lot.content(i);
+    if (em.element() <= v1::ELEMENT_UNSPECIFIED || em.element() >= 128 ||
+        !v1::Element_IsValid(em.element()) || present[em.element()] || em.grams() > lot.mass_g()) {
+      return CheckLotMessage(field.str(), lot);
+    }
+    present[em.element()] = true;
+    total += em.grams();
+  }
+  if (total > lot.mass_g()) return CheckLotMessage(field.str(), lot);
+  return CheckText(field.Sub(".description"), lot.description());
+}
+
+// CheckLot's findings after its lot id, with their messages: run only for a
+// lot that has one of them, so the messages are built only then.
+Status CheckLotMessage(const std::string& f, const v1::Lot& lot) {
   if (lot.material() == v1::MATERIAL_UNSPECIFIED || !v1::MaterialClass_IsValid(lot.material())) {
     return InvalidArgumentError(f + ".material is unset or unknown");
   }
@@ -111,23 +175,12 @@ Status CheckLot(std::string_view field, const v1::Lot& lot) {
     return InvalidArgumentError(f + ": rare-earth content (" + std::to_string(total) +
                                 " g) exceeds the lot mass (" + std::to_string(lot.mass_g()) + " g)");
   }
-  return CheckText(f + ".description", lot.description());
+  return CheckText(Field(std::string_view(f)).Sub(".description"), lot.description());
 }
 
 }  // namespace
 
-Status CheckId(std::string_view field, std::string_view id) {
-  if (id.empty()) return InvalidArgumentError(std::string(field) + " is empty");
-  if (id.size() > kMaxIdBytes) {
-    return InvalidArgumentError(std::string(field) + " is " + std::to_string(id.size()) +
-                                " bytes; the limit is " + std::to_string(kMaxIdBytes));
-  }
-  if (!ValidUtf8NoControl(id)) {
-    return InvalidArgumentError(std::string(field) +
-                                " is not valid UTF-8 or contains control characters");
-  }
-  return Status::Ok();
-}
+Status CheckId(std::string_view field, std::string_view id) { return CheckIdAt(Field(field), id); }
 
 std::string SerializeDeterministic(const google::protobuf::MessageLite& m) {
   std::string out;
@@ -303,17 +356,19 @@ Status ValidateEventProto(const v1::Event& ev) {
       if (t.inputs_size() == 0) return InvalidArgumentError("transformed has no inputs");
       if (t.outputs_size() == 0) return InvalidArgumentError("transformed has no outputs");
       for (int i = 0; i < t.inputs_size(); ++i) {
-        std::string f = "transformed.inputs[" + std::to_string(i) + "]";
+        const Field f("transformed.inputs", i);
         const auto& in = t.inputs(i);
-        RETURN_IF_ERROR(CheckId(f + ".lot_id", in.lot_id()));
-        RETURN_IF_ERROR(CheckHash(f + ".parent_hash", in.parent_hash(), true));
-        if (in.consumed_g() == 0) return InvalidArgumentError(f + ".consumed_g must be greater than zero");
+        RETURN_IF_ERROR(CheckIdAt(f.Sub(".lot_id"), in.lot_id()));
+        RETURN_IF_ERROR(CheckHash(f.Sub(".parent_hash"), in.parent_hash(), true));
+        if (in.consumed_g() == 0) {
+          return InvalidArgumentError(f.str() + ".consumed_g must be greater than zero");
+        }
         if (in.consumed_g() > (std::uint64_t{1} << 53)) {
-          return InvalidArgumentError(f + ".consumed_g is absurdly large (over 2^53 grams)");
+          return InvalidArgumentError(f.str() + ".consumed_g is absurdly large (over 2^53 grams)");
         }
       }
       for (int i = 0; i < t.outputs_size(); ++i) {
-        RETURN_IF_ERROR(CheckLot("transformed.outputs[" + std::to_string(i) + "]", t.outputs(i)));
+        RETURN_IF_ERROR(CheckLot(Field("transformed.outputs", i), t.outputs(i)));
       }
       for (int i = 0; i < t.additives_size(); ++i) {
         std::string f = "transformed.additives[" + std::to_string(i) + "]";

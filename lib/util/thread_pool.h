@@ -35,6 +35,8 @@ class ThreadPool {
   class Range {
    public:
     std::size_t size() const { return n_; }
+    // True once every index has run (what Wait waits for).
+    bool finished() const { return done_.load(std::memory_order_acquire) == n_; }
 
    private:
     friend class ThreadPool;

@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "ledger/rules.h"
+#include "util/flat_map.h"
 #include "util/status_macros.h"
 #include "util/thread_pool.h"
 #include "verify/record_checker.h"
@@ -74,6 +75,19 @@ struct LotTrace {
   // balance checks and attribution), in increasing seq order: a lot's
   // records are replayed in log order.
   std::vector<std::pair<std::uint64_t, LotView>> before;
+  // Transformations (seq) of the lineage that list this lot as an input,
+  // and where its first line is: a merge of n lots is replayed for each of
+  // them, and finding each one's line by its id costs n comparisons.
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> input_of;
+  int InputIndex(std::uint64_t seq) const {
+    for (const auto& e : input_of) {
+      if (e.first == seq) return static_cast<int>(e.second);
+    }
+    return -1;
+  }
+  // The lot's seqs, if read ahead (seqs_read) for the pool.
+  std::vector<std::uint64_t> seqs;
+  bool seqs_read = false;
   const LotView* BeforeSeq(std::uint64_t seq) const {
     auto it = std::lower_bound(before.begin(), before.end(), seq,
                                [](const auto& e, std::uint64_t s) { return e.first < s; });
@@ -137,14 +151,34 @@ class LotTable {
 // Quota balances along each quota log, computed once per log prefix: a
 // record's check needs the grants and uses before it, and a lineage of many
 // records of one actor would otherwise re-read the log for each of them.
+// What a record does to a quota (its key, interned as a log number, and the
+// amount) is worked out once per record: a separator's log lists every
+// record of a deep lineage, and each is asked about as a use, as a log entry
+// and as the record being checked.
 class QuotaTally {
  public:
+  static constexpr std::uint32_t kNoLog = ~std::uint32_t{0};
+  // A record's part in a quota: a grant of `amount` (the new balance) or a
+  // use (`use`), on the log numbered `log`; kNoLog if neither.
+  struct Part {
+    std::uint32_t log = kNoLog;
+    bool grant = false;
+    std::uint64_t amount = 0;  // a grant's reo_g
+    QuotaUse use;              // a use's actor, year, kind and reo_g
+  };
+
   QuotaTally(RecordChecker& checker, const RecordStore& store) : checker_(checker), store_(store) {}
 
-  // Checks every record of the log of `key` before `seq` (queuing their
+  // The quota use of `c` (nullptr if it uses no quota), worked out once.
+  const Part* UseOf(const CheckedRecord& c) {
+    const Part& p = PartOf(c);
+    return p.log == kNoLog || p.grant ? nullptr : &p;
+  }
+
+  // Checks every record of the log `log` before `seq` (queuing their
   // signature checks), so that their validity is known before At is asked.
-  Status Prefetch(const std::string& key, std::uint64_t seq) {
-    ASSIGN_OR_RETURN(Log * log, Get(key));
+  Status Prefetch(std::uint32_t log_no, std::uint64_t seq) {
+    ASSIGN_OR_RETURN(Log * log, Get(log_no));
     const std::size_t p =
         std::lower_bound(log->seqs.begin(), log->seqs.end(), seq) - log->seqs.begin();
     for (; log->prefetched < p; ++log->prefetched) {
@@ -158,9 +192,9 @@ class QuotaTally {
     std::uint64_t granted = 0, used = 0;
     bool listed = false;  // the log lists `seq` itself
   };
-  // Grants and uses of `key` by valid records before `seq`.
-  Result<Balance> At(const std::string& key, std::uint64_t seq) {
-    ASSIGN_OR_RETURN(Log * log, Get(key));
+  // Grants and uses of log `log_no` by valid records before `seq`.
+  Result<Balance> At(std::uint32_t log_no, std::uint64_t seq) {
+    ASSIGN_OR_RETURN(Log * log, Get(log_no));
     const std::size_t p =
         std::lower_bound(log->seqs.begin(), log->seqs.end(), seq) - log->seqs.begin();
     while (log->granted.size() < p) {
@@ -168,13 +202,13 @@ class QuotaTally {
       std::uint64_t g = i ? log->granted[i - 1] : 0, u = i ? log->used[i - 1] : 0;
       ASSIGN_OR_RETURN(const CheckedRecord* r, checker_.Check(log->seqs[i]));
       if (r->parsed && r->authorized) {
-        if (r->event().has_quota_granted()) {
-          const auto& q = r->event().quota_granted();
-          if (QuotaKey(q.actor_id(), q.year(), static_cast<QuotaKind>(q.kind())) == key) {
-            g = q.reo_g();
+        const Part& part = PartOf(*r);
+        if (part.log == log_no) {
+          if (part.grant) {
+            g = part.amount;
+          } else {
+            u += part.use.reo_g;
           }
-        } else if (auto use = QuotaUseOf(r->event(), r->signer_role)) {
-          if (QuotaKey(use->actor_id, use->year, use->kind) == key) u += use->reo_g;
         }
       }
       log->granted.push_back(g);
@@ -191,23 +225,54 @@ class QuotaTally {
 
  private:
   struct Log {
+    std::string key;
+    bool loaded = false;
     std::vector<std::uint64_t> seqs;
     std::vector<std::uint64_t> granted, used;  // after each of seqs, as far as computed
     std::size_t prefetched = 0;                 // seqs[0, prefetched) are checked
   };
-  Result<Log*> Get(const std::string& key) {
-    auto it = logs_.find(key);
-    if (it == logs_.end()) {
-      Log log;
-      ASSIGN_OR_RETURN(log.seqs, store_.QuotaLog(key));
-      it = logs_.emplace(key, std::move(log)).first;
+  // Worked out on the first question about `c`, kept for the walk.
+  const Part& PartOf(const CheckedRecord& c) {
+    auto found = parts_.Insert(c.seq, nullptr);
+    if (!found.second) return **found.first;
+    Part& p = parts_store_.emplace_back();
+    *found.first = &p;
+    if (!c.parsed) return p;
+    const v1::Event& ev = c.event();
+    if (ev.has_quota_granted()) {
+      const auto& q = ev.quota_granted();
+      p.grant = true;
+      p.amount = q.reo_g();
+      p.log = Intern(QuotaKey(q.actor_id(), q.year(), static_cast<QuotaKind>(q.kind())));
+    } else if (auto use = QuotaUseOf(ev, c.signer_role)) {
+      p.use = std::move(*use);
+      p.log = Intern(QuotaKey(p.use.actor_id, p.use.year, p.use.kind));
     }
-    return &it->second;
+    return p;
+  }
+  std::uint32_t Intern(std::string key) {
+    auto it = log_numbers_.find(key);
+    if (it != log_numbers_.end()) return it->second;
+    const auto n = static_cast<std::uint32_t>(logs_.size());
+    logs_.emplace_back().key = key;
+    log_numbers_.emplace(std::move(key), n);
+    return n;
+  }
+  Result<Log*> Get(std::uint32_t log_no) {
+    Log* log = &logs_[log_no];
+    if (!log->loaded) {
+      ASSIGN_OR_RETURN(log->seqs, store_.QuotaLog(log->key));
+      log->loaded = true;
+    }
+    return log;
   }
 
   RecordChecker& checker_;
   const RecordStore& store_;
-  std::unordered_map<std::string, Log> logs_;
+  std::deque<Log> logs_;  // by log number; elements never move
+  std::unordered_map<std::string, std::uint32_t> log_numbers_;
+  std::deque<Part> parts_store_;
+  FlatU64Map<Part*> parts_;  // by seq
 };
 
 // Checks queued signatures on a pool while the walk goes on: each full
@@ -216,25 +281,33 @@ class QuotaTally {
 // count. With one thread everything runs in Finish, on the caller.
 class SignaturePipeline {
  public:
-  SignaturePipeline(RecordChecker& checker, unsigned threads)
-      : checker_(checker), threads_(threads) {}
+  // `*shared` is the walk's pool (threads - 1 workers, for the read-ahead
+  // too): used if the walk has started it, started here if not.
+  SignaturePipeline(RecordChecker& checker, unsigned threads,
+                    std::unique_ptr<ThreadPool>* shared)
+      : checker_(checker), threads_(threads), shared_(shared) {}
 
   // After every Check: hands a full chunk to the workers.
   void Poll() {
     if (threads_ <= 1 || checker_.pending_signatures() < kChunk) return;
-    if (!pool_) pool_ = std::make_unique<ThreadPool>(threads_ - 1);  // the caller walks
+    if (pool_ == nullptr) {
+      if (*shared_ == nullptr) *shared_ = std::make_unique<ThreadPool>(threads_ - 1);
+      pool_ = shared_->get();  // the caller walks
+    }
     Launch();
   }
 
   // Runs what is left (the caller helps) and reports every result.
   void Finish() {
-    if (!pool_) {
+    if (pool_ == nullptr && *shared_ != nullptr) pool_ = shared_->get();
+    if (pool_ == nullptr) {
       // Starting a thread costs about as much as a few signature checks:
       // small lineages stay on the calling thread.
       constexpr std::size_t kJobsPerThread = 32;
       const std::size_t useful = checker_.pending_signatures() / kJobsPerThread;
       const std::size_t threads = std::min<std::size_t>(threads_, useful);
-      pool_ = std::make_unique<ThreadPool>(threads > 1 ? static_cast<unsigned>(threads - 1) : 0);
+      own_ = std::make_unique<ThreadPool>(threads > 1 ? static_cast<unsigned>(threads - 1) : 0);
+      pool_ = own_.get();
     }
     Launch();
     for (auto& c : chunks_) {
@@ -264,16 +337,11 @@ class SignaturePipeline {
 
   RecordChecker& checker_;
   const unsigned threads_;
-  std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<ThreadPool>* const shared_;
+  ThreadPool* pool_ = nullptr;  // *shared_ or own_
+  std::unique_ptr<ThreadPool> own_;  // a small lineage's, in Finish
   std::vector<Chunk> chunks_;
 };
-
-// The quota key a record uses, if any.
-std::optional<std::string> QuotaKeyOf(const CheckedRecord& c) {
-  auto use = QuotaUseOf(c.event(), c.signer_role);
-  if (!use) return std::nullopt;
-  return QuotaKey(use->actor_id, use->year, use->kind);
-}
 
 Status CheckRegulatory(RecordChecker& checker, QuotaTally& tally, const CheckedRecord& c,
                        const std::string& lot_id) {
@@ -283,17 +351,17 @@ Status CheckRegulatory(RecordChecker& checker, QuotaTally& tally, const CheckedR
     CheckLicence(c.event(), licence, &vs);
     for (auto& v : vs) checker.Add(v.code, c.seq, v.lot_id, v.message);
   }
-  auto use = QuotaUseOf(c.event(), c.signer_role);
-  if (!use) return Status::Ok();
-  const std::string key = QuotaKey(use->actor_id, use->year, use->kind);
-  ASSIGN_OR_RETURN(QuotaTally::Balance b, tally.At(key, c.seq));
+  const QuotaTally::Part* part = tally.UseOf(c);
+  if (part == nullptr) return Status::Ok();
+  const QuotaUse& use = part->use;
+  ASSIGN_OR_RETURN(QuotaTally::Balance b, tally.At(part->log, c.seq));
   if (!b.listed) {
     checker.Add(finding::kIndexInconsistent, c.seq, lot_id,
-                "the quota log of " + use->actor_id + " does not list record " +
+                "the quota log of " + use.actor_id + " does not list record " +
                     std::to_string(c.seq) + ", which uses its quota");
   }
   Violations vs;
-  CheckQuota(*use, b.granted, b.used, lot_id, &vs);
+  CheckQuota(use, b.granted, b.used, lot_id, &vs);
   for (auto& v : vs) checker.Add(v.code, c.seq, v.lot_id, v.message);
   return Status::Ok();
 }
@@ -312,6 +380,12 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
   VerifyReport report;
   report.lot_id = std::string(target);
   report.tree_size = store.Size();
+  // The walk's workers (threads - 1 of them), started once the walk is
+  // big enough to pay for a thread (or has 512 signatures to check): they
+  // read ahead for the checker and check signatures. Declared before the
+  // checker, which waits for them.
+  const unsigned threads = ResolveThreads(options.threads);
+  std::unique_ptr<ThreadPool> pool;
   RecordChecker checker(store, &report.findings, options.check_signatures, keys);
 
   ASSIGN_OR_RETURN(auto target_seqs, store.LotSeqs(target));
@@ -325,15 +399,54 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
   bool added = false;
   traces.Intern(target, &added);
   std::vector<std::pair<const CheckedRecord*, std::uint32_t>> origins;
+  // The report's edges by lot number, their ids filled in at the end (a
+  // sort moves these, not two strings each).
+  struct Edge {
+    std::uint64_t seq;
+    std::uint64_t consumed_g;
+    std::uint32_t input, output;
+  };
+  std::vector<Edge> edges;
   // Declared after the checker: destroyed (waiting for its workers) first.
-  SignaturePipeline sigs(checker, ResolveThreads(options.threads));
+  SignaturePipeline sigs(checker, threads, &pool);
+  // Read-ahead by lot: the records of the next kLotsAhead queued lots are
+  // prepared on the pool while this one is replayed. Lots up to `ahead`
+  // have their seqs read.
+  constexpr std::uint32_t kLotsAhead = 32;
+  // Starting and stopping a thread costs the walk of a few hundred records
+  // on a busy machine (run W's 100- and 1,000-record rows with 32).
+  constexpr std::uint64_t kRecordsBeforePool = 1024;
+  bool reading_ahead = false;
+  std::uint32_t ahead = 1;
+  std::vector<std::uint64_t> queue;
 
   for (std::uint32_t lot = 0; lot < traces.size(); ++lot) {
     LotTrace& tr = traces[lot];
     const std::string& lot_id = tr.out.lot_id;
+    if (!reading_ahead && threads > 1 && store.LendsRecords() &&
+        (pool != nullptr || checker.records_checked() >= kRecordsBeforePool)) {
+      if (pool == nullptr) pool = std::make_unique<ThreadPool>(threads - 1);
+      checker.SetPrefetchPool(pool.get());
+      reading_ahead = true;
+    }
+    // Topped up kLotsAhead lots at a time, once half of them are walked:
+    // each hand-over wakes a worker, which costs more than a lot's records.
+    if (reading_ahead && ahead <= lot + kLotsAhead / 2 && ahead + 1 < traces.size()) {
+      queue.clear();
+      ahead = std::max(ahead, lot + 1);
+      for (; ahead < traces.size() && ahead <= lot + kLotsAhead; ++ahead) {
+        LotTrace& next = traces[ahead];
+        ASSIGN_OR_RETURN(next.seqs, store.LotSeqs(next.out.lot_id));
+        next.seqs_read = true;
+        queue.insert(queue.end(), next.seqs.begin(), next.seqs.end());
+      }
+      RETURN_IF_ERROR(checker.Prefetch(queue));
+    }
     std::vector<std::uint64_t> seqs;
     if (lot == 0) {
       seqs = std::move(target_seqs);
+    } else if (tr.seqs_read) {
+      seqs = std::move(tr.seqs);
     } else {
       ASSIGN_OR_RETURN(seqs, store.LotSeqs(lot_id));
     }
@@ -384,9 +497,16 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
         if (ev.has_transformed()) {
           tr.by_transform = true;
           tr.inputs.reserve(static_cast<std::size_t>(ev.transformed().inputs_size()));
-          for (const auto& in : ev.transformed().inputs()) {
-            report.edges.push_back({in.lot_id(), lot_id, in.consumed_g(), seq});
-            tr.inputs.push_back(traces.Intern(in.lot_id(), &added));  // queued if new
+          const auto& inputs = ev.transformed().inputs();
+          for (int k = 0; k < inputs.size(); ++k) {
+            const auto& in = inputs[k];
+            const std::uint32_t input = traces.Intern(in.lot_id(), &added);  // queued if new
+            tr.inputs.push_back(input);
+            edges.push_back({seq, in.consumed_g(), input, lot});
+            auto& input_of = traces[input].input_of;
+            if (traces[input].InputIndex(seq) < 0) {
+              input_of.emplace_back(seq, static_cast<std::uint32_t>(k));
+            }
           }
         }
         continue;
@@ -399,7 +519,10 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
                         " again; it was created at seq " + std::to_string(tr.created_seq));
         continue;
       }
-      if (!Touches(ev, lot_id)) {
+      // A transformation that created a lot of the lineage says where this
+      // lot's line is (InputIndex); any other record is searched.
+      const int input_index = ev.has_transformed() ? tr.InputIndex(seq) : -1;
+      if (input_index < 0 && !Touches(ev, lot_id)) {
         checker.Add(finding::kIndexInconsistent, seq, lot_id,
                     "the lot index lists record " + std::to_string(seq) + " under lot " + lot_id +
                         ", but that record does not concern it");
@@ -411,7 +534,7 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
       if (ev.has_transformed() || ev.has_exported()) {
         CheckStage(ev, c->signer_role, *c->policy, {&tr.state}, &vs);
       }
-      ApplyToLot(ev, actor, seq, c->record.hash, &tr.state, &vs);
+      ApplyToLot(ev, actor, seq, c->record.hash, &tr.state, &vs, input_index);
       for (auto& v : vs) checker.Add(v.code, seq, lot_id, v.message);
     }
     tr.out.record_seqs = std::move(seqs);
@@ -423,13 +546,15 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
   // signature, on every thread asked for (the calling thread is one).
   QuotaTally tally(checker, store);
   for (const auto& [c, lot] : origins) {
-    if (auto key = QuotaKeyOf(*c)) RETURN_IF_ERROR(tally.Prefetch(*key, c->seq));
+    if (const auto* use = tally.UseOf(*c)) RETURN_IF_ERROR(tally.Prefetch(use->log, c->seq));
     sigs.Poll();
   }
   for (std::uint32_t id = 0; id < n_lots; ++id) {
     const LotTrace& tr = traces[id];
     if (!tr.by_transform) continue;
-    if (auto key = QuotaKeyOf(*tr.creation)) RETURN_IF_ERROR(tally.Prefetch(*key, tr.created_seq));
+    if (const auto* use = tally.UseOf(*tr.creation)) {
+      RETURN_IF_ERROR(tally.Prefetch(use->log, tr.created_seq));
+    }
     sigs.Poll();
   }
   sigs.Finish();
@@ -577,6 +702,14 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
             [](const OriginShare& a, const OriginShare& b) { return a.share_ppm > b.share_ppm; });
   report.non_compliant_share_ppm = static_cast<std::uint32_t>(std::llround(bad * 1e6));
 
+  std::stable_sort(edges.begin(), edges.end(),
+                   [](const Edge& a, const Edge& b) { return a.seq < b.seq; });
+  report.edges.reserve(edges.size());
+  for (const Edge& e : edges) {
+    report.edges.push_back(
+        {traces[e.input].out.lot_id, traces[e.output].out.lot_id, e.consumed_g, e.seq});
+  }
+
   // Report: lots (target first, then by creation).
   report.lots.reserve(n_lots);
   std::size_t target_at = 0;
@@ -590,8 +723,6 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
   }
   std::rotate(report.lots.begin(), report.lots.begin() + static_cast<std::ptrdiff_t>(target_at),
               report.lots.begin() + static_cast<std::ptrdiff_t>(target_at) + 1);
-  std::stable_sort(report.edges.begin(), report.edges.end(),
-                   [](const LineageEdge& a, const LineageEdge& b) { return a.seq < b.seq; });
 
   report.records_checked = checker.records_checked();
   report.signatures_checked = checker.signatures_checked();

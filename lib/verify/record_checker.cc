@@ -1,5 +1,7 @@
 #include "verify/record_checker.h"
 
+#include <thread>
+
 #include "model/proto_convert.h"
 #include "model/record.h"
 #include "util/status_macros.h"
@@ -69,14 +71,8 @@ v1::Event* RecordChecker::NewEvent(CheckedRecord* c) {
     if (c->heap_event == nullptr) c->heap_event = std::make_unique<v1::Event>();
     return c->heap_event.get();
   }
-  if (arena_ == nullptr) {
-    google::protobuf::ArenaOptions o;
-    o.start_block_size = 64 << 10;
-    o.max_block_size = 1 << 20;
-    arena_ = std::make_unique<google::protobuf::Arena>(o);
-  }
   ++live_on_arena_;
-  return google::protobuf::Arena::CreateMessage<v1::Event>(arena_.get());
+  return google::protobuf::Arena::CreateMessage<v1::Event>(WorkingArena());
 }
 
 void RecordChecker::Keep(CheckedRecord* c) {
@@ -99,9 +95,154 @@ void RecordChecker::Release(std::uint64_t seq) {
   // Nothing on the arena is referenced any more: start a new one rather
   // than let a streaming audit grow it with every record.
   constexpr std::size_t kArenaBytes = 4 << 20;
-  if (live_on_arena_ == 0 && arena_ != nullptr && arena_->SpaceAllocated() > kArenaBytes) {
+  if (live_on_arena_ == 0 && batches_.empty() && arena_ != nullptr &&
+      arena_->SpaceAllocated() > kArenaBytes) {
     arena_.reset();
   }
+}
+
+google::protobuf::Arena* RecordChecker::WorkingArena() {
+  if (arena_ == nullptr) {
+    google::protobuf::ArenaOptions o;
+    o.start_block_size = 64 << 10;
+    o.max_block_size = 1 << 20;
+    arena_ = std::make_unique<google::protobuf::Arena>(o);
+  }
+  return arena_.get();
+}
+
+RecordChecker::~RecordChecker() { WaitBatches(); }
+
+void RecordChecker::PreparedRecord::Run(google::protobuf::Arena* arena) {
+  view.hash = RecordHash(bytes);  // the link check of seq + 1 wants it parsed or not
+  const Hash hash = view.hash;
+  parsed = ParseRecordView(bytes, &view);
+  view.hash = hash;
+  if (!parsed.ok()) return;
+  // Protobuf arenas allocate safely from several threads at once.
+  event = google::protobuf::Arena::CreateMessage<v1::Event>(arena);
+  event_parsed = ParseEventBytes(view.event_bytes, event).ok();
+  if (event_parsed) valid = ValidateEventProto(*event);
+}
+
+Status RecordChecker::Prefetch(const std::vector<std::uint64_t>& seqs) {
+  return Queue(seqs.data(), seqs.size());
+}
+
+Status RecordChecker::Queue(const std::uint64_t* seqs, std::size_t n) {
+  if (prefetch_pool_ == nullptr || mode_ != Mode::kRetain || !store_.LendsRecords()) {
+    return Status::Ok();
+  }
+  ReapBatches();
+  PrepareBatch b;
+  b.entries.reset(new Prepared[n]);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint64_t seq = seqs[i];
+    if (seq >= store_.Size() || cache_.Find(seq) != nullptr || prepared_.Find(seq) != nullptr) {
+      continue;
+    }
+    ASSIGN_OR_RETURN(auto bytes, store_.RecordBytesView(seq));
+    if (!bytes) continue;  // Check reports it missing
+    Prepared& e = b.entries[b.size++];
+    e.r.seq = seq;
+    e.r.bytes = *bytes;
+    prepared_.Insert(seq, &e);
+  }
+  if (b.size == 0) return Status::Ok();
+  b.left = b.size;
+  Prepared* entries = b.entries.get();
+  google::protobuf::Arena* arena = WorkingArena();
+  PrepareBatch& queued_batch = batches_.emplace_back(std::move(b));
+  for (std::size_t i = 0; i < queued_batch.size; ++i) entries[i].batch = &queued_batch;
+  queued_batch.range = prefetch_pool_->Start(queued_batch.size, [entries, arena](std::size_t i) {
+    Prepared& e = entries[i];
+    int queued = 0;
+    if (!e.state.compare_exchange_strong(queued, 1, std::memory_order_acq_rel)) return;
+    e.r.Run(arena);
+    e.state.store(2, std::memory_order_release);
+  });
+  return Status::Ok();
+}
+
+const RecordChecker::PreparedRecord* RecordChecker::WaitPrepared(std::uint64_t seq) {
+  Prepared** found = prepared_.Find(seq);
+  if (found == nullptr) return nullptr;
+  Prepared* e = *found;
+  int queued = 0;
+  if (e->state.compare_exchange_strong(queued, 1, std::memory_order_acq_rel)) {
+    e->r.Run(WorkingArena());  // no worker got to it: do not wait for one
+    e->state.store(2, std::memory_order_release);
+  } else {
+    while (e->state.load(std::memory_order_acquire) != 2) std::this_thread::yield();
+  }
+  return &e->r;
+}
+
+bool RecordChecker::TakePrepared(std::uint64_t seq, PreparedRecord* out) {
+  const PreparedRecord* r = WaitPrepared(seq);
+  if (r == nullptr) return false;
+  *out = *r;
+  --(*prepared_.Find(seq))->batch->left;
+  prepared_.Erase(seq);
+  return true;
+}
+
+void RecordChecker::ReapBatches() {
+  // Batches that keep records nobody took (read ahead in vain) go once a
+  // few newer ones exist; their events stay on the arena until it goes.
+  constexpr std::size_t kKeep = 8;
+  while (!batches_.empty()) {
+    PrepareBatch& b = batches_.front();
+    auto* range = static_cast<ThreadPool::Range*>(b.range.get());
+    if (!range->finished()) return;
+    if (b.left > 0 && batches_.size() <= kKeep) return;
+    for (std::size_t i = 0; i < b.size; ++i) {
+      Prepared** p = prepared_.Find(b.entries[i].r.seq);
+      if (p != nullptr && *p == &b.entries[i]) prepared_.Erase(b.entries[i].r.seq);
+    }
+    batches_.pop_front();
+  }
+}
+
+void RecordChecker::WaitBatches() {
+  for (PrepareBatch& b : batches_) {
+    prefetch_pool_->Wait(*static_cast<ThreadPool::Range*>(b.range.get()));
+  }
+  batches_.clear();
+  prepared_ = FlatU64Map<Prepared*>();
+}
+
+Status RecordChecker::ReadAhead(std::uint64_t seq) {
+  if (prefetch_pool_ == nullptr) return Status::Ok();
+  // A run of consecutive uncached records, either way, is read ahead in
+  // its direction: kWindow records at a time, topped up once half of them
+  // are used.
+  constexpr std::uint64_t kWindow = 64;
+  if (last_miss_ != ~std::uint64_t{0} && seq + 1 == last_miss_) {
+    run_ = run_ < 0 ? run_ - 1 : -1;
+  } else if (last_miss_ != ~std::uint64_t{0} && seq == last_miss_ + 1) {
+    run_ = run_ > 0 ? run_ + 1 : 1;
+  } else {
+    run_ = 0;
+  }
+  last_miss_ = seq;
+  if (run_ > -2 && run_ < 2) return Status::Ok();
+  if (run_ == -2) ahead_ = seq;      // a backward run starts: nothing below seq queued
+  if (run_ == 2) ahead_ = seq + 1;   // a forward run starts
+  std::uint64_t buf[kWindow];
+  std::size_t n = 0;
+  if (run_ < 0) {
+    if (ahead_ > seq || ahead_ == 0 || ahead_ + kWindow / 2 < seq) return Status::Ok();
+    const std::uint64_t from = ahead_ > kWindow ? ahead_ - kWindow : 0;
+    for (std::uint64_t s = ahead_; s-- > from;) buf[n++] = s;  // in the order needed
+    ahead_ = from;
+  } else {
+    if (ahead_ > seq + kWindow / 2) return Status::Ok();
+    const std::uint64_t to = std::min(store_.Size(), ahead_ + kWindow);
+    for (std::uint64_t s = ahead_; s < to; ++s) buf[n++] = s;
+    ahead_ = std::max(ahead_, to);
+  }
+  return Queue(buf, n);
 }
 
 const Verifier* RecordChecker::VerifierFor(const PublicKey& key) {
@@ -360,7 +501,16 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
   const std::string s = std::to_string(seq);
 
   std::optional<std::string_view> bytes;
-  if (provided_ && provided_->first == seq) {
+  // Prepared on the pool: the same bytes, parsed and hashed already.
+  PreparedRecord taken;
+  const PreparedRecord* prepared = nullptr;
+  if (prefetch_pool_ != nullptr && !(provided_ && provided_->first == seq)) {
+    RETURN_IF_ERROR(ReadAhead(seq));
+    if (TakePrepared(seq, &taken)) prepared = &taken;
+  }
+  if (prepared != nullptr) {
+    bytes = prepared->bytes;
+  } else if (provided_ && provided_->first == seq) {
     bytes = provided_->second;  // the caller's cursor already holds them
   } else if (store_.LendsRecords()) {
     ASSIGN_OR_RETURN(bytes, store_.RecordBytesView(seq));
@@ -377,7 +527,13 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
     return static_cast<const CheckedRecord*>(c);
   }
   RecordView view;
-  Status parsed = ParseRecordView(*bytes, &view);
+  Status parsed = Status::Ok();
+  if (prepared != nullptr) {
+    view = prepared->view;
+    parsed = prepared->parsed;
+  } else {
+    parsed = ParseRecordView(*bytes, &view);
+  }
   if (!parsed.ok()) {
     Add(finding::kRecordUnreadable, seq, "", "record " + s + " is damaged: " + parsed.message());
     return static_cast<const CheckedRecord*>(c);
@@ -386,7 +542,7 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
   if (const Hash* h = link_hashes_.Find(seq)) {
     view.hash = *h;
     link_hashes_.Erase(seq);
-  } else {
+  } else if (prepared == nullptr) {
     view.hash = RecordHash(view.stored);
   }
   c->record = view;
@@ -414,6 +570,8 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
       expected_prev = last_hash_->second;
     } else if (const Hash* lh = link_hashes_.Find(seq - 1)) {
       expected_prev = *lh;
+    } else if (const PreparedRecord* p = WaitPrepared(seq - 1)) {
+      expected_prev = p->view.hash;  // hashed on the pool (a walk going backwards)
     } else {
       std::optional<std::string_view> prev;
       std::optional<std::string> prev_owned;
@@ -437,13 +595,22 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
         "reordered or truncated here");
   }
 
-  v1::Event* event = NewEvent(c);
+  v1::Event* event = nullptr;
+  bool event_parsed = false;
+  if (prepared != nullptr) {
+    event = prepared->event;  // on arena_, as NewEvent would have put it
+    ++live_on_arena_;
+    event_parsed = prepared->event_parsed;
+  } else {
+    event = NewEvent(c);
+    event_parsed = ParseEventBytes(c->record.event_bytes, event).ok();
+  }
   c->event_ = event;
-  if (!ParseEventBytes(c->record.event_bytes, event).ok()) {
+  if (!event_parsed) {
     Add(finding::kEventMalformed, seq, "", "the event in record " + s + " does not parse");
     return static_cast<const CheckedRecord*>(c);
   }
-  Status valid = ValidateEventProto(*event);
+  Status valid = prepared != nullptr ? prepared->valid : ValidateEventProto(*event);
   if (!valid.ok()) {
     // Structurally broken events are reported, not replayed: the custody
     // rules assume the shape ValidateEventProto guarantees.

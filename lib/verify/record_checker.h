@@ -6,6 +6,7 @@
 #ifndef RETRACE_LIB_VERIFY_RECORD_CHECKER_H_
 #define RETRACE_LIB_VERIFY_RECORD_CHECKER_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -151,6 +152,26 @@ class RecordChecker {
   // Take + run on `pool` (its workers and the caller) + Finish.
   void VerifySignatures(ThreadPool& pool);
 
+  // Read-ahead on a thread pool, for a walk that keeps its records (kRetain)
+  // over a store that lends them. Once a pool is set, Prefetch reads the
+  // stored bytes of each record of `seqs` not yet checked or queued -- here,
+  // on the calling thread, because the store's read transaction is this
+  // thread's -- and the pool's workers parse the record, hash it, and parse
+  // and validate its event ahead of Check. Check takes that work over when
+  // it reaches the record (or does it itself if no worker has started it)
+  // and does everything else as without a pool, in the same order: the
+  // findings and the report do not depend on it. Check also reads ahead by
+  // itself when a walk goes through consecutive records (a deep chain names
+  // its next lot only in the record being checked). `pool` (workers() > 0)
+  // must outlive the checker; nullptr turns read-ahead off. Records queued
+  // and never checked cost only their work on the pool.
+  void SetPrefetchPool(ThreadPool* pool) { prefetch_pool_ = pool; }
+  Status Prefetch(const std::vector<std::uint64_t>& seqs);
+
+  ~RecordChecker();
+  RecordChecker(const RecordChecker&) = delete;
+  RecordChecker& operator=(const RecordChecker&) = delete;
+
   // Drops a cached record that is no longer needed (the audit streams), but
   // keeps registrations and policies, which later records refer to.
   void Release(std::uint64_t seq);
@@ -185,6 +206,47 @@ class RecordChecker {
   // is verified once per batch in this checker. False, with a
   // signature_invalid finding, if the batch index or size is out of range.
   bool PrepareSignatureCheck(const CheckedRecord& c, const Verifier* v, SignatureJob* job);
+  // What the pool prepares of a record.
+  struct PreparedRecord {
+    std::uint64_t seq = 0;
+    std::string_view bytes;     // lent by the store
+    Status parsed;              // ParseRecordView
+    RecordView view;            // view.hash: RecordHash(bytes), parsed or not
+    v1::Event* event = nullptr; // on arena_, if the record parsed
+    bool event_parsed = false;
+    Status valid;               // ValidateEventProto, if the event parsed
+    void Run(google::protobuf::Arena* arena);
+  };
+  // A record queued for the pool: prepared by whichever thread claims it
+  // (state 0 -> 1), read by Check once state is 2.
+  struct PrepareBatch;
+  struct Prepared {
+    std::atomic<int> state{0};  // 0 queued, 1 being prepared, 2 done
+    PreparedRecord r;
+    PrepareBatch* batch = nullptr;  // batches_ is a deque: it does not move
+  };
+  struct PrepareBatch {
+    std::unique_ptr<Prepared[]> entries;
+    std::size_t size = 0;
+    std::size_t left = 0;  // entries still in prepared_
+    std::shared_ptr<void> range;  // ThreadPool::Range, waited on before the entries go
+  };
+  // Copies out the prepared record `seq`, done (claimed and run here if no
+  // worker has started it), and unqueues it; false if it was not queued.
+  // (A copy: its batch may be freed by the next Queue.)
+  bool TakePrepared(std::uint64_t seq, PreparedRecord* out);
+  // Waits for the prepared record `seq`, if queued, without taking it
+  // (nullptr if not queued). Valid until the next Queue.
+  const PreparedRecord* WaitPrepared(std::uint64_t seq);
+  // Queues the records of seqs (in that order) that are neither checked
+  // nor queued and are in the store.
+  Status Queue(const std::uint64_t* seqs, std::size_t n);
+  // Sequential read-ahead from an uncached `seq` (see SetPrefetchPool).
+  Status ReadAhead(std::uint64_t seq);
+  // Frees batches whose work is done and whose records were all taken.
+  void ReapBatches();
+  void WaitBatches();
+  google::protobuf::Arena* WorkingArena();
   Status LoadGenesis();
   Result<const KeyTimeline*> Timeline(std::string_view key_id);
   const Verifier* VerifierFor(const PublicKey& key);
@@ -224,6 +286,15 @@ class RecordChecker {
   // met again after a reset is verified once more).
   std::unordered_map<std::string, std::shared_ptr<BatchRootCheck>> batch_checks_;
   std::optional<std::pair<std::uint64_t, std::string_view>> provided_;  // for one Check
+  ThreadPool* prefetch_pool_ = nullptr;
+  FlatU64Map<Prepared*> prepared_;
+  std::deque<PrepareBatch> batches_;
+  // Read-ahead: the last uncached seq checked, the current run of
+  // consecutive ones (+n forward, -n backward), and how far records are
+  // queued in the run's direction.
+  std::uint64_t last_miss_ = ~std::uint64_t{0};
+  int run_ = 0;
+  std::uint64_t ahead_ = 0;
   const bool check_signatures_ = true;
   std::unique_ptr<KeyCache> own_keys_;
   KeyCache* const keys_;

@@ -151,6 +151,97 @@ TEST_CASE("Parallel verification reports exactly what one thread reports", "[ver
   RequireSameReports(bad1, Run(c.path(), target, 16, true));
 }
 
+// BuildLongChain's deep chain (walked backwards through consecutive records)
+// and a merge of `wide` shipped lots (walked forwards, many lots queued at
+// once), joined in one target lot: both ways the walk reads ahead (once it
+// has checked 1,024 records).
+std::string BuildDeepAndWide(TestChain& c, int deep, int wide) {
+  BuildLongChain(c, deep);
+  Transformed merge;
+  for (int i = 1; i <= wide; ++i) {
+    const std::string id = "W-" + std::to_string(i);
+    REQUIRE(c.Do("mine-1", Extracted{MakeLot(id, MaterialClass::kOreConcentrate, 100000,
+                                             {{Element::kNd, 5000}, {Element::kPr, 1500}}),
+                                     "pit", ""})
+                .ok());
+    c.Move(id, "mine-1", "sep-1");
+    merge.inputs.push_back({id, 100000, std::nullopt});
+  }
+  const auto n = static_cast<std::uint64_t>(wide);
+  merge.outputs = {MakeLot("WIDE-1", MaterialClass::kMixedCompound, 100000 * n,
+                           {{Element::kNd, 5000 * n}, {Element::kPr, 1500 * n}})};
+  REQUIRE(c.Do("sep-1", merge).ok());
+  Transformed top;
+  top.inputs = {{"MIX-" + std::to_string(deep), 1000000, std::nullopt},
+                {"WIDE-1", 100000 * n, std::nullopt}};
+  top.outputs = {MakeLot("TOP-1", MaterialClass::kMixedCompound, 1000000 + 100000 * n,
+                         {{Element::kNd, 50000 + 5000 * n}, {Element::kPr, 15000 + 1500 * n}})};
+  REQUIRE(c.Do("sep-1", top).ok());
+  return "TOP-1";
+}
+
+// VerifyLot's whole report as JSON, with `threads` and with and without
+// signatures.
+std::string VerifyJson(const std::string& path, const std::string& lot, unsigned threads,
+                       bool signatures) {
+  Options o;
+  o.sync = false;
+  auto l = Ledger::Open(o, path);
+  REQUIRE(l.ok());
+  VerifyOptions vo;
+  vo.threads = threads;
+  vo.check_signatures = signatures;
+  auto v = (*l)->VerifyLot(lot, vo);
+  REQUIRE(v.ok());
+  return VerifyReportToJson(*v);
+}
+
+TEST_CASE("Reading ahead on the pool reports exactly what one thread reports",
+          "[verify][parallel]") {
+  TestChain c;
+  const std::string target = BuildDeepAndWide(c, 120, 450);
+  const std::uint64_t size = c.ledger().Info()->size;
+  c.Close();
+
+  auto same_on_every_thread_count = [&](bool expect_valid) {
+    for (bool signatures : {false, true}) {
+      const std::string one = VerifyJson(c.path(), target, 1, signatures);
+      CHECK((one.find("\"valid\": true") != std::string::npos) == expect_valid);
+      for (unsigned threads : {2u, 4u}) {
+        INFO(threads << " threads, signatures " << signatures);
+        CHECK(VerifyJson(c.path(), target, threads, signatures) == one);
+      }
+    }
+  };
+  same_on_every_thread_count(true);
+
+  // Damage the kinds of thing the prepared work decides: a signature (the
+  // record's last byte), an event byte (the event no longer validates or
+  // parses), a record that no longer parses, and one whose chain link no
+  // longer holds -- in the deep chain and among the wide lots.
+  // The walk starts reading ahead after ~1,000 records: the last 50 wide
+  // lots and the deep chain, which the walk reaches after them.
+  const std::uint64_t chain = 20, late = size - 2 - 450 * 3 + 1200;  // the 401st wide lot
+  for (std::uint64_t seq : {chain + 30, late + 10}) {
+    Rewrite(c.path(), seq, [](std::string* b) { b->back() = static_cast<char>(b->back() ^ 1); });
+  }
+  for (std::uint64_t seq : {chain + 50, late + 40}) {
+    Rewrite(c.path(), seq, [](std::string* b) { (*b)[b->size() - 80] ^= 0x04; });
+  }
+  // An event that parses but does not validate: a control character in
+  // its actor id.
+  for (std::uint64_t seq : {chain + 60, late + 70}) {
+    Rewrite(c.path(), seq, [](std::string* b) {
+      const std::size_t at = b->find("sep-1");
+      REQUIRE(at != std::string::npos);
+      (*b)[at + 3] = '\x01';
+    });
+  }
+  Rewrite(c.path(), chain + 70, [](std::string* b) { b->assign("not a record"); });
+  Rewrite(c.path(), late + 100, [](std::string* b) { (*b)[b->size() - 80] = '\xff'; });
+  same_on_every_thread_count(false);
+}
+
 TEST_CASE("Integrity-only verification skips signatures and nothing else", "[verify][integrity]") {
   TestChain c;
   FiveStage::Build(c);
