@@ -171,6 +171,23 @@ Result<retrace::Event> ParseEvent(std::string_view json) {
   return ev;
 }
 
+// Calls fn(line) for each non-blank line of a JSON Lines text, in order, and
+// stops at the first error, which it returns annotated with the line number.
+template <typename Fn>
+Status ForEachJsonLine(std::string_view text, Fn&& fn) {
+  size_t line_no = 0;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    Status st = fn(line);
+    if (!st.ok()) return st.Annotate("line " + std::to_string(line_no));
+  }
+  return Status::Ok();
+}
+
 Status AppendOne(retrace::Ledger& ledger, const retrace::SignedEvent& se, uint64_t* out_seq,
                  uint8_t out_hash[32]) {
   Result<retrace::AppendResult> at = ledger.Append(se);
@@ -599,19 +616,12 @@ int retrace_ledger_append_jsonl_batch_signed(retrace_ledger* ledger, const retra
     RETRACE_REQUIRE(signer);
     RETRACE_REQUIRE(jsonl);
     std::vector<retrace::Event> events;
-    std::string_view text = View(jsonl, jsonl_len);
-    size_t line_no = 0;
-    while (!text.empty()) {
-      size_t nl = text.find('\n');
-      std::string_view line = text.substr(0, nl);
-      text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-      ++line_no;
-      if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    RETURN_IF_ERROR(ForEachJsonLine(View(jsonl, jsonl_len), [&](std::string_view line) {
       Result<retrace::Event> ev = ParseEvent(line);
       Status st = ev.ok() ? ledger->impl->LinkParents(&*ev) : ev.status();
-      if (!st.ok()) return st.Annotate("line " + std::to_string(line_no));
-      events.push_back(std::move(*ev));
-    }
+      if (st.ok()) events.push_back(std::move(*ev));
+      return st;
+    }));
     if (events.empty()) return retrace::InvalidArgumentError("no event in the JSON Lines");
     Result<std::vector<retrace::SignedEvent>> signed_events =
         retrace::SignEventBatch(events, *signer->impl);
@@ -632,18 +642,12 @@ int retrace_ledger_sign_and_append_jsonl(retrace_ledger* ledger, const retrace_s
     RETRACE_REQUIRE(signer);
     RETRACE_REQUIRE(jsonl);
     std::vector<retrace::Event> events;
-    std::string_view text = View(jsonl, jsonl_len);
-    size_t line_no = 0;
-    while (!text.empty()) {
-      size_t nl = text.find('\n');
-      std::string_view line = text.substr(0, nl);
-      text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-      ++line_no;
-      if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    RETURN_IF_ERROR(ForEachJsonLine(View(jsonl, jsonl_len), [&](std::string_view line) {
       Result<retrace::Event> ev = ParseEvent(line);
-      if (!ev.ok()) return ev.status().Annotate("line " + std::to_string(line_no));
+      if (!ev.ok()) return ev.status();
       events.push_back(std::move(*ev));
-    }
+      return Status::Ok();
+    }));
     if (events.empty()) return retrace::InvalidArgumentError("no event in the JSON Lines");
     retrace::SignAndAppendOptions options;
     options.batch_signature = batch_signature != 0;
@@ -685,26 +689,17 @@ int retrace_batch_add_jsonl(retrace_batch* batch, const retrace_signer* signer, 
     RETRACE_REQUIRE(signer);
     RETRACE_REQUIRE(jsonl);
     const size_t before = batch->batch.size();
-    std::string_view text = View(jsonl, jsonl_len);
-    size_t line_no = 0, added = 0;
-    while (!text.empty()) {
-      size_t nl = text.find('\n');
-      std::string_view line = text.substr(0, nl);
-      text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-      ++line_no;
-      if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-      Status st;
+    size_t added = 0;
+    Status st = ForEachJsonLine(View(jsonl, jsonl_len), [&](std::string_view line) {
       Result<retrace::Event> ev = ParseEvent(line);
-      if (!ev.ok()) {
-        st = ev.status();
-      } else {
-        st = batch->batch.Add(std::move(*ev), *signer->impl);
-      }
-      if (!st.ok()) {
-        batch->batch.Truncate(before);
-        return st.Annotate("line " + std::to_string(line_no));
-      }
+      if (!ev.ok()) return ev.status();
+      RETURN_IF_ERROR(batch->batch.Add(std::move(*ev), *signer->impl));
       ++added;
+      return Status::Ok();
+    });
+    if (!st.ok()) {
+      batch->batch.Truncate(before);
+      return st;
     }
     if (out_added != nullptr) *out_added = added;
     return Status::Ok();
