@@ -9,6 +9,7 @@
 #include <functional>
 #include <set>
 
+#include "testing/lmdb_poke.h"
 #include "testing/test_chain.h"
 
 namespace retrace {
@@ -17,32 +18,12 @@ namespace {
 using testing::FiveStage;
 using testing::TestChain;
 
-std::string U64(std::uint64_t v) {
-  std::string k(8, '\0');
-  for (int i = 7; i >= 0; --i, v >>= 8) k[i] = static_cast<char>(v & 0xff);
-  return k;
-}
-
-// Runs `fn` in a write transaction on the named table of the closed ledger.
+std::string U64(std::uint64_t v) { return testing::U64Key(v); }
+MDB_val Val(const std::string& s) { return testing::ValOf(s); }
 void Poke(const std::string& path, const std::string& table,
           const std::function<void(MDB_txn*, MDB_dbi)>& fn) {
-  MDB_env* env = nullptr;
-  REQUIRE(mdb_env_create(&env) == 0);
-  mdb_env_set_maxdbs(env, 16);
-  mdb_env_set_mapsize(env, std::size_t{1} << 30);
-  REQUIRE(mdb_env_open(env, path.c_str(), MDB_NOSYNC, 0640) == 0);
-  MDB_txn* txn = nullptr;
-  REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-  const std::set<std::string> dupsort = {"lot_index", "key_events", "quota_log"};
-  MDB_dbi dbi;
-  REQUIRE(mdb_dbi_open(txn, table.c_str(), dupsort.count(table) ? MDB_DUPSORT | MDB_DUPFIXED : 0,
-                       &dbi) == 0);
-  fn(txn, dbi);
-  REQUIRE(mdb_txn_commit(txn) == 0);
-  mdb_env_close(env);
+  testing::WithTable(path, table, fn);
 }
-
-MDB_val Val(const std::string& s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 
 // The n-th entry (key, value) of a table in key order.
 std::pair<std::string, std::string> Nth(MDB_txn* txn, MDB_dbi dbi, std::size_t n) {
@@ -268,30 +249,11 @@ TEST_CASE("The integrity audit finds changed, missing, swapped and relinked reco
   BuildChain(c);
   const std::uint64_t size = c.ledger().Info()->size;
   c.Close();
-  auto record = [&](std::uint64_t seq) {
-    std::string out;
-    Poke(c.path(), "records", [&](MDB_txn* txn, MDB_dbi dbi) {
-      std::string k = U64(seq);
-      MDB_val key = Val(k), val;
-      REQUIRE(mdb_get(txn, dbi, &key, &val) == 0);
-      out.assign(static_cast<char*>(val.mv_data), val.mv_size);
-    });
-    return out;
-  };
+  auto record = [&](std::uint64_t seq) { return testing::GetRecord(c.path(), seq); };
   auto put = [&](std::uint64_t seq, const std::string& bytes) {
-    Poke(c.path(), "records", [&](MDB_txn* txn, MDB_dbi dbi) {
-      std::string k = U64(seq);
-      MDB_val key = Val(k), val = Val(bytes);
-      REQUIRE(mdb_put(txn, dbi, &key, &val, 0) == 0);
-    });
+    testing::PutRecord(c.path(), seq, bytes);
   };
-  auto del = [&](std::uint64_t seq) {
-    Poke(c.path(), "records", [&](MDB_txn* txn, MDB_dbi dbi) {
-      std::string k = U64(seq);
-      MDB_val key = Val(k);
-      REQUIRE(mdb_del(txn, dbi, &key, nullptr) == 0);
-    });
-  };
+  auto del = [&](std::uint64_t seq) { testing::DeleteRecord(c.path(), seq); };
 
   SECTION("every byte of a custody record, one at a time") {
     google::protobuf::LogSilencer quiet;  // events that no longer parse

@@ -6,6 +6,7 @@
 #include <functional>
 #include <set>
 
+#include "testing/lmdb_poke.h"
 #include "testing/test_chain.h"
 
 namespace retrace {
@@ -14,57 +15,10 @@ namespace {
 using testing::FiveStage;
 using testing::TestChain;
 
-std::string Key(std::uint64_t seq) {
-  std::string k(8, '\0');
-  for (int i = 7; i >= 0; --i, seq >>= 8) k[i] = static_cast<char>(seq & 0xff);
-  return k;
-}
-
-// Opens the (closed) ledger's LMDB environment directly and runs `fn` in a
-// write transaction on the named table.
-void WithTable(const std::string& path, const char* table,
-               const std::function<void(MDB_txn*, MDB_dbi)>& fn) {
-  MDB_env* env = nullptr;
-  REQUIRE(mdb_env_create(&env) == 0);
-  mdb_env_set_maxdbs(env, 16);
-  mdb_env_set_mapsize(env, std::size_t{1} << 30);
-  REQUIRE(mdb_env_open(env, path.c_str(), MDB_NOSYNC, 0640) == 0);
-  MDB_txn* txn = nullptr;
-  REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-  MDB_dbi dbi;
-  unsigned flags = std::string(table) == "lot_index" ? MDB_DUPSORT | MDB_DUPFIXED : 0;
-  REQUIRE(mdb_dbi_open(txn, table, flags, &dbi) == 0);
-  fn(txn, dbi);
-  REQUIRE(mdb_txn_commit(txn) == 0);
-  mdb_env_close(env);
-}
-
-std::string GetRecord(const std::string& path, std::uint64_t seq) {
-  std::string out;
-  WithTable(path, "records", [&](MDB_txn* txn, MDB_dbi dbi) {
-    std::string k = Key(seq);
-    MDB_val key{k.size(), k.data()}, val;
-    REQUIRE(mdb_get(txn, dbi, &key, &val) == 0);
-    out.assign(static_cast<char*>(val.mv_data), val.mv_size);
-  });
-  return out;
-}
-
-void PutRecord(const std::string& path, std::uint64_t seq, const std::string& bytes) {
-  WithTable(path, "records", [&](MDB_txn* txn, MDB_dbi dbi) {
-    std::string k = Key(seq);
-    MDB_val key{k.size(), k.data()}, val{bytes.size(), const_cast<char*>(bytes.data())};
-    REQUIRE(mdb_put(txn, dbi, &key, &val, 0) == 0);
-  });
-}
-
-void DeleteRecord(const std::string& path, std::uint64_t seq) {
-  WithTable(path, "records", [&](MDB_txn* txn, MDB_dbi dbi) {
-    std::string k = Key(seq);
-    MDB_val key{k.size(), k.data()};
-    REQUIRE(mdb_del(txn, dbi, &key, nullptr) == 0);
-  });
-}
+using testing::DeleteRecord;
+using testing::GetRecord;
+using testing::PutRecord;
+using testing::WithTable;
 
 // Opens the ledger and reports whether audit (and, if given, verification
 // of `lot`) still claim validity.

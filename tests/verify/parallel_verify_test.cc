@@ -10,6 +10,7 @@
 
 #include "ledger/audit.h"
 #include "storage/lmdb_env.h"
+#include "testing/lmdb_poke.h"
 #include "testing/test_chain.h"
 #include "util/thread_pool.h"
 #include "verify/record_checker.h"
@@ -21,33 +22,10 @@ using testing::FiveStage;
 using testing::MakeLot;
 using testing::TestChain;
 
-std::string Key(std::uint64_t seq) {
-  std::string k(8, '\0');
-  for (int i = 7; i >= 0; --i, seq >>= 8) k[i] = static_cast<char>(seq & 0xff);
-  return k;
-}
-
 // Rewrites record `seq` of the closed ledger at `path` with fn(bytes).
 void Rewrite(const std::string& path, std::uint64_t seq,
              const std::function<void(std::string*)>& fn) {
-  MDB_env* env = nullptr;
-  REQUIRE(mdb_env_create(&env) == 0);
-  mdb_env_set_maxdbs(env, 16);
-  mdb_env_set_mapsize(env, std::size_t{1} << 30);
-  REQUIRE(mdb_env_open(env, path.c_str(), MDB_NOSYNC, 0640) == 0);
-  MDB_txn* txn = nullptr;
-  REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-  MDB_dbi dbi;
-  REQUIRE(mdb_dbi_open(txn, "records", 0, &dbi) == 0);
-  std::string k = Key(seq);
-  MDB_val key{k.size(), k.data()}, val;
-  REQUIRE(mdb_get(txn, dbi, &key, &val) == 0);
-  std::string bytes(static_cast<char*>(val.mv_data), val.mv_size);
-  fn(&bytes);
-  MDB_val nv{bytes.size(), bytes.data()};
-  REQUIRE(mdb_put(txn, dbi, &key, &nv, 0) == 0);
-  REQUIRE(mdb_txn_commit(txn) == 0);
-  mdb_env_close(env);
+  testing::RewriteRecord(path, seq, fn);
 }
 
 // FiveStage, then `n` remelts of MAG-1's alloy chain: a lineage long enough
