@@ -12,6 +12,7 @@
 #include "model/proto_convert.h"
 #include "retrace/v1/retrace.pb.h"
 #include "testing/test_chain.h"
+#include "testing/wire.h"
 
 namespace retrace {
 namespace {
@@ -20,18 +21,8 @@ using internal::EventKeys;
 using internal::EventKeysOf;
 using internal::ScanEventKeys;
 
-std::string Varint(std::uint64_t v) {
-  std::string out;
-  while (v >= 0x80) {
-    out += static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  out += static_cast<char>(v);
-  return out;
-}
-std::string Len(std::uint32_t field, const std::string& s) {
-  return Varint((field << 3) | 2) + Varint(s.size()) + s;
-}
+using testing::Len;
+using testing::Varint;
 
 bool SameKeys(const EventKeys& a, const EventKeys& b) {
   return a.ledger_id == b.ledger_id && a.event_id == b.event_id && a.actor_id == b.actor_id &&

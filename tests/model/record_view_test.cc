@@ -12,6 +12,7 @@
 
 #include "model/record.h"
 #include "retrace/event.h"
+#include "testing/wire.h"
 
 namespace retrace {
 namespace {
@@ -21,19 +22,9 @@ using internal::EncodeRecord;
 using internal::ParseRecordView;
 using internal::RecordView;
 
-std::string Varint(std::uint64_t v) {
-  std::string out;
-  while (v >= 0x80) {
-    out += static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  out += static_cast<char>(v);
-  return out;
-}
-std::string Tag(std::uint32_t field, int wire) { return Varint((field << 3) | wire); }
-std::string Len(std::uint32_t field, const std::string& s) {
-  return Tag(field, 2) + Varint(s.size()) + s;
-}
+using testing::Len;
+using testing::Tag;
+using testing::Varint;
 
 std::string Valid(std::uint64_t seq = 7) {
   Hash prev{};
