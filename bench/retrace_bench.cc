@@ -665,6 +665,71 @@ void RunAppendBatch(const Flags& f, Raw& raw, Report& report) {
                    "raw ed25519 verify, " + std::to_string(f.threads) + " threads", 0.8));
 }
 
+// Unsigned custody events in the rounds of AppendBatchSigned: the mine
+// extracts `batch` lots, ships those it extracted the round before, and the
+// separator receives those shipped the round before. Each Next() is one
+// actor's `batch` events (or fewer, in the first rounds), linking only to
+// records of earlier calls.
+class CustodyRounds {
+ public:
+  CustodyRounds(const LineageActors& a, std::string ledger_id, std::string prefix,
+                std::size_t batch)
+      : a_(a), ledger_id_(std::move(ledger_id)), prefix_(std::move(prefix)), batch_(batch) {}
+
+  // The next call's events and the key that signs them.
+  std::pair<std::vector<Event>, const Signer*> Next() {
+    if (queue_.empty()) Round();
+    auto next = std::move(queue_.front());
+    queue_.erase(queue_.begin());
+    return next;
+  }
+
+ private:
+  Event Make(const std::string& actor, EventBody body) {
+    Event ev;
+    ev.ledger_id = ledger_id_;
+    ev.event_id = prefix_ + "ev-" + std::to_string(++counter_);
+    ev.actor_id = actor;
+    ev.time = {1772438400 + static_cast<std::int64_t>(counter_), 0};
+    ev.references.push_back({"invoice", "INV-" + std::to_string(counter_)});
+    ev.body = std::move(body);
+    return ev;
+  }
+
+  void Round() {
+    std::vector<Event> ex, sh, re;
+    std::vector<std::string> new_extracted;
+    for (std::size_t i = 0; i < batch_; ++i) {
+      Lot lot;
+      lot.lot_id = prefix_ + "ORE-" + std::to_string(counter_ + 1);
+      lot.material = MaterialClass::kOreConcentrate;
+      lot.mass_g = 1000000;
+      lot.content = {{Element::kNd, 50000}, {Element::kPr, 15000}};
+      new_extracted.push_back(lot.lot_id);
+      ex.push_back(Make(a_.mine_id, Extracted{lot, "Bench pit", a_.mine_licence,
+                                              QuotaKind::kMiningRock}));
+    }
+    for (const auto& id : extracted_) {
+      sh.push_back(Make(a_.mine_id, Shipped{id, std::nullopt, a_.smelter_id, 1000000}));
+    }
+    for (const auto& id : shipped_) {
+      re.push_back(Make(a_.smelter_id, Received{id, std::nullopt, a_.mine_id, 1000000}));
+    }
+    queue_.emplace_back(std::move(ex), a_.mine.get());
+    if (!sh.empty()) queue_.emplace_back(std::move(sh), a_.mine.get());
+    if (!re.empty()) queue_.emplace_back(std::move(re), a_.smelter.get());
+    shipped_ = std::move(extracted_);
+    extracted_ = std::move(new_extracted);
+  }
+
+  const LineageActors& a_;
+  std::string ledger_id_, prefix_;
+  std::size_t batch_;
+  std::uint64_t counter_ = 0;
+  std::vector<std::string> extracted_, shipped_;
+  std::vector<std::pair<std::vector<Event>, const Signer*>> queue_;
+};
+
 // Batch-signed custody events in rounds of three batches of `batch`: the
 // mine extracts `batch` lots, ships the lots it extracted in the previous
 // round, and the separator receives the lots shipped in the previous round.
@@ -683,60 +748,24 @@ struct BatchSignedRun {
 BatchSignedRun AppendBatchSigned(Ledger& ledger, const LineageActors& a, std::uint64_t total,
                                  std::size_t batch, const std::string& prefix) {
   BatchSignedRun run;
-  const std::string ledger_id = Must(ledger.Info(), "info").ledger_id;
-  std::vector<std::string> extracted, shipped;
-  std::uint64_t counter = 0, event_bytes = 0;
-  auto make = [&](const std::string& actor, EventBody body) {
-    Event ev;
-    ev.ledger_id = ledger_id;
-    ev.event_id = prefix + "ev-" + std::to_string(++counter);
-    ev.actor_id = actor;
-    ev.time = {1772438400 + static_cast<std::int64_t>(counter), 0};
-    ev.references.push_back({"invoice", "INV-" + std::to_string(counter)});
-    ev.body = std::move(body);
-    return ev;
-  };
+  CustodyRounds rounds(a, Must(ledger.Info(), "info").ledger_id, prefix, batch);
+  std::uint64_t event_bytes = 0;
   while (run.events < total) {
-    std::vector<std::vector<SignedEvent>> round;
-    std::vector<std::string> new_extracted;
     const double cpu0 = ProcessCpuSeconds();
+    std::vector<SignedEvent> signed_batch;
     run.client_seconds += Time([&] {
-      std::vector<Event> ex, sh, re;
-      for (std::size_t i = 0; i < batch; ++i) {
-        Lot lot;
-        lot.lot_id = prefix + "ORE-" + std::to_string(counter + 1);
-        lot.material = MaterialClass::kOreConcentrate;
-        lot.mass_g = 1000000;
-        lot.content = {{Element::kNd, 50000}, {Element::kPr, 15000}};
-        new_extracted.push_back(lot.lot_id);
-        ex.push_back(make(a.mine_id, Extracted{lot, "Bench pit", a.mine_licence,
-                                               QuotaKind::kMiningRock}));
-      }
-      for (const auto& id : extracted) {
-        sh.push_back(make(a.mine_id, Shipped{id, std::nullopt, a.smelter_id, 1000000}));
-      }
-      for (const auto& id : shipped) {
-        re.push_back(make(a.smelter_id, Received{id, std::nullopt, a.mine_id, 1000000}));
-      }
-      for (auto* evs : {&ex, &sh, &re}) {
-        if (evs->empty()) continue;
-        for (auto& ev : *evs) Must(ledger.LinkParents(&ev), "link");
-        const Signer& s = evs == &re ? *a.smelter : *a.mine;
-        round.push_back(Must(SignEventBatch(*evs, s), "batch sign"));
-        for (const auto& se : round.back()) event_bytes += se.event_bytes.size();
-      }
+      auto next = rounds.Next();
+      for (auto& ev : next.first) Must(ledger.LinkParents(&ev), "link");
+      signed_batch = Must(SignEventBatch(next.first, *next.second), "batch sign");
     });
-    for (const auto& b : round) {
-      auto t0 = Clock::now();
-      Must(ledger.AppendBatch(b), "append batch-signed");
-      const double dt = Since(t0);
-      run.ledger_seconds += dt;
-      run.batch_ms.push_back(dt * 1e3);
-      run.events += b.size();
-    }
+    for (const auto& se : signed_batch) event_bytes += se.event_bytes.size();
+    auto t0 = Clock::now();
+    Must(ledger.AppendBatch(signed_batch), "append batch-signed");
+    const double dt = Since(t0);
+    run.ledger_seconds += dt;
+    run.batch_ms.push_back(dt * 1e3);
+    run.events += signed_batch.size();
     run.cpu_seconds += ProcessCpuSeconds() - cpu0;
-    shipped = std::move(extracted);
-    extracted = std::move(new_extracted);
   }
   run.avg_event_bytes = run.events ? static_cast<double>(event_bytes) / run.events : 0;
   return run;
@@ -813,71 +842,6 @@ std::uint64_t ProcWriteBytes() {
   return 0;
 }
 
-
-// Unsigned custody events in the rounds of AppendBatchSigned: the mine
-// extracts `batch` lots, ships those it extracted the round before, and the
-// separator receives those shipped the round before. Each Next() is one
-// actor's `batch` events (or fewer, in the first rounds), linking only to
-// records of earlier calls.
-class CustodyRounds {
- public:
-  CustodyRounds(const LineageActors& a, std::string ledger_id, std::string prefix,
-                std::size_t batch)
-      : a_(a), ledger_id_(std::move(ledger_id)), prefix_(std::move(prefix)), batch_(batch) {}
-
-  // The next call's events and the key that signs them.
-  std::pair<std::vector<Event>, const Signer*> Next() {
-    if (queue_.empty()) Round();
-    auto next = std::move(queue_.front());
-    queue_.erase(queue_.begin());
-    return next;
-  }
-
- private:
-  Event Make(const std::string& actor, EventBody body) {
-    Event ev;
-    ev.ledger_id = ledger_id_;
-    ev.event_id = prefix_ + "ev-" + std::to_string(++counter_);
-    ev.actor_id = actor;
-    ev.time = {1772438400 + static_cast<std::int64_t>(counter_), 0};
-    ev.references.push_back({"invoice", "INV-" + std::to_string(counter_)});
-    ev.body = std::move(body);
-    return ev;
-  }
-
-  void Round() {
-    std::vector<Event> ex, sh, re;
-    std::vector<std::string> new_extracted;
-    for (std::size_t i = 0; i < batch_; ++i) {
-      Lot lot;
-      lot.lot_id = prefix_ + "ORE-" + std::to_string(counter_ + 1);
-      lot.material = MaterialClass::kOreConcentrate;
-      lot.mass_g = 1000000;
-      lot.content = {{Element::kNd, 50000}, {Element::kPr, 15000}};
-      new_extracted.push_back(lot.lot_id);
-      ex.push_back(Make(a_.mine_id, Extracted{lot, "Bench pit", a_.mine_licence,
-                                              QuotaKind::kMiningRock}));
-    }
-    for (const auto& id : extracted_) {
-      sh.push_back(Make(a_.mine_id, Shipped{id, std::nullopt, a_.smelter_id, 1000000}));
-    }
-    for (const auto& id : shipped_) {
-      re.push_back(Make(a_.smelter_id, Received{id, std::nullopt, a_.mine_id, 1000000}));
-    }
-    queue_.emplace_back(std::move(ex), a_.mine.get());
-    if (!sh.empty()) queue_.emplace_back(std::move(sh), a_.mine.get());
-    if (!re.empty()) queue_.emplace_back(std::move(re), a_.smelter.get());
-    shipped_ = std::move(extracted_);
-    extracted_ = std::move(new_extracted);
-  }
-
-  const LineageActors& a_;
-  std::string ledger_id_, prefix_;
-  std::size_t batch_;
-  std::uint64_t counter_ = 0;
-  std::vector<std::string> extracted_, shipped_;
-  std::vector<std::pair<std::vector<Event>, const Signer*>> queue_;
-};
 
 struct SignAppendRun {
   std::uint64_t events = 0;
