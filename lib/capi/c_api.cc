@@ -188,6 +188,30 @@ Status ForEachJsonLine(std::string_view text, Fn&& fn) {
   return Status::Ok();
 }
 
+// The events of a JSON Lines text, each linked to `link`'s current state
+// (LinkParents) when it is given; kInvalidArgument if the text holds none.
+Result<std::vector<retrace::Event>> JsonLinesEvents(std::string_view text,
+                                                    const retrace::Ledger* link) {
+  std::vector<retrace::Event> events;
+  RETURN_IF_ERROR(ForEachJsonLine(text, [&](std::string_view line) {
+    Result<retrace::Event> ev = ParseEvent(line);
+    Status st = ev.ok() && link != nullptr ? link->LinkParents(&*ev) : ev.status();
+    if (st.ok()) events.push_back(std::move(*ev));
+    return st;
+  }));
+  if (events.empty()) return retrace::InvalidArgumentError("no event in the JSON Lines");
+  return events;
+}
+
+// Hands an append's first sequence number (if any) and count to the caller.
+Status GiveAppended(const Result<std::vector<retrace::AppendResult>>& r, uint64_t* out_first_seq,
+                    size_t* out_count) {
+  if (!r.ok()) return r.status();
+  if (out_first_seq != nullptr && !r->empty()) *out_first_seq = r->front().seq;
+  if (out_count != nullptr) *out_count = r->size();
+  return Status::Ok();
+}
+
 Status AppendOne(retrace::Ledger& ledger, const retrace::SignedEvent& se, uint64_t* out_seq,
                  uint8_t out_hash[32]) {
   Result<retrace::AppendResult> at = ledger.Append(se);
@@ -615,22 +639,12 @@ int retrace_ledger_append_jsonl_batch_signed(retrace_ledger* ledger, const retra
     RETRACE_REQUIRE(ledger);
     RETRACE_REQUIRE(signer);
     RETRACE_REQUIRE(jsonl);
-    std::vector<retrace::Event> events;
-    RETURN_IF_ERROR(ForEachJsonLine(View(jsonl, jsonl_len), [&](std::string_view line) {
-      Result<retrace::Event> ev = ParseEvent(line);
-      Status st = ev.ok() ? ledger->impl->LinkParents(&*ev) : ev.status();
-      if (st.ok()) events.push_back(std::move(*ev));
-      return st;
-    }));
-    if (events.empty()) return retrace::InvalidArgumentError("no event in the JSON Lines");
+    ASSIGN_OR_RETURN(std::vector<retrace::Event> events,
+                     JsonLinesEvents(View(jsonl, jsonl_len), ledger->impl.get()));
     Result<std::vector<retrace::SignedEvent>> signed_events =
         retrace::SignEventBatch(events, *signer->impl);
     if (!signed_events.ok()) return signed_events.status();
-    Result<std::vector<retrace::AppendResult>> r = ledger->impl->AppendBatch(*signed_events);
-    if (!r.ok()) return r.status();
-    if (out_first_seq != nullptr) *out_first_seq = r->front().seq;
-    if (out_count != nullptr) *out_count = r->size();
-    return Status::Ok();
+    return GiveAppended(ledger->impl->AppendBatch(*signed_events), out_first_seq, out_count);
   });
 }
 
@@ -641,22 +655,12 @@ int retrace_ledger_sign_and_append_jsonl(retrace_ledger* ledger, const retrace_s
     RETRACE_REQUIRE(ledger);
     RETRACE_REQUIRE(signer);
     RETRACE_REQUIRE(jsonl);
-    std::vector<retrace::Event> events;
-    RETURN_IF_ERROR(ForEachJsonLine(View(jsonl, jsonl_len), [&](std::string_view line) {
-      Result<retrace::Event> ev = ParseEvent(line);
-      if (!ev.ok()) return ev.status();
-      events.push_back(std::move(*ev));
-      return Status::Ok();
-    }));
-    if (events.empty()) return retrace::InvalidArgumentError("no event in the JSON Lines");
+    ASSIGN_OR_RETURN(std::vector<retrace::Event> events,
+                     JsonLinesEvents(View(jsonl, jsonl_len), nullptr));
     retrace::SignAndAppendOptions options;
     options.batch_signature = batch_signature != 0;
-    Result<std::vector<retrace::AppendResult>> r =
-        ledger->impl->SignAndAppend(events, *signer->impl, options);
-    if (!r.ok()) return r.status();
-    if (out_first_seq != nullptr) *out_first_seq = r->front().seq;
-    if (out_count != nullptr) *out_count = r->size();
-    return Status::Ok();
+    return GiveAppended(ledger->impl->SignAndAppend(events, *signer->impl, options),
+                        out_first_seq, out_count);
   });
 }
 
@@ -713,11 +717,7 @@ size_t retrace_batch_size(const retrace_batch* batch) {
 int retrace_batch_commit(retrace_batch* batch, uint64_t* out_first_seq, size_t* out_count) {
   return Guard([&]() -> Status {
     RETRACE_REQUIRE(batch);
-    Result<std::vector<retrace::AppendResult>> r = batch->batch.Commit();
-    if (!r.ok()) return r.status();
-    if (out_first_seq != nullptr && !r->empty()) *out_first_seq = r->front().seq;
-    if (out_count != nullptr) *out_count = r->size();
-    return Status::Ok();
+    return GiveAppended(batch->batch.Commit(), out_first_seq, out_count);
   });
 }
 
