@@ -11,54 +11,72 @@ constexpr std::uint32_t kLen = 2;
 // protobuf's default recursion budget, for skipping unknown groups.
 constexpr int kDepth = 100;
 
-constexpr std::uint32_t FieldOf(std::uint32_t tag) { return tag >> 3; }
-constexpr std::uint32_t WireOf(std::uint32_t tag) { return tag & 7; }
+// What a field handler of ForEachField did with a field.
+enum class Field {
+  kTaken,  // read its value
+  kSkip,   // not of interest: skipped as protobuf skips an unknown field
+  kFail,   // not in the plain form this reader decides (or not wire format)
+};
+
+// Calls on_field(field number, wire type, reader) for each field of `msg`
+// in wire order. True if every field was taken or skipped.
+template <typename OnField>
+bool ForEachField(std::string_view msg, OnField&& on_field) {
+  WireReader in(msg);
+  while (!in.done()) {
+    std::uint32_t tag = 0;
+    if (!in.Tag(&tag)) return false;
+    switch (on_field(tag >> 3, tag & 7, in)) {
+      case Field::kTaken: break;
+      case Field::kSkip:
+        if (!in.SkipField(tag, kDepth)) return false;
+        break;
+      case Field::kFail: return false;
+    }
+  }
+  return true;
+}
+
+// A singular field: taken if it has the declared wire type, has not been
+// seen before (protobuf would keep the last, or merge) and read() reads it.
+template <typename Read>
+Field Once(bool* seen, bool declared_wire, Read&& read) {
+  if (*seen || !declared_wire || !read()) return Field::kFail;
+  *seen = true;
+  return Field::kTaken;
+}
 
 // A message whose only field of interest is a singular string or message
 // field 1 (Lot.lot_id, Shipped.lot_id, TransformInput.lot_id, ...): reads
 // it, or the empty default when absent. False if the field repeats, has
 // another wire type, or the bytes are not wire format.
 bool FieldOne(std::string_view msg, std::string_view* out) {
-  WireReader in(msg);
   bool seen = false;
   *out = {};
-  while (!in.done()) {
-    std::uint32_t tag = 0;
-    if (!in.Tag(&tag)) return false;
-    if (FieldOf(tag) == 1) {
-      if (seen || WireOf(tag) != kLen || !in.Bytes(out)) return false;
-      seen = true;
-    } else if (!in.SkipField(tag, kDepth)) {
-      return false;
-    }
-  }
-  return true;
+  return ForEachField(msg, [&](std::uint32_t field, std::uint32_t wire, WireReader& in) {
+    if (field != 1) return Field::kSkip;
+    return Once(&seen, wire == kLen, [&] { return in.Bytes(out); });
+  });
 }
 
 // Extracted, Recycled and Imported: the created Lot in field 1; Extracted
 // also its quota kind (field 4).
 bool CreatingBody(std::string_view msg, bool extracted, EventKeys* out) {
-  WireReader in(msg);
   bool lot_seen = false, kind_seen = false;
   std::string_view lot;
-  while (!in.done()) {
-    std::uint32_t tag = 0;
-    if (!in.Tag(&tag)) return false;
-    const std::uint32_t field = FieldOf(tag);
-    if (field == 1) {
-      if (lot_seen || WireOf(tag) != kLen || !in.Bytes(&lot)) return false;
-      lot_seen = true;
-    } else if (extracted && field == 4) {
-      std::uint64_t v = 0;
-      if (kind_seen || WireOf(tag) != kVarint || !in.Varint(&v, 10)) return false;
-      kind_seen = true;
-      out->quota_kind = static_cast<std::int32_t>(static_cast<std::uint32_t>(v));
-    } else if (!in.SkipField(tag, kDepth)) {
-      return false;
-    }
-  }
+  const bool scanned =
+      ForEachField(msg, [&](std::uint32_t field, std::uint32_t wire, WireReader& in) {
+        if (field == 1) return Once(&lot_seen, wire == kLen, [&] { return in.Bytes(&lot); });
+        if (!extracted || field != 4) return Field::kSkip;
+        return Once(&kind_seen, wire == kVarint, [&] {
+          std::uint64_t v = 0;
+          if (!in.Varint(&v, 10)) return false;
+          out->quota_kind = static_cast<std::int32_t>(static_cast<std::uint32_t>(v));
+          return true;
+        });
+      });
   std::string_view id;
-  if (!FieldOne(lot, &id)) return false;
+  if (!scanned || !FieldOne(lot, &id)) return false;
   out->lots.push_back(id);
   return true;
 }
@@ -66,43 +84,31 @@ bool CreatingBody(std::string_view msg, bool extracted, EventKeys* out) {
 // Transformed: inputs (field 1, TransformInput) are moved, outputs (field
 // 2, Lot) are created; inputs are listed first, each list in wire order.
 bool TransformedBody(std::string_view msg, EventKeys* out) {
-  WireReader in(msg);
   std::size_t& outputs_at = out->moved;
-  while (!in.done()) {
-    std::uint32_t tag = 0;
-    if (!in.Tag(&tag)) return false;
-    const std::uint32_t field = FieldOf(tag);
-    if (field == 1 || field == 2) {
-      std::string_view sub, id;
-      if (WireOf(tag) != kLen || !in.Bytes(&sub) || !FieldOne(sub, &id)) return false;
-      if (field == 1) {
-        out->lots.insert(out->lots.begin() + static_cast<std::ptrdiff_t>(outputs_at++), id);
-      } else {
-        out->lots.push_back(id);
-      }
-    } else if (!in.SkipField(tag, kDepth)) {
-      return false;
+  return ForEachField(msg, [&](std::uint32_t field, std::uint32_t wire, WireReader& in) {
+    if (field != 1 && field != 2) return Field::kSkip;
+    std::string_view sub, id;
+    if (wire != kLen || !in.Bytes(&sub) || !FieldOne(sub, &id)) return Field::kFail;
+    if (field == 1) {
+      out->lots.insert(out->lots.begin() + static_cast<std::ptrdiff_t>(outputs_at++), id);
+    } else {
+      out->lots.push_back(id);
     }
-  }
-  return true;
+    return Field::kTaken;
+  });
 }
 
 bool TimeSeconds(std::string_view msg, std::int64_t* out) {
-  WireReader in(msg);
   bool seen = false;
-  while (!in.done()) {
-    std::uint32_t tag = 0;
-    if (!in.Tag(&tag)) return false;
-    if (FieldOf(tag) == 1) {
+  return ForEachField(msg, [&](std::uint32_t field, std::uint32_t wire, WireReader& in) {
+    if (field != 1) return Field::kSkip;
+    return Once(&seen, wire == kVarint, [&] {
       std::uint64_t v = 0;
-      if (seen || WireOf(tag) != kVarint || !in.Varint(&v, 10)) return false;
-      seen = true;
+      if (!in.Varint(&v, 10)) return false;
       *out = static_cast<std::int64_t>(v);
-    } else if (!in.SkipField(tag, kDepth)) {
-      return false;
-    }
-  }
-  return true;
+      return true;
+    });
+  });
 }
 
 }  // namespace
@@ -110,32 +116,32 @@ bool TimeSeconds(std::string_view msg, std::int64_t* out) {
 bool ScanEventKeys(std::string_view event_bytes, EventKeys* out) {
   *out = EventKeys{{}, {}, {}, 0, 0, 0, std::move(out->lots), 0};
   out->lots.clear();
-  WireReader in(event_bytes);
-  std::uint32_t seen = 0;  // bit per singular field 1..4
+  bool seen[5] = {};  // singular fields 1..4
+  bool body_seen = false;
   std::string_view body;
-  while (!in.done()) {
-    std::uint32_t tag = 0;
-    if (!in.Tag(&tag)) return false;
-    const std::uint32_t field = FieldOf(tag);
-    if (field >= 1 && field <= 4) {
-      if ((seen & (1u << field)) != 0 || WireOf(tag) != kLen) return false;
-      seen |= 1u << field;
-      std::string_view v;
-      if (!in.Bytes(&v)) return false;
-      if (field == 1) out->ledger_id = v;
-      if (field == 2) out->event_id = v;
-      if (field == 3) out->actor_id = v;
-      if (field == 4 && !TimeSeconds(v, &out->time_seconds)) return false;
-    } else if (field == 5) {
-      std::string_view skipped;
-      if (WireOf(tag) != kLen || !in.Bytes(&skipped)) return false;
-    } else if (field >= 10 && field <= 22) {
-      if (out->body != 0 || WireOf(tag) != kLen || !in.Bytes(&body)) return false;
-      out->body = field;
-    } else if (!in.SkipField(tag, kDepth)) {
-      return false;
-    }
-  }
+  const bool scanned =
+      ForEachField(event_bytes, [&](std::uint32_t field, std::uint32_t wire, WireReader& in) {
+        std::string_view v;
+        if (field >= 1 && field <= 4) {
+          return Once(&seen[field], wire == kLen, [&] {
+            if (!in.Bytes(&v)) return false;
+            if (field == 1) out->ledger_id = v;
+            if (field == 2) out->event_id = v;
+            if (field == 3) out->actor_id = v;
+            return field != 4 || TimeSeconds(v, &out->time_seconds);
+          });
+        }
+        if (field == 5) {  // references: repeated, not read
+          return wire == kLen && in.Bytes(&v) ? Field::kTaken : Field::kFail;
+        }
+        if (field >= 10 && field <= 22) {  // the body (a oneof: one at most)
+          const Field f = Once(&body_seen, wire == kLen, [&] { return in.Bytes(&body); });
+          if (f == Field::kTaken) out->body = field;
+          return f;
+        }
+        return Field::kSkip;
+      });
+  if (!scanned) return false;
   switch (out->body) {
     case v1::Event::kExtracted: return CreatingBody(body, true, out);
     case v1::Event::kRecycled:
