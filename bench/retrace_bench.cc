@@ -669,7 +669,8 @@ void RunAppendBatch(const Flags& f, Raw& raw, Report& report) {
 // extracts `batch` lots, ships those it extracted the round before, and the
 // separator receives those shipped the round before. Each Next() is one
 // actor's `batch` events (or fewer, in the first rounds), linking only to
-// records of earlier calls.
+// records of earlier calls; each NextRound() is a whole round, both actors'
+// events in one call (use one or the other on an instance).
 class CustodyRounds {
  public:
   CustodyRounds(const LineageActors& a, std::string ledger_id, std::string prefix,
@@ -682,6 +683,18 @@ class CustodyRounds {
     auto next = std::move(queue_.front());
     queue_.erase(queue_.begin());
     return next;
+  }
+
+  // A whole round: extractions, then shipments, then receipts, each to be
+  // signed by its own actor's key.
+  std::vector<Event> NextRound() {
+    if (queue_.empty()) Round();
+    std::vector<Event> all;
+    for (auto& call : queue_) {
+      for (auto& ev : call.first) all.push_back(std::move(ev));
+    }
+    queue_.clear();
+    return all;
   }
 
  private:
@@ -1101,43 +1114,15 @@ double AppendParallelOnce(const Flags& f, unsigned threads, std::uint64_t total,
     for (unsigned t = 0; t < threads; ++t) {
       ts.emplace_back([&, t] {
         const LineageActors& a = actors[t];
-        std::vector<std::string> extracted, shipped;
-        std::uint64_t done = 0, counter = 0;
+        std::uint64_t done = 0;
         // Built piecewise: GCC 12 -O3 warns (-Wrestrict, a false positive)
         // on "literal" + std::string temporaries chained here.
         std::string prefix = "p";
         prefix += std::to_string(t);
         prefix += '-';
-        auto make = [&](const std::string& actor, EventBody body) {
-          Event ev;
-          ev.ledger_id = ledger_id;
-          ev.event_id = prefix + "ev-" + std::to_string(++counter);
-          ev.actor_id = actor;
-          ev.time = {1772438400 + static_cast<std::int64_t>(counter), 0};
-          ev.references.push_back({"invoice", "INV-" + std::to_string(counter)});
-          ev.body = std::move(body);
-          return ev;
-        };
+        CustodyRounds rounds(a, ledger_id, prefix, kBatch / 3);
         while (done < per_thread && !failed) {
-          std::vector<Event> evs;
-          std::vector<std::string> new_extracted, new_shipped;
-          for (std::size_t i = 0; i < kBatch / 3; ++i) {
-            Lot lot;
-            lot.lot_id = prefix + "ORE-" + std::to_string(counter + 1);
-            lot.material = MaterialClass::kOreConcentrate;
-            lot.mass_g = 1000000;
-            lot.content = {{Element::kNd, 50000}, {Element::kPr, 15000}};
-            new_extracted.push_back(lot.lot_id);
-            evs.push_back(make(a.mine_id, Extracted{lot, "Bench pit", a.mine_licence,
-                                                    QuotaKind::kMiningRock}));
-          }
-          for (const auto& id : extracted) {
-            evs.push_back(make(a.mine_id, Shipped{id, std::nullopt, a.smelter_id, 1000000}));
-            new_shipped.push_back(id);
-          }
-          for (const auto& id : shipped) {
-            evs.push_back(make(a.smelter_id, Received{id, std::nullopt, a.mine_id, 1000000}));
-          }
+          std::vector<Event> evs = rounds.NextRound();
           std::vector<SignedEvent> batch;
           for (auto& ev : evs) {
             Status st = ledger->LinkParents(&ev);
@@ -1159,8 +1144,6 @@ double AppendParallelOnce(const Flags& f, unsigned threads, std::uint64_t total,
             return;
           }
           done += batch.size();
-          extracted = std::move(new_extracted);
-          shipped = std::move(new_shipped);
         }
       });
     }
