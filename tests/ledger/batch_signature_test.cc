@@ -19,21 +19,14 @@ namespace retrace {
 namespace {
 
 using testing::MakeLot;
+using testing::OreLot;
 using testing::TestChain;
-
-Lot Ore(const std::string& id, std::uint64_t mass = 1000) {
-  return MakeLot(id, MaterialClass::kOreConcentrate, mass, {{Element::kNd, mass / 20}});
-}
 
 // `n` extractions by `actor`, linked to the ledger and ready to sign.
 std::vector<Event> Extractions(TestChain& c, const std::string& actor, const std::string& prefix,
                                std::size_t n) {
-  std::vector<Event> events;
-  for (std::size_t i = 0; i < n; ++i) {
-    Event ev = c.MakeEvent(actor, Extracted{Ore(prefix + std::to_string(i)), "pit 3"});
-    REQUIRE(c.ledger().LinkParents(&ev).ok());
-    events.push_back(std::move(ev));
-  }
+  std::vector<Event> events = c.Extractions(actor, prefix, n);
+  for (Event& ev : events) REQUIRE(c.ledger().LinkParents(&ev).ok());
   return events;
 }
 
@@ -86,7 +79,7 @@ TEST_CASE("A batch's paths lead every event to the one signed root", "[batch][ve
       ev.event_id = "ev-" + std::to_string(i);
       ev.actor_id = "mine-1";
       ev.time = {1790000000, 0};
-      ev.body = Extracted{Ore("ORE-" + std::to_string(i)), "pit", "LIC", QuotaKind::kMiningRock};
+      ev.body = Extracted{OreLot("ORE-" + std::to_string(i)), "pit", "LIC", QuotaKind::kMiningRock};
       bytes.push_back(*EncodeEvent(ev));
       leaves.push_back(merkle::LeafHash(bytes.back()));
     }
@@ -124,7 +117,7 @@ TEST_CASE("Batch and single signatures cannot be taken for each other", "[batch]
   ev.event_id = "ev-1";
   ev.actor_id = "mine-1";
   ev.time = {1790000000, 0};
-  ev.body = Extracted{Ore("ORE-1"), "pit", "LIC", QuotaKind::kMiningRock};
+  ev.body = Extracted{OreLot("ORE-1"), "pit", "LIC", QuotaKind::kMiningRock};
   auto single = SignEvent(ev, **signer);
   auto batch = SignEventBatch({ev}, **signer);
   REQUIRE(single.ok());
@@ -186,7 +179,7 @@ TEST_CASE("A batch-signed batch appends, verifies and audits", "[batch]") {
     CHECK(a->findings.empty());
   }
   // Single-signature events still append next to batch-signed ones.
-  REQUIRE(c.Do("mine-1", Extracted{Ore("ORE-SINGLE"), "pit 3"}).ok());
+  REQUIRE(c.Do("mine-1", Extracted{OreLot("ORE-SINGLE"), "pit 3"}).ok());
   CHECK(c.ledger().Audit()->valid);
 }
 

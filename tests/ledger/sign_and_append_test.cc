@@ -12,21 +12,8 @@
 namespace retrace {
 namespace {
 
-using testing::MakeLot;
+using testing::OreLot;
 using testing::TestChain;
-
-Lot Ore(const std::string& id, std::uint64_t mass = 1000) {
-  return MakeLot(id, MaterialClass::kOreConcentrate, mass, {{Element::kNd, mass / 20}});
-}
-
-std::vector<Event> Extractions(TestChain& c, const std::string& actor, const std::string& prefix,
-                               std::size_t n) {
-  std::vector<Event> events;
-  for (std::size_t i = 0; i < n; ++i) {
-    events.push_back(c.MakeEvent(actor, Extracted{Ore(prefix + std::to_string(i)), "pit 3"}));
-  }
-  return events;
-}
 
 std::string FileBytes(const std::string& ledger_dir) {
   std::ifstream in(ledger_dir + "/data.mdb", std::ios::binary);
@@ -68,7 +55,7 @@ TEST_CASE("SignAndAppend stores what SignEvent + AppendBatch would store", "[sig
   TestChain c;
   c.Register("mine-1", Role::kMine);
   const Signer& mine = c.key("mine-1");
-  std::vector<Event> events = Extractions(c, "mine-1", "ORE-", 20);
+  std::vector<Event> events = c.Extractions("mine-1", "ORE-", 20);
   auto r = c.ledger().SignAndAppend(events, mine);
   REQUIRE(r.ok());
   REQUIRE(r->size() == events.size());
@@ -95,7 +82,7 @@ TEST_CASE("SignAndAppend with batch signatures signs a run of events once", "[si
   TestChain c;
   c.Register("mine-1", Role::kMine);
   const Signer& mine = c.key("mine-1");
-  std::vector<Event> events = Extractions(c, "mine-1", "ORE-", 13);
+  std::vector<Event> events = c.Extractions("mine-1", "ORE-", 13);
   SignAndAppendOptions o;
   o.batch_signature = true;
   auto r = c.ledger().SignAndAppend(events, mine, o);
@@ -122,9 +109,9 @@ TEST_CASE("SignAndAppend links an event to an earlier event of the same call", "
       TestChain c;
       c.Register("mine-1", Role::kMine);
       c.Register("sep-1", Role::kSeparator);
-      std::vector<Event> events = Extractions(c, "mine-1", "ORE-", 3);
+      std::vector<Event> events = c.Extractions("mine-1", "ORE-", 3);
       events.push_back(c.MakeEvent("mine-1", Shipped{"ORE-1", std::nullopt, "sep-1", 1000}));
-      events.push_back(c.MakeEvent("mine-1", Extracted{Ore("ORE-9"), "pit 3"}));
+      events.push_back(c.MakeEvent("mine-1", Extracted{OreLot("ORE-9"), "pit 3"}));
       events.push_back(c.MakeEvent("mine-1", Shipped{"ORE-9", std::nullopt, "sep-1", 1000}));
       SignAndAppendOptions o;
       o.batch_signature = batch;
@@ -158,45 +145,45 @@ TEST_CASE("A refused SignAndAppend leaves the ledger unchanged", "[sign-append]"
       TestChain c;
       c.Register("mine-1", Role::kMine);
       c.Register("sep-1", Role::kSeparator);
-      REQUIRE(c.ledger().SignAndAppend(Extractions(c, "mine-1", "OLD-", 2), c.key("mine-1")).ok());
+      REQUIRE(c.ledger().SignAndAppend(c.Extractions("mine-1", "OLD-", 2), c.key("mine-1")).ok());
       const Signer& mine = c.key("mine-1");
       SECTION("a custody rule broken by the last event") {
-        std::vector<Event> events = Extractions(c, "mine-1", "ORE-", 4);
+        std::vector<Event> events = c.Extractions("mine-1", "ORE-", 4);
         events.push_back(c.MakeEvent("mine-1", Shipped{"ORE-2", std::nullopt, "sep-1", 5000}));
         ExpectRefusedUnchanged(c, events, mine, StatusCode::kFailedPrecondition, batch);
       }
       SECTION("a duplicate event id") {
-        std::vector<Event> events = Extractions(c, "mine-1", "ORE-", 3);
+        std::vector<Event> events = c.Extractions("mine-1", "ORE-", 3);
         events[2].event_id = events[0].event_id;
         ExpectRefusedUnchanged(c, events, mine, StatusCode::kAlreadyExists, batch);
       }
       SECTION("a lot that exists already") {
-        ExpectRefusedUnchanged(c, Extractions(c, "mine-1", "OLD-", 1), mine,
+        ExpectRefusedUnchanged(c, c.Extractions("mine-1", "OLD-", 1), mine,
                                StatusCode::kAlreadyExists, batch);
       }
       SECTION("an unknown lot") {
-        std::vector<Event> events = Extractions(c, "mine-1", "ORE-", 2);
+        std::vector<Event> events = c.Extractions("mine-1", "ORE-", 2);
         events.push_back(c.MakeEvent("mine-1", Shipped{"NOPE", std::nullopt, "sep-1", 1}));
         ExpectRefusedUnchanged(c, events, mine, StatusCode::kNotFound, batch);
       }
       SECTION("an event that does not encode") {
-        std::vector<Event> events = Extractions(c, "mine-1", "ORE-", 2);
+        std::vector<Event> events = c.Extractions("mine-1", "ORE-", 2);
         events[1].event_id.clear();
         ExpectRefusedUnchanged(c, events, mine, StatusCode::kInvalidArgument, batch);
       }
       SECTION("an event of another actor") {
-        std::vector<Event> events = Extractions(c, "mine-1", "ORE-", 2);
+        std::vector<Event> events = c.Extractions("mine-1", "ORE-", 2);
         events.push_back(c.MakeEvent("sep-1", Shipped{"OLD-0", std::nullopt, "sep-1", 1}));
         ExpectRefusedUnchanged(c, events, mine, StatusCode::kFailedPrecondition, batch);
       }
       SECTION("a key nobody registered") {
         auto stranger = Signer::Generate(Algorithm::kEd25519);
         REQUIRE(stranger.ok());
-        ExpectRefusedUnchanged(c, Extractions(c, "mine-1", "ORE-", 2), **stranger,
+        ExpectRefusedUnchanged(c, c.Extractions("mine-1", "ORE-", 2), **stranger,
                                StatusCode::kNotFound, batch);
       }
       SECTION("another actor's registered key") {
-        ExpectRefusedUnchanged(c, Extractions(c, "mine-1", "ORE-", 2), c.key("sep-1"),
+        ExpectRefusedUnchanged(c, c.Extractions("mine-1", "ORE-", 2), c.key("sep-1"),
                                StatusCode::kFailedPrecondition, batch);
       }
       SECTION("no event") {
@@ -215,12 +202,12 @@ TEST_CASE("SignAndAppend refuses a retired or revoked key", "[sign-append][keys]
     REQUIRE(fresh.ok());
     REQUIRE(c.Do("mine-1", KeyRotated{"mine-1", (*fresh)->public_key(), old_key.public_key().KeyId()})
                 .ok());
-    ExpectRefusedUnchanged(c, Extractions(c, "mine-1", "ORE-", 3), old_key,
+    ExpectRefusedUnchanged(c, c.Extractions("mine-1", "ORE-", 3), old_key,
                            StatusCode::kFailedPrecondition);
-    ExpectRefusedUnchanged(c, Extractions(c, "mine-1", "ORE-", 3), old_key,
+    ExpectRefusedUnchanged(c, c.Extractions("mine-1", "ORE-", 3), old_key,
                            StatusCode::kFailedPrecondition, true);
     // The actor's current key appends.
-    REQUIRE(c.ledger().SignAndAppend(Extractions(c, "mine-1", "ORE-", 3), **fresh).ok());
+    REQUIRE(c.ledger().SignAndAppend(c.Extractions("mine-1", "ORE-", 3), **fresh).ok());
     ExpectAuditClean(c);
   }
   SECTION("revoked") {
@@ -228,9 +215,9 @@ TEST_CASE("SignAndAppend refuses a retired or revoked key", "[sign-append][keys]
     REQUIRE(c.AppendAs("regulator", c.root(), KeyRevoked{old_key.public_key().KeyId(), size,
                                                          "stolen laptop"})
                 .ok());
-    ExpectRefusedUnchanged(c, Extractions(c, "mine-1", "ORE-", 3), old_key,
+    ExpectRefusedUnchanged(c, c.Extractions("mine-1", "ORE-", 3), old_key,
                            StatusCode::kFailedPrecondition);
-    ExpectRefusedUnchanged(c, Extractions(c, "mine-1", "ORE-", 3), old_key,
+    ExpectRefusedUnchanged(c, c.Extractions("mine-1", "ORE-", 3), old_key,
                            StatusCode::kFailedPrecondition, true);
   }
 }
@@ -243,7 +230,7 @@ TEST_CASE("SignAndAppend on a read-only ledger appends nothing", "[sign-append]"
   o.read_only = true;
   auto ro = Ledger::Open(o, c.path());
   REQUIRE(ro.ok());
-  auto r = (*ro)->SignAndAppend(Extractions(c, "mine-1", "ORE-", 1), c.key("mine-1"));
+  auto r = (*ro)->SignAndAppend(c.Extractions("mine-1", "ORE-", 1), c.key("mine-1"));
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == StatusCode::kFailedPrecondition);
 }

@@ -45,6 +45,11 @@ inline Lot MakeLot(const std::string& id, MaterialClass m, std::uint64_t mass,
   return l;
 }
 
+// An ore-concentrate lot of `mass` grams, 5 % of it neodymium.
+inline Lot OreLot(const std::string& id, std::uint64_t mass = 1000) {
+  return MakeLot(id, MaterialClass::kOreConcentrate, mass, {{Element::kNd, mass / 20}});
+}
+
 // A ledger in a temp dir, with a root key and helpers to register actors
 // and append events signed by them.
 class TestChain {
@@ -108,6 +113,17 @@ class TestChain {
              std::uint32_t year = 2026) {
     auto r = AppendAs("regulator", *root_, QuotaGranted{actor, year, kind, reo_g, "test grant"});
     REQUIRE(r.ok());
+  }
+
+  // `n` extractions by `actor` of OreLot(prefix + i), unsigned and not yet
+  // linked to the ledger.
+  std::vector<Event> Extractions(const std::string& actor, const std::string& prefix,
+                                 std::size_t n) {
+    std::vector<Event> events;
+    for (std::size_t i = 0; i < n; ++i) {
+      events.push_back(MakeEvent(actor, Extracted{OreLot(prefix + std::to_string(i)), "pit 3"}));
+    }
+    return events;
   }
 
   Event MakeEvent(const std::string& actor, EventBody body) {
