@@ -925,13 +925,19 @@ Result<std::vector<AppendResult>> LedgerImpl::SignAndAppend(const std::vector<Ev
   const TxnRunner read_snapshot = [&](const std::function<Status(const Txn&)>& fn) {
     return env_->Read(fn);
   };
+  // Links and signs the events reading through `read`, then prechecks them:
+  // the first refusal, or OK with *pending ready to apply.
+  auto sign_and_precheck = [&](const TxnRunner& read, SignedBatch* batch,
+                               std::vector<Pending>* pending) -> Status {
+    RETURN_IF_ERROR(LinkAndSign(events, signer, options, read, batch));
+    std::vector<Status> prechecks;
+    const std::size_t first_bad = PrecheckAll(batch->events, BatchKeys(), true, pending, &prechecks);
+    return first_bad < events.size() ? prechecks[first_bad] : Status::Ok();
+  };
   for (int attempt = 0; attempt < kOptimisticAttempts; ++attempt) {
     SignedBatch batch;
-    RETURN_IF_ERROR(LinkAndSign(events, signer, options, read_snapshot, &batch));
     std::vector<Pending> pending;
-    std::vector<Status> prechecks;
-    const std::size_t first_bad = PrecheckAll(batch.events, BatchKeys(), true, &pending, &prechecks);
-    if (first_bad < events.size()) return prechecks[first_bad];
+    RETURN_IF_ERROR(sign_and_precheck(read_snapshot, &batch, &pending));
     bool moved = false;
     std::vector<AppendResult> results;
     Status st = WriteBatch(&pending, batch.links_inside ? &batch.base : nullptr, &moved, &results);
@@ -943,11 +949,8 @@ Result<std::vector<AppendResult>> LedgerImpl::SignAndAppend(const std::vector<Ev
   RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> Status {
     const TxnRunner in_txn = [&](const std::function<Status(const Txn&)>& fn) { return fn(txn); };
     SignedBatch batch;
-    RETURN_IF_ERROR(LinkAndSign(events, signer, options, in_txn, &batch));
     std::vector<Pending> pending;
-    std::vector<Status> prechecks;
-    const std::size_t first_bad = PrecheckAll(batch.events, BatchKeys(), true, &pending, &prechecks);
-    if (first_bad < events.size()) return prechecks[first_bad];
+    RETURN_IF_ERROR(sign_and_precheck(in_txn, &batch, &pending));
     return ApplyAll(txn, &pending, &results);
   }));
   return results;
