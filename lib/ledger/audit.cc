@@ -26,8 +26,6 @@ std::string_view HashKey(const Hash& h) {
   return std::string_view(reinterpret_cast<const char*>(h.data()), h.size());
 }
 
-MDB_val Val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
-
 // Least-recently-used lot states. A pointer from Find or Insert is valid
 // until the next Insert.
 class LotCache {
@@ -70,14 +68,7 @@ class LotCache {
 // log), open for the whole audit.
 class DupIndexCursor {
  public:
-  explicit DupIndexCursor(const Txn& txn) : txn_(txn) {}
-  ~DupIndexCursor() {
-    if (cur_ != nullptr) mdb_cursor_close(cur_);
-  }
-  Status Open(MDB_dbi dbi) {
-    int rc = mdb_cursor_open(txn_.raw(), dbi, &cur_);
-    return rc == MDB_SUCCESS ? Status::Ok() : LmdbError(rc, "open cursor");
-  }
+  DupIndexCursor(const Txn& txn, MDB_dbi dbi) : cur_(txn, dbi) {}
   // Whether the index lists `seq` under `lot`, and if so whether it is the
   // key's last entry.
   struct Probe {
@@ -88,23 +79,16 @@ class DupIndexCursor {
     Probe p;
     if (lot.empty() || lot.size() > 511) return p;
     const std::string v = EncodeU64(seq);
-    MDB_val k = Val(lot), d = Val(v);
-    int rc = mdb_cursor_get(cur_, &k, &d, MDB_GET_BOTH);
-    if (rc == MDB_NOTFOUND) return p;
-    if (rc != MDB_SUCCESS) return LmdbError(rc, "read index");
-    p.listed = true;
-    rc = mdb_cursor_get(cur_, &k, &d, MDB_NEXT_DUP);
-    if (rc == MDB_NOTFOUND) {
-      p.last = true;
-    } else if (rc != MDB_SUCCESS) {
-      return LmdbError(rc, "read index");
-    }
+    std::string_view k = lot, d = v;
+    ASSIGN_OR_RETURN(p.listed, cur_.Get(MDB_GET_BOTH, &k, &d, "read index"));
+    if (!p.listed) return p;
+    ASSIGN_OR_RETURN(bool more, cur_.Get(MDB_NEXT_DUP, &k, &d, "read index"));
+    p.last = !more;
     return p;
   }
 
  private:
-  const Txn& txn_;
-  MDB_cursor* cur_ = nullptr;
+  Cursor cur_;
 };
 
 class Auditor {
@@ -116,8 +100,8 @@ class Auditor {
         options_(options),
         keys_cache_(keys),
         lots_(lot_cache_size),
-        lot_index_(txn),
-        quota_index_(txn) {}
+        lot_index_(txn, txn.tables().lot_index),
+        quota_index_(txn, txn.tables().quota_log) {}
 
   Result<AuditReport> Run();
 
@@ -487,8 +471,6 @@ Result<AuditReport> Auditor::Run() {
   checker_ = std::make_unique<RecordChecker>(*store_, &report_.findings,
                                              options_.check_signatures, keys_cache_,
                                              RecordChecker::Mode::kStream);
-  RETURN_IF_ERROR(lot_index_.Open(t_.lot_index));
-  RETURN_IF_ERROR(quota_index_.Open(t_.quota_log));
 
   // Signature checks run a chunk behind the scan: while the pool checks
   // chunk k, this thread reads and replays chunk k+1 (and then helps).

@@ -78,15 +78,8 @@ class IndexDigest {
 // A cursor stepping through one table in key order.
 class TableScan {
  public:
-  explicit TableScan(const Txn& txn) : txn_(txn) {}
-  ~TableScan() {
-    if (cur_ != nullptr) mdb_cursor_close(cur_);
-  }
-  Status Open(MDB_dbi dbi) {
-    int rc = mdb_cursor_open(txn_.raw(), dbi, &cur_);
-    if (rc != MDB_SUCCESS) return LmdbError(rc, "open cursor");
-    return Step(MDB_FIRST);
-  }
+  TableScan(const Txn& txn, MDB_dbi dbi) : cur_(txn, dbi) {}
+  Status First() { return Step(MDB_FIRST); }
   bool valid() const { return valid_; }
   std::string_view key() const { return key_; }
   std::string_view value() const { return value_; }
@@ -94,18 +87,11 @@ class TableScan {
 
  private:
   Status Step(MDB_cursor_op op) {
-    MDB_val k, v;
-    int rc = mdb_cursor_get(cur_, &k, &v, op);
-    valid_ = rc == MDB_SUCCESS;
-    if (rc == MDB_NOTFOUND) return Status::Ok();
-    if (rc != MDB_SUCCESS) return LmdbError(rc, "scan");
-    key_ = std::string_view(static_cast<const char*>(k.mv_data), k.mv_size);
-    value_ = std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
+    ASSIGN_OR_RETURN(valid_, cur_.Get(op, &key_, &value_, "scan"));
     return Status::Ok();
   }
 
-  const Txn& txn_;
-  MDB_cursor* cur_ = nullptr;
+  Cursor cur_;
   bool valid_ = false;
   std::string_view key_, value_;
 };
@@ -137,7 +123,12 @@ class IntegrityAuditor {
  public:
   IntegrityAuditor(const Txn& txn, const LmdbEnv* env, const AuditOptions& options,
                    KeyCache* keys)
-      : txn_(txn), env_(env), t_(txn.tables()), options_(options), keys_(keys), tree_(txn) {}
+      : txn_(txn),
+        env_(env),
+        t_(txn.tables()),
+        options_(options),
+        keys_(keys),
+        tree_(txn, txn.tables().tree) {}
 
   Result<AuditReport> Run();
 
@@ -367,7 +358,7 @@ Result<AuditReport> IntegrityAuditor::Run() {
     if (!s) return CorruptionError("a records key is damaged");
     size_ = *s + 1;
   }
-  RETURN_IF_ERROR(tree_.Open(t_.tree));
+  RETURN_IF_ERROR(tree_.First());
 
   // With a second thread, the index tables are digested there while this
   // thread scans the records and the tree.

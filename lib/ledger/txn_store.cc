@@ -13,41 +13,24 @@ Result<std::optional<std::string>> TxnRecordStore::RecordBytes(std::uint64_t seq
   return std::optional<std::string>(std::string(*v));
 }
 
-TxnRecordStore::~TxnRecordStore() {
-  if (records_cur_ != nullptr) mdb_cursor_close(records_cur_);
-  if (tree_cur_ != nullptr) mdb_cursor_close(tree_cur_);
-  if (lot_index_cur_ != nullptr) mdb_cursor_close(lot_index_cur_);
-  if (key_events_cur_ != nullptr) mdb_cursor_close(key_events_cur_);
-  if (quota_log_cur_ != nullptr) mdb_cursor_close(quota_log_cur_);
-}
-
-Result<std::optional<std::string_view>> TxnRecordStore::CursorGet(MDB_cursor** cur, MDB_dbi dbi,
+Result<std::optional<std::string_view>> TxnRecordStore::CursorGet(Cursor* cur,
                                                                   std::string_view key) const {
-  if (*cur == nullptr) {
-    int rc = mdb_cursor_open(txn_.raw(), dbi, cur);
-    if (rc != MDB_SUCCESS) {
-      *cur = nullptr;
-      return LmdbError(rc, "open cursor");
-    }
-  }
-  MDB_val k{key.size(), const_cast<char*>(key.data())}, v;
-  int rc = mdb_cursor_get(*cur, &k, &v, MDB_SET_KEY);
-  if (rc == MDB_NOTFOUND) return std::optional<std::string_view>();
-  if (rc != MDB_SUCCESS) return LmdbError(rc, "read");
-  return std::optional<std::string_view>(
-      std::string_view(static_cast<const char*>(v.mv_data), v.mv_size));
+  std::string_view k = key, v;
+  ASSIGN_OR_RETURN(bool found, cur->Get(MDB_SET_KEY, &k, &v, "read"));
+  if (!found) return std::optional<std::string_view>();
+  return std::optional<std::string_view>(v);
 }
 
 Result<std::optional<std::string_view>> TxnRecordStore::RecordBytesView(std::uint64_t seq) const {
-  return CursorGet(&records_cur_, txn_.tables().records, EncodeU64(seq));
+  return CursorGet(&records_cur_, EncodeU64(seq));
 }
 
 Result<std::vector<std::uint64_t>> TxnRecordStore::LotSeqs(std::string_view lot_id) const {
-  return SeqDups(&lot_index_cur_, txn_.tables().lot_index, lot_id, "lot index");
+  return SeqDups(&lot_index_cur_, lot_id, "lot index");
 }
 
 Result<std::optional<Hash>> TxnRecordStore::CommittedLeaf(std::uint64_t seq) const {
-  ASSIGN_OR_RETURN(auto v, CursorGet(&tree_cur_, txn_.tables().tree, TreeKey(0, seq)));
+  ASSIGN_OR_RETURN(auto v, CursorGet(&tree_cur_, TreeKey(0, seq)));
   if (!v || v->size() != 32) return std::optional<Hash>();
   Hash h;
   std::memcpy(h.data(), v->data(), 32);
@@ -56,42 +39,27 @@ Result<std::optional<Hash>> TxnRecordStore::CommittedLeaf(std::uint64_t seq) con
 
 // Decodes in place (Txn::GetDups would copy every value into a string):
 // the verifier asks this for every lot of a lineage.
-Result<std::vector<std::uint64_t>> TxnRecordStore::SeqDups(MDB_cursor** cursor, MDB_dbi dbi,
-                                                           std::string_view key,
+Result<std::vector<std::uint64_t>> TxnRecordStore::SeqDups(Cursor* cur, std::string_view key,
                                                            const char* what) const {
   std::vector<std::uint64_t> out;
   if (key.empty() || key.size() > 511) return out;  // LMDB key limit
-  if (*cursor == nullptr) {
-    int rc = mdb_cursor_open(txn_.raw(), dbi, cursor);
-    if (rc != MDB_SUCCESS) {
-      *cursor = nullptr;
-      return LmdbError(rc, "open cursor");
-    }
-  }
-  MDB_cursor* cur = *cursor;
-  MDB_val k{key.size(), const_cast<char*>(key.data())}, v;
-  bool damaged = false;
-  int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
-  while (rc == MDB_SUCCESS) {
-    auto seq = DecodeU64(std::string_view(static_cast<const char*>(v.mv_data), v.mv_size));
-    if (!seq) {
-      damaged = true;
-      break;
-    }
+  std::string_view k = key, v;
+  ASSIGN_OR_RETURN(bool on, cur->Get(MDB_SET_KEY, &k, &v, "read duplicates"));
+  while (on) {
+    auto seq = DecodeU64(v);
+    if (!seq) return CorruptionError(std::string(what) + " entry is damaged");
     out.push_back(*seq);
-    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
+    ASSIGN_OR_RETURN(on, cur->Get(MDB_NEXT_DUP, &k, &v, "read duplicates"));
   }
-  if (damaged) return CorruptionError(std::string(what) + " entry is damaged");
-  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) return LmdbError(rc, "read duplicates");
   return out;
 }
 
 Result<std::vector<std::uint64_t>> TxnRecordStore::KeyEvents(std::string_view key_id) const {
-  return SeqDups(&key_events_cur_, txn_.tables().key_events, key_id, "key event index");
+  return SeqDups(&key_events_cur_, key_id, "key event index");
 }
 
 Result<std::vector<std::uint64_t>> TxnRecordStore::QuotaLog(std::string_view quota_key) const {
-  return SeqDups(&quota_log_cur_, txn_.tables().quota_log, quota_key, "quota log");
+  return SeqDups(&quota_log_cur_, quota_key, "quota log");
 }
 
 Result<std::optional<std::uint64_t>> TxnRecordStore::PolicyBefore(std::uint64_t seq) const {

@@ -15,8 +15,14 @@ namespace retrace::internal {
 // a key on its current page without searching the tree from the root).
 class TxnRecordStore : public RecordStore {
  public:
-  TxnRecordStore(const Txn& txn, std::uint64_t size) : txn_(txn), size_(size) {}
-  ~TxnRecordStore() override;
+  TxnRecordStore(const Txn& txn, std::uint64_t size)
+      : txn_(txn),
+        size_(size),
+        records_cur_(txn, txn.tables().records),
+        tree_cur_(txn, txn.tables().tree),
+        lot_index_cur_(txn, txn.tables().lot_index),
+        key_events_cur_(txn, txn.tables().key_events),
+        quota_log_cur_(txn, txn.tables().quota_log) {}
   TxnRecordStore(const TxnRecordStore&) = delete;
   TxnRecordStore& operator=(const TxnRecordStore&) = delete;
   std::uint64_t Size() const override { return size_; }
@@ -33,22 +39,21 @@ class TxnRecordStore : public RecordStore {
   Result<std::optional<std::uint64_t>> ActorRegistration(std::string_view actor_id) const override;
 
  private:
-  // Get through `*cur` (opened on first use).
-  Result<std::optional<std::string_view>> CursorGet(MDB_cursor** cur, MDB_dbi dbi,
-                                                    std::string_view key) const;
-  // The values of `key` in the dupsort table `dbi`, decoded as seqs,
-  // through `*cur` (opened on first use).
-  Result<std::vector<std::uint64_t>> SeqDups(MDB_cursor** cur, MDB_dbi dbi, std::string_view key,
+  // Get through `cur`.
+  Result<std::optional<std::string_view>> CursorGet(Cursor* cur, std::string_view key) const;
+  // The values of `key` in the dupsort table of `cur`, decoded as seqs.
+  Result<std::vector<std::uint64_t>> SeqDups(Cursor* cur, std::string_view key,
                                              const char* what) const;
   const Txn& txn_;
   std::uint64_t size_;
-  mutable MDB_cursor* records_cur_ = nullptr;
-  mutable MDB_cursor* tree_cur_ = nullptr;
-  // A lineage walk asks the lot index once per lot: opening a cursor (two
-  // allocations for a dupsort table) cost as much as the lookup.
-  mutable MDB_cursor* lot_index_cur_ = nullptr;
-  mutable MDB_cursor* key_events_cur_ = nullptr;
-  mutable MDB_cursor* quota_log_cur_ = nullptr;
+  // Kept for the store's life: a lineage walk asks the lot index once per
+  // lot, and opening a cursor (two allocations for a dupsort table) cost as
+  // much as the lookup.
+  mutable Cursor records_cur_;
+  mutable Cursor tree_cur_;
+  mutable Cursor lot_index_cur_;
+  mutable Cursor key_events_cur_;
+  mutable Cursor quota_log_cur_;
 };
 
 class TxnNodeSource : public merkle::NodeSource {

@@ -266,6 +266,24 @@ Result<std::vector<std::string>> Txn::GetDups(MDB_dbi dbi, std::string_view key)
   return out;
 }
 
+Result<bool> Cursor::Get(MDB_cursor_op op, std::string_view* key, std::string_view* value,
+                         std::string_view what) {
+  if (cur_ == nullptr) {
+    int rc = mdb_cursor_open(txn_.raw(), dbi_, &cur_);
+    if (rc != MDB_SUCCESS) {
+      cur_ = nullptr;
+      return LmdbError(rc, "open cursor");
+    }
+  }
+  MDB_val k = Val(*key), v = Val(*value);
+  int rc = mdb_cursor_get(cur_, &k, &v, op);
+  if (rc == MDB_NOTFOUND) return false;
+  if (rc != MDB_SUCCESS) return LmdbError(rc, what);
+  *key = View(k);
+  *value = View(v);
+  return true;
+}
+
 Status Txn::ForEach(MDB_dbi dbi,
                     const std::function<bool(std::string_view, std::string_view)>& fn) const {
   MDB_cursor* cur = nullptr;

@@ -93,6 +93,32 @@ class Txn {
   bool map_full_ = false;
 };
 
+// A cursor on one table of a transaction, opened on first use and closed
+// with this object. It must not outlive its transaction: LMDB frees a write
+// transaction's cursors when it ends (and a read transaction's must be
+// closed by hand, which this does).
+class Cursor {
+ public:
+  Cursor(const Txn& txn, MDB_dbi dbi) : txn_(txn), dbi_(dbi) {}
+  ~Cursor() {
+    if (cur_ != nullptr) mdb_cursor_close(cur_);
+  }
+  Cursor(const Cursor&) = delete;
+  Cursor& operator=(const Cursor&) = delete;
+
+  // mdb_cursor_get(op): *key and *value go in where `op` reads them
+  // (MDB_SET_KEY, MDB_GET_BOTH) and come back with the entry found. True if
+  // the cursor is on an entry, false for MDB_NOTFOUND; an error naming
+  // `what` otherwise.
+  Result<bool> Get(MDB_cursor_op op, std::string_view* key, std::string_view* value,
+                   std::string_view what);
+
+ private:
+  const Txn& txn_;
+  const MDB_dbi dbi_;
+  MDB_cursor* cur_ = nullptr;
+};
+
 struct EnvOptions {
   bool sync = true;
   bool read_only = false;
