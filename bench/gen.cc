@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "model/record.h"  // EncodeRecord / RecordHash: the exact stored bytes
 
 namespace retrace::bench {
 namespace {
@@ -112,8 +111,8 @@ Result<Hash> Loader::Add(Event ev, const Signer& signer) {
   auto se = SignEvent(ev, signer);
   if (!se.ok()) return se.status();
   const std::string stored =
-      internal::EncodeRecord(size_, head_, se->event_bytes, se->key_id, se->signature);
-  head_ = internal::RecordHash(stored);
+      EncodeRecord(size_, head_, *se);
+  head_ = RecordHash(stored);
   ++size_;
   stored_bytes_ += stored.size();
   event_bytes_ += se->event_bytes.size();

@@ -44,7 +44,7 @@
 #include "retrace/bundle.h"
 #include "retrace/ledger.h"
 #include "retrace/note.h"
-#include "sim/supply_chain.h"
+#include "retrace/sim.h"
 
 #ifndef RETRACE_BENCH_BUILD_TYPE
 #define RETRACE_BENCH_BUILD_TYPE "unknown"
@@ -1451,7 +1451,7 @@ void RunProve(const Flags& f, BenchLedger& b, Raw& raw, Report& report) {
         x ^= x >> 7;
         x ^= x << 17;
         auto t0 = Clock::now();
-        Must(b.ledger->ProveRecord(x % b.records), "prove record");
+        Must(ProveRecord(*b.ledger, x % b.records), "prove record");
         ms.push_back(Since(t0) * 1e3);
       }
     });
@@ -1468,7 +1468,7 @@ void RunProve(const Flags& f, BenchLedger& b, Raw& raw, Report& report) {
   for (const Lineage& l : b.lineages) {
     if (l.target_records < 1000 || l.target_records > 10000) continue;
     std::string bundle;
-    double build = Time([&] { bundle = Must(b.ledger->ProveLineage(l.lot_id), "bundle"); });
+    double build = Time([&] { bundle = Must(ProveLineage(*b.ledger, l.lot_id), "bundle"); });
     Row row;
     row.workload = "prove";
     row.variant = std::string("bundle of ") + ShapeName(l.shape) + " " +

@@ -6,7 +6,7 @@
 
 #include "common.h"
 #include "retrace/signer.h"
-#include "sim/supply_chain.h"
+#include "retrace/sim.h"
 
 namespace retrace::cli {
 namespace {

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "common.h"
+#include "retrace/bundle.h"
 #include "retrace/checkpoint.h"
 
 namespace retrace::cli {
@@ -19,7 +20,7 @@ int RunProve(const ProveOptions& o) {
   const char* cmd = "prove";
   Result<std::unique_ptr<Ledger>> ledger = OpenLedger(o.db, true);
   if (!ledger.ok()) return Fail(cmd, ledger.status().ToString());
-  Result<std::string> bundle = (*ledger)->ProveLineage(o.lot);
+  Result<std::string> bundle = ProveLineage(**ledger, o.lot);
   if (!bundle.ok()) {
     return Fail(cmd, "no bundle for lot " + o.lot + ": " + bundle.status().ToString() +
                          "; nothing was written");

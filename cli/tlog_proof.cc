@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "common.h"
+#include "retrace/bundle.h"
 #include "retrace/tlog_proof.h"
 
 namespace retrace::cli {
@@ -25,7 +26,7 @@ int RunExport(const TlogProofOptions& o) {
   const char* cmd = "tlog-proof export";
   Result<std::unique_ptr<Ledger>> ledger = OpenLedger(o.db, true);
   if (!ledger.ok()) return Fail(cmd, ledger.status().ToString());
-  Result<std::string> proof = (*ledger)->ProveRecord(o.seq);
+  Result<std::string> proof = ProveRecord(**ledger, o.seq);
   if (!proof.ok()) return Fail(cmd, proof.status().ToString() + "; nothing was written");
   if (Status st = WriteOutput(o.out, *proof); !st.ok()) return Fail(cmd, st.ToString());
   return kExitOk;

@@ -1,7 +1,7 @@
 // Lineage bundles: a self-contained, offline-verifiable proof of one lot's
 // lineage, for a buyer or a customs officer who has no access to the ledger.
 //
-// Ledger::ProveLineage builds one: every record the ledger's lineage
+// ProveLineage builds one: every record the ledger's lineage
 // verifier reads for the lot (its records and those of every lot it came
 // from, back to the mines; the genesis record; the registration, rotation
 // and revocation records of every signing key; the policy records in force;
@@ -44,6 +44,7 @@
 
 #include "retrace/checkpoint.h"
 #include "retrace/export.h"
+#include "retrace/ledger.h"
 #include "retrace/note.h"
 #include "retrace/signer.h"
 #include "retrace/status.h"
@@ -98,6 +99,22 @@ RETRACE_EXPORT Result<BundleReport> VerifyBundle(std::string_view bundle,
 
 // Machine-readable report (schema "retrace.bundle-report/v1", docs/cli.md).
 RETRACE_EXPORT std::string BundleReportToJson(const BundleReport& report);
+
+// A lineage bundle of `lot_id` in `ledger`: every record the lineage
+// verifier reads for it, with an inclusion proof of each in the latest
+// stored checkpoint, which it carries. Deterministic for a given ledger
+// state. Errors: kNotFound for an unknown lot; kFailedPrecondition if no
+// checkpoint was signed yet, the lot is newer than the latest checkpoint,
+// or its lineage has findings (the message names the first); kCorruption
+// if the tree no longer matches the latest checkpoint; kInvalidArgument if
+// `ledger` is not one Ledger::Open or Ledger::Create returned.
+RETRACE_EXPORT Result<std::string> ProveLineage(const Ledger& ledger, std::string_view lot_id);
+
+// A C2SP tlog-proof@v1 (tlog_proof.h) of record `seq` of `ledger` in its
+// latest stored checkpoint, the stored record bytes as its extra data.
+// kNotFound if seq >= size; kFailedPrecondition if no checkpoint covers it
+// yet; kCorruption and kInvalidArgument as for ProveLineage.
+RETRACE_EXPORT Result<std::string> ProveRecord(const Ledger& ledger, std::uint64_t seq);
 
 }  // namespace retrace
 

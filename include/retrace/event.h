@@ -237,6 +237,10 @@ struct Timestamp {
 // The current system time.
 RETRACE_EXPORT Timestamp Now() noexcept;
 
+// The UTC calendar year of `t`: the year whose production quota an event
+// stated at `t` counts against (docs/verification.md, "Quotas").
+RETRACE_EXPORT std::uint32_t QuotaYear(const Timestamp& t) noexcept;
+
 using EventBody = std::variant<Genesis, ActorRegistered, Extracted, Shipped, Received,
                                Transformed, Exported, QuotaGranted, PolicySet, Recycled,
                                Imported, KeyRotated, KeyRevoked>;
@@ -354,6 +358,17 @@ struct Record {
 // Parses stored record bytes and computes their hash. kCorruption if they
 // do not parse.
 RETRACE_EXPORT Result<Record> DecodeRecord(std::string_view stored);
+
+// The bytes a ledger stores for `event` appended as record `seq` after a
+// record whose hash is `prev_hash` (zero for record 0): a deterministic
+// function of its arguments (docs/storage-format.md), so a client that
+// knows the head can predict the record, and its hash, before appending.
+RETRACE_EXPORT std::string EncodeRecord(std::uint64_t seq, const Hash& prev_hash,
+                                        const SignedEvent& event);
+
+// The hash of stored record bytes: SHA-256(0x00 || stored), the RFC 6962
+// leaf hash, which the next record and every child record link to.
+RETRACE_EXPORT Hash RecordHash(std::string_view stored);
 
 }  // namespace retrace
 

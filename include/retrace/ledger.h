@@ -192,19 +192,33 @@ struct AppendResult {
 };
 
 // One production quota: an enterprise's grant for a year and kind, and
-// what has counted against it.
+// what has counted against it, as verification judges it: the same book of
+// authority and the same balance arithmetic (docs/verification.md,
+// "Quotas"). Grams beyond the range of the fields saturate.
 struct QuotaUsage {
   std::string actor_id;
   std::uint32_t year = 0;
   QuotaKind kind = QuotaKind::kUnspecified;
-  std::uint64_t granted_reo_g = 0;   // latest grant (0 if none)
-  std::uint64_t used_reo_g = 0;
-  std::int64_t remaining_reo_g = 0;  // negative when overrun (flag mode)
+  std::uint64_t granted_reo_g = 0;   // the grant in force now (0 if no valid grant)
+  std::uint64_t granted_seq = 0;     // the record of that grant (0 if none)
+  std::uint64_t used_reo_g = 0;      // uses that count
+  // granted - used; negative when the uses exceed the grant in force now:
+  // a use over the quota in force at its own position (flag mode, or a
+  // grant voided later by a revocation) -- each such use has exceeded set
+  // and is a quota_exceeded finding -- or a later grant cut below what was
+  // used before it, which is no finding.
+  std::int64_t remaining_reo_g = 0;
   struct Entry {
     std::uint64_t seq = 0;
     bool grant = false;              // a grant (else a use)
     std::uint64_t reo_g = 0;         // the grant's new total, or the use
     std::string lot_id;              // for uses: the lot extracted / first output
+    std::vector<std::string> lot_ids;  // for uses: every lot it created
+    // A grant the book of authority holds void (its signer's key revoked,
+    // say): it never was the quota. A use that does not count (its signer
+    // not valid at its position). Each is reported by verification.
+    bool void_entry = false;
+    bool exceeded = false;           // a counting use over the quota then in force
   };
   std::vector<Entry> entries;        // in log order
 };
@@ -221,12 +235,16 @@ struct LotInfo {
   Hash head_hash{};           // what the next record of this lot links to
 };
 
+// A validly registered actor (the book of authority's: a registration a
+// revocation voided does not count).
 struct ActorInfo {
   std::string actor_id;
   std::string legal_name;
   Role role = Role::kUnspecified;
   std::uint64_t registered_seq = 0;
-  std::vector<std::string> key_ids;
+  std::vector<std::string> key_ids;  // validly registered keys, oldest first
+  std::string licence;
+  std::string jurisdiction;
 };
 
 class RETRACE_EXPORT Ledger {
@@ -247,8 +265,20 @@ class RETRACE_EXPORT Ledger {
   // Opens an existing ledger. kNotFound if `dir` holds no ledger;
   // kCorruption if it is not a retrace ledger of a known format version or
   // its genesis record is damaged; kFailedPrecondition if this process has
-  // it open already.
+  // it open already, or if it is a ledger of an older storage format that
+  // Upgrade converts (the message says so; nothing is changed).
   static Result<std::unique_ptr<Ledger>> Open(const Options& options, const std::string& dir);
+
+  // Converts a ledger of storage format 2 to format 3 in place
+  // (docs/storage-format.md, "Versioning"): builds the authority index from
+  // the records, recomputes the lot and quota state, and drops format 2's
+  // derived tables -- all in one LMDB write transaction, so a crash leaves
+  // the ledger as it was before or as it is after, never in between. The
+  // records, the Merkle tree and the checkpoints are not touched: every
+  // record hash, root and signed checkpoint stays valid. Returns the
+  // format the ledger had ("retrace-ledger/2"), or kFailedPrecondition if it
+  // is at format 3 already (nothing to do); errors as Open otherwise.
+  static Result<std::string> Upgrade(const Options& options, const std::string& dir);
 
   virtual Result<LedgerInfo> Info() const = 0;
 
@@ -374,24 +404,7 @@ class RETRACE_EXPORT Ledger {
   virtual Result<std::string> AddCosignatures(std::string_view cosignatures,
                                               const std::vector<NoteVerifier>& witnesses) = 0;
 
-  // A lineage bundle of `lot_id` (bundle.h): every record the lineage
-  // verifier reads for it, with an inclusion proof of each in the latest
-  // stored checkpoint, which it carries. Deterministic for a given ledger
-  // state. Errors: kNotFound for an unknown lot; kFailedPrecondition if no
-  // checkpoint was signed yet, the lot is newer than the latest checkpoint,
-  // or its lineage has findings (the message names the first); kCorruption
-  // if the tree no longer matches the latest checkpoint.
-  virtual Result<std::string> ProveLineage(std::string_view lot_id) const = 0;
-
-  // A C2SP tlog-proof@v1 (tlog_proof.h) of record `seq` in the latest
-  // stored checkpoint, the stored record bytes as its extra data.
-  // kNotFound if seq >= size; kFailedPrecondition if no checkpoint covers it
-  // yet; kCorruption as for ProveLineage.
-  virtual Result<std::string> ProveRecord(std::uint64_t seq) const = 0;
-
-  // --- Sign-and-append. (Declared after every older virtual function, so
-  // that the vtable slots of code built against an earlier libretrace.so.0
-  // stay where they were.)
+  // --- Sign-and-append.
 
   // Sign-and-append, for a host that holds its actor's key in-process (an
   // ERP linking retrace): links, signs and appends `events` in order in one

@@ -56,6 +56,8 @@ inline constexpr const char kUnlicensedExtraction[] = "unlicensed_extraction";
 inline constexpr const char kUnknownOrigin[] = "unknown_origin";
 inline constexpr const char kKeyRevoked[] = "key_revoked";
 inline constexpr const char kKeyRetired[] = "key_retired";
+inline constexpr const char kActorExists[] = "actor_exists";
+inline constexpr const char kKeyExists[] = "key_exists";
 }  // namespace finding
 
 struct Finding {

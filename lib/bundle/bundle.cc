@@ -13,6 +13,7 @@
 #include "bundle/bundle_builder.h"
 #include "bundle/bundle_store.h"
 #include "ledger/checkpoint_log.h"
+#include "ledger/ledger_internal.h"
 #include "ledger/txn_store.h"
 #include "model/proto_convert.h"
 #include "retrace/bundle.h"
@@ -29,7 +30,10 @@ namespace retrace {
 namespace internal {
 namespace {
 
-constexpr char kBundleFormat[] = "retrace-bundle/v1";
+// v2: the book of authority travels whole (every authority record, one
+// "authority" answer) instead of v1's per-key, per-actor and per-policy
+// answers; a v1 bundle is refused by name.
+constexpr char kBundleFormat[] = "retrace-bundle/v2";
 constexpr std::size_t kMaxBundleBytes = std::size_t{1} << 30;
 
 std::string Str(std::uint64_t v) { return std::to_string(v); }
@@ -138,6 +142,11 @@ Status CheckStructure(std::string_view bytes, v1::Bundle* b) {
     return InvalidArgumentError(
         "not a retrace bundle: it is not in the canonical encoding or has unknown fields");
   }
+  if (b->format() == "retrace-bundle/v1") {
+    return InvalidArgumentError(
+        "a retrace-bundle/v1 bundle, made before lineage bundles carried every authority record; "
+        "this version verifies retrace-bundle/v2 only: ask the ledger for a new bundle");
+  }
   if (b->format() != kBundleFormat) {
     return InvalidArgumentError("not a retrace bundle: format \"" + b->format() + "\", expected " +
                                 kBundleFormat);
@@ -159,25 +168,19 @@ Status CheckStructure(std::string_view bytes, v1::Bundle* b) {
   }
   const v1::IndexAnswer* last = nullptr;
   for (const v1::IndexAnswer& a : b->index()) {
-    const bool many = a.index() == kLotIndex || a.index() == kKeyIndex || a.index() == kQuotaIndex;
-    if (!many && a.index() != kActorIndex && a.index() != kPolicyIndex) {
+    if (a.index() != kLotIndex && a.index() != kQuotaIndex && a.index() != kAuthorityIndex) {
       return InvalidArgumentError("malformed bundle: unknown index \"" + a.index() + "\"");
     }
-    if (a.seqs_size() == 0 || (!many && a.seqs_size() > 1)) {
-      return InvalidArgumentError("malformed bundle: a " + a.index() + " index answer names " +
-                                  Str(a.seqs_size()) + " records");
+    if (a.seqs_size() == 0) {
+      return InvalidArgumentError("malformed bundle: an empty " + a.index() + " index answer");
+    }
+    if (a.index() == kAuthorityIndex && !a.key().empty()) {
+      return InvalidArgumentError("malformed bundle: an authority index answer with a key");
     }
     for (int i = 1; i < a.seqs_size(); ++i) {
       if (a.seqs(i) <= a.seqs(i - 1)) {
         return InvalidArgumentError("malformed bundle: a " + a.index() +
                                     " index answer is not in log order");
-      }
-    }
-    if (a.index() == kPolicyIndex) {
-      std::optional<std::uint64_t> before = ParseDecimal(a.key());
-      if (!before || Str(*before) != a.key() || a.seqs(0) >= *before) {
-        return InvalidArgumentError("malformed bundle: a policy answer for \"" + a.key() +
-                                    "\" does not name an earlier record");
       }
     }
     if (last != nullptr && std::make_pair(last->index(), last->key()) >=
@@ -366,6 +369,24 @@ std::string BundleReportToJson(const BundleReport& r) {
             {"findings", findings},
             {"lineage", json::parse(VerifyReportToJson(r.lineage), nullptr, false)}};
   return j.dump(2);
+}
+
+Result<std::string> ProveLineage(const Ledger& ledger, std::string_view lot_id) {
+  std::string out;
+  RETURN_IF_ERROR(internal::ReadLedger(ledger, [&](const internal::Txn& txn, std::string_view name) {
+    ASSIGN_OR_RETURN(out, internal::BuildBundle(txn, name, lot_id));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::string> ProveRecord(const Ledger& ledger, std::uint64_t seq) {
+  std::string out;
+  RETURN_IF_ERROR(internal::ReadLedger(ledger, [&](const internal::Txn& txn, std::string_view name) {
+    ASSIGN_OR_RETURN(out, internal::BuildTlogProof(txn, name, seq));
+    return Status::Ok();
+  }));
+  return out;
 }
 
 }  // namespace retrace

@@ -1,5 +1,5 @@
 // Building lineage bundles and tlog proofs from a ledger transaction
-// (internal; Ledger::ProveLineage and Ledger::ProveRecord).
+// (internal; ProveLineage and ProveRecord of bundle.h).
 #ifndef RETRACE_LIB_BUNDLE_BUNDLE_BUILDER_H_
 #define RETRACE_LIB_BUNDLE_BUNDLE_BUILDER_H_
 
@@ -12,11 +12,11 @@
 
 namespace retrace::internal {
 
-// Ledger::ProveLineage within one read transaction. `origin` is the ledger
+// ProveLineage within one read transaction. `origin` is the ledger
 // name (every stored checkpoint's origin).
 Result<std::string> BuildBundle(const Txn& txn, std::string_view origin, std::string_view lot_id);
 
-// Ledger::ProveRecord within one read transaction.
+// ProveRecord within one read transaction.
 Result<std::string> BuildTlogProof(const Txn& txn, std::string_view origin, std::uint64_t seq);
 
 }  // namespace retrace::internal

@@ -15,13 +15,6 @@ std::vector<std::uint64_t> RecordingStore::Answer(const char* index, std::string
   return kept;
 }
 
-Result<std::optional<std::uint64_t>> RecordingStore::AnswerOne(
-    const char* index, std::string_view key, std::optional<std::uint64_t> seq) const {
-  std::vector<std::uint64_t> kept = Answer(index, key, seq ? std::vector{*seq} : std::vector<std::uint64_t>{});
-  if (kept.empty()) return std::optional<std::uint64_t>();
-  return std::optional<std::uint64_t>(kept.front());
-}
-
 Result<std::optional<std::string>> RecordingStore::RecordBytes(std::uint64_t seq) const {
   // Besides what an index named: the genesis record (the ledger's identity)
   // and the last record at the checkpoint (the report's head hash).
@@ -43,25 +36,14 @@ Result<std::optional<Hash>> RecordingStore::CommittedLeaf(std::uint64_t seq) con
   return ledger_.CommittedLeaf(seq);
 }
 
-Result<std::vector<std::uint64_t>> RecordingStore::KeyEvents(std::string_view key_id) const {
-  ASSIGN_OR_RETURN(std::vector<std::uint64_t> seqs, ledger_.KeyEvents(key_id));
-  return Answer(kKeyIndex, key_id, std::move(seqs));
-}
-
-Result<std::optional<std::uint64_t>> RecordingStore::PolicyBefore(std::uint64_t seq) const {
-  ASSIGN_OR_RETURN(std::optional<std::uint64_t> policy, ledger_.PolicyBefore(seq));
-  return AnswerOne(kPolicyIndex, std::to_string(seq), policy);
-}
-
 Result<std::vector<std::uint64_t>> RecordingStore::QuotaLog(std::string_view quota_key) const {
   ASSIGN_OR_RETURN(std::vector<std::uint64_t> seqs, ledger_.QuotaLog(quota_key));
   return Answer(kQuotaIndex, quota_key, std::move(seqs));
 }
 
-Result<std::optional<std::uint64_t>> RecordingStore::ActorRegistration(
-    std::string_view actor_id) const {
-  ASSIGN_OR_RETURN(std::optional<std::uint64_t> seq, ledger_.ActorRegistration(actor_id));
-  return AnswerOne(kActorIndex, actor_id, seq);
+Result<std::vector<std::uint64_t>> RecordingStore::AuthoritySeqs() const {
+  ASSIGN_OR_RETURN(std::vector<std::uint64_t> seqs, ledger_.AuthoritySeqs());
+  return Answer(kAuthorityIndex, "", std::move(seqs));
 }
 
 // ---------------------------------------------------------------------------
@@ -93,29 +75,16 @@ Result<std::optional<Hash>> BundleRecordStore::CommittedLeaf(std::uint64_t seq) 
   return std::optional<Hash>(it->second);
 }
 
-Result<std::vector<std::uint64_t>> BundleRecordStore::KeyEvents(std::string_view key_id) const {
-  const std::vector<std::uint64_t>* seqs = Find(kKeyIndex, key_id);
-  if (seqs == nullptr) return std::vector<std::uint64_t>();
-  return *seqs;
-}
-
-Result<std::optional<std::uint64_t>> BundleRecordStore::PolicyBefore(std::uint64_t seq) const {
-  const std::vector<std::uint64_t>* seqs = Find(kPolicyIndex, std::to_string(seq));
-  if (seqs == nullptr || seqs->empty()) return std::optional<std::uint64_t>();
-  return std::optional<std::uint64_t>(seqs->front());
-}
-
 Result<std::vector<std::uint64_t>> BundleRecordStore::QuotaLog(std::string_view quota_key) const {
   const std::vector<std::uint64_t>* seqs = Find(kQuotaIndex, quota_key);
   if (seqs == nullptr) return std::vector<std::uint64_t>();
   return *seqs;
 }
 
-Result<std::optional<std::uint64_t>> BundleRecordStore::ActorRegistration(
-    std::string_view actor_id) const {
-  const std::vector<std::uint64_t>* seqs = Find(kActorIndex, actor_id);
-  if (seqs == nullptr || seqs->empty()) return std::optional<std::uint64_t>();
-  return std::optional<std::uint64_t>(seqs->front());
+Result<std::vector<std::uint64_t>> BundleRecordStore::AuthoritySeqs() const {
+  const std::vector<std::uint64_t>* seqs = Find(kAuthorityIndex, "");
+  if (seqs == nullptr) return std::vector<std::uint64_t>();
+  return *seqs;
 }
 
 }  // namespace retrace::internal

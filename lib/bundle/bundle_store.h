@@ -24,11 +24,9 @@
 namespace retrace::internal {
 
 // Index names in IndexAnswer.index (proto/retrace/v1/bundle.proto).
-inline constexpr char kLotIndex[] = "lot";        // lot id -> its records
-inline constexpr char kKeyIndex[] = "key";        // key id -> its key events
-inline constexpr char kActorIndex[] = "actor";    // actor id -> its registration
-inline constexpr char kPolicyIndex[] = "policy";  // decimal seq -> policy in force
-inline constexpr char kQuotaIndex[] = "quota";    // quota key -> grants and uses
+inline constexpr char kLotIndex[] = "lot";              // lot id -> its records
+inline constexpr char kQuotaIndex[] = "quota";          // quota key -> grants and uses
+inline constexpr char kAuthorityIndex[] = "authority";  // "" -> every authority record
 
 // (index name, key) -> the sequence numbers the ledger answered.
 using IndexAnswers = std::map<std::pair<std::string, std::string>, std::vector<std::uint64_t>>;
@@ -42,10 +40,8 @@ class RecordingStore final : public RecordStore {
   Result<std::optional<std::string>> RecordBytes(std::uint64_t seq) const override;
   Result<std::vector<std::uint64_t>> LotSeqs(std::string_view lot_id) const override;
   Result<std::optional<Hash>> CommittedLeaf(std::uint64_t seq) const override;
-  Result<std::vector<std::uint64_t>> KeyEvents(std::string_view key_id) const override;
-  Result<std::optional<std::uint64_t>> PolicyBefore(std::uint64_t seq) const override;
   Result<std::vector<std::uint64_t>> QuotaLog(std::string_view quota_key) const override;
-  Result<std::optional<std::uint64_t>> ActorRegistration(std::string_view actor_id) const override;
+  Result<std::vector<std::uint64_t>> AuthoritySeqs() const override;
 
   // Every answer given, empty ones included (a bundle stores only the
   // non-empty ones: absent means empty).
@@ -56,8 +52,6 @@ class RecordingStore final : public RecordStore {
  private:
   std::vector<std::uint64_t> Answer(const char* index, std::string_view key,
                                     std::vector<std::uint64_t> seqs) const;
-  Result<std::optional<std::uint64_t>> AnswerOne(const char* index, std::string_view key,
-                                                 std::optional<std::uint64_t> seq) const;
 
   const RecordStore& ledger_;
   const std::uint64_t size_;
@@ -78,10 +72,8 @@ class BundleRecordStore final : public RecordStore {
   Result<std::optional<std::string>> RecordBytes(std::uint64_t seq) const override;
   Result<std::vector<std::uint64_t>> LotSeqs(std::string_view lot_id) const override;
   Result<std::optional<Hash>> CommittedLeaf(std::uint64_t seq) const override;
-  Result<std::vector<std::uint64_t>> KeyEvents(std::string_view key_id) const override;
-  Result<std::optional<std::uint64_t>> PolicyBefore(std::uint64_t seq) const override;
   Result<std::vector<std::uint64_t>> QuotaLog(std::string_view quota_key) const override;
-  Result<std::optional<std::uint64_t>> ActorRegistration(std::string_view actor_id) const override;
+  Result<std::vector<std::uint64_t>> AuthoritySeqs() const override;
 
   // What the verifier consulted: a bundle as built holds no answer and no
   // record the verifier does not ask for, so anything left over was altered.

@@ -1125,7 +1125,7 @@ int retrace_ledger_prove_lot(const retrace_ledger* ledger, const char* lot_id,
     RETRACE_REQUIRE(ledger);
     RETRACE_REQUIRE(lot_id);
     RETRACE_REQUIRE(out_bundle);
-    ASSIGN_OR_RETURN(std::string bundle, ledger->impl->ProveLineage(lot_id));
+    ASSIGN_OR_RETURN(std::string bundle, retrace::ProveLineage(*ledger->impl, lot_id));
     return GiveBytes(bundle, out_bundle, out_len);
   });
 }
@@ -1135,7 +1135,7 @@ int retrace_ledger_prove_record(const retrace_ledger* ledger, uint64_t seq, char
   return Guard([&]() -> Status {
     RETRACE_REQUIRE(ledger);
     RETRACE_REQUIRE(out_proof);
-    ASSIGN_OR_RETURN(std::string proof, ledger->impl->ProveRecord(seq));
+    ASSIGN_OR_RETURN(std::string proof, retrace::ProveRecord(*ledger->impl, seq));
     return Give(proof, out_proof, out_len);
   });
 }

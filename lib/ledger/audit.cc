@@ -8,15 +8,19 @@
 #include <set>
 #include <unordered_map>
 
-#include "ledger/rules.h"
+#include "ledger/checkpoint_log.h"
 #include "ledger/state.h"
 #include "ledger/txn_store.h"
 #include "model/proto_convert.h"
 #include "model/record.h"
 #include "retrace/merkle.h"
-#include "retrace/v1/state.pb.h"
+#include "rules/authority.h"
+#include "rules/quota_book.h"
+#include "rules/rules.h"
+#include "util/escape.h"
 #include "util/status_macros.h"
 #include "util/thread_pool.h"
+#include "verify/load_authority.h"
 #include "verify/record_checker.h"
 
 namespace retrace::internal {
@@ -77,7 +81,7 @@ class DupIndexCursor {
   };
   Result<Probe> Find(std::string_view lot, std::uint64_t seq) {
     Probe p;
-    if (lot.empty() || lot.size() > 511) return p;
+    if (lot.empty() || lot.size() > kMaxTableKey) return p;
     const std::string v = EncodeU64(seq);
     std::string_view k = lot, d = v;
     ASSIGN_OR_RETURN(p.listed, cur_.Get(MDB_GET_BOTH, &k, &d, "read index"));
@@ -106,9 +110,24 @@ class Auditor {
   Result<AuditReport> Run();
 
  private:
+  // What has counted against one quota key, as the records imply it.
+  struct Tally {
+    QuotaTally stored;  // used, entries, last_seq
+  };
+  // A quota use whose counting waits for the signature checks of its chunk.
+  struct PendingUse {
+    std::uint64_t seq;
+    std::string quota_key;
+    QuotaUse use;
+    std::string lot_id;
+    bool authorized;  // everything but the signature, which may still fail
+  };
+
   Status CheckRecord(std::uint64_t seq, std::string_view bytes);
   Result<LotView*> LoadLot(const std::string& id, std::uint64_t before_seq);
   Status CheckFinalLotState(const LotView& lot);
+  // Counts the uses of a chunk whose signatures are all checked, in order.
+  void CountUses(std::vector<PendingUse>* uses);
   Status CheckTables();
   void Inconsistent(std::string msg) {
     report_.findings.push_back(
@@ -122,23 +141,23 @@ class Auditor {
   AuditReport report_;
   std::uint64_t size_ = 0;
   std::unique_ptr<TxnRecordStore> store_;
+  std::shared_ptr<const Authority> book_;
   std::unique_ptr<RecordChecker> checker_;
 
   LotCache lots_;
   DupIndexCursor lot_index_;
   DupIndexCursor quota_index_;
-  // Regulatory state: grows with actors, keys, policies and quota keys
-  // (actor x year x kind), never with custody records.
-  std::unordered_map<std::string, Role> actors_;
-  std::unordered_map<std::string, std::uint64_t> keys_;  // key id -> registration seq
-  std::unordered_map<std::string, std::string> licences_;
-  std::map<std::string, std::vector<std::uint64_t>> key_events_;
-  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> quotas_;  // granted, used
-  std::vector<std::uint64_t> policy_seqs_;
+  // Regulatory state: grows with quota keys (actor x year x kind), never
+  // with custody records.
+  std::map<std::string, Tally> quotas_;
+  std::vector<PendingUse> uses_scanning_;  // the chunk being scanned
+  std::vector<PendingUse> uses_checking_;  // the chunk whose signatures are being checked
   std::uint64_t quota_log_entries_ = 0;  // (quota key, record) pairs the records imply
+  std::uint64_t authority_records_ = 0;  // authority records the records hold
   std::uint64_t lots_created_ = 0;
   std::uint64_t lot_index_entries_ = 0;  // (lot, record) pairs the records imply
   std::uint64_t event_ids_matched_ = 0;  // records the event-id index maps to
+  std::string origin_;                   // the ledger's name, from the genesis
   CompactRange range_;
   Hash last_hash_{};
 };
@@ -173,17 +192,82 @@ Result<LotView*> Auditor::LoadLot(const std::string& id, std::uint64_t before_se
   return lots_.Insert(std::move(*state));
 }
 
+namespace {
+// The fields of two lot states that differ, named.
+std::string LotDifference(const LotView& want, const LotView& have) {
+  std::vector<std::string> d;
+  auto num = [&](const char* name, std::uint64_t w, std::uint64_t h) {
+    if (w != h) d.push_back(std::string(name) + " " + std::to_string(h) + " (the records imply " +
+                            std::to_string(w) + ")");
+  };
+  auto str = [&](const char* name, const std::string& w, const std::string& h) {
+    if (w != h) d.push_back(std::string(name) + " \"" + EscapeForMessage(h, 64) +
+                            "\" (the records imply \"" + EscapeForMessage(w, 64) + "\")");
+  };
+  str("lot id", want.lot_id, have.lot_id);
+  num("material", static_cast<std::uint64_t>(want.material), static_cast<std::uint64_t>(have.material));
+  num("mass_g", want.mass_g, have.mass_g);
+  num("remaining_g", want.remaining_g, have.remaining_g);
+  str("custodian", want.custodian, have.custodian);
+  str("in transit to", want.in_transit_to, have.in_transit_to);
+  str("status", LotStatusName(want.status), LotStatusName(have.status));
+  if (want.head_hash != have.head_hash) d.push_back("head hash");
+  num("head seq", want.head_seq, have.head_seq);
+  num("created seq", want.created_seq, have.created_seq);
+  num("shipped mass_g", want.shipped_mass_g, have.shipped_mass_g);
+  str("creator", want.creator, have.creator);
+  if (want.content.size() != have.content.size()) {
+    d.push_back("content");
+  } else {
+    for (std::size_t i = 0; i < want.content.size(); ++i) {
+      if (want.content[i].element != have.content[i].element ||
+          want.content[i].grams != have.content[i].grams) {
+        d.push_back("content");
+        break;
+      }
+    }
+  }
+  std::string out;
+  for (const std::string& x : d) out += (out.empty() ? "" : ", ") + x;
+  return out.empty() ? "its encoding" : out;
+}
+
+std::string QuotaName(std::string_view key) {
+  std::optional<QuotaKeyParts> p = ParseQuotaKey(key);
+  if (!p) return "a damaged key";
+  return EscapeForMessage(p->actor_id, 64) + "'s " + std::to_string(p->year) + " " +
+         QuotaKindName(p->kind);
+}
+}  // namespace
+
 Status Auditor::CheckFinalLotState(const LotView& lot) {
   ASSIGN_OR_RETURN(auto stored, txn_.Get(t_.lots, lot.lot_id));
   if (!stored) {
     report_.findings.push_back({finding::kIndexInconsistent, lot.head_seq, lot.lot_id,
-                                "the lot table has no entry for lot " + lot.lot_id});
-  } else if (EncodeLotState(lot) != *stored) {
-    report_.findings.push_back({finding::kIndexInconsistent, lot.head_seq, lot.lot_id,
-                                "the stored state of lot " + lot.lot_id +
-                                    " differs from what its records imply"});
+                                "the lot table has no entry for lot " + EscapeForMessage(lot.lot_id)});
+    return Status::Ok();
   }
+  if (EncodeLotState(lot) == *stored) return Status::Ok();
+  Result<LotView> have = DecodeLotState(*stored, lot.lot_id);
+  report_.findings.push_back(
+      {finding::kIndexInconsistent, lot.head_seq, lot.lot_id,
+       "the lot table's entry for lot " + EscapeForMessage(lot.lot_id) +
+           (have.ok() ? " differs from what its records imply: " + LotDifference(lot, *have)
+                      : " is damaged (its seal does not match)")});
   return Status::Ok();
+}
+
+void Auditor::CountUses(std::vector<PendingUse>* uses) {
+  for (PendingUse& u : *uses) {
+    // A use counts if its record is valid: signer, role, and signature.
+    if (!u.authorized || checker_->SignatureFailed(u.seq)) continue;
+    QuotaTally& q = quotas_[u.quota_key].stored;
+    Violations vs;
+    CheckQuotaUse(u.use, book_->GrantAt(u.quota_key, u.seq), q.used, u.lot_id, &vs);
+    for (auto& v : vs) report_.findings.push_back({v.code, u.seq, v.lot_id, v.message});
+    q.used += u.use.reo_g;
+  }
+  uses->clear();
 }
 
 Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
@@ -209,14 +293,6 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
       }
     });
     RETURN_IF_ERROR(node_status);
-    // The hash index must agree with the record (the tree leaf is checked
-    // by the record checker).
-    ASSIGN_OR_RETURN(auto hv, txn_.Get(t_.by_hash, HashKey(hash)));
-    if (!hv || DecodeU64(*hv) != seq) {
-      report_.findings.push_back({finding::kIndexInconsistent, seq, "",
-                                  "the hash index does not map record " + std::to_string(seq) +
-                                      "'s hash to it"});
-    }
   }
   if (!c->parsed) {
     checker_->Release(seq);
@@ -224,6 +300,8 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
   }
   const auto& ev = c->event();
   const std::string& actor = ev.actor_id();
+  const std::string seq_key = EncodeU64(seq);
+  if (seq == 0 && ev.has_genesis()) origin_ = ev.genesis().name();
 
   // Event ids: the index maps each id to one record, so a record the index
   // maps its own id to is the only one with that id. Another record under
@@ -246,60 +324,58 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
     }
     if (replay) {
       report_.findings.push_back({finding::kDuplicateEventId, seq, "",
-                                  "event id " + ev.event_id() + " is used twice: a replayed event"});
+                                  "event id " + EscapeForMessage(ev.event_id()) +
+                                      " is used twice: a replayed event"});
     } else {
       report_.findings.push_back({finding::kIndexInconsistent, seq, "",
-                                  "the event-id index does not map " + ev.event_id() +
-                                      " to record " + std::to_string(seq)});
+                                  "the event-id index does not map " +
+                                      EscapeForMessage(ev.event_id()) + " to record " +
+                                      std::to_string(seq)});
     }
   }
 
-  if (auto reg = KeyFromRegistration(ev, keys_cache_)) {
-    if (!ev.has_key_rotated() && !actors_.emplace(reg->actor_id, reg->role).second) {
+  // The authority index lists every authority record.
+  if (IsAuthorityEvent(ev)) {
+    ++authority_records_;
+    ASSIGN_OR_RETURN(auto listed, txn_.Get(t_.authority, seq_key));
+    if (!listed) {
       report_.findings.push_back({finding::kIndexInconsistent, seq, "",
-                                  "actor " + reg->actor_id + " is registered a second time"});
-    }
-    if (ev.has_actor_registered()) licences_[reg->actor_id] = ev.actor_registered().licence();
-    if (reg->key) {
-      keys_.emplace(reg->key->KeyId(), seq);
-      key_events_[reg->key->KeyId()].push_back(seq);
+                                  "the authority index does not list record " + std::to_string(seq) +
+                                      ", an authority record"});
     }
   }
-  if (ev.has_key_rotated() && !ev.key_rotated().retired_key_id().empty()) {
-    key_events_[ev.key_rotated().retired_key_id()].push_back(seq);
-  }
-  if (ev.has_key_revoked()) key_events_[ev.key_revoked().key_id()].push_back(seq);
-  if (ev.has_policy_set()) policy_seqs_.push_back(seq);
 
   // Quota log membership, like the lot index: probed, and counted.
   auto quota_entry = [&](const std::string& qk) -> Status {
     ++quota_log_entries_;
+    QuotaTally& q = quotas_[qk].stored;
+    ++q.entries;
+    q.last_seq = seq;
     ASSIGN_OR_RETURN(auto probe, quota_index_.Find(qk, seq));
     if (!probe.listed) {
       report_.findings.push_back({finding::kIndexInconsistent, seq, "",
-                                  "the quota log does not list record " + std::to_string(seq)});
+                                  "the quota log of " + QuotaName(qk) + " does not list record " +
+                                      std::to_string(seq)});
     }
     return Status::Ok();
   };
   if (ev.has_quota_granted()) {
     const auto& g = ev.quota_granted();
-    std::string qk = QuotaKey(g.actor_id(), g.year(), static_cast<QuotaKind>(g.kind()));
-    RETURN_IF_ERROR(quota_entry(qk));
-    // A grant is verified when checked (others depend on it): authorized
-    // is final here.
-    if (c->authorized) quotas_[qk].first = g.reo_g();
+    RETURN_IF_ERROR(quota_entry(QuotaKey(g.actor_id(), g.year(), static_cast<QuotaKind>(g.kind()))));
   }
   Violations vs;
   if (auto use = QuotaUseOf(ev, c->signer_role)) {
     std::string qk = QuotaKey(use->actor_id, use->year, use->kind);
     RETURN_IF_ERROR(quota_entry(qk));
-    auto& q = quotas_[qk];
     std::string lot = ev.has_extracted() ? ev.extracted().lot().lot_id()
                                          : ev.transformed().outputs(0).lot_id();
-    CheckQuota(*use, q.first, q.second, lot, &vs);
-    q.second += use->reo_g;
+    // Counted once the chunk's signatures are known (CountUses).
+    uses_scanning_.push_back({seq, std::move(qk), std::move(*use), std::move(lot), c->authorized});
   }
-  CheckLicence(ev, licences_[actor], &vs);
+  {
+    const ActorEntry* mine = book_->ActorAt(actor, seq);
+    CheckLicence(ev, mine != nullptr ? mine->licence : std::string(), &vs);
+  }
   std::vector<LotView> before;
   std::vector<std::string> touched = ExistingLotsTouched(ev);
   std::set<std::string> names;
@@ -310,8 +386,8 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
     ASSIGN_OR_RETURN(auto probe, lot_index_.Find(id, seq));
     if (!probe.listed) {
       report_.findings.push_back({finding::kIndexInconsistent, seq, id,
-                                  "the lot index of " + id + " does not list record " +
-                                      std::to_string(seq)});
+                                  "the lot index of " + EscapeForMessage(id) +
+                                      " does not list record " + std::to_string(seq)});
     } else if (probe.last) {
       finals.push_back(id);
     }
@@ -319,12 +395,12 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
   };
   for (const auto& id : touched) {
     if (!names.insert(id).second) {
-      vs.push_back({finding::kEventMalformed, id, "lot " + id + " is listed twice"});
+      vs.push_back({finding::kEventMalformed, id, "lot " + EscapeForMessage(id) + " is listed twice"});
     }
     ASSIGN_OR_RETURN(LotView* lot, LoadLot(id, seq));
     if (lot == nullptr) {
-      vs.push_back({finding::kLotUnknown, id, "record " + std::to_string(seq) + " moves lot " + id +
-                                                 ", which was never created"});
+      vs.push_back({finding::kLotUnknown, id, "record " + std::to_string(seq) + " moves lot " +
+                                                 EscapeForMessage(id) + ", which was never created"});
       before.push_back(LotView{});
       continue;
     }
@@ -341,9 +417,10 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
     }
     CheckStage(ev, c->signer_role, *c->policy, ins, &vs);
   }
-  if (ev.has_shipped() && !actors_.count(ev.shipped().to_actor_id())) {
+  if (ev.has_shipped() && book_->ActorAt(ev.shipped().to_actor_id(), seq) == nullptr) {
     vs.push_back({finding::kUnknownActor, ev.shipped().lot_id(),
-                  "the consignee " + ev.shipped().to_actor_id() + " is not a registered actor"});
+                  "the consignee " + EscapeForMessage(ev.shipped().to_actor_id()) +
+                      " is not a registered actor"});
   }
   for (const auto* l : LotsCreated(ev)) {
     bool exists = !names.insert(l->lot_id()).second;
@@ -353,8 +430,8 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
     }
     if (exists) {
       vs.push_back({finding::kLotExists, l->lot_id(),
-                    "record " + std::to_string(seq) + " creates lot " + l->lot_id() +
-                        ", which already exists"});
+                    "record " + std::to_string(seq) + " creates lot " +
+                        EscapeForMessage(l->lot_id()) + ", which already exists"});
       continue;
     }
     lots_.Insert(NewLot(*l, actor, seq, hash));
@@ -373,32 +450,12 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
 }
 
 Status Auditor::CheckTables() {
-  std::uint64_t n_lots = 0, n_index = 0, n_hashes = 0, n_events = 0, n_actors = 0, n_keys = 0,
-                n_nodes = 0;
+  std::uint64_t n_lots = 0, n_index = 0, n_events = 0, n_nodes = 0, n_authority = 0;
   RETURN_IF_ERROR(txn_.ForEach(t_.lots, [&](auto, auto) { return ++n_lots, true; }));
   RETURN_IF_ERROR(txn_.ForEach(t_.lot_index, [&](auto, auto) { return ++n_index, true; }));
-  RETURN_IF_ERROR(txn_.ForEach(t_.by_hash, [&](auto, auto) { return ++n_hashes, true; }));
   RETURN_IF_ERROR(txn_.ForEach(t_.event_ids, [&](auto, auto) { return ++n_events, true; }));
-  RETURN_IF_ERROR(txn_.ForEach(t_.actors, [&](auto, auto) { return ++n_actors, true; }));
-  RETURN_IF_ERROR(txn_.ForEach(t_.keys, [&](std::string_view k, std::string_view v) {
-    ++n_keys;
-    v1::state::KeyState ks;
-    auto it = keys_.find(std::string(k));
-    if (it == keys_.end() || !ks.ParseFromArray(v.data(), static_cast<int>(v.size())) ||
-        ks.registered_seq() != it->second) {
-      Inconsistent("the key index entry " + std::string(k) + " does not match its registration");
-    }
-    return true;
-  }));
+  RETURN_IF_ERROR(txn_.ForEach(t_.authority, [&](auto, auto) { return ++n_authority, true; }));
   RETURN_IF_ERROR(txn_.ForEach(t_.tree, [&](auto, auto) { return ++n_nodes, true; }));
-  {
-    std::map<std::string, std::vector<std::uint64_t>> have;
-    RETURN_IF_ERROR(txn_.ForEach(t_.key_events, [&](std::string_view k, std::string_view v) {
-      have[std::string(k)].push_back(DecodeU64(v).value_or(~std::uint64_t{0}));
-      return true;
-    }));
-    if (have != key_events_) Inconsistent("the key event index does not match the records");
-  }
   {
     std::uint64_t n_quota_log = 0;
     RETURN_IF_ERROR(txn_.ForEach(t_.quota_log, [&](auto, auto) { return ++n_quota_log, true; }));
@@ -406,24 +463,36 @@ Status Auditor::CheckTables() {
       Inconsistent("the quota log has " + std::to_string(n_quota_log) +
                    " entries; the records imply " + std::to_string(quota_log_entries_));
     }
-    std::vector<std::uint64_t> have;
-    RETURN_IF_ERROR(txn_.ForEach(t_.policies, [&](std::string_view k, std::string_view) {
-      have.push_back(DecodeU64(k).value_or(~std::uint64_t{0}));
-      return true;
-    }));
-    if (have != policy_seqs_) Inconsistent("the policy index does not match the policy records");
-    std::uint64_t n_quotas = 0;
+    // Every stored balance, field by field, against what the records imply.
+    std::set<std::string> seen;
     RETURN_IF_ERROR(txn_.ForEach(t_.quotas, [&](std::string_view k, std::string_view v) {
-      ++n_quotas;
-      v1::state::QuotaState qs;
-      auto it = quotas_.find(std::string(k));
-      if (it == quotas_.end() || !qs.ParseFromArray(v.data(), static_cast<int>(v.size())) ||
-          qs.granted_reo_g() != it->second.first || qs.used_reo_g() != it->second.second) {
-        Inconsistent("a stored quota balance differs from what the records imply");
+      const std::string key(k);
+      seen.insert(key);
+      auto it = quotas_.find(key);
+      Result<QuotaTally> stored = DecodeQuotaTally(v);
+      if (it == quotas_.end()) {
+        Inconsistent("the quota table holds a balance for " + QuotaName(key) +
+                     ", which no record uses or grants");
+      } else if (!stored.ok()) {
+        Inconsistent("the quota table's balance of " + QuotaName(key) +
+                     " is damaged (its seal does not match)");
+      } else if (!(*stored == it->second.stored)) {
+        Inconsistent("the quota table's balance of " + QuotaName(key) + " (used " +
+                     GramsString(stored->used) + " g, " + std::to_string(stored->entries) +
+                     " entries) differs from what the records imply (used " +
+                     GramsString(it->second.stored.used) + " g, " +
+                     std::to_string(it->second.stored.entries) + " entries)");
       }
       return true;
     }));
-    if (n_quotas != quotas_.size()) Inconsistent("the quota table is missing balances");
+    for (const auto& [key, tally] : quotas_) {
+      if (!seen.count(key)) Inconsistent("the quota table has no balance for " + QuotaName(key));
+    }
+  }
+  if (n_authority != authority_records_) {
+    Inconsistent("the authority index has " + std::to_string(n_authority) +
+                 " entries; the records hold " + std::to_string(authority_records_) +
+                 " authority records");
   }
   if (n_lots != lots_created_) {
     Inconsistent("the lot table has " + std::to_string(n_lots) + " lots; the records create " +
@@ -433,13 +502,7 @@ Status Auditor::CheckTables() {
     Inconsistent("the lot index has " + std::to_string(n_index) + " entries; the records imply " +
                  std::to_string(lot_index_entries_));
   }
-  if (n_hashes != size_) {
-    Inconsistent("the hash index has " + std::to_string(n_hashes) + " entries for " +
-                 std::to_string(size_) + " records");
-  }
   if (n_events > event_ids_matched_) Inconsistent("the event-id index has extra entries");
-  if (n_actors != actors_.size()) Inconsistent("the actor table has entries no registration made");
-  if (n_keys != keys_.size()) Inconsistent("the key table has entries no registration made");
   // A tree of n leaves stores 2n - popcount(n) perfect-subtree nodes.
   std::uint64_t expected_nodes = 2 * size_ - static_cast<std::uint64_t>(__builtin_popcountll(size_));
   if (n_nodes != expected_nodes) {
@@ -451,7 +514,12 @@ Status Auditor::CheckTables() {
   if (!stored_root.ok() || *stored_root != report_.root_hash) {
     Inconsistent("the stored Merkle tree does not hash to the root of the records");
   }
-  return Status::Ok();
+  // The meta table: the ledger id is the genesis record's.
+  ASSIGN_OR_RETURN(auto id, txn_.Get(t_.meta, kMetaLedgerId));
+  if (!id || *id != book_->ledger_id()) {
+    Inconsistent("the meta table's ledger id is not the one the genesis record names");
+  }
+  return CheckStoredCheckpoints(txn_, origin_, size_, &report_.findings);
 }
 
 Result<AuditReport> Auditor::Run() {
@@ -468,12 +536,16 @@ Result<AuditReport> Auditor::Run() {
     size_ = *s + 1;
   }
   store_ = std::make_unique<TxnRecordStore>(txn_, size_);
-  checker_ = std::make_unique<RecordChecker>(*store_, &report_.findings,
+  // The book of authority first: every record is judged by the whole log's
+  // book, later revocations included.
+  ASSIGN_OR_RETURN(book_, LoadAuthority(*store_, keys_cache_, options_.check_signatures));
+  checker_ = std::make_unique<RecordChecker>(*store_, book_, &report_.findings,
                                              options_.check_signatures, keys_cache_,
                                              RecordChecker::Mode::kStream);
 
   // Signature checks run a chunk behind the scan: while the pool checks
-  // chunk k, this thread reads and replays chunk k+1 (and then helps).
+  // chunk k, this thread reads and replays chunk k+1 (and then helps). A
+  // chunk's quota uses are counted once its signatures are known.
   const unsigned threads = ResolveThreads(options_.threads);
   ThreadPool pool(threads > 1 ? threads : 0);
   std::vector<SignatureJob> in_flight;
@@ -484,7 +556,9 @@ Result<AuditReport> Auditor::Run() {
       checker_->FinishSignatureJobs(in_flight);
       in_flight_range.reset();
     }
+    CountUses(&uses_checking_);
     in_flight = checker_->TakeSignatureJobs();
+    uses_checking_.swap(uses_scanning_);
     if (!in_flight.empty()) {
       in_flight_range = pool.Start(in_flight.size(), [&in_flight](std::size_t i) { in_flight[i].Run(); });
     }
@@ -538,7 +612,7 @@ Result<AuditReport> Auditor::Run() {
   report_.records_checked = checker_->records_checked();
   report_.signatures_checked = checker_->signatures_checked();
   report_.lots = lots_created_;
-  report_.actors = actors_.size();
+  report_.actors = book_->actors().size();
   report_.tree_size = size_;
   report_.head_hash = last_hash_;
   std::stable_sort(report_.findings.begin(), report_.findings.end(),

@@ -9,7 +9,7 @@
 #include "retrace/merkle.h"
 #include "retrace/verifier.h"
 #include "storage/lmdb_env.h"
-#include "verify/key_cache.h"
+#include "crypto/key_cache.h"
 
 namespace retrace::internal {
 

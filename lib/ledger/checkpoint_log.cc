@@ -183,6 +183,40 @@ Result<std::string> StoreCosignatures(Txn& txn, std::string_view origin, std::st
       " stored checkpoints (" + last_failure.message() + "); nothing was stored");
 }
 
+Status CheckStoredCheckpoints(const Txn& txn, std::string_view origin, std::uint64_t tree_size,
+                              std::vector<Finding>* findings) {
+  if (!txn.tables().checkpoints_present) return Status::Ok();
+  std::vector<std::pair<std::string, std::string>> stored;
+  RETURN_IF_ERROR(txn.ForEach(txn.tables().checkpoints, [&](std::string_view k, std::string_view v) {
+    stored.emplace_back(std::string(k), std::string(v));
+    return true;
+  }));
+  const std::uint64_t last_seq = tree_size > 0 ? tree_size - 1 : 0;
+  for (const auto& [k, note] : stored) {
+    Result<StoredCheckpoint> cp = ParseStored(k, note, origin);
+    if (!cp.ok()) {
+      findings->push_back({finding::kIndexInconsistent, last_seq, "",
+                           "the checkpoint table: " + cp.status().message()});
+      continue;
+    }
+    const std::uint64_t size = cp->checkpoint.size;
+    if (size > tree_size) {
+      findings->push_back({finding::kIndexInconsistent, last_seq, "",
+                           "the checkpoint table holds a checkpoint of size " + std::to_string(size) +
+                               ", beyond the log's " + std::to_string(tree_size) + " records"});
+      continue;
+    }
+    Result<Hash> root = merkle::RootAt(TxnNodeSource(txn), size);
+    if (!root.ok() || *root != cp->checkpoint.root_hash) {
+      findings->push_back({finding::kIndexInconsistent, size > 0 ? size - 1 : 0, "",
+                           "the checkpoint table's checkpoint of size " + std::to_string(size) +
+                               " does not match the log: its root is not the tree's root at "
+                               "that size"});
+    }
+  }
+  return Status::Ok();
+}
+
 Result<StoredCheckpoint> CurrentCheckpoint(const Txn& txn, std::string_view origin) {
   ASSIGN_OR_RETURN(std::optional<StoredCheckpoint> latest, LatestStoredCheckpoint(txn, origin));
   if (!latest) {

@@ -18,6 +18,7 @@
 #include "retrace/checkpoint.h"
 #include "retrace/note.h"
 #include "retrace/status.h"
+#include "retrace/verifier.h"
 #include "storage/lmdb_env.h"
 
 namespace retrace::internal {
@@ -39,6 +40,16 @@ Result<std::string> SignAndStoreCheckpoint(Txn& txn, std::string_view origin,
 // Ledger::AddCosignatures inside a write transaction.
 Result<std::string> StoreCosignatures(Txn& txn, std::string_view origin, std::string_view input,
                                       const std::vector<NoteVerifier>& witnesses);
+
+// Checks every stored checkpoint against the tree of `tree_size` leaves
+// (the records' own, audited separately): it parses, is keyed under its
+// size, names `origin`, covers no more than the tree, and its root is the
+// tree's root at its size. Each failure is an index_inconsistent finding
+// naming the checkpoint's size (signatures are the log key's to check:
+// `retrace checkpoint` and the witnesses do). Errors only if the tables
+// cannot be read.
+Status CheckStoredCheckpoints(const Txn& txn, std::string_view origin, std::uint64_t tree_size,
+                              std::vector<Finding>* findings);
 
 // The latest stored checkpoint, checked against the tree: the tree still
 // has its root at its size. kFailedPrecondition if none was signed yet;

@@ -10,7 +10,7 @@
 #include <string>
 #include <utility>
 
-#include "ledger/rules.h"
+#include "rules/rules.h"
 #include "model/record.h"
 #include "util/status_macros.h"
 

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,7 +12,8 @@
 #include <thread>
 
 #include "ledger/audit.h"
-#include "ledger/rules.h"
+#include "ledger/checkpoint_log.h"
+#include "rules/rules.h"
 #include "ledger/state.h"
 #include "ledger/txn_store.h"
 #include "model/event_keys.h"
@@ -21,7 +23,7 @@
 #include "retrace/v1/retrace.pb.h"
 #include "util/status_macros.h"
 #include "util/thread_pool.h"
-#include "verify/record_checker.h"
+#include "rules/authority.h"
 
 namespace retrace::internal {
 namespace {
@@ -96,9 +98,12 @@ class TableScan {
   std::string_view key_, value_;
 };
 
-// What the lookup indexes must hold, as digests.
+// What the lookup indexes must hold, as digests; and the keys of the two
+// state tables (lots, quotas), whose values are checked by their seals.
 struct IndexDigests {
-  IndexDigest by_hash, event_ids, lot_index, quota_log;
+  IndexDigest event_ids, lot_index, quota_log, authority;
+  IndexDigest lot_keys, quota_keys;
+  std::uint64_t damaged_lots = 0, damaged_quotas = 0;  // values whose seal fails
 };
 
 Status DigestTable(const Txn& txn, MDB_dbi dbi, IndexDigest* out) {
@@ -108,14 +113,25 @@ Status DigestTable(const Txn& txn, MDB_dbi dbi, IndexDigest* out) {
   });
 }
 
-// The digests of the four index tables as stored.
+// The digests of the index tables as stored, and of the keys of the state
+// tables, whose every value's seal is checked (state.h).
 Result<IndexDigests> DigestStoredIndexes(const Txn& txn) {
   const Tables& t = txn.tables();
   IndexDigests d;
-  RETURN_IF_ERROR(DigestTable(txn, t.by_hash, &d.by_hash));
   RETURN_IF_ERROR(DigestTable(txn, t.event_ids, &d.event_ids));
   RETURN_IF_ERROR(DigestTable(txn, t.lot_index, &d.lot_index));
   RETURN_IF_ERROR(DigestTable(txn, t.quota_log, &d.quota_log));
+  RETURN_IF_ERROR(DigestTable(txn, t.authority, &d.authority));
+  RETURN_IF_ERROR(txn.ForEach(t.lots, [&d](std::string_view k, std::string_view v) {
+    d.lot_keys.Add(k, "");
+    if (!DecodeLotState(v, k).ok()) ++d.damaged_lots;
+    return true;
+  }));
+  RETURN_IF_ERROR(txn.ForEach(t.quotas, [&d](std::string_view k, std::string_view v) {
+    d.quota_keys.Add(k, "");
+    if (!DecodeQuotaTally(v).ok()) ++d.damaged_quotas;
+    return true;
+  }));
   return d;
 }
 
@@ -156,6 +172,7 @@ class IntegrityAuditor {
   AuditReport report_;
   std::uint64_t size_ = 0;
   std::string ledger_id_;
+  std::string origin_;  // the ledger's name (the genesis'), its checkpoints' origin
   TableScan tree_;
   std::uint64_t extra_nodes_ = 0;
   CompactRange range_;
@@ -165,10 +182,9 @@ class IntegrityAuditor {
   v1::Event event_;  // for the events ScanEventKeys leaves to protobuf
   IndexDigests implied_;
   // Small state the quota log needs: roles by actor (a separator's
-  // transformations count against its quota).
+  // transformations count against its quota), and the quota keys seen.
   std::map<std::string, Role, std::less<>> roles_;
-  std::map<std::string, std::vector<std::uint64_t>> key_events_;
-  std::vector<std::uint64_t> policy_seqs_;
+  std::set<std::string> quota_keys_;
   std::uint64_t lots_created_ = 0;
 };
 
@@ -233,7 +249,6 @@ Status IntegrityAuditor::CheckRecord(std::uint64_t seq, std::string_view stored)
     if (nodes.ok()) nodes = ExpectNode(seq, level, index, node);
   });
   RETURN_IF_ERROR(nodes);
-  implied_.by_hash.Add(HashKey(hash), seq_key);
   if (parsed.ok()) RETURN_IF_ERROR(CheckEvent(seq, seq_key, view.event_bytes));
   return Status::Ok();
 }
@@ -250,6 +265,7 @@ Status IntegrityAuditor::CheckEvent(std::uint64_t seq, const std::string& seq_ke
     }
     EventKeysOf(event_, &k);
   }
+  if (seq == 0 && parsed_whole && event_.has_genesis()) origin_ = event_.genesis().name();
   if (seq == 0 && k.body != v1::Event::kGenesis) {
     Add(finding::kGenesisInvalid, seq, "record 0 is not a genesis record");
   } else if (seq != 0 && k.body == v1::Event::kGenesis) {
@@ -268,38 +284,38 @@ Status IntegrityAuditor::CheckEvent(std::uint64_t seq, const std::string& seq_ke
     bool repeated = false;
     for (std::size_t j = 0; j < i && !repeated; ++j) repeated = k.lots[j] == k.lots[i];
     if (!repeated) implied_.lot_index.Add(k.lots[i], seq_key);
+    if (!repeated && i >= k.moved) implied_.lot_keys.Add(k.lots[i], "");
   }
   lots_created_ += k.lots.size() - k.moved;
   // Quota uses (QuotaUseOf): every extraction, and a separator's
   // transformations.
+  auto quota_entry = [&](const std::string& qk) {
+    implied_.quota_log.Add(qk, seq_key);
+    if (quota_keys_.insert(qk).second) implied_.quota_keys.Add(qk, "");
+  };
   if (k.body == v1::Event::kExtracted) {
-    implied_.quota_log.Add(
-        QuotaKey(k.actor_id, UtcYear(k.time_seconds), static_cast<QuotaKind>(k.quota_kind)),
-        seq_key);
+    quota_entry(
+        QuotaKey(k.actor_id, UtcYear(k.time_seconds), static_cast<QuotaKind>(k.quota_kind)));
   } else if (k.body == v1::Event::kTransformed) {
     auto it = roles_.find(k.actor_id);
     if (it != roles_.end() && it->second == Role::kSeparator) {
-      implied_.quota_log.Add(
-          QuotaKey(k.actor_id, UtcYear(k.time_seconds), QuotaKind::kSmeltingSeparation), seq_key);
+      quota_entry(QuotaKey(k.actor_id, UtcYear(k.time_seconds), QuotaKind::kSmeltingSeparation));
     }
   }
   if (!parsed_whole) return Status::Ok();
 
-  // Key and regulatory events (ScanEventKeys leaves them all to protobuf).
+  // Authority events (ScanEventKeys leaves them all to protobuf).
   const v1::Event& ev = event_;
-  if (auto reg = KeyFromRegistration(ev, keys_)) {
-    if (!ev.has_key_rotated()) roles_.emplace(reg->actor_id, reg->role);
-    if (reg->key) key_events_[reg->key->KeyId()].push_back(seq);
+  if (IsAuthorityEvent(ev)) implied_.authority.Add(seq_key, "");
+  if (ev.has_actor_registered()) {
+    roles_.emplace(ev.actor_registered().actor_id(),
+                   static_cast<Role>(ev.actor_registered().role()));
+  } else if (ev.has_genesis()) {
+    roles_.emplace(ev.genesis().root_actor_id(), Role::kRegulator);
   }
-  if (ev.has_key_rotated() && !ev.key_rotated().retired_key_id().empty()) {
-    key_events_[ev.key_rotated().retired_key_id()].push_back(seq);
-  }
-  if (ev.has_key_revoked()) key_events_[ev.key_revoked().key_id()].push_back(seq);
-  if (ev.has_policy_set()) policy_seqs_.push_back(seq);
   if (ev.has_quota_granted()) {
     const auto& g = ev.quota_granted();
-    implied_.quota_log.Add(QuotaKey(g.actor_id(), g.year(), static_cast<QuotaKind>(g.kind())),
-                           seq_key);
+    quota_entry(QuotaKey(g.actor_id(), g.year(), static_cast<QuotaKind>(g.kind())));
   }
   return Status::Ok();
 }
@@ -313,25 +329,21 @@ Status IntegrityAuditor::CompareIndexes(const IndexDigests& stored) {
                                       : "; the records imply " + std::to_string(want.count());
     Inconsistent(std::move(m));
   };
-  compare(stored.by_hash, implied_.by_hash, "hash index");
   compare(stored.event_ids, implied_.event_ids, "event-id index");
   compare(stored.lot_index, implied_.lot_index, "lot index");
   compare(stored.quota_log, implied_.quota_log, "quota log");
-  {
-    std::map<std::string, std::vector<std::uint64_t>> have;
-    RETURN_IF_ERROR(txn_.ForEach(t_.key_events, [&](std::string_view k, std::string_view v) {
-      have[std::string(k)].push_back(DecodeU64(v).value_or(~std::uint64_t{0}));
-      return true;
-    }));
-    if (have != key_events_) Inconsistent("the key event index does not match the records");
+  compare(stored.authority, implied_.authority, "authority index");
+  compare(stored.lot_keys, implied_.lot_keys, "lot table");
+  compare(stored.quota_keys, implied_.quota_keys, "quota table");
+  if (stored.damaged_lots != 0) {
+    Inconsistent("the lot table holds " + std::to_string(stored.damaged_lots) +
+                 " damaged entries (their seals do not match)");
   }
-  std::vector<std::uint64_t> policies;
-  RETURN_IF_ERROR(txn_.ForEach(t_.policies, [&](std::string_view k, std::string_view) {
-    policies.push_back(DecodeU64(k).value_or(~std::uint64_t{0}));
-    return true;
-  }));
-  if (policies != policy_seqs_) Inconsistent("the policy index does not match the policy records");
-  return Status::Ok();
+  if (stored.damaged_quotas != 0) {
+    Inconsistent("the quota table holds " + std::to_string(stored.damaged_quotas) +
+                 " damaged entries (their seals do not match)");
+  }
+  return CheckStoredCheckpoints(txn_, origin_, size_, &report_.findings);
 }
 
 std::optional<Result<IndexDigests>> IntegrityAuditor::DigestOnOtherThread() {

@@ -2,10 +2,33 @@
 
 #include <cstring>
 
+#include "retrace/hash.h"
+#include "util/escape.h"
 #include "model/proto_convert.h"
+#include "retrace/v1/state.pb.h"
 #include "storage/lmdb_env.h"
 
 namespace retrace::internal {
+namespace {
+
+constexpr std::size_t kCheckBytes = 8;
+
+std::string Sealed(std::string bytes) {
+  const Hash h = Sha256(bytes);
+  bytes.append(reinterpret_cast<const char*>(h.data()), kCheckBytes);
+  return bytes;
+}
+
+// The protobuf bytes of a sealed value, if its check holds.
+std::optional<std::string_view> Unsealed(std::string_view value) {
+  if (value.size() < kCheckBytes) return std::nullopt;
+  std::string_view body = value.substr(0, value.size() - kCheckBytes);
+  const Hash h = Sha256(body);
+  if (std::memcmp(h.data(), value.data() + body.size(), kCheckBytes) != 0) return std::nullopt;
+  return body;
+}
+
+}  // namespace
 
 std::string EncodeLotState(const LotView& v) {
   v1::state::LotState s;
@@ -26,14 +49,21 @@ std::string EncodeLotState(const LotView& v) {
     e->set_element(static_cast<int>(c.element));
     e->set_grams(c.grams);
   }
-  return SerializeDeterministic(s);
+  return Sealed(SerializeDeterministic(s));
 }
 
-Result<LotView> DecodeLotState(std::string_view bytes) {
+Result<LotView> DecodeLotState(std::string_view bytes, std::string_view lot_id) {
+  auto damaged = [&] {
+    return CorruptionError("the stored state of lot " +
+                           (lot_id.empty() ? std::string("?") : EscapeForMessage(lot_id)) +
+                           " is damaged; run `retrace audit` (docs/reliability.md)");
+  };
+  std::optional<std::string_view> body = Unsealed(bytes);
   v1::state::LotState s;
-  if (!s.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
-      s.head_hash().size() != 32 || s.status() < 1 || s.status() > 4) {
-    return CorruptionError("stored lot state does not parse");
+  if (!body || !s.ParseFromArray(body->data(), static_cast<int>(body->size())) ||
+      s.head_hash().size() != 32 || s.status() < 1 || s.status() > kMaxLotStatus ||
+      (!lot_id.empty() && s.lot_id() != lot_id)) {
+    return damaged();
   }
   LotView v;
   v.lot_id = s.lot_id();
@@ -50,6 +80,28 @@ Result<LotView> DecodeLotState(std::string_view bytes) {
   v.creator = s.creator();
   for (const auto& c : s.content()) v.content.push_back({static_cast<Element>(c.element()), c.grams()});
   return v;
+}
+
+std::string EncodeQuotaTally(const QuotaTally& q) {
+  v1::state::QuotaState s;
+  s.set_used_reo_g(static_cast<std::uint64_t>(q.used));
+  s.set_used_reo_g_high(static_cast<std::uint64_t>(q.used >> 64));
+  s.set_entries(q.entries);
+  s.set_last_seq(q.last_seq);
+  return Sealed(SerializeDeterministic(s));
+}
+
+Result<QuotaTally> DecodeQuotaTally(std::string_view bytes) {
+  std::optional<std::string_view> body = Unsealed(bytes);
+  v1::state::QuotaState s;
+  if (!body || !s.ParseFromArray(body->data(), static_cast<int>(body->size()))) {
+    return CorruptionError("a stored quota balance is damaged; run `retrace audit`");
+  }
+  QuotaTally q;
+  q.used = (static_cast<unsigned __int128>(s.used_reo_g_high()) << 64) | s.used_reo_g();
+  q.entries = s.entries();
+  q.last_seq = s.last_seq();
+  return q;
 }
 
 // Keyed by the node's last leaf first, so that every node an append

@@ -54,32 +54,25 @@ Result<std::vector<std::uint64_t>> TxnRecordStore::SeqDups(Cursor* cur, std::str
   return out;
 }
 
-Result<std::vector<std::uint64_t>> TxnRecordStore::KeyEvents(std::string_view key_id) const {
-  return SeqDups(&key_events_cur_, key_id, "key event index");
-}
-
 Result<std::vector<std::uint64_t>> TxnRecordStore::QuotaLog(std::string_view quota_key) const {
   return SeqDups(&quota_log_cur_, quota_key, "quota log");
 }
 
-Result<std::optional<std::uint64_t>> TxnRecordStore::PolicyBefore(std::uint64_t seq) const {
-  ASSIGN_OR_RETURN(auto k, txn_.KeyBefore(txn_.tables().policies, EncodeU64(seq)));
-  if (!k) return std::optional<std::uint64_t>();
-  auto v = DecodeU64(*k);
-  if (!v) return CorruptionError("policy index entry is damaged");
-  return std::optional<std::uint64_t>(*v);
-}
-
-Result<std::optional<std::uint64_t>> TxnRecordStore::ActorRegistration(
-    std::string_view actor_id) const {
-  if (actor_id.empty() || actor_id.size() > 511) return std::optional<std::uint64_t>();
-  ASSIGN_OR_RETURN(auto v, txn_.Get(txn_.tables().actors, actor_id));
-  if (!v) return std::optional<std::uint64_t>();
-  v1::state::ActorState as;
-  if (!as.ParseFromArray(v->data(), static_cast<int>(v->size()))) {
-    return CorruptionError("actor index entry for " + std::string(actor_id) + " is damaged");
-  }
-  return std::optional<std::uint64_t>(as.registered_seq());
+Result<std::vector<std::uint64_t>> TxnRecordStore::AuthoritySeqs() const {
+  std::vector<std::uint64_t> out;
+  if (!txn_.tables().authority_present) return out;
+  Status bad;
+  RETURN_IF_ERROR(txn_.ForEach(txn_.tables().authority, [&](std::string_view k, std::string_view) {
+    auto seq = DecodeU64(k);
+    if (!seq) {
+      bad = CorruptionError("the authority index is damaged; run `retrace audit`");
+      return false;
+    }
+    if (*seq < size_) out.push_back(*seq);
+    return true;
+  }));
+  RETURN_IF_ERROR(bad);
+  return out;
 }
 
 Result<Hash> TxnNodeSource::PerfectNode(unsigned level, std::uint64_t index) const {

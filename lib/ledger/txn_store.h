@@ -21,7 +21,6 @@ class TxnRecordStore : public RecordStore {
         records_cur_(txn, txn.tables().records),
         tree_cur_(txn, txn.tables().tree),
         lot_index_cur_(txn, txn.tables().lot_index),
-        key_events_cur_(txn, txn.tables().key_events),
         quota_log_cur_(txn, txn.tables().quota_log) {}
   TxnRecordStore(const TxnRecordStore&) = delete;
   TxnRecordStore& operator=(const TxnRecordStore&) = delete;
@@ -33,10 +32,8 @@ class TxnRecordStore : public RecordStore {
   Result<std::optional<std::string_view>> RecordBytesView(std::uint64_t seq) const override;
   Result<std::vector<std::uint64_t>> LotSeqs(std::string_view lot_id) const override;
   Result<std::optional<Hash>> CommittedLeaf(std::uint64_t seq) const override;
-  Result<std::vector<std::uint64_t>> KeyEvents(std::string_view key_id) const override;
-  Result<std::optional<std::uint64_t>> PolicyBefore(std::uint64_t seq) const override;
   Result<std::vector<std::uint64_t>> QuotaLog(std::string_view quota_key) const override;
-  Result<std::optional<std::uint64_t>> ActorRegistration(std::string_view actor_id) const override;
+  Result<std::vector<std::uint64_t>> AuthoritySeqs() const override;
 
  private:
   // Get through `cur`.
@@ -52,7 +49,6 @@ class TxnRecordStore : public RecordStore {
   mutable Cursor records_cur_;
   mutable Cursor tree_cur_;
   mutable Cursor lot_index_cur_;
-  mutable Cursor key_events_cur_;
   mutable Cursor quota_log_cur_;
 };
 

@@ -22,7 +22,7 @@ std::string EncodeRecord(std::uint64_t seq, const Hash& prev_hash, std::string_v
   return SerializeDeterministic(r);
 }
 
-std::string EncodeRecord(std::uint64_t seq, const Hash& prev_hash, const SignedEvent& event) {
+std::string EncodeSignedRecord(std::uint64_t seq, const Hash& prev_hash, const SignedEvent& event) {
   v1::Record r;
   r.set_seq(seq);
   r.set_prev_hash(prev_hash.data(), prev_hash.size());
@@ -39,7 +39,6 @@ std::string EncodeRecord(std::uint64_t seq, const Hash& prev_hash, const SignedE
   return SerializeDeterministic(r);
 }
 
-Hash RecordHash(std::string_view stored) { return merkle::LeafHash(stored); }
 
 namespace {
 
@@ -170,6 +169,12 @@ BatchInclusion BatchInclusionOf(const RecordView& r) {
 }
 
 }  // namespace internal
+
+std::string EncodeRecord(std::uint64_t seq, const Hash& prev_hash, const SignedEvent& event) {
+  return internal::EncodeSignedRecord(seq, prev_hash, event);
+}
+
+Hash RecordHash(std::string_view stored) { return merkle::LeafHash(stored); }
 
 Result<Record> DecodeRecord(std::string_view stored) {
   v1::Record r;

@@ -17,11 +17,12 @@ namespace retrace::internal {
 std::string EncodeRecord(std::uint64_t seq, const Hash& prev_hash, std::string_view event_bytes,
                          std::string_view key_id, std::string_view signature);
 // The same with the batch fields of a batch-signed event (none if
-// batch.size == 0, so a single-signature record's bytes are unchanged).
-std::string EncodeRecord(std::uint64_t seq, const Hash& prev_hash, const SignedEvent& event);
-
-// The record hash: SHA-256(0x00 || stored), the RFC 6962 leaf hash.
-Hash RecordHash(std::string_view stored);
+// batch.size == 0, so a single-signature record's bytes are unchanged):
+// retrace::EncodeRecord (event.h). The record hash, SHA-256(0x00 ||
+// stored), the RFC 6962 leaf hash: retrace::RecordHash.
+std::string EncodeSignedRecord(std::uint64_t seq, const Hash& prev_hash, const SignedEvent& event);
+using ::retrace::EncodeRecord;
+using ::retrace::RecordHash;
 
 // A stored record parsed in place: the views point into the bytes it was
 // parsed from and are valid exactly as long as those bytes are.

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "retrace/json.h"
-#include "verify/report_json.h"
+#include "render/report_json.h"
 
 namespace retrace {
 namespace {

@@ -10,7 +10,7 @@
 //     recovery < 100 %, which is exactly the ledger's rounding plus margin;
 //   - outputs' gross mass <= consumed + additives; the difference is the
 //     declared loss.
-#include "sim/supply_chain.h"
+#include "retrace/sim.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -20,7 +20,6 @@
 #include <system_error>
 #include <utility>
 
-#include "ledger/rules.h"  // internal::UtcYear
 #include "util/status_macros.h"
 
 namespace retrace::sim {
@@ -236,7 +235,7 @@ class Generator {
     if (tick) Tick();
     ev.event_id = cfg_.id_prefix + "ev-" + Pad(++event_counter_, 6);
     ev.time = clock_;
-    const std::uint32_t year = internal::UtcYear(clock_.seconds);
+    const std::uint32_t year = QuotaYear(clock_);
     if (const auto* x = std::get_if<Extracted>(&ev.body)) {
       if (Status st = EnsureQuota(ev.actor_id, x->quota_kind, year); !st.ok()) return st;
     } else if (std::holds_alternative<Transformed>(ev.body) && IsSeparator(ev.actor_id)) {

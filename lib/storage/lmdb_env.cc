@@ -335,6 +335,27 @@ Result<std::optional<std::pair<std::string_view, std::string_view>>> Txn::Last(
   return R(std::make_pair(View(k), View(v)));
 }
 
+Result<std::uint64_t> Txn::Entries(MDB_dbi dbi) const {
+  MDB_stat st;
+  int rc = mdb_stat(txn_, dbi, &st);
+  if (rc != MDB_SUCCESS) return LmdbError(rc, "read table statistics");
+  return static_cast<std::uint64_t>(st.ms_entries);
+}
+
+Status Txn::Drop(MDB_dbi dbi) {
+  int rc = mdb_drop(txn_, dbi, 1);
+  if (rc != MDB_SUCCESS) return LmdbError(rc, "drop table");
+  return Status::Ok();
+}
+
+Result<std::uint64_t> Cursor::Count() {
+  if (cur_ == nullptr) return InternalError("count on a cursor that is on no entry");
+  size_t n = 0;
+  int rc = mdb_cursor_count(cur_, &n);
+  if (rc != MDB_SUCCESS) return LmdbError(rc, "count duplicates");
+  return static_cast<std::uint64_t>(n);
+}
+
 LmdbEnv::~LmdbEnv() {
   if (env_ != nullptr) mdb_env_close(env_);
   std::lock_guard<std::mutex> lock(g_open_mu);
@@ -415,15 +436,10 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const Env
   } specs[] = {
       {"meta", &env->tables_.meta, 0},
       {"records", &env->tables_.records, 0},
-      {"by_hash", &env->tables_.by_hash, 0},
       {"lot_index", &env->tables_.lot_index, MDB_DUPSORT | MDB_DUPFIXED},
       {"event_ids", &env->tables_.event_ids, 0},
       {"lots", &env->tables_.lots, 0},
-      {"actors", &env->tables_.actors, 0},
-      {"keys", &env->tables_.keys, 0},
       {"tree", &env->tables_.tree, 0},
-      {"key_events", &env->tables_.key_events, MDB_DUPSORT | MDB_DUPFIXED},
-      {"policies", &env->tables_.policies, 0},
       {"quotas", &env->tables_.quotas, 0},
       {"quota_log", &env->tables_.quota_log, MDB_DUPSORT | MDB_DUPFIXED},
   };
@@ -441,6 +457,35 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const Env
       return LmdbError(rc, std::string("open table ") + s.name);
     }
   }
+  // Format 3's authority index: created with a new ledger, opened if
+  // present (a format-2 ledger has none until it is upgraded).
+  rc = mdb_dbi_open(txn, "authority", opts.create_tables ? MDB_CREATE : c,
+                    &env->tables_.authority);
+  if (rc == MDB_SUCCESS) {
+    env->tables_.authority_present = true;
+  } else if (rc != MDB_NOTFOUND) {
+    mdb_txn_abort(txn);
+    return LmdbError(rc, "open table authority");
+  }
+  // Format 2's derived tables, opened only if present (for an upgrade).
+  const Spec legacy[] = {
+      {"by_hash", &env->tables_.by_hash, 0},
+      {"actors", &env->tables_.actors, 0},
+      {"keys", &env->tables_.keys, 0},
+      {"key_events", &env->tables_.key_events, MDB_DUPSORT | MDB_DUPFIXED},
+      {"policies", &env->tables_.policies, 0},
+  };
+  int legacy_found = 0;
+  for (const auto& s : legacy) {
+    rc = mdb_dbi_open(txn, s.name, s.flags, s.dbi);
+    if (rc == MDB_SUCCESS) {
+      ++legacy_found;
+    } else if (rc != MDB_NOTFOUND) {
+      mdb_txn_abort(txn);
+      return LmdbError(rc, std::string("open table ") + s.name);
+    }
+  }
+  env->tables_.legacy_present = legacy_found > 0;
   // Added after the first ledgers were written: created when missing.
   rc = mdb_dbi_open(txn, "checkpoints", opts.read_only ? 0 : MDB_CREATE,
                     &env->tables_.checkpoints);

@@ -33,17 +33,25 @@ namespace retrace::internal {
 struct Tables {
   MDB_dbi meta = 0;       // "format", "ledger_id", "head", ...
   MDB_dbi records = 0;    // u64be seq -> stored record bytes
-  MDB_dbi by_hash = 0;    // record hash (32) -> u64be seq
   MDB_dbi lot_index = 0;  // lot id -> u64be seq (dupsort, in log order)
   MDB_dbi event_ids = 0;  // event id -> u64be seq
   MDB_dbi lots = 0;       // lot id -> state.LotState
-  MDB_dbi actors = 0;     // actor id -> state.ActorState
-  MDB_dbi keys = 0;       // key id -> state.KeyState
-  MDB_dbi tree = 0;       // u8 level || u64be index -> 32-byte node hash
-  MDB_dbi key_events = 0; // key id -> u64be seq (dupsort): registration, rotation, revocation
-  MDB_dbi policies = 0;   // u64be seq of every policy record -> ""
+  MDB_dbi tree = 0;       // u64be last leaf || u8 level -> 32-byte node hash
   MDB_dbi quotas = 0;     // quota key -> state.QuotaState
   MDB_dbi quota_log = 0;  // quota key -> u64be seq (dupsort): grants and uses
+  // u64be seq of every authority record -> "" (format 3). Created with the
+  // ledger; absent in a format-2 ledger until it is upgraded.
+  MDB_dbi authority = 0;
+  bool authority_present = false;
+  // The derived tables of format 2, which format 3 dropped (the book of
+  // authority and the records replace them): opened only if present, so
+  // that an upgrade can read and drop them.
+  MDB_dbi by_hash = 0;     // record hash (32) -> u64be seq
+  MDB_dbi actors = 0;      // actor id -> state.ActorState
+  MDB_dbi keys = 0;        // key id -> state.KeyState
+  MDB_dbi key_events = 0;  // key id -> u64be seq (dupsort)
+  MDB_dbi policies = 0;    // u64be seq of every policy record -> ""
+  bool legacy_present = false;
   // u64be tree size -> signed checkpoint note (docs/transparency.md). Created
   // on a writable open if missing; absent (checkpoints_present false) when a
   // ledger written before checkpoints existed is opened read-only.
@@ -84,6 +92,13 @@ class Txn {
   // The last key/value of `dbi`, if any.
   Result<std::optional<std::pair<std::string_view, std::string_view>>> Last(MDB_dbi dbi) const;
 
+  // The number of entries of `dbi` (LMDB keeps it: no scan).
+  Result<std::uint64_t> Entries(MDB_dbi dbi) const;
+
+  // Deletes table `dbi` and its name from the environment (write
+  // transactions only; an upgrade drops the tables of an older format).
+  Status Drop(MDB_dbi dbi);
+
   bool map_full() const { return map_full_; }
 
  private:
@@ -112,6 +127,8 @@ class Cursor {
   // `what` otherwise.
   Result<bool> Get(MDB_cursor_op op, std::string_view* key, std::string_view* value,
                    std::string_view what);
+  // The number of duplicates of the entry the cursor is on (dupsort tables).
+  Result<std::uint64_t> Count();
 
  private:
   const Txn& txn_;
@@ -124,6 +141,9 @@ struct EnvOptions {
   bool read_only = false;
   std::uint64_t initial_map_size = std::uint64_t{64} << 20;
   std::uint64_t max_map_size = std::uint64_t{1} << 40;
+  // Create the tables of the current format that an existing ledger lacks
+  // (an upgrade, which fills them in its own transaction).
+  bool create_tables = false;
 };
 
 class LmdbEnv {

@@ -9,10 +9,13 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "ledger/rules.h"
+#include "rules/quota_book.h"
+#include "rules/rules.h"
+#include "util/escape.h"
 #include "util/flat_map.h"
 #include "util/status_macros.h"
 #include "util/thread_pool.h"
+#include "verify/load_authority.h"
 #include "verify/record_checker.h"
 
 namespace retrace::internal {
@@ -189,36 +192,36 @@ class QuotaTally {
   }
 
   struct Balance {
-    std::uint64_t granted = 0, used = 0;
+    std::optional<GrantEntry> grant;   // the book's grant in force
+    unsigned __int128 used = 0;        // counted uses before the record
     bool listed = false;  // the log lists `seq` itself
   };
-  // Grants and uses of log `log_no` by valid records before `seq`.
+  // The grant in force at `seq` and the uses of log `log_no` by valid
+  // records before it (QuotaLogEntry::counts: the record is authorized).
   Result<Balance> At(std::uint32_t log_no, std::uint64_t seq) {
     ASSIGN_OR_RETURN(Log * log, Get(log_no));
     const std::size_t p =
         std::lower_bound(log->seqs.begin(), log->seqs.end(), seq) - log->seqs.begin();
-    while (log->granted.size() < p) {
-      const std::size_t i = log->granted.size();
-      std::uint64_t g = i ? log->granted[i - 1] : 0, u = i ? log->used[i - 1] : 0;
+    while (log->used.size() < p) {
+      const std::size_t i = log->used.size();
+      unsigned __int128 u = i ? log->used[i - 1] : 0;
       ASSIGN_OR_RETURN(const CheckedRecord* r, checker_.Check(log->seqs[i]));
-      if (r->parsed && r->authorized) {
+      if (r->parsed) {
         const Part& part = PartOf(*r);
-        if (part.log == log_no) {
-          if (part.grant) {
-            g = part.amount;
-          } else {
-            u += part.use.reo_g;
-          }
+        if (part.log != log_no) {
+          checker_.Add(finding::kIndexInconsistent, r->seq, "",
+                       "the quota log of " + EscapeForMessage(log->key.substr(0, log->key.find('\0'))) +
+                           " lists record " + std::to_string(r->seq) +
+                           ", which neither grants nor uses that quota");
+        } else if (r->authorized && !part.grant) {
+          u += part.use.reo_g;
         }
       }
-      log->granted.push_back(g);
       log->used.push_back(u);
     }
     Balance b;
-    if (p > 0) {
-      b.granted = log->granted[p - 1];
-      b.used = log->used[p - 1];
-    }
+    b.grant = checker_.book().GrantAt(log->key, seq);
+    if (p > 0) b.used = log->used[p - 1];
     b.listed = p < log->seqs.size() && log->seqs[p] == seq;
     return b;
   }
@@ -228,7 +231,7 @@ class QuotaTally {
     std::string key;
     bool loaded = false;
     std::vector<std::uint64_t> seqs;
-    std::vector<std::uint64_t> granted, used;  // after each of seqs, as far as computed
+    std::vector<unsigned __int128> used;  // counted uses up to each of seqs, as far as computed
     std::size_t prefetched = 0;                 // seqs[0, prefetched) are checked
   };
   // Worked out on the first question about `c`, kept for the walk.
@@ -346,12 +349,15 @@ class SignaturePipeline {
 Status CheckRegulatory(RecordChecker& checker, QuotaTally& tally, const CheckedRecord& c,
                        const std::string& lot_id) {
   if (c.event().has_extracted()) {
-    ASSIGN_OR_RETURN(std::string licence, checker.LicenceOf(c.event().actor_id()));
+    const ActorEntry* mine = checker.book().ActorAt(c.event().actor_id(), c.seq);
     Violations vs;
-    CheckLicence(c.event(), licence, &vs);
+    CheckLicence(c.event(), mine != nullptr ? mine->licence : std::string(), &vs);
     for (auto& v : vs) checker.Add(v.code, c.seq, v.lot_id, v.message);
   }
-  const QuotaTally::Part* part = tally.UseOf(c);
+  // Only a use that counts is judged against the quota (QuotaLogEntry:
+  // one signed by a key valid at its position, its role allowed, its
+  // signature verified); any other has a finding of its own.
+  const QuotaTally::Part* part = c.authorized ? tally.UseOf(c) : nullptr;
   if (part == nullptr) return Status::Ok();
   const QuotaUse& use = part->use;
   ASSIGN_OR_RETURN(QuotaTally::Balance b, tally.At(part->log, c.seq));
@@ -361,7 +367,7 @@ Status CheckRegulatory(RecordChecker& checker, QuotaTally& tally, const CheckedR
                     std::to_string(c.seq) + ", which uses its quota");
   }
   Violations vs;
-  CheckQuota(use, b.granted, b.used, lot_id, &vs);
+  CheckQuotaUse(use, b.grant, b.used, lot_id, &vs);
   for (auto& v : vs) checker.Add(v.code, c.seq, v.lot_id, v.message);
   return Status::Ok();
 }
@@ -376,7 +382,8 @@ const char* OriginKind(const v1::Event& ev) {
 }  // namespace
 
 Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view target,
-                                   const VerifyOptions& options, KeyCache* keys) {
+                                   const VerifyOptions& options, KeyCache* keys,
+                                   std::shared_ptr<const Authority> book) {
   VerifyReport report;
   report.lot_id = std::string(target);
   report.tree_size = store.Size();
@@ -386,7 +393,11 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
   // checker, which waits for them.
   const unsigned threads = ResolveThreads(options.threads);
   std::unique_ptr<ThreadPool> pool;
-  RecordChecker checker(store, &report.findings, options.check_signatures, keys);
+  if (book == nullptr) {
+    ASSIGN_OR_RETURN(book, LoadAuthority(store, keys, options.check_signatures, nullptr,
+                                         &report.findings));
+  }
+  RecordChecker checker(store, std::move(book), &report.findings, options.check_signatures, keys);
 
   ASSIGN_OR_RETURN(auto target_seqs, store.LotSeqs(target));
   if (target_seqs.empty()) {

@@ -6,7 +6,8 @@
 
 #include "retrace/ledger.h"
 #include "retrace/verifier.h"
-#include "verify/key_cache.h"
+#include "crypto/key_cache.h"
+#include "rules/authority.h"
 #include "verify/record_store.h"
 
 namespace retrace::internal {
@@ -19,10 +20,14 @@ namespace retrace::internal {
 // The walk collects the lineage's records first (reading, hashing, linking
 // and replaying the rules sequentially), then checks all their signatures at
 // once on options.threads threads. The report does not depend on the
-// thread count. `keys` (optional) caches parsed keys across calls.
+// thread count. `keys` (optional) caches parsed keys across calls. `book`
+// (optional) is the store's book of authority, if the caller has it built
+// for this very store (a ledger keeps its own); it is loaded from the store
+// otherwise.
 Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view lot_id,
                                    const VerifyOptions& options = VerifyOptions(),
-                                   KeyCache* keys = nullptr);
+                                   KeyCache* keys = nullptr,
+                                   std::shared_ptr<const Authority> book = nullptr);
 
 }  // namespace retrace::internal
 

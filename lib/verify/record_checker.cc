@@ -9,43 +9,14 @@
 
 namespace retrace::internal {
 
-std::optional<RegisteredKey> KeyFromRegistration(const v1::Event& ev, KeyCache* keys) {
-  const v1::KeyInfo* info = nullptr;
-  RegisteredKey out;
-  if (ev.has_genesis()) {
-    info = &ev.genesis().root_key();
-    out.actor_id = ev.genesis().root_actor_id();
-    out.role = Role::kRegulator;
-  } else if (ev.has_actor_registered()) {
-    info = &ev.actor_registered().key();
-    out.actor_id = ev.actor_registered().actor_id();
-    out.role = static_cast<Role>(ev.actor_registered().role());
-  } else if (ev.has_key_rotated()) {
-    info = &ev.key_rotated().new_key();
-    out.actor_id = ev.key_rotated().actor_id();
-  } else {
-    return std::nullopt;
-  }
-  if (keys != nullptr) {
-    if (const KeyCache::Entry* e = keys->Get(info->public_key())) out.key = e->key;
-    return out;
-  }
-  auto pk = PublicKey::FromDer(info->public_key());
-  if (pk.ok()) out.key = *pk;
-  return out;
-}
-
 void RecordChecker::Add(const char* code, std::uint64_t seq, std::string lot, std::string message) {
   findings_->push_back(Finding{code, seq, std::move(lot), std::move(message)});
 }
 
 namespace {
-// Records whose events later checks read again: key timelines, policies,
-// licences and the ledger's identity come from them.
-bool KeptEvent(const v1::Event& ev) {
-  return ev.has_genesis() || ev.has_actor_registered() || ev.has_key_rotated() ||
-         ev.has_key_revoked() || ev.has_policy_set();
-}
+// Records a walk checks again and again (the authority records every
+// record rests on): kept until the checker goes.
+bool KeptEvent(const v1::Event& ev) { return IsAuthorityEvent(ev); }
 }  // namespace
 
 CheckedRecord* RecordChecker::NewRecord(std::uint64_t seq) {
@@ -260,6 +231,7 @@ void RecordChecker::FinishSignatureJobs(const std::vector<SignatureJob>& jobs) {
   for (const SignatureJob& j : jobs) {
     ++signatures_checked_;
     if (j.ok) continue;
+    failed_signatures_.insert(j.seq);
     Add(finding::kSignatureInvalid, j.seq, "",
         "the signature on record " + std::to_string(j.seq) + " by " + j.actor_id +
             " does not verify: the event was altered or not signed by its actor");
@@ -363,102 +335,14 @@ bool CustodyEvent(const v1::Event& ev) {
 }
 }  // namespace
 
-Status RecordChecker::LoadGenesis() {
-  if (genesis_loaded_) return Status::Ok();
-  genesis_loaded_ = true;
-  ASSIGN_OR_RETURN(auto bytes, store_.RecordBytes(0));
-  if (!bytes) return Status::Ok();  // reported when record 0 is checked
-  auto rec = DecodeRecord(*bytes);
-  if (!rec.ok()) return Status::Ok();
-  v1::Event ev;
-  if (!ParseEventBytes(rec->event_bytes, &ev).ok() || !ev.has_genesis()) return Status::Ok();
-  ledger_id_ = ev.ledger_id();
-  root_actor_ = ev.genesis().root_actor_id();
+Status RecordChecker::CheckDependencies(std::uint64_t seq, std::string_view key_id,
+                                        std::string_view actor_id) {
+  for (std::uint64_t k : book_->KeyRecords(key_id)) {
+    if (k != seq) RETURN_IF_ERROR(Check(k).status());
+  }
+  if (auto a = book_->ActorRecord(actor_id); a && *a != seq) RETURN_IF_ERROR(Check(*a).status());
+  if (auto p = book_->PolicyRecordBefore(seq)) RETURN_IF_ERROR(Check(*p).status());
   return Status::Ok();
-}
-
-Result<const Policy*> RecordChecker::PolicyAt(std::uint64_t seq) {
-  ASSIGN_OR_RETURN(auto pseq, store_.PolicyBefore(seq));
-  if (!pseq) return &Policy::Default();
-  auto it = policies_.find(*pseq);
-  if (it != policies_.end()) return static_cast<const Policy*>(it->second.get());
-  ASSIGN_OR_RETURN(const CheckedRecord* c, Check(*pseq));
-  const Policy* out = &Policy::Default();
-  if (!c->parsed || !c->event().has_policy_set()) {
-    Add(finding::kIndexInconsistent, seq, "",
-        "the policy index names record " + std::to_string(*pseq) + ", which sets no policy");
-  } else if (c->authorized) {
-    auto p = std::make_unique<Policy>(c->event().policy_set());
-    out = p.get();
-    policies_.emplace(*pseq, std::move(p));
-    return out;
-  }
-  // An invalid policy record was reported when checked; the default stands.
-  return out;
-}
-
-Result<std::string> RecordChecker::LicenceOf(const std::string& actor_id) {
-  ASSIGN_OR_RETURN(auto rseq, store_.ActorRegistration(actor_id));
-  if (!rseq) return std::string();
-  ASSIGN_OR_RETURN(const CheckedRecord* r, Check(*rseq));
-  if (!r->parsed || !r->event().has_actor_registered() ||
-      r->event().actor_registered().actor_id() != actor_id) {
-    return std::string();
-  }
-  return r->event().actor_registered().licence();
-}
-
-Result<const KeyTimeline*> RecordChecker::Timeline(std::string_view key_id) {
-  auto it = timelines_.find(key_id);
-  if (it != timelines_.end()) return static_cast<const KeyTimeline*>(it->second.get());
-  // Inserted before the events are checked: a rotation signed by this very
-  // key sees the timeline as registered so far, which is what it needs.
-  auto owned = std::make_unique<KeyTimeline>();
-  owned->key_id = std::string(key_id);
-  KeyTimeline* t = owned.get();
-  timelines_.emplace(std::string_view(t->key_id), std::move(owned));
-  ASSIGN_OR_RETURN(auto seqs, store_.KeyEvents(key_id));
-  if (seqs.empty()) return static_cast<const KeyTimeline*>(t);
-  ASSIGN_OR_RETURN(const CheckedRecord* reg, Check(seqs.front()));
-  std::optional<RegisteredKey> rk;
-  if (reg->parsed) rk = KeyFromRegistration(reg->event(), keys_);
-  if (!rk || !rk->key || rk->key->KeyId() != key_id) {
-    Add(finding::kIndexInconsistent, seqs.front(), "",
-        "the key index says record " + std::to_string(seqs.front()) + " registers key " + t->key_id +
-            ", but it does not");
-    return static_cast<const KeyTimeline*>(t);
-  }
-  // A registration counts only if it was validly made (signed by a valid
-  // key of someone allowed to make it). Genesis signs itself.
-  if (seqs.front() != 0 && !reg->authorized) return static_cast<const KeyTimeline*>(t);
-  t->known = true;
-  t->key = rk->key;
-  t->actor_id = rk->actor_id;
-  t->role = rk->role;
-  t->registered_seq = seqs.front();
-  if (reg->event().has_key_rotated()) {
-    // The rotated-in key inherits the actor's registered role.
-    ASSIGN_OR_RETURN(auto aseq, store_.ActorRegistration(rk->actor_id));
-    if (aseq) {
-      ASSIGN_OR_RETURN(const CheckedRecord* a, Check(*aseq));
-      if (a->parsed) {
-        if (auto ak = KeyFromRegistration(a->event(), keys_); ak && ak->actor_id == rk->actor_id) t->role = ak->role;
-      }
-    }
-  }
-  for (std::size_t i = 1; i < seqs.size(); ++i) {
-    ASSIGN_OR_RETURN(const CheckedRecord* e, Check(seqs[i]));
-    if (!e->parsed || !e->authorized) continue;  // an invalid record changes nothing
-    const auto& ev = e->event();
-    if (ev.has_key_rotated() && ev.key_rotated().retired_key_id() == key_id &&
-        ev.key_rotated().actor_id() == t->actor_id) {
-      if (!t->retired_after || seqs[i] < *t->retired_after) t->retired_after = seqs[i];
-    } else if (ev.has_key_revoked() && ev.key_revoked().key_id() == key_id) {
-      std::uint64_t from = std::min(ev.key_revoked().effective_seq(), seqs[i]);
-      if (!t->revoked_from || from < *t->revoked_from) t->revoked_from = from;
-    }
-  }
-  return static_cast<const KeyTimeline*>(t);
 }
 
 void RecordChecker::CheckSignature(CheckedRecord* c, const PublicKey& key) {
@@ -494,7 +378,6 @@ Result<const CheckedRecord*> RecordChecker::Check(std::uint64_t seq) {
 }
 
 Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
-  RETURN_IF_ERROR(LoadGenesis());
   CheckedRecord* c = NewRecord(seq);
   cache_.Insert(seq, c);
   ++records_checked_;
@@ -624,62 +507,46 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
 
   if (seq == 0 && !ev.has_genesis()) {
     Add(finding::kGenesisInvalid, seq, "", "record 0 is not a genesis record");
-  } else if (seq != 0 && ev.has_genesis()) {
-    Add(finding::kGenesisInvalid, seq, "", "record " + s + " claims to be a second genesis");
   }
-  if (!ledger_id_.empty() && ev.ledger_id() != ledger_id_) {
+  const std::string& ledger_id = book_->ledger_id();
+  if (!ledger_id.empty() && ev.ledger_id() != ledger_id) {
     Add(finding::kLedgerMismatch, seq, "",
         "record " + s + " was signed for another ledger and replayed into this one");
   }
+  c->policy = &book_->PolicyAt(seq);
+  if (const ActorEntry* a = book_->ActorAt(ev.actor_id(), seq)) c->signer_role = a->role;
 
-  // The signing key, as it stood at this position of the log.
-  std::optional<PublicKey> key;
-  std::string key_actor;
-  Role role = Role::kUnspecified;
-  if (ev.has_genesis()) {
-    if (auto rk = KeyFromRegistration(ev, keys_)) {
-      key = rk->key;
-      key_actor = rk->actor_id;
-      role = Role::kRegulator;
-    }
-    if (!key || key->KeyId() != c->record.key_id) {
-      Add(finding::kGenesisInvalid, seq, "", "the genesis record is not signed by the root key it names");
-      key.reset();
-    }
-  } else {
-    ASSIGN_OR_RETURN(const KeyTimeline* t, Timeline(c->record.key_id));
-    if (!t->known || t->registered_seq >= seq) {
-      Add(finding::kUnknownKey, seq, "",
-          "record " + s + " is signed with key " + t->key_id +
-              ", which was not validly registered before it");
-    } else if (t->revoked_from && seq >= *t->revoked_from) {
-      Add(finding::kKeyRevoked, seq, "",
-          "record " + s + " is signed with key " + t->key_id + " of " + t->actor_id +
-              ", which a regulator revoked from record " + std::to_string(*t->revoked_from) + " on");
-    } else if (t->retired_after && seq > *t->retired_after) {
-      Add(finding::kKeyRetired, seq, "",
-          "record " + s + " is signed with key " + t->key_id + " of " + t->actor_id +
-              ", which was rotated out at record " + std::to_string(*t->retired_after));
+  if (IsAuthorityEvent(ev)) {
+    // The book judged it, signature included, from these very bytes.
+    const AuthorityVerdict* verdict = book_->Verdict(seq);
+    if (verdict == nullptr) {
+      Add(finding::kIndexInconsistent, seq, "",
+          "record " + s + " is an authority record, but the authority index does not list it");
     } else {
-      key = t->key;
-      key_actor = t->actor_id;
-      role = t->role;
+      if (check_signatures_) ++signatures_checked_;
+      for (const Violation& v : verdict->violations) Add(v.code, seq, v.lot_id, v.message);
+      c->signature_ok = c->authorized = verdict->valid;
     }
+    if (ev.has_genesis()) {
+      c->signer_role = Role::kRegulator;
+      return static_cast<const CheckedRecord*>(c);
+    }
+    RETURN_IF_ERROR(CheckDependencies(seq, c->record.key_id, ev.actor_id()));
+    return static_cast<const CheckedRecord*>(c);
   }
-  if (key && key_actor != ev.actor_id()) {
-    Add(finding::kKeyActorMismatch, seq, "",
-        "record " + s + " is stated by " + ev.actor_id() + " but signed with the key of " + key_actor);
-    key.reset();
-  }
-  if (key) {
-    CheckSignature(c, *key);
-    c->signer_role = role;
-    ASSIGN_OR_RETURN(c->policy, PolicyAt(seq));
-    Violations vs;
-    CheckRole(ev, role, *c->policy, &vs);
+
+  // A custody record: its signer as the book says it stood at this position.
+  Violations vs;
+  const KeyEntry* key = book_->SignerAt(c->record.key_id, ev.actor_id(), seq, &vs);
+  for (auto& v : vs) Add(v.code, seq, v.lot_id, v.message);
+  if (key != nullptr && key->key) {
+    CheckSignature(c, *key->key);
+    vs.clear();
+    CheckRole(ev, c->signer_role, *c->policy, &vs);
     c->authorized = c->signature_ok && vs.empty();
-    for (auto& v2 : vs) Add(v2.code, seq, v2.lot_id, v2.message);
+    for (auto& v : vs) Add(v.code, seq, v.lot_id, v.message);
   }
+  RETURN_IF_ERROR(CheckDependencies(seq, c->record.key_id, ev.actor_id()));
   return static_cast<const CheckedRecord*>(c);
 }
 

@@ -2,7 +2,11 @@
 // event structure, ledger binding, the signer's key as it stood at the
 // record's position (registered, not retired, not revoked), signature, and
 // the signer's role under the policy in force (internal). Shared by lineage
-// verification, the audit and bundle verification.
+// verification, the audit and bundle verification. Everything about keys,
+// actors, policies and grants comes from one book of authority
+// (rules/authority.h), built from every authority record of the store
+// before any record is checked: no verdict depends on the order in which
+// records are checked.
 #ifndef RETRACE_LIB_VERIFY_RECORD_CHECKER_H_
 #define RETRACE_LIB_VERIFY_RECORD_CHECKER_H_
 
@@ -13,20 +17,22 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include <google/protobuf/arena.h>
 
-#include "ledger/rules.h"
+#include "rules/authority.h"
+#include "rules/rules.h"
 #include "model/record.h"
 #include "util/flat_map.h"
 #include "retrace/event.h"
 #include "retrace/signer.h"
 #include "retrace/verifier.h"
 #include "retrace/v1/retrace.pb.h"
-#include "verify/key_cache.h"
+#include "crypto/key_cache.h"
 #include "verify/record_store.h"
 
 namespace retrace::internal {
@@ -44,7 +50,7 @@ struct CheckedRecord {
   Role signer_role = Role::kUnspecified;
   bool signature_ok = false;  // valid signature by a key valid at this position
   bool authorized = false;    // signature_ok, and the signer's role may state it
-  const Policy* policy = nullptr;  // in force at this record (never null if parsed)
+  const Policy* policy = nullptr;  // in force at this record (never null if parsed); the book's
 
   const v1::Event* event_ = &v1::Event::default_instance();
   std::string owned_bytes;  // the stored bytes, if the store does not lend them
@@ -91,18 +97,6 @@ struct SignatureJob {
   void Run();
 };
 
-// A key's history as the log records it.
-struct KeyTimeline {
-  std::string key_id;
-  bool known = false;
-  std::optional<PublicKey> key;
-  std::string actor_id;
-  Role role = Role::kUnspecified;
-  std::uint64_t registered_seq = 0;
-  std::optional<std::uint64_t> retired_after;  // last seq it may sign
-  std::optional<std::uint64_t> revoked_from;   // first seq it may not sign
-};
-
 class RecordChecker {
  public:
   // How the caller uses records: kRetain keeps every checked record to the
@@ -112,14 +106,16 @@ class RecordChecker {
   // event, whose strings and repeated fields keep their capacity.
   enum class Mode { kRetain, kStream };
 
-  // `findings` receives every problem found; it must outlive the checker.
-  // With `check_signatures` false no signature is checked (integrity only:
+  // `book` is the book of authority of `store` (LoadAuthority). `findings`
+  // receives every problem found; it must outlive the checker. With
+  // `check_signatures` false no signature is checked (integrity only:
   // signatures are taken as valid). `keys` (may be nullptr: the checker
   // keeps its own) caches parsed keys across checkers and must outlive it.
-  RecordChecker(const RecordStore& store, std::vector<Finding>* findings,
-                bool check_signatures = true, KeyCache* keys = nullptr,
-                Mode mode = Mode::kRetain)
+  RecordChecker(const RecordStore& store, std::shared_ptr<const Authority> book,
+                std::vector<Finding>* findings, bool check_signatures = true,
+                KeyCache* keys = nullptr, Mode mode = Mode::kRetain)
       : store_(store),
+        book_(std::move(book)),
         findings_(findings),
         mode_(mode),
         check_signatures_(check_signatures),
@@ -134,9 +130,9 @@ class RecordChecker {
   // queues a SignatureJob, and the record counts as signed until the job
   // says otherwise (FinishSignatureJobs then clears signature_ok and
   // authorized of a record still cached, and adds signature_invalid).
-  // Records whose validity other records depend on -- genesis,
-  // registrations, key rotations and revocations, policies, quota grants --
-  // are verified at once.
+  // Authority records (genesis, registrations, key rotations and
+  // revocations, policies, quota grants) carry the book's verdict: the book
+  // verified their signatures when it was built.
   Result<const CheckedRecord*> Check(std::uint64_t seq);
   // The same, with the record's stored bytes as the store holds them (a
   // scan already has them; saves a lookup). `bytes` need only live during
@@ -147,6 +143,9 @@ class RecordChecker {
   std::vector<SignatureJob> TakeSignatureJobs();
   // Counts the jobs (after Run) and reports every failed one, in job order.
   void FinishSignatureJobs(const std::vector<SignatureJob>& jobs);
+  // Whether a finished job of record `seq` failed (for a caller that has
+  // released the record since).
+  bool SignatureFailed(std::uint64_t seq) const { return failed_signatures_.count(seq) != 0; }
   // Signature checks queued and not yet taken.
   std::size_t pending_signatures() const { return jobs_.size(); }
   // Take + run on `pool` (its workers and the caller) + Finish.
@@ -176,10 +175,7 @@ class RecordChecker {
   // keeps registrations and policies, which later records refer to.
   void Release(std::uint64_t seq);
 
-  // The policy in force at `seq` (the default if none was recorded).
-  Result<const Policy*> PolicyAt(std::uint64_t seq);
-  // The registered licence of `actor_id` (empty if none or unknown).
-  Result<std::string> LicenceOf(const std::string& actor_id);
+  const Authority& book() const { return *book_; }
 
   std::uint64_t signatures_checked() const { return signatures_checked_; }
   std::uint64_t records_checked() const { return records_checked_; }
@@ -247,11 +243,15 @@ class RecordChecker {
   void ReapBatches();
   void WaitBatches();
   google::protobuf::Arena* WorkingArena();
-  Status LoadGenesis();
-  Result<const KeyTimeline*> Timeline(std::string_view key_id);
+  // Checks the authority records the verdict on record `seq`, signed with
+  // `key_id` by `actor_id`, rests on (the key's records, the actor's
+  // registration, the policy record before it), so that what is wrong with
+  // them is reported too.
+  Status CheckDependencies(std::uint64_t seq, std::string_view key_id, std::string_view actor_id);
   const Verifier* VerifierFor(const PublicKey& key);
 
   const RecordStore& store_;
+  const std::shared_ptr<const Authority> book_;
   std::vector<Finding>* findings_;
   const Mode mode_;
   // Memory: every check allocates a record slot and a parsed event, and a
@@ -272,16 +272,11 @@ class RecordChecker {
   // Hashes of records read only to check the next record's link: a walk
   // that goes backwards reads seq - 1 first, and seq itself later.
   FlatU64Map<Hash> link_hashes_;
-  // Keyed by a view of the timeline's own key_id.
-  std::unordered_map<std::string_view, std::unique_ptr<KeyTimeline>> timelines_;
-  std::unordered_map<std::uint64_t, std::unique_ptr<Policy>> policies_;
-  std::string ledger_id_;
-  std::string root_actor_;
-  bool genesis_loaded_ = false;
   std::optional<std::pair<std::uint64_t, Hash>> last_hash_;  // hint for streaming
   std::uint64_t signatures_checked_ = 0;
   std::uint64_t records_checked_ = 0;
   std::vector<SignatureJob> jobs_;
+  std::set<std::uint64_t> failed_signatures_;
   // Batch root checks by key id, signature and batch size; bounded (a batch
   // met again after a reset is verified once more).
   std::unordered_map<std::string, std::shared_ptr<BatchRootCheck>> batch_checks_;
@@ -299,17 +294,6 @@ class RecordChecker {
   std::unique_ptr<KeyCache> own_keys_;
   KeyCache* const keys_;
 };
-
-// The key a registration-type record (genesis, actor registration, key
-// rotation) introduces, and for whom. For a rotation the role is unknown
-// here (kUnspecified): it is the actor's registered role.
-struct RegisteredKey {
-  std::optional<PublicKey> key;
-  std::string actor_id;
-  Role role = Role::kUnspecified;
-};
-// With `keys`, the key is taken from (and parsed into) that cache.
-std::optional<RegisteredKey> KeyFromRegistration(const v1::Event& ev, KeyCache* keys = nullptr);
 
 }  // namespace retrace::internal
 

@@ -35,17 +35,11 @@ class RecordStore {
   // The leaf hash the Merkle tree holds for `seq`, if the store keeps a
   // tree (nullopt otherwise). A record whose hash differs was rewritten.
   virtual Result<std::optional<Hash>> CommittedLeaf(std::uint64_t seq) const = 0;
-  // Every record that changes the key `key_id`, in log order: first its
-  // registration (genesis, actor registration or key rotation), then any
-  // rotation retiring it and any revocation. Empty if unknown.
-  virtual Result<std::vector<std::uint64_t>> KeyEvents(std::string_view key_id) const = 0;
-  // The last policy record before `seq`, if any (else the default policy).
-  virtual Result<std::optional<std::uint64_t>> PolicyBefore(std::uint64_t seq) const = 0;
   // Every quota grant and quota use of (actor, year, kind), in log order.
   virtual Result<std::vector<std::uint64_t>> QuotaLog(std::string_view quota_key) const = 0;
-  // Where the actor was registered (genesis for the root actor).
-  virtual Result<std::optional<std::uint64_t>> ActorRegistration(
-      std::string_view actor_id) const = 0;
+  // Every authority record (genesis, actor registrations, key rotations and
+  // revocations, policies, quota grants: rules/authority.h), in log order.
+  virtual Result<std::vector<std::uint64_t>> AuthoritySeqs() const = 0;
 };
 
 inline Result<std::optional<std::string_view>> RecordStore::RecordBytesView(std::uint64_t) const {

@@ -20,7 +20,7 @@
 #include "retrace/ledger.h"
 #include "retrace/signer.h"
 #include "retrace/verifier.h"
-#include "sim/supply_chain.h"
+#include "retrace/sim.h"
 
 #ifndef RETRACE_CLI_PATH
 #error "RETRACE_CLI_PATH must name the built retrace binary"

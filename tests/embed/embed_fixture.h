@@ -7,7 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "retrace/ledger.h"
-#include "sim/supply_chain.h"
+#include "retrace/sim.h"
 #include "testing/test_chain.h"
 
 namespace retrace::testing {

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "retrace/bundle.h"
 #include "retrace/event.h"
 #include "retrace/ledger.h"
 #include "retrace/note.h"
@@ -77,7 +78,7 @@ inline std::unique_ptr<BundleFixture> Build(const std::string& dir) {
       Append(**l, **sep, "e-003", "sep-1", Received{"ORE-1", std::nullopt, "mine-1", 1000000}) &&
       Append(**l, **sep, "e-0004", "sep-1", t);
   if (!ok || !(*l)->SignCheckpoint(**log).ok()) return nullptr;
-  auto bundle = (*l)->ProveLineage("OX-1");
+  auto bundle = ProveLineage(**l, "OX-1");
   if (!bundle.ok()) return nullptr;
   return std::unique_ptr<BundleFixture>(
       new BundleFixture{*bundle, (*root)->public_key(), (*log)->verifier()});

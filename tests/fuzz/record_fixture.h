@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "crypto/keys_internal.h"
-#include "ledger/rules.h"
+#include "rules/rules.h"
 #include "ledger/txn_store.h"
 #include "model/proto_convert.h"
 #include "retrace/event.h"
@@ -38,9 +38,8 @@ class MemoryStore : public internal::RecordStore {
  public:
   std::vector<std::string> records;
   std::vector<std::optional<Hash>> leaves;
-  std::vector<std::optional<std::uint64_t>> policy_before;
-  std::map<std::string, std::vector<std::uint64_t>> lot_seqs, key_events, quota_log;
-  std::map<std::string, std::uint64_t> actor_reg;
+  std::vector<std::uint64_t> authority;
+  std::map<std::string, std::vector<std::uint64_t>> lot_seqs, quota_log;
 
   std::uint64_t Size() const override { return records.size(); }
   Result<std::optional<std::string>> RecordBytes(std::uint64_t seq) const override {
@@ -54,21 +53,10 @@ class MemoryStore : public internal::RecordStore {
     if (seq >= leaves.size()) return std::optional<Hash>();
     return leaves[seq];
   }
-  Result<std::vector<std::uint64_t>> KeyEvents(std::string_view key_id) const override {
-    return Find(key_events, key_id);
-  }
-  Result<std::optional<std::uint64_t>> PolicyBefore(std::uint64_t seq) const override {
-    if (seq >= policy_before.size()) return policy_before.empty() ? std::nullopt : policy_before.back();
-    return policy_before[seq];
-  }
   Result<std::vector<std::uint64_t>> QuotaLog(std::string_view quota_key) const override {
     return Find(quota_log, quota_key);
   }
-  Result<std::optional<std::uint64_t>> ActorRegistration(std::string_view id) const override {
-    auto it = actor_reg.find(std::string(id));
-    if (it == actor_reg.end()) return std::optional<std::uint64_t>();
-    return std::optional<std::uint64_t>(it->second);
-  }
+  Result<std::vector<std::uint64_t>> AuthoritySeqs() const override { return authority; }
 
  private:
   static std::vector<std::uint64_t> Find(const std::map<std::string, std::vector<std::uint64_t>>& m,
@@ -161,7 +149,6 @@ inline std::unique_ptr<MemoryStore> BuildHonestStore() {
           if (!bytes.ok() || !*bytes) return InternalError("record missing");
           out->records.push_back(**bytes);
           out->leaves.push_back(*s.CommittedLeaf(seq));
-          out->policy_before.push_back(*s.PolicyBefore(seq));
           auto rec = DecodeRecord(**bytes);
           v1::Event ev;
           if (!rec.ok() || !internal::ParseEventBytes(rec->event_bytes, &ev).ok()) {
@@ -179,9 +166,8 @@ inline std::unique_ptr<MemoryStore> BuildHonestStore() {
           }
         }
         for (const auto& id : lots) out->lot_seqs[id] = *s.LotSeqs(id);
-        for (const auto& id : keys) out->key_events[id] = *s.KeyEvents(id);
+        out->authority = *s.AuthoritySeqs();
         for (const auto& id : actors) {
-          if (auto r = s.ActorRegistration(id); r.ok() && *r) out->actor_reg[id] = **r;
           for (QuotaKind k : {QuotaKind::kMiningRock, QuotaKind::kMiningIonic,
                               QuotaKind::kSmeltingSeparation}) {
             const std::string qk = internal::QuotaKey(id, 2026, k);

@@ -15,6 +15,7 @@
 
 #include "record_fixture.h"
 #include "verify/lineage.h"
+#include "verify/load_authority.h"
 #include "verify/record_checker.h"
 
 namespace {
@@ -39,7 +40,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzzing::MemoryStore store = honest;
   store.records[pos] = bytes;
   std::vector<Finding> findings;
-  internal::RecordChecker checker(store, &findings);
+  auto book = internal::LoadAuthority(store, nullptr);
+  if (!book.ok()) std::abort();  // an in-memory store cannot fail to read
+  internal::RecordChecker checker(store, *book, &findings);
   for (std::uint64_t seq = 0; seq < store.Size(); ++seq) {
     auto c = checker.Check(seq);
     if (!c.ok()) std::abort();  // an in-memory store cannot fail to read

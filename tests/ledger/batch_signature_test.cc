@@ -472,7 +472,7 @@ TEST_CASE("A lineage bundle of batch-signed records verifies offline", "[batch][
   auto log = NoteSigner::Generate("test-ledger", NoteKeyType::kEd25519);
   REQUIRE(log.ok());
   REQUIRE(c.ledger().SignCheckpoint(**log).ok());
-  auto bundle = c.ledger().ProveLineage("ORE-1");
+  auto bundle = ProveLineage(c.ledger(), "ORE-1");
   REQUIRE(bundle.ok());
   auto report = VerifyBundle(*bundle, c.root().public_key(), (*log)->verifier());
   REQUIRE(report.ok());

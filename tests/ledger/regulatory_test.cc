@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "ledger/rules.h"
+#include "rules/rules.h"
 #include "testing/test_chain.h"
 
 namespace retrace {

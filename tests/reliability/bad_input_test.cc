@@ -395,7 +395,7 @@ TEST_CASE("Hostile signed events are refused at append, the ledger file unchange
       {"an unregistered key", [&] {
          auto k = Signer::Generate(Algorithm::kEcdsaP256Sha256);
          return l.Append(sign(ship, **k)).status();
-       }, StatusCode::kNotFound, "not registered"},
+       }, StatusCode::kNotFound, "not validly registered"},
       {"another actor's key", append(sign(ship, f.c.key("sep-1"))), StatusCode::kFailedPrecondition,
        "key_actor_mismatch"},
       {"an event made for another ledger", [&] {

@@ -26,7 +26,7 @@
 
 #include "reliability/reliability_util.h"
 #include "retrace/ledger.h"
-#include "sim/supply_chain.h"
+#include "retrace/sim.h"
 #include "testing/test_chain.h"
 
 namespace retrace {

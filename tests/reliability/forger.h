@@ -1,7 +1,7 @@
 // The forger: an attacker with write access to the ledger file who rewrites
 // the log below the API and then recomputes everything the ledger derives
-// from it -- every record's seq, previous hash and hash, the hash, event-id
-// and lot indexes, the lot states, the Merkle tree and the head -- exactly
+// from it -- every record's seq, previous hash and hash, the event-id and
+// lot indexes, the lot states, the Merkle tree and the head -- exactly
 // as Append would have. What the forger cannot recompute is a signature of
 // a key it does not hold; those signed events keep the parent hashes they
 // committed to.
@@ -9,9 +9,9 @@
 // Uses the library's own internal derivation (rules, state encoding, record
 // encoding) so that a rebuilt untouched log is byte-for-byte the original
 // (tested), and findings in the forgery tests come from the forgery alone.
-// The regulatory tables (actors, keys, key events, policies, quotas) are
-// left as they are, so Rebuild insists that the records they point at stay
-// where they were: the forgeries edit the custody records after them.
+// The regulatory tables (the authority index, the quota log and balances)
+// are left as they are, so Rebuild insists that the records they point at
+// stay where they were: the forgeries edit the custody records after them.
 #ifndef RETRACE_TESTS_RELIABILITY_FORGER_H_
 #define RETRACE_TESTS_RELIABILITY_FORGER_H_
 
@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "ledger/rules.h"
+#include "rules/rules.h"
 #include "ledger/state.h"
 #include "ledger/txn_store.h"
 #include "model/proto_convert.h"
@@ -74,7 +74,7 @@ class Forger {
         REQUIRE(seq < log.size());
         REQUIRE(log[seq].event_bytes == old[seq].event_bytes);
       }
-      const char* derived[] = {"records", "by_hash", "event_ids", "lot_index", "lots", "tree"};
+      const char* derived[] = {"records", "event_ids", "lot_index", "lots", "tree"};
       for (const char* t : derived) REQUIRE(mdb_drop(txn, Dbi(txn, t), 0) == 0);
       std::map<std::string, LotView> lots;
       std::map<std::pair<unsigned, std::uint64_t>, Hash> nodes;
@@ -94,7 +94,6 @@ class Forger {
         const Hash hash = RecordHash(stored);
         const std::string key = EncodeU64(seq);
         Put(txn, "records", key, stored);
-        Put(txn, "by_hash", HashBytes(hash), key);
         v1::Event ev;
         REQUIRE(ParseEventBytes(p.event_bytes, &ev).ok());
         // A duplicated event id keeps its first index entry, as the forger
@@ -127,18 +126,18 @@ class Forger {
     });
   }
 
-  // The largest seq the regulatory indexes (key events, policies, quota
-  // log) name.
+  // The largest seq the regulatory indexes (authority index, quota log)
+  // name.
   static std::uint64_t LastRegulatorySeq(MDB_txn* txn) {
     std::uint64_t last = 0;
-    for (const char* table : {"key_events", "policies", "quota_log"}) {
+    for (const char* table : {"authority", "quota_log"}) {
       MDB_dbi dbi = Dbi(txn, table);
       MDB_cursor* cur;
       REQUIRE(mdb_cursor_open(txn, dbi, &cur) == 0);
       MDB_val k, v;
       for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        const MDB_val& seq = std::string(table) == "policies" ? k : v;
+        const MDB_val& seq = std::string(table) == "authority" ? k : v;
         auto s = internal::DecodeU64(std::string_view(static_cast<char*>(seq.mv_data), seq.mv_size));
         REQUIRE(s.has_value());
         last = std::max(last, *s);
@@ -165,7 +164,7 @@ class Forger {
 
   static MDB_dbi Dbi(MDB_txn* txn, const std::string& table) {
     MDB_dbi dbi;
-    unsigned flags = table == "lot_index" || table == "key_events" || table == "quota_log"
+    unsigned flags = table == "lot_index" || table == "quota_log"
                          ? MDB_DUPSORT | MDB_DUPFIXED
                          : 0;
     REQUIRE(mdb_dbi_open(txn, table.c_str(), flags, &dbi) == 0);

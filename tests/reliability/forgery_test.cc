@@ -304,13 +304,13 @@ TEST_CASE("Rewriting any derived table entry is an index inconsistency", "[tampe
       {"event-id index points at another record",
        [&] { put("event_ids", "ev-3", internal::EncodeU64(4)); }},
       {"event-id index entry deleted", [&] { del("event_ids", "ev-3"); }},
-      {"hash index entry deleted",
+      {"authority index entry deleted",
        [&] {
          forger.WithTxn([&](MDB_txn* txn) {
            MDB_cursor* cur;
-           REQUIRE(mdb_cursor_open(txn, Forger::Dbi(txn, "by_hash"), &cur) == 0);
+           REQUIRE(mdb_cursor_open(txn, Forger::Dbi(txn, "authority"), &cur) == 0);
            MDB_val k, v;
-           REQUIRE(mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0);
+           REQUIRE(mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0);
            REQUIRE(mdb_cursor_del(cur, 0) == 0);
            mdb_cursor_close(cur);
          });

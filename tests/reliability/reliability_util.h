@@ -45,10 +45,9 @@ struct LedgerTable {
   bool dupsort;
 };
 inline const LedgerTable kLedgerTables[] = {
-    {"meta", false},       {"records", false},  {"by_hash", false},   {"lot_index", true},
-    {"event_ids", false},  {"lots", false},     {"actors", false},    {"keys", false},
-    {"tree", false},       {"key_events", true}, {"policies", false}, {"quotas", false},
-    {"quota_log", true},   {"checkpoints", false}};
+    {"meta", false},      {"records", false},   {"lot_index", true}, {"event_ids", false},
+    {"lots", false},      {"tree", false},      {"quotas", false},   {"quota_log", true},
+    {"authority", false}, {"checkpoints", false}};
 
 // Reads every table of the (closed) ledger in `dir` through a read-only raw
 // LMDB environment. Returns nullopt (and says why in *why) if the file

@@ -34,7 +34,7 @@ inline void WithTable(const std::string& path, const std::string& table,
   REQUIRE(mdb_env_open(env, path.c_str(), MDB_NOSYNC, 0640) == 0);
   MDB_txn* txn = nullptr;
   REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-  static const std::set<std::string> kDupsort = {"lot_index", "key_events", "quota_log"};
+  static const std::set<std::string> kDupsort = {"lot_index", "quota_log"};
   MDB_dbi dbi;
   REQUIRE(mdb_dbi_open(txn, table.c_str(),
                        kDupsort.count(table) ? MDB_DUPSORT | MDB_DUPFIXED : 0, &dbi) == 0);

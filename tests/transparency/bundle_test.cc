@@ -34,7 +34,7 @@ Proven Prove(TestChain& c, const std::string& lot) {
   Proven p;
   p.log = std::move(NoteSigner::Generate("test-ledger", NoteKeyType::kEd25519)).value();
   REQUIRE(c.ledger().SignCheckpoint(*p.log).ok());
-  auto b = c.ledger().ProveLineage(lot);
+  auto b = ProveLineage(c.ledger(), lot);
   REQUIRE(b.ok());
   p.bundle = std::move(b).value();
   return p;
@@ -87,15 +87,19 @@ TEST_CASE("A bundle of an exported magnet verifies offline back to its mine", "[
   CHECK(report->lineage.records_checked == direct->records_checked);
   CHECK(report->lineage.signatures_checked == direct->signatures_checked);
   // Building is deterministic.
-  CHECK(*c.ledger().ProveLineage("MAG-1") == p.bundle);
+  CHECK(*ProveLineage(c.ledger(), "MAG-1") == p.bundle);
   WARN("MAG-1 bundle: " << p.bundle.size() << " bytes, " << report->records << " records");
 }
 
-TEST_CASE("A bundle holds the lineage's records and registrations, nothing else", "[bundle]") {
+TEST_CASE("A bundle holds the lineage's records and every authority record, nothing else",
+          "[bundle]") {
   TestChain c;
   FiveStage::Build(c);
   c.Register("mine-2", Role::kMine);
   REQUIRE(c.Do("mine-2", Extracted{MakeLot("ORE-2", MaterialClass::kOreConcentrate, 5, {}), "p",
+                                   ""})
+              .ok());
+  REQUIRE(c.Do("mine-2", Extracted{MakeLot("ORE-3", MaterialClass::kOreConcentrate, 5, {}), "p",
                                    ""})
               .ok());
   Proven p = Prove(c, "DY-1");
@@ -108,12 +112,27 @@ TEST_CASE("A bundle holds the lineage's records and registrations, nothing else"
     for (auto s : lot.record_seqs) CHECK(seqs.count(s));
   }
   CHECK(seqs.count(0));  // genesis
-  // The last record at the checkpoint, for the head hash, but not the
-  // unrelated mine's registration before it.
+  // Every authority record -- the unrelated mine's registration too: the
+  // book of authority travels whole -- and the last record at the
+  // checkpoint, for the head hash; but not the unrelated mine's first
+  // extraction.
   const std::uint64_t size = c.ledger().Info()->size;
   CHECK(seqs.count(size - 1));
   CHECK_FALSE(seqs.count(size - 2));
-  CHECK(seqs.size() == direct->records_checked + 1);
+  CHECK(seqs.count(size - 3));
+  for (std::uint64_t seq = 0; seq < size; ++seq) {
+    auto rec = c.ledger().ReadRecord(seq);
+    REQUIRE(rec.ok());
+    auto ev = DecodeEvent(rec->event_bytes);
+    REQUIRE(ev.ok());
+    const bool authority = std::holds_alternative<Genesis>(ev->body) ||
+                           std::holds_alternative<ActorRegistered>(ev->body) ||
+                           std::holds_alternative<KeyRotated>(ev->body) ||
+                           std::holds_alternative<KeyRevoked>(ev->body) ||
+                           std::holds_alternative<QuotaGranted>(ev->body) ||
+                           std::holds_alternative<PolicySet>(ev->body);
+    if (authority) CHECK(seqs.count(seq));
+  }
   auto report = VerifyBundle(p.bundle, c.root().public_key(), p.log->verifier());
   REQUIRE(report.ok());
   CHECK(report->valid);
@@ -150,19 +169,19 @@ TEST_CASE("A mine's later extractions do not spoil a bundle of its earlier lot",
 TEST_CASE("Proving needs a checkpoint covering the lot, and a valid lineage", "[bundle]") {
   TestChain c;
   FiveStage::Build(c);
-  CHECK(c.ledger().ProveLineage("MAG-1").status().code() == StatusCode::kFailedPrecondition);
+  CHECK(ProveLineage(c.ledger(), "MAG-1").status().code() == StatusCode::kFailedPrecondition);
   auto log = NoteSigner::Generate("test-ledger", NoteKeyType::kEd25519);
   REQUIRE(c.ledger().SignCheckpoint(**log).ok());
-  CHECK(c.ledger().ProveLineage("NOPE").status().code() == StatusCode::kNotFound);
+  CHECK(ProveLineage(c.ledger(), "NOPE").status().code() == StatusCode::kNotFound);
   c.Register("mine-2", Role::kMine);
   REQUIRE(c.Do("mine-2", Extracted{MakeLot("ORE-2", MaterialClass::kOreConcentrate, 5, {}), "p",
                                    ""})
               .ok());
-  auto late = c.ledger().ProveLineage("ORE-2");
+  auto late = ProveLineage(c.ledger(), "ORE-2");
   CHECK(late.status().code() == StatusCode::kFailedPrecondition);
   CHECK(late.status().message().find("newer than the latest checkpoint") != std::string::npos);
   REQUIRE(c.ledger().SignCheckpoint(**log).ok());
-  CHECK(c.ledger().ProveLineage("ORE-2").ok());
+  CHECK(ProveLineage(c.ledger(), "ORE-2").ok());
 }
 
 TEST_CASE("A bundle checked against the wrong trust anchors is invalid", "[bundle]") {
@@ -209,7 +228,7 @@ TEST_CASE("A witness-cosigned bundle meets a quorum policy", "[bundle][witness]"
   auto l2 = WitnessAddCheckpoint(&s2, **w2, AddCheckpointRequest{0, {}, *note}, 11);
   REQUIRE((l1.ok() && l2.ok()));
   REQUIRE(c.ledger().AddCosignatures(*l1 + *l2, {(*w1)->verifier(), (*w2)->verifier()}).ok());
-  auto bundle = c.ledger().ProveLineage("MAG-1");
+  auto bundle = ProveLineage(c.ledger(), "MAG-1");
   REQUIRE(bundle.ok());
   WitnessPolicy policy{{(*w1)->verifier(), (*w2)->verifier()}, 2};
   auto r = VerifyBundle(*bundle, c.root().public_key(), (*log)->verifier(), policy);
@@ -330,7 +349,7 @@ TEST_CASE("A record or index answer spliced in from another bundle is detected",
   TestChain c;
   FiveStage::Build(c);
   Proven p = Prove(c, "DY-1");
-  auto other = c.ledger().ProveLineage("MAG-1");
+  auto other = ProveLineage(c.ledger(), "MAG-1");
   REQUIRE(other.ok());
   const PublicKey root = c.root().public_key();
   v1::Bundle dy = Parse(p.bundle), mag = Parse(*other);
@@ -376,9 +395,15 @@ TEST_CASE("Input that is not a bundle is an error, not a report", "[bundle]") {
   CHECK(VerifyBundle("hello", root, p.log->verifier()).status().code() ==
         StatusCode::kInvalidArgument);
   v1::Bundle b = Parse(p.bundle);
-  b.set_format("retrace-bundle/v2");
+  b.set_format("retrace-bundle/v3");
   CHECK(VerifyBundle(Serialize(b), root, p.log->verifier()).status().code() ==
         StatusCode::kInvalidArgument);
+  // A bundle of the format before the book of authority travelled whole is
+  // refused by name.
+  b.set_format("retrace-bundle/v1");
+  auto v1_refused = VerifyBundle(Serialize(b), root, p.log->verifier());
+  CHECK(v1_refused.status().code() == StatusCode::kInvalidArgument);
+  CHECK_THAT(v1_refused.status().message(), Catch::Contains("retrace-bundle/v1"));
   // An unknown field appended is refused, though protobuf would skip it.
   std::string extra = p.bundle + std::string("\xa0\x06\x01", 3);  // field 100, varint 1
   CHECK(VerifyBundle(extra, root, p.log->verifier()).status().code() ==

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "retrace/bundle.h"
 #include "retrace/checkpoint.h"
 #include "retrace/ledger.h"
 #include "retrace/tlog_proof.h"
@@ -127,7 +128,7 @@ TEST_CASE("A ledger from before checkpoints opens read-only, and gains the table
     auto l = Ledger::Open(ro, c.path());
     REQUIRE(l.ok());
     CHECK((*l)->LatestCheckpoint().status().code() == StatusCode::kNotFound);
-    CHECK((*l)->ProveRecord(0).status().code() == StatusCode::kFailedPrecondition);
+    CHECK(ProveRecord(**l, 0).status().code() == StatusCode::kFailedPrecondition);
   }
   c.Reopen();
   auto log = LogKey();
@@ -177,11 +178,11 @@ TEST_CASE("A record's tlog proof verifies offline against the stored checkpoint"
   TestChain c;
   FiveStage::Build(c);
   auto log = LogKey();
-  CHECK(c.ledger().ProveRecord(3).status().code() == StatusCode::kFailedPrecondition);
+  CHECK(ProveRecord(c.ledger(), 3).status().code() == StatusCode::kFailedPrecondition);
   REQUIRE(c.ledger().SignCheckpoint(*log).ok());
   const std::uint64_t size = c.ledger().Info()->size;
   for (std::uint64_t seq : {std::uint64_t{0}, std::uint64_t{7}, size - 1}) {
-    auto text = c.ledger().ProveRecord(seq);
+    auto text = ProveRecord(c.ledger(), seq);
     REQUIRE(text.ok());
     auto v = VerifyTlogProof(*text, log->verifier());
     REQUIRE(v.ok());
@@ -191,9 +192,9 @@ TEST_CASE("A record's tlog proof verifies offline against the stored checkpoint"
     CHECK(rec->seq == seq);
     CHECK(rec->hash == c.ledger().ReadRecord(seq)->hash);
   }
-  CHECK(c.ledger().ProveRecord(size).status().code() == StatusCode::kNotFound);
+  CHECK(ProveRecord(c.ledger(), size).status().code() == StatusCode::kNotFound);
   c.Register("late", Role::kMine);
-  CHECK(c.ledger().ProveRecord(size).status().code() == StatusCode::kFailedPrecondition);
+  CHECK(ProveRecord(c.ledger(), size).status().code() == StatusCode::kFailedPrecondition);
 }
 
 // The attack checkpoints exist for. The owner of the ledger file re-signs
@@ -238,8 +239,8 @@ TEST_CASE("A checkpoint signed, then history rewritten under the hood: every lat
   CHECK(resign.status().code() == StatusCode::kCorruption);
   CHECK(*c.ledger().LatestCheckpoint() == *signed_note);
   // 2. Proofs against the stored checkpoint are refused.
-  CHECK(c.ledger().ProveLineage("MAG-1").status().code() == StatusCode::kCorruption);
-  CHECK(c.ledger().ProveRecord(0).status().code() == StatusCode::kCorruption);
+  CHECK(ProveLineage(c.ledger(), "MAG-1").status().code() == StatusCode::kCorruption);
+  CHECK(ProveRecord(c.ledger(), 0).status().code() == StatusCode::kCorruption);
   // 3. Whoever holds the old checkpoint sees that the log does not extend it.
   auto root = c.ledger().RootAt(old.size);
   REQUIRE(root.ok());

@@ -41,7 +41,7 @@ inline void WithLmdb(const std::string& path,
   MDB_txn* txn = nullptr;
   REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
   std::map<std::string, MDB_dbi> dbi;
-  for (const char* name : {"meta", "records", "by_hash", "tree", "checkpoints"}) {
+  for (const char* name : {"meta", "records", "tree", "checkpoints"}) {
     REQUIRE(mdb_dbi_open(txn, name, 0, &dbi[name]) == 0);
   }
   fn(txn, dbi);
@@ -62,7 +62,7 @@ class MapNodes : public merkle::NodeSource {
 
 // Replaces the event of record `seq` by `forged` (re-signed by a key its
 // actor holds), re-links every later record to its new predecessor, and
-// rebuilds the hash index, the whole Merkle tree and the head to match: the
+// rebuilds the whole Merkle tree and the head to match: the
 // rewrite an owner of the file can do without any other actor's key. The
 // ledger must be closed.
 inline void RewriteHistory(const std::string& path, std::uint64_t seq, const SignedEvent& forged) {
@@ -83,9 +83,6 @@ inline void RewriteHistory(const std::string& path, std::uint64_t seq, const Sig
       auto rec = DecodeRecord(bytes);
       REQUIRE(rec.ok());
       if (s >= seq) {
-        std::string old_hash = HashBytes(rec->hash);
-        MDB_val hk{old_hash.size(), old_hash.data()};
-        REQUIRE(mdb_del(txn, t["by_hash"], &hk, nullptr) == 0);
         bytes = s == seq ? internal::EncodeRecord(s, prev, forged)
                          : internal::EncodeRecord(s, prev,
                                                   SignedEvent(rec->event_bytes, rec->key_id,
@@ -93,9 +90,6 @@ inline void RewriteHistory(const std::string& path, std::uint64_t seq, const Sig
         std::string key = U64be(s);
         MDB_val rk{key.size(), key.data()}, rv{bytes.size(), bytes.data()};
         REQUIRE(mdb_put(txn, t["records"], &rk, &rv, 0) == 0);
-        std::string new_hash = HashBytes(internal::RecordHash(bytes));
-        MDB_val nk{new_hash.size(), new_hash.data()};
-        REQUIRE(mdb_put(txn, t["by_hash"], &nk, &rk, 0) == 0);
       }
       prev = internal::RecordHash(bytes);
       auto completed = merkle::NodesCompletedByAppend(tree, s, prev);

@@ -7,8 +7,8 @@
 //
 // Thread safety: Get may be called concurrently; entries are never removed,
 // so a returned pointer stays valid as long as the cache.
-#ifndef RETRACE_LIB_VERIFY_KEY_CACHE_H_
-#define RETRACE_LIB_VERIFY_KEY_CACHE_H_
+#ifndef RETRACE_LIB_CRYPTO_KEY_CACHE_H_
+#define RETRACE_LIB_CRYPTO_KEY_CACHE_H_
 
 #include <memory>
 #include <mutex>
@@ -39,4 +39,4 @@ class KeyCache {
 
 }  // namespace retrace::internal
 
-#endif  // RETRACE_LIB_VERIFY_KEY_CACHE_H_
+#endif  // RETRACE_LIB_CRYPTO_KEY_CACHE_H_

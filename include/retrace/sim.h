@@ -1,4 +1,6 @@
-// A deterministic rare-earth supply-chain generator (internal; not public API).
+// The demo supply chain: a deterministic rare-earth supply-chain generator,
+// used by `retrace demo`, the tests and the benchmarks, and available to
+// hosts that want a realistic ledger to try their integration against.
 //
 // Build() registers a cast of actors under the ledger's root key and appends
 // a realistic custody chain through the public API only (LinkParents,
@@ -27,8 +29,8 @@
 //
 // Thread safety: Build appends from the calling thread only; do not append
 // to the same ledger concurrently if you need the determinism above.
-#ifndef RETRACE_LIB_SIM_SUPPLY_CHAIN_H_
-#define RETRACE_LIB_SIM_SUPPLY_CHAIN_H_
+#ifndef RETRACE_SIM_H_
+#define RETRACE_SIM_H_
 
 #include <cstdint>
 #include <map>
@@ -37,6 +39,7 @@
 #include <vector>
 
 #include "retrace/event.h"
+#include "retrace/export.h"
 #include "retrace/ledger.h"
 #include "retrace/signer.h"
 #include "retrace/status.h"
@@ -103,7 +106,7 @@ struct Summary {
 
 // The actors' signers, by actor id. Build fills it so that a caller (tests,
 // benchmarks) can append more events as those actors.
-class KeyStore {
+class RETRACE_EXPORT KeyStore {
  public:
   // nullptr if `actor_id` has no key here. The pointer stays valid as long
   // as the KeyStore lives and the entry is not replaced.
@@ -121,9 +124,9 @@ class KeyStore {
 // Errors: whatever the ledger returns for the first event it refuses, with
 // the event id prefixed (records appended before it stay: Build is not
 // atomic); kAlreadyExists / kIoError from writing key files.
-Result<Summary> Build(Ledger& ledger, const Signer& root, const Config& config,
+RETRACE_EXPORT Result<Summary> Build(Ledger& ledger, const Signer& root, const Config& config,
                       KeyStore* keys = nullptr);
 
 }  // namespace retrace::sim
 
-#endif  // RETRACE_LIB_SIM_SUPPLY_CHAIN_H_
+#endif  // RETRACE_SIM_H_

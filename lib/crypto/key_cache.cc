@@ -1,4 +1,4 @@
-#include "verify/key_cache.h"
+#include "crypto/key_cache.h"
 
 namespace retrace::internal {
 

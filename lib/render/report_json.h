@@ -2,8 +2,8 @@
 // VerifyReportToJson, retrace.lineage/v1 from LineageToJson), so the forms
 // cannot drift apart. Key names are part of the documented schemas
 // (docs/cli.md): add, never rename.
-#ifndef RETRACE_LIB_VERIFY_REPORT_JSON_H_
-#define RETRACE_LIB_VERIFY_REPORT_JSON_H_
+#ifndef RETRACE_LIB_RENDER_REPORT_JSON_H_
+#define RETRACE_LIB_RENDER_REPORT_JSON_H_
 
 #include <nlohmann/json.hpp>
 
@@ -19,4 +19,4 @@ nlohmann::ordered_json LineageEdgesJson(const std::vector<LineageEdge>& edges);
 
 }  // namespace retrace::internal
 
-#endif  // RETRACE_LIB_VERIFY_REPORT_JSON_H_
+#endif  // RETRACE_LIB_RENDER_REPORT_JSON_H_

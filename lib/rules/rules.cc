@@ -1,4 +1,4 @@
-#include "ledger/rules.h"
+#include "rules/rules.h"
 
 #include <cstring>
 #include <algorithm>
@@ -33,6 +33,7 @@ void CheckHeldBy(const char* verb, const std::string& actor, const LotView& lot,
       return;
     case LotStatus::kExported:
     case LotStatus::kConsumed:
+    case LotStatus::kVoid:
       out->push_back({finding::kLotNotAvailable, lot.lot_id,
                       "lot " + lot.lot_id + " cannot be " + verb + ": it was already " +
                           LotStatusName(lot.status)});
@@ -62,6 +63,7 @@ const char* LotStatusName(LotStatus s) {
     case LotStatus::kInTransit: return "in_transit";
     case LotStatus::kExported: return "exported";
     case LotStatus::kConsumed: return "consumed";
+    case LotStatus::kVoid: return "void";
   }
   return "unknown";
 }
@@ -72,7 +74,8 @@ StatusCode RefusalCode(const char* code) {
   if (c == finding::kUnknownKey || c == finding::kUnknownActor || c == finding::kLotUnknown) {
     return StatusCode::kNotFound;
   }
-  if (c == finding::kLotExists || c == finding::kDuplicateEventId) {
+  if (c == finding::kLotExists || c == finding::kDuplicateEventId || c == finding::kActorExists ||
+      c == finding::kKeyExists) {
     return StatusCode::kAlreadyExists;
   }
   if (c == finding::kEventMalformed || c == finding::kLedgerMismatch ||
@@ -231,6 +234,14 @@ std::uint32_t UtcYear(std::int64_t unix_seconds) {
   return static_cast<std::uint32_t>(y < 0 ? 0 : y);
 }
 
+}  // namespace retrace::internal
+
+namespace retrace {
+std::uint32_t QuotaYear(const Timestamp& t) noexcept { return internal::UtcYear(t.seconds); }
+}  // namespace retrace
+
+namespace retrace::internal {
+
 std::optional<QuotaUse> QuotaUseOf(const v1::Event& ev, Role signer_role) {
   if (ev.has_extracted()) {
     const auto& lot = ev.extracted().lot();
@@ -256,6 +267,16 @@ std::string QuotaKey(std::string_view actor_id, std::uint32_t year, QuotaKind ki
   for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>((year >> shift) & 0xff));
   k.push_back(static_cast<char>(kind));
   return k;
+}
+
+std::optional<QuotaKeyParts> ParseQuotaKey(std::string_view key) {
+  const std::size_t nul = key.find('\0');
+  if (nul == std::string_view::npos || nul == 0 || key.size() != nul + 6) return std::nullopt;
+  QuotaKeyParts p;
+  p.actor_id = std::string(key.substr(0, nul));
+  for (int i = 1; i <= 4; ++i) p.year = (p.year << 8) | static_cast<unsigned char>(key[nul + i]);
+  p.kind = static_cast<QuotaKind>(static_cast<unsigned char>(key[nul + 5]));
+  return p;
 }
 
 void CheckQuota(const QuotaUse& use, std::uint64_t granted, std::uint64_t used_before,

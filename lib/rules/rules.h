@@ -5,8 +5,8 @@
 // over the records and reports every violation as a finding. Keeping them in
 // one place means the ledger can never accept what the verifier rejects.
 // docs/verification.md lists every rule with its finding code.
-#ifndef RETRACE_LIB_LEDGER_RULES_H_
-#define RETRACE_LIB_LEDGER_RULES_H_
+#ifndef RETRACE_LIB_RULES_RULES_H_
+#define RETRACE_LIB_RULES_RULES_H_
 
 #include <cstdint>
 #include <functional>
@@ -21,7 +21,9 @@
 
 namespace retrace::internal {
 
-enum class LotStatus { kHeld = 1, kInTransit = 2, kExported = 3, kConsumed = 4 };
+// (state.proto LotStatus has the same numbers.)
+enum class LotStatus { kHeld = 1, kInTransit = 2, kExported = 3, kConsumed = 4, kVoid = 5 };
+inline constexpr int kMaxLotStatus = 5;
 const char* LotStatusName(LotStatus s);
 
 // The state of one lot between two of its records.
@@ -104,6 +106,13 @@ std::optional<QuotaUse> QuotaUseOf(const v1::Event& ev, Role signer_role);
 std::uint32_t UtcYear(std::int64_t unix_seconds);
 // Key of the quota tables: actor id || 0x00 || u32be year || u8 kind.
 std::string QuotaKey(std::string_view actor_id, std::uint32_t year, QuotaKind kind);
+// QuotaKey's parts, or nullopt if `key` is not one.
+struct QuotaKeyParts {
+  std::string actor_id;
+  std::uint32_t year = 0;
+  QuotaKind kind = QuotaKind::kUnspecified;
+};
+std::optional<QuotaKeyParts> ParseQuotaKey(std::string_view key);
 // Appends quota_exceeded if `used_before + use.reo_g` exceeds `granted`.
 void CheckQuota(const QuotaUse& use, std::uint64_t granted, std::uint64_t used_before,
                 const std::string& lot_id, Violations* out);
@@ -151,4 +160,4 @@ std::uint64_t ContainedGrams(const LotView& lot, Element element, std::uint64_t 
 
 }  // namespace retrace::internal
 
-#endif  // RETRACE_LIB_LEDGER_RULES_H_
+#endif  // RETRACE_LIB_RULES_RULES_H_

@@ -1,5 +1,5 @@
 // JSON forms of the verification reports (schemas in docs/cli.md).
-#include "verify/report_json.h"
+#include "render/report_json.h"
 
 namespace retrace {
 namespace internal {

@@ -1,0 +1,430 @@
+// AppendBatch: every event parsed, pre-checked and (where its key is known
+// before the batch) signature-verified outside the write lock; then, in
+// one write transaction, each judged by the rules -- the book of authority
+// for who may state it, the custody, stage and regulatory rules for what it
+// does -- and written, or the whole batch refused.
+#include <set>
+#include <unordered_map>
+
+#include "ledger/ledger_impl.h"
+#include "ledger/quota_state.h"
+#include "model/proto_convert.h"
+#include "model/record.h"
+#include "rules/quota_book.h"
+#include "util/escape.h"
+#include "util/hex.h"
+#include "util/status_macros.h"
+
+namespace retrace::internal {
+namespace {
+
+// One signature verification of an append. Events signed in one batch share
+// one: their signature, key and signed root are the same.
+struct SignatureCheck {
+  const Verifier* verifier = nullptr;
+  const std::string* message = nullptr;
+  const std::string* signature = nullptr;
+  bool ok = false;
+};
+
+}  // namespace
+
+const Verifier* LedgerImpl::VerifierOf(const KeyEntry& key) const {
+  if (!key.key) return nullptr;
+  const KeyCache::Entry* e = keys_.Get(key.key->der());
+  return e == nullptr ? nullptr : e->verifier.get();
+}
+
+Status LedgerImpl::Precheck(std::size_t i, std::size_t n, const Authority* book, bool signed_here,
+                            Pending* p) const {
+  const SignedEvent& se = *p->signed_event;
+  const std::string where = BatchPrefix(i, n);
+  if (se.event_bytes.size() > opts_.max_event_bytes) {
+    return InvalidArgumentError(where + "the event is " + std::to_string(se.event_bytes.size()) +
+                                " bytes; the limit is " + std::to_string(opts_.max_event_bytes) +
+                                " (Options::max_event_bytes); nothing was appended");
+  }
+  if (se.key_id.empty() || se.key_id.size() > 64) {
+    return InvalidArgumentError(where + "the key id is empty or too long; nothing was appended");
+  }
+  if (se.signature.empty() || se.signature.size() > 256) {
+    return InvalidArgumentError(where + "the signature is empty or too long; nothing was appended");
+  }
+  Status st = ParseEventBytes(se.event_bytes, &p->event);
+  if (st.ok()) st = ValidateEventProto(p->event);
+  if (!st.ok()) return InvalidArgumentError(where + st.message() + "; nothing was appended");
+  const auto& ev = p->event;
+  if (ev.ledger_id() != ledger_id_raw_) {
+    return InvalidArgumentError(where + "the event was made for ledger " + HexEncode(ev.ledger_id()) +
+                                ", not this one (" + static_info_.ledger_id + "); nothing was appended");
+  }
+  if (ev.has_genesis()) {
+    return InvalidArgumentError(where + "a genesis event can only be written by Ledger::Create");
+  }
+  std::size_t lots = ExistingLotsTouched(ev).size() + LotsCreated(ev).size();
+  if (lots > opts_.max_lots_per_event) {
+    return InvalidArgumentError(where + "the event names " + std::to_string(lots) +
+                                " lots; the limit is " + std::to_string(opts_.max_lots_per_event) +
+                                " (Options::max_lots_per_event); nothing was appended");
+  }
+  if (signed_here) {
+    p->signature_verified = true;
+    return Status::Ok();
+  }
+  Result<std::string> message = SignatureInputOf(se.event_bytes, se.batch);
+  if (!message.ok()) {
+    return InvalidArgumentError(where + message.status().message() + "; nothing was appended");
+  }
+  p->message = std::move(*message);
+  // The key, if the book of the snapshot knows it (a key's public key never
+  // changes once registered): its signature is then verified outside the
+  // writer lock. A key registered earlier in the same batch is verified
+  // inside the write.
+  if (book != nullptr) {
+    if (const KeyEntry* k = book->Key(se.key_id)) p->verifier = VerifierOf(*k);
+  }
+  return Status::Ok();
+}
+
+std::size_t LedgerImpl::PrecheckAll(const std::vector<SignedEvent>& events, const Authority* book,
+                                    bool signed_here, std::vector<Pending>* pending,
+                                    std::vector<Status>* prechecks) const {
+  constexpr std::size_t kParallelPrecheck = 8;
+  const std::size_t n = events.size();
+  pending->assign(n, Pending());
+  prechecks->assign(n, Status::Ok());
+  for (std::size_t i = 0; i < n; ++i) (*pending)[i].signed_event = &events[i];
+  if (n < kParallelPrecheck || append_pool_->workers() == 0) {
+    for (std::size_t i = 0; i < n; ++i) {
+      (*prechecks)[i] = Precheck(i, n, book, signed_here, &(*pending)[i]);
+      if (!(*prechecks)[i].ok()) break;
+    }
+  } else {
+    append_pool_->ParallelFor(n, [&](std::size_t i) {
+      (*prechecks)[i] = Precheck(i, n, book, signed_here, &(*pending)[i]);
+    });
+  }
+  std::size_t first_bad = 0;
+  while (first_bad < n && (*prechecks)[first_bad].ok()) ++first_bad;
+  return first_bad;
+}
+
+Status LedgerImpl::VerifySignatures(std::vector<Pending>* pending, std::size_t count) const {
+  std::vector<SignatureCheck> checks;
+  checks.reserve(count);
+  // Batch-signed events: one check per distinct (key, signed message,
+  // signature). The signed message holds the batch root the event's path
+  // leads to, so an event with a damaged path or index gets a check of its
+  // own, which fails.
+  std::unordered_map<std::string, std::size_t> batch_checks;
+  for (std::size_t i = 0; i < count; ++i) {
+    Pending& p = (*pending)[i];
+    if (p.verifier == nullptr) continue;
+    const SignedEvent& se = *p.signed_event;
+    if (se.batch.size != 0) {
+      std::string id = se.key_id;
+      id.push_back('\0');
+      id.append(p.message);
+      id.append(se.signature);
+      auto [it, fresh] = batch_checks.emplace(std::move(id), checks.size());
+      p.check = it->second;
+      if (!fresh) continue;
+    } else {
+      p.check = checks.size();
+    }
+    checks.push_back({p.verifier, &p.message, &se.signature, false});
+  }
+  auto run = [&](std::size_t c) {
+    checks[c].ok = checks[c].verifier->Verify(*checks[c].message, *checks[c].signature).ok();
+  };
+  if (checks.size() < 2 || append_pool_->workers() == 0) {
+    for (std::size_t c = 0; c < checks.size(); ++c) run(c);
+  } else {
+    append_pool_->ParallelFor(checks.size(), run);
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    Pending& p = (*pending)[i];
+    if (p.verifier == nullptr) continue;
+    if (!checks[p.check].ok) {
+      const SignedEvent& se = *p.signed_event;
+      return VerificationFailedError(
+          BatchPrefix(i, pending->size()) +
+          (se.batch.size != 0 ? "the batch signature does not verify under key " + se.key_id +
+                                    " for this event's batch path"
+                              : "the signature does not verify under key " + se.key_id) +
+          "; nothing was appended");
+    }
+    p.signature_verified = true;
+  }
+  return Status::Ok();
+}
+
+Status LedgerImpl::ApplyAuthority(Txn& txn, const std::string& where, Pending& p,
+                                  const std::string& stored, const Hash& hash, WriteContext* ctx) {
+  const Tables& t = txn.tables();
+  const v1::Event& ev = p.event;
+  const SignedEvent& se = *p.signed_event;
+  const std::uint64_t seq = ctx->head.size;
+  auto refuse = [&](const Violation& v) {
+    Status s = Refusal(v, ctx->base_size);
+    return Status(s.code(), where + s.message());
+  };
+  std::optional<AuthorityRecord> candidate = ReadAuthorityRecord(seq, stored);
+  if (!candidate) return InternalError(where + "an authority record the ledger made does not read back");
+  // The book the log would hold with this record: the record is judged by
+  // it, including what the record itself voids (a revocation that would
+  // void the registration of its own signing key is void, so refused).
+  const KeyEntry* signer = ctx->book->Key(se.key_id);
+  const PublicKey* verified_under =
+      p.signature_verified && signer != nullptr && signer->key ? &*signer->key : nullptr;
+  ASSIGN_OR_RETURN(std::shared_ptr<const Authority> book,
+                   books_.With(txn, std::move(*candidate), verified_under));
+  const AuthorityVerdict* verdict = book->Verdict(seq);
+  if (verdict == nullptr) return InternalError(where + "the book lost the record it was given");
+  if (!verdict->valid) {
+    if (!verdict->violations.empty() &&
+        verdict->violations.front().code == std::string_view(finding::kSignatureInvalid)) {
+      return VerificationFailedError(where + "the signature does not verify under key " +
+                                     se.key_id + "; nothing was appended");
+    }
+    return refuse(verdict->violations.empty()
+                      ? Violation{finding::kEventMalformed, "", "the record is not valid"}
+                      : verdict->violations.front());
+  }
+  ASSIGN_OR_RETURN(auto dup, txn.Get(t.event_ids, ev.event_id()));
+  if (dup) {
+    return refuse({finding::kDuplicateEventId, "",
+                   "event id " + EscapeForMessage(ev.event_id()) + " is already used by record " +
+                       std::to_string(DecodeU64(*dup).value_or(0))});
+  }
+  const std::string seq_key = EncodeU64(seq);
+  if (ev.has_quota_granted()) {
+    const auto& g = ev.quota_granted();
+    const std::string qk = QuotaKey(g.actor_id(), g.year(), static_cast<QuotaKind>(g.kind()));
+    ASSIGN_OR_RETURN(QuotaTally q, ReadQuotaTally(txn, qk));
+    ++q.entries;
+    q.last_seq = seq;
+    RETURN_IF_ERROR(txn.Put(t.quota_log, qk, seq_key));
+    RETURN_IF_ERROR(txn.Put(t.quotas, qk, EncodeQuotaTally(q)));
+  }
+  RETURN_IF_ERROR(txn.Put(t.authority, seq_key, "", MDB_APPEND));
+  RETURN_IF_ERROR(WriteRecord(txn, stored, hash, seq, ev, {}, &ctx->head));
+  if (ev.has_key_revoked()) {
+    // What counts against every quota may have changed: a use signed with
+    // the key, or under a grant or policy the key signed, from its
+    // effective position on.
+    RETURN_IF_ERROR(RecomputeQuotaTallies(txn, *book));
+  }
+  ctx->book = std::move(book);
+  ctx->authority_written = true;
+  return Status::Ok();
+}
+
+Status LedgerImpl::ApplyCustody(Txn& txn, const std::string& where, Pending& p,
+                                const std::string& stored, const Hash& hash, WriteContext* ctx,
+                                AppendResult* out) {
+  const Tables& t = txn.tables();
+  const v1::Event& ev = p.event;
+  const SignedEvent& se = *p.signed_event;
+  const Authority& book = *ctx->book;
+  const std::uint64_t seq = ctx->head.size;
+  auto refuse = [&](const Violation& v) {
+    Status s = Refusal(v, ctx->base_size);
+    return Status(s.code(), where + s.message());
+  };
+
+  // The signer, as the book has it at this position.
+  Violations vs;
+  const KeyEntry* key = book.SignerAt(se.key_id, ev.actor_id(), seq, &vs);
+  if (key == nullptr) return refuse(vs.front());
+  if (!p.signature_verified) {
+    const Verifier* v = VerifierOf(*key);
+    if (v == nullptr || !v->Verify(p.message, se.signature).ok()) {
+      return VerificationFailedError(where + "the signature does not verify under key " + se.key_id +
+                                     "; nothing was appended");
+    }
+  }
+  const ActorEntry* signer = book.ActorAt(ev.actor_id(), seq);
+  if (signer == nullptr) {
+    return refuse({finding::kUnknownActor, "", "actor " + EscapeForMessage(ev.actor_id()) +
+                                                   " is not registered"});
+  }
+  const Role role = signer->role;
+  const Policy& policy = book.PolicyAt(seq);
+  CheckRole(ev, role, policy, &vs);
+  if (!vs.empty()) return refuse(vs.front());
+
+  ASSIGN_OR_RETURN(auto dup, txn.Get(t.event_ids, ev.event_id()));
+  if (dup) {
+    return refuse({finding::kDuplicateEventId, "",
+                   "event id " + EscapeForMessage(ev.event_id()) + " is already used by record " +
+                       std::to_string(DecodeU64(*dup).value_or(0))});
+  }
+
+  // Lots: existing ones advance, new ones are created.
+  std::vector<std::string> touched = ExistingLotsTouched(ev);
+  std::vector<const v1::Lot*> created = LotsCreated(ev);
+  std::set<std::string> names;
+  for (const auto& id : touched) {
+    if (!names.insert(id).second) {
+      return refuse({finding::kEventMalformed, id, "lot " + EscapeForMessage(id) + " is listed twice"});
+    }
+  }
+  for (const auto* l : created) {
+    if (!names.insert(l->lot_id()).second) {
+      return refuse({finding::kEventMalformed, l->lot_id(),
+                     "lot " + EscapeForMessage(l->lot_id()) +
+                         " is listed twice (as input and output, or twice as output)"});
+    }
+    ASSIGN_OR_RETURN(auto exists, txn.Get(t.lots, l->lot_id()));
+    if (exists) {
+      return refuse({finding::kLotExists, l->lot_id(),
+                     "lot " + EscapeForMessage(l->lot_id()) + " already exists"});
+    }
+  }
+  std::vector<LotView> before, after;
+  for (const auto& id : touched) {
+    ASSIGN_OR_RETURN(auto lv, txn.Get(t.lots, id));
+    if (!lv) return refuse({finding::kLotUnknown, id, "lot " + EscapeForMessage(id) + " does not exist"});
+    ASSIGN_OR_RETURN(LotView view, DecodeLotState(*lv, id));
+    before.push_back(view);
+    ApplyToLot(ev, ev.actor_id(), seq, hash, &view, &vs);
+    after.push_back(std::move(view));
+  }
+  {
+    std::vector<const LotView*> ins;
+    for (const auto& b : before) ins.push_back(&b);
+    if (ev.has_transformed()) {
+      CheckTransformBalance(ev.transformed(), ins, seq, policy.TolerancePpm(role), &vs);
+    }
+    CheckStage(ev, role, policy, ins, &vs);
+  }
+  if (ev.has_shipped() && book.ActorAt(ev.shipped().to_actor_id(), seq) == nullptr) {
+    vs.push_back({finding::kUnknownActor, ev.shipped().lot_id(),
+                  "the consignee " + EscapeForMessage(ev.shipped().to_actor_id()) +
+                      " is not a registered actor"});
+  }
+  // Regulatory rules: licence and quota.
+  CheckLicence(ev, signer->licence, &vs);
+  if (auto use = QuotaUseOf(ev, role)) {
+    const std::string qk = QuotaKey(use->actor_id, use->year, use->kind);
+    ASSIGN_OR_RETURN(QuotaTally q, ReadQuotaTally(txn, qk));
+    CheckQuotaUse(*use, book.GrantAt(qk, seq), q.used, created.empty() ? "" : created[0]->lot_id(),
+                  &vs);
+    q.used += use->reo_g;
+    ++q.entries;
+    q.last_seq = seq;
+    RETURN_IF_ERROR(txn.Put(t.quotas, qk, EncodeQuotaTally(q)));
+    RETURN_IF_ERROR(txn.Put(t.quota_log, qk, EncodeU64(seq)));
+  }
+
+  // Custody and mass violations always refuse; regulatory ones (quota,
+  // licence) refuse unless the ledger records and flags them.
+  for (const auto& v : vs) {
+    if (!IsRegulatory(v.code) || opts_.regulatory_violations == RegulatoryMode::kReject) {
+      return refuse(v);
+    }
+  }
+
+  for (const auto& v : after) RETURN_IF_ERROR(txn.Put(t.lots, v.lot_id, EncodeLotState(v)));
+  std::vector<std::string> lot_names = touched;
+  for (const auto* l : created) {
+    LotView v = NewLot(*l, ev.actor_id(), seq, hash);
+    RETURN_IF_ERROR(txn.Put(t.lots, v.lot_id, EncodeLotState(v)));
+    lot_names.push_back(l->lot_id());
+  }
+  RETURN_IF_ERROR(WriteRecord(txn, stored, hash, seq, ev, lot_names, &ctx->head));
+  out->flagged.clear();
+  for (const auto& v : vs) out->flagged.push_back(Finding{v.code, seq, v.lot_id, v.message});
+  return Status::Ok();
+}
+
+Status LedgerImpl::ApplyOne(Txn& txn, std::size_t i, std::size_t n, Pending& p, WriteContext* ctx,
+                            AppendResult* out) {
+  const std::string where = BatchPrefix(i, n);
+  const std::uint64_t seq = ctx->head.size;
+  std::string stored = EncodeRecord(seq, ctx->head.hash, *p.signed_event);
+  const Hash hash = RecordHash(stored);
+  if (IsAuthorityEvent(p.event)) {
+    RETURN_IF_ERROR(ApplyAuthority(txn, where, p, stored, hash, ctx));
+    out->flagged.clear();
+  } else {
+    RETURN_IF_ERROR(ApplyCustody(txn, where, p, stored, hash, ctx, out));
+  }
+  out->seq = seq;
+  out->hash = hash;
+  return Status::Ok();
+}
+
+Result<AppendResult> LedgerImpl::Append(const SignedEvent& event) {
+  ASSIGN_OR_RETURN(auto results, AppendBatch({event}));
+  return results.front();
+}
+
+Result<std::vector<AppendResult>> LedgerImpl::AppendBatch(const std::vector<SignedEvent>& events) {
+  if (opts_.read_only) {
+    return FailedPreconditionError("the ledger was opened read-only; nothing was appended");
+  }
+  if (events.empty()) return InvalidArgumentError("empty batch; nothing was appended");
+  // Parse and verify every event before taking the write lock; in parallel
+  // for a large batch. The first refusal in batch order is reported.
+  std::shared_ptr<const Authority> book;
+  RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(book, books_.Get(txn));
+    return Status::Ok();
+  }));
+  std::vector<Pending> pending;
+  std::vector<Status> prechecks;
+  const std::size_t first_bad = PrecheckAll(events, book.get(), false, &pending, &prechecks);
+  // A signature failure before the first malformed event is the first refusal.
+  RETURN_IF_ERROR(VerifySignatures(&pending, first_bad));
+  if (first_bad < events.size()) return prechecks[first_bad];
+  std::vector<AppendResult> results;
+  RETURN_IF_ERROR(WriteBatch(&pending, nullptr, nullptr, &results));
+  return results;
+}
+
+Status LedgerImpl::WriteBatch(std::vector<Pending>* pending, const Head* expect_head, bool* moved,
+                              std::vector<AppendResult>* results) {
+  WriteContext ctx;
+  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(Head head, ReadHead(txn));
+    if (expect_head != nullptr &&
+        (head.size != expect_head->size || head.hash != expect_head->hash)) {
+      *moved = true;
+      return FailedPreconditionError("another writer appended while the batch was signed; "
+                                     "nothing was appended");
+    }
+    return ApplyAll(txn, pending, results, &ctx);
+  }));
+  Committed(ctx);
+  return Status::Ok();
+}
+
+void LedgerImpl::Committed(const WriteContext& ctx) {
+  if (!ctx.authority_written) return;
+  const std::vector<std::uint64_t>& seqs = ctx.book->seqs();
+  books_.Publish(ctx.book, seqs.size(), seqs.empty() ? 0 : seqs.back());
+}
+
+Status LedgerImpl::ApplyAll(Txn& txn, std::vector<Pending>* pending,
+                            std::vector<AppendResult>* results, WriteContext* ctx) {
+  // Write may run this again (a full map grows and retries): start afresh.
+  *ctx = WriteContext();
+  results->assign(pending->size(), AppendResult{});
+  ASSIGN_OR_RETURN(ctx->head, ReadHead(txn));
+  ctx->base_size = ctx->head.size;
+  ASSIGN_OR_RETURN(ctx->book, books_.Get(txn));
+  for (std::size_t i = 0; i < pending->size(); ++i) {
+    Status s = ApplyOne(txn, i, pending->size(), (*pending)[i], ctx, &(*results)[i]);
+    if (!s.ok()) {
+      if (i > 0 && s.code() != StatusCode::kResourceExhausted) {
+        return Status(s.code(), s.message() + " (the whole batch was refused)");
+      }
+      return s;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace retrace::internal

@@ -1,0 +1,85 @@
+#include "ledger/book_cache.h"
+
+#include "util/status_macros.h"
+
+namespace retrace::internal {
+
+Result<BookCache::Index> BookCache::IndexOf(const Txn& txn) {
+  Index idx;
+  ASSIGN_OR_RETURN(idx.entries, txn.Entries(txn.tables().authority));
+  ASSIGN_OR_RETURN(auto last, txn.Last(txn.tables().authority));
+  if (last) {
+    auto seq = DecodeU64(last->first);
+    if (!seq) return CorruptionError("the authority index is damaged; run `retrace audit`");
+    idx.last = *seq;
+  }
+  return idx;
+}
+
+Result<std::vector<AuthorityRecord>> BookCache::ReadAll(const Txn& txn) {
+  std::vector<AuthorityRecord> records;
+  Status bad;
+  Cursor records_cur(txn, txn.tables().records);
+  RETURN_IF_ERROR(txn.ForEach(txn.tables().authority, [&](std::string_view k, std::string_view) {
+    auto seq = DecodeU64(k);
+    if (!seq) {
+      bad = CorruptionError("the authority index is damaged; run `retrace audit`");
+      return false;
+    }
+    const std::string key = EncodeU64(*seq);
+    std::string_view rk = key, rv;
+    Result<bool> found = records_cur.Get(MDB_SET_KEY, &rk, &rv, "read an authority record");
+    if (!found.ok()) {
+      bad = found.status();
+      return false;
+    }
+    // A listed record that is missing or unreadable is in nobody's book;
+    // `audit` reports it.
+    if (*found) {
+      if (auto r = ReadAuthorityRecord(*seq, rv)) records.push_back(std::move(*r));
+    }
+    return true;
+  }));
+  RETURN_IF_ERROR(bad);
+  return records;
+}
+
+Result<std::shared_ptr<const Authority>> BookCache::Get(const Txn& txn) {
+  if (!txn.tables().authority_present) {
+    return FailedPreconditionError("the ledger has no authority index (a format-2 ledger): "
+                                   "run `retrace upgrade`");
+  }
+  ASSIGN_OR_RETURN(Index idx, IndexOf(txn));
+  std::lock_guard<std::mutex> lock(mu_);
+  if (book_ != nullptr && index_ && *index_ == idx) return book_;
+  ASSIGN_OR_RETURN(std::vector<AuthorityRecord> records, ReadAll(txn));
+  std::shared_ptr<const Authority> book = Authority::Build(std::move(records), keys_, &memo_);
+  // Keep the newest: a reader of an older snapshot does not evict it.
+  if (!index_ || idx.last >= index_->last) {
+    book_ = book;
+    index_ = idx;
+  }
+  return book;
+}
+
+Result<std::shared_ptr<const Authority>> BookCache::With(const Txn& txn, AuthorityRecord candidate,
+                                                         const PublicKey* verified_under) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(std::vector<AuthorityRecord> records, ReadAll(txn));
+  if (verified_under != nullptr && candidate.signing_input) {
+    // The append verified it already: the build need not again.
+    memo_.Put(*verified_under, *candidate.signing_input, candidate.signature, true);
+  }
+  records.push_back(std::move(candidate));
+  return Authority::Build(std::move(records), keys_, &memo_);
+}
+
+void BookCache::Publish(std::shared_ptr<const Authority> book, std::uint64_t entries,
+                        std::uint64_t last) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (index_ && last < index_->last) return;
+  book_ = std::move(book);
+  index_ = Index{entries, last};
+}
+
+}  // namespace retrace::internal
