@@ -14,8 +14,9 @@
 // the first 16 hex digits of SHA-256(SPKI DER).
 //
 // Secret material: private keys are reachable only through the explicitly
-// named *Secret functions and the private key file functions. Key files are
-// created with mode 0600; LoadPrivateKeyFile refuses a file that group or
+// named *Secret functions and the private key file functions, and leave the
+// library only as SecretBytes (retrace/secret.h), wiped when freed. Key files
+// are created with mode 0600; LoadPrivateKeyFile refuses a file that group or
 // others may read.
 //
 // Thread safety: PublicKey is a value. Signer and Verifier are immutable
@@ -28,6 +29,7 @@
 #include <string_view>
 
 #include "retrace/export.h"
+#include "retrace/secret.h"
 #include "retrace/status.h"
 
 namespace retrace {
@@ -104,8 +106,13 @@ class RETRACE_EXPORT Signer {
   // A fresh key pair from OpenSSL's CSPRNG.
   static Result<std::unique_ptr<Signer>> Generate(Algorithm alg);
   // From a PKCS#8 "PRIVATE KEY" PEM block (unencrypted). kInvalidArgument if
-  // it does not parse or is of an unsupported algorithm.
+  // it does not parse or is of an unsupported algorithm. Every copy of the
+  // key this makes is wiped; `pem` itself is the caller's to wipe (keep it in
+  // a SecretBytes).
   static Result<std::unique_ptr<Signer>> FromPrivateKeyPemSecret(std::string_view pem);
+  static Result<std::unique_ptr<Signer>> FromPrivateKeyPemSecret(const SecretBytes& pem) {
+    return FromPrivateKeyPemSecret(SecretView(pem));
+  }
   // Reads a private key file written by WritePrivateKeyFile. Refuses (with
   // kFailedPrecondition, naming the path and the chmod that fixes it) a file
   // with any group or other permission bit set (mode & 077). kNotFound if it
@@ -119,8 +126,9 @@ class RETRACE_EXPORT Signer {
 
   virtual const PublicKey& public_key() const noexcept = 0;
 
-  // The PKCS#8 PEM of the private key. Handle the result as a secret.
-  virtual Result<std::string> ExportPrivateKeyPemSecret() const = 0;
+  // The PKCS#8 PEM of the private key, in memory wiped when it is freed.
+  // Read it with SecretView and do not copy it into a std::string.
+  virtual Result<SecretBytes> ExportPrivateKeyPemSecret() const = 0;
 
   // Writes the private key as PKCS#8 PEM to a new file created with mode
   // 0600 (O_EXCL: kAlreadyExists if the file exists, nothing overwritten).

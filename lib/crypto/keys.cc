@@ -9,6 +9,10 @@
 //    one, so a shared or reused context could verify under the wrong key.
 //  - ECDSA and SM2 signatures cross the API as 64-byte r || s; the DER form
 //    OpenSSL speaks exists only inside this file.
+//  - Every buffer this file fills with private key material (a key file's
+//    contents, a PEM body, its DER, an export, a raw seed) is a SecretBytes,
+//    wiped before it is freed; OpenSSL holds the key itself and frees it
+//    with OPENSSL_cleanse.
 #include <fcntl.h>
 #include <openssl/core_names.h>
 #include <openssl/pem.h>
@@ -32,6 +36,7 @@
 #include "crypto/openssl_util.h"
 #include "crypto/sha256.h"
 #include "retrace/hash.h"
+#include "retrace/secret.h"
 #include "retrace/signer.h"
 #include "util/hex.h"
 #include "util/posix_file.h"
@@ -104,30 +109,6 @@ const unsigned char* Bytes(std::string_view s) {
 
 std::string Str(size_t n) { return std::to_string(n); }
 
-// Holds memory that contained secret material and wipes it on every path.
-class SecretBuffer {
- public:
-  explicit SecretBuffer(size_t size) : bytes_(size) {}
-  SecretBuffer(const SecretBuffer&) = delete;
-  SecretBuffer& operator=(const SecretBuffer&) = delete;
-  ~SecretBuffer() { OPENSSL_cleanse(bytes_.data(), bytes_.size()); }
-  char* data() { return bytes_.data(); }
-  size_t size() const { return bytes_.size(); }
-
- private:
-  std::vector<char> bytes_;
-};
-
-// OPENSSL_malloc'ed DER from PEM_read_bio, cleansed before it is freed.
-struct OpenSslClearFree {
-  long len = 0;  // NOLINT(runtime/int): PEM_read_bio's type.
-  void operator()(unsigned char* p) const noexcept {
-    OPENSSL_clear_free(p, static_cast<size_t>(len));
-  }
-};
-
-
-
 // ---------------------------------------------------------------------------
 // Files.
 
@@ -162,8 +143,8 @@ Status WriteNewFile(const std::string& path, std::string_view data, mode_t mode,
 
 // Reads a small regular file into `out` (whose size bounds the read). With
 // `private_key`, refuses a file that group or others may access.
-Result<size_t> ReadSmallFile(const std::string& path, const char* what, bool private_key, char* out,
-                             size_t out_size) {
+Result<size_t> ReadFileInto(const std::string& path, const char* what, bool private_key, char* out,
+                            size_t out_size) {
   ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     int err = errno;
@@ -286,10 +267,9 @@ Result<ParsedPublicKey> ParseSpki(std::string_view der) {
   return ParsedPublicKey{std::move(pkey), alg};
 }
 
-// Reads the first PEM block of `pem` and checks its label. The DER is
-// cleansed when the returned holder goes away.
+// The first PEM block of a public key, as PEM_read_bio decoded it.
 struct PemBlock {
-  std::unique_ptr<unsigned char, OpenSslClearFree> der;
+  UniqueOpenSslPtr<unsigned char> der;
   size_t len = 0;
   std::string_view view() const { return {reinterpret_cast<const char*>(der.get()), len}; }
 };
@@ -305,8 +285,7 @@ Result<PemBlock> ReadPemBlock(std::string_view pem, const char* label, const cha
   int rc = PEM_read_bio(bio.get(), &name, &header, &data, &len);
   UniqueOpenSslPtr<char> name_holder(name);
   UniqueOpenSslPtr<char> header_holder(header);
-  PemBlock block{std::unique_ptr<unsigned char, OpenSslClearFree>(data, OpenSslClearFree{len}),
-                 static_cast<size_t>(len > 0 ? len : 0)};
+  PemBlock block{UniqueOpenSslPtr<unsigned char>(data), static_cast<size_t>(len > 0 ? len : 0)};
   if (rc != 1) {
     return InvalidArgumentError(std::string("no PEM block found in ") + what + ": " +
                                 TakeOpenSslErrors());
@@ -332,8 +311,8 @@ Result<PemBlock> ReadPemBlock(std::string_view pem, const char* label, const cha
 // freed memory intact). Here every copy of the body sits in a wiped buffer
 // and is decoded in one EVP_DecodeBlock call, which allocates nothing. Same
 // syntax as OpenSSL reads: text before the block is skipped, CR and
-// trailing blanks are ignored, header lines are refused.
-Result<PemBlock> ReadSecretPemBlock(std::string_view pem, const char* label, const char* what) {
+// trailing blanks are ignored, header lines are refused. Returns the DER.
+Result<SecretBytes> ReadSecretPemBlock(std::string_view pem, const char* label, const char* what) {
   if (pem.size() > INT_MAX) return InvalidArgumentError(std::string(what) + " PEM is too large");
   auto line_at = [&](size_t pos, size_t* next) {
     size_t end = pem.find('\n', pos);
@@ -364,7 +343,7 @@ Result<PemBlock> ReadSecretPemBlock(std::string_view pem, const char* label, con
     return InvalidArgumentError(std::move(msg));
   }
   const std::string end_line = "-----END " + name + "-----";
-  SecretBuffer body(pem.size() + 1);
+  SecretBytes body(pem.size() + 1);
   size_t n = 0;
   bool ended = false;
   for (pos = next; pos < pem.size() && !ended; pos = next) {
@@ -388,18 +367,15 @@ Result<PemBlock> ReadSecretPemBlock(std::string_view pem, const char* label, con
   size_t pad = 0;
   while (pad < 2 && body.data()[n - 1 - pad] == '=') ++pad;
   const size_t cap = n / 4 * 3;
-  PemBlock block{std::unique_ptr<unsigned char, OpenSslClearFree>(
-                     static_cast<unsigned char*>(OPENSSL_malloc(cap)), OpenSslClearFree{static_cast<long>(cap)}),  // NOLINT
-                 0};
-  if (block.der == nullptr) return InternalError("out of memory decoding a PEM block");
-  const int decoded = EVP_DecodeBlock(block.der.get(), Bytes(std::string_view(body.data(), n)),
-                                      static_cast<int>(n));
+  SecretBytes der(cap);
+  const int decoded = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(der.data()),
+                                      Bytes(std::string_view(body.data(), n)), static_cast<int>(n));
   if (decoded < 0 || static_cast<size_t>(decoded) < pad) {
     ERR_clear_error();
     return InvalidArgumentError(std::string(what) + " PEM body is not base64");
   }
-  block.len = static_cast<size_t>(decoded) - pad;
-  return block;
+  der.resize(static_cast<size_t>(decoded) - pad);
+  return der;
 }
 
 // ---------------------------------------------------------------------------
@@ -638,7 +614,7 @@ class SignerImpl final : public Signer {
 
   const PublicKey& public_key() const noexcept override { return key_; }
 
-  Result<std::string> ExportPrivateKeyPemSecret() const override {
+  Result<SecretBytes> ExportPrivateKeyPemSecret() const override {
     // A secure-memory BIO: its buffer is cleansed when freed.
     UniqueBio bio(BIO_new(BIO_s_secmem()));
     if (bio == nullptr || PEM_write_bio_PrivateKey(bio.get(), pkey_.get(), nullptr, nullptr, 0,
@@ -648,7 +624,19 @@ class SignerImpl final : public Signer {
     char* data = nullptr;
     long len = BIO_get_mem_data(bio.get(), &data);  // NOLINT(runtime/int)
     if (len <= 0 || data == nullptr) return InternalError("PKCS#8 PEM encoding is empty");
-    return std::string(data, static_cast<size_t>(len));
+    return MakeSecretBytes(std::string_view(data, static_cast<size_t>(len)));
+  }
+
+  // The 32-byte RFC 8032 secret key of an Ed25519 signer.
+  Result<SecretBytes> RawEd25519Secret() const {
+    SecretBytes seed(32);
+    size_t len = seed.size();
+    if (EVP_PKEY_get_raw_private_key(pkey_.get(), reinterpret_cast<unsigned char*>(seed.data()),
+                                     &len) != 1 ||
+        len != seed.size()) {
+      return InternalError("reading the Ed25519 secret key failed: " + TakeOpenSslErrors());
+    }
+    return seed;
   }
 
  private:
@@ -743,10 +731,8 @@ Result<PublicKey> PublicKey::FromPem(std::string_view pem) {
 }
 
 Result<PublicKey> PublicKey::ReadFile(const std::string& path) {
-  SecretBuffer buf(kMaxKeyFileBytes + 1);  // Not secret, but bounded the same way.
-  ASSIGN_OR_RETURN(
-      size_t len, ReadSmallFile(path, "public key", /*private_key=*/false, buf.data(), buf.size()));
-  Result<PublicKey> key = FromPem(std::string_view(buf.data(), len));
+  ASSIGN_OR_RETURN(std::string pem, internal::ReadSmallFile(path, "public key", kMaxKeyFileBytes));
+  Result<PublicKey> key = FromPem(pem);
   if (!key.ok()) return key.status().Annotate(path);
   return key;
 }
@@ -795,34 +781,30 @@ Result<std::unique_ptr<Signer>> Signer::Generate(Algorithm alg) {
 }
 
 Result<std::unique_ptr<Signer>> Signer::FromPrivateKeyPemSecret(std::string_view pem) {
-  ASSIGN_OR_RETURN(PemBlock block, ReadSecretPemBlock(pem, "PRIVATE KEY", "private key"));
-  const unsigned char* p = block.der.get();
-  UniqueEvpPkey pkey(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(block.len)));  // NOLINT
+  ASSIGN_OR_RETURN(SecretBytes der, ReadSecretPemBlock(pem, "PRIVATE KEY", "private key"));
+  const unsigned char* const begin = reinterpret_cast<const unsigned char*>(der.data());
+  const unsigned char* p = begin;
+  UniqueEvpPkey pkey(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(der.size())));  // NOLINT
   if (pkey == nullptr) {
     return InvalidArgumentError("private key is not a PKCS#8 PrivateKeyInfo: " +
                                 TakeOpenSslErrors());
   }
-  if (static_cast<size_t>(p - block.der.get()) != block.len) {
+  if (static_cast<size_t>(p - begin) != der.size()) {
     return InvalidArgumentError("private key DER has trailing bytes after the PrivateKeyInfo");
   }
   return MakeSigner(std::move(pkey));
 }
 
 Result<std::unique_ptr<Signer>> Signer::LoadPrivateKeyFile(const std::string& path) {
-  SecretBuffer buf(kMaxKeyFileBytes + 1);
-  ASSIGN_OR_RETURN(
-      size_t len, ReadSmallFile(path, "private key", /*private_key=*/true, buf.data(), buf.size()));
-  Result<std::unique_ptr<Signer>> signer =
-      FromPrivateKeyPemSecret(std::string_view(buf.data(), len));
+  ASSIGN_OR_RETURN(SecretBytes pem, internal::ReadSecretFile(path, "private key", kMaxKeyFileBytes));
+  Result<std::unique_ptr<Signer>> signer = FromPrivateKeyPemSecret(SecretView(pem));
   if (!signer.ok()) return signer.status().Annotate(path);
   return signer;
 }
 
 Status Signer::WritePrivateKeyFile(const std::string& path) const {
-  ASSIGN_OR_RETURN(std::string pem, ExportPrivateKeyPemSecret());
-  Status st = WriteNewFile(path, pem, 0600, "private key");
-  OPENSSL_cleanse(pem.data(), pem.size());
-  return st;
+  ASSIGN_OR_RETURN(SecretBytes pem, ExportPrivateKeyPemSecret());
+  return WriteNewFile(path, SecretView(pem), 0600, "private key");
 }
 
 namespace internal {
@@ -844,28 +826,18 @@ Result<std::unique_ptr<Signer>> Ed25519SignerFromSeedSecret(std::string_view see
   return MakeSigner(std::move(pkey));
 }
 
-Result<std::string> Ed25519SeedSecret(const Signer& signer) {
+Result<SecretBytes> Ed25519SeedSecret(const Signer& signer) {
   if (signer.public_key().algorithm() != Algorithm::kEd25519) {
     return FailedPreconditionError(std::string("a signed-note key must be ed25519, this key is ") +
                                    AlgorithmName(signer.public_key().algorithm()));
   }
-  // The signer's only secret export is PKCS#8; read the raw key out of it.
-  ASSIGN_OR_RETURN(std::string pem, signer.ExportPrivateKeyPemSecret());
-  Result<PemBlock> block = ReadPemBlock(pem, "PRIVATE KEY", "private key");
-  OPENSSL_cleanse(pem.data(), pem.size());
-  if (!block.ok()) return InternalError("re-reading the exported private key failed");
-  const unsigned char* p = block->der.get();
-  UniqueEvpPkey pkey(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(block->len)));  // NOLINT
-  if (pkey == nullptr) return InternalError("re-reading the exported private key failed");
-  std::string seed(32, '\0');
-  size_t len = seed.size();
-  if (EVP_PKEY_get_raw_private_key(pkey.get(), reinterpret_cast<unsigned char*>(seed.data()),
-                                   &len) != 1 ||
-      len != seed.size()) {
-    OPENSSL_cleanse(seed.data(), seed.size());
-    return InternalError("reading the Ed25519 secret key failed: " + TakeOpenSslErrors());
+  // Straight from the key OpenSSL holds: no PEM or DER copy is made.
+  const auto* impl = dynamic_cast<const SignerImpl*>(&signer);
+  if (impl == nullptr) {
+    return FailedPreconditionError("the signer's key is not held by retrace (a Signer subclass "
+                                   "defined elsewhere); its raw key cannot be read");
   }
-  return seed;
+  return impl->RawEd25519Secret();
 }
 
 Status WriteNewFile(const std::string& path, std::string_view data, unsigned mode,
@@ -873,12 +845,22 @@ Status WriteNewFile(const std::string& path, std::string_view data, unsigned mod
   return ::retrace::WriteNewFile(path, data, static_cast<mode_t>(mode), what);
 }
 
-Result<std::string> ReadSmallFile(const std::string& path, const char* what, bool private_key,
+Result<std::string> ReadSmallFile(const std::string& path, const char* what,
                                   std::size_t max_bytes) {
-  SecretBuffer buf(max_bytes + 1);
-  ASSIGN_OR_RETURN(size_t len,
-                   ::retrace::ReadSmallFile(path, what, private_key, buf.data(), buf.size()));
-  return std::string(buf.data(), len);
+  std::string buf(max_bytes + 1, '\0');
+  ASSIGN_OR_RETURN(size_t len, ReadFileInto(path, what, /*private_key=*/false, buf.data(),
+                                            buf.size()));
+  buf.resize(len);
+  return buf;
+}
+
+Result<SecretBytes> ReadSecretFile(const std::string& path, const char* what,
+                                   std::size_t max_bytes) {
+  SecretBytes buf(max_bytes + 1);
+  ASSIGN_OR_RETURN(size_t len, ReadFileInto(path, what, /*private_key=*/true, buf.data(),
+                                            buf.size()));
+  buf.resize(len);
+  return buf;
 }
 
 }  // namespace internal

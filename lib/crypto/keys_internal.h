@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "retrace/secret.h"
 #include "retrace/signer.h"
 #include "retrace/status.h"
 
@@ -22,13 +23,14 @@ Result<std::unique_ptr<Signer>> Ed25519SignerFromSeedForTest(std::string_view se
 
 // An Ed25519 signer whose private key is the 32-byte RFC 8032 secret key
 // `seed`, as C2SP signed-note signer keys carry it. kInvalidArgument if `seed`
-// is not 32 bytes. The caller wipes its copy of `seed`.
+// is not 32 bytes. `seed` should point into a SecretBytes.
 Result<std::unique_ptr<Signer>> Ed25519SignerFromSeedSecret(std::string_view seed);
 
 // The 32-byte RFC 8032 secret key of an Ed25519 signer, for writing a
-// signed-note signer key. kFailedPrecondition for other algorithms. The
-// caller wipes the result (OPENSSL_cleanse) when done.
-Result<std::string> Ed25519SeedSecret(const Signer& signer);
+// signed-note signer key, read straight from the key OpenSSL holds.
+// kFailedPrecondition for other algorithms, or for a Signer this library
+// did not create.
+Result<SecretBytes> Ed25519SeedSecret(const Signer& signer);
 
 // Creates `path` (which must not exist: kAlreadyExists) with exactly `mode`
 // and writes all of `data` durably; on failure nothing is left behind.
@@ -36,11 +38,17 @@ Result<std::string> Ed25519SeedSecret(const Signer& signer);
 Status WriteNewFile(const std::string& path, std::string_view data, unsigned mode,
                     const char* what);
 
-// Reads a small regular file (at most `max_bytes`). With `private_key`,
-// refuses (kFailedPrecondition) a file that group or others may access.
-// kNotFound, kIoError, kInvalidArgument (not a regular file, too large).
-Result<std::string> ReadSmallFile(const std::string& path, const char* what, bool private_key,
+// Reads a small regular file that holds nothing secret (at most
+// `max_bytes`). kNotFound, kIoError, kInvalidArgument (not a regular file,
+// too large). `what` names the file in messages.
+Result<std::string> ReadSmallFile(const std::string& path, const char* what,
                                   std::size_t max_bytes);
+
+// The same for a file that holds a secret (a private or signer key): the
+// bytes are only ever in a SecretBytes, and a file that group or others may
+// access is refused (kFailedPrecondition, naming the chmod that fixes it).
+Result<SecretBytes> ReadSecretFile(const std::string& path, const char* what,
+                                   std::size_t max_bytes);
 
 }  // namespace retrace::internal
 

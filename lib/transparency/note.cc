@@ -7,14 +7,15 @@
 // repeated one Go would skip.
 #include "retrace/note.h"
 
+#include <algorithm>
 #include <ctime>
 #include <limits>
 #include <set>
 #include <utility>
 
 #include "crypto/keys_internal.h"
-#include "crypto/openssl_util.h"
 #include "crypto/sha256.h"
+#include "retrace/secret.h"
 #include "transparency/text.h"
 #include "util/hex.h"
 #include "util/status_macros.h"
@@ -34,18 +35,6 @@ constexpr char kCosignatureHeader[] = "cosignature/v1\n";
 // A fixed 12-byte SubjectPublicKeyInfo prefix (RFC 8410) and the raw key.
 constexpr char kEd25519SpkiPrefix[] = "\x30\x2a\x30\x05\x06\x03\x2b\x65\x70\x03\x21\x00";
 constexpr std::size_t kEd25519SpkiPrefixBytes = 12;
-
-// Wipes a string that held secret bytes when it goes out of scope.
-class Wiped {
- public:
-  explicit Wiped(std::string* s) : s_(s) {}
-  Wiped(const Wiped&) = delete;
-  Wiped& operator=(const Wiped&) = delete;
-  ~Wiped() { OPENSSL_cleanse(s_->data(), s_->size()); }
-
- private:
-  std::string* s_;
-};
 
 bool KnownType(std::uint8_t t) {
   return t == static_cast<std::uint8_t>(NoteKeyType::kEd25519) ||
@@ -344,17 +333,20 @@ Result<std::unique_ptr<NoteSigner>> NoteSigner::FromSignerKeySecret(
   if (!IsValidNoteKeyName(name)) return InvalidArgumentError("malformed signer key: invalid name");
   std::optional<std::uint32_t> id = ParseHex8(hash16);
   if (!id) return InvalidArgumentError("malformed signer key: the key ID is not 8 hex digits");
-  Result<std::string> decoded = Base64Decode(key64);
-  if (!decoded.ok()) return InvalidArgumentError("malformed signer key: bad base64");
-  std::string secret = std::move(decoded).value();
-  Wiped wipe(&secret);
+  // The type byte and the seed are decoded straight into wiped memory.
+  SecretBytes secret(key64.size() / 4 * 3);
+  std::size_t secret_len = 0;
+  if (!internal::Base64DecodeTo(key64, secret.data(), &secret_len).ok()) {
+    return InvalidArgumentError("malformed signer key: bad base64");
+  }
+  secret.resize(secret_len);
   if (secret.size() != 1 + 32 || !KnownType(static_cast<std::uint8_t>(secret[0]))) {
     return InvalidArgumentError(
         "malformed signer key: expected a type byte (0x01 or 0x04) and a 32-byte Ed25519 seed");
   }
   const NoteKeyType key_type = static_cast<NoteKeyType>(secret[0]);
   ASSIGN_OR_RETURN(std::unique_ptr<Signer> signer,
-                   internal::Ed25519SignerFromSeedSecret(std::string_view(secret).substr(1)));
+                   internal::Ed25519SignerFromSeedSecret(SecretView(secret).substr(1)));
   ASSIGN_OR_RETURN(std::string raw, signer->public_key().RawEd25519());
   if (NoteKeyId(name, key_type, raw) != *id) {
     return InvalidArgumentError("malformed signer key: its key ID " + std::string(hash16) +
@@ -367,30 +359,31 @@ Result<std::unique_ptr<NoteSigner>> NoteSigner::FromSignerKeySecret(
 
 Result<std::unique_ptr<NoteSigner>> NoteSigner::LoadSignerKeyFile(const std::string& path,
                                                                   std::optional<NoteKeyType> as_type) {
-  ASSIGN_OR_RETURN(std::string data,
-                   internal::ReadSmallFile(path, "signer key", /*private_key=*/true, 4096));
-  Wiped wipe(&data);
-  std::string_view line(data);
+  ASSIGN_OR_RETURN(SecretBytes data, internal::ReadSecretFile(path, "signer key", 4096));
+  std::string_view line = SecretView(data);
   if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
   Result<std::unique_ptr<NoteSigner>> s = FromSignerKeySecret(line, as_type);
   if (!s.ok()) return s.status().Annotate(path);
   return s;
 }
 
-Result<std::string> NoteSigner::SignerKeySecret() const {
-  ASSIGN_OR_RETURN(std::string seed, internal::Ed25519SeedSecret(*signer_));
-  Wiped wipe_seed(&seed);
-  std::string typed(1, static_cast<char>(type()));
-  typed += seed;
-  Wiped wipe_typed(&typed);
-  return "PRIVATE+KEY+" + name() + "+" + Hex8(key_id()) + "+" + Base64Encode(typed);
+Result<SecretBytes> NoteSigner::SignerKeySecret() const {
+  ASSIGN_OR_RETURN(SecretBytes seed, internal::Ed25519SeedSecret(*signer_));
+  SecretBytes typed;
+  typed.reserve(1 + seed.size());
+  typed.push_back(static_cast<char>(type()));
+  typed.insert(typed.end(), seed.begin(), seed.end());
+  const std::string prefix = "PRIVATE+KEY+" + name() + "+" + Hex8(key_id()) + "+";
+  SecretBytes skey(prefix.size() + internal::Base64EncodedSize(typed.size()));
+  std::copy(prefix.begin(), prefix.end(), skey.begin());
+  internal::Base64EncodeTo(SecretView(typed), skey.data() + prefix.size());
+  return skey;
 }
 
 Status NoteSigner::WriteSignerKeyFile(const std::string& path) const {
-  ASSIGN_OR_RETURN(std::string skey, SignerKeySecret());
-  skey += '\n';
-  Wiped wipe(&skey);
-  return internal::WriteNewFile(path, skey, 0600, "signer key");
+  ASSIGN_OR_RETURN(SecretBytes skey, SignerKeySecret());
+  skey.push_back('\n');
+  return internal::WriteNewFile(path, SecretView(skey), 0600, "signer key");
 }
 
 Result<std::string> NoteSigner::Sign(std::string_view text,

@@ -309,9 +309,8 @@ Result<std::string> WitnessAddCheckpoint(WitnessState* state, const NoteSigner& 
 // ---------------------------------------------------------------------------
 
 Result<WitnessState> ReadWitnessStateFile(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string data, internal::ReadSmallFile(path, "witness state",
-                                                             /*private_key=*/false,
-                                                             kMaxStateBytes));
+  ASSIGN_OR_RETURN(std::string data,
+                   internal::ReadSmallFile(path, "witness state", kMaxStateBytes));
   Result<WitnessState> s = WitnessState::Parse(data);
   if (!s.ok()) return s.status().Annotate(path);
   return s;

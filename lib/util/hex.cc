@@ -71,32 +71,36 @@ Result<std::string> HexDecode(std::string_view hex) {
   return out;
 }
 
-std::string Base64Encode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
+void Base64EncodeTo(std::string_view bytes, char* out) {
   size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
     uint32_t v = (static_cast<uint32_t>(static_cast<unsigned char>(bytes[i])) << 16) |
                  (static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8) |
                  static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + 2]));
-    out += kBase64Alphabet[(v >> 18) & 0x3f];
-    out += kBase64Alphabet[(v >> 12) & 0x3f];
-    out += kBase64Alphabet[(v >> 6) & 0x3f];
-    out += kBase64Alphabet[v & 0x3f];
+    *out++ = kBase64Alphabet[(v >> 18) & 0x3f];
+    *out++ = kBase64Alphabet[(v >> 12) & 0x3f];
+    *out++ = kBase64Alphabet[(v >> 6) & 0x3f];
+    *out++ = kBase64Alphabet[v & 0x3f];
   }
   size_t rest = bytes.size() - i;
   if (rest > 0) {
     uint32_t v = static_cast<uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
     if (rest == 2) v |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
-    out += kBase64Alphabet[(v >> 18) & 0x3f];
-    out += kBase64Alphabet[(v >> 12) & 0x3f];
-    out += rest == 2 ? kBase64Alphabet[(v >> 6) & 0x3f] : '=';
-    out += '=';
+    *out++ = kBase64Alphabet[(v >> 18) & 0x3f];
+    *out++ = kBase64Alphabet[(v >> 12) & 0x3f];
+    *out++ = rest == 2 ? kBase64Alphabet[(v >> 6) & 0x3f] : '=';
+    *out++ = '=';
   }
+}
+
+std::string Base64Encode(std::string_view bytes) {
+  std::string out(Base64EncodedSize(bytes.size()), '\0');
+  Base64EncodeTo(bytes, out.data());
   return out;
 }
 
-Result<std::string> Base64Decode(std::string_view b64) {
+Status Base64DecodeTo(std::string_view b64, char* out, size_t* out_len) {
+  *out_len = 0;
   if (b64.size() % 4 != 0) {
     return InvalidArgumentError("base64 length " + std::to_string(b64.size()) +
                                 " is not a multiple of 4");
@@ -107,8 +111,7 @@ Result<std::string> Base64Decode(std::string_view b64) {
     pad = (b64.size() >= 2 && b64[b64.size() - 2] == '=') ? 2 : 1;
   }
   const size_t data_chars = b64.size() - pad;
-  std::string out;
-  out.reserve(b64.size() / 4 * 3);
+  size_t n = 0;
   uint32_t acc = 0;
   int bits = 0;
   for (size_t i = 0; i < data_chars; ++i) {
@@ -122,7 +125,7 @@ Result<std::string> Base64Decode(std::string_view b64) {
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
+      out[n++] = static_cast<char>((acc >> bits) & 0xff);
     }
   }
   // With 1 pad the last group carries 18 bits (2 bytes + 2 spare bits), with
@@ -132,6 +135,15 @@ Result<std::string> Base64Decode(std::string_view b64) {
     return InvalidArgumentError(
         "non-canonical base64: unused bits of the last character are not zero");
   }
+  *out_len = n;
+  return Status::Ok();
+}
+
+Result<std::string> Base64Decode(std::string_view b64) {
+  std::string out(b64.size() / 4 * 3, '\0');
+  size_t n = 0;
+  if (Status st = Base64DecodeTo(b64, out.data(), &n); !st.ok()) return st;
+  out.resize(n);
   return out;
 }
 

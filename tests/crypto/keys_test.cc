@@ -468,9 +468,9 @@ TEST_CASE("Private keys round-trip through PKCS#8 PEM", "[keys][pem]") {
   for (Algorithm alg : kAllAlgorithms) {
     INFO(AlgorithmName(alg));
     auto signer = MustGenerate(alg);
-    Result<std::string> pem = signer->ExportPrivateKeyPemSecret();
+    Result<SecretBytes> pem = signer->ExportPrivateKeyPemSecret();
     REQUIRE(pem.ok());
-    CHECK(pem->rfind("-----BEGIN PRIVATE KEY-----\n", 0) == 0);
+    CHECK(SecretView(*pem).rfind("-----BEGIN PRIVATE KEY-----\n", 0) == 0);
     Result<std::unique_ptr<Signer>> loaded = Signer::FromPrivateKeyPemSecret(*pem);
     INFO(loaded.status().ToString());
     REQUIRE(loaded.ok());
@@ -552,8 +552,9 @@ TEST_CASE("Garbage PEM and DER are kInvalidArgument", "[keys][negative]") {
   auto signer = MustGenerate(Algorithm::kEcdsaP256Sha256);
   const std::string der = signer->public_key().der();
   const std::string pub_pem = signer->public_key().ToPem();
-  Result<std::string> priv_pem = signer->ExportPrivateKeyPemSecret();
-  REQUIRE(priv_pem.ok());
+  Result<SecretBytes> exported = signer->ExportPrivateKeyPemSecret();
+  REQUIRE(exported.ok());
+  const std::string priv_pem(SecretView(*exported));  // a test key: an ordinary copy is fine
 
   const std::vector<std::string> bad_der = {
       "",         "not a key",  std::string(91, '\0'), der.substr(0, der.size() - 1),
@@ -567,7 +568,7 @@ TEST_CASE("Garbage PEM and DER are kInvalidArgument", "[keys][negative]") {
       "hello",
       "-----BEGIN PUBLIC KEY-----\n!!!!\n-----END PUBLIC KEY-----\n",
       "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
-      *priv_pem,
+      priv_pem,
       pub_pem.substr(0, pub_pem.size() / 2)};
   for (const std::string& p : bad_pub_pem) {
     INFO(p);
@@ -575,7 +576,7 @@ TEST_CASE("Garbage PEM and DER are kInvalidArgument", "[keys][negative]") {
   }
   const std::vector<std::string> bad_priv_pem = {
       "", "hello", pub_pem, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
-      priv_pem->substr(0, priv_pem->size() / 2)};
+      priv_pem.substr(0, priv_pem.size() / 2)};
   for (const std::string& p : bad_priv_pem) {
     INFO(p);
     CHECK(Signer::FromPrivateKeyPemSecret(p).status().code() == StatusCode::kInvalidArgument);

@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
     const std::string name = AlgorithmName(alg);
     Write(root / "pem_key_fuzz", name + ".pub.pem", (*s)->public_key().ToPem());
     Write(root / "pem_key_fuzz", name + ".der", (*s)->public_key().der());
-    Write(root / "pem_key_fuzz", name + ".key.pem", *(*s)->ExportPrivateKeyPemSecret());
+    Write(root / "pem_key_fuzz", name + ".key.pem", std::string(SecretView(*(*s)->ExportPrivateKeyPemSecret())));
   }
   // Transparency texts and a bundle, from a small real ledger.
   const auto& b = fuzzing::HonestBundle();

@@ -10,10 +10,13 @@
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "retrace/checkpoint.h"
 #include "retrace/hash.h"
+#include "retrace/secret.h"
 #include "retrace/signer.h"
 #include "testing/test_chain.h"
 
@@ -134,7 +137,7 @@ TEST_CASE("Go's PeterNeumann signer key yields its verifier key and signs its ex
   CHECK(*note == kPeterNote);
   auto skey = peter->SignerKeySecret();
   REQUIRE(skey.ok());
-  CHECK(*skey == kPeterSkey);
+  CHECK(SecretView(*skey) == kPeterSkey);
 }
 
 TEST_CASE("Go's example note opens under its verifier key", "[note][vector]") {
@@ -357,6 +360,19 @@ TEST_CASE("Signer key files are written 0600 and refused when others can read th
   CHECK((*loaded)->verifier().ToString() == (*signer)->verifier().ToString());
   REQUIRE(::chmod(path.c_str(), 0644) == 0);
   CHECK(NoteSigner::LoadSignerKeyFile(path).status().code() == StatusCode::kFailedPrecondition);
+}
+
+TEST_CASE("A note signer key round-trips through SecretBytes", "[note][secret]") {
+  STATIC_REQUIRE(std::is_same_v<decltype(std::declval<const NoteSigner&>().SignerKeySecret()),
+                                Result<SecretBytes>>);
+  auto signer = NoteSigner::Generate("log.example", NoteKeyType::kEd25519);
+  REQUIRE(signer.ok());
+  Result<SecretBytes> skey = (*signer)->SignerKeySecret();
+  REQUIRE(skey.ok());
+  CHECK(SecretView(*skey).rfind("PRIVATE+KEY+log.example+", 0) == 0);
+  auto loaded = NoteSigner::FromSignerKeySecret(*skey);  // the SecretBytes overload
+  REQUIRE(loaded.ok());
+  CHECK((*loaded)->verifier().ToString() == (*signer)->verifier().ToString());
 }
 
 }  // namespace
