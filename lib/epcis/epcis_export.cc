@@ -63,7 +63,11 @@ json RetraceContext() {
 double Kg(std::uint64_t grams) { return static_cast<double>(grams) / 1000.0; }
 
 json Quantity(const char* prefix, std::string_view id, std::uint64_t grams) {
-  return json{{"epcClass", IdToUri(prefix, id)}, {"quantity", Kg(grams)}, {"uom", "KGM"}};
+  // Additives are always retrace URNs: an additive named by a URI would
+  // otherwise read back as an input lot.
+  const std::string cls =
+      std::string_view(prefix) == kAdditivePrefix ? Urn(prefix, id) : IdToUri(prefix, id);
+  return json{{"epcClass", cls}, {"quantity", Kg(grams)}, {"uom", "KGM"}};
 }
 
 json LotJson(const Lot& lot) {

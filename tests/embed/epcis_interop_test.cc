@@ -285,6 +285,30 @@ TEST_CASE("EPCIS identifiers that are URIs are written as they stand, retrace id
   CHECK_FALSE(IdFromUri(kLotPrefix, "urn:retrace:lot:%zz").has_value());
 }
 
+TEST_CASE("EPCIS writes an additive named by a URI as an additive, never as a lot") {
+  TestChain c;
+  c.Register("mine-1", Role::kMine);
+  c.Register("sep-1", Role::kSeparator);
+  REQUIRE(c.Do("mine-1", Extracted{OreLot("ORE-1", 100000), "pit 3"}).ok());
+  c.Move("ORE-1", "mine-1", "sep-1");
+  Transformed t;
+  t.inputs = {{"ORE-1", 100000, std::nullopt}};
+  t.additives = {{"urn:epc:class:lgtin:4012345.000001.FE", 2000}};
+  t.outputs = {MakeLot("OUT-1", MaterialClass::kMixedCompound, 90000, {{Element::kNd, 4000}})};
+  t.declared_loss_g = 12000;
+  REQUIRE(c.Do("sep-1", t).ok());
+  auto doc = ExportEpcisLot(c.ledger(), "OUT-1");
+  REQUIRE(doc.ok());
+  CHECK(doc->find("urn:retrace:additive:urn%3Aepc%3Aclass") != std::string::npos);
+  auto back = ImportEpcis(*doc);
+  REQUIRE(back.ok());
+  const auto& tr = std::get<Transformed>(back->events.back().body);
+  REQUIRE(tr.additives.size() == 1);
+  CHECK(tr.additives[0].material == "urn:epc:class:lgtin:4012345.000001.FE");
+  REQUIRE(tr.inputs.size() == 1);
+  CHECK(tr.inputs[0].lot_id == "ORE-1");
+}
+
 // A ledger whose actors are the partner document's GS1 parties.
 struct PartnerLedger {
   PartnerLedger() {
