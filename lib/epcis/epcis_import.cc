@@ -107,6 +107,15 @@ std::string Str(const json& ev, const char* key) {
   return it != ev.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// The id of a readPoint or bizLocation: {"id": X}, or X itself, the form a
+// JSON-LD processor compacts a node reference to.
+std::string NodeId(const json& ev, const char* key) {
+  auto it = ev.find(key);
+  if (it == ev.end()) return "";
+  if (it->is_string()) return it->get<std::string>();
+  return it->is_object() ? Str(*it, "id") : std::string();
+}
+
 // A member that must be a string when present.
 Result<std::string> OptStr(Ctx& c, const json& obj, const char* key) {
   auto it = obj.find(key);
@@ -333,9 +342,7 @@ Result<std::vector<Event>> Convert(const json& ev, Ctx& c) {
   }
   ASSIGN_OR_RETURN(std::string signer, OptStr(c, ev, "retrace:actor"));
   std::optional<std::string> location;
-  if (ev.contains("bizLocation") && ev["bizLocation"].is_object()) {
-    location = FromUrn(kActorPrefix, Str(ev["bizLocation"], "id"));
-  }
+  location = FromUrn(kActorPrefix, NodeId(ev, "bizLocation"));
   auto need_signer = [&](std::optional<std::string> fallback, const char* from) -> Status {
     if (signer.empty() && fallback) signer = *fallback;
     if (signer.empty()) {
@@ -481,9 +488,9 @@ Result<std::vector<Event>> Convert(const json& ev, Ctx& c) {
         Extracted x;
         x.lot = std::move(l);
         x.site = Str(ev, "retrace:site");
-        if (x.site.empty() && ev.contains("readPoint") && ev["readPoint"].is_object()) {
+        if (x.site.empty() && !NodeId(ev, "readPoint").empty()) {
           // Ours: urn:retrace:site:ACTOR:SITE; anything else is the site.
-          std::string rp = Str(ev["readPoint"], "id");
+          std::string rp = NodeId(ev, "readPoint");
           x.site = rp;
           if (rp.rfind(kSitePrefix, 0) == 0) {
             std::string_view rest = std::string_view(rp).substr(std::string_view(kSitePrefix).size());
@@ -572,9 +579,12 @@ Result<EpcisImport> ImportEpcisUnchecked(std::string_view document,
   if (!version.empty() && version.rfind("2.", 0) != 0) {
     return InvalidArgumentError("schemaVersion " + Q(version) + " is not EPCIS 2.x");
   }
-  if (list == nullptr || !list->is_array()) {
+  if (list == nullptr || !(list->is_array() || list->is_object())) {
     return InvalidArgumentError("the document has no epcisBody.eventList");
   }
+  // A JSON-LD processor compacts a one-event eventList to the event itself.
+  const json one = list->is_object() ? json::array({*list}) : json();
+  if (list->is_object()) list = &one;
   EpcisImport result;
   for (std::size_t i = 0; i < list->size(); ++i) {
     const json& ev = (*list)[i];

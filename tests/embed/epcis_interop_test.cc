@@ -255,6 +255,23 @@ TEST_CASE("EPCIS skips every unmappable kind with a typed reason and refuses wha
   }
 }
 
+TEST_CASE("EPCIS import reads the forms a JSON-LD processor compacts to") {
+  // A repository that stores JSON-LD may hand back a one-event eventList as
+  // the event, and readPoint / bizLocation node references as strings.
+  json e = Commissioning();
+  e.erase("retrace:actor");
+  e["bizLocation"] = "urn:retrace:actor:mine-1";
+  e["readPoint"] = "urn:epc:id:sgln:9312345.00010.0";
+  json doc = Doc({});
+  doc["epcisBody"]["eventList"] = e;
+  auto r = ImportEpcis(doc.dump());
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+  REQUIRE(r->events.size() == 1);
+  CHECK(r->events[0].actor_id == "mine-1");
+  CHECK(std::get<Extracted>(r->events[0].body).site == "urn:epc:id:sgln:9312345.00010.0");
+}
+
 TEST_CASE("EPCIS identifiers that are URIs are written as they stand, retrace ids as URNs") {
   using namespace internal::epcis;
   // Written as they stand (EPC URNs, GS1 Digital Link, ni: hashes, others).
