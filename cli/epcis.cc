@@ -61,6 +61,43 @@ struct ImportOptions {
   std::string format = "text";
 };
 
+// Input text for the terminal: control characters and DEL as \xNN.
+std::string Esc(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
+// The key file of `actor` in --keys DIR: <actor>.key, or, for an actor id
+// that cannot be a file name (a GS1 Digital Link URI has slashes), the id
+// percent-encoded like a URI path segment (every byte outside A-Z a-z 0-9
+// - . _ ~ as %XX) + ".key".
+std::string KeyFileName(const std::string& actor) {
+  if (actor.find('/') == std::string::npos && actor != "." && actor != "..") return actor + ".key";
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : actor) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out + ".key";
+}
+
 int RunImport(const ImportOptions& o) {
   const char* cmd = "import-epcis";
   Result<std::string> text = ReadInput(o.input);
@@ -72,8 +109,8 @@ int RunImport(const ImportOptions& o) {
     return Fail(cmd, "cannot import " + o.input + ": " + imported.status().message() +
                          "; nothing was appended");
   }
-  for (const std::string& s : imported->skipped) {
-    std::cerr << "retrace import-epcis: skipped " << s << "\n";
+  for (const EpcisSkipped& s : imported->skipped) {
+    std::cerr << "retrace import-epcis: skipped " << s.message << "\n";
   }
   if (imported->events.empty()) return Fail(cmd, "the document holds no custody event; nothing was appended");
 
@@ -93,17 +130,17 @@ int RunImport(const ImportOptions& o) {
       progress.Update(done++, imported->events.size());
       auto it = keys.find(ev.actor_id);
       if (it == keys.end()) {
-        const std::string path = o.keys + "/" + ev.actor_id + ".key";
+        const std::string path = o.keys + "/" + KeyFileName(ev.actor_id);
         Result<std::unique_ptr<Signer>> s = Signer::LoadPrivateKeyFile(path);
         if (!s.ok()) {
-          return refuse("event " + ev.event_id + " is stated by " + ev.actor_id +
+          return refuse("event " + Esc(ev.event_id) + " is stated by " + Esc(ev.actor_id) +
                         ", whose key cannot be loaded: " + s.status().ToString());
         }
         it = keys.emplace(ev.actor_id, std::move(*s)).first;
       }
       const std::string id = ev.event_id;
       if (Status st = batch.Add(std::move(ev), *it->second); !st.ok()) {
-        return refuse("event " + id + ": " + st.ToString());
+        return refuse("event " + Esc(id) + ": " + Esc(st.ToString()));
       }
     }
     progress.Update(done, imported->events.size());
@@ -128,10 +165,20 @@ int RunImport(const ImportOptions& o) {
       }
       arr.push_back(e);
     }
+    nlohmann::ordered_json skipped = nlohmann::ordered_json::array();
+    nlohmann::ordered_json skipped_events = nlohmann::ordered_json::array();
+    for (const EpcisSkipped& s : imported->skipped) {
+      skipped.push_back(s.message);
+      skipped_events.push_back({{"index", s.index},
+                                {"event_id", s.event_id},
+                                {"reason", EpcisSkipReasonName(s.reason)},
+                                {"message", s.message}});
+    }
     nlohmann::ordered_json j = {{"schema", "retrace.import/v1"},
                                 {"dry_run", o.dry_run},
                                 {"events", arr},
-                                {"skipped", imported->skipped}};
+                                {"skipped", skipped},
+                                {"skipped_events", skipped_events}};
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }
@@ -169,13 +216,16 @@ Command AddImportEpcisCommand(CLI::App& app) {
       "import-epcis",
       "Turn an EPCIS 2.0 JSON-LD document into signed custody records, all or nothing");
   sub->add_option("--db", o->db, "Ledger directory")->required();
-  sub->add_option("--keys", o->keys, "Directory with each actor's private key as <actor>.key")
+  sub->add_option("--keys", o->keys,
+                  "Directory with each actor's private key as <actor>.key (an actor id with a "
+                  "slash: percent-encoded, docs/epcis.md)")
       ->required();
   sub->add_option("input", o->input, "The EPCIS document (- for standard input)")->required();
   sub->add_flag("--dry-run", o->dry_run,
                 "Convert, link and sign, but append nothing (opens the ledger read-only)");
   sub->add_flag("--skip-unsupported", o->skip_unsupported,
-                "Skip (and list) EPCIS events the ledger cannot represent instead of refusing");
+                "Skip (and list, with a reason) EPCIS events the ledger cannot represent instead "
+                "of refusing; malformed input is refused either way");
   sub->add_option("--format", o->format, "text or json (schema retrace.import/v1)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();

@@ -3,6 +3,8 @@
 # Safe to run again: it only calls apt-get when something is absent.
 #
 #   scripts/bootstrap.sh             what the normal build and tests need
+#                                    (python3-pyld: the JSON-LD check of
+#                                    every EPCIS export, tests/epcis)
 #   scripts/bootstrap.sh sanitizers  also Clang, its sanitizer and libFuzzer
 #                                    runtimes and llvm-symbolizer
 #                                    (scripts/sanitize.sh, scripts/fuzz.sh)
@@ -12,6 +14,7 @@ packages=(
   build-essential cmake pkg-config
   libssl-dev liblmdb-dev libprotobuf-dev protobuf-compiler
   catch2 libcli11-dev nlohmann-json3-dev
+  python3-pyld
 )
 if [[ "${1:-}" == "sanitizers" ]]; then
   packages+=(clang libclang-rt-14-dev llvm)

@@ -17,11 +17,14 @@
 //   exported     ObjectEvent OBSERVE, bizStep shipping, destinationList
 //                location urn:retrace:country:CC
 //   references   bizTransactionList
-// Identifiers are URNs: urn:retrace:lot:ID, urn:retrace:actor:ID,
-// urn:retrace:event:ID (IDs percent-encoded). What EPCIS has no field for
+// Identifiers: an id that is already an absolute URI (an EPC URN, a GS1
+// Digital Link, an ni: hash) is written as it stands; retrace's own plain ids
+// become urn:retrace:lot:ID, urn:retrace:actor:ID, urn:retrace:event:ID
+// (percent-encoded). What EPCIS has no field for
 // (signer, process, declared loss, customs declaration, exact grams) travels
-// in `retrace:` extension members, so a document this library wrote imports
-// back to identical events. Genesis and actor registrations are not custody
+// in `retrace:` extension members, defined in the document's @context under
+// the namespace urn:retrace:epcis:v1: so that they survive JSON-LD expansion;
+// a document this library wrote imports back to identical events. Genesis and actor registrations are not custody
 // events, nor are quota grants, stage policies and key rotations or
 // revocations: none of them is exported as an EPCIS event; the actors named
 // appear in the header's master data.
@@ -31,6 +34,7 @@
 #ifndef RETRACE_EPCIS_H_
 #define RETRACE_EPCIS_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -74,8 +78,39 @@ RETRACE_EXPORT Result<std::string> ExportEpcisRange(const Ledger& ledger, std::u
 
 struct EpcisImportOptions {
   // Skip (and list in EpcisImport::skipped) events the ledger cannot
-  // represent instead of refusing the whole document. Default: false.
+  // represent -- every EpcisSkipReason -- instead of refusing the whole
+  // document. Malformed input is refused either way. Default: false.
   bool skip_unsupported = false;
+};
+
+// Why an EPCIS event cannot become a custody record. These are the events
+// `skip_unsupported` skips; anything else wrong with a document (invalid
+// JSON, a member of the wrong type, a date that is not an xsd:dateTime, a
+// negative quantity, a retrace: extension member that contradicts the event)
+// is malformed and always refused.
+enum class EpcisSkipReason {
+  kEventType,          // AggregationEvent, AssociationEvent, TransactionEvent
+  kInstanceLevel,      // epcList / inputEPCList / outputEPCList: objects, not lots by mass
+  kNoQuantityList,     // an ObjectEvent or TransformationEvent without quantity lists
+  kNotAMass,           // uom other than KGM, GRM, TNE; no uom (a count); no quantity
+  kFractionalGrams,    // a quantity that is not a whole number of grams
+  kNoCustodyStep,      // action / bizStep with no custody meaning (inspecting, DELETE, ...)
+  kUnknownSigner,      // the actor stating the event cannot be determined
+  kNoCounterparty,     // a shipment without consignee, a receipt without sender
+  kNoMaterial,         // a lot the event creates has no material class in ilmd
+  kErrorDeclaration,   // an errorDeclaration (a retraction of an earlier event)
+};
+
+// The reason's name in reports: "event_type", "instance_level",
+// "no_quantity_list", "not_a_mass", "fractional_grams", "no_custody_step",
+// "unknown_signer", "no_counterparty", "no_material", "error_declaration".
+RETRACE_EXPORT const char* EpcisSkipReasonName(EpcisSkipReason reason);
+
+struct EpcisSkipped {
+  std::size_t index = 0;     // position in the document's eventList
+  std::string event_id;      // the EPCIS eventID as written (may be empty)
+  EpcisSkipReason reason = EpcisSkipReason::kEventType;
+  std::string message;       // "event 3 (ni:///...): ...", input text escaped
 };
 
 struct EpcisImport {
@@ -83,19 +118,22 @@ struct EpcisImport {
   // hashes are unset (EventBatch::Add fills them), event_id, actor_id and
   // time are set. One EPCIS event listing k lots becomes k events.
   std::vector<Event> events;
-  // With skip_unsupported: one sentence per skipped EPCIS event.
-  std::vector<std::string> skipped;
+  // With skip_unsupported: every skipped EPCIS event, in document order.
+  std::vector<EpcisSkipped> skipped;
 };
 
 // Parses an EPCIS 2.0 JSON-LD document (an EPCISDocument, or an
 // EPCISQueryDocument's resultsBody) into custody events.
+//
+// Identifiers: a urn:retrace:lot: / urn:retrace:actor: / urn:retrace:event:
+// URI gives back the retrace id it encodes; any other absolute URI (an EPC
+// URN such as urn:epc:class:lgtin:..., a GS1 Digital Link, an ni: hash) is
+// the id itself, unchanged, so exporting the records again writes the same
+// URIs (docs/epcis.md, "Identifiers").
+//
 // kInvalidArgument naming the event (its index and eventID) and the reason
-// for: malformed JSON or dates; a quantity that is not a mass (uom other than
-// KGM, GRM, TNE) or not a whole number of grams; an event the ledger cannot
-// represent (AggregationEvent, AssociationEvent, TransactionEvent, instance-
-// level epcList without quantities, a bizStep other than commissioning,
-// shipping, receiving, or a transformation) unless skip_unsupported; an event
-// whose signing actor cannot be determined; an output lot without material.
+// for malformed input (always) and for an event with an EpcisSkipReason
+// (unless skip_unsupported, and then it is listed in `skipped`).
 RETRACE_EXPORT Result<EpcisImport> ImportEpcis(std::string_view document,
                                                const EpcisImportOptions& options = {});
 

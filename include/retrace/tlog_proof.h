@@ -11,7 +11,10 @@
 //   <signed checkpoint, verbatim, with any cosignatures>
 //
 // retrace puts the stored record bytes in the optional "extra" line, so the
-// proof is self-contained: the leaf hash is SHA-256(0x00 || extra). The
+// proof is self-contained: the leaf hash is SHA-256(0x00 || extra). A proof
+// from another log (extra absent, or application data) is checked against
+// a leaf given separately: its bytes (VerifyTlogProof's `leaf_bytes`) or
+// its leaf hash (VerifyTlogProofLeafHash). The
 // spec says extra data is not to be trusted implicitly; it is not: it only
 // counts once its hash is proven to be the leaf at `index`. A tlog proof
 // shows that these exact record bytes are record number `index` of the log
@@ -54,7 +57,13 @@ struct VerifiedTlogProof {
   VerifiedCheckpoint checkpoint;
   std::uint64_t index = 0;
   Hash leaf_hash{};
-  std::string leaf_bytes;  // what was proven (the extra data, or as given)
+  // What was proven: the extra data, or the leaf bytes given; empty when
+  // the leaf was given by its hash (VerifyTlogProofLeafHash).
+  std::string leaf_bytes;
+  // The proof's extra data as carried, if any. Unauthenticated unless it
+  // is what was proven (leaf_bytes): another log may put application data
+  // there (https://c2sp.org/tlog-proof: "MUST NOT implicitly trust").
+  std::optional<std::string> extra;
 };
 
 // Verifies a tlog proof: the checkpoint's signature by `log_key`, the
@@ -67,6 +76,16 @@ struct VerifiedTlogProof {
 RETRACE_EXPORT Result<VerifiedTlogProof> VerifyTlogProof(
     std::string_view text, const NoteVerifier& log_key, const WitnessPolicy& witnesses = {},
     std::optional<std::string_view> leaf_bytes = std::nullopt);
+
+// As VerifyTlogProof, for a leaf given by its RFC 6962 leaf hash,
+// SHA-256(0x00 || entry): any C2SP tlog proof, from any log, whose entry is
+// not at hand as bytes (or whose leaf hash the log's application computes
+// itself). The proof's extra data, if any, is returned in `extra` and
+// plays no part in the check. Errors as VerifyTlogProof.
+RETRACE_EXPORT Result<VerifiedTlogProof> VerifyTlogProofLeafHash(std::string_view text,
+                                                                 const NoteVerifier& log_key,
+                                                                 const WitnessPolicy& witnesses,
+                                                                 const Hash& leaf_hash);
 
 }  // namespace retrace
 

@@ -52,6 +52,58 @@ std::optional<std::string> FromUrn(const char* prefix, std::string_view uri) {
   return PctDecode(uri.substr(p.size()));
 }
 
+bool IsAbsoluteUri(std::string_view s) {
+  auto alpha = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); };
+  if (s.empty() || !alpha(s[0])) return false;
+  std::size_t i = 1;
+  while (i < s.size() && (alpha(s[i]) || (s[i] >= '0' && s[i] <= '9') || s[i] == '+' ||
+                          s[i] == '-' || s[i] == '.')) {
+    ++i;
+  }
+  if (i >= s.size() || s[i] != ':' || i + 1 >= s.size()) return false;
+  for (unsigned char c : s) {
+    if (c <= 0x20 || c == 0x7f) return false;
+    for (char bad : std::string_view("<>\"{}|\\^`")) {
+      if (c == static_cast<unsigned char>(bad)) return false;
+    }
+  }
+  return true;
+}
+
+std::string IdToUri(const char* prefix, std::string_view id) {
+  if (IsAbsoluteUri(id) && id.substr(0, std::string_view(kRetracePrefix).size()) != kRetracePrefix) {
+    return std::string(id);
+  }
+  return Urn(prefix, id);
+}
+
+std::optional<std::string> IdFromUri(const char* prefix, std::string_view uri) {
+  if (auto id = FromUrn(prefix, uri)) return id;
+  std::string_view p(prefix);
+  if (uri.substr(0, p.size()) == p) return std::nullopt;  // a malformed escape
+  if (uri.substr(0, std::string_view(kRetracePrefix).size()) == kRetracePrefix) {
+    return std::nullopt;
+  }
+  return std::string(uri);
+}
+
+std::string Printable(std::string_view s) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : s) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
 namespace {
 
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant).

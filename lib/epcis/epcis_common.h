@@ -14,6 +14,7 @@ namespace retrace::internal::epcis {
 
 inline constexpr char kGs1Context[] = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld";
 inline constexpr char kRetraceNamespace[] = "urn:retrace:epcis:v1:";
+inline constexpr char kRetracePrefix[] = "urn:retrace:";
 
 inline constexpr char kLotPrefix[] = "urn:retrace:lot:";
 inline constexpr char kActorPrefix[] = "urn:retrace:actor:";
@@ -34,6 +35,27 @@ std::optional<std::string> PctDecode(std::string_view s);
 std::string Urn(const char* prefix, std::string_view id);
 // The id if `uri` starts with `prefix`; nullopt otherwise or if malformed.
 std::optional<std::string> FromUrn(const char* prefix, std::string_view uri);
+
+// True if `s` is an absolute URI (RFC 3986 scheme ":" rest) that can stand
+// as a JSON-LD IRI: a scheme of ALPHA *(ALPHA / DIGIT / "+" / "-" / "."),
+// something after the colon, and no space, control character or any of
+// < > " { } | \ ^ `. Non-ASCII bytes are allowed (IRIs).
+bool IsAbsoluteUri(std::string_view s);
+
+// The URI an id is written as: the id itself if it is an absolute URI that
+// does not start with "urn:retrace:" (EPC URNs, GS1 Digital Link, ni:
+// hashes keep their identity across systems), else Urn(prefix, id). The
+// mapping is injective, and IdFromUri inverts it.
+std::string IdToUri(const char* prefix, std::string_view id);
+
+// The id a URI names: the decoded id of a `prefix` URI; the URI itself if
+// it does not start with "urn:retrace:"; nullopt for a malformed escape or a
+// urn:retrace: URI of another kind (an actor URI where a lot is expected).
+std::optional<std::string> IdFromUri(const char* prefix, std::string_view uri);
+
+// `s` with backslash, control characters and DEL written as \\ and \xNN,
+// for input text quoted in messages that reach a terminal or a log.
+std::string Printable(std::string_view s);
 
 // xsd:dateTime in UTC: "2026-03-02T08:00:00Z", with ".nnn" fraction digits
 // (trailing zeros trimmed) when nanos != 0.

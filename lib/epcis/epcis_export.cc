@@ -23,10 +23,51 @@ namespace {
 using json = nlohmann::ordered_json;
 using namespace internal::epcis;
 
+// The document's own context, after GS1's (docs/epcis.md, "JSON-LD"): the
+// prefix `retrace` for the extension members, and a term definition for
+// every member whose value is an object or list of retrace's, with a scoped
+// context naming its members, so that a JSON-LD processor expands every key
+// of the document to an IRI and compacts it back to the same key. Lists
+// are @list (order kept, and a one-entry list stays a list). GS1's context
+// leaves the master-data members of its own JSON schema (epcisMasterData,
+// vocabularyElementList, attributes, attribute) unmapped and its ontology
+// has no terms for them, so they are mapped into the retrace namespace too.
+json RetraceContext() {
+  auto terms = [](std::initializer_list<const char*> names) {
+    json ctx = json::object();
+    for (const char* n : names) ctx[n] = std::string("retrace:") + n;
+    return ctx;
+  };
+  json lot = terms({"lotID", "material", "massG", "description", "element", "grams"});
+  lot["content"] = {{"@id", "retrace:content"}, {"@container", "@list"}};
+  json master = {{"vocabularyElementList", {{"@id", "retrace:vocabularyElementList"}, {"@container", "@list"}}},
+                 {"attributes", {{"@id", "retrace:attributes"}, {"@container", "@list"}}},
+                 {"attribute", "retrace:attribute"},
+                 // GS1's context aliases @id twice (id, eventID), and a
+                 // processor compacts an element's @id back to eventID; in
+                 // master data only "id" is meant.
+                 {"eventID", nullptr}};
+  return json{
+      {"retrace", kRetraceNamespace},
+      {"retrace:ledger",
+       {{"@id", "retrace:ledger"}, {"@context", terms({"ledgerID", "name", "treeSize", "headHash"})}}},
+      {"retrace:selection",
+       {{"@id", "retrace:selection"}, {"@context", terms({"lot", "from", "to"})}}},
+      {"retrace:record", {{"@id", "retrace:record"}, {"@context", terms({"seq", "hash"})}}},
+      {"retrace:lots", {{"@id", "retrace:lots"}, {"@container", "@list"}, {"@context", lot}}},
+      {"retrace:scrap",
+       {{"@id", "retrace:scrap"}, {"@container", "@list"}, {"@context", terms({"material", "massG"})}}},
+      {"epcisMasterData", {{"@id", "retrace:epcisMasterData"}, {"@context", master}}}};
+}
+
 double Kg(std::uint64_t grams) { return static_cast<double>(grams) / 1000.0; }
 
 json Quantity(const char* prefix, std::string_view id, std::uint64_t grams) {
-  return json{{"epcClass", Urn(prefix, id)}, {"quantity", Kg(grams)}, {"uom", "KGM"}};
+  // Additives are always retrace URNs: an additive named by a URI would
+  // otherwise read back as an input lot.
+  const std::string cls =
+      std::string_view(prefix) == kAdditivePrefix ? Urn(prefix, id) : IdToUri(prefix, id);
+  return json{{"epcClass", cls}, {"quantity", Kg(grams)}, {"uom", "KGM"}};
 }
 
 json LotJson(const Lot& lot) {
@@ -43,7 +84,7 @@ json LotJson(const Lot& lot) {
 }
 
 json Party(const char* key, std::string_view actor) {
-  return json{{"type", "owning_party"}, {key, Urn(kActorPrefix, actor)}};
+  return json{{"type", "owning_party"}, {key, IdToUri(kActorPrefix, actor)}};
 }
 
 std::vector<std::string> Touched(const Event& ev) {
@@ -60,12 +101,18 @@ std::vector<std::string> Touched(const Event& ev) {
 // The EPCIS event for one custody record; null for genesis/registrations.
 json EventJson(const Record& rec, const Event& ev, std::set<std::string>* actors) {
   json j;
-  const std::string actor_loc = Urn(kActorPrefix, ev.actor_id);
+  const std::string actor_loc = IdToUri(kActorPrefix, ev.actor_id);
   auto common = [&](const char* type) {
     j["type"] = type;
-    j["eventID"] = Urn(kEventPrefix, ev.event_id);
+    j["eventID"] = IdToUri(kEventPrefix, ev.event_id);
     j["eventTime"] = FormatTime(ev.time);
     j["eventTimeZoneOffset"] = "+00:00";
+  };
+  // retrace's own actors are parties and business locations at once; an
+  // actor id that is a foreign URI (a GS1 PGLN, say) names a party, not a
+  // location, so it is not written as the bizLocation.
+  auto biz_location = [&] {
+    if (actor_loc != ev.actor_id) j["bizLocation"] = {{"id", actor_loc}};
   };
   bool custody = true;
   std::visit(
@@ -77,10 +124,13 @@ json EventJson(const Record& rec, const Event& ev, std::set<std::string>* actors
           j["bizStep"] = "commissioning";
           j["disposition"] = "active";
           if (!b.site.empty()) {
-            j["readPoint"] = {{"id", std::string(kSitePrefix) + PctEncode(ev.actor_id) + ":" +
-                                         PctEncode(b.site)}};
+            // A site that is a URI (an SGLN, say) is the read point itself.
+            const bool uri = IdToUri(kSitePrefix, b.site) == b.site;
+            j["readPoint"] = {{"id", uri ? b.site
+                                         : std::string(kSitePrefix) + PctEncode(ev.actor_id) +
+                                               ":" + PctEncode(b.site)}};
           }
-          j["bizLocation"] = {{"id", actor_loc}};
+          biz_location();
           j["quantityList"] = json::array({Quantity(kLotPrefix, b.lot.lot_id, b.lot.mass_g)});
           j["ilmd"] = {{"retrace:lots", json::array({LotJson(b.lot)})}};
           if (!b.site.empty()) j["retrace:site"] = b.site;
@@ -93,7 +143,7 @@ json EventJson(const Record& rec, const Event& ev, std::set<std::string>* actors
           j["action"] = "ADD";
           j["bizStep"] = "commissioning";
           j["disposition"] = "active";
-          j["bizLocation"] = {{"id", actor_loc}};
+          biz_location();
           j["quantityList"] = json::array({Quantity(kLotPrefix, b.lot.lot_id, b.lot.mass_g)});
           if constexpr (std::is_same_v<T, Imported>) {
             if (!b.origin_country.empty()) {
@@ -118,7 +168,7 @@ json EventJson(const Record& rec, const Event& ev, std::set<std::string>* actors
           j["action"] = "OBSERVE";
           j["bizStep"] = "shipping";
           j["disposition"] = "in_transit";
-          j["bizLocation"] = {{"id", actor_loc}};
+          biz_location();
           j["quantityList"] = json::array({Quantity(kLotPrefix, b.lot_id, b.mass_g)});
           j["sourceList"] = json::array({Party("source", ev.actor_id)});
           j["destinationList"] = json::array({Party("destination", b.to_actor_id)});
@@ -128,7 +178,7 @@ json EventJson(const Record& rec, const Event& ev, std::set<std::string>* actors
           j["action"] = "OBSERVE";
           j["bizStep"] = "receiving";
           j["disposition"] = "in_progress";
-          j["bizLocation"] = {{"id", actor_loc}};
+          biz_location();
           j["quantityList"] = json::array({Quantity(kLotPrefix, b.lot_id, b.mass_g)});
           j["sourceList"] = json::array({Party("source", b.from_actor_id)});
           j["destinationList"] = json::array({Party("destination", ev.actor_id)});
@@ -137,7 +187,7 @@ json EventJson(const Record& rec, const Event& ev, std::set<std::string>* actors
           common("TransformationEvent");
           j["bizStep"] = "commissioning";
           j["disposition"] = "active";
-          j["bizLocation"] = {{"id", actor_loc}};
+          biz_location();
           json in = json::array(), out = json::array(), lots = json::array();
           for (const auto& i : b.inputs) in.push_back(Quantity(kLotPrefix, i.lot_id, i.consumed_g));
           for (const auto& a : b.additives) in.push_back(Quantity(kAdditivePrefix, a.material, a.mass_g));
@@ -155,7 +205,7 @@ json EventJson(const Record& rec, const Event& ev, std::set<std::string>* actors
           j["action"] = "OBSERVE";
           j["bizStep"] = "shipping";
           j["disposition"] = "in_transit";
-          j["bizLocation"] = {{"id", actor_loc}};
+          biz_location();
           j["quantityList"] = json::array({Quantity(kLotPrefix, b.lot_id, b.mass_g)});
           j["sourceList"] = json::array({Party("source", ev.actor_id)});
           if (!b.destination_country.empty()) {
@@ -166,6 +216,12 @@ json EventJson(const Record& rec, const Event& ev, std::set<std::string>* actors
           if (!b.customs_declaration.empty()) j["retrace:customsDeclaration"] = b.customs_declaration;
           if (!b.destination_country.empty()) j["retrace:destinationCountry"] = b.destination_country;
         } else {
+          // Genesis, registrations, quota grants, policies, key changes.
+          // Seam for EPCIS error declarations: when the ledger has an event
+          // kind that retracts a record, write it here as the retracted
+          // event repeated with an errorDeclaration (reason, declarationTime,
+          // correctiveEventIDs), and read it back in epcis_import.cc
+          // (ConvertErrorDeclaration).
           custody = false;
         }
       },
@@ -174,10 +230,15 @@ json EventJson(const Record& rec, const Event& ev, std::set<std::string>* actors
   if (!ev.references.empty()) {
     json bts = json::array();
     for (const Reference& r : ev.references) {
-      std::string type = IsCbvBizTransactionType(r.kind) ? r.kind : Urn(kBizTransactionTypePrefix, r.kind);
-      bts.push_back({{"type", type},
-                     {"bizTransaction", std::string(kBizTransactionPrefix) + PctEncode(r.kind) +
-                                            ":" + PctEncode(r.value)}});
+      std::string type =
+          IsCbvBizTransactionType(r.kind) ? r.kind : IdToUri(kBizTransactionTypePrefix, r.kind);
+      // A business transaction that is a URI already (a GS1 GDTI or a
+      // urn:epcglobal:cbv:bt: id) is written as it stands.
+      std::string id = IdToUri(kBizTransactionPrefix, r.value) == r.value
+                           ? r.value
+                           : std::string(kBizTransactionPrefix) + PctEncode(r.kind) + ":" +
+                                 PctEncode(r.value);
+      bts.push_back({{"type", type}, {"bizTransaction", id}});
     }
     j["bizTransactionList"] = bts;
   }
@@ -219,7 +280,7 @@ Result<std::string> Document(const Ledger& ledger, const std::vector<std::uint64
     if (!e.is_null()) events.push_back(std::move(e));
   }
   json doc;
-  doc["@context"] = json::array({kGs1Context, {{"retrace", kRetraceNamespace}}});
+  doc["@context"] = json::array({kGs1Context, RetraceContext()});
   doc["type"] = "EPCISDocument";
   doc["schemaVersion"] = "2.0";
   doc["creationDate"] = options.creation_date.empty() ? NowXsd() : options.creation_date;
@@ -234,7 +295,7 @@ Result<std::string> Document(const Ledger& ledger, const std::vector<std::uint64
       Result<ActorInfo> ai = ledger.GetActor(a);
       if (!ai.ok()) continue;
       elements.push_back(
-          {{"id", Urn(kActorPrefix, a)},
+          {{"id", IdToUri(kActorPrefix, a)},
            {"attributes",
             json::array({{{"id", "urn:epcglobal:cbv:mda#name"}, {"attribute", ai->legal_name}},
                          {{"id", "urn:retrace:mda:role"}, {"attribute", RoleName(ai->role)}}})}});

@@ -3,10 +3,16 @@
 // The importer reads what any EPCIS 2.0 JSON-LD producer writes (standard
 // fields, CBV terms in their bare JSON-LD form or as full URIs) and uses the
 // `retrace:` extension members when present, so a document written by
-// ExportEpcis* comes back as the identical events. Everything the ledger
-// cannot represent is refused with the event's index and eventID, never
-// silently dropped (unless the caller asked to skip it, and then it is
-// listed).
+// ExportEpcis* comes back as the identical events. Nothing is silently
+// dropped: an event is converted, or refused with its index and eventID, or
+// -- when the caller asked to skip what the ledger cannot represent -- listed
+// as skipped with its EpcisSkipReason.
+//
+// Malformed versus unmappable. Every error about an event is made by
+// Ctx::Malformed (always refused) or Ctx::Unmappable (skippable, with a
+// typed reason), and the first error made is returned at once; the caller
+// decides on the reason Ctx recorded with the error it got back, never on
+// the message text.
 #include <cmath>
 #include <optional>
 
@@ -18,6 +24,33 @@
 #include "util/status_macros.h"
 
 namespace retrace {
+
+const char* EpcisSkipReasonName(EpcisSkipReason reason) {
+  switch (reason) {
+    case EpcisSkipReason::kEventType:
+      return "event_type";
+    case EpcisSkipReason::kInstanceLevel:
+      return "instance_level";
+    case EpcisSkipReason::kNoQuantityList:
+      return "no_quantity_list";
+    case EpcisSkipReason::kNotAMass:
+      return "not_a_mass";
+    case EpcisSkipReason::kFractionalGrams:
+      return "fractional_grams";
+    case EpcisSkipReason::kNoCustodyStep:
+      return "no_custody_step";
+    case EpcisSkipReason::kUnknownSigner:
+      return "unknown_signer";
+    case EpcisSkipReason::kNoCounterparty:
+      return "no_counterparty";
+    case EpcisSkipReason::kNoMaterial:
+      return "no_material";
+    case EpcisSkipReason::kErrorDeclaration:
+      return "error_declaration";
+  }
+  return "unknown";
+}
+
 namespace {
 
 using json = nlohmann::json;
@@ -38,23 +71,77 @@ std::string CbvTerm(const json& v) {
   return s;
 }
 
-// An error about one EPCIS event.
+// "input text" quoted for a message.
+std::string Q(std::string_view s) { return "\"" + Printable(s) + "\""; }
+
+// The errors about one EPCIS event.
 struct Ctx {
-  std::size_t index;
-  std::string id;
-  Status Error(const std::string& what) const {
+  std::size_t index = 0;
+  std::string id;  // the eventID as written
+  // The reason of the last error made, if it was Unmappable, and that
+  // error's message: the caller skips only an error it recognises here.
+  std::optional<EpcisSkipReason> reason;
+  std::string message;
+
+  std::string Name() const {
     std::string name = "event " + std::to_string(index);
-    if (!id.empty()) name += " (" + id + ")";
-    return InvalidArgumentError(name + ": " + what);
+    if (!id.empty()) name += " (" + Printable(id) + ")";
+    return name;
   }
+  Status Malformed(const std::string& what) {
+    reason.reset();
+    message = Name() + ": " + what;
+    return InvalidArgumentError(message);
+  }
+  Status Unmappable(EpcisSkipReason why, const std::string& what) {
+    reason = why;
+    message = Name() + ": " + what + " [" + EpcisSkipReasonName(why) + "]";
+    return InvalidArgumentError(message);
+  }
+  // True if `st` is the unmappable error this context made last.
+  bool Skippable(const Status& st) const { return reason.has_value() && st.message() == message; }
+};
+
+std::string Str(const json& ev, const char* key) {
+  auto it = ev.find(key);
+  return it != ev.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// The id of a readPoint or bizLocation: {"id": X}, or X itself, the form a
+// JSON-LD processor compacts a node reference to.
+std::string NodeId(const json& ev, const char* key) {
+  auto it = ev.find(key);
+  if (it == ev.end()) return "";
+  if (it->is_string()) return it->get<std::string>();
+  return it->is_object() ? Str(*it, "id") : std::string();
+}
+
+// A member that must be a string when present.
+Result<std::string> OptStr(Ctx& c, const json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return std::string();
+  if (!it->is_string()) return c.Malformed(std::string(key) + " is not a string");
+  return it->get<std::string>();
+}
+
+struct Quantity {
+  std::string epc_class;
+  std::uint64_t grams = 0;
 };
 
 // Whole grams from a quantity element. Accepts KGM, GRM and TNE.
-Result<std::uint64_t> Grams(const Ctx& c, const json& q) {
-  if (!q.contains("quantity") || !q["quantity"].is_number()) {
-    return c.Error("a quantity element has no numeric quantity; the ledger records masses");
+Result<Quantity> ReadQuantity(Ctx& c, const json& q) {
+  if (!q.is_object()) return c.Malformed("a quantity element is not an object");
+  Quantity out;
+  ASSIGN_OR_RETURN(out.epc_class, OptStr(c, q, "epcClass"));
+  if (out.epc_class.empty()) return c.Malformed("a quantity element has no epcClass");
+  ASSIGN_OR_RETURN(std::string uom, OptStr(c, q, "uom"));
+  if (!q.contains("quantity")) {
+    return c.Unmappable(EpcisSkipReason::kNotAMass,
+                        "the quantity element of " + Q(out.epc_class) +
+                            " has no quantity (an unknown amount); the ledger records masses");
   }
-  std::string uom = q.value("uom", std::string());
+  if (!q["quantity"].is_number()) return c.Malformed("a quantity is not a number");
   double factor;
   if (uom == "KGM") {
     factor = 1000;
@@ -63,64 +150,74 @@ Result<std::uint64_t> Grams(const Ctx& c, const json& q) {
   } else if (uom == "TNE") {
     factor = 1e6;
   } else {
-    return c.Error("quantity in unit \"" + (uom.empty() ? std::string("(none: a count)") : uom) +
-                   "\" cannot be represented: the ledger records masses (use uom KGM, GRM or TNE)");
+    return c.Unmappable(EpcisSkipReason::kNotAMass,
+                        "quantity in unit " + (uom.empty() ? std::string("(none: a count)") : Q(uom)) +
+                            " cannot be represented: the ledger records masses (use uom KGM, GRM "
+                            "or TNE)");
   }
   double g = q["quantity"].get<double>() * factor;
-  if (!std::isfinite(g) || g < 0 || g > 9.0e15) return c.Error("quantity out of range");
+  if (!std::isfinite(g) || g < 0 || g > 9.0e15) return c.Malformed("quantity out of range");
   double r = std::round(g);
   // Above 2^53 g a double cannot hold a fraction; below, 1 mg of slack
   // absorbs the decimal -> binary rounding of a kg value.
   if (std::fabs(g - r) > 1e-3 && std::fabs(g - r) > std::fabs(g) * 1e-12) {
-    return c.Error("quantity " + q["quantity"].dump() + " " + uom +
-                   " is not a whole number of grams; the ledger records whole grams");
+    return c.Unmappable(EpcisSkipReason::kFractionalGrams,
+                        "quantity " + q["quantity"].dump() + " " + uom +
+                            " is not a whole number of grams; the ledger records whole grams");
   }
-  return static_cast<std::uint64_t>(r);
+  out.grams = static_cast<std::uint64_t>(r);
+  return out;
 }
 
-Result<std::string> LotOf(const Ctx& c, const json& q) {
-  std::string cls = q.value("epcClass", std::string());
-  if (auto id = FromUrn(kLotPrefix, cls)) return *id;
-  if (cls.empty()) return c.Error("a quantity element has no epcClass");
-  // A foreign class identifier (LGTIN, GS1 Digital Link...) names the lot as is.
-  return cls;
+// The lot id an epcClass names (docs/epcis.md, "Identifiers").
+Result<std::string> LotOf(Ctx& c, const std::string& cls) {
+  std::optional<std::string> id = IdFromUri(kLotPrefix, cls);
+  if (!id || id->empty()) {
+    return c.Malformed("epcClass " + Q(cls) + " is not a lot: a malformed urn:retrace:lot: URI "
+                       "or a urn:retrace: URI of another kind");
+  }
+  return *id;
 }
 
-Result<Lot> LotFromIlmd(const Ctx& c, const json& ilmd, const std::string& lot_id,
+Result<Lot> LotFromIlmd(Ctx& c, const json& ilmd, const std::string& lot_id,
                         std::uint64_t mass_g) {
   Lot lot;
   lot.lot_id = lot_id;
   lot.mass_g = mass_g;
   const json* entry = nullptr;
-  if (ilmd.is_object() && ilmd.contains("retrace:lots") && ilmd["retrace:lots"].is_array()) {
+  if (!ilmd.is_object()) return c.Malformed("ilmd is not an object");
+  if (ilmd.contains("retrace:lots")) {
+    if (!ilmd["retrace:lots"].is_array()) return c.Malformed("ilmd retrace:lots is not a list");
     for (const json& l : ilmd["retrace:lots"]) {
-      if (l.is_object() && l.value("lotID", std::string()) == lot_id) entry = &l;
+      if (!l.is_object()) return c.Malformed("an ilmd retrace:lots entry is not an object");
+      if (l.value("lotID", std::string()) == lot_id) entry = &l;
     }
   }
   if (entry == nullptr) {
-    return c.Error("lot " + lot_id +
-                   " has no ilmd retrace:lots entry naming its material class; the ledger "
-                   "needs a material class for every lot it creates");
+    return c.Unmappable(EpcisSkipReason::kNoMaterial,
+                        "lot " + Q(lot_id) +
+                            " has no ilmd retrace:lots entry naming its material class; the ledger "
+                            "needs a material class for every lot it creates");
   }
   Result<MaterialClass> m = ParseMaterial(entry->value("material", std::string()));
-  if (!m.ok()) return c.Error("lot " + lot_id + ": " + m.status().message());
+  if (!m.ok()) return c.Malformed("lot " + Q(lot_id) + ": " + Printable(m.status().message()));
   lot.material = *m;
   if (entry->contains("massG")) {
     const json& mg = (*entry)["massG"];
-    if (!mg.is_number_unsigned()) return c.Error("lot " + lot_id + ": massG is not a whole number");
+    if (!mg.is_number_unsigned()) return c.Malformed("lot " + Q(lot_id) + ": massG is not a whole number");
     if (mg.get<std::uint64_t>() != mass_g) {
-      return c.Error("lot " + lot_id + ": the ilmd says " + mg.dump() +
-                     " g but the quantity list says " + std::to_string(mass_g) + " g");
+      return c.Malformed("lot " + Q(lot_id) + ": the ilmd says " + mg.dump() +
+                         " g but the quantity list says " + std::to_string(mass_g) + " g");
     }
   }
   if (entry->contains("content")) {
-    if (!(*entry)["content"].is_array()) return c.Error("lot " + lot_id + ": content is not a list");
+    if (!(*entry)["content"].is_array()) return c.Malformed("lot " + Q(lot_id) + ": content is not a list");
     for (const json& em : (*entry)["content"]) {
       if (!em.is_object() || !em.contains("grams") || !em["grams"].is_number_unsigned()) {
-        return c.Error("lot " + lot_id + ": a content entry needs element and whole grams");
+        return c.Malformed("lot " + Q(lot_id) + ": a content entry needs element and whole grams");
       }
       Result<Element> e = ParseElement(em.value("element", std::string()));
-      if (!e.ok()) return c.Error("lot " + lot_id + ": " + e.status().message());
+      if (!e.ok()) return c.Malformed("lot " + Q(lot_id) + ": " + Printable(e.status().message()));
       lot.content.push_back({*e, em["grams"].get<std::uint64_t>()});
     }
   }
@@ -129,15 +226,16 @@ Result<Lot> LotFromIlmd(const Ctx& c, const json& ilmd, const std::string& lot_i
 }
 
 // The actor named by the first source/destination of type owning_party (or
-// possessing_party) in `list`.
+// possessing_party) in `list`: a urn:retrace:actor: URI decoded, any other
+// URI as it stands.
 std::optional<std::string> PartyIn(const json& ev, const char* list, const char* key) {
   if (!ev.contains(list) || !ev[list].is_array()) return std::nullopt;
   for (const char* wanted : {"owning_party", "possessing_party"}) {
     for (const json& e : ev[list]) {
       if (!e.is_object() || CbvTerm(e.value("type", json())) != wanted) continue;
       std::string uri = e.value(key, std::string());
-      if (auto id = FromUrn(kActorPrefix, uri)) return id;
-      if (!uri.empty()) return uri;
+      if (uri.empty()) continue;
+      return IdFromUri(kActorPrefix, uri).value_or(uri);
     }
   }
   return std::nullopt;
@@ -152,28 +250,89 @@ std::optional<std::string> CountryIn(const json& ev) {
   return std::nullopt;
 }
 
-std::string Str(const json& ev, const char* key) {
+// True if `ev[key]` is a non-empty list (of instance-level EPCs).
+bool NonEmptyList(const json& ev, const char* key) {
   auto it = ev.find(key);
-  return it != ev.end() && it->is_string() ? it->get<std::string>() : std::string();
+  return it != ev.end() && !(it->is_array() && it->empty());
 }
 
-Result<std::vector<Event>> Convert(const json& ev, const Ctx& c) {
+// Reads bizTransactionList into `refs`. A urn:retrace:bt:KIND:VALUE URI
+// gives back kind and value; any other bizTransaction URI is the value as it
+// stands, its type the kind.
+Status ReadReferences(Ctx& c, const json& ev, std::vector<Reference>* refs) {
+  if (!ev.contains("bizTransactionList")) return Status::Ok();
+  if (!ev["bizTransactionList"].is_array()) return c.Malformed("bizTransactionList is not a list");
+  for (const json& bt : ev["bizTransactionList"]) {
+    if (!bt.is_object()) return c.Malformed("a bizTransactionList entry is not an object");
+    std::string type_uri = bt.contains("type") ? CbvTerm(bt["type"]) : "";
+    std::string kind = IdFromUri(kBizTransactionTypePrefix, type_uri).value_or(type_uri);
+    ASSIGN_OR_RETURN(std::string uri, OptStr(c, bt, "bizTransaction"));
+    if (uri.empty()) return c.Malformed("a bizTransactionList entry has no bizTransaction");
+    std::string value = uri;
+    std::string_view rest(uri);
+    if (rest.rfind(kBizTransactionPrefix, 0) == 0) {
+      rest.remove_prefix(std::string_view(kBizTransactionPrefix).size());
+      auto colon = rest.find(':');
+      std::optional<std::string> k, v;
+      if (colon != std::string_view::npos) {
+        k = PctDecode(rest.substr(0, colon));
+        v = PctDecode(rest.substr(colon + 1));
+      }
+      if (!k || !v) return c.Malformed("bizTransaction " + Q(uri) + " is a malformed urn:retrace:bt: URI");
+      if (kind.empty()) kind = *k;
+      value = *v;
+    }
+    if (kind.empty()) kind = "bizTransaction";
+    refs->push_back({kind, value});
+  }
+  return Status::Ok();
+}
+
+// Seam for EPCIS error declarations. An event carrying errorDeclaration
+// states that the event it repeats (same eventID) did not occur or was
+// wrong, with correctiveEventIDs naming its replacements. The ledger has no
+// event kind that retracts a record yet; when it has one, map the
+// declaration to it here (and write it back in epcis_export.cc, EventJson).
+// Until then every declaration is unmappable.
+Result<std::vector<Event>> ConvertErrorDeclaration(Ctx& c, const json& /*ev*/) {
+  return c.Unmappable(EpcisSkipReason::kErrorDeclaration,
+                      "an error declaration (a retraction of an earlier event) cannot be "
+                      "represented yet: ledger records are append-only; record a correcting event");
+}
+
+Result<std::vector<Event>> Convert(const json& ev, Ctx& c) {
+  // What makes an event malformed is checked before what makes it
+  // unmappable: a skipped event is still a well-formed one.
+  if (!ev.contains("type") || !ev["type"].is_string()) return c.Malformed("no event type");
   const std::string type = Str(ev, "type");
-  if (type == "AggregationEvent" || type == "AssociationEvent" || type == "TransactionEvent") {
-    return c.Error(type + " cannot be represented: the ledger records extraction, shipment, "
-                          "receipt, transformation and export of lots (ObjectEvent and "
-                          "TransformationEvent)");
-  }
-  if (type != "ObjectEvent" && type != "TransformationEvent") {
-    return c.Error("unknown event type \"" + type + "\"");
-  }
-  if (ev.contains("errorDeclaration")) {
-    return c.Error("an error declaration (a retraction of an earlier event) cannot be "
-                   "represented: ledger records are append-only; record a correcting event");
-  }
+  const bool known = type == "ObjectEvent" || type == "TransformationEvent" ||
+                     type == "AggregationEvent" || type == "AssociationEvent" ||
+                     type == "TransactionEvent";
+  if (!known) return c.Malformed("unknown event type " + Q(type));
+  ASSIGN_OR_RETURN(std::string when, OptStr(c, ev, "eventTime"));
+  if (when.empty()) return c.Malformed("eventTime is missing");
+  Result<Timestamp> t = ParseTime(when);
+  if (!t.ok()) return c.Malformed("eventTime " + Printable(t.status().message()));
+  ASSIGN_OR_RETURN(std::string event_uri, OptStr(c, ev, "eventID"));
   Event base;
-  // Event id: ours back, a foreign URI as is, or a digest of the event.
-  std::string event_uri = Str(ev, "eventID");
+  base.time = *t;
+  RETURN_IF_ERROR(ReadReferences(c, ev, &base.references));
+  std::string action, biz_step = CbvTerm(ev.value("bizStep", json()));
+  if (type == "ObjectEvent") {
+    ASSIGN_OR_RETURN(action, OptStr(c, ev, "action"));
+    if (action != "ADD" && action != "OBSERVE" && action != "DELETE") {
+      return c.Malformed("action " + Q(action) + " is not ADD, OBSERVE or DELETE");
+    }
+  }
+
+  if (ev.contains("errorDeclaration")) return ConvertErrorDeclaration(c, ev);
+  if (type == "AggregationEvent" || type == "AssociationEvent" || type == "TransactionEvent") {
+    return c.Unmappable(EpcisSkipReason::kEventType,
+                        type + " cannot be represented: the ledger records extraction, shipment, "
+                               "receipt, transformation and export of lots (ObjectEvent and "
+                               "TransformationEvent)");
+  }
+  // Event id: ours back, any other URI as it stands, or a digest of the event.
   if (auto id = FromUrn(kEventPrefix, event_uri)) {
     base.event_id = *id;
   } else if (!event_uri.empty() && event_uri.size() <= 256) {
@@ -181,47 +340,15 @@ Result<std::vector<Event>> Convert(const json& ev, const Ctx& c) {
   } else {
     base.event_id = "epcis-" + HashToHex(Sha256(ev.dump())).substr(0, 32);
   }
-  std::string when = Str(ev, "eventTime");
-  if (when.empty()) return c.Error("eventTime is missing");
-  Result<Timestamp> t = ParseTime(when);
-  if (!t.ok()) return c.Error("eventTime " + t.status().message());
-  base.time = *t;
-  if (ev.contains("bizTransactionList")) {
-    if (!ev["bizTransactionList"].is_array()) return c.Error("bizTransactionList is not a list");
-    for (const json& bt : ev["bizTransactionList"]) {
-      if (!bt.is_object()) return c.Error("a bizTransactionList entry is not an object");
-      std::string type_uri = bt.contains("type") ? CbvTerm(bt["type"]) : "";
-      std::string kind = FromUrn(kBizTransactionTypePrefix, type_uri).value_or(type_uri);
-      std::string uri = Str(bt, "bizTransaction");
-      std::string value = uri;
-      std::string_view rest(uri);
-      if (rest.rfind(kBizTransactionPrefix, 0) == 0) {
-        rest.remove_prefix(std::string_view(kBizTransactionPrefix).size());
-        auto colon = rest.find(':');
-        if (colon != std::string_view::npos) {
-          auto k = PctDecode(rest.substr(0, colon));
-          auto v = PctDecode(rest.substr(colon + 1));
-          if (k && v) {
-            if (kind.empty()) kind = *k;
-            value = *v;
-          }
-        }
-      }
-      if (kind.empty()) kind = "bizTransaction";
-      base.references.push_back({kind, value});
-    }
-  }
-  std::string biz_step = CbvTerm(ev.value("bizStep", json()));
-  std::string signer = Str(ev, "retrace:actor");
+  ASSIGN_OR_RETURN(std::string signer, OptStr(c, ev, "retrace:actor"));
   std::optional<std::string> location;
-  if (ev.contains("bizLocation") && ev["bizLocation"].is_object()) {
-    location = FromUrn(kActorPrefix, Str(ev["bizLocation"], "id"));
-  }
+  location = FromUrn(kActorPrefix, NodeId(ev, "bizLocation"));
   auto need_signer = [&](std::optional<std::string> fallback, const char* from) -> Status {
     if (signer.empty() && fallback) signer = *fallback;
     if (signer.empty()) {
-      return c.Error(std::string("cannot tell which actor states this event: add \"retrace:actor\" "
-                                 "or ") + from);
+      return c.Unmappable(EpcisSkipReason::kUnknownSigner,
+                          std::string("cannot tell which actor states this event: add "
+                                      "\"retrace:actor\" or ") + from);
     }
     base.actor_id = signer;
     return Status::Ok();
@@ -229,37 +356,44 @@ Result<std::vector<Event>> Convert(const json& ev, const Ctx& c) {
 
   std::vector<Event> out;
   if (type == "TransformationEvent") {
-    RETURN_IF_ERROR(need_signer(location, "a bizLocation urn:retrace:actor: id"));
+    if (NonEmptyList(ev, "inputEPCList") || NonEmptyList(ev, "outputEPCList")) {
+      return c.Unmappable(EpcisSkipReason::kInstanceLevel,
+                          "instance-level EPC lists cannot be represented: the ledger tracks lots "
+                          "by mass (use inputQuantityList / outputQuantityList)");
+    }
+    if (!ev.contains("inputQuantityList") || !ev.contains("outputQuantityList")) {
+      return c.Unmappable(EpcisSkipReason::kNoQuantityList,
+                          "a transformation needs inputQuantityList and outputQuantityList");
+    }
+    if (!ev["inputQuantityList"].is_array() || !ev["outputQuantityList"].is_array()) {
+      return c.Malformed("inputQuantityList or outputQuantityList is not a list");
+    }
     Transformed tr;
-    if (ev.contains("inputEPCList") || ev.contains("outputEPCList")) {
-      return c.Error("instance-level EPC lists cannot be represented: the ledger tracks lots by "
-                     "mass (use inputQuantityList / outputQuantityList)");
-    }
-    if (!ev.contains("inputQuantityList") || !ev["inputQuantityList"].is_array() ||
-        !ev.contains("outputQuantityList") || !ev["outputQuantityList"].is_array()) {
-      return c.Error("a transformation needs inputQuantityList and outputQuantityList");
-    }
+    std::vector<Quantity> outputs;
     for (const json& q : ev["inputQuantityList"]) {
-      ASSIGN_OR_RETURN(std::uint64_t g, Grams(c, q));
-      std::string cls = q.value("epcClass", std::string());
-      if (auto add = FromUrn(kAdditivePrefix, cls)) {
-        tr.additives.push_back({*add, g});
+      ASSIGN_OR_RETURN(Quantity in, ReadQuantity(c, q));
+      if (auto add = FromUrn(kAdditivePrefix, in.epc_class)) {
+        tr.additives.push_back({*add, in.grams});
         continue;
       }
-      ASSIGN_OR_RETURN(std::string lot, LotOf(c, q));
-      tr.inputs.push_back({lot, g, std::nullopt});
+      ASSIGN_OR_RETURN(std::string lot, LotOf(c, in.epc_class));
+      tr.inputs.push_back({lot, in.grams, std::nullopt});
     }
-    const json ilmd = ev.value("ilmd", json::object());
     for (const json& q : ev["outputQuantityList"]) {
-      ASSIGN_OR_RETURN(std::uint64_t g, Grams(c, q));
-      ASSIGN_OR_RETURN(std::string lot, LotOf(c, q));
-      ASSIGN_OR_RETURN(Lot l, LotFromIlmd(c, ilmd, lot, g));
+      ASSIGN_OR_RETURN(Quantity o, ReadQuantity(c, q));
+      outputs.push_back(std::move(o));
+    }
+    RETURN_IF_ERROR(need_signer(location, "a bizLocation urn:retrace:actor: id"));
+    const json ilmd = ev.value("ilmd", json::object());
+    for (const Quantity& o : outputs) {
+      ASSIGN_OR_RETURN(std::string lot, LotOf(c, o.epc_class));
+      ASSIGN_OR_RETURN(Lot l, LotFromIlmd(c, ilmd, lot, o.grams));
       tr.outputs.push_back(std::move(l));
     }
-    tr.process = Str(ev, "retrace:process");
+    ASSIGN_OR_RETURN(tr.process, OptStr(c, ev, "retrace:process"));
     if (ev.contains("retrace:declaredLossG")) {
       if (!ev["retrace:declaredLossG"].is_number_unsigned()) {
-        return c.Error("retrace:declaredLossG is not a whole number of grams");
+        return c.Malformed("retrace:declaredLossG is not a whole number of grams");
       }
       tr.declared_loss_g = ev["retrace:declaredLossG"].get<std::uint64_t>();
     }
@@ -268,37 +402,52 @@ Result<std::vector<Event>> Convert(const json& ev, const Ctx& c) {
     return out;
   }
 
-  // ObjectEvent.
-  if (ev.contains("epcList") && !ev.contains("quantityList")) {
-    return c.Error("instance-level epcList cannot be represented: the ledger tracks lots by mass "
-                   "(use quantityList with uom KGM)");
+  // ObjectEvent: which custody step, if any.
+  enum class Step { kOrigin, kShip, kReceive } step;
+  if (action == "ADD" && (biz_step == "commissioning" || biz_step.empty())) {
+    step = Step::kOrigin;
+  } else if (action == "OBSERVE" && biz_step == "shipping") {
+    step = Step::kShip;
+  } else if (action == "OBSERVE" && biz_step == "receiving") {
+    step = Step::kReceive;
+  } else {
+    return c.Unmappable(EpcisSkipReason::kNoCustodyStep,
+                        "an ObjectEvent with action " + action + " and bizStep " +
+                            (biz_step.empty() ? std::string("(none)") : Q(biz_step)) +
+                            " cannot be represented: the ledger maps ADD/commissioning "
+                            "(extraction), OBSERVE/shipping (shipment or export) and "
+                            "OBSERVE/receiving (receipt)");
   }
-  if (!ev.contains("quantityList") || !ev["quantityList"].is_array() ||
-      ev["quantityList"].empty()) {
-    return c.Error("an ObjectEvent needs a quantityList naming the lot(s) and their mass");
+  if (NonEmptyList(ev, "epcList")) {
+    return c.Unmappable(EpcisSkipReason::kInstanceLevel,
+                        "instance-level epcList cannot be represented: the ledger tracks lots by "
+                        "mass (use quantityList with uom KGM)");
   }
-  std::string action = Str(ev, "action");
+  if (!ev.contains("quantityList") || (ev["quantityList"].is_array() && ev["quantityList"].empty())) {
+    return c.Unmappable(EpcisSkipReason::kNoQuantityList,
+                        "an ObjectEvent needs a quantityList naming the lot(s) and their mass");
+  }
+  if (!ev["quantityList"].is_array()) return c.Malformed("quantityList is not a list");
   std::vector<std::pair<std::string, std::uint64_t>> lots;
   for (const json& q : ev["quantityList"]) {
-    ASSIGN_OR_RETURN(std::uint64_t g, Grams(c, q));
-    ASSIGN_OR_RETURN(std::string lot, LotOf(c, q));
-    lots.emplace_back(lot, g);
+    ASSIGN_OR_RETURN(Quantity qe, ReadQuantity(c, q));
+    ASSIGN_OR_RETURN(std::string lot, LotOf(c, qe.epc_class));
+    lots.emplace_back(lot, qe.grams);
   }
-  auto each = [&](auto make) -> Status {
+  auto each = [&](auto make) {
     for (const auto& [lot, g] : lots) {
       Event e = base;
       if (lots.size() > 1) e.event_id = base.event_id + "/" + lot;
       e.body = make(lot, g);
       out.push_back(std::move(e));
     }
-    return Status::Ok();
   };
-  if (action == "ADD" && (biz_step == "commissioning" || biz_step.empty())) {
+  if (step == Step::kOrigin) {
     RETURN_IF_ERROR(need_signer(location, "a bizLocation urn:retrace:actor: id"));
     const json ilmd = ev.value("ilmd", json::object());
     // An origin: mined (the default), recycled, or imported (named by
     // retrace:origin, or by a source location that is a country).
-    std::string origin = Str(ev, "retrace:origin");
+    ASSIGN_OR_RETURN(std::string origin, OptStr(c, ev, "retrace:origin"));
     std::optional<std::string> from_country;
     if (ev.contains("sourceList") && ev["sourceList"].is_array()) {
       for (const json& e : ev["sourceList"]) {
@@ -308,7 +457,7 @@ Result<std::vector<Event>> Convert(const json& ev, const Ctx& c) {
     }
     if (origin.empty() && from_country) origin = "imported";
     if (!origin.empty() && origin != "recycled" && origin != "imported" && origin != "mine") {
-      return c.Error("retrace:origin \"" + origin + "\" is not mine, recycled or imported");
+      return c.Malformed("retrace:origin " + Q(origin) + " is not mine, recycled or imported");
     }
     for (const auto& [lot, g] : lots) {
       ASSIGN_OR_RETURN(Lot l, LotFromIlmd(c, ilmd, lot, g));
@@ -318,10 +467,11 @@ Result<std::vector<Event>> Convert(const json& ev, const Ctx& c) {
         Recycled r;
         r.lot = std::move(l);
         r.source = Str(ev, "retrace:source");
-        if (ev.contains("retrace:scrap") && ev["retrace:scrap"].is_array()) {
+        if (ev.contains("retrace:scrap")) {
+          if (!ev["retrace:scrap"].is_array()) return c.Malformed("retrace:scrap is not a list");
           for (const json& a : ev["retrace:scrap"]) {
             if (!a.is_object() || !a.contains("massG") || !a["massG"].is_number_unsigned()) {
-              return c.Error("a retrace:scrap entry needs material and whole massG");
+              return c.Malformed("a retrace:scrap entry needs material and whole massG");
             }
             r.scrap.push_back({a.value("material", std::string()), a["massG"].get<std::uint64_t>()});
           }
@@ -338,14 +488,24 @@ Result<std::vector<Event>> Convert(const json& ev, const Ctx& c) {
         Extracted x;
         x.lot = std::move(l);
         x.site = Str(ev, "retrace:site");
-        if (x.site.empty() && ev.contains("readPoint") && ev["readPoint"].is_object()) {
-          x.site = Str(ev["readPoint"], "id");
+        if (x.site.empty() && !NodeId(ev, "readPoint").empty()) {
+          // Ours: urn:retrace:site:ACTOR:SITE; anything else is the site.
+          std::string rp = NodeId(ev, "readPoint");
+          x.site = rp;
+          if (rp.rfind(kSitePrefix, 0) == 0) {
+            std::string_view rest = std::string_view(rp).substr(std::string_view(kSitePrefix).size());
+            auto colon = rest.find(':');
+            std::optional<std::string> site;
+            if (colon != std::string_view::npos) site = PctDecode(rest.substr(colon + 1));
+            if (!site) return c.Malformed("readPoint " + Q(rp) + " is a malformed urn:retrace:site: URI");
+            x.site = *site;
+          }
         }
         x.licence = Str(ev, "retrace:licence");
         std::string quota = Str(ev, "retrace:quotaKind");
         if (!quota.empty()) {
           Result<QuotaKind> k = ParseQuotaKind(quota);
-          if (!k.ok()) return c.Error(k.status().message());
+          if (!k.ok()) return c.Malformed(Printable(k.status().message()));
           x.quota_kind = *k;
         }
         e.body = std::move(x);
@@ -354,45 +514,41 @@ Result<std::vector<Event>> Convert(const json& ev, const Ctx& c) {
     }
     return out;
   }
-  if (action == "OBSERVE" && biz_step == "shipping") {
-    const bool exported = ev.value("retrace:exported", false) || CountryIn(ev).has_value();
+  if (step == Step::kShip) {
+    ASSIGN_OR_RETURN(std::string cc, OptStr(c, ev, "retrace:destinationCountry"));
+    if (cc.empty()) cc = CountryIn(ev).value_or("");
+    const bool exported = ev.value("retrace:exported", false) || !cc.empty();
     RETURN_IF_ERROR(need_signer(PartyIn(ev, "sourceList", "source"),
                                 "a sourceList entry of type owning_party"));
     if (exported) {
-      std::string cc = Str(ev, "retrace:destinationCountry");
-      if (cc.empty()) cc = CountryIn(ev).value_or("");
       std::string customs = Str(ev, "retrace:customsDeclaration");
-      RETURN_IF_ERROR(each([&](const std::string& lot, std::uint64_t g) -> EventBody {
+      each([&](const std::string& lot, std::uint64_t g) -> EventBody {
         return Exported{lot, std::nullopt, g, customs, cc};
-      }));
+      });
       return out;
     }
     std::optional<std::string> to = PartyIn(ev, "destinationList", "destination");
     if (!to) {
-      return c.Error("a shipment needs a destinationList entry of type owning_party naming the "
-                     "consignee (or a location urn:retrace:country: for an export)");
+      return c.Unmappable(EpcisSkipReason::kNoCounterparty,
+                          "a shipment needs a destinationList entry of type owning_party naming "
+                          "the consignee (or a location urn:retrace:country: for an export)");
     }
-    RETURN_IF_ERROR(each([&](const std::string& lot, std::uint64_t g) -> EventBody {
+    each([&](const std::string& lot, std::uint64_t g) -> EventBody {
       return Shipped{lot, std::nullopt, *to, g};
-    }));
+    });
     return out;
   }
-  if (action == "OBSERVE" && biz_step == "receiving") {
-    RETURN_IF_ERROR(need_signer(PartyIn(ev, "destinationList", "destination"),
-                                "a destinationList entry of type owning_party"));
-    std::optional<std::string> from = PartyIn(ev, "sourceList", "source");
-    if (!from) {
-      return c.Error("a receipt needs a sourceList entry of type owning_party naming the sender");
-    }
-    RETURN_IF_ERROR(each([&](const std::string& lot, std::uint64_t g) -> EventBody {
-      return Received{lot, std::nullopt, *from, g};
-    }));
-    return out;
+  RETURN_IF_ERROR(need_signer(PartyIn(ev, "destinationList", "destination"),
+                              "a destinationList entry of type owning_party"));
+  std::optional<std::string> from = PartyIn(ev, "sourceList", "source");
+  if (!from) {
+    return c.Unmappable(EpcisSkipReason::kNoCounterparty,
+                        "a receipt needs a sourceList entry of type owning_party naming the sender");
   }
-  return c.Error("an ObjectEvent with action " + (action.empty() ? std::string("(none)") : action) +
-                 " and bizStep " + (biz_step.empty() ? std::string("(none)") : biz_step) +
-                 " cannot be represented: the ledger maps ADD/commissioning (extraction), "
-                 "OBSERVE/shipping (shipment or export) and OBSERVE/receiving (receipt)");
+  each([&](const std::string& lot, std::uint64_t g) -> EventBody {
+    return Received{lot, std::nullopt, *from, g};
+  });
+  return out;
 }
 
 Result<EpcisImport> ImportEpcisUnchecked(std::string_view document,
@@ -409,31 +565,37 @@ Result<EpcisImport> ImportEpcisUnchecked(std::string_view document,
     }
   } else if (type == "EPCISQueryDocument") {
     const json& body = doc.value("epcisBody", json::object());
-    if (body.contains("queryResults") && body["queryResults"].contains("resultsBody") &&
+    if (body.is_object() && body.contains("queryResults") && body["queryResults"].is_object() &&
+        body["queryResults"].contains("resultsBody") &&
+        body["queryResults"]["resultsBody"].is_object() &&
         body["queryResults"]["resultsBody"].contains("eventList")) {
       list = &doc["epcisBody"]["queryResults"]["resultsBody"]["eventList"];
     }
   } else {
-    return InvalidArgumentError("the document's type is \"" + type +
-                                "\"; expected EPCISDocument or EPCISQueryDocument");
+    return InvalidArgumentError("the document's type is " + Q(type) +
+                                "; expected EPCISDocument or EPCISQueryDocument");
   }
   std::string version = Str(doc, "schemaVersion");
   if (!version.empty() && version.rfind("2.", 0) != 0) {
-    return InvalidArgumentError("schemaVersion " + version + " is not EPCIS 2.x");
+    return InvalidArgumentError("schemaVersion " + Q(version) + " is not EPCIS 2.x");
   }
-  if (list == nullptr || !list->is_array()) {
+  if (list == nullptr || !(list->is_array() || list->is_object())) {
     return InvalidArgumentError("the document has no epcisBody.eventList");
   }
+  // A JSON-LD processor compacts a one-event eventList to the event itself.
+  const json one = list->is_object() ? json::array({*list}) : json();
+  if (list->is_object()) list = &one;
   EpcisImport result;
   for (std::size_t i = 0; i < list->size(); ++i) {
     const json& ev = (*list)[i];
-    Ctx c{i, ev.is_object() ? Str(ev, "eventID") : ""};
-    if (!ev.is_object()) return c.Error("not a JSON object");
+    Ctx c;
+    c.index = i;
+    if (!ev.is_object()) return c.Malformed("not a JSON object");
+    c.id = Str(ev, "eventID");
     Result<std::vector<Event>> events = Convert(ev, c);
     if (!events.ok()) {
-      if (options.skip_unsupported && events.status().message().find("cannot be represented") !=
-                                          std::string::npos) {
-        result.skipped.push_back(events.status().message());
+      if (options.skip_unsupported && c.Skippable(events.status())) {
+        result.skipped.push_back({i, c.id, *c.reason, events.status().message()});
         continue;
       }
       return events.status();
@@ -451,7 +613,9 @@ Result<EpcisImport> ImportEpcis(std::string_view document, const EpcisImportOpti
   } catch (const nlohmann::json::exception& e) {
     // A member of the wrong JSON type (value() and get<>() throw).
     return InvalidArgumentError(std::string("the document has a member of the wrong type: ") +
-                                e.what());
+                                Printable(e.what()));
+  } catch (const std::exception& e) {
+    return InternalError(std::string("EPCIS import failed: ") + e.what());
   }
 }
 

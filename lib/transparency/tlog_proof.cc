@@ -63,13 +63,34 @@ Result<TlogProof> ParseTlogProof(std::string_view text) {
   return p;
 }
 
+namespace {
+
+// Checks the checkpoint, the witness policy and the inclusion of
+// `out->leaf_hash` at the proof's index; fills the rest of `out`.
+Status VerifyParsed(const TlogProof& p, const NoteVerifier& log_key,
+                    const WitnessPolicy& witnesses, VerifiedTlogProof* out) {
+  ASSIGN_OR_RETURN(VerifiedCheckpoint cp,
+                   OpenCheckpoint(p.checkpoint, {log_key}, witnesses.witnesses));
+  RETURN_IF_ERROR(witnesses.Check(cp));
+  out->index = p.index;
+  out->extra = p.extra;
+  merkle::InclusionProof proof{p.index, cp.checkpoint.size, p.inclusion_proof};
+  Status st = merkle::VerifyInclusion(out->leaf_hash, proof, cp.checkpoint.root_hash);
+  if (!st.ok()) {
+    return Status(st.code(), "the inclusion proof of leaf " + std::to_string(p.index) +
+                                 " in the checkpoint of " + cp.checkpoint.origin + " at size " +
+                                 std::to_string(cp.checkpoint.size) + ": " + st.message());
+  }
+  out->checkpoint = std::move(cp);
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<VerifiedTlogProof> VerifyTlogProof(std::string_view text, const NoteVerifier& log_key,
                                           const WitnessPolicy& witnesses,
                                           std::optional<std::string_view> leaf_bytes) {
   ASSIGN_OR_RETURN(TlogProof p, ParseTlogProof(text));
-  ASSIGN_OR_RETURN(VerifiedCheckpoint cp,
-                   OpenCheckpoint(p.checkpoint, {log_key}, witnesses.witnesses));
-  RETURN_IF_ERROR(witnesses.Check(cp));
   VerifiedTlogProof out;
   if (leaf_bytes) {
     out.leaf_bytes = std::string(*leaf_bytes);
@@ -78,16 +99,19 @@ Result<VerifiedTlogProof> VerifyTlogProof(std::string_view text, const NoteVerif
   } else {
     return InvalidArgumentError("the tlog proof carries no extra data and no leaf was given");
   }
-  out.index = p.index;
   out.leaf_hash = merkle::LeafHash(out.leaf_bytes);
-  merkle::InclusionProof proof{p.index, cp.checkpoint.size, p.inclusion_proof};
-  Status st = merkle::VerifyInclusion(out.leaf_hash, proof, cp.checkpoint.root_hash);
-  if (!st.ok()) {
-    return Status(st.code(), "the inclusion proof of leaf " + std::to_string(p.index) +
-                                 " in the checkpoint of " + cp.checkpoint.origin + " at size " +
-                                 std::to_string(cp.checkpoint.size) + ": " + st.message());
-  }
-  out.checkpoint = std::move(cp);
+  RETURN_IF_ERROR(VerifyParsed(p, log_key, witnesses, &out));
+  return out;
+}
+
+Result<VerifiedTlogProof> VerifyTlogProofLeafHash(std::string_view text,
+                                                  const NoteVerifier& log_key,
+                                                  const WitnessPolicy& witnesses,
+                                                  const Hash& leaf_hash) {
+  ASSIGN_OR_RETURN(TlogProof p, ParseTlogProof(text));
+  VerifiedTlogProof out;
+  out.leaf_hash = leaf_hash;
+  RETURN_IF_ERROR(VerifyParsed(p, log_key, witnesses, &out));
   return out;
 }
 

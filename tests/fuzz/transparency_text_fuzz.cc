@@ -45,6 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto proof = ParseTlogProof(in); proof.ok()) {
     if (FormatTlogProof(*proof) != in) std::abort();
     (void)VerifyTlogProof(in, LogKey());
+    (void)VerifyTlogProofLeafHash(in, LogKey(), {}, Hash{});
   }
   if (auto req = ParseAddCheckpointRequest(in); req.ok()) {
     if (FormatAddCheckpointRequest(*req) != in) std::abort();

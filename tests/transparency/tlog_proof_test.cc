@@ -78,6 +78,57 @@ TEST_CASE("Every leaf's tlog proof verifies, with and without a witness quorum",
         StatusCode::kVerificationFailed);
 }
 
+TEST_CASE("A proof from another log verifies against a leaf given as bytes or as its hash",
+          "[tlog-proof]") {
+  // Another log's proof: its extra line is application data (here a stand-in
+  // for, say, a VRF proof), not the leaf.
+  ProofFixture f;
+  WitnessPolicy one{{f.witness->verifier()}, 1};
+  for (std::size_t i : {std::size_t{0}, std::size_t{5}, std::size_t{10}}) {
+    TlogProof p = f.Proof(i);
+    p.extra = "application data " + std::to_string(i);
+    const std::string text = FormatTlogProof(p);
+    INFO("leaf " << i);
+    // Taken as the leaf, the extra data does not verify...
+    CHECK(VerifyTlogProof(text, f.log->verifier(), one).status().code() ==
+          StatusCode::kVerificationFailed);
+    // ...the leaf's bytes do, and so does its RFC 6962 leaf hash.
+    auto by_bytes = VerifyTlogProof(text, f.log->verifier(), one, f.records[i]);
+    REQUIRE(by_bytes.ok());
+    CHECK(by_bytes->leaf_bytes == f.records[i]);
+    CHECK(by_bytes->extra == p.extra);
+    auto by_hash = VerifyTlogProofLeafHash(text, f.log->verifier(), one, f.leaves[i]);
+    REQUIRE(by_hash.ok());
+    CHECK(by_hash->leaf_hash == f.leaves[i]);
+    CHECK(by_hash->leaf_bytes.empty());
+    CHECK(by_hash->extra == p.extra);
+    CHECK(by_hash->checkpoint.checkpoint.size == f.leaves.size());
+    // Another leaf's hash, or the entry's plain SHA-256 (not the leaf hash),
+    // leads to another root.
+    CHECK(VerifyTlogProofLeafHash(text, f.log->verifier(), one, f.leaves[(i + 1) % 11])
+              .status()
+              .code() == StatusCode::kVerificationFailed);
+    CHECK(VerifyTlogProofLeafHash(text, f.log->verifier(), one, Sha256(f.records[i]))
+              .status()
+              .code() == StatusCode::kVerificationFailed);
+  }
+  // No extra line at all: the leaf hash alone is enough.
+  TlogProof bare = f.Proof(7);
+  bare.extra.reset();
+  auto v = VerifyTlogProofLeafHash(FormatTlogProof(bare), f.log->verifier(), one, f.leaves[7]);
+  REQUIRE(v.ok());
+  CHECK_FALSE(v->extra.has_value());
+  // The checkpoint and the witness policy are checked as for any proof.
+  auto other = NoteSigner::Generate("example.com/log", NoteKeyType::kEd25519);
+  CHECK(VerifyTlogProofLeafHash(FormatTlogProof(bare), (*other)->verifier(), one, f.leaves[7])
+            .status()
+            .code() == StatusCode::kVerificationFailed);
+  CHECK(VerifyTlogProofLeafHash("c2sp.org/tlog-proof@v1\nindex 0\n", f.log->verifier(), one,
+                                f.leaves[0])
+            .status()
+            .code() == StatusCode::kInvalidArgument);
+}
+
 TEST_CASE("A proof for the wrong index or of the wrong length is malformed", "[tlog-proof]") {
   ProofFixture f;
   TlogProof p = f.Proof(5);
