@@ -59,6 +59,7 @@ struct ImportOptions {
   bool dry_run = false;
   bool skip_unsupported = false;
   std::string format = "text";
+  std::string regulatory = "reject";
 };
 
 int RunImport(const ImportOptions& o) {
@@ -77,11 +78,12 @@ int RunImport(const ImportOptions& o) {
   }
   if (imported->events.empty()) return Fail(cmd, "the document holds no custody event; nothing was appended");
 
-  Result<std::unique_ptr<Ledger>> ledger = OpenLedger(o.db, o.dry_run);
+  Result<std::unique_ptr<Ledger>> ledger =
+      OpenLedger(o.db, o.dry_run, ParseRegulatoryMode(o.regulatory));
   if (!ledger.ok()) return Fail(cmd, ledger.status().ToString() + "; nothing was appended");
   Ledger& l = **ledger;
   auto refuse = [&](const std::string& what) {
-    return Fail(cmd, "import refused: " + what + "; " + UnchangedNote(l));
+    return Fail(cmd, Refusal("import: " + what, l));
   };
 
   std::map<std::string, std::unique_ptr<Signer>> keys;
@@ -153,13 +155,20 @@ Command AddExportEpcisCommand(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "export-epcis",
       "Write a lot's custody history, or a range of records, as a GS1 EPCIS 2.0 JSON-LD document");
-  sub->add_option("--db", o->db, "Ledger directory")->required();
+  AddDbOption(sub, o->db);
   sub->add_option("lot", o->lot, "Lot id: every record the lot's state depends on");
-  sub->add_option("--from", o->from, "First record of a range (default 0)");
-  sub->add_option("--to", o->to, "Last record of a range, inclusive (default: the last)");
+  sub->add_option("--from", o->from,
+                  "Instead of a lot: the first record of a range (0 for the whole ledger)")
+      ->check(StrictUnsigned<std::int64_t>());
+  sub->add_option("--to", o->to,
+                  "Last record of a range, inclusive (default: the last; needs --from)")
+      ->check(StrictUnsigned<std::int64_t>());
   sub->add_option("--output,-o", o->output, "Write to this file (default: standard output)");
   sub->add_flag("--compact", o->compact, "One line of JSON instead of indented");
-  sub->footer(std::string("Mapping: docs/epcis.md.\n") + kExitFooter);
+  SetHelpFooter(sub, {"the document was written", "",
+                      "usage error (give a LOT or --from), unknown lot or record, unreadable "
+                      "ledger, or an output file that cannot be written"},
+                "Mapping: docs/epcis.md.");
   return {sub, [o] { return RunExport(*o); }};
 }
 
@@ -168,7 +177,7 @@ Command AddImportEpcisCommand(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "import-epcis",
       "Turn an EPCIS 2.0 JSON-LD document into signed custody records, all or nothing");
-  sub->add_option("--db", o->db, "Ledger directory")->required();
+  AddDbOption(sub, o->db);
   sub->add_option("--keys", o->keys, "Directory with each actor's private key as <actor>.key")
       ->required();
   sub->add_option("input", o->input, "The EPCIS document (- for standard input)")->required();
@@ -179,7 +188,11 @@ Command AddImportEpcisCommand(CLI::App& app) {
   sub->add_option("--format", o->format, "text or json (schema retrace.import/v1)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
-  sub->footer(std::string("Mapping and what cannot be imported: docs/epcis.md.\n") + kExitFooter);
+  AddRegulatoryOption(sub, o->regulatory);
+  SetHelpFooter(sub, {"imported (or, with --dry-run, converted, linked and signed)", "",
+                      "usage error, unreadable or malformed document, a missing key, or the "
+                      "ledger refused an event (nothing was appended)"},
+                "Mapping and what cannot be imported: docs/epcis.md.");
   return {sub, [o] { return RunImport(*o); }};
 }
 
