@@ -17,7 +17,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from retrace_ctypes import Retrace, RetraceError  # noqa: E402
+from retrace_ctypes import LibraryNotFound, Retrace, RetraceError  # noqa: E402
 
 
 def lot(lot_id, material, mass_g, content):
@@ -26,13 +26,27 @@ def lot(lot_id, material, mass_g, content):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--lib", default=os.environ.get("RETRACE_LIB"))
-    ap.add_argument("--keep", help="build the ledger in DIR and keep it")
+    ap = argparse.ArgumentParser(description="Build a small custody chain through the C API "
+                                             "and verify it.")
+    ap.add_argument("--lib", default=os.environ.get("RETRACE_LIB"),
+                    help="path of libretrace.so.0 (default: $RETRACE_LIB, else the loader's "
+                         "search path)")
+    ap.add_argument("--keep", metavar="DIR",
+                    help="build the ledger in DIR/ledger (DIR is created if missing) and keep it")
     args = ap.parse_args()
 
-    rt = Retrace(args.lib)
+    try:
+        rt = Retrace(args.lib)
+    except LibraryNotFound as e:
+        print(f"build_and_verify.py: {e}", file=sys.stderr)
+        return 2
     print(f"retrace {rt.version} via ctypes")
+    if args.keep:
+        os.makedirs(args.keep, exist_ok=True)
+        if os.path.exists(os.path.join(args.keep, "ledger")):
+            print(f"build_and_verify.py: {os.path.join(args.keep, 'ledger')} exists; give "
+                  "--keep a directory without a ledger in it", file=sys.stderr)
+            return 2
     work = args.keep or tempfile.mkdtemp(prefix="retrace-py-")
     path = os.path.join(work, "ledger")
     try:

@@ -31,6 +31,18 @@ class RetraceError(Exception):
         self.message = message
 
 
+class LibraryNotFound(Exception):
+    """libretrace could not be loaded from the path given (or the default)."""
+
+    def __init__(self, path, cause):
+        super().__init__(
+            f"cannot load the retrace library {path!r}: {cause}. Give its path with --lib "
+            "(e.g. --lib build/libretrace.so.0 in a build tree) or set RETRACE_LIB; an "
+            "installed library is found as libretrace.so.0 when its directory is on the "
+            "loader's path (ldconfig, or LD_LIBRARY_PATH)")
+        self.path = path
+
+
 _c_char_pp = ctypes.POINTER(ctypes.c_char_p)
 _u8_p = ctypes.POINTER(ctypes.c_uint8)
 
@@ -40,7 +52,10 @@ class Retrace:
 
     def __init__(self, path=None):
         path = path or os.environ.get("RETRACE_LIB", "libretrace.so.0")
-        lib = ctypes.CDLL(path)
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError as e:
+            raise LibraryNotFound(path, e) from None
         self._lib = lib
         vp, cp, sz, u64 = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint64
         pvp, psz, pu64 = ctypes.POINTER(vp), ctypes.POINTER(sz), ctypes.POINTER(u64)
