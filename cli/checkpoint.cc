@@ -47,8 +47,8 @@ int RunCheckpoint(const CheckpointOptions& o) {
     }
     Result<LedgerInfo> info = (*ledger)->Info();
     if (info.ok() && (*key)->name() != info->name) {
-      std::cerr << "retrace checkpoint: warning: the key is named " << (*key)->name()
-                << " but the log's origin is " << info->name
+      std::cerr << "retrace checkpoint: warning: the key is named " << Shown((*key)->name())
+                << " but the log's origin is " << Shown(info->name)
                 << " (C2SP recommends they match)\n";
     }
     note = (*ledger)->SignCheckpoint(**key);

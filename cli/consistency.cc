@@ -28,7 +28,7 @@ int Inconsistent(const ConsistencyOptions& o, const std::string& why) {
                      .dump(2)
               << "\n";
   } else {
-    std::cout << "INCONSISTENT: " << why << "\n";
+    std::cout << "INCONSISTENT: " << internal::SanitizeMessage(why) << "\n";
   }
   return kExitFindings;
 }

@@ -70,11 +70,11 @@ int RunImport(const ImportOptions& o) {
   io.skip_unsupported = o.skip_unsupported;
   Result<EpcisImport> imported = ImportEpcis(*text, io);
   if (!imported.ok()) {
-    return Fail(cmd, "cannot import " + o.input + ": " + imported.status().message() +
+    return Fail(cmd, "cannot import " + Shown(o.input) + ": " + imported.status().message() +
                          "; nothing was appended");
   }
   for (const std::string& s : imported->skipped) {
-    std::cerr << "retrace import-epcis: skipped " << s << "\n";
+    std::cerr << "retrace import-epcis: skipped " << internal::SanitizeMessage(s) << "\n";
   }
   if (imported->events.empty()) return Fail(cmd, "the document holds no custody event; nothing was appended");
 
@@ -142,7 +142,7 @@ int RunImport(const ImportOptions& o) {
               << " event(s) converted, linked and signed; nothing was appended\n";
     return kExitOk;
   }
-  std::cout << "imported " << results.size() << " event(s) from " << o.input << " as records "
+  std::cout << "imported " << results.size() << " event(s) from " << Shown(o.input) << " as records "
             << results.front().seq << ".." << results.back().seq << " (head "
             << ShortHash(results.back().hash) << ")\n";
   return kExitOk;
