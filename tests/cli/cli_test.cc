@@ -596,7 +596,7 @@ TEST_CASE("every command's --help says what exit 0, 1 and 2 mean, as docs/cli.md
   CHECK(top.out.find("RETRACE_DB") != std::string::npos);
 }
 
-TEST_CASE("--version prints the library's version", "[cli]") {
+TEST_CASE("retrace --version prints the library's version", "[cli]") {
   TempDir tmp;
   Run r = Retrace(tmp, {"--version"});
   REQUIRE_RC(r, 0);
@@ -697,7 +697,7 @@ TEST_CASE("RETRACE_DB stands in for --db", "[cli]") {
   CHECK(r.err.find("--db") != std::string::npos);
 }
 
-TEST_CASE("--regulatory flag appends and flags what reject refuses", "[cli][regulatory]") {
+TEST_CASE("flag mode: --regulatory flag appends and flags what reject refuses", "[cli][regulatory]") {
   TempDir tmp;
   const std::string db = SetUpLedger(tmp);
   // No quota granted: an extraction breaks the quota rule.
