@@ -114,6 +114,20 @@ def main():
             ok = (report["valid"] and audit["valid"] and len(report["origins"]) == 1
                   and report["origins"][0]["origin_lot"] == "ORE-1"
                   and ledger.lot("NDPR-1")["status"] == "in_transit")
+        # Flag mode (a regulator's choice): an extraction with no quota
+        # granted is kept on the books, and its lot verifies INVALID.
+        with rt.create_ledger(os.path.join(work, "flagged"), "python-flag", root, sync=False,
+                              regulatory="flag") as flagged:
+            flagged.register_actor(root, "mine-1", "mine", "Example Mining Co.", mine.public_key_pem(),
+                                   licence="C1500002011034120110001")
+            flagged.append(mine, {"actorId": "mine-1", "extracted": {
+                "lot": lot("ORE-X", "MATERIAL_ORE_CONCENTRATE", 1_000, [("ELEMENT_ND", 50)]),
+                "site": "Pit 9", "licence": "C1500002011034120110001", "quotaKind": "QUOTA_MINING_ROCK"}})
+            flag_report = flagged.verify("ORE-X")
+            print(f"flag mode: ORE-X appended without a quota, "
+                  f"{'VALID' if flag_report['valid'] else 'INVALID'} "
+                  f"({', '.join(f['code'] for f in flag_report['findings'])})")
+            ok = ok and not flag_report["valid"]
         for k in (root, mine, sep, smelter):
             k.close()
         print("OK" if ok else "FAILED")
