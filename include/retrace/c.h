@@ -219,7 +219,7 @@ RETRACE_EXPORT void retrace_options_set_max_event_bytes(retrace_options* options
  *     RETRACE_FAILED_PRECONDITION and the ledger is unchanged;
  *   RETRACE_REGULATORY_FLAG: the record is appended and kept, and
  *     verification reports the violation as a finding on every lineage it
- *     reaches (the lot is then INVALID, with the share it affects).
+ *     reaches (the lot is then INVALID).
  * The mode is a property of this process's handle, not of the ledger: each
  * process that appends chooses it when it opens the ledger.
  * RETRACE_INVALID_ARGUMENT for a NULL options or another value. */
