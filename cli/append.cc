@@ -26,6 +26,7 @@ struct AppendOptions {
   std::string file;
   std::string input;
   std::string actor;
+  std::string regulatory = "reject";
   bool jsonl = false;
   bool batch_sign = false;
 };
@@ -60,14 +61,14 @@ int RunAppend(const AppendOptions& o) {
 
   Result<std::unique_ptr<Signer>> signer = Signer::LoadPrivateKeyFile(o.key);
   if (!signer.ok()) {
-    return Fail(cmd, "cannot load the key " + o.key + ": " + signer.status().ToString() +
+    return Fail(cmd, "cannot load the key " + Shown(o.key) + ": " + signer.status().ToString() +
                          "; nothing was appended");
   }
   Result<std::string> text = ReadInput(source);
   if (!text.ok()) return Fail(cmd, text.status().ToString() + "; nothing was appended");
 
   std::vector<Item> items;
-  const std::string name = source == "-" ? "standard input" : source;
+  const std::string name = source == "-" ? "standard input" : Shown(source);
   if (o.jsonl) {
     std::istringstream lines(*text);
     std::string line;
@@ -81,13 +82,11 @@ int RunAppend(const AppendOptions& o) {
   }
   if (items.empty()) return Fail(cmd, "no event in " + name + "; nothing was appended");
 
-  Result<std::unique_ptr<Ledger>> ledger = OpenLedger(o.db, false);
+  Result<std::unique_ptr<Ledger>> ledger =
+      OpenLedger(o.db, false, ParseRegulatoryMode(o.regulatory));
   if (!ledger.ok()) return Fail(cmd, ledger.status().ToString() + "; nothing was changed");
   Ledger& l = **ledger;
-  auto refuse = [&](const std::string& what) {
-    const bool says_refused = what.find("refused") != std::string::npos;
-    return Fail(cmd, (says_refused ? "" : "append refused: ") + Refusal(what, l));
-  };
+  auto refuse = [&](const std::string& what) { return Fail(cmd, Refusal(what, l)); };
 
   std::vector<Event> events;
   for (Item& item : items) {
@@ -98,11 +97,10 @@ int RunAppend(const AppendOptions& o) {
       return refuse(item.label + ": the event has no actorId; set it or pass --actor");
     }
     if (!o.actor.empty() && ev->actor_id != o.actor) {
-      return refuse(item.label + ": the event's actorId is " + ev->actor_id + " but --actor is " +
-                    o.actor);
+      return refuse(item.label + ": the event's actorId is " + Shown(ev->actor_id) +
+                    " but --actor is " + Shown(o.actor));
     }
-    if (ev->event_id.empty()) ev->event_id = RandomEventId();
-    if (ev->time.seconds == 0 && ev->time.nanos == 0) ev->time = Now();
+    FillEventDefaults(&*ev);
     item.event = *ev;
     events.push_back(std::move(*ev));
   }
@@ -118,8 +116,15 @@ int RunAppend(const AppendOptions& o) {
   const std::vector<AppendResult>& results = *at;
   for (std::size_t i = 0; i < results.size() && i < items.size(); ++i) {
     std::cout << "appended seq " << results[i].seq << " hash " << HashToHex(results[i].hash)
-              << " (" << EventKindName(items[i].event.body) << " " << items[i].event.event_id
-              << " by " << items[i].event.actor_id << ")\n";
+              << " (" << EventKindName(items[i].event.body) << " "
+              << Shown(items[i].event.event_id) << " by " << Shown(items[i].event.actor_id)
+              << ")\n";
+    // --regulatory flag: the record is kept and every lineage it reaches
+    // reports the violation; say so where the operator looks.
+    for (const Finding& f : results[i].flagged) {
+      std::cout << "  FLAGGED [" << f.code << "] " << internal::SanitizeMessage(f.message)
+                << "\n";
+    }
   }
   return kExitOk;
 }
@@ -130,7 +135,7 @@ Command AddAppendCommand(CLI::App& app) {
   auto o = std::make_shared<AppendOptions>();
   CLI::App* sub = app.add_subcommand(
       "append", "Sign and append events given as JSON (protobuf JSON mapping of retrace.v1.Event)");
-  sub->add_option("--db", o->db, "Ledger directory")->required();
+  AddDbOption(sub, o->db);
   sub->add_option("--key", o->key, "The signing actor's private key (PEM, mode 0600)")
       ->required();
   sub->add_option("--file,-f", o->file, "Read the event(s) from this file; - for standard input");
@@ -142,11 +147,16 @@ Command AddAppendCommand(CLI::App& app) {
                 "Sign the Merkle root of the events once (a batch signature; a new one where a "
                 "line moves a lot an earlier line moves) instead of each event; all must be "
                 "the key's actor's");
-  sub->footer(
-      std::string("The CLI fills eventId (random) and time (now) when absent, the ledger id and "
-                  "unset parent hashes (from the ledger, or from an earlier line that moves the "
-                  "lot). Examples: docs/cli.md.\n") +
-      kExitFooter);
+  AddRegulatoryOption(sub, o->regulatory);
+  SetHelpFooter(sub,
+                {"every event was appended (with --regulatory flag, a violation is FLAGGED "
+                 "and kept)",
+                 "",
+                 "usage error, unreadable key or input, malformed event, or the ledger refused "
+                 "an event (nothing was appended)"},
+                "The CLI fills eventId (random) and time (now) when absent, the ledger id and "
+                "unset parent hashes (from the ledger, or from an earlier line that moves the "
+                "lot). Examples: docs/cli.md.");
   return {sub, [o] { return RunAppend(*o); }};
 }
 

@@ -51,8 +51,8 @@ int RunAudit(const AuditFlags& o) {
     std::cout << "Findings (" << r.findings.size() << "):\n";
     for (const Finding& f : r.findings) {
       std::cout << "  [" << f.code << "] record " << f.seq;
-      if (!f.lot_id.empty()) std::cout << ", lot " << f.lot_id;
-      std::cout << ": " << f.message << "\n";
+      if (!f.lot_id.empty()) std::cout << ", lot " << Shown(f.lot_id);
+      std::cout << ": " << internal::SanitizeMessage(f.message) << "\n";
     }
   }
   std::cout << (r.valid ? "VALID" : "INVALID") << "\n";
@@ -65,19 +65,22 @@ Command AddAuditCommand(CLI::App& app) {
   auto o = std::make_shared<AuditFlags>();
   CLI::App* sub = app.add_subcommand(
       "audit", "Check every record of the ledger, every signature and every derived index");
-  sub->add_option("--db", o->db, "Ledger directory")->required();
+  AddDbOption(sub, o->db);
   sub->add_option("--format", o->format, "text or json (schema retrace.audit/v1)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   sub->add_option("--threads", o->threads,
                   "Threads that check signatures (0: one per hardware thread)")
+      ->check(StrictUnsigned<unsigned>(1024))
       ->capture_default_str();
   sub->add_flag("--no-signatures", o->no_signatures,
                 "Check hashes, links, indexes and rules, but not signatures");
   sub->add_flag("--integrity-only", o->integrity_only,
                 "Check only hashes, links, the Merkle tree and the indexes, in sequential "
                 "scans (no signatures, no rule replay): a fast scrub of the storage");
-  sub->footer(kVerifyExitFooter);
+  SetHelpFooter(sub, {"VALID: no finding (the last line of the text report)",
+                      "INVALID: the report lists the findings",
+                      "usage error, or the ledger could not be read"});
   return {sub, [o] { return RunAudit(*o); }};
 }
 

@@ -15,6 +15,7 @@ struct CheckpointOptions {
   std::string cosignatures;
   std::vector<std::string> witnesses;
   std::string out = "-";
+  std::string format = "text";
 };
 
 int RunCheckpoint(const CheckpointOptions& o) {
@@ -27,6 +28,10 @@ int RunCheckpoint(const CheckpointOptions& o) {
   if (!o.cosignatures.empty() && o.witnesses.empty()) {
     return Fail(cmd, "--cosignatures needs the --witness key(s) to verify them with; nothing was "
                      "changed");
+  }
+  if (o.format == "json" && !o.latest) {
+    return Fail(cmd, "--format json is for --latest (signing and adding cosignatures print the "
+                     "signed note); nothing was changed");
   }
   Result<std::unique_ptr<Ledger>> ledger = OpenLedger(o.db, o.latest);
   if (!ledger.ok()) return Fail(cmd, ledger.status().ToString());
@@ -42,13 +47,19 @@ int RunCheckpoint(const CheckpointOptions& o) {
     }
     Result<LedgerInfo> info = (*ledger)->Info();
     if (info.ok() && (*key)->name() != info->name) {
-      std::cerr << "retrace checkpoint: warning: the key is named " << (*key)->name()
-                << " but the log's origin is " << info->name
+      std::cerr << "retrace checkpoint: warning: the key is named " << Shown((*key)->name())
+                << " but the log's origin is " << Shown(info->name)
                 << " (C2SP recommends they match)\n";
     }
     note = (*ledger)->SignCheckpoint(**key);
+    if (!note.ok() && (note.status().code() == StatusCode::kVerificationFailed ||
+                       note.status().code() == StatusCode::kCorruption)) {
+      // The log was rewritten or damaged since a stored checkpoint.
+      return Refused(cmd, "not signed: " + note.status().ToString() + " " +
+                              UnchangedNote(**ledger) + ", no checkpoint was stored");
+    }
     if (!note.ok()) {
-      return Fail(cmd, "refused to sign: " + note.status().ToString() + "; " +
+      return Fail(cmd, "refused to sign: " + note.status().ToString() + " " +
                            UnchangedNote(**ledger) + ", no checkpoint was stored");
     }
   } else {
@@ -61,10 +72,34 @@ int RunCheckpoint(const CheckpointOptions& o) {
     Result<std::string> lines = ReadInput(o.cosignatures);
     if (!lines.ok()) return Fail(cmd, lines.status().ToString() + "; nothing was stored");
     note = (*ledger)->AddCosignatures(*lines, witnesses);
+    if (!note.ok() && note.status().code() == StatusCode::kVerificationFailed) {
+      return Refused(cmd, "cosignatures not added: " + note.status().ToString() +
+                              "; the stored checkpoints are unchanged");
+    }
     if (!note.ok()) {
       return Fail(cmd, "cosignatures not added: " + note.status().ToString() +
                            "; the stored checkpoints are unchanged");
     }
+  }
+  if (o.format == "json") {
+    Result<Checkpoint> cp = ParseSignedCheckpoint(*note);
+    Result<Note> parsed = ParseNote(*note);
+    if (!cp.ok() || !parsed.ok()) {
+      return Fail(cmd, "the stored checkpoint is damaged: " +
+                           (cp.ok() ? parsed.status() : cp.status()).ToString());
+    }
+    nlohmann::ordered_json sigs = nlohmann::ordered_json::array();
+    for (const NoteSignature& sig : parsed->signatures) {
+      sigs.push_back({{"name", sig.name}, {"key_id", sig.key_id}});
+    }
+    nlohmann::ordered_json j = {{"schema", "retrace.checkpoint/v1"},
+                                {"origin", cp->origin},
+                                {"size", cp->size},
+                                {"root_hash", Base64Encode(HashBytes(cp->root_hash))},
+                                {"signatures", sigs},
+                                {"note", *note}};
+    if (Status st = WriteOutput(o.out, j.dump(2) + "\n"); !st.ok()) return Fail(cmd, st.ToString());
+    return kExitOk;
   }
   if (Status st = WriteOutput(o.out, *note); !st.ok()) return Fail(cmd, st.ToString());
   return kExitOk;
@@ -78,7 +113,7 @@ Command AddCheckpointCommand(CLI::App& app) {
       "checkpoint",
       "Sign and store a C2SP checkpoint of the ledger (appends no record), print the latest, or "
       "add witness cosignatures to it");
-  sub->add_option("--db", o->db, "Ledger directory")->required();
+  AddDbOption(sub, o->db);
   sub->add_option("--key", o->key,
                   "Log signer key file (note-keygen --type log): sign a checkpoint of the whole "
                   "tree. Refused if the log does not extend the last stored checkpoint");
@@ -89,7 +124,15 @@ Command AddCheckpointCommand(CLI::App& app) {
   sub->add_option("--witness", o->witnesses,
                   "Witness verifier key (or file) the cosignatures must verify under; repeatable");
   sub->add_option("-o,--out", o->out, "Write the checkpoint here instead of standard output");
-  sub->footer(kExitFooter);
+  sub->add_option("--format", o->format,
+                  "text (the signed note) or json (schema retrace.checkpoint/v1; with --latest)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  SetHelpFooter(sub, {"signed and stored, printed, or the cosignatures stored",
+                      "REFUSED: a cosignature does not verify under the --witness keys, or the "
+                      "log no longer extends its last stored checkpoint (nothing is stored)",
+                      "usage error, unreadable key or file, malformed cosignature lines, no "
+                      "checkpoint stored yet, or an I/O error"});
   return {sub, [o] { return RunCheckpoint(*o); }};
 }
 

@@ -6,60 +6,78 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
-#include <random>
 #include <sstream>
 
 namespace retrace::cli {
 
 int Fail(std::string_view command, const std::string& message) {
-  std::cerr << "retrace " << command << ": " << message << "\n";
+  std::cerr << "retrace " << command << ": " << internal::SanitizeMessage(message) << "\n";
   return kExitError;
 }
 
-Result<std::unique_ptr<Ledger>> OpenLedger(const std::string& dir, bool read_only) {
+int Refused(std::string_view command, const std::string& message) {
+  std::cerr << "retrace " << command << ": REFUSED: " << internal::SanitizeMessage(message)
+            << "\n";
+  return kExitFindings;
+}
+
+void SetHelpFooter(CLI::App* sub, const ExitCodes& codes, const std::string& intro) {
+  std::string footer = intro.empty() ? "" : intro + "\n";
+  footer += "Exit status:\n  0  " + codes.ok + "\n";
+  if (!codes.findings.empty()) footer += "  1  " + codes.findings + "\n";
+  footer += "  2  " + codes.error;
+  sub->footer(footer);
+}
+
+CLI::Option* AddDbOption(CLI::App* sub, std::string& db, const std::string& what) {
+  return sub->add_option("--db", db, what + " (default: $RETRACE_DB)")
+      ->envname("RETRACE_DB")
+      ->required();
+}
+
+CLI::Option* AddRegulatoryOption(CLI::App* sub, std::string& mode) {
+  return sub
+      ->add_option("--regulatory", mode,
+                   "What an event that breaks a quota or licence rule does: reject (refused, "
+                   "the ledger unchanged) or flag (appended and reported as a finding by "
+                   "verify and audit); custody and mass rules always refuse")
+      ->check(CLI::IsMember({"reject", "flag"}))
+      ->capture_default_str();
+}
+
+RegulatoryMode ParseRegulatoryMode(const std::string& mode) {
+  return mode == "flag" ? RegulatoryMode::kRecordAndFlag : RegulatoryMode::kReject;
+}
+
+Result<std::unique_ptr<Ledger>> OpenLedger(const std::string& dir, bool read_only,
+                                           RegulatoryMode mode) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
-    return NotFoundError("no ledger at " + dir + " (no such directory)");
+    return NotFoundError("no ledger at " + Shown(dir) + " (no such directory)");
   }
   Options options;
   options.read_only = read_only;
+  options.regulatory_violations = mode;
   Result<std::unique_ptr<Ledger>> ledger = Ledger::Open(options, dir);
-  if (!ledger.ok()) return ledger.status().Annotate("cannot open the ledger at " + dir);
+  if (!ledger.ok()) return ledger.status().Annotate("cannot open the ledger at " + Shown(dir));
   return ledger;
 }
 
 std::string UnchangedNote(const Ledger& ledger) {
   Result<LedgerInfo> info = ledger.Info();
-  if (!info.ok()) return "the ledger is unchanged";
-  return "the ledger is unchanged (size " + std::to_string(info->size) + ", head " +
-         ShortHash(info->head_hash) + ")";
+  if (!info.ok()) return "[ledger unchanged]";
+  return "[ledger unchanged: size " + std::to_string(info->size) + ", head " +
+         ShortHash(info->head_hash) + "]";
 }
 
 std::string Refusal(const std::string& what, const Ledger& ledger) {
-  // Parser messages (protobuf's JSON errors) span lines and carry a caret
-  // marker; an error message on the terminal should be one line.
-  std::string line;
-  for (char c : what) {
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-    if ((c >= 0 && c < 0x20) || c == 0x7f) c = '?';  // never echo control bytes
-    if (c == ' ' && (line.empty() || line.back() == ' ')) continue;
-    line.push_back(c);
-  }
-  for (std::size_t at; (at = line.find(" ^ ")) != std::string::npos;) line.erase(at, 2);
-  while (!line.empty() && (line.back() == ' ' || line.back() == '^')) line.pop_back();
-  const std::string kUnchanged = "the ledger is unchanged";
-  if (line.size() >= kUnchanged.size() &&
-      line.compare(line.size() - kUnchanged.size(), kUnchanged.size(), kUnchanged) == 0) {
-    line.erase(line.size() - kUnchanged.size());
-    return line + UnchangedNote(ledger);
-  }
-  if (line.find("unchanged") != std::string::npos) return line;
-  return line + "; " + UnchangedNote(ledger);
+  return "refused: " + internal::SanitizeMessage(what) + " " + UnchangedNote(ledger);
 }
 
 Result<std::string> ReadInput(const std::string& path) {
@@ -78,26 +96,6 @@ Result<std::string> ReadInput(const std::string& path) {
   return data;
 }
 
-Result<Role> ParseRole(std::string_view name) {
-  std::string n(name);
-  for (char& c : n) {
-    if (c == '-') c = '_';
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  if (n.rfind("role_", 0) == 0) n = n.substr(5);
-  static const std::pair<const char*, Role> kRoles[] = {
-      {"regulator", Role::kRegulator}, {"mine", Role::kMine},
-      {"separator", Role::kSeparator}, {"smelter", Role::kSmelter},
-      {"magnet_maker", Role::kMagnetMaker}, {"exporter", Role::kExporter},
-      {"recycler", Role::kRecycler}, {"importer", Role::kImporter}};
-  for (const auto& [text, role] : kRoles) {
-    if (n == text) return role;
-  }
-  return InvalidArgumentError("unknown role \"" + std::string(name) +
-                              "\" (expected mine, separator, smelter, magnet_maker, exporter, "
-                              "recycler, importer or regulator)");
-}
-
 std::string HexEncode(std::string_view bytes) {
   static const char kDigits[] = "0123456789abcdef";
   std::string out;
@@ -114,11 +112,23 @@ std::string FormatMass(std::uint64_t grams) {
     std::string s = std::to_string(v);
     return std::string(3 - std::min<std::size_t>(3, s.size()), '0') + s;
   };
-  if (grams >= 1000000) {
-    return std::to_string(grams / 1000000) + "." + frac(grams % 1000000 / 1000) + " t";
+  if (grams >= 1000000) {  // tonnes, rounded to the kilogram (halves up)
+    const std::uint64_t kg = grams / 1000 + (grams % 1000 >= 500 ? 1 : 0);
+    return std::to_string(kg / 1000) + "." + frac(kg % 1000) + " t";
   }
   if (grams >= 1000) return std::to_string(grams / 1000) + "." + frac(grams % 1000) + " kg";
   return std::to_string(grams) + " g";
+}
+
+std::string IsoTime(std::int64_t seconds) {
+  std::time_t tt = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  char buf[32];
+  if (gmtime_r(&tt, &tm) == nullptr ||
+      std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+    return std::to_string(seconds);
+  }
+  return buf;
 }
 
 std::string FormatContent(const std::vector<ElementMass>& content) {
@@ -156,7 +166,7 @@ Result<std::string> DotToSvg(const std::string& dot) {
   if (program.empty()) {
     return FailedPreconditionError(
         "Graphviz is not installed (no `dot` on PATH): install it (Debian: apt-get install "
-        "graphviz), or use --format dot and render the graph elsewhere");
+        "graphviz)");
   }
   // dot reads a temporary file and writes SVG to a pipe; no shell involved.
   char tmpl[] = "/tmp/retrace-lineage-XXXXXX";
@@ -225,16 +235,6 @@ void Progress::Update(std::uint64_t done, std::uint64_t total) {
   std::cerr << "\r\033[K" << label_ << ": " << done << " of " << total;
   if (total > 0) std::cerr << " (" << (done * 100 / total) << " %)";
   std::cerr << std::flush;
-}
-
-std::string RandomEventId() {
-  std::random_device rd;
-  std::uint64_t a = (std::uint64_t{rd()} << 32) | rd();
-  std::uint64_t b = (std::uint64_t{rd()} << 32) | rd();
-  std::string bytes;
-  for (int i = 0; i < 8; ++i) bytes.push_back(static_cast<char>(a >> (8 * i)));
-  for (int i = 0; i < 8; ++i) bytes.push_back(static_cast<char>(b >> (8 * i)));
-  return "ev-" + HexEncode(bytes);
 }
 
 }  // namespace retrace::cli

@@ -5,6 +5,7 @@
 #define RETRACE_CLI_COMMON_H_
 
 #include <cstdint>
+#include <limits>
 #include <functional>
 #include <memory>
 #include <string>
@@ -19,20 +20,67 @@
 #include "retrace/note.h"
 #include "retrace/status.h"
 #include "retrace/verifier.h"
+#include "util/escape.h"
 
 namespace retrace::cli {
 
-// Exit status of every subcommand (docs/cli.md).
-inline constexpr int kExitOk = 0;        // success; for verify/audit: valid
-inline constexpr int kExitFindings = 1;  // verify/audit checked and found problems
-inline constexpr int kExitError = 2;     // usage error, I/O error, refused or could not check
+// Input shown on the terminal (an id, a file name, a legal name): control
+// bytes and invalid UTF-8 escaped, at most ~200 bytes
+// (internal::EscapeForDisplay). Every text output passes echoed input
+// through this; Fail() sanitises whole messages.
+inline std::string Shown(std::string_view text) { return internal::EscapeForDisplay(text); }
 
-inline constexpr char kExitFooter[] =
-    "Exit status: 0 success, 1 findings (verify/audit found problems), "
-    "2 usage or I/O error (nothing is changed).";
-inline constexpr char kVerifyExitFooter[] =
-    "Exit status: 0 valid, 1 findings (the report lists them), "
-    "2 usage or I/O error, or the ledger could not be checked.";
+// Exit status of every subcommand (docs/cli.md, "Exit status"). The same
+// three meanings everywhere; what each means for one command is its
+// ExitCodes, printed by its --help.
+inline constexpr int kExitOk = 0;        // success; for a check: valid
+inline constexpr int kExitFindings = 1;  // checked, and it does not verify
+inline constexpr int kExitError = 2;     // usage or I/O error, malformed input, a refused
+                                         // change, or the check could not be carried out
+
+// What exit status 0, 1 and 2 mean for one command. An empty `findings`
+// means the command never exits 1.
+struct ExitCodes {
+  std::string ok;
+  std::string findings;
+  std::string error;
+};
+
+// Sets `sub`'s --help footer: `intro` (if any), then the command's exit
+// codes as "Exit status:" and one line per code. docs/cli.md's table is
+// checked against these lines (tests/cli/cli_test.cc).
+void SetHelpFooter(CLI::App* sub, const ExitCodes& codes, const std::string& intro = "");
+
+// The --db option of every command that opens a ledger: required unless the
+// RETRACE_DB environment variable names the directory.
+CLI::Option* AddDbOption(CLI::App* sub, std::string& db, const std::string& what = "Ledger directory");
+
+// --regulatory flag|reject of every command that appends (docs/cli.md).
+CLI::Option* AddRegulatoryOption(CLI::App* sub, std::string& mode);
+// "reject" -> kReject, "flag" -> kRecordAndFlag (the option checks the name).
+RegulatoryMode ParseRegulatoryMode(const std::string& mode);
+
+// A CLI11 check that accepts only a plain decimal number (digits only, no
+// sign, no blanks, not empty) that fits in T, so that `--seq ''` or a
+// number past the type's range is a usage error (exit 2) and never becomes
+// 0 or a clamped value.
+template <typename T>
+CLI::Validator StrictUnsigned(T max = std::numeric_limits<T>::max()) {
+  return CLI::Validator(
+      [max](std::string& v) -> std::string {
+        const std::uint64_t limit = static_cast<std::uint64_t>(max);
+        if (v.empty()) return "a number is required, not an empty string";
+        std::uint64_t n = 0;
+        for (char c : v) {
+          if (c < '0' || c > '9') return "not a whole number of 0 or more: " + Shown(v);
+          const std::uint64_t d = static_cast<std::uint64_t>(c - '0');
+          if (n > (limit - d) / 10) return Shown(v) + " is out of range (at most " + std::to_string(limit) + ")";
+          n = n * 10 + d;
+        }
+        return std::string();
+      },
+      "UINT");
+}
 
 // A registered subcommand and what runs it once the command line parsed.
 struct Command {
@@ -74,30 +122,34 @@ Command AddReportCommand(CLI::App& app);
 Command AddExportEpcisCommand(CLI::App& app);
 Command AddImportEpcisCommand(CLI::App& app);
 
-// Prints "retrace <command>: <message>" to stderr; returns kExitError.
+// Prints "retrace <command>: <message>" to stderr, the message on one line
+// with control bytes escaped and echoed values capped
+// (internal::SanitizeMessage); returns kExitError.
 int Fail(std::string_view command, const std::string& message);
+
+// As Fail, for a check that ran and did not verify: "retrace <command>:
+// REFUSED: <message>"; returns kExitFindings.
+int Refused(std::string_view command, const std::string& message);
 
 // Opens the ledger in `dir`. Refuses a directory that does not exist before
 // LMDB gets a chance to create anything. Readers pass read_only = true.
-Result<std::unique_ptr<Ledger>> OpenLedger(const std::string& dir, bool read_only);
+Result<std::unique_ptr<Ledger>> OpenLedger(const std::string& dir, bool read_only,
+                                           RegulatoryMode mode = RegulatoryMode::kReject);
 
-// "the ledger is unchanged (size 57, head 3f2a9c01...)"; used in every
-// refusal of a mutating command.
+// "[ledger unchanged: size 57, head 3f2a9c01d4e5b6a7]": the state a refused
+// change left the ledger in, from the ledger itself.
 std::string UnchangedNote(const Ledger& ledger);
 
-// `what` (a refusal from the library) on one line, followed by
-// UnchangedNote unless the library's message already says so.
+// The message of a change the ledger (or the CLI before it) refused:
+// "refused: <what> [ledger unchanged: size N, head H]".
 std::string Refusal(const std::string& what, const Ledger& ledger);
 
 // Reads a whole file, or standard input for "-".
 Result<std::string> ReadInput(const std::string& path);
 
-// Parses "mine", "separator", "smelter", "magnet_maker" (or magnet-maker),
-// "exporter", "recycler", "importer", "regulator".
-Result<Role> ParseRole(std::string_view name);
-
 std::string HexEncode(std::string_view bytes);
-// "35.124 t", "812.345 kg", "57 g" (truncated; display only).
+// "35.124 t", "812.345 kg", "57 g" (rounded to the nearest shown unit,
+// halves up; display only).
 std::string FormatMass(std::uint64_t grams);
 // "Nd 540.120 kg, Pr 150 kg, ..." in the lot's order.
 std::string FormatContent(const std::vector<ElementMass>& content);
@@ -106,11 +158,13 @@ std::string FormatPpm(std::uint32_t ppm);
 std::string ShortHash(const Hash& h);
 
 
-// Event ids the CLI makes up when the event has none: "ev-" + 32 random hex.
-std::string RandomEventId();
+// Prints a verification report as text (verify, demo, verify-bundle). The
+// last line is the verdict, VALID or INVALID, unless `verdict_line` is
+// false (verify-bundle prints the overall verdict itself).
+void PrintVerifyReport(const VerifyReport& report, std::ostream& out, bool verdict_line = true);
 
-// Prints a verification report as text (verify and demo).
-void PrintVerifyReport(const VerifyReport& report, std::ostream& out);
+// POSIX seconds as "2026-03-02T08:00:00Z".
+std::string IsoTime(std::int64_t seconds);
 
 // Renders DOT text to SVG with Graphviz's `dot`, run directly (no shell).
 // kFailedPrecondition naming the Debian package if `dot` is not on PATH.

@@ -22,9 +22,13 @@ std::string B64(const Hash& h) { return Base64Encode(HashBytes(h)); }
 
 int Inconsistent(const ConsistencyOptions& o, const std::string& why) {
   if (o.format == "json") {
-    std::cout << nlohmann::json{{"consistent", false}, {"finding", why}}.dump(2) << "\n";
+    std::cout << nlohmann::ordered_json{{"schema", "retrace.consistency/v1"},
+                                        {"consistent", false},
+                                        {"finding", why}}
+                     .dump(2)
+              << "\n";
   } else {
-    std::cout << "INCONSISTENT: " << why << "\n";
+    std::cout << "INCONSISTENT: " << internal::SanitizeMessage(why) << "\n";
   }
   return kExitFindings;
 }
@@ -63,19 +67,23 @@ int RunConsistency(const ConsistencyOptions& o) {
       Result<NoteVerifier> key = ReadNoteVerifier(o.log_key, NoteKeyType::kEd25519);
       if (!key.ok()) return Fail(cmd, "--log-key: " + key.status().ToString());
       Result<VerifiedCheckpoint> v = OpenCheckpoint(*text, {*key});
+      if (!v.ok() && v.status().code() == StatusCode::kVerificationFailed) {
+        // Checked, and the old checkpoint is not the log's: a finding.
+        return Inconsistent(o, Shown(o.from) + " is not a checkpoint signed by the log key: " +
+                                   v.status().message());
+      }
       if (!v.ok()) {
-        return Fail(cmd, o.from + " is not a checkpoint signed by the log key: " +
-                             v.status().ToString());
+        return Fail(cmd, Shown(o.from) + " is not a checkpoint: " + v.status().ToString());
       }
       old = v->checkpoint;
     } else {
       Result<Checkpoint> c = ParseSignedCheckpoint(*text);
-      if (!c.ok()) return Fail(cmd, o.from + ": " + c.status().ToString());
+      if (!c.ok()) return Fail(cmd, Shown(o.from) + ": " + c.status().ToString());
       old = *c;
     }
     if (old.origin != info->name) {
-      return Fail(cmd, o.from + " is a checkpoint of \"" + old.origin + "\", not of this log (\"" +
-                           info->name + "\")");
+      return Fail(cmd, Shown(o.from) + " is a checkpoint of \"" + Shown(old.origin) +
+                           "\", not of this log (\"" + Shown(info->name) + "\")");
     }
   } else {
     old.origin = info->name;
@@ -111,7 +119,8 @@ int RunConsistency(const ConsistencyOptions& o) {
   if (o.format == "json") {
     nlohmann::json hashes = nlohmann::json::array();
     for (const Hash& h : proof->hashes) hashes.push_back(B64(h));
-    out = nlohmann::json{{"consistent", true},
+    out = nlohmann::ordered_json{{"schema", "retrace.consistency/v1"},
+                         {"consistent", true},
                          {"old_size", old.size},
                          {"old_root_hash", B64(old.root_hash)},
                          {"new_size", latest->size},
@@ -135,19 +144,24 @@ Command AddConsistencyCommand(CLI::App& app) {
       "consistency",
       "Prove the log extends an old checkpoint: prints the C2SP tlog-witness add-checkpoint "
       "request (old size, consistency proof, latest signed checkpoint) a witness cosigns");
-  sub->add_option("--db", o->db, "Ledger directory")->required();
+  AddDbOption(sub, o->db);
   sub->add_option("--from", o->from, "The old signed checkpoint (file, or - for stdin)");
   sub->add_option("--from-size", o->from_size,
-                  "Or: the tree size a witness last cosigned (0 for a new witness)");
+                  "Or: the tree size a witness last cosigned (0 for a new witness)")
+      ->check(StrictUnsigned<std::int64_t>());
   sub->add_option("--log-key", o->log_key,
                   "Also check the old checkpoint's signature with this log verifier key (or file)");
   sub->add_option("-o,--out", o->out, "Write the request here instead of standard output");
-  sub->add_option("--format", o->format, "request (tlog-witness body) or json")
+  sub->add_option("--format", o->format,
+                  "request (tlog-witness body) or json (schema retrace.consistency/v1)")
       ->check(CLI::IsMember({"request", "json"}))
       ->capture_default_str();
-  sub->footer(
-      "Exit status: 0 consistent (the request is printed), 1 inconsistent: the log does not "
-      "extend the old checkpoint or no longer matches its own, 2 usage or I/O error.");
+  SetHelpFooter(sub, {"consistent: the request is printed",
+                      "INCONSISTENT: the log does not extend the old checkpoint, no longer "
+                      "matches its own latest one, or the old checkpoint's signature does not "
+                      "verify under --log-key",
+                      "usage error, unreadable or malformed checkpoint, a checkpoint of another "
+                      "log, no checkpoint stored yet, or an I/O error"});
   return {sub, [o] { return RunConsistency(*o); }};
 }
 

@@ -3,6 +3,10 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <optional>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "common.h"
 #include "retrace/signer.h"
@@ -17,6 +21,7 @@ struct DemoOptions {
   std::uint64_t seed = 2026;
   int scale = 1;
   std::string alg = "mixed";
+  std::string format = "text";
 };
 
 int RunDemo(const DemoOptions& o) {
@@ -41,16 +46,16 @@ int RunDemo(const DemoOptions& o) {
   if (fs::exists(o.db, ec)) {
     bool empty = fs::is_directory(o.db, ec) && fs::is_empty(o.db, ec);
     if (!empty && !o.force) {
-      return Fail(cmd, o.db + " exists and is not empty; nothing was changed (pass --force to "
+      return Fail(cmd, Shown(o.db) + " exists and is not empty; nothing was changed (pass --force to "
                               "remove it and build the demo afresh)");
     }
     if (!empty) {
       fs::remove_all(o.db, ec);
       if (ec) {
-        return Fail(cmd, "cannot remove " + o.db + ": " + ec.message() +
+        return Fail(cmd, "cannot remove " + Shown(o.db) + ": " + ec.message() +
                              "; it may be partly removed");
       }
-      std::cout << "Removed the existing " << o.db << " (--force).\n";
+      if (o.format != "json") std::cout << "Removed the existing " << Shown(o.db) << " (--force).\n";
     }
   }
 
@@ -61,7 +66,7 @@ int RunDemo(const DemoOptions& o) {
   Result<std::unique_ptr<Ledger>> ledger =
       Ledger::Create(options, o.db, "retrace-demo", **root, "regulator");
   if (!ledger.ok()) {
-    return Fail(cmd, "cannot create the demo ledger in " + o.db + ": " +
+    return Fail(cmd, "cannot create the demo ledger in " + Shown(o.db) + ": " +
                          ledger.status().ToString() + "; no ledger was created");
   }
   const std::string keys_dir = (fs::path(o.db) / "keys").string();
@@ -71,58 +76,97 @@ int RunDemo(const DemoOptions& o) {
   if (st.ok()) st = (*root)->public_key().WriteFile(keys_dir + "/regulator.pub");
   if (!st.ok()) return Fail(cmd, "cannot write the root key: " + st.ToString());
 
-  std::cout << "Building the demo supply chain in " << o.db << " (seed " << o.seed
-            << ", scale " << o.scale << ")...\n";
+  // Text goes to standard output as the chain is built; with --format json
+  // the one JSON document is the only thing there.
+  const bool json = o.format == "json";
+  std::ostringstream discard;
+  std::ostream& text = json ? discard : std::cout;
+  text << "Building the demo supply chain in " << Shown(o.db) << " (seed " << o.seed
+       << ", scale " << o.scale << ")...\n";
   Result<sim::Summary> summary = sim::Build(**ledger, **root, config);
   if (!summary.ok()) {
     return Fail(cmd, "building the demo chain failed: " + summary.status().ToString() + "; " +
-                         o.db + " holds the records appended before the failure");
+                         Shown(o.db) + " holds the records appended before the failure");
   }
   const sim::Summary& s = *summary;
-  std::cout << "\nActors (" << s.actors.size() << ", registered by the regulator, root key "
-            << (*root)->public_key().KeyId() << "):\n";
+  text << "\nActors: the regulator (root key " << (*root)->public_key().KeyId()
+       << ") and the " << s.actors.size() << " it registered:\n";
   for (const sim::ActorSummary& a : s.actors) {
-    std::cout << "  " << std::left << std::setw(19) << a.actor_id << std::setw(14)
-              << RoleName(a.role) << std::setw(11) << AlgorithmName(a.algorithm) << "key "
-              << a.key_id << "  " << a.legal_name << "\n";
+    text << "  " << std::left << std::setw(19) << a.actor_id << std::setw(14) << RoleName(a.role)
+         << std::setw(11) << AlgorithmName(a.algorithm) << "key " << a.key_id << "  "
+         << a.legal_name << "\n";
   }
-  std::cout << "\nLots: " << s.lots << " (";
+  text << "\nLots: " << s.lots << " (";
   bool first = true;
   for (const auto& [material, n] : s.lots_by_material) {
-    std::cout << (first ? "" : ", ") << n << " " << MaterialClassName(material);
+    text << (first ? "" : ", ") << n << " " << MaterialClassName(material);
     first = false;
   }
-  std::cout << ")\n"
-            << "Transformations: " << s.transformations << ", shipments: " << s.shipments
-            << " (each with a signed receipt), exports: " << s.exported_lot_ids.size() << "\n";
+  text << ")\n"
+       << "Transformations: " << s.transformations << ", shipments: " << s.shipments
+       << " (each with a signed receipt), exports: " << s.exported_lot_ids.size() << "\n";
   Result<LedgerInfo> info = (*ledger)->Info();
-  if (info.ok()) {
-    std::cout << "Records: " << info->size << " (ledger " << info->ledger_id << ", head "
-              << ShortHash(info->head_hash) << ")\n";
-  }
-  std::cout << "Keys: " << keys_dir << " (private keys mode 0600)\n";
+  if (!info.ok()) return Fail(cmd, "cannot read the demo ledger: " + info.status().ToString());
+  text << "Records: " << info->size << " (ledger " << info->ledger_id << ", head "
+       << ShortHash(info->head_hash) << ")\n";
+  text << "Keys: " << Shown(keys_dir) << " (private keys mode 0600)\n";
 
   // Verify every exported lot; show the report of the one with the widest
   // lineage (most mines and lots behind it).
   std::size_t valid = 0;
   std::optional<VerifyReport> shown;
+  nlohmann::ordered_json exported = nlohmann::ordered_json::array();
   for (const std::string& id : s.exported_lot_ids) {
     Result<VerifyReport> r = (*ledger)->VerifyLot(id);
     if (!r.ok()) return Fail(cmd, "could not verify " + id + ": " + r.status().ToString());
     if (r->valid) ++valid;
+    exported.push_back({{"lot_id", id}, {"valid", r->valid}, {"findings", r->findings.size()}});
     auto rank = [](const VerifyReport& v) {
       return std::make_pair(!v.valid, std::make_pair(v.origins.size(), v.lots.size()));
     };
     if (!shown || rank(*r) > rank(*shown)) shown = std::move(*r);
   }
   if (!shown) return Fail(cmd, "the demo chain exported no lot");
+  const bool all_valid = valid == s.exported_lot_ids.size();
+  if (json) {
+    nlohmann::ordered_json actors = nlohmann::ordered_json::array();
+    for (const sim::ActorSummary& a : s.actors) {
+      actors.push_back({{"actor_id", a.actor_id},
+                        {"role", RoleName(a.role)},
+                        {"algorithm", AlgorithmName(a.algorithm)},
+                        {"key_id", a.key_id},
+                        {"legal_name", a.legal_name}});
+    }
+    nlohmann::ordered_json lots_by_material = nlohmann::ordered_json::object();
+    for (const auto& [material, n] : s.lots_by_material) {
+      lots_by_material[MaterialClassName(material)] = n;
+    }
+    nlohmann::ordered_json j = {
+        {"schema", "retrace.demo/v1"},
+        {"db", o.db},
+        {"seed", o.seed},
+        {"scale", o.scale},
+        {"keys_dir", keys_dir},
+        {"root_key_id", (*root)->public_key().KeyId()},
+        {"ledger", nlohmann::ordered_json::parse(LedgerInfoToJson(*info, std::nullopt))},
+        {"actors", actors},
+        {"lots", s.lots},
+        {"lots_by_material", lots_by_material},
+        {"transformations", s.transformations},
+        {"shipments", s.shipments},
+        {"exported", exported},
+        {"valid", all_valid},
+        {"shown", nlohmann::ordered_json::parse(VerifyReportToJson(*shown))}};
+    std::cout << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+    return all_valid ? kExitOk : kExitFindings;
+  }
   std::cout << "\nVerifying exported magnet lot " << shown->lot_id << " back to its mines:\n\n";
-  PrintVerifyReport(*shown, std::cout);
-  std::cout << "\n" << valid << " of " << s.exported_lot_ids.size()
-            << " exported lots verify as valid.\n"
-            << "Try: retrace lineage --db " << o.db << " " << shown->lot_id << "\n"
-            << "     retrace audit --db " << o.db << "\n";
-  return valid == s.exported_lot_ids.size() ? kExitOk : kExitFindings;
+  PrintVerifyReport(*shown, std::cout, /*verdict_line=*/false);
+  std::cout << "\nTry: retrace lineage --db " << Shown(o.db) << " " << shown->lot_id << "\n"
+            << "     retrace audit --db " << Shown(o.db) << "\n"
+            << (all_valid ? "VALID" : "INVALID") << ": " << valid << " of "
+            << s.exported_lot_ids.size() << " exported lots verify as valid\n";
+  return all_valid ? kExitOk : kExitFindings;
 }
 
 }  // namespace
@@ -133,14 +177,26 @@ Command AddDemoCommand(CLI::App& app) {
       "demo", "Build a demo rare-earth supply chain and verify an exported magnet lot");
   sub->add_option("--db", o->db, "Ledger directory to build")->capture_default_str();
   sub->add_flag("--force", o->force, "Remove a non-empty --db directory first");
-  sub->add_option("--seed", o->seed, "Seed of the generator")->capture_default_str();
+  sub->add_option("--seed", o->seed, "Seed of the generator")
+      ->check(StrictUnsigned<std::uint64_t>())
+      ->capture_default_str();
   sub->add_option("--scale", o->scale, "Number of production campaigns (~37 lots each)")
+      ->check(StrictUnsigned<int>(1000))
+      ->capture_default_str();
+  sub->add_option("--format", o->format,
+                  "text or json (schema retrace.demo/v1: the chain's summary and the report "
+                  "shown)")
+      ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   sub->add_option("--alg", o->alg, "Actor key algorithm: mixed, ed25519, ecdsa-p256 or sm2")
       ->capture_default_str();
-  sub->footer(std::string("Writes the actors' keys to DIR/keys so that you can append more "
-                          "events as them.\n") +
-              kVerifyExitFooter);
+  SetHelpFooter(sub,
+                {"built; every exported lot verifies (the last line says VALID)",
+                 "built, but an exported lot has findings (the last line says INVALID)",
+                 "usage error, a --db that exists and is not empty (without --force), or an "
+                 "I/O error"},
+                "Writes the actors' keys to DIR/keys so that you can append more events as "
+                "them.");
   return {sub, [o] { return RunDemo(*o); }};
 }
 

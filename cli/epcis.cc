@@ -59,6 +59,7 @@ struct ImportOptions {
   bool dry_run = false;
   bool skip_unsupported = false;
   std::string format = "text";
+  std::string regulatory = "reject";
 };
 
 // Input text for the terminal: control characters and DEL as \xNN.
@@ -106,19 +107,20 @@ int RunImport(const ImportOptions& o) {
   io.skip_unsupported = o.skip_unsupported;
   Result<EpcisImport> imported = ImportEpcis(*text, io);
   if (!imported.ok()) {
-    return Fail(cmd, "cannot import " + o.input + ": " + imported.status().message() +
+    return Fail(cmd, "cannot import " + Shown(o.input) + ": " + imported.status().message() +
                          "; nothing was appended");
   }
   for (const EpcisSkipped& s : imported->skipped) {
-    std::cerr << "retrace import-epcis: skipped " << s.message << "\n";
+    std::cerr << "retrace import-epcis: skipped " << internal::SanitizeMessage(s.message) << "\n";
   }
   if (imported->events.empty()) return Fail(cmd, "the document holds no custody event; nothing was appended");
 
-  Result<std::unique_ptr<Ledger>> ledger = OpenLedger(o.db, o.dry_run);
+  Result<std::unique_ptr<Ledger>> ledger =
+      OpenLedger(o.db, o.dry_run, ParseRegulatoryMode(o.regulatory));
   if (!ledger.ok()) return Fail(cmd, ledger.status().ToString() + "; nothing was appended");
   Ledger& l = **ledger;
   auto refuse = [&](const std::string& what) {
-    return Fail(cmd, "import refused: " + what + "; " + UnchangedNote(l));
+    return Fail(cmd, Refusal("import: " + what, l));
   };
 
   std::map<std::string, std::unique_ptr<Signer>> keys;
@@ -187,7 +189,7 @@ int RunImport(const ImportOptions& o) {
               << " event(s) converted, linked and signed; nothing was appended\n";
     return kExitOk;
   }
-  std::cout << "imported " << results.size() << " event(s) from " << o.input << " as records "
+  std::cout << "imported " << results.size() << " event(s) from " << Shown(o.input) << " as records "
             << results.front().seq << ".." << results.back().seq << " (head "
             << ShortHash(results.back().hash) << ")\n";
   return kExitOk;
@@ -200,13 +202,20 @@ Command AddExportEpcisCommand(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "export-epcis",
       "Write a lot's custody history, or a range of records, as a GS1 EPCIS 2.0 JSON-LD document");
-  sub->add_option("--db", o->db, "Ledger directory")->required();
+  AddDbOption(sub, o->db);
   sub->add_option("lot", o->lot, "Lot id: every record the lot's state depends on");
-  sub->add_option("--from", o->from, "First record of a range (default 0)");
-  sub->add_option("--to", o->to, "Last record of a range, inclusive (default: the last)");
+  sub->add_option("--from", o->from,
+                  "Instead of a lot: the first record of a range (0 for the whole ledger)")
+      ->check(StrictUnsigned<std::int64_t>());
+  sub->add_option("--to", o->to,
+                  "Last record of a range, inclusive (default: the last; needs --from)")
+      ->check(StrictUnsigned<std::int64_t>());
   sub->add_option("--output,-o", o->output, "Write to this file (default: standard output)");
   sub->add_flag("--compact", o->compact, "One line of JSON instead of indented");
-  sub->footer(std::string("Mapping: docs/epcis.md.\n") + kExitFooter);
+  SetHelpFooter(sub, {"the document was written", "",
+                      "usage error (give a LOT or --from), unknown lot or record, unreadable "
+                      "ledger, or an output file that cannot be written"},
+                "Mapping: docs/epcis.md.");
   return {sub, [o] { return RunExport(*o); }};
 }
 
@@ -215,7 +224,7 @@ Command AddImportEpcisCommand(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "import-epcis",
       "Turn an EPCIS 2.0 JSON-LD document into signed custody records, all or nothing");
-  sub->add_option("--db", o->db, "Ledger directory")->required();
+  AddDbOption(sub, o->db);
   sub->add_option("--keys", o->keys,
                   "Directory with each actor's private key as <actor>.key (an actor id with a "
                   "slash: percent-encoded, docs/epcis.md)")
@@ -229,7 +238,11 @@ Command AddImportEpcisCommand(CLI::App& app) {
   sub->add_option("--format", o->format, "text or json (schema retrace.import/v1)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
-  sub->footer(std::string("Mapping and what cannot be imported: docs/epcis.md.\n") + kExitFooter);
+  AddRegulatoryOption(sub, o->regulatory);
+  SetHelpFooter(sub, {"imported (or, with --dry-run, converted, linked and signed)", "",
+                      "usage error, unreadable or malformed document, a missing key, or the "
+                      "ledger refused an event (nothing was appended)"},
+                "Mapping and what cannot be imported: docs/epcis.md.");
   return {sub, [o] { return RunImport(*o); }};
 }
 

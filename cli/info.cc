@@ -22,9 +22,9 @@ int RunInfo(const InfoOptions& o) {
               << "\n";
     return kExitOk;
   }
-  std::cout << "name        " << info->name << "\n"
+  std::cout << "name        " << Shown(info->name) << "\n"
             << "ledger id   " << info->ledger_id << "\n"
-            << "root actor  " << info->root_actor_id << " (key " << info->root_key_id << ")\n"
+            << "root actor  " << Shown(info->root_actor_id) << " (key " << info->root_key_id << ")\n"
             << "size        " << info->size << " records\n"
             << "head hash   " << HashToHex(info->head_hash) << "\n";
   if (root.ok()) std::cout << "root hash   " << HashToHex(*root) << "\n";
@@ -36,11 +36,11 @@ int RunInfo(const InfoOptions& o) {
 Command AddInfoCommand(CLI::App& app) {
   auto o = std::make_shared<InfoOptions>();
   CLI::App* sub = app.add_subcommand("info", "Print the ledger's id, name, size, head and root hash");
-  sub->add_option("--db", o->db, "Ledger directory")->required();
+  AddDbOption(sub, o->db);
   sub->add_option("--format", o->format, "text or json (schema retrace.info/v1)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
-  sub->footer(kExitFooter);
+  SetHelpFooter(sub, {"printed", "", "usage error or an unreadable ledger"});
   return {sub, [o] { return RunInfo(*o); }};
 }
 

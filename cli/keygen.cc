@@ -24,7 +24,7 @@ int RunKeygen(const KeygenOptions& o) {
   std::error_code ec;
   for (const std::string& p : {key_path, pub_path}) {
     if (std::filesystem::exists(p, ec)) {
-      return Fail("keygen", p + " already exists; no key files were written (keys are never "
+      return Fail("keygen", Shown(p) + " already exists; no key files were written (keys are never "
                                 "overwritten)");
     }
   }
@@ -34,18 +34,18 @@ int RunKeygen(const KeygenOptions& o) {
                               "; no key files were written");
   }
   if (Status st = (*signer)->WritePrivateKeyFile(key_path); !st.ok()) {
-    return Fail("keygen", "cannot write " + key_path + ": " + st.ToString() +
+    return Fail("keygen", "cannot write " + Shown(key_path) + ": " + st.ToString() +
                               "; no key files were written");
   }
   if (Status st = (*signer)->public_key().WriteFile(pub_path); !st.ok()) {
     std::filesystem::remove(key_path, ec);
-    return Fail("keygen", "cannot write " + pub_path + ": " + st.ToString() + "; removed " +
-                              key_path + ", no key files were left");
+    return Fail("keygen", "cannot write " + Shown(pub_path) + ": " + st.ToString() + "; removed " +
+                              Shown(key_path) + ", no key files were left");
   }
   std::cout << "key id " << (*signer)->public_key().KeyId() << " (" << AlgorithmName(*alg)
             << ")\n"
-            << "private key " << key_path << " (mode 0600)\n"
-            << "public key  " << pub_path << "\n";
+            << "private key " << Shown(key_path) << " (mode 0600)\n"
+            << "public key  " << Shown(pub_path) << "\n";
   return kExitOk;
 }
 
@@ -57,7 +57,9 @@ Command AddKeygenCommand(CLI::App& app) {
   sub->add_option("--alg", o->alg, "Signature algorithm: ed25519, ecdsa-p256 or sm2")
       ->capture_default_str();
   sub->add_option("--out", o->out, "Path prefix of the two PEM files")->required();
-  sub->footer(kExitFooter);
+  SetHelpFooter(sub, {"the key pair was written", "",
+                      "usage error, unknown algorithm, a key file that exists already, or a file "
+                      "that cannot be written (no key file is left)"});
   return {sub, [o] { return RunKeygen(*o); }};
 }
 

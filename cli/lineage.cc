@@ -23,7 +23,7 @@ struct LineageOptions {
 };
 
 std::string Describe(const LineageLot& l) {
-  std::string s = l.lot_id + "  " + MaterialClassName(l.material) + ", " + FormatMass(l.mass_g) +
+  std::string s = Shown(l.lot_id) + "  " + MaterialClassName(l.material) + ", " + FormatMass(l.mass_g) +
                   " (rare earths " + FormatMass(l.rare_earth_g) + "), ";
   if (!l.is_origin) {
     s += "made by ";
@@ -34,13 +34,13 @@ std::string Describe(const LineageLot& l) {
   } else {
     s += "extracted by ";
   }
-  s += l.created_by + " (record " + std::to_string(l.created_seq) + "), ";
+  s += Shown(l.created_by) + " (record " + std::to_string(l.created_seq) + "), ";
   if (l.status == "held") {
-    s += "held by " + l.custodian;
+    s += "held by " + Shown(l.custodian);
   } else if (l.status == "in_transit") {
-    s += "in transit from " + l.custodian;
+    s += "in transit from " + Shown(l.custodian);
   } else if (l.status == "exported" || l.status == "consumed") {
-    s += l.status + " by " + l.custodian;
+    s += l.status + " by " + Shown(l.custodian);
   } else {
     s += l.status;
   }
@@ -63,7 +63,7 @@ class TreePrinter {
  private:
   std::string Line(const std::string& id) const {
     auto it = lots_.find(id);
-    return it == lots_.end() ? id + "  (not in the report)" : Describe(*it->second);
+    return it == lots_.end() ? Shown(id) + "  (not in the report)" : Describe(*it->second);
   }
 
   void Children(const std::string& id, const std::string& prefix, std::ostream& out) {
@@ -78,7 +78,7 @@ class TreePrinter {
       out << prefix << (last ? "└── " : "├── ") << "record " << e.seq << " used "
           << FormatMass(e.consumed_g) << " of ";
       if (!seen_.insert(e.input_lot).second) {
-        out << e.input_lot << " (see above)\n";
+        out << Shown(e.input_lot) << " (see above)\n";
         continue;
       }
       out << Line(e.input_lot) << "\n";
@@ -96,7 +96,7 @@ int RunLineage(const LineageOptions& o) {
   if (!ledger.ok()) return Fail("lineage", ledger.status().ToString());
   Result<VerifyReport> report = (*ledger)->VerifyLot(o.lot);
   if (!report.ok()) {
-    return Fail("lineage", "cannot trace lot " + o.lot + ": " + report.status().ToString());
+    return Fail("lineage", "cannot trace lot " + Shown(o.lot) + ": " + report.status().ToString());
   }
   std::string text;
   if (o.format == "json") {
@@ -105,7 +105,10 @@ int RunLineage(const LineageOptions& o) {
     text = LineageToDot(*report);
   } else if (o.format == "svg") {
     Result<std::string> svg = DotToSvg(LineageToDot(*report));
-    if (!svg.ok()) return Fail("lineage", svg.status().message());
+    if (!svg.ok()) {
+      return Fail("lineage", svg.status().message() +
+                                 "; or use --format dot and render the graph elsewhere");
+    }
     text = std::move(*svg);
   } else {
     std::ostringstream out;
@@ -127,7 +130,7 @@ Command AddLineageCommand(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "lineage",
       "Print the lots a lot was made from, back to the mines (text tree, json, dot, svg)");
-  sub->add_option("--db", o->db, "Ledger directory")->required();
+  AddDbOption(sub, o->db);
   sub->add_option("lot", o->lot, "Lot id")->required();
   sub->add_option("--format", o->format,
                   "text, json (schema retrace.lineage/v1), dot (Graphviz source) or svg (drawn by "
@@ -135,7 +138,10 @@ Command AddLineageCommand(CLI::App& app) {
       ->check(CLI::IsMember({"text", "json", "dot", "svg"}))
       ->capture_default_str();
   sub->add_option("--output,-o", o->output, "Write to this file instead of standard output");
-  sub->footer(kExitFooter);
+  SetHelpFooter(sub, {"printed (a lineage with findings too: a note on standard error says so; "
+                      "run verify for the verdict)", "",
+                      "usage error, unknown lot, unreadable ledger, Graphviz missing (svg), or "
+                      "an output file that cannot be written"});
   return {sub, [o] { return RunLineage(*o); }};
 }
 

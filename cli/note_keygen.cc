@@ -22,24 +22,24 @@ int RunNoteKeygen(const NoteKeygenOptions& o) {
   std::error_code ec;
   for (const std::string& p : {key_path, vkey_path}) {
     if (std::filesystem::exists(p, ec)) {
-      return Fail(cmd, p + " already exists; no key files were written (keys are never "
+      return Fail(cmd, Shown(p) + " already exists; no key files were written (keys are never "
                            "overwritten)");
     }
   }
   Result<std::unique_ptr<NoteSigner>> signer = NoteSigner::Generate(o.name, type);
   if (!signer.ok()) return Fail(cmd, signer.status().ToString() + "; no key files were written");
   if (Status st = (*signer)->WriteSignerKeyFile(key_path); !st.ok()) {
-    return Fail(cmd, "cannot write " + key_path + ": " + st.ToString() +
+    return Fail(cmd, "cannot write " + Shown(key_path) + ": " + st.ToString() +
                          "; no key files were written");
   }
   const std::string vkey = (*signer)->verifier().ToString();
   if (Status st = WriteOutput(vkey_path, vkey + "\n"); !st.ok()) {
     std::filesystem::remove(key_path, ec);
-    return Fail(cmd, st.ToString() + "; removed " + key_path + ", no key files were left");
+    return Fail(cmd, st.ToString() + "; removed " + Shown(key_path) + ", no key files were left");
   }
   std::cout << "verifier key " << vkey << " (" << NoteKeyTypeName(type) << ")\n"
-            << "signer key   " << key_path << " (mode 0600)\n"
-            << "verifier key " << vkey_path << "\n";
+            << "signer key   " << Shown(key_path) << " (mode 0600)\n"
+            << "verifier key " << Shown(vkey_path) << "\n";
   return kExitOk;
 }
 
@@ -59,7 +59,9 @@ Command AddNoteKeygenCommand(CLI::App& app) {
                   "log (signs checkpoints, type 0x01) or witness (cosignature/v1, type 0x04)")
       ->check(CLI::IsMember({"log", "witness"}))
       ->capture_default_str();
-  sub->footer(kExitFooter);
+  SetHelpFooter(sub, {"the key pair was written", "",
+                      "usage error, a key file that exists already, or a file that cannot be "
+                      "written (no key file is left)"});
   return {sub, [o] { return RunNoteKeygen(*o); }};
 }
 

@@ -17,6 +17,7 @@ struct RegisterOptions {
   std::string pubkey;
   std::string licence;
   std::string jurisdiction = "CN";
+  std::string regulatory = "reject";
 };
 
 int RunRegister(const RegisterOptions& o) {
@@ -25,23 +26,18 @@ int RunRegister(const RegisterOptions& o) {
   if (!role.ok()) return Fail(cmd, role.status().message() + "; nothing was appended");
   Result<PublicKey> key = PublicKey::ReadFile(o.pubkey);
   if (!key.ok()) {
-    return Fail(cmd, "cannot read the public key " + o.pubkey + ": " + key.status().ToString() +
-                         "; nothing was appended");
+    return Fail(cmd, "cannot read the public key " + Shown(o.pubkey) + ": " +
+                         key.status().ToString() + "; nothing was appended");
   }
   Result<std::unique_ptr<Signer>> root = Signer::LoadPrivateKeyFile(o.root_key);
   if (!root.ok()) {
-    return Fail(cmd, "cannot load the root key " + o.root_key + ": " + root.status().ToString() +
-                         "; nothing was appended");
+    return Fail(cmd, "cannot load the root key " + Shown(o.root_key) + ": " +
+                         root.status().ToString() + "; nothing was appended");
   }
-  Result<std::unique_ptr<Ledger>> ledger = OpenLedger(o.db, false);
+  Result<std::unique_ptr<Ledger>> ledger =
+      OpenLedger(o.db, false, ParseRegulatoryMode(o.regulatory));
   if (!ledger.ok()) return Fail(cmd, ledger.status().ToString() + "; nothing was changed");
-  Result<LedgerInfo> info = (*ledger)->Info();
-  if (!info.ok()) return Fail(cmd, info.status().ToString() + "; nothing was appended");
 
-  Event ev;
-  ev.event_id = RandomEventId();
-  ev.actor_id = o.root_actor.empty() ? info->root_actor_id : o.root_actor;
-  ev.time = Now();
   ActorRegistered reg;
   reg.actor_id = o.actor;
   reg.legal_name = o.name;
@@ -49,20 +45,17 @@ int RunRegister(const RegisterOptions& o) {
   reg.key = *key;
   reg.licence = o.licence;
   reg.jurisdiction = o.jurisdiction;
-  ev.body = std::move(reg);
-
-  auto refuse = [&](const Status& st) {
-    return Fail(cmd, "registration of " + o.actor + " refused: " +
-                         Refusal(st.ToString(), **ledger));
-  };
-  if (Status st = (*ledger)->LinkParents(&ev); !st.ok()) return refuse(st);
-  Result<SignedEvent> signed_ev = SignEvent(ev, **root);
-  if (!signed_ev.ok()) return refuse(signed_ev.status());
-  Result<AppendResult> at = (*ledger)->Append(*signed_ev);
-  if (!at.ok()) return refuse(at.status());
-  std::cout << "registered " << o.actor << " as " << RoleName(*role) << " with key "
+  Result<AppendResult> at = RegisterActor(**ledger, **root, std::move(reg), o.root_actor);
+  if (!at.ok()) {
+    return Fail(cmd, Refusal("registration of " + Shown(o.actor) + ": " + at.status().ToString(),
+                             **ledger));
+  }
+  std::cout << "registered " << Shown(o.actor) << " as " << RoleName(*role) << " with key "
             << key->KeyId() << " (" << AlgorithmName(key->algorithm()) << ")\n"
             << "seq " << at->seq << " hash " << HashToHex(at->hash) << "\n";
+  for (const Finding& f : at->flagged) {
+    std::cout << "  FLAGGED [" << f.code << "] " << internal::SanitizeMessage(f.message) << "\n";
+  }
   return kExitOk;
 }
 
@@ -72,21 +65,24 @@ Command AddRegisterCommand(CLI::App& app) {
   auto o = std::make_shared<RegisterOptions>();
   CLI::App* sub = app.add_subcommand(
       "register", "Register an actor (role and public key), signed by the root key");
-  sub->add_option("--db", o->db, "Ledger directory")->required();
+  AddDbOption(sub, o->db);
   sub->add_option("--root-key", o->root_key, "Root private key (PEM, mode 0600)")->required();
   sub->add_option("--root-actor", o->root_actor,
                   "Actor id the root key signs as (default: the ledger's root actor)");
   sub->add_option("--actor", o->actor, "Id of the new actor, e.g. mine-bayan-obo")->required();
   sub->add_option("--role", o->role,
-                  "mine, separator, smelter, magnet_maker, exporter, recycler, importer, "
-                  "regulator")
+                  "mine, separator, smelter, magnet_maker, exporter, recycler, importer or "
+                  "regulator (any case; magnet-maker and ROLE_MINE are accepted too)")
       ->required();
   sub->add_option("--name", o->name, "Legal name of the enterprise")->required();
   sub->add_option("--pubkey", o->pubkey, "The actor's public key (PEM)")->required();
   sub->add_option("--licence", o->licence, "Mining or operating licence number");
   sub->add_option("--jurisdiction", o->jurisdiction, "ISO 3166 code of the place of business")
       ->capture_default_str();
-  sub->footer(kExitFooter);
+  AddRegulatoryOption(sub, o->regulatory);
+  SetHelpFooter(sub, {"the actor was registered", "",
+                      "usage error, unreadable key, unknown role, or the ledger refused the "
+                      "registration (it is unchanged)"});
   return {sub, [o] { return RunRegister(*o); }};
 }
 

@@ -8,18 +8,18 @@
 
 namespace retrace::cli {
 
-void PrintVerifyReport(const VerifyReport& report, std::ostream& out) {
+void PrintVerifyReport(const VerifyReport& report, std::ostream& out, bool verdict_line) {
   const LineageLot* target = nullptr;
   std::map<std::string, int> by_material;
   for (const LineageLot& lot : report.lots) {
     if (lot.lot_id == report.lot_id) target = &lot;
     ++by_material[MaterialClassName(lot.material)];
   }
-  out << "Lot " << report.lot_id;
+  out << "Lot " << Shown(report.lot_id);
   if (target != nullptr) {
     out << ": " << MaterialClassName(target->material) << ", " << FormatMass(target->mass_g)
         << ", " << target->status;
-    if (!target->custodian.empty()) out << " (custodian " << target->custodian << ")";
+    if (!target->custodian.empty()) out << " (custodian " << Shown(target->custodian) << ")";
     out << "\n  rare earths " << FormatMass(target->rare_earth_g) << ": "
         << FormatContent(target->content) << "\n";
   } else {
@@ -38,23 +38,23 @@ void PrintVerifyReport(const VerifyReport& report, std::ostream& out) {
   if (report.origins.empty()) out << "  none found\n";
   for (const OriginShare& o : report.origins) {
     out << "  " << std::setw(7) << std::right << FormatPpm(o.share_ppm) << "  " << std::setw(10)
-        << FormatMass(o.rare_earth_g) << std::left << "  from " << o.origin_lot;
+        << FormatMass(o.rare_earth_g) << std::left << "  from " << Shown(o.origin_lot);
     if (o.kind == "recycled") {
-      out << ", recycled by " << o.actor_id;
-      if (!o.site.empty()) out << " from " << o.site;
+      out << ", recycled by " << Shown(o.actor_id);
+      if (!o.site.empty()) out << " from " << Shown(o.site);
     } else if (o.kind == "imported") {
-      out << ", imported by " << o.actor_id;
-      if (!o.site.empty()) out << " from " << o.site;
-      if (!o.licence.empty()) out << ", customs declaration " << o.licence;
+      out << ", imported by " << Shown(o.actor_id);
+      if (!o.site.empty()) out << " from " << Shown(o.site);
+      if (!o.licence.empty()) out << ", customs declaration " << Shown(o.licence);
     } else {
-      out << ", mined by " << o.actor_id;
-      if (!o.site.empty()) out << " at " << o.site;
-      if (!o.licence.empty()) out << ", licence " << o.licence;
+      out << ", mined by " << Shown(o.actor_id);
+      if (!o.site.empty()) out << " at " << Shown(o.site);
+      if (!o.licence.empty()) out << ", licence " << Shown(o.licence);
     }
     out << " (record " << o.extracted_seq << ")";
     if (!o.compliant) {
       out << "  NON-COMPLIANT:";
-      for (const std::string& issue : o.issues) out << " " << issue;
+      for (const std::string& issue : o.issues) out << " " << Shown(issue);
     }
     out << "\n";
   }
@@ -72,11 +72,11 @@ void PrintVerifyReport(const VerifyReport& report, std::ostream& out) {
     out << "Findings (" << report.findings.size() << "):\n";
     for (const Finding& f : report.findings) {
       out << "  [" << f.code << "] record " << f.seq;
-      if (!f.lot_id.empty()) out << ", lot " << f.lot_id;
-      out << ": " << f.message << "\n";
+      if (!f.lot_id.empty()) out << ", lot " << Shown(f.lot_id);
+      out << ": " << internal::SanitizeMessage(f.message) << "\n";
     }
   }
-  out << (report.valid ? "VALID" : "INVALID") << "\n";
+  if (verdict_line) out << (report.valid ? "VALID" : "INVALID") << "\n";
 }
 
 }  // namespace retrace::cli

@@ -2,6 +2,7 @@
 // data as JSON), for a compliance officer to open or attach to a shipment.
 #include <algorithm>
 #include <iostream>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -24,7 +25,16 @@ struct ReportOptions {
 
 // How a signed checkpoint relates to the report: is it the log's, does its
 // root match this ledger, and does it cover every record the lineage read?
-Result<std::pair<std::string, std::string>> CheckpointFor(const ReportOptions& o,
+struct CheckpointCheck {
+  std::string note;    // the checkpoint text
+  std::string status;  // what was checked, "; "-separated
+  // A finding: the root does not match this ledger, the checkpoint is
+  // newer than the ledger, or its signature does not verify under --log-key.
+  // (Not covering the lineage's latest records is stated, not a finding.)
+  std::string mismatch;
+};
+
+Result<CheckpointCheck> CheckpointFor(const ReportOptions& o,
                                                           const Ledger& ledger,
                                                           const VerifyReport& report) {
   std::string note;
@@ -38,6 +48,7 @@ Result<std::pair<std::string, std::string>> CheckpointFor(const ReportOptions& o
     note = *text;
   }
   std::vector<std::string> status;
+  std::string mismatch;
   Result<Checkpoint> cp = ParseSignedCheckpoint(note);
   if (!cp.ok()) return cp.status().Annotate("the checkpoint does not parse");
   if (!o.log_key.empty()) {
@@ -46,6 +57,7 @@ Result<std::pair<std::string, std::string>> CheckpointFor(const ReportOptions& o
     Result<VerifiedCheckpoint> opened = OpenCheckpoint(note, {*key});
     status.push_back(opened.ok() ? "log signature verified (" + key->name() + ")"
                                  : "log signature NOT verified: " + opened.status().message());
+    if (!opened.ok()) mismatch = "the checkpoint's signature does not verify under --log-key";
   } else {
     status.push_back("log signature not checked here (give --log-key)");
   }
@@ -57,9 +69,15 @@ Result<std::pair<std::string, std::string>> CheckpointFor(const ReportOptions& o
     status.push_back("the checkpoint (size " + std::to_string(cp->size) +
                      ") is newer than the ledger the report read (" +
                      std::to_string(report.tree_size) + "): NOT comparable");
+    mismatch = "the checkpoint (size " + std::to_string(cp->size) +
+               ") is newer than this ledger (size " + std::to_string(report.tree_size) + ")";
   } else {
     Result<Hash> root = ledger.RootAt(cp->size);
     if (!root.ok()) return root.status();
+    if (*root != cp->root_hash) {
+      mismatch = "the checkpoint's root does not match this ledger at size " +
+                 std::to_string(cp->size);
+    }
     status.push_back(*root == cp->root_hash ? "its root matches this ledger at size " +
                                                   std::to_string(cp->size)
                                             : "its root does NOT match this ledger at size " +
@@ -70,7 +88,7 @@ Result<std::pair<std::string, std::string>> CheckpointFor(const ReportOptions& o
   }
   std::string joined;
   for (const std::string& s : status) joined += (joined.empty() ? "" : "; ") + s;
-  return std::make_pair(note, joined);
+  return CheckpointCheck{note, joined, mismatch};
 }
 
 int RunReport(const ReportOptions& o) {
@@ -79,13 +97,19 @@ int RunReport(const ReportOptions& o) {
   if (!ledger.ok()) return Fail(cmd, ledger.status().ToString());
   Result<VerifyReport> report = (*ledger)->VerifyLot(o.lot);
   if (!report.ok()) {
-    return Fail(cmd, "could not verify lot " + o.lot + ": " + report.status().ToString());
+    return Fail(cmd, "could not verify lot " + Shown(o.lot) + ": " + report.status().ToString());
   }
   Result<std::vector<CustodyStep>> timeline = CustodyTimeline(**ledger, *report);
   if (!timeline.ok()) return Fail(cmd, "cannot read the custody records: " + timeline.status().ToString());
   Result<LedgerInfo> info = (*ledger)->Info();
   if (!info.ok()) return Fail(cmd, info.status().ToString());
 
+  std::optional<CheckpointCheck> checkpoint;
+  if (!o.checkpoint.empty()) {
+    Result<CheckpointCheck> cp = CheckpointFor(o, **ledger, *report);
+    if (!cp.ok()) return Fail(cmd, cp.status().ToString() + "; no report was written");
+    checkpoint = std::move(*cp);
+  }
   std::string text;
   if (o.format == "json") {
     nlohmann::ordered_json steps = nlohmann::ordered_json::array();
@@ -110,21 +134,29 @@ int RunReport(const ReportOptions& o) {
     Result<std::vector<QuotaUsage>> quotas = CustodyQuotas(**ledger, *report);
     if (!quotas.ok()) return Fail(cmd, "cannot read quotas: " + quotas.status().ToString());
     j["quotas"] = nlohmann::ordered_json::parse(QuotasToJson(*quotas))["quotas"];
+    if (checkpoint) {
+      j["checkpoint"] = {{"note", checkpoint->note},
+                         {"checked", checkpoint->status},
+                         {"matches", checkpoint->mismatch.empty()},
+                         {"finding", checkpoint->mismatch}};
+    }
     text = j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
   } else {
     HtmlReportOptions options;
-    if (!o.checkpoint.empty()) {
-      auto cp = CheckpointFor(o, **ledger, *report);
-      if (!cp.ok()) return Fail(cmd, cp.status().ToString() + "; no report was written");
-      options.checkpoint_text = cp->first;
-      options.checkpoint_status = cp->second;
+    if (checkpoint) {
+      options.checkpoint_text = checkpoint->note;
+      options.checkpoint_status = checkpoint->status;
     }
     Result<std::vector<QuotaUsage>> quotas = CustodyQuotas(**ledger, *report);
     if (!quotas.ok()) return Fail(cmd, "cannot read quotas: " + quotas.status().ToString());
     options.quotas = std::move(*quotas);
     if (o.graphviz) {
       Result<std::string> svg = DotToSvg(LineageToDot(*report));
-      if (!svg.ok()) return Fail(cmd, svg.status().message() + "; no report was written");
+      if (!svg.ok()) {
+        return Fail(cmd, svg.status().message() +
+                             "; or leave out --graphviz: the report draws the lineage itself. "
+                             "No report was written");
+      }
       // Graphviz starts with an XML prolog and DOCTYPE; inline SVG wants the element only.
       std::size_t at = svg->find("<svg");
       options.lineage_svg = at == std::string::npos ? *svg : svg->substr(at);
@@ -132,12 +164,16 @@ int RunReport(const ReportOptions& o) {
     text = RenderHtmlReport(*report, *timeline, *info, options);
   }
   if (Status st = WriteOutput(o.output, text); !st.ok()) return Fail(cmd, st.message());
+  const bool valid = report->valid && (!checkpoint || checkpoint->mismatch.empty());
   if (o.output != "-") {
-    std::cerr << "retrace report: wrote " << o.output << " (lot " << o.lot << ", "
-              << (report->valid ? "VALID" : "INVALID") << ", " << report->findings.size()
-              << " finding(s))\n";
+    std::cerr << "retrace report: wrote " << Shown(o.output) << " (lot " << Shown(o.lot) << ", "
+              << report->findings.size() << " finding(s))\n";
   }
-  return report->valid ? kExitOk : kExitFindings;
+  if (checkpoint && !checkpoint->mismatch.empty()) {
+    std::cerr << "retrace report: checkpoint finding: " << checkpoint->mismatch << "\n";
+  }
+  if (o.output != "-") std::cerr << (valid ? "VALID" : "INVALID") << "\n";
+  return valid ? kExitOk : kExitFindings;
 }
 
 }  // namespace
@@ -147,7 +183,7 @@ Command AddReportCommand(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "report", "Write a self-contained HTML custody report of a lot: verdict, origins, lineage "
                 "picture, timeline, findings");
-  sub->add_option("--db", o->db, "Ledger directory")->required();
+  AddDbOption(sub, o->db);
   sub->add_option("lot", o->lot, "Lot id")->required();
   sub->add_option("--output,-o", o->output, "Write to this file (default: standard output)");
   sub->add_option("--format", o->format, "html, or json (schema retrace.report/v1: the data "
@@ -162,7 +198,11 @@ Command AddReportCommand(CLI::App& app) {
   sub->add_option("--log-key", o->log_key,
                   "The log's note verifier key (or a file holding it), to verify the "
                   "checkpoint's signature");
-  sub->footer(kVerifyExitFooter);
+  SetHelpFooter(sub, {"written; the lot is VALID (and a --checkpoint matches this ledger)",
+                      "written; the lot has findings, or the --checkpoint does not match this "
+                      "ledger (its root, size or signature)",
+                      "usage error, unknown lot, unreadable ledger or checkpoint, Graphviz "
+                      "missing (--graphviz), or an output file that cannot be written"});
   return {sub, [o] { return RunReport(*o); }};
 }
 

@@ -31,10 +31,10 @@ int RunShow(const ShowOptions& o, bool by_seq) {
     out = RecordToJson(*rec);
   } else {
     Result<LotInfo> lot = (*ledger)->GetLot(o.lot);
-    if (!lot.ok()) return Fail(cmd, "unknown lot " + o.lot + ": " + lot.status().ToString());
+    if (!lot.ok()) return Fail(cmd, "unknown lot " + Shown(o.lot) + ": " + lot.status().ToString());
     Result<std::vector<Record>> records = (*ledger)->LotRecords(o.lot);
     if (!records.ok()) {
-      return Fail(cmd, "cannot read the records of lot " + o.lot + ": " +
+      return Fail(cmd, "cannot read the records of lot " + Shown(o.lot) + ": " +
                            records.status().ToString());
     }
     out = LotRecordsToJson(*lot, *records);
@@ -49,20 +49,15 @@ Command AddShowCommand(CLI::App& app) {
   auto o = std::make_shared<ShowOptions>();
   CLI::App* sub =
       app.add_subcommand("show", "Print a record (retrace.record/v1), or a lot and all its records (retrace.lot_records/v1), as JSON");
-  sub->add_option("--db", o->db, "Ledger directory")->required();
+  AddDbOption(sub, o->db);
   CLI::Option* seq =
       sub->add_option("--seq", o->seq, "Record sequence number (0 is the genesis)")
-          ->check(CLI::Validator(
-              [](std::string& v) {
-                return v.find('-') != std::string::npos
-                           ? std::string("a sequence number is 0 or more, not ") + v
-                           : std::string();
-              },
-              "SEQ"));
+          ->check(StrictUnsigned<std::uint64_t>());
   CLI::Option* lot = sub->add_option("--lot", o->lot, "Lot id");
   seq->excludes(lot);
   lot->excludes(seq);
-  sub->footer(kExitFooter);
+  SetHelpFooter(sub, {"printed", "",
+                      "usage error, no such record or lot, or an unreadable ledger"});
   return {sub, [o, sub, seq] {
             if (seq->count() == 0 && sub->get_option("--lot")->count() == 0) {
               return Fail("show", "give --seq N or --lot LOT");

@@ -22,6 +22,7 @@ struct TlogProofOptions {
   int quorum = -1;
   std::string leaf;       // --leaf FILE: the leaf entry's bytes
   std::string leaf_hash;  // --leaf-hash: its RFC 6962 leaf hash
+  std::string format = "text";
   CLI::App* export_cmd = nullptr;
 };
 
@@ -93,25 +94,48 @@ int RunVerify(const TlogProofOptions& o) {
   }
   if (!v.ok()) {
     if (v.status().code() == StatusCode::kVerificationFailed) {
-      std::cout << "INVALID: " << v.status().message() << "\n";
+      if (o.format == "json") {
+        std::cout << nlohmann::ordered_json{{"schema", "retrace.tlog-proof/v1"},
+                                            {"valid", false},
+                                            {"finding", v.status().message()}}
+                         .dump(2)
+                  << "\n";
+      } else {
+        std::cout << "INVALID: " << internal::SanitizeMessage(v.status().message()) << "\n";
+      }
       return kExitFindings;
     }
     return Fail(cmd, "could not check " + o.file + ": " + v.status().ToString());
   }
-  std::cout << "VALID: leaf " << v->index << " (hash " << HashToHex(v->leaf_hash) << ") is in "
-            << v->checkpoint.checkpoint.origin << " at tree size " << v->checkpoint.checkpoint.size
-            << ", " << v->checkpoint.cosignatures.size() << " witness cosignature(s)\n";
+  // The record first, the verdict last (the last line of every verdict).
+  // A leaf given by its hash has no bytes to show.
+  Result<Record> rec = DecodeRecord(v->leaf_bytes);
+  const bool is_record = o.leaf_hash.empty() && rec.ok() && rec->seq == v->index;
+  if (o.format == "json") {
+    nlohmann::ordered_json j = {{"schema", "retrace.tlog-proof/v1"},
+                                {"valid", true},
+                                {"index", v->index},
+                                {"leaf_hash", HashToHex(v->leaf_hash)},
+                                {"origin", v->checkpoint.checkpoint.origin},
+                                {"tree_size", v->checkpoint.checkpoint.size},
+                                {"cosignatures", v->checkpoint.cosignatures.size()}};
+    j["record"] = is_record ? nlohmann::ordered_json::parse(RecordToJson(*rec))
+                            : nlohmann::ordered_json(nullptr);
+    std::cout << j.dump(2) << "\n";
+    return kExitOk;
+  }
   if (!o.leaf_hash.empty()) {
     std::cout << "(the leaf was given by its hash; the proof's extra data, if any, was not "
                  "checked)\n";
-    return kExitOk;
-  }
-  Result<Record> rec = DecodeRecord(v->leaf_bytes);
-  if (rec.ok() && rec->seq == v->index) {
+  } else if (is_record) {
     std::cout << RecordToJson(*rec) << "\n";
   } else {
     std::cout << "(the leaf is not a retrace record of that sequence number)\n";
   }
+  std::cout << "VALID: leaf " << v->index << " (hash " << HashToHex(v->leaf_hash) << ") is in "
+            << Shown(v->checkpoint.checkpoint.origin) << " at tree size "
+            << v->checkpoint.checkpoint.size << ", " << v->checkpoint.cosignatures.size()
+            << " witness cosignature(s)\n";
   return kExitOk;
 }
 
@@ -123,23 +147,35 @@ Command AddTlogProofCommand(CLI::App& app) {
       "tlog-proof", "Export or verify one record as a C2SP tlog-proof@v1 (record bytes as extra)");
   sub->require_subcommand(1);
   o->export_cmd = sub->add_subcommand("export", "Prove record SEQ in the latest checkpoint");
-  o->export_cmd->add_option("--db", o->db, "Ledger directory")->required();
-  o->export_cmd->add_option("seq", o->seq, "Record sequence number")->required();
+  AddDbOption(o->export_cmd, o->db);
+  o->export_cmd->add_option("seq", o->seq, "Record sequence number")
+      ->required()
+      ->check(StrictUnsigned<std::uint64_t>());
   o->export_cmd->add_option("-o,--out", o->out, "Output file (default: standard output)");
   CLI::App* verify = sub->add_subcommand("verify", "Verify a tlog proof offline");
   verify->add_option("file", o->file, "Proof file, or - for stdin")->required();
   verify->add_option("--log-key", o->log_key, "The log's verifier key (or a file)")->required();
   verify->add_option("--witness", o->witnesses, "A trusted witness's verifier key; repeatable");
-  verify->add_option("--quorum", o->quorum, "Witnesses required (default: all given)");
+  verify->add_option("--quorum", o->quorum, "Witnesses required (default: all given)")
+      ->check(StrictUnsigned<int>());
   verify->add_option("--leaf", o->leaf,
                      "File with the leaf entry's bytes, for a proof from another log whose extra "
                      "line is absent or application data (default: the extra data)");
   verify->add_option("--leaf-hash", o->leaf_hash,
                      "The leaf's RFC 6962 hash, SHA-256(0x00 || entry), as 64 hex digits or "
                      "base64");
-  sub->footer(
-      "Exit status: 0 exported / valid, 1 the proof does not verify (signature, quorum or "
-      "inclusion), 2 usage or I/O error, or a malformed proof.");
+  verify->add_option("--format", o->format, "text or json (schema retrace.tlog-proof/v1)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  SetHelpFooter(o->export_cmd, {"the proof was written", "",
+                                "usage error, no such record, no checkpoint covers it yet, or "
+                                "an output file that cannot be written"});
+  SetHelpFooter(verify, {"VALID: the proof verifies (the last line)",
+                         "INVALID: the proof does not verify (log signature, witness quorum or "
+                         "inclusion)",
+                         "usage error, unreadable key, or a malformed proof"});
+  SetHelpFooter(sub, {"exported, or the proof verifies", "the proof does not verify (INVALID)",
+                      "usage error, I/O error, or a malformed proof"});
   return {sub, [o] { return o->export_cmd->parsed() ? RunExport(*o) : RunVerify(*o); }};
 }
 

@@ -22,7 +22,7 @@ int RunVerify(const VerifyFlags& o) {
   vo.check_signatures = !o.no_signatures;
   Result<VerifyReport> report = (*ledger)->VerifyLot(o.lot, vo);
   if (!report.ok()) {
-    return Fail("verify", "could not verify lot " + o.lot + ": " + report.status().ToString());
+    return Fail("verify", "could not verify lot " + Shown(o.lot) + ": " + report.status().ToString());
   }
   if (o.format == "json") {
     std::cout << VerifyReportToJson(*report) << "\n";
@@ -38,17 +38,20 @@ Command AddVerifyCommand(CLI::App& app) {
   auto o = std::make_shared<VerifyFlags>();
   CLI::App* sub = app.add_subcommand(
       "verify", "Verify a lot's lineage back to its mines: every record, signature and custody step");
-  sub->add_option("--db", o->db, "Ledger directory")->required();
+  AddDbOption(sub, o->db);
   sub->add_option("lot", o->lot, "Lot id")->required();
   sub->add_option("--format", o->format, "text or json (schema retrace.verify/v1)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   sub->add_option("--threads", o->threads,
                   "Threads that check signatures (0: one per hardware thread)")
+      ->check(StrictUnsigned<unsigned>(1024))
       ->capture_default_str();
   sub->add_flag("--no-signatures", o->no_signatures,
                 "Integrity only: check hashes, links, indexes and rules, not signatures");
-  sub->footer(kVerifyExitFooter);
+  SetHelpFooter(sub, {"VALID: the lineage has no finding (the last line of the text report)",
+                      "INVALID: the report lists the findings",
+                      "usage error, unknown lot, or the ledger could not be read"});
   return {sub, [o] { return RunVerify(*o); }};
 }
 

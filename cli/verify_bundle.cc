@@ -19,27 +19,17 @@ struct VerifyBundleOptions {
   std::string format = "text";
 };
 
-std::string IsoTime(std::uint64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  char buf[32];
-  if (gmtime_r(&tt, &tm) == nullptr || std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
-    return std::to_string(t);
-  }
-  return buf;
-}
-
 void PrintBundleReport(const BundleReport& r, const VerifyBundleOptions& o, std::size_t quorum,
                        std::ostream& out) {
-  out << "Bundle for lot " << r.lot_id << ": " << (r.valid ? "VALID" : "INVALID") << "\n";
-  out << "  checkpoint  " << r.checkpoint.origin << ", tree size " << r.checkpoint.size
+  out << "Bundle for lot " << Shown(r.lot_id) << ": " << (r.valid ? "VALID" : "INVALID") << "\n";
+  out << "  checkpoint  " << Shown(r.checkpoint.origin) << ", tree size " << r.checkpoint.size
       << ", root " << Base64Encode(HashBytes(r.checkpoint.root_hash)) << "\n"
       << "              " << (r.checkpoint_verified ? "signed by the log key" : "NOT signed by the log key") << "\n";
   out << "  witnesses   " << r.cosignatures.size() << " of " << o.witnesses.size()
       << " cosigned, " << quorum << " required";
   for (std::size_t i = 0; i < r.cosignatures.size(); ++i) {
     const auto& c = r.cosignatures[i];
-    out << (i == 0 ? ": " : ", ") << c.name << " at " << IsoTime(c.timestamp.value_or(0));
+    out << (i == 0 ? ": " : ", ") << Shown(c.name) << " at " << IsoTime(static_cast<std::int64_t>(c.timestamp.value_or(0)));
   }
   out << "\n";
   out << "  records     " << r.records << " in " << r.bundle_bytes << " bytes, "
@@ -55,10 +45,16 @@ void PrintBundleReport(const BundleReport& r, const VerifyBundleOptions& o, std:
     for (std::size_t i = 0; i < bundle_level; ++i) {
       const Finding& f = r.findings[i];
       out << "  [" << f.code << "] " << (f.seq > 0 ? "record " + std::to_string(f.seq) + ": " : "")
-          << f.message << "\n";
+          << internal::SanitizeMessage(f.message) << "\n";
     }
   }
-  if (!r.lineage.lot_id.empty() && !r.lineage.lots.empty()) PrintVerifyReport(r.lineage, out);
+  if (!r.lineage.lot_id.empty() && !r.lineage.lots.empty()) {
+    PrintVerifyReport(r.lineage, out, /*verdict_line=*/false);
+  }
+  // The last line is the bundle's overall verdict, whatever the lineage's
+  // own report said (a valid lineage in a bundle signed by the wrong log, or
+  // short of its witness quorum, is an INVALID bundle).
+  out << (r.valid ? "VALID" : "INVALID") << "\n";
 }
 
 int RunVerifyBundle(const VerifyBundleOptions& o) {
@@ -107,11 +103,15 @@ Command AddVerifyBundleCommand(CLI::App& app) {
   sub->add_option("--witness", o->witnesses,
                   "A trusted witness's verifier key (or file); repeatable");
   sub->add_option("--quorum", o->quorum,
-                  "How many of the --witness keys must have cosigned (default: all of them)");
+                  "How many of the --witness keys must have cosigned (default: all of them)")
+      ->check(StrictUnsigned<int>());
   sub->add_option("--format", o->format, "text or json (schema retrace.bundle-report/v1)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
-  sub->footer(kVerifyExitFooter);
+  SetHelpFooter(sub, {"VALID: the bundle and the lineage in it verify (the last line)",
+                      "INVALID: a bundle or lineage finding (wrong root or log key, witness "
+                      "quorum not met, a proof or rule that fails; the report lists them)",
+                      "usage error, unreadable key, or a file that is not a bundle"});
   return {sub, [o] { return RunVerifyBundle(*o); }};
 }
 

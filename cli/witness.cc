@@ -32,8 +32,8 @@ int RunInit(const WitnessOptions& o) {
   if (!key.ok()) return Fail(cmd, "--log-key: " + key.status().ToString() + "; the state is unchanged");
   const std::string origin = o.origin.empty() ? key->name() : o.origin;
   Status st = UpdateWitnessStateFile(o.state, [&](WitnessState* s) { return s->AddLog(origin, *key); });
-  if (!st.ok()) return Fail(cmd, st.ToString() + "; " + o.state + " is unchanged");
-  std::cout << "witness state " << o.state << " follows " << origin << " (log key "
+  if (!st.ok()) return Fail(cmd, st.ToString() + "; " + Shown(o.state) + " is unchanged");
+  std::cout << "witness state " << Shown(o.state) << " follows " << Shown(origin) << " (log key "
             << key->ToString() << ")\n";
   return kExitOk;
 }
@@ -56,12 +56,15 @@ int RunCosign(const WitnessOptions& o) {
     line = *l;
     return Status::Ok();
   });
-  if (st.code() == StatusCode::kVerificationFailed) {
-    std::cerr << "retrace " << cmd << ": REFUSED: " << st.message() << "; " << o.state
-              << " is unchanged\n";
-    return kExitFindings;
+  // The witness checked the request and will not cosign it: the checkpoint
+  // does not verify or does not extend what it cosigned, the request's old
+  // size is stale (ask again from the size it names), or the log is not one
+  // it follows. Exit 1, as every "does not verify".
+  if (st.code() == StatusCode::kVerificationFailed ||
+      st.code() == StatusCode::kFailedPrecondition || st.code() == StatusCode::kNotFound) {
+    return Refused(cmd, st.message() + "; " + Shown(o.state) + " is unchanged");
   }
-  if (!st.ok()) return Fail(cmd, st.ToString() + "; " + o.state + " is unchanged");
+  if (!st.ok()) return Fail(cmd, st.ToString() + "; " + Shown(o.state) + " is unchanged");
   std::cout << line;
   return kExitOk;
 }
@@ -74,12 +77,13 @@ int RunShow(const WitnessOptions& o) {
     return kExitOk;
   }
   for (const WitnessedLog& l : s->logs) {
-    std::cout << l.origin << "\n";
+    std::cout << Shown(l.origin) << "\n";
     for (const NoteVerifier& k : l.log_keys) std::cout << "  log key    " << k.ToString() << "\n";
     if (l.checkpoint.empty()) {
       std::cout << "  cosigned   nothing yet\n";
     } else {
-      std::cout << "  cosigned   size " << l.size << " at " << l.cosigned_at << " (unix time)\n";
+      std::cout << "  cosigned   size " << l.size << " at "
+                << IsoTime(static_cast<std::int64_t>(l.cosigned_at)) << "\n";
     }
   }
   return kExitOk;
@@ -107,15 +111,25 @@ Command AddWitnessCommand(CLI::App& app) {
       ->required();
   o->cosign->add_option("--request", o->request, "Request body file, or - for stdin")
       ->capture_default_str();
-  o->cosign->add_option("--time", o->time, "Cosignature time, POSIX seconds (default: now)");
+  o->cosign->add_option("--time", o->time, "Cosignature time, POSIX seconds (default: now)")
+      ->check(StrictUnsigned<std::int64_t>());
   o->show = sub->add_subcommand("show", "Print the logs followed and what was last cosigned");
   o->show->add_option("--state", o->state, "Witness state file")->required();
-  o->show->add_option("--format", o->format, "text or json")
+  o->show->add_option("--format", o->format, "text or json (schema retrace.witness-state/v1)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
-  sub->footer(
-      "Exit status: 0 done, 1 cosign refused because the checkpoint does not verify or does not "
-      "extend the last one cosigned (the state is unchanged), 2 usage or I/O error.");
+  const std::string usage = "usage error, unreadable or malformed key, state file or request, or "
+                            "an I/O error (the state is unchanged)";
+  SetHelpFooter(o->init, {"the state follows the log", "", usage});
+  SetHelpFooter(o->cosign,
+                {"cosigned: the cosignature line is printed and the state remembers the "
+                 "checkpoint",
+                 "REFUSED: the checkpoint does not verify or does not extend the one last "
+                 "cosigned, the request's old size is not the size last cosigned (stale: ask "
+                 "again), or the log is not followed (the state is unchanged)",
+                 usage});
+  SetHelpFooter(o->show, {"printed", "", usage});
+  SetHelpFooter(sub, {"done", "witness cosign refused the checkpoint (REFUSED:)", usage});
   return {sub, [o] {
             if (o->init->parsed()) return RunInit(*o);
             if (o->cosign->parsed()) return RunCosign(*o);

@@ -36,7 +36,7 @@ run_asan() {
   # the sanitizer (Python's ctypes; a consumer project built from the
   # installed package), which cannot provide the ASan runtime the library
   # leaves to the executable. The normal suite runs them.
-  ctest --output-on-failure -j "$jobs" -E '^(example_python_ctypes|install_and_consume)$'
+  ctest --output-on-failure -j "$jobs" -E '^(example_python_ctypes|example_python_keep|install_and_consume)$'
 }
 
 run_tsan() {

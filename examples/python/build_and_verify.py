@@ -17,7 +17,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from retrace_ctypes import Retrace, RetraceError  # noqa: E402
+from retrace_ctypes import LibraryNotFound, Retrace, RetraceError  # noqa: E402
 
 
 def lot(lot_id, material, mass_g, content):
@@ -26,13 +26,27 @@ def lot(lot_id, material, mass_g, content):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--lib", default=os.environ.get("RETRACE_LIB"))
-    ap.add_argument("--keep", help="build the ledger in DIR and keep it")
+    ap = argparse.ArgumentParser(description="Build a small custody chain through the C API "
+                                             "and verify it.")
+    ap.add_argument("--lib", default=os.environ.get("RETRACE_LIB"),
+                    help="path of libretrace.so.0 (default: $RETRACE_LIB, else the loader's "
+                         "search path)")
+    ap.add_argument("--keep", metavar="DIR",
+                    help="build the ledger in DIR/ledger (DIR is created if missing) and keep it")
     args = ap.parse_args()
 
-    rt = Retrace(args.lib)
+    try:
+        rt = Retrace(args.lib)
+    except LibraryNotFound as e:
+        print(f"build_and_verify.py: {e}", file=sys.stderr)
+        return 2
     print(f"retrace {rt.version} via ctypes")
+    if args.keep:
+        os.makedirs(args.keep, exist_ok=True)
+        if os.path.exists(os.path.join(args.keep, "ledger")):
+            print(f"build_and_verify.py: {os.path.join(args.keep, 'ledger')} exists; give "
+                  "--keep a directory without a ledger in it", file=sys.stderr)
+            return 2
     work = args.keep or tempfile.mkdtemp(prefix="retrace-py-")
     path = os.path.join(work, "ledger")
     try:
@@ -100,6 +114,20 @@ def main():
             ok = (report["valid"] and audit["valid"] and len(report["origins"]) == 1
                   and report["origins"][0]["origin_lot"] == "ORE-1"
                   and ledger.lot("NDPR-1")["status"] == "in_transit")
+        # Flag mode (a regulator's choice): an extraction with no quota
+        # granted is kept on the books, and its lot verifies INVALID.
+        with rt.create_ledger(os.path.join(work, "flagged"), "python-flag", root, sync=False,
+                              regulatory="flag") as flagged:
+            flagged.register_actor(root, "mine-1", "mine", "Example Mining Co.", mine.public_key_pem(),
+                                   licence="C1500002011034120110001")
+            flagged.append(mine, {"actorId": "mine-1", "extracted": {
+                "lot": lot("ORE-X", "MATERIAL_ORE_CONCENTRATE", 1_000, [("ELEMENT_ND", 50)]),
+                "site": "Pit 9", "licence": "C1500002011034120110001", "quotaKind": "QUOTA_MINING_ROCK"}})
+            flag_report = flagged.verify("ORE-X")
+            print(f"flag mode: ORE-X appended without a quota, "
+                  f"{'VALID' if flag_report['valid'] else 'INVALID'} "
+                  f"({', '.join(f['code'] for f in flag_report['findings'])})")
+            ok = ok and not flag_report["valid"]
         for k in (root, mine, sep, smelter):
             k.close()
         print("OK" if ok else "FAILED")

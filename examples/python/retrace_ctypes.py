@@ -31,6 +31,18 @@ class RetraceError(Exception):
         self.message = message
 
 
+class LibraryNotFound(Exception):
+    """libretrace could not be loaded from the path given (or the default)."""
+
+    def __init__(self, path, cause):
+        super().__init__(
+            f"cannot load the retrace library {path!r}: {cause}. Give its path with --lib "
+            "(e.g. --lib build/libretrace.so.0 in a build tree) or set RETRACE_LIB; an "
+            "installed library is found as libretrace.so.0 when its directory is on the "
+            "loader's path (ldconfig, or LD_LIBRARY_PATH)")
+        self.path = path
+
+
 _c_char_pp = ctypes.POINTER(ctypes.c_char_p)
 _u8_p = ctypes.POINTER(ctypes.c_uint8)
 
@@ -40,7 +52,10 @@ class Retrace:
 
     def __init__(self, path=None):
         path = path or os.environ.get("RETRACE_LIB", "libretrace.so.0")
-        lib = ctypes.CDLL(path)
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError as e:
+            raise LibraryNotFound(path, e) from None
         self._lib = lib
         vp, cp, sz, u64 = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint64
         pvp, psz, pu64 = ctypes.POINTER(vp), ctypes.POINTER(sz), ctypes.POINTER(u64)
@@ -63,6 +78,7 @@ class Retrace:
             "retrace_options_free": (None, [vp]),
             "retrace_options_set_sync": (None, [vp, ctypes.c_int]),
             "retrace_options_set_read_only": (None, [vp, ctypes.c_int]),
+            "retrace_options_set_regulatory_mode": (ctypes.c_int, [vp, ctypes.c_int]),
             "retrace_ledger_create": (ctypes.c_int, [vp, cp, cp, vp, cp, pvp]),
             "retrace_ledger_open": (ctypes.c_int, [vp, cp, pvp]),
             "retrace_ledger_close": (None, [vp]),
@@ -123,16 +139,28 @@ class Retrace:
         return Signer(self, h)
 
     # -- ledgers -----------------------------------------------------------
-    def _options(self, sync, read_only):
+    # What an event that breaks a quota or licence rule does: "reject" (the
+    # append fails, RETRACE_FAILED_PRECONDITION) or "flag" (it is appended
+    # and every lineage it reaches verifies INVALID with the finding).
+    _REGULATORY = {"reject": 0, "flag": 1}
+
+    def _options(self, sync, read_only, regulatory="reject"):
+        if regulatory not in self._REGULATORY:
+            raise ValueError(f"regulatory must be 'reject' or 'flag', not {regulatory!r}")
         o = self._lib.retrace_options_new()
         if not o:
             raise MemoryError("retrace_options_new")
         self._lib.retrace_options_set_sync(o, 1 if sync else 0)
         self._lib.retrace_options_set_read_only(o, 1 if read_only else 0)
+        rc = self._lib.retrace_options_set_regulatory_mode(o, self._REGULATORY[regulatory])
+        if rc != 0:
+            self._lib.retrace_options_free(o)
+            self._check(rc, "retrace_options_set_regulatory_mode")
         return o
 
-    def create_ledger(self, path, name, root, root_actor="regulator", sync=True):
-        o = self._options(sync, False)
+    def create_ledger(self, path, name, root, root_actor="regulator", sync=True,
+                      regulatory="reject"):
+        o = self._options(sync, False, regulatory)
         h = ctypes.c_void_p()
         try:
             self._check(self._lib.retrace_ledger_create(o, self._b(path), self._b(name), root._h,
@@ -142,8 +170,8 @@ class Retrace:
             self._lib.retrace_options_free(o)
         return Ledger(self, h)
 
-    def open_ledger(self, path, read_only=False, sync=True):
-        o = self._options(sync, read_only)
+    def open_ledger(self, path, read_only=False, sync=True, regulatory="reject"):
+        o = self._options(sync, read_only, regulatory)
         h = ctypes.c_void_p()
         try:
             self._check(self._lib.retrace_ledger_open(o, self._b(path), ctypes.byref(h)),

@@ -212,6 +212,21 @@ RETRACE_EXPORT void retrace_options_set_map_size(retrace_options* options, uint6
                                                  uint64_t max_bytes);
 RETRACE_EXPORT void retrace_options_set_max_event_bytes(retrace_options* options, size_t bytes);
 
+/* What an append that breaks a regulatory rule (a production quota, a
+ * mining licence) does (retrace::RegulatoryMode; custody and mass rules
+ * always refuse):
+ *   RETRACE_REGULATORY_REJECT (the default): the append fails with
+ *     RETRACE_FAILED_PRECONDITION and the ledger is unchanged;
+ *   RETRACE_REGULATORY_FLAG: the record is appended and kept, and
+ *     verification reports the violation as a finding on every lineage it
+ *     reaches (the lot is then INVALID).
+ * The mode is a property of this process's handle, not of the ledger: each
+ * process that appends chooses it when it opens the ledger.
+ * RETRACE_INVALID_ARGUMENT for a NULL options or another value. */
+#define RETRACE_REGULATORY_REJECT 0
+#define RETRACE_REGULATORY_FLAG 1
+RETRACE_EXPORT int retrace_options_set_regulatory_mode(retrace_options* options, int mode);
+
 /* ------------------------------------------------------------------------
  * Ledger. */
 
@@ -270,12 +285,15 @@ RETRACE_EXPORT int retrace_ledger_quota_json(const retrace_ledger* ledger, uint3
                                              const char* actor_id, char** out_json,
                                              size_t* out_len);
 
-/* Registers an actor: appends an actorRegistered event signed by `root`
- * (the ledger's root key) under `root_actor_id` (NULL: "regulator").
- * `role` is "mine", "separator", "smelter", "magnet_maker", "exporter",
- * "recycler", "importer" or "regulator"; `licence` and `jurisdiction` may be
- * NULL. On success *out_seq (may be NULL) is the record's sequence number.
- * Errors as for retrace_ledger_append_json. */
+/* Registers an actor (retrace::RegisterActor, as the CLI's `register`):
+ * appends an actorRegistered event signed by `root` (normally the ledger's
+ * root key) under `root_actor_id` (NULL: the ledger's root actor, the one
+ * retrace_ledger_create registered). `role` is "mine", "separator",
+ * "smelter", "magnet_maker", "exporter", "recycler", "importer" or
+ * "regulator" (any case, '-' for '_' and a "ROLE_" prefix accepted);
+ * `licence` and `jurisdiction` may be NULL. On success *out_seq (may be
+ * NULL) is the record's sequence number. RETRACE_INVALID_ARGUMENT for an
+ * unknown role; otherwise errors as for retrace_ledger_append_json. */
 RETRACE_EXPORT int retrace_ledger_register_actor(retrace_ledger* ledger,
                                                  const retrace_signer* root,
                                                  const char* root_actor_id, const char* actor_id,

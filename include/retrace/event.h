@@ -70,7 +70,11 @@ enum class QuotaKind : int {
 RETRACE_EXPORT const char* QuotaKindName(QuotaKind k) noexcept;
 // Inverse of QuotaKindName. kInvalidArgument otherwise.
 RETRACE_EXPORT Result<QuotaKind> ParseQuotaKind(std::string_view name);
-// Inverse of RoleName. kInvalidArgument otherwise.
+// Inverse of RoleName, the one parser of role names (the CLI's --role, the
+// C API's retrace_ledger_register_actor): accepts RoleName's spelling in any
+// case, with '-' for '_' ("magnet-maker") and with the proto enum's "ROLE_"
+// prefix ("ROLE_MAGNET_MAKER"). kInvalidArgument, listing the names,
+// otherwise.
 RETRACE_EXPORT Result<Role> ParseRole(std::string_view name);
 
 // "mine", "separator", ... (the proto name without prefix, lower case).
@@ -258,6 +262,20 @@ struct Event {
   std::vector<Reference> references;
   EventBody body;
 };
+
+// A fresh event id: "ev-" followed by 32 lower-case hex digits (128 bits
+// from the system's random source). The id FillEventDefaults gives an event
+// that has none.
+RETRACE_EXPORT std::string NewEventId();
+
+// Fills what an ERP posting or a hand-written event does not track: an empty
+// event_id gets NewEventId() and an unset time (0 s, 0 ns) gets Now().
+// Everything else is left as it is (Ledger::LinkParents fills the ledger id
+// and the parent hashes). The CLI's `append` and the C API's append paths
+// call this, so an event gets the same defaults whichever way it comes in.
+// A random id makes a retried append a new event: give your own document
+// number as event_id to make retries idempotent.
+RETRACE_EXPORT void FillEventDefaults(Event* event);
 
 // Encodes `event` to its canonical protobuf bytes: the bytes that are signed
 // and stored. kInvalidArgument names the first field that is malformed

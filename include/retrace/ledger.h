@@ -443,6 +443,21 @@ class RETRACE_EXPORT Ledger {
   Ledger() = default;
 };
 
+// Registers an actor: appends an actorRegistered event carrying
+// `registration` (the new actor's id, legal name, role, key, licence,
+// jurisdiction), stated by `by_actor_id` -- empty: the ledger's root actor
+// (LedgerInfo::root_actor_id) -- and signed by `signer`, which must be that
+// actor's registered, current key (normally the ledger's root key). The
+// event gets a fresh id and the current time (FillEventDefaults) and is
+// appended through Ledger::SignAndAppend, so every append rule applies (only
+// a regulator may register actors). The one registration path of the CLI's
+// `register` and the C API's retrace_ledger_register_actor.
+// Errors (the ledger is unchanged in every case): as SignAndAppend;
+// kAlreadyExists for an actor id already registered.
+RETRACE_EXPORT Result<AppendResult> RegisterActor(Ledger& ledger, const Signer& signer,
+                                                  ActorRegistered registration,
+                                                  std::string_view by_actor_id = {});
+
 }  // namespace retrace
 
 #endif  // RETRACE_LEDGER_H_

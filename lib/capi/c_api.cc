@@ -13,7 +13,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
-#include <random>
 #include <string>
 #include <string_view>
 
@@ -148,17 +147,6 @@ void CopyHash(const retrace::Hash& h, uint8_t out[32]) {
 
 std::string_view View(const char* p, size_t len) { return std::string_view(p, len); }
 
-std::string RandomEventId() {
-  static const char kHex[] = "0123456789abcdef";
-  std::random_device rd;
-  std::string id = "ev-";
-  for (int i = 0; i < 8; ++i) {
-    unsigned v = rd();
-    for (int k = 0; k < 4; ++k) id.push_back(kHex[(v >> (4 * k)) & 15]);
-  }
-  return id;
-}
-
 // Parses event JSON and fills what an ERP does not track (c.h "Appending").
 Result<retrace::Event> ParseEvent(std::string_view json) {
   Result<retrace::Event> ev = retrace::EventFromJson(json);
@@ -166,8 +154,7 @@ Result<retrace::Event> ParseEvent(std::string_view json) {
   if (ev->actor_id.empty()) {
     return retrace::InvalidArgumentError("the event has no actorId: name the signing actor");
   }
-  if (ev->event_id.empty()) ev->event_id = RandomEventId();
-  if (ev->time.seconds == 0 && ev->time.nanos == 0) ev->time = retrace::Now();
+  retrace::FillEventDefaults(&*ev);
   return ev;
 }
 
@@ -419,6 +406,22 @@ void retrace_options_set_map_size(retrace_options* options, uint64_t initial_byt
 void retrace_options_set_max_event_bytes(retrace_options* options, size_t bytes) {
   if (options != nullptr) options->o.max_event_bytes = bytes;
 }
+int retrace_options_set_regulatory_mode(retrace_options* options, int mode) {
+  return Guard([&]() -> Status {
+    RETRACE_REQUIRE(options);
+    switch (mode) {
+      case RETRACE_REGULATORY_REJECT:
+        options->o.regulatory_violations = retrace::RegulatoryMode::kReject;
+        return Status::Ok();
+      case RETRACE_REGULATORY_FLAG:
+        options->o.regulatory_violations = retrace::RegulatoryMode::kRecordAndFlag;
+        return Status::Ok();
+    }
+    return retrace::InvalidArgumentError(
+        "unknown regulatory mode " + std::to_string(mode) +
+        " (RETRACE_REGULATORY_REJECT 0 or RETRACE_REGULATORY_FLAG 1); the options are unchanged");
+  });
+}
 
 // --- ledger -------------------------------------------------------------------
 
@@ -540,35 +543,21 @@ int retrace_ledger_register_actor(retrace_ledger* ledger, const retrace_signer* 
     RETRACE_REQUIRE(role);
     RETRACE_REQUIRE(legal_name);
     RETRACE_REQUIRE(actor_key);
-    static const std::pair<const char*, retrace::Role> kRoles[] = {
-        {"regulator", retrace::Role::kRegulator},   {"mine", retrace::Role::kMine},
-        {"separator", retrace::Role::kSeparator},   {"smelter", retrace::Role::kSmelter},
-        {"magnet_maker", retrace::Role::kMagnetMaker}, {"exporter", retrace::Role::kExporter},
-        {"recycler", retrace::Role::kRecycler},     {"importer", retrace::Role::kImporter}};
+    Result<retrace::Role> parsed = retrace::ParseRole(role);
+    if (!parsed.ok()) return parsed.status();
     retrace::ActorRegistered reg;
-    for (const auto& [name, r] : kRoles) {
-      if (std::string_view(role) == name) reg.role = r;
-    }
-    if (reg.role == retrace::Role::kUnspecified) {
-      return retrace::InvalidArgumentError(
-          "unknown role \"" + std::string(role) +
-          "\" (expected mine, separator, smelter, magnet_maker, exporter, recycler, importer or "
-          "regulator)");
-    }
+    reg.role = *parsed;
     reg.actor_id = actor_id;
     reg.legal_name = legal_name;
     reg.key = actor_key->key;
     if (licence != nullptr) reg.licence = licence;
     if (jurisdiction != nullptr) reg.jurisdiction = jurisdiction;
-    retrace::Event ev;
-    ev.actor_id = root_actor_id ? root_actor_id : "regulator";
-    ev.event_id = RandomEventId();
-    ev.time = retrace::Now();
-    ev.body = std::move(reg);
-    if (Status st = ledger->impl->LinkParents(&ev); !st.ok()) return st;
-    Result<retrace::SignedEvent> se = retrace::SignEvent(ev, *root->impl);
-    if (!se.ok()) return se.status();
-    return AppendOne(*ledger->impl, *se, out_seq, nullptr);
+    Result<retrace::AppendResult> at = retrace::RegisterActor(
+        *ledger->impl, *root->impl, std::move(reg),
+        root_actor_id != nullptr ? std::string_view(root_actor_id) : std::string_view());
+    if (!at.ok()) return at.status();
+    if (out_seq != nullptr) *out_seq = at->seq;
+    return Status::Ok();
   });
 }
 

@@ -194,7 +194,7 @@ Status LedgerImpl::ApplyAuthority(Txn& txn, const std::string& where, Pending& p
   ASSIGN_OR_RETURN(auto dup, txn.Get(t.event_ids, ev.event_id()));
   if (dup) {
     return refuse({finding::kDuplicateEventId, "",
-                   "event id " + EscapeForMessage(ev.event_id()) + " is already used by record " +
+                   "event id " + EscapeForDisplay(ev.event_id()) + " is already used by record " +
                        std::to_string(DecodeU64(*dup).value_or(0))});
   }
   const std::string seq_key = EncodeU64(seq);
@@ -246,7 +246,7 @@ Status LedgerImpl::ApplyCustody(Txn& txn, const std::string& where, Pending& p,
   }
   const ActorEntry* signer = book.ActorAt(ev.actor_id(), seq);
   if (signer == nullptr) {
-    return refuse({finding::kUnknownActor, "", "actor " + EscapeForMessage(ev.actor_id()) +
+    return refuse({finding::kUnknownActor, "", "actor " + EscapeForDisplay(ev.actor_id()) +
                                                    " is not registered"});
   }
   const Role role = signer->role;
@@ -257,7 +257,7 @@ Status LedgerImpl::ApplyCustody(Txn& txn, const std::string& where, Pending& p,
   ASSIGN_OR_RETURN(auto dup, txn.Get(t.event_ids, ev.event_id()));
   if (dup) {
     return refuse({finding::kDuplicateEventId, "",
-                   "event id " + EscapeForMessage(ev.event_id()) + " is already used by record " +
+                   "event id " + EscapeForDisplay(ev.event_id()) + " is already used by record " +
                        std::to_string(DecodeU64(*dup).value_or(0))});
   }
 
@@ -267,25 +267,25 @@ Status LedgerImpl::ApplyCustody(Txn& txn, const std::string& where, Pending& p,
   std::set<std::string> names;
   for (const auto& id : touched) {
     if (!names.insert(id).second) {
-      return refuse({finding::kEventMalformed, id, "lot " + EscapeForMessage(id) + " is listed twice"});
+      return refuse({finding::kEventMalformed, id, "lot " + EscapeForDisplay(id) + " is listed twice"});
     }
   }
   for (const auto* l : created) {
     if (!names.insert(l->lot_id()).second) {
       return refuse({finding::kEventMalformed, l->lot_id(),
-                     "lot " + EscapeForMessage(l->lot_id()) +
+                     "lot " + EscapeForDisplay(l->lot_id()) +
                          " is listed twice (as input and output, or twice as output)"});
     }
     ASSIGN_OR_RETURN(auto exists, txn.Get(t.lots, l->lot_id()));
     if (exists) {
       return refuse({finding::kLotExists, l->lot_id(),
-                     "lot " + EscapeForMessage(l->lot_id()) + " already exists"});
+                     "lot " + EscapeForDisplay(l->lot_id()) + " already exists"});
     }
   }
   std::vector<LotView> before, after;
   for (const auto& id : touched) {
     ASSIGN_OR_RETURN(auto lv, txn.Get(t.lots, id));
-    if (!lv) return refuse({finding::kLotUnknown, id, "lot " + EscapeForMessage(id) + " does not exist"});
+    if (!lv) return refuse({finding::kLotUnknown, id, "lot " + EscapeForDisplay(id) + " does not exist"});
     ASSIGN_OR_RETURN(LotView view, DecodeLotState(*lv, id));
     before.push_back(view);
     ApplyToLot(ev, ev.actor_id(), seq, hash, &view, &vs);
@@ -301,7 +301,7 @@ Status LedgerImpl::ApplyCustody(Txn& txn, const std::string& where, Pending& p,
   }
   if (ev.has_shipped() && book.ActorAt(ev.shipped().to_actor_id(), seq) == nullptr) {
     vs.push_back({finding::kUnknownActor, ev.shipped().lot_id(),
-                  "the consignee " + EscapeForMessage(ev.shipped().to_actor_id()) +
+                  "the consignee " + EscapeForDisplay(ev.shipped().to_actor_id()) +
                       " is not a registered actor"});
   }
   // Regulatory rules: licence and quota.

@@ -201,8 +201,8 @@ std::string LotDifference(const LotView& want, const LotView& have) {
                             std::to_string(w) + ")");
   };
   auto str = [&](const char* name, const std::string& w, const std::string& h) {
-    if (w != h) d.push_back(std::string(name) + " \"" + EscapeForMessage(h, 64) +
-                            "\" (the records imply \"" + EscapeForMessage(w, 64) + "\")");
+    if (w != h) d.push_back(std::string(name) + " \"" + EscapeForDisplay(h, 64) +
+                            "\" (the records imply \"" + EscapeForDisplay(w, 64) + "\")");
   };
   str("lot id", want.lot_id, have.lot_id);
   num("material", static_cast<std::uint64_t>(want.material), static_cast<std::uint64_t>(have.material));
@@ -235,7 +235,7 @@ std::string LotDifference(const LotView& want, const LotView& have) {
 std::string QuotaName(std::string_view key) {
   std::optional<QuotaKeyParts> p = ParseQuotaKey(key);
   if (!p) return "a damaged key";
-  return EscapeForMessage(p->actor_id, 64) + "'s " + std::to_string(p->year) + " " +
+  return EscapeForDisplay(p->actor_id, 64) + "'s " + std::to_string(p->year) + " " +
          QuotaKindName(p->kind);
 }
 }  // namespace
@@ -244,14 +244,14 @@ Status Auditor::CheckFinalLotState(const LotView& lot) {
   ASSIGN_OR_RETURN(auto stored, txn_.Get(t_.lots, lot.lot_id));
   if (!stored) {
     report_.findings.push_back({finding::kIndexInconsistent, lot.head_seq, lot.lot_id,
-                                "the lot table has no entry for lot " + EscapeForMessage(lot.lot_id)});
+                                "the lot table has no entry for lot " + EscapeForDisplay(lot.lot_id)});
     return Status::Ok();
   }
   if (EncodeLotState(lot) == *stored) return Status::Ok();
   Result<LotView> have = DecodeLotState(*stored, lot.lot_id);
   report_.findings.push_back(
       {finding::kIndexInconsistent, lot.head_seq, lot.lot_id,
-       "the lot table's entry for lot " + EscapeForMessage(lot.lot_id) +
+       "the lot table's entry for lot " + EscapeForDisplay(lot.lot_id) +
            (have.ok() ? " differs from what its records imply: " + LotDifference(lot, *have)
                       : " is damaged (its seal does not match)")});
   return Status::Ok();
@@ -324,12 +324,12 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
     }
     if (replay) {
       report_.findings.push_back({finding::kDuplicateEventId, seq, "",
-                                  "event id " + EscapeForMessage(ev.event_id()) +
+                                  "event id " + EscapeForDisplay(ev.event_id()) +
                                       " is used twice: a replayed event"});
     } else {
       report_.findings.push_back({finding::kIndexInconsistent, seq, "",
                                   "the event-id index does not map " +
-                                      EscapeForMessage(ev.event_id()) + " to record " +
+                                      EscapeForDisplay(ev.event_id()) + " to record " +
                                       std::to_string(seq)});
     }
   }
@@ -386,7 +386,7 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
     ASSIGN_OR_RETURN(auto probe, lot_index_.Find(id, seq));
     if (!probe.listed) {
       report_.findings.push_back({finding::kIndexInconsistent, seq, id,
-                                  "the lot index of " + EscapeForMessage(id) +
+                                  "the lot index of " + EscapeForDisplay(id) +
                                       " does not list record " + std::to_string(seq)});
     } else if (probe.last) {
       finals.push_back(id);
@@ -395,12 +395,12 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
   };
   for (const auto& id : touched) {
     if (!names.insert(id).second) {
-      vs.push_back({finding::kEventMalformed, id, "lot " + EscapeForMessage(id) + " is listed twice"});
+      vs.push_back({finding::kEventMalformed, id, "lot " + EscapeForDisplay(id) + " is listed twice"});
     }
     ASSIGN_OR_RETURN(LotView* lot, LoadLot(id, seq));
     if (lot == nullptr) {
       vs.push_back({finding::kLotUnknown, id, "record " + std::to_string(seq) + " moves lot " +
-                                                 EscapeForMessage(id) + ", which was never created"});
+                                                 EscapeForDisplay(id) + ", which was never created"});
       before.push_back(LotView{});
       continue;
     }
@@ -419,7 +419,7 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
   }
   if (ev.has_shipped() && book_->ActorAt(ev.shipped().to_actor_id(), seq) == nullptr) {
     vs.push_back({finding::kUnknownActor, ev.shipped().lot_id(),
-                  "the consignee " + EscapeForMessage(ev.shipped().to_actor_id()) +
+                  "the consignee " + EscapeForDisplay(ev.shipped().to_actor_id()) +
                       " is not a registered actor"});
   }
   for (const auto* l : LotsCreated(ev)) {
@@ -431,7 +431,7 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
     if (exists) {
       vs.push_back({finding::kLotExists, l->lot_id(),
                     "record " + std::to_string(seq) + " creates lot " +
-                        EscapeForMessage(l->lot_id()) + ", which already exists"});
+                        EscapeForDisplay(l->lot_id()) + ", which already exists"});
       continue;
     }
     lots_.Insert(NewLot(*l, actor, seq, hash));

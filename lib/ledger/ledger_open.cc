@@ -50,7 +50,7 @@ Status CheckFormat(const Txn& txn, const std::string& dir) {
   if (*fmt == kMetaFormatValue) {
     return CorruptionError(dir + " is marked retrace-ledger/3 but has no authority index");
   }
-  return CorruptionError(dir + " has unknown ledger format '" + EscapeForMessage(*fmt) + "'");
+  return CorruptionError(dir + " has unknown ledger format '" + EscapeForDisplay(*fmt) + "'");
 }
 
 }  // namespace
@@ -168,7 +168,7 @@ Status UpgradeFrom2(Txn& txn) {
   RETURN_IF_ERROR(txn.ForEach(t.lots, [&](std::string_view k, std::string_view v) {
     v1::state::LotState s;
     if (!s.ParseFromArray(v.data(), static_cast<int>(v.size())) || s.head_hash().size() != 32) {
-      bad = CorruptionError("the stored state of lot " + EscapeForMessage(k) +
+      bad = CorruptionError("the stored state of lot " + EscapeForDisplay(k) +
                             " is damaged; nothing was changed");
       return false;
     }
@@ -246,7 +246,7 @@ Result<std::string> Ledger::Upgrade(const Options& options, const std::string& d
       return FailedPreconditionError(dir + " is at retrace-ledger/3 already; nothing was changed");
     }
     if (from != internal::kMetaFormat2 || !txn.tables().legacy_present) {
-      return FailedPreconditionError(dir + " is a '" + internal::EscapeForMessage(from) +
+      return FailedPreconditionError(dir + " is a '" + internal::EscapeForDisplay(from) +
                                      "' ledger; only retrace-ledger/2 can be upgraded; "
                                      "nothing was changed");
     }

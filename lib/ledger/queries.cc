@@ -90,7 +90,7 @@ Result<ActorInfo> LedgerImpl::GetActor(std::string_view actor_id) const {
     ASSIGN_OR_RETURN(std::shared_ptr<const Authority> book, books_.Get(txn));
     const ActorEntry* a = book->Actor(actor_id);
     if (a == nullptr) {
-      std::string why = "actor " + EscapeForMessage(actor_id) + " is not registered";
+      std::string why = "actor " + EscapeForDisplay(actor_id) + " is not registered";
       if (auto seq = book->ActorRecord(actor_id)) {
         why += " (the registration at record " + std::to_string(*seq) + " is void)";
       }

@@ -122,7 +122,7 @@ Status LedgerImpl::LinkAndSign(const std::vector<Event>& input, const Signer& si
           if (!v.ok()) {
             linked = v.status();
           } else if (!v->has_value()) {
-            linked = NotFoundError(where + "lot " + EscapeForMessage(lot) +
+            linked = NotFoundError(where + "lot " + EscapeForDisplay(lot) +
                                    " is neither in the ledger nor moved by " +
                                    "an earlier event of the batch; nothing was appended");
           } else {
@@ -216,7 +216,7 @@ Status LedgerImpl::LinkParents(Event* event) const {
     auto fill = [&](const std::string& lot_id, std::optional<Hash>* parent) -> Status {
       if (parent->has_value()) return Status::Ok();
       ASSIGN_OR_RETURN(auto v, txn.Get(txn.tables().lots, lot_id));
-      if (!v) return NotFoundError("lot " + EscapeForMessage(lot_id) + " is not in the ledger");
+      if (!v) return NotFoundError("lot " + EscapeForDisplay(lot_id) + " is not in the ledger");
       ASSIGN_OR_RETURN(LotView view, DecodeLotState(*v, lot_id));
       *parent = view.head_hash;
       return Status::Ok();

@@ -55,7 +55,7 @@ std::string EncodeLotState(const LotView& v) {
 Result<LotView> DecodeLotState(std::string_view bytes, std::string_view lot_id) {
   auto damaged = [&] {
     return CorruptionError("the stored state of lot " +
-                           (lot_id.empty() ? std::string("?") : EscapeForMessage(lot_id)) +
+                           (lot_id.empty() ? std::string("?") : EscapeForDisplay(lot_id)) +
                            " is damaged; run `retrace audit` (docs/reliability.md)");
   };
   std::optional<std::string_view> body = Unsealed(bytes);

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "model/proto_convert.h"
+#include "util/escape.h"
 #include "util/hex.h"
 #include "util/status_macros.h"
 
@@ -709,12 +710,19 @@ const char* RoleName(Role r) noexcept {
 }
 
 Result<Role> ParseRole(std::string_view name) {
-  for (int r = 1; r <= 8; ++r) {
-    if (name == RoleName(static_cast<Role>(r))) return static_cast<Role>(r);
+  // One spelling per role, case and '-' / '_' aside; "ROLE_" as in the proto.
+  std::string n(name);
+  for (char& c : n) {
+    if (c == '-') c = '_';
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
-  return InvalidArgumentError("unknown role \"" + std::string(name) +
-                              "\" (regulator, mine, separator, smelter, magnet_maker, exporter, "
-                              "recycler, importer)");
+  if (n.rfind("role_", 0) == 0) n.erase(0, 5);
+  for (int r = 1; r <= 8; ++r) {
+    if (n == RoleName(static_cast<Role>(r))) return static_cast<Role>(r);
+  }
+  return InvalidArgumentError("unknown role \"" + internal::EscapeForDisplay(name) +
+                              "\" (expected regulator, mine, separator, smelter, magnet_maker, "
+                              "exporter, recycler or importer)");
 }
 
 const char* QuotaKindName(QuotaKind k) noexcept {

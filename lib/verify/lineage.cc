@@ -210,7 +210,7 @@ class QuotaTally {
         const Part& part = PartOf(*r);
         if (part.log != log_no) {
           checker_.Add(finding::kIndexInconsistent, r->seq, "",
-                       "the quota log of " + EscapeForMessage(log->key.substr(0, log->key.find('\0'))) +
+                       "the quota log of " + EscapeForDisplay(log->key.substr(0, log->key.find('\0'))) +
                            " lists record " + std::to_string(r->seq) +
                            ", which neither grants nor uses that quota");
         } else if (r->authorized && !part.grant) {

@@ -651,6 +651,82 @@ static void test_ledger(void) {
  * bytes contain: the record still parses, its signature and hash link do
  * not. LMDB copies pages on write, so stale copies may hold the string too:
  * every copy is changed. */
+/* Flag mode through the options handle; registration under a ledger whose
+ * root actor is not "regulator"; the role spellings ParseRole accepts. */
+static void test_regulatory_mode_and_registration(void) {
+  retrace_options* opts = retrace_options_new();
+  CHECK(opts != NULL);
+  retrace_options_set_sync(opts, 0);
+  CHECK_RC(retrace_options_set_regulatory_mode(opts, 7), RETRACE_INVALID_ARGUMENT);
+  CHECK(contains(retrace_last_error(), "RETRACE_REGULATORY_FLAG"));
+  CHECK_RC(retrace_options_set_regulatory_mode(NULL, RETRACE_REGULATORY_FLAG),
+           RETRACE_INVALID_ARGUMENT);
+  CHECK_RC(retrace_options_set_regulatory_mode(opts, RETRACE_REGULATORY_FLAG), RETRACE_OK);
+  char dir[300];
+  path(dir, sizeof dir, "flag-ledger");
+  retrace_signer *root = NULL, *mine = NULL;
+  CHECK_RC(retrace_signer_generate("ed25519", &root), RETRACE_OK);
+  CHECK_RC(retrace_signer_generate("ed25519", &mine), RETRACE_OK);
+  retrace_ledger* l = NULL;
+  CHECK_RC(retrace_ledger_create(opts, dir, "flag-test", root, "ministry", &l), RETRACE_OK);
+  retrace_public_key* pk = NULL;
+  CHECK_RC(retrace_signer_public_key(mine, &pk), RETRACE_OK);
+  /* NULL root actor: the ledger's own ("ministry"), not a literal "regulator". */
+  uint64_t seq = 0;
+  CHECK_RC(retrace_ledger_register_actor(l, root, NULL, "mine-1", "Mine", "Mine One", pk, "LIC-1",
+                                         NULL, &seq),
+           RETRACE_OK);
+  CHECK(seq == 1);
+  char* json = NULL;
+  CHECK_RC(retrace_ledger_record_json(l, 1, &json, NULL), RETRACE_OK);
+  CHECK(contains(json, "\"actorId\": \"ministry\"") || contains(json, "\"actorId\":\"ministry\""));
+  retrace_free(json);
+  retrace_public_key_free(pk);
+  /* Role spellings: one parser, ParseRole, as the CLI's --role. */
+  const char* spellings[] = {"magnet-maker", "ROLE_MAGNET_MAKER", "Recycler"};
+  for (int i = 0; i < 3; ++i) {
+    retrace_signer* k = NULL;
+    retrace_public_key* kp = NULL;
+    char id[16];
+    snprintf(id, sizeof id, "extra-%d", i);
+    CHECK_RC(retrace_signer_generate("ed25519", &k), RETRACE_OK);
+    CHECK_RC(retrace_signer_public_key(k, &kp), RETRACE_OK);
+    CHECK_RC(retrace_ledger_register_actor(l, root, NULL, id, spellings[i], "Extra", kp, NULL,
+                                           NULL, NULL),
+             RETRACE_OK);
+    retrace_public_key_free(kp);
+    retrace_signer_free(k);
+  }
+  /* No quota was granted: in flag mode the extraction is kept and flagged,
+   * and the lot verifies INVALID. */
+  const char* ore =
+      "{\"actorId\":\"mine-1\",\"time\":\"2026-03-02T08:00:00Z\",\"extracted\":{\"lot\":{"
+      "\"lotId\":\"ORE-F\",\"material\":\"MATERIAL_ORE_CONCENTRATE\",\"massG\":\"1000\","
+      "\"content\":[{\"element\":\"ELEMENT_ND\",\"grams\":\"10\"}]},\"site\":\"s\","
+      "\"licence\":\"LIC-1\",\"quotaKind\":\"QUOTA_MINING_ROCK\"}}";
+  CHECK_RC(retrace_ledger_append_json(l, mine, ore, strlen(ore), &seq, NULL), RETRACE_OK);
+  retrace_report* r = NULL;
+  CHECK_RC(retrace_ledger_verify(l, "ORE-F", &r), RETRACE_OK);
+  CHECK(retrace_report_valid(r) == 0);
+  CHECK(retrace_report_finding_count(r) >= 1);
+  retrace_report_free(r);
+  retrace_ledger_close(l);
+  /* The same ledger opened in the default mode refuses the next one. */
+  retrace_options_set_regulatory_mode(opts, RETRACE_REGULATORY_REJECT);
+  CHECK_RC(retrace_ledger_open(opts, dir, &l), RETRACE_OK);
+  const char* ore2 =
+      "{\"actorId\":\"mine-1\",\"time\":\"2026-03-02T08:00:00Z\",\"extracted\":{\"lot\":{"
+      "\"lotId\":\"ORE-G\",\"material\":\"MATERIAL_ORE_CONCENTRATE\",\"massG\":\"1000\","
+      "\"content\":[{\"element\":\"ELEMENT_ND\",\"grams\":\"10\"}]},\"site\":\"s\","
+      "\"licence\":\"LIC-1\",\"quotaKind\":\"QUOTA_MINING_ROCK\"}}";
+  CHECK_RC(retrace_ledger_append_json(l, mine, ore2, strlen(ore2), NULL, NULL),
+           RETRACE_FAILED_PRECONDITION);
+  retrace_ledger_close(l);
+  retrace_options_free(opts);
+  retrace_signer_free(root);
+  retrace_signer_free(mine);
+}
+
 static void test_tampered(void) {
   char file[300];
   path(file, sizeof file, "ledger/data.mdb");
@@ -713,6 +789,7 @@ int main(void) {
   test_basics();
   test_keys();
   test_ledger();
+  test_regulatory_mode_and_registration();
   test_tampered();
   retrace_signer_free(g_root);
   retrace_signer_free(g_mine);

@@ -71,10 +71,10 @@ check "report --checkpoint latest --log-key verifies and shows the checkpoint" b
    grep -q 'covers every record of the lineage' '$work/cp.html' && grep -q '<pre class=\"checkpoint\">retrace-demo' '$work/cp.html'"
 check "report --checkpoint FILE without a key says the signature was not checked" bash -c \
   "'$B' report --db '$A' $LOT --checkpoint '$work/cp.note' -o '$work/cp2.html' && grep -q 'log signature not checked' '$work/cp2.html'"
-check "report --checkpoint with the wrong log key says NOT verified" bash -c \
-  "'$B' note-keygen --name retrace-demo --out '$work/other' >/dev/null &&
-   '$B' report --db '$A' $LOT --checkpoint '$work/cp.note' --log-key '$work/other.vkey' -o '$work/cp3.html' &&
-   grep -q 'log signature NOT verified' '$work/cp3.html'"
+check "report --checkpoint with the wrong log key says NOT verified, and exits 1" bash -c \
+  "'$B' note-keygen --name retrace-demo --out '$work/other' >/dev/null;
+   '$B' report --db '$A' $LOT --checkpoint '$work/cp.note' --log-key '$work/other.vkey' -o '$work/cp3.html' 2>/dev/null;
+   test \$? -eq 1 && grep -q 'log signature NOT verified' '$work/cp3.html'"
 check "report --checkpoint of a garbage file is an error" rc_is 2 "$B" report --db "$A" $LOT --checkpoint "$work/r.html" -o "$work/x.html"
 
 check "report of an unknown lot is an error (exit 2)" rc_is 2 "$B" report --db "$A" NO-SUCH -o "$work/x.html"

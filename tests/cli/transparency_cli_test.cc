@@ -87,8 +87,12 @@ TEST_CASE("CLI: checkpoint, witness cosign, prove and verify-bundle", "[cli][tra
   Run added = d("checkpoint --db chain --cosignatures cosigs.txt --witness w1.vkey --witness w2.vkey");
   REQUIRE(added.code == 0);
   CHECK(added.out == cp1 + c1.out + c2.out);
-  // Cosignatures that do not verify under the named witness are refused.
-  CHECK(d("checkpoint --db chain --cosignatures cosigs.txt --witness log.vkey").code == 2);
+  // Cosignatures that do not verify under the named witness are refused:
+  // checked, and they do not verify (exit 1).
+  Run wrong_witness =
+      d("checkpoint --db chain --cosignatures cosigs.txt --witness log.vkey", true);
+  CHECK(wrong_witness.code == 1);
+  CHECK(wrong_witness.out.find("REFUSED:") != std::string::npos);
 
   Run proved = d("prove --db chain MAG-00004 -o mag.bundle");
   REQUIRE(proved.code == 0);
@@ -164,7 +168,8 @@ TEST_CASE("CLI: a rewritten history is refused by checkpoint, consistency and th
   testing::RewriteHistory(d.Path("chain"), seq, forged);
 
   Run resign = d("checkpoint --db chain --key log.notekey", true);
-  CHECK(resign.code == 2);
+  CHECK(resign.code == 1);  // checked: the log does not extend its checkpoint
+  CHECK(resign.out.find("REFUSED:") != std::string::npos);
   CHECK(resign.out.find("rewritten") != std::string::npos);
   Run cons = d("consistency --db chain --from cp1.txt");
   CHECK(cons.code == 1);
@@ -182,6 +187,100 @@ TEST_CASE("CLI: a rewritten history is refused by checkpoint, consistency and th
   CHECK(refused.code == 1);
   CHECK(refused.out.find("REFUSED") != std::string::npos);
   CHECK(Slurp(d.Path("w1.json")) == state);
+}
+
+// The last line of standard output.
+std::string LastLine(const std::string& out) {
+  std::string s = out;
+  while (!s.empty() && s.back() == '\n') s.pop_back();
+  const std::size_t nl = s.rfind('\n');
+  return nl == std::string::npos ? s : s.substr(nl + 1);
+}
+
+TEST_CASE("CLI: what does not verify exits 1, what cannot be read exits 2",
+          "[cli][transparency][exit]") {
+  Deployment d;
+  REQUIRE(d("checkpoint --db chain --key log.notekey -o cp1.txt").code == 0);
+  // An old checkpoint whose signature does not verify under --log-key.
+  REQUIRE(d("note-keygen --name retrace-demo --out other").code == 0);
+  Run bad_sig = d("consistency --db chain --from cp1.txt --log-key other.vkey");
+  CHECK(bad_sig.code == 1);
+  CHECK(bad_sig.out.rfind("INCONSISTENT:", 0) == 0);
+  Run bad_sig_json = d("consistency --db chain --from cp1.txt --log-key other.vkey --format json");
+  CHECK(bad_sig_json.code == 1);
+  CHECK(bad_sig_json.out.find("\"schema\": \"retrace.consistency/v1\"") != std::string::npos);
+  Run ok_json = d("consistency --db chain --from cp1.txt --format json");
+  CHECK(ok_json.code == 0);
+  CHECK(ok_json.out.find("\"schema\": \"retrace.consistency/v1\"") != std::string::npos);
+  // A file that is not a checkpoint at all: cannot check (2).
+  Spit(d.Path("junk.txt"), "junk\n");
+  CHECK(d("consistency --db chain --from junk.txt --log-key log.vkey").code == 2);
+
+  // A stale request: the witness cosigned size N since; a request from 0
+  // is refused (1, REFUSED:) and names the size to ask from.
+  REQUIRE(d("consistency --db chain --from-size 0 -o req.txt").code == 0);
+  REQUIRE(d("witness cosign --state w1.json --key w1.notekey --request req.txt --time 1700000000")
+              .code == 0);
+  const std::string state = Slurp(d.Path("w1.json"));
+  Run stale = d("witness cosign --state w1.json --key w1.notekey --request req.txt", true);
+  CHECK(stale.code == 1);
+  CHECK(stale.out.find("REFUSED:") != std::string::npos);
+  CHECK(stale.out.find("ask again") != std::string::npos);
+  CHECK(Slurp(d.Path("w1.json")) == state);
+  // witness show: ISO 8601 times.
+  Run show = d("witness show --state w1.json");
+  CHECK(show.code == 0);
+  CHECK(show.out.find("at 2023-11-14T22:13:20Z") != std::string::npos);
+  CHECK(d("witness show --state w1.json --format json").out.find("retrace.witness-state/v1") !=
+        std::string::npos);
+  // A verifier key file that does not exist says so.
+  Run missing = d("witness init --state w3.json --log-key missing.vkey", true);
+  CHECK(missing.code == 2);
+  CHECK(missing.out.find("no such file") != std::string::npos);
+
+  // checkpoint --latest --format json.
+  Run latest = d("checkpoint --db chain --latest --format json");
+  CHECK(latest.code == 0);
+  CHECK(latest.out.find("\"schema\": \"retrace.checkpoint/v1\"") != std::string::npos);
+  CHECK(latest.out.find("\"origin\": \"retrace-demo\"") != std::string::npos);
+
+  // verify-bundle: the last line is the bundle's verdict, even when the
+  // lineage inside is valid.
+  REQUIRE(d("prove --db chain MAG-00004 -o mag.bundle").code == 0);
+  Run good = d("verify-bundle mag.bundle --root chain/keys/regulator.pub --log-key log.vkey");
+  CHECK(good.code == 0);
+  CHECK(LastLine(good.out) == "VALID");
+  Run wrong = d("verify-bundle mag.bundle --root chain/keys/sep-baotou.pub --log-key log.vkey");
+  CHECK(wrong.code == 1);
+  CHECK(LastLine(wrong.out) == "INVALID");
+  Run quorum = d("verify-bundle mag.bundle --root chain/keys/regulator.pub --log-key log.vkey "
+                 "--witness w1.vkey");
+  CHECK(quorum.code == 1);  // w1 did not cosign the stored checkpoint
+  CHECK(LastLine(quorum.out) == "INVALID");
+
+  // tlog-proof verify: the verdict last; --format json.
+  REQUIRE(d("tlog-proof export --db chain 42 -o r42.tlog-proof").code == 0);
+  Run tv = d("tlog-proof verify r42.tlog-proof --log-key log.vkey");
+  CHECK(tv.code == 0);
+  CHECK(LastLine(tv.out).rfind("VALID: leaf 42", 0) == 0);
+  Run tj = d("tlog-proof verify r42.tlog-proof --log-key log.vkey --format json");
+  CHECK(tj.code == 0);
+  CHECK(tj.out.find("\"schema\": \"retrace.tlog-proof/v1\"") != std::string::npos);
+  Run tbad = d("tlog-proof verify r42.tlog-proof --log-key other.vkey --format json");
+  CHECK(tbad.code == 1);
+  CHECK(tbad.out.find("\"valid\": false") != std::string::npos);
+
+  // report --checkpoint: a checkpoint of another ledger is a finding.
+  REQUIRE(d("demo --db other --seed 7").code == 0);
+  REQUIRE(d("checkpoint --db other --key log.notekey -o cp-other.txt").code == 0);
+  Run mismatch = d("report --db chain MAG-00004 --checkpoint cp-other.txt -o r.html", true);
+  CHECK(mismatch.code == 1);
+  CHECK(mismatch.out.find("does not match") != std::string::npos);
+  CHECK(LastLine(mismatch.out) == "INVALID");
+  CHECK(d("report --db chain MAG-00004 --checkpoint cp1.txt --log-key log.vkey -o r.html").code ==
+        0);
+  CHECK(d("report --db chain MAG-00004 --checkpoint cp1.txt --log-key other.vkey -o r.html")
+            .code == 1);
 }
 
 TEST_CASE("CLI: transparency commands refuse bad input and change nothing", "[cli][transparency]") {

@@ -21,6 +21,13 @@ done
 for h in c.h ledger.h epcis.h render.h event_batch.h json.h; do
   test -f "$prefix/include/retrace/$h" || { echo "missing header $h"; exit 1; }
 done
+# The tool's manual page and bash completion (cli/CMakeLists.txt), when the CLI is built.
+if [[ -x $prefix/bin/retrace ]]; then
+  for f in share/man/man1/retrace.1 share/bash-completion/completions/retrace; do
+    test -s "$prefix/$f" || { echo "missing $prefix/$f"; exit 1; }
+  done
+  grep -q '^\.TH RETRACE 1' "$prefix/share/man/man1/retrace.1" || { echo "retrace.1 is not a man page"; exit 1; }
+fi
 soname=$(readelf -d "$libdir/libretrace.so.0" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
 [[ $soname == libretrace.so.0 ]] || { echo "SONAME is '$soname'"; exit 1; }
 
