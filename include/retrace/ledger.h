@@ -181,6 +181,9 @@ struct LedgerInfo {
   std::string root_key_id;
   std::uint64_t size = 0;     // number of records (tree size)
   Hash head_hash{};           // hash of record size-1
+  // A mirror (Ledger::CreateMirror) takes its records from the ledger it
+  // mirrors, with AppendStored only.
+  bool mirror = false;
 };
 
 struct AppendResult {
@@ -279,6 +282,18 @@ class RETRACE_EXPORT Ledger {
   // format the ledger had ("retrace-ledger/2"), or kFailedPrecondition if it
   // is at format 3 already (nothing to do); errors as Open otherwise.
   static Result<std::string> Upgrade(const Options& options, const std::string& dir);
+
+  // Creates a mirror of another ledger in `dir`: a ledger whose records are
+  // the source's, byte for byte, starting with its genesis record
+  // `genesis_record` (the stored bytes of the source's record 0, which must
+  // be a genesis record signed by the root key it names). A mirror refuses
+  // Append, AppendBatch and SignAndAppend (kFailedPrecondition); it grows
+  // only by AppendStored, and otherwise reads, verifies, audits and proves
+  // as any ledger (docs/publishing.md). Errors as Create, and
+  // kInvalidArgument if `genesis_record` is not a genesis record.
+  static Result<std::unique_ptr<Ledger>> CreateMirror(const Options& options,
+                                                      const std::string& dir,
+                                                      std::string_view genesis_record);
 
   virtual Result<LedgerInfo> Info() const = 0;
 
@@ -403,6 +418,31 @@ class RETRACE_EXPORT Ledger {
   // a line by a given witness does not verify or none is by one.
   virtual Result<std::string> AddCosignatures(std::string_view cosignatures,
                                               const std::vector<NoteVerifier>& witnesses) = 0;
+
+  // --- Records stored elsewhere (a mirror).
+
+  // Appends `records` -- stored record bytes exactly as another ledger
+  // stored them, in log order, starting at this ledger's size -- in one
+  // transaction, all or none. Each must be the record this ledger would
+  // store at its position (its seq, the hash of the record before it, the
+  // canonical encoding) and passes every check Append applies, signatures
+  // included; the bytes stored are the bytes given. A regulatory finding
+  // (quota, licence) is recorded and returned in `flagged` whatever
+  // Options::regulatory_violations says: the source recorded it. Errors as
+  // AppendBatch; kInvalidArgument also if a record's bytes are not the
+  // record this ledger would store at its position.
+  virtual Result<std::vector<AppendResult>> AppendStored(const std::vector<std::string>& records) = 0;
+
+  // Stores a checkpoint another ledger (the source of a mirror) signed: a
+  // signed note with any cosignatures, whose signature by `log_key` must
+  // verify, whose origin must be this ledger's name, and whose size and root
+  // hash must be this ledger's tree at that size. Returns the stored note.
+  // kVerificationFailed if the signature does not verify or the root
+  // differs (the source forked: split view); kFailedPrecondition if the
+  // checkpoint is larger than this ledger or older than one stored (not an
+  // error to store twice: an equal note returns as is).
+  virtual Result<std::string> StoreCheckpoint(std::string_view note,
+                                              const NoteVerifier& log_key) = 0;
 
   // --- Sign-and-append.
 

@@ -35,6 +35,18 @@ const Verifier* LedgerImpl::VerifierOf(const KeyEntry& key) const {
   return e == nullptr ? nullptr : e->verifier.get();
 }
 
+Status LedgerImpl::CheckWritable(bool stored) const {
+  if (opts_.read_only) {
+    return FailedPreconditionError("the ledger was opened read-only; nothing was appended");
+  }
+  if (static_info_.mirror && !stored) {
+    return FailedPreconditionError("this ledger is a mirror of \"" + static_info_.name +
+                                   "\": it takes records only from its source "
+                                   "(Ledger::AppendStored, `retrace mirror`); nothing was appended");
+  }
+  return Status::Ok();
+}
+
 Status LedgerImpl::Precheck(std::size_t i, std::size_t n, const Authority* book, bool signed_here,
                             Pending* p) const {
   const SignedEvent& se = *p->signed_event;
@@ -319,11 +331,12 @@ Status LedgerImpl::ApplyCustody(Txn& txn, const std::string& where, Pending& p,
   }
 
   // Custody and mass violations always refuse; regulatory ones (quota,
-  // licence) refuse unless the ledger records and flags them.
+  // licence) refuse unless the ledger records and flags them -- or the
+  // record was stored by a source that did (a mirror).
+  const bool flag = opts_.regulatory_violations == RegulatoryMode::kRecordAndFlag ||
+                    p.stored != nullptr;
   for (const auto& v : vs) {
-    if (!IsRegulatory(v.code) || opts_.regulatory_violations == RegulatoryMode::kReject) {
-      return refuse(v);
-    }
+    if (!IsRegulatory(v.code) || !flag) return refuse(v);
   }
 
   for (const auto& v : after) RETURN_IF_ERROR(txn.Put(t.lots, v.lot_id, EncodeLotState(v)));
@@ -344,6 +357,22 @@ Status LedgerImpl::ApplyOne(Txn& txn, std::size_t i, std::size_t n, Pending& p, 
   const std::string where = BatchPrefix(i, n);
   const std::uint64_t seq = ctx->head.size;
   std::string stored = EncodeRecord(seq, ctx->head.hash, *p.signed_event);
+  if (p.stored != nullptr && *p.stored != stored) {
+    // The bytes given are not the record this ledger would store here:
+    // another position, another predecessor, or not the canonical encoding.
+    Result<Record> given = DecodeRecord(*p.stored);
+    std::string why = "not in canonical form";
+    if (given.ok() && given->seq != seq) {
+      why = "it is record " + std::to_string(given->seq) + ", not the next record (" +
+            std::to_string(seq) + ")";
+    } else if (given.ok() && given->prev_hash != ctx->head.hash) {
+      why = "it does not link to this ledger's record " + std::to_string(seq - 1) +
+            " (the source's history differs: split view)";
+    }
+    return InvalidArgumentError(where + "the stored record is not the record this ledger would "
+                                "store at " + std::to_string(seq) + ": " + why +
+                                "; nothing was appended");
+  }
   const Hash hash = RecordHash(stored);
   if (IsAuthorityEvent(p.event)) {
     RETURN_IF_ERROR(ApplyAuthority(txn, where, p, stored, hash, ctx));
@@ -362,9 +391,7 @@ Result<AppendResult> LedgerImpl::Append(const SignedEvent& event) {
 }
 
 Result<std::vector<AppendResult>> LedgerImpl::AppendBatch(const std::vector<SignedEvent>& events) {
-  if (opts_.read_only) {
-    return FailedPreconditionError("the ledger was opened read-only; nothing was appended");
-  }
+  RETURN_IF_ERROR(CheckWritable(false));
   if (events.empty()) return InvalidArgumentError("empty batch; nothing was appended");
   // Parse and verify every event before taking the write lock; in parallel
   // for a large batch. The first refusal in batch order is reported.
@@ -379,6 +406,36 @@ Result<std::vector<AppendResult>> LedgerImpl::AppendBatch(const std::vector<Sign
   // A signature failure before the first malformed event is the first refusal.
   RETURN_IF_ERROR(VerifySignatures(&pending, first_bad));
   if (first_bad < events.size()) return prechecks[first_bad];
+  std::vector<AppendResult> results;
+  RETURN_IF_ERROR(WriteBatch(&pending, nullptr, nullptr, &results));
+  return results;
+}
+
+Result<std::vector<AppendResult>> LedgerImpl::AppendStored(const std::vector<std::string>& records) {
+  RETURN_IF_ERROR(CheckWritable(true));
+  if (records.empty()) return InvalidArgumentError("no records; nothing was appended");
+  std::vector<SignedEvent> events;
+  events.reserve(records.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    Result<Record> r = DecodeRecord(records[i]);
+    if (!r.ok()) {
+      return InvalidArgumentError(BatchPrefix(i, records.size()) + r.status().message() +
+                                  "; nothing was appended");
+    }
+    events.emplace_back(std::move(r->event_bytes), std::move(r->key_id), std::move(r->signature),
+                        std::move(r->batch));
+  }
+  std::shared_ptr<const Authority> book;
+  RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(book, books_.Get(txn));
+    return Status::Ok();
+  }));
+  std::vector<Pending> pending;
+  std::vector<Status> prechecks;
+  const std::size_t first_bad = PrecheckAll(events, book.get(), false, &pending, &prechecks);
+  RETURN_IF_ERROR(VerifySignatures(&pending, first_bad));
+  if (first_bad < events.size()) return prechecks[first_bad];
+  for (std::size_t i = 0; i < records.size(); ++i) pending[i].stored = &records[i];
   std::vector<AppendResult> results;
   RETURN_IF_ERROR(WriteBatch(&pending, nullptr, nullptr, &results));
   return results;

@@ -9,6 +9,7 @@
 #include "model/record.h"
 #include "retrace/merkle.h"
 #include "transparency/text.h"
+#include "util/escape.h"
 #include "util/status_macros.h"
 
 namespace retrace::internal {
@@ -113,6 +114,38 @@ Result<std::string> SignAndStoreCheckpoint(Txn& txn, std::string_view origin,
   }
   RETURN_IF_ERROR(txn.Put(t.checkpoints, EncodeU64(n), note));
   return note;
+}
+
+Result<std::string> StoreForeignCheckpoint(Txn& txn, std::string_view origin, std::string_view note,
+                                           const NoteVerifier& log_key) {
+  ASSIGN_OR_RETURN(VerifiedCheckpoint v, OpenCheckpoint(note, {log_key}));
+  const Checkpoint& cp = v.checkpoint;
+  if (cp.origin != origin) {
+    return InvalidArgumentError("the checkpoint is of \"" + EscapeForDisplay(cp.origin) +
+                                "\", not of this ledger (\"" + std::string(origin) + "\")");
+  }
+  ASSIGN_OR_RETURN(Head head, ReadHead(txn));
+  if (cp.size > head.size) {
+    return FailedPreconditionError("the checkpoint is of size " + std::to_string(cp.size) +
+                                   ", beyond this ledger's " + std::to_string(head.size) +
+                                   " records; append them first; nothing was stored");
+  }
+  ASSIGN_OR_RETURN(Hash root, merkle::RootAt(TxnNodeSource(txn), cp.size));
+  if (root != cp.root_hash) {
+    return VerificationFailedError(
+        "split view: the checkpoint of size " + std::to_string(cp.size) + " signed by " +
+        log_key.name() + " has root " + B64(cp.root_hash) + ", but the records this ledger holds "
+        "have root " + B64(root) + " at that size; nothing was stored");
+  }
+  ASSIGN_OR_RETURN(std::optional<StoredCheckpoint> last, LatestStoredCheckpoint(txn, origin));
+  if (last && last->checkpoint.size > cp.size) {
+    return FailedPreconditionError("a checkpoint of size " + std::to_string(last->checkpoint.size) +
+                                   " is stored already; this one (size " + std::to_string(cp.size) +
+                                   ") is older; nothing was stored");
+  }
+  if (last && last->checkpoint.size == cp.size && last->note == note) return last->note;
+  RETURN_IF_ERROR(txn.Put(txn.tables().checkpoints, EncodeU64(cp.size), note));
+  return std::string(note);
 }
 
 Result<std::string> StoreCosignatures(Txn& txn, std::string_view origin, std::string_view input,

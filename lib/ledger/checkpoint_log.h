@@ -37,6 +37,11 @@ Result<std::optional<StoredCheckpoint>> LatestStoredCheckpoint(const Txn& txn,
 Result<std::string> SignAndStoreCheckpoint(Txn& txn, std::string_view origin,
                                            const NoteSigner& signer);
 
+// Ledger::StoreCheckpoint inside a write transaction: a checkpoint another
+// ledger (a mirror's source) signed, checked against this tree.
+Result<std::string> StoreForeignCheckpoint(Txn& txn, std::string_view origin, std::string_view note,
+                                           const NoteVerifier& log_key);
+
 // Ledger::AddCosignatures inside a write transaction.
 Result<std::string> StoreCosignatures(Txn& txn, std::string_view origin, std::string_view input,
                                       const std::vector<NoteVerifier>& witnesses);

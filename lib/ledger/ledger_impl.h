@@ -42,6 +42,9 @@ namespace retrace::internal {
 // One event of an append, parsed and pre-checked outside the write lock.
 struct Pending {
   const SignedEvent* signed_event = nullptr;
+  // AppendStored: the record bytes as the source stored them, which the
+  // record this ledger makes must equal.
+  const std::string* stored = nullptr;
   v1::Event event;
   std::string message;  // what the signature must cover (SignatureInputOf)
   // The signing key, if the book of the snapshot read before the write
@@ -60,6 +63,8 @@ class LedgerImpl final : public Ledger {
 
   Status Init();  // reads meta and genesis
   Status WriteGenesis(const Signer& root, std::string_view name, std::string_view root_actor);
+  // A mirror's genesis: the source's record 0, stored as it is.
+  Status WriteMirrorGenesis(std::string_view genesis_record);
 
   Result<LedgerInfo> Info() const override;
   Status LinkParents(Event* event) const override;
@@ -87,6 +92,8 @@ class LedgerImpl final : public Ledger {
   Result<std::string> LatestCheckpoint() const override;
   Result<std::string> AddCosignatures(std::string_view cosignatures,
                                       const std::vector<NoteVerifier>& witnesses) override;
+  Result<std::vector<AppendResult>> AppendStored(const std::vector<std::string>& records) override;
+  Result<std::string> StoreCheckpoint(std::string_view note, const NoteVerifier& log_key) override;
 
   // ReadLedger (ledger_internal.h).
   Status ReadWithName(const std::function<Status(const Txn&, std::string_view)>& fn) const {
@@ -160,11 +167,14 @@ class LedgerImpl final : public Ledger {
                    std::vector<SignedEvent>* out) const;
 
   const Verifier* VerifierOf(const KeyEntry& key) const;
+  // kFailedPrecondition for a write other than AppendStored to a mirror, or
+  // any write to a read-only ledger; OK otherwise.
+  Status CheckWritable(bool stored) const;
 
   std::unique_ptr<LmdbEnv> env_;
   Options opts_;
   std::string ledger_id_raw_;
-  LedgerInfo static_info_;
+  LedgerInfo static_info_;  // static_info_.mirror: a mirror (meta "mirror_of")
   std::unique_ptr<ThreadPool> append_pool_;  // prechecks and signatures of large batches
   mutable KeyCache keys_;                    // parsed keys, for every verification
   mutable BookCache books_{&keys_};

@@ -76,7 +76,41 @@ Status LedgerImpl::Init() {
     static_info_.name = ev.genesis().name();
     static_info_.root_actor_id = ev.genesis().root_actor_id();
     static_info_.root_key_id = rec->key_id;
+    ASSIGN_OR_RETURN(auto mirror, txn.Get(txn.tables().meta, kMetaMirrorOf));
+    static_info_.mirror = mirror.has_value();
     return Status::Ok();
+  });
+}
+
+Status LedgerImpl::WriteMirrorGenesis(std::string_view genesis_record) {
+  Result<Record> rec = DecodeRecord(genesis_record);
+  v1::Event ev;
+  if (!rec.ok() || rec->seq != 0 || rec->prev_hash != Hash{} ||
+      !ParseEventBytes(rec->event_bytes, &ev).ok() || !ev.has_genesis() ||
+      !ValidateEventProto(ev).ok() || ev.ledger_id().size() != kLedgerIdBytes) {
+    return InvalidArgumentError("the mirror's first record is not a genesis record; nothing was created");
+  }
+  const SignedEvent se(rec->event_bytes, rec->key_id, rec->signature, rec->batch);
+  if (EncodeRecord(0, Hash{}, se) != genesis_record) {
+    return InvalidArgumentError("the genesis record is not in canonical form; nothing was created");
+  }
+  // Signed by the root key it names (the book checks it again on every read).
+  std::optional<AuthorityRecord> a = ReadAuthorityRecord(0, genesis_record);
+  std::shared_ptr<const Authority> book =
+      a ? Authority::Build({std::move(*a)}, &keys_) : nullptr;
+  if (book == nullptr || book->Verdict(0) == nullptr || !book->Verdict(0)->valid) {
+    return VerificationFailedError(
+        "the genesis record is not signed by the root key it names; nothing was created");
+  }
+  ledger_id_raw_ = ev.ledger_id();
+  return env_->Write([&](Txn& txn) -> Status {
+    RETURN_IF_ERROR(txn.Put(txn.tables().meta, kMetaFormat, kMetaFormatValue));
+    RETURN_IF_ERROR(txn.Put(txn.tables().meta, kMetaLedgerId, ledger_id_raw_));
+    RETURN_IF_ERROR(txn.Put(txn.tables().meta, kMetaMirrorOf, ev.genesis().name()));
+    RETURN_IF_ERROR(txn.Put(txn.tables().authority, EncodeU64(0), "", MDB_APPEND));
+    Head head;
+    return WriteRecord(txn, std::string(genesis_record), RecordHash(genesis_record), 0, ev, {},
+                       &head);
   });
 }
 
@@ -219,6 +253,23 @@ Result<std::unique_ptr<Ledger>> Ledger::Create(const Options& options, const std
     ::unlink((dir + "/data.mdb").c_str());
     ::unlink((dir + "/lock.mdb").c_str());
     return st.Annotate("creating ledger " + dir);
+  }
+  return std::unique_ptr<Ledger>(std::move(impl));
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::CreateMirror(const Options& options, const std::string& dir,
+                                                     std::string_view genesis_record) {
+  if (options.read_only) return InvalidArgumentError("cannot create a ledger read-only");
+  internal::EnvOptions eo{options.sync, false, options.initial_map_size, options.max_map_size};
+  ASSIGN_OR_RETURN(auto env, internal::LmdbEnv::Open(dir, eo, /*create=*/true));
+  auto impl = std::make_unique<internal::LedgerImpl>(std::move(env), options);
+  Status st = impl->WriteMirrorGenesis(genesis_record);
+  if (st.ok()) st = impl->Init();
+  if (!st.ok()) {
+    impl.reset();
+    ::unlink((dir + "/data.mdb").c_str());
+    ::unlink((dir + "/lock.mdb").c_str());
+    return st.Annotate("creating mirror " + dir);
   }
   return std::unique_ptr<Ledger>(std::move(impl));
 }

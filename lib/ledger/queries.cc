@@ -271,6 +271,11 @@ Result<merkle::ConsistencyProof> LedgerImpl::ProveConsistency(std::uint64_t old_
 // Transparency: the work is in ledger/checkpoint_log.cc and lib/bundle;
 // these run it in one transaction each.
 Result<std::string> LedgerImpl::SignCheckpoint(const NoteSigner& signer) {
+  if (static_info_.mirror) {
+    return FailedPreconditionError("this ledger is a mirror of \"" + static_info_.name +
+                                   "\": it stores its source's checkpoints (StoreCheckpoint) and "
+                                   "signs none; nothing was signed");
+  }
   std::string out;
   RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> Status {
     ASSIGN_OR_RETURN(out, SignAndStoreCheckpoint(txn, static_info_.name, signer));
@@ -285,6 +290,17 @@ Result<std::string> LedgerImpl::LatestCheckpoint() const {
     ASSIGN_OR_RETURN(auto latest, LatestStoredCheckpoint(txn, static_info_.name));
     if (!latest) return NotFoundError("no checkpoint has been signed yet");
     out = std::move(latest->note);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::string> LedgerImpl::StoreCheckpoint(std::string_view note,
+                                                const NoteVerifier& log_key) {
+  if (opts_.read_only) return FailedPreconditionError("the ledger was opened read-only; nothing was stored");
+  std::string out;
+  RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(out, StoreForeignCheckpoint(txn, static_info_.name, note, log_key));
     return Status::Ok();
   }));
   return out;

@@ -164,9 +164,7 @@ Status LedgerImpl::LinkAndSign(const std::vector<Event>& input, const Signer& si
 Result<std::vector<AppendResult>> LedgerImpl::SignAndAppend(const std::vector<Event>& events,
                                                             const Signer& signer,
                                                             const SignAndAppendOptions& options) {
-  if (opts_.read_only) {
-    return FailedPreconditionError("the ledger was opened read-only; nothing was appended");
-  }
+  RETURN_IF_ERROR(CheckWritable(false));
   if (events.empty()) return InvalidArgumentError("empty batch; nothing was appended");
   // Optimistic: link and sign against a read snapshot, outside the write
   // lock. Only links inside the call depend on the head staying where it

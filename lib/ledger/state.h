@@ -44,6 +44,7 @@ inline constexpr char kMetaFormatValue[] = "retrace-ledger/3";
 inline constexpr char kMetaFormat2[] = "retrace-ledger/2";
 inline constexpr char kMetaLedgerId[] = "ledger_id";
 inline constexpr char kMetaHead[] = "head";  // u64be size || 32-byte head hash
+inline constexpr char kMetaMirrorOf[] = "mirror_of";  // a mirror: its source's name
 
 // The longest key LMDB takes (its default MDB_MAXKEYSIZE): a lot, actor or
 // event id longer than this cannot be a key of any table.
