@@ -98,7 +98,7 @@ enum class EpcisSkipReason {
   kUnknownSigner,      // the actor stating the event cannot be determined
   kNoCounterparty,     // a shipment without consignee, a receipt without sender
   kNoMaterial,         // a lot the event creates has no material class in ilmd
-  kErrorDeclaration,   // an errorDeclaration (a retraction of an earlier event)
+  kErrorDeclaration,   // retired: error declarations import as reversals (docs/epcis.md)
 };
 
 // The reason's name in reports: "event_type", "instance_level",

@@ -232,6 +232,21 @@ struct KeyRevoked {
   std::string reason;
 };
 
+// Reverses the custody record `seq` from this record on (retrace.proto,
+// Reversed; docs/data-model.md, "Reversals"). Ledger::LinkParents fills an
+// unset record_hash and empty lot_ids from the ledger.
+struct Reversed {
+  std::uint64_t seq = 0;
+  std::optional<Hash> record_hash;
+  std::vector<std::string> lot_ids;
+  std::string reason;
+  // The reversed record named by its event id instead of `seq` (an EPCIS
+  // error declaration names the event it retracts): Ledger::LinkParents and
+  // EventBatch::Add resolve it to `seq`. Not part of the stored event;
+  // EncodeEvent refuses a reversal whose event id is still unresolved.
+  std::string reversed_event_id;
+};
+
 // Wall-clock time as in google.protobuf.Timestamp.
 struct Timestamp {
   std::int64_t seconds = 0;  // since the Unix epoch, UTC
@@ -247,11 +262,11 @@ RETRACE_EXPORT std::uint32_t QuotaYear(const Timestamp& t) noexcept;
 
 using EventBody = std::variant<Genesis, ActorRegistered, Extracted, Shipped, Received,
                                Transformed, Exported, QuotaGranted, PolicySet, Recycled,
-                               Imported, KeyRotated, KeyRevoked>;
+                               Imported, KeyRotated, KeyRevoked, Reversed>;
 
 // "genesis", "actor_registered", "extracted", "shipped", "received",
 // "transformed", "exported", "quota_granted", "policy_set", "recycled",
-// "imported", "key_rotated", "key_revoked".
+// "imported", "key_rotated", "key_revoked", "reversed".
 RETRACE_EXPORT const char* EventKindName(const EventBody& body) noexcept;
 
 struct Event {

@@ -222,6 +222,10 @@ struct QuotaUsage {
     // not valid at its position). Each is reported by verification.
     bool void_entry = false;
     bool exceeded = false;           // a counting use over the quota then in force
+    // A reversal of use `releases`: reo_g is what that use had counted (0 if
+    // it did not count), free again from this entry on.
+    bool release = false;
+    std::uint64_t releases = 0;
   };
   std::vector<Entry> entries;        // in log order
 };

@@ -216,12 +216,9 @@ json EventJson(const Record& rec, const Event& ev, std::set<std::string>* actors
           if (!b.customs_declaration.empty()) j["retrace:customsDeclaration"] = b.customs_declaration;
           if (!b.destination_country.empty()) j["retrace:destinationCountry"] = b.destination_country;
         } else {
-          // Genesis, registrations, quota grants, policies, key changes.
-          // Seam for EPCIS error declarations: when the ledger has an event
-          // kind that retracts a record, write it here as the retracted
-          // event repeated with an errorDeclaration (reason, declarationTime,
-          // correctiveEventIDs), and read it back in epcis_import.cc
-          // (ConvertErrorDeclaration).
+          // Genesis, registrations, quota grants, policies, key changes; a
+          // reversal is written by Document, as the event it reverses
+          // repeated with an errorDeclaration.
           custody = false;
         }
       },
@@ -276,7 +273,27 @@ Result<std::string> Document(const Ledger& ledger, const std::vector<std::uint64
       }
       ev = std::move(*decoded);
     }
-    json e = EventJson(rec, ev, &actors);
+    json e;
+    if (const auto* rv = std::get_if<Reversed>(&ev.body)) {
+      // An EPCIS error declaration: the reversed event repeated, with the
+      // declaration (docs/epcis.md, "Error declarations").
+      ASSIGN_OR_RETURN(Record reversed_rec, ledger.ReadRecord(rv->seq));
+      Result<Event> reversed = DecodeEvent(reversed_rec.event_bytes);
+      if (!reversed.ok()) {
+        return CorruptionError("record " + std::to_string(rv->seq) +
+                               " does not decode: " + reversed.status().message());
+      }
+      e = EventJson(reversed_rec, *reversed, &actors);
+      if (!e.is_null()) {
+        json d = {{"declarationTime", FormatTime(ev.time)},
+                  {"reason", "incorrect_data"},
+                  {"retrace:reversalEventID", IdToUri(kEventPrefix, ev.event_id)}};
+        if (!rv->reason.empty()) d["retrace:reason"] = rv->reason;
+        e["errorDeclaration"] = std::move(d);
+      }
+    } else {
+      e = EventJson(rec, ev, &actors);
+    }
     if (!e.is_null()) events.push_back(std::move(e));
   }
   json doc;

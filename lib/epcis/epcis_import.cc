@@ -288,16 +288,53 @@ Status ReadReferences(Ctx& c, const json& ev, std::vector<Reference>* refs) {
   return Status::Ok();
 }
 
-// Seam for EPCIS error declarations. An event carrying errorDeclaration
-// states that the event it repeats (same eventID) did not occur or was
-// wrong, with correctiveEventIDs naming its replacements. The ledger has no
-// event kind that retracts a record yet; when it has one, map the
-// declaration to it here (and write it back in epcis_export.cc, EventJson).
-// Until then every declaration is unmappable.
-Result<std::vector<Event>> ConvertErrorDeclaration(Ctx& c, const json& /*ev*/) {
-  return c.Unmappable(EpcisSkipReason::kErrorDeclaration,
-                      "an error declaration (a retraction of an earlier event) cannot be "
-                      "represented yet: ledger records are append-only; record a correcting event");
+Result<std::vector<Event>> Convert(const json& ev, Ctx& c);
+
+// An EPCIS error declaration: the event it repeats (same eventID) did not
+// occur as stated. It becomes a reversal of the record(s) that event made
+// (docs/epcis.md, "Error declarations"), stated by the same actor at the
+// declaration time, naming the reversed record by its event id (EventBatch
+// and Ledger::LinkParents resolve it). What the repeated event would convert
+// to decides the actor and the records; an event that is itself unmappable
+// makes the declaration unmappable too.
+Result<std::vector<Event>> ConvertErrorDeclaration(Ctx& c, const json& ev) {
+  const json& d = ev["errorDeclaration"];
+  if (!d.is_object()) return c.Malformed("errorDeclaration is not an object");
+  ASSIGN_OR_RETURN(std::string when, OptStr(c, d, "declarationTime"));
+  if (when.empty()) return c.Malformed("errorDeclaration.declarationTime is missing");
+  Result<Timestamp> t = ParseTime(when);
+  if (!t.ok()) return c.Malformed("errorDeclaration.declarationTime " + Printable(t.status().message()));
+  ASSIGN_OR_RETURN(std::string reason, OptStr(c, d, "retrace:reason"));
+  if (reason.empty()) {
+    ASSIGN_OR_RETURN(reason, OptStr(c, d, "reason"));
+  }
+  ASSIGN_OR_RETURN(std::string reversal_uri, OptStr(c, d, "retrace:reversalEventID"));
+  json repeated = ev;
+  repeated.erase("errorDeclaration");
+  ASSIGN_OR_RETURN(std::vector<Event> originals, Convert(repeated, c));
+  std::vector<Event> out;
+  for (const Event& o : originals) {
+    Event r;
+    if (auto id = FromUrn(kEventPrefix, reversal_uri); id && originals.size() == 1) {
+      r.event_id = *id;
+    } else if (!reversal_uri.empty() && originals.size() == 1 && reversal_uri.size() <= 256) {
+      r.event_id = reversal_uri;
+    } else {
+      r.event_id = o.event_id + "#reversal";
+    }
+    r.actor_id = o.actor_id;
+    r.time = *t;
+    r.references = o.references;
+    Reversed body;
+    body.reason = reason;
+    body.reversed_event_id = o.event_id;
+    r.body = std::move(body);
+    out.push_back(std::move(r));
+  }
+  // A lot moved by several records of one EPCIS event is reversed last
+  // record first.
+  std::reverse(out.begin(), out.end());
+  return out;
 }
 
 Result<std::vector<Event>> Convert(const json& ev, Ctx& c) {

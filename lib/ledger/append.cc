@@ -6,7 +6,10 @@
 #include <set>
 #include <unordered_map>
 
+#include <deque>
+
 #include "ledger/ledger_impl.h"
+#include "ledger/lot_history.h"
 #include "ledger/quota_state.h"
 #include "model/proto_convert.h"
 #include "model/record.h"
@@ -273,6 +276,29 @@ Status LedgerImpl::ApplyCustody(Txn& txn, const std::string& where, Pending& p,
                        std::to_string(DecodeU64(*dup).value_or(0))});
   }
 
+  // A reversal: the record it reverses, and its rules.
+  std::optional<v1::Event> reversed;
+  std::string reversed_key;  // its signing key (a copy: a write moves LMDB's pages)
+  if (ev.has_reversed()) {
+    const std::uint64_t r = ev.reversed().seq();
+    Hash reversed_hash{};
+    if (r < seq) {
+      ASSIGN_OR_RETURN(auto rb, txn.Get(t.records, EncodeU64(r)));
+      if (!rb) return CorruptionError(where + "record " + std::to_string(r) + " is missing");
+      v1::Event rev;
+      RecordView reversed_view;
+      if (!ParseRecordView(*rb, &reversed_view).ok() ||
+          !ParseEventBytes(reversed_view.event_bytes, &rev).ok()) {
+        return CorruptionError(where + "record " + std::to_string(r) + " is damaged; run `retrace audit`");
+      }
+      reversed_hash = RecordHash(*rb);
+      reversed_key = std::string(reversed_view.key_id);
+      reversed = std::move(rev);
+    }
+    CheckReversal(ev, role, reversed ? &*reversed : nullptr, reversed_hash, &vs);
+    if (!vs.empty()) return refuse(vs.front());
+  }
+
   // Lots: existing ones advance, new ones are created.
   std::vector<std::string> touched = ExistingLotsTouched(ev);
   std::vector<const v1::Lot*> created = LotsCreated(ev);
@@ -295,12 +321,17 @@ Status LedgerImpl::ApplyCustody(Txn& txn, const std::string& where, Pending& p,
     }
   }
   std::vector<LotView> before, after;
+  std::deque<v1::Event> history;  // what a reversal's lots point into
   for (const auto& id : touched) {
     ASSIGN_OR_RETURN(auto lv, txn.Get(t.lots, id));
     if (!lv) return refuse({finding::kLotUnknown, id, "lot " + EscapeForDisplay(id) + " does not exist"});
     ASSIGN_OR_RETURN(LotView view, DecodeLotState(*lv, id));
     before.push_back(view);
-    ApplyToLot(ev, ev.actor_id(), seq, hash, &view, &vs);
+    std::optional<Reversible> reversible;
+    if (reversed) {
+      ASSIGN_OR_RETURN(reversible, ReadReversible(txn, id, seq, &history));
+    }
+    ApplyToLot(ev, ev.actor_id(), seq, hash, &view, &vs, -1, reversible ? &*reversible : nullptr);
     after.push_back(std::move(view));
   }
   {
@@ -328,6 +359,26 @@ Status LedgerImpl::ApplyCustody(Txn& txn, const std::string& where, Pending& p,
     q.last_seq = seq;
     RETURN_IF_ERROR(txn.Put(t.quotas, qk, EncodeQuotaTally(q)));
     RETURN_IF_ERROR(txn.Put(t.quota_log, qk, EncodeU64(seq)));
+  }
+  if (reversed) {
+    // The reversed record's quota use, freed from here on: the reversal is
+    // listed in that quota's log, and what counted no longer does.
+    const std::uint64_t r = ev.reversed().seq();
+    if (auto use = QuotaUseAt(book, *reversed, r)) {
+      const std::string qk = QuotaKey(use->actor_id, use->year, use->kind);
+      ASSIGN_OR_RETURN(QuotaTally q, ReadQuotaTally(txn, qk));
+      if (UseCounts(book, *reversed, reversed_key, r)) {
+        if (q.used < use->reo_g) {
+          return CorruptionError(where + "the quota balance of " + EscapeForDisplay(use->actor_id) +
+                                 " is below the use it would release; run `retrace audit`");
+        }
+        q.used -= use->reo_g;
+      }
+      ++q.entries;
+      q.last_seq = seq;
+      RETURN_IF_ERROR(txn.Put(t.quotas, qk, EncodeQuotaTally(q)));
+      RETURN_IF_ERROR(txn.Put(t.quota_log, qk, EncodeU64(seq)));
+    }
   }
 
   // Custody and mass violations always refuse; regulatory ones (quota,

@@ -8,7 +8,10 @@
 #include <set>
 #include <unordered_map>
 
+#include <deque>
+
 #include "ledger/checkpoint_log.h"
+#include "ledger/lot_history.h"
 #include "ledger/state.h"
 #include "ledger/txn_store.h"
 #include "model/proto_convert.h"
@@ -114,13 +117,16 @@ class Auditor {
   struct Tally {
     QuotaTally stored;  // used, entries, last_seq
   };
-  // A quota use whose counting waits for the signature checks of its chunk.
+  // A quota use -- or a reversal's release of one -- whose counting waits
+  // for the signature checks of its chunk.
   struct PendingUse {
     std::uint64_t seq;
     std::string quota_key;
-    QuotaUse use;
+    QuotaUse use;     // a release: the released use
     std::string lot_id;
     bool authorized;  // everything but the signature, which may still fail
+    bool release = false;
+    std::uint64_t releases = 0;  // a release: the reversed record
   };
 
   Status CheckRecord(std::uint64_t seq, std::string_view bytes);
@@ -172,21 +178,26 @@ Result<LotView*> Auditor::LoadLot(const std::string& id, std::uint64_t before_se
   ASSIGN_OR_RETURN(std::vector<std::uint64_t> seqs, store_->LotSeqs(id));
   std::optional<LotView> state;
   Violations ignored;  // reported when those records were scanned
+  std::deque<v1::Event> events;
+  LotUndoStack undo;
   for (std::uint64_t s : seqs) {
     if (s >= before_seq) break;
     ASSIGN_OR_RETURN(auto bytes, txn_.Get(t_.records, EncodeU64(s)));
     if (!bytes) continue;
     auto rec = DecodeRecord(*bytes);
     if (!rec.ok()) continue;
-    v1::Event ev;
+    v1::Event& ev = events.emplace_back();
     if (!ParseEventBytes(rec->event_bytes, &ev).ok() || !ValidateEventProto(ev).ok()) continue;
     if (!state) {
       for (const v1::Lot* l : LotsCreated(ev)) {
         if (l->lot_id() == id) state = NewLot(*l, ev.actor_id(), s, rec->hash);
       }
+      if (state) undo.Push(s, rec->hash, &ev);
       continue;
     }
-    ApplyToLot(ev, ev.actor_id(), s, rec->hash, &*state, &ignored);
+    ApplyToLot(ev, ev.actor_id(), s, rec->hash, &*state, &ignored, -1,
+               ev.has_reversed() ? undo.Top() : nullptr);
+    undo.Feed(s, rec->hash, &ev);
   }
   if (!state) return static_cast<LotView*>(nullptr);
   return lots_.Insert(std::move(*state));
@@ -262,6 +273,11 @@ void Auditor::CountUses(std::vector<PendingUse>* uses) {
     // A use counts if its record is valid: signer, role, and signature.
     if (!u.authorized || checker_->SignatureFailed(u.seq)) continue;
     QuotaTally& q = quotas_[u.quota_key].stored;
+    if (u.release) {
+      // The reversed use, if it counted, counts no more.
+      if (!checker_->SignatureFailed(u.releases)) q.used -= std::min<unsigned __int128>(q.used, u.use.reo_g);
+      continue;
+    }
     Violations vs;
     CheckQuotaUse(u.use, book_->GrantAt(u.quota_key, u.seq), q.used, u.lot_id, &vs);
     for (auto& v : vs) report_.findings.push_back({v.code, u.seq, v.lot_id, v.message});
@@ -376,7 +392,38 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
     const ActorEntry* mine = book_->ActorAt(actor, seq);
     CheckLicence(ev, mine != nullptr ? mine->licence : std::string(), &vs);
   }
+  // A reversal: the record it reverses (read here, not through the checker,
+  // which has released it), its rules, and the quota it frees.
+  std::optional<v1::Event> reversed;
+  if (ev.has_reversed()) {
+    const std::uint64_t r = ev.reversed().seq();
+    Hash reversed_hash{};
+    std::string reversed_key;
+    if (r < seq) {
+      ASSIGN_OR_RETURN(auto rb, txn_.Get(t_.records, EncodeU64(r)));
+      RecordView rview;
+      v1::Event rev;
+      if (rb && ParseRecordView(*rb, &rview).ok() && ParseEventBytes(rview.event_bytes, &rev).ok()) {
+        reversed_hash = RecordHash(*rb);
+        reversed_key = std::string(rview.key_id);
+        reversed = std::move(rev);
+      }
+    }
+    CheckReversal(ev, c->signer_role, reversed ? &*reversed : nullptr, reversed_hash, &vs);
+    if (reversed) {
+      if (auto use = QuotaUseAt(*book_, *reversed, r)) {
+        std::string qk = QuotaKey(use->actor_id, use->year, use->kind);
+        RETURN_IF_ERROR(quota_entry(qk));
+        PendingUse release{seq, std::move(qk), std::move(*use), "", c->authorized &&
+                           UseCounts(*book_, *reversed, reversed_key, r)};
+        release.release = true;
+        release.releases = r;
+        uses_scanning_.push_back(std::move(release));
+      }
+    }
+  }
   std::vector<LotView> before;
+  std::deque<v1::Event> history;  // what a reversal's lots point into
   std::vector<std::string> touched = ExistingLotsTouched(ev);
   std::set<std::string> names;
   // Lots whose stored state must equal the replayed one after this record.
@@ -405,7 +452,13 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
       continue;
     }
     before.push_back(*lot);
-    ApplyToLot(ev, actor, seq, hash, lot, &vs);
+    std::optional<Reversible> reversible;
+    if (ev.has_reversed()) {
+      // The lot's record a reversal may undo, from its history (rare).
+      Result<std::optional<Reversible>> top = ReadReversible(txn_, id, seq, &history);
+      if (top.ok()) reversible = *top;
+    }
+    ApplyToLot(ev, actor, seq, hash, lot, &vs, -1, reversible ? &*reversible : nullptr);
     RETURN_IF_ERROR(index_entry(id));
   }
   {

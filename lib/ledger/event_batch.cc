@@ -25,6 +25,14 @@ struct EventBatch::Impl {
   std::uint64_t next_seq = 0;
   Hash prev_hash{};
   std::map<std::string, Hash, std::less<>> heads;  // lot -> predicted head hash
+  // Queued events by event id: what a reversal naming one of them by its
+  // event id (an EPCIS error declaration) resolves to.
+  struct Queued {
+    std::uint64_t seq = 0;
+    Hash hash{};
+    std::vector<std::string> lots;
+  };
+  std::map<std::string, Queued, std::less<>> by_event_id;
   std::vector<SignedEvent> events;
 
   Status Start() {
@@ -39,13 +47,16 @@ struct EventBatch::Impl {
   void Reset() {
     started = false;
     heads.clear();
+    by_event_id.clear();
     events.clear();
   }
 
   void Queue(const Event& ev, SignedEvent se) {
     std::string stored = internal::EncodeRecord(next_seq, prev_hash, se);
     Hash h = internal::RecordHash(stored);
-    for (const std::string& lot : internal::LotsMoved(ev)) heads[lot] = h;
+    std::vector<std::string> lots = internal::LotsMoved(ev);
+    for (const std::string& lot : lots) heads[lot] = h;
+    by_event_id[ev.event_id] = Queued{next_seq, h, std::move(lots)};
     prev_hash = h;
     ++next_seq;
     events.push_back(std::move(se));
@@ -59,6 +70,17 @@ EventBatch& EventBatch::operator=(EventBatch&&) noexcept = default;
 
 Status EventBatch::Add(Event event, const Signer& signer) {
   RETURN_IF_ERROR(impl_->Start());
+  if (auto* rv = std::get_if<Reversed>(&event.body);
+      rv != nullptr && rv->seq == 0 && !rv->reversed_event_id.empty()) {
+    // A reversal of an event queued here: its record is predicted.
+    auto it = impl_->by_event_id.find(rv->reversed_event_id);
+    if (it != impl_->by_event_id.end()) {
+      rv->seq = it->second.seq;
+      rv->record_hash = it->second.hash;
+      if (rv->lot_ids.empty()) rv->lot_ids = it->second.lots;
+      rv->reversed_event_id.clear();
+    }
+  }
   auto fill = [&](const std::string& lot, std::optional<Hash>* parent) {
     if (parent->has_value()) return;
     auto it = impl_->heads.find(lot);

@@ -317,6 +317,19 @@ Status IntegrityAuditor::CheckEvent(std::uint64_t seq, const std::string& seq_ke
     const auto& g = ev.quota_granted();
     quota_entry(QuotaKey(g.actor_id(), g.year(), static_cast<QuotaKind>(g.kind())));
   }
+  if (ev.has_reversed() && ev.reversed().seq() < seq) {
+    // A reversal is listed in the quota log its reversed record used (a
+    // random read, for one of the rare reversals).
+    ASSIGN_OR_RETURN(auto rb, txn_.Get(t_.records, EncodeU64(ev.reversed().seq())));
+    RecordView rview;
+    v1::Event rev;
+    if (rb && ParseRecordView(*rb, &rview).ok() && ParseEventBytes(rview.event_bytes, &rev).ok()) {
+      auto it = roles_.find(rev.actor_id());
+      if (auto use = QuotaUseOf(rev, it != roles_.end() ? it->second : Role::kUnspecified)) {
+        quota_entry(QuotaKey(use->actor_id, use->year, use->kind));
+      }
+    }
+  }
   return Status::Ok();
 }
 

@@ -170,6 +170,17 @@ Result<std::vector<QuotaUsage>> LedgerImpl::Quotas(std::uint32_t year,
         if (e.grant) {
           e.reo_g = ev.quota_granted().reo_g();
           e.void_entry = verdicts[i].void_grant;
+        } else if (log[i].kind == QuotaLogEntry::Kind::kRelease) {
+          e.release = true;
+          e.releases = log[i].releases;
+          for (std::size_t k = 0; k < i; ++k) {
+            if (log[k].seq == log[i].releases && log[k].kind == QuotaLogEntry::Kind::kUse &&
+                log[k].counts) {
+              e.reo_g = log[k].reo_g;
+            }
+          }
+          e.lot_ids.assign(ev.reversed().lot_ids().begin(), ev.reversed().lot_ids().end());
+          if (!e.lot_ids.empty()) e.lot_id = e.lot_ids.front();
         } else {
           e.reo_g = log[i].reo_g;
           e.void_entry = !log[i].counts;

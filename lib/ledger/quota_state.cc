@@ -6,7 +6,7 @@
 
 namespace retrace::internal {
 
-Result<QuotaLogEntry> StoredQuotaEntry(const Authority& book, std::uint64_t seq,
+Result<QuotaLogEntry> StoredQuotaEntry(const Txn& txn, const Authority& book, std::uint64_t seq,
                                        std::string_view stored, std::string_view quota_key) {
   const std::string s = std::to_string(seq);
   RecordView view;
@@ -22,6 +22,25 @@ Result<QuotaLogEntry> StoredQuotaEntry(const Authority& book, std::uint64_t seq,
       return CorruptionError("the quota log lists record " + s + " under another quota");
     }
     e.kind = QuotaLogEntry::Kind::kGrant;
+    return e;
+  }
+  if (ev.has_reversed()) {
+    // A release of the use the reversed record made.
+    const std::uint64_t r = ev.reversed().seq();
+    ASSIGN_OR_RETURN(auto rb, txn.Get(txn.tables().records, EncodeU64(r)));
+    RecordView rview;
+    v1::Event rev;
+    if (r >= seq || !rb || !ParseRecordView(*rb, &rview).ok() ||
+        !ParseEventBytes(rview.event_bytes, &rev).ok()) {
+      return CorruptionError("the quota log lists reversal " + s + ", whose reversed record is "
+                             "missing or damaged; run `retrace audit`");
+    }
+    std::optional<QuotaUse> use = QuotaUseAt(book, rev, r);
+    if (!use || QuotaKey(use->actor_id, use->year, use->kind) != quota_key) {
+      return CorruptionError("the quota log lists record " + s + ", which releases no such quota");
+    }
+    e.kind = QuotaLogEntry::Kind::kRelease;
+    e.releases = r;
     return e;
   }
   std::optional<QuotaUse> use = QuotaUseAt(book, ev, seq);
@@ -46,7 +65,7 @@ Result<std::vector<QuotaLogEntry>> ReadQuotaLog(const Txn& txn, const Authority&
     std::string_view k = key, bytes;
     ASSIGN_OR_RETURN(bool found, records.Get(MDB_SET_KEY, &k, &bytes, "read a quota log record"));
     if (!found) return CorruptionError("the quota log names record " + std::to_string(*seq) + ", which is missing");
-    ASSIGN_OR_RETURN(QuotaLogEntry e, StoredQuotaEntry(book, *seq, bytes, quota_key));
+    ASSIGN_OR_RETURN(QuotaLogEntry e, StoredQuotaEntry(txn, book, *seq, bytes, quota_key));
     out.push_back(e);
   }
   return out;

@@ -16,10 +16,11 @@
 namespace retrace::internal {
 
 // The entry record `seq` (its stored bytes) makes in the log of
-// `quota_key`, judged by `book` with the record's own signature taken as
-// verified (the ledger verified it on append). kCorruption if the record
-// does not parse or makes no entry in that log (a damaged index).
-Result<QuotaLogEntry> StoredQuotaEntry(const Authority& book, std::uint64_t seq,
+// `quota_key` -- a grant, a use, or a reversal releasing an earlier use --
+// judged by `book` with the record's own signature taken as verified (the
+// ledger verified it on append). kCorruption if the record does not parse
+// or makes no entry in that log (a damaged index).
+Result<QuotaLogEntry> StoredQuotaEntry(const Txn& txn, const Authority& book, std::uint64_t seq,
                                        std::string_view stored, std::string_view quota_key);
 
 // Every entry of the log of `quota_key`, in log order.

@@ -12,6 +12,22 @@
 #include "util/status_macros.h"
 
 namespace retrace::internal {
+namespace {
+
+// The lots record `seq` of the ledger created or moved: what a reversal of
+// it names. kNotFound if there is no such record.
+Result<std::vector<std::string>> LotsOfStoredRecord(const Txn& txn, std::uint64_t seq) {
+  ASSIGN_OR_RETURN(auto bytes, txn.Get(txn.tables().records, EncodeU64(seq)));
+  if (!bytes) return NotFoundError("record " + std::to_string(seq) + " is not in the ledger");
+  RecordView view;
+  v1::Event ev;
+  if (!ParseRecordView(*bytes, &view).ok() || !ParseEventBytes(view.event_bytes, &ev).ok()) {
+    return CorruptionError("record " + std::to_string(seq) + " is damaged; run `retrace audit`");
+  }
+  return LotsOfRecord(ev);
+}
+
+}  // namespace
 
 Status LedgerImpl::SignRange(std::vector<std::string>* bytes, std::size_t start, std::size_t end,
                              const Signer& signer, const std::string& key_id, bool batch,
@@ -99,6 +115,21 @@ Status LedgerImpl::LinkAndSign(const std::vector<Event>& input, const Signer& si
                                   key_id + " belongs to " + actor},
                              out->base.size);
           return Status(s.code(), where + s.message());
+        }
+        if (auto* rv = std::get_if<Reversed>(&ev.body); rv != nullptr && rv->lot_ids.empty()) {
+          // The lots of the reversed record: an earlier event of the call's,
+          // or the ledger's.
+          if (rv->seq >= out->base.size && rv->seq - out->base.size < end) {
+            rv->lot_ids = LotsMoved(events[rv->seq - out->base.size]);
+          } else {
+            Result<std::vector<std::string>> lots = LotsOfStoredRecord(txn, rv->seq);
+            if (!lots.ok()) {
+              return Status(lots.status().code(),
+                            where + "the reversal: " + lots.status().message() +
+                                "; nothing was appended");
+            }
+            rv->lot_ids = std::move(*lots);
+          }
         }
         bool depends = false;
         ForEachParent(&ev, [&](const std::string& lot, std::optional<Hash>* parent) {
@@ -224,6 +255,27 @@ Status LedgerImpl::LinkParents(Event* event) const {
     if (auto* x = std::get_if<Exported>(&event->body)) return fill(x->lot_id, &x->parent_hash);
     if (auto* tr = std::get_if<Transformed>(&event->body)) {
       for (auto& in : tr->inputs) RETURN_IF_ERROR(fill(in.lot_id, &in.parent_hash));
+    }
+    if (auto* rv = std::get_if<Reversed>(&event->body)) {
+      if (rv->seq == 0 && !rv->reversed_event_id.empty()) {
+        ASSIGN_OR_RETURN(auto at, txn.Get(txn.tables().event_ids, rv->reversed_event_id));
+        if (!at) {
+          return NotFoundError("the reversal names event " + EscapeForDisplay(rv->reversed_event_id) +
+                               ", which is not in the ledger");
+        }
+        auto seq = DecodeU64(*at);
+        if (!seq) return CorruptionError("the event-id index is damaged; run `retrace audit`");
+        rv->seq = *seq;
+        rv->reversed_event_id.clear();
+      }
+      if (rv->lot_ids.empty()) {
+        ASSIGN_OR_RETURN(rv->lot_ids, LotsOfStoredRecord(txn, rv->seq));
+      }
+      if (!rv->record_hash) {
+        ASSIGN_OR_RETURN(auto bytes, txn.Get(txn.tables().records, EncodeU64(rv->seq)));
+        if (!bytes) return NotFoundError("record " + std::to_string(rv->seq) + " is not in the ledger");
+        rv->record_hash = RecordHash(*bytes);
+      }
     }
     return Status::Ok();
   });

@@ -336,6 +336,16 @@ Status ValidateEventProto(const v1::Event& ev) {
       RETURN_IF_ERROR(CheckId("key_revoked.key_id", k.key_id()));
       return CheckText("key_revoked.reason", k.reason());
     }
+    case v1::Event::kReversed: {
+      const auto& r = ev.reversed();
+      RETURN_IF_ERROR(CheckHash("reversed.record_hash", r.record_hash(), true));
+      if (r.lot_ids_size() == 0) return InvalidArgumentError("reversed names no lot");
+      if (r.lot_ids_size() > 10000) return InvalidArgumentError("reversed names more than 10000 lots");
+      for (int i = 0; i < r.lot_ids_size(); ++i) {
+        RETURN_IF_ERROR(CheckIdAt(Field("reversed.lot_ids", i), r.lot_ids(i)));
+      }
+      return CheckText("reversed.reason", r.reason());
+    }
     case v1::Event::kShipped: {
       const auto& s = ev.shipped();
       RETURN_IF_ERROR(CheckId("shipped.lot_id", s.lot_id()));
@@ -517,6 +527,14 @@ struct BodyToProto {
     p->set_effective_seq(k.effective_seq);
     p->set_reason(k.reason);
   }
+  void operator()(const Reversed& r) const {
+    // (An unresolved reversed_event_id is refused by ToProto.)
+    auto* p = out->mutable_reversed();
+    p->set_seq(r.seq);
+    SetHash(r.record_hash, p->mutable_record_hash());
+    for (const auto& id : r.lot_ids) p->add_lot_ids(id);
+    p->set_reason(r.reason);
+  }
   void operator()(const Shipped& s) const {
     auto* p = out->mutable_shipped();
     p->set_lot_id(s.lot_id);
@@ -578,6 +596,12 @@ Status ToProto(const Event& in, v1::Event* out) {
     auto* p = out->add_references();
     p->set_kind(r.kind);
     p->set_value(r.value);
+  }
+  if (const auto* r = std::get_if<Reversed>(&in.body);
+      r != nullptr && r->seq == 0 && !r->reversed_event_id.empty()) {
+    return InvalidArgumentError("the reversal names the record it reverses by event id (" +
+                                r->reversed_event_id +
+                                "), not yet by seq: link the event first (Ledger::LinkParents)");
   }
   std::visit(BodyToProto{out}, in.body);
   return Status::Ok();
@@ -652,6 +676,13 @@ Result<Event> FromProto(const v1::Event& in) {
     case v1::Event::kKeyRevoked: {
       const auto& p = in.key_revoked();
       out.body = KeyRevoked{p.key_id(), p.effective_seq(), p.reason()};
+      break;
+    }
+    case v1::Event::kReversed: {
+      const auto& p = in.reversed();
+      out.body = Reversed{p.seq(), GetHash(p.record_hash()),
+                          std::vector<std::string>(p.lot_ids().begin(), p.lot_ids().end()),
+                          p.reason()};
       break;
     }
     case v1::Event::kShipped: {
@@ -813,6 +844,7 @@ const char* EventKindName(const EventBody& body) noexcept {
     case 10: return "imported";
     case 11: return "key_rotated";
     case 12: return "key_revoked";
+    case 13: return "reversed";
   }
   return "unknown";
 }

@@ -134,7 +134,10 @@ bool ScanEventKeys(std::string_view event_bytes, EventKeys* out) {
         if (field == 5) {  // references: repeated, not read
           return wire == kLen && in.Bytes(&v) ? Field::kTaken : Field::kFail;
         }
-        if (field >= 10 && field <= 22) {  // the body (a oneof: one at most)
+        // The body (a oneof: one at most). Every body field must be in this
+        // range, or an event naming two bodies would read here otherwise
+        // than protobuf reads it (the last one wins there).
+        if (field >= 10 && field <= 23) {
           const Field f = Once(&body_seen, wire == kLen, [&] { return in.Bytes(&body); });
           if (f == Field::kTaken) out->body = field;
           return f;
@@ -185,6 +188,10 @@ void EventKeysOf(const v1::Event& ev, EventKeys* out) {
       for (const auto& in : ev.transformed().inputs()) out->lots.push_back(in.lot_id());
       out->moved = out->lots.size();
       for (const auto& o : ev.transformed().outputs()) out->lots.push_back(o.lot_id());
+      break;
+    case v1::Event::kReversed:
+      for (const auto& id : ev.reversed().lot_ids()) out->lots.push_back(id);
+      out->moved = out->lots.size();
       break;
     default: break;
   }

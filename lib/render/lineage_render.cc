@@ -179,6 +179,14 @@ std::string Summary(const Event& ev) {
         } else if constexpr (std::is_same_v<T, KeyRevoked>) {
           s << "revoked key " << b.key_id << " from record " << b.effective_seq;
           if (!b.reason.empty()) s << ": " << b.reason;
+        } else if constexpr (std::is_same_v<T, Reversed>) {
+          s << "reversed record " << b.seq;
+          if (!b.lot_ids.empty()) {
+            s << " (lot" << (b.lot_ids.size() > 1 ? "s " : " ");
+            for (std::size_t i = 0; i < b.lot_ids.size(); ++i) s << (i ? ", " : "") << b.lot_ids[i];
+            s << ")";
+          }
+          if (!b.reason.empty()) s << ": " << b.reason;
         } else {
           s << "genesis of ledger " << b.name;
         }

@@ -140,6 +140,10 @@ bool RoleMayEmit(const Policy& policy, Role role, const v1::Event& ev) {
       return role == Role::kRegulator;
     case v1::Event::kKeyRotated:
       return role == Role::kRegulator || ev.key_rotated().actor_id() == ev.actor_id();
+    case v1::Event::kReversed:
+      // Any registered actor may state one; CheckReversal requires the
+      // reversed record's own actor, or a regulator.
+      return role != Role::kUnspecified;
     case v1::Event::BODY_NOT_SET:
       return false;
     default:
@@ -170,6 +174,7 @@ const char* KindName(v1::Event::BodyCase kind) {
     case v1::Event::kImported: return "an import";
     case v1::Event::kKeyRotated: return "a key rotation for another actor";
     case v1::Event::kKeyRevoked: return "a key revocation";
+    case v1::Event::kReversed: return "a reversal";
     default: return "an unknown event";
   }
 }
@@ -311,6 +316,8 @@ bool IsRegulatory(const char* code) {
 
 std::vector<std::string> ExistingLotsTouched(const v1::Event& ev) {
   switch (ev.body_case()) {
+    case v1::Event::kReversed:
+      return {ev.reversed().lot_ids().begin(), ev.reversed().lot_ids().end()};
     case v1::Event::kShipped: return {ev.shipped().lot_id()};
     case v1::Event::kReceived: return {ev.received().lot_id()};
     case v1::Event::kExported: return {ev.exported().lot_id()};
@@ -353,9 +360,129 @@ LotView NewLot(const v1::Lot& lot, const std::string& actor, std::uint64_t seq, 
   return v;
 }
 
-void ApplyToLot(const v1::Event& ev, const std::string& actor, std::uint64_t seq,
-                const Hash& hash, LotView* lot, Violations* out, int input_index) {
+bool IsCustodyEvent(const v1::Event& ev) {
   switch (ev.body_case()) {
+    case v1::Event::kExtracted:
+    case v1::Event::kShipped:
+    case v1::Event::kReceived:
+    case v1::Event::kTransformed:
+    case v1::Event::kExported:
+    case v1::Event::kRecycled:
+    case v1::Event::kImported:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::vector<std::string> LotsOfRecord(const v1::Event& ev) {
+  std::vector<std::string> out = ExistingLotsTouched(ev);
+  for (const v1::Lot* l : LotsCreated(ev)) out.push_back(l->lot_id());
+  return out;
+}
+
+void CheckReversal(const v1::Event& ev, Role role, const v1::Event* reversed,
+                   const Hash& reversed_hash, Violations* out) {
+  const auto& r = ev.reversed();
+  const std::string s = std::to_string(r.seq());
+  if (reversed == nullptr) {
+    out->push_back({finding::kEventMalformed, "",
+                    "the reversal names record " + s + ", which is not in the log before it"});
+    return;
+  }
+  if (!IsCustodyEvent(*reversed)) {
+    out->push_back({finding::kEventMalformed, "",
+                    "the reversal names record " + s + ", which is " +
+                        KindName(reversed->body_case()) + ", not a custody record"});
+    return;
+  }
+  if (ev.actor_id() != reversed->actor_id() && role != Role::kRegulator) {
+    out->push_back({finding::kRoleNotAllowed, "",
+                    ev.actor_id() + " may not reverse record " + s + ": only its actor (" +
+                        reversed->actor_id() + ") or a regulator may"});
+  }
+  if (ToHash(r.record_hash()) != reversed_hash) {
+    out->push_back({finding::kParentLinkBroken, "",
+                    "the reversal's record hash is not the hash of record " + s});
+  }
+  const std::vector<std::string> lots = LotsOfRecord(*reversed);
+  if (!std::equal(lots.begin(), lots.end(), r.lot_ids().begin(), r.lot_ids().end())) {
+    out->push_back({finding::kEventMalformed, "",
+                    "the reversal's lots are not the lots record " + s + " created or moved"});
+  }
+}
+
+namespace {
+// Undoes `reversed` (which created or moved `lot` and is its head) on `lot`.
+void Undo(const v1::Event& reversed, LotView* lot) {
+  switch (reversed.body_case()) {
+    case v1::Event::kExtracted:
+    case v1::Event::kRecycled:
+    case v1::Event::kImported:
+      lot->status = LotStatus::kVoid;
+      lot->remaining_g = 0;
+      return;
+    case v1::Event::kShipped:
+      lot->status = LotStatus::kHeld;
+      lot->in_transit_to.clear();
+      lot->shipped_mass_g = 0;
+      return;
+    case v1::Event::kReceived: {
+      const auto& r = reversed.received();
+      lot->in_transit_to = lot->custodian;
+      lot->custodian = r.from_actor_id();
+      lot->shipped_mass_g = r.mass_g();
+      lot->status = LotStatus::kInTransit;
+      return;
+    }
+    case v1::Event::kExported:
+      lot->status = LotStatus::kHeld;
+      lot->remaining_g = reversed.exported().mass_g();
+      return;
+    case v1::Event::kTransformed: {
+      const auto& t = reversed.transformed();
+      for (const auto& o : t.outputs()) {
+        if (o.lot_id() == lot->lot_id) {
+          lot->status = LotStatus::kVoid;
+          lot->remaining_g = 0;
+          return;
+        }
+      }
+      for (const auto& in : t.inputs()) {
+        if (in.lot_id() != lot->lot_id) continue;
+        // Restored exactly as far as it was consumed (never past its mass).
+        lot->remaining_g = std::min<std::uint64_t>(lot->mass_g, lot->remaining_g + in.consumed_g());
+        if (lot->status == LotStatus::kConsumed) lot->status = LotStatus::kHeld;
+        return;
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
+}  // namespace
+
+void ApplyToLot(const v1::Event& ev, const std::string& actor, std::uint64_t seq,
+                const Hash& hash, LotView* lot, Violations* out, int input_index,
+                const Reversible* reversible) {
+  switch (ev.body_case()) {
+    case v1::Event::kReversed: {
+      const auto& r = ev.reversed();
+      if (reversible == nullptr || reversible->seq != r.seq() ||
+          reversible->hash != ToHash(r.record_hash()) || reversible->event == nullptr) {
+        out->push_back({finding::kParentLinkBroken, lot->lot_id,
+                        "record " + std::to_string(r.seq()) + " is not the latest record of lot " +
+                            lot->lot_id + " that can be reversed" +
+                            (reversible != nullptr
+                                 ? " (record " + std::to_string(reversible->seq) + " is)"
+                                 : std::string(" (none is)")) +
+                            ": reverse the later records first"});
+      } else {
+        Undo(*reversible->event, lot);
+      }
+      break;
+    }
     case v1::Event::kShipped: {
       const auto& s = ev.shipped();
       CheckParent(s.parent_hash(), *lot, out);
@@ -549,6 +676,8 @@ std::vector<std::string> LotsMoved(const Event& ev) {
         } else if constexpr (std::is_same_v<T, Transformed>) {
           for (const auto& in : b.inputs) out.push_back(in.lot_id);
           for (const auto& o : b.outputs) out.push_back(o.lot_id);
+        } else if constexpr (std::is_same_v<T, Reversed>) {
+          out = b.lot_ids;
         }
       },
       ev.body);
@@ -565,6 +694,10 @@ void ForEachParent(Event* ev,
           fn(b.lot_id, &b.parent_hash);
         } else if constexpr (std::is_same_v<T, Transformed>) {
           for (auto& in : b.inputs) fn(in.lot_id, &in.parent_hash);
+        } else if constexpr (std::is_same_v<T, Reversed>) {
+          // The reversed record is the latest of every lot it names: its
+          // hash is their one parent.
+          if (!b.lot_ids.empty()) fn(b.lot_ids.front(), &b.record_hash);
         }
       },
       ev->body);

@@ -132,7 +132,8 @@ std::vector<const v1::Lot*> LotsCreated(const v1::Event& ev);
 // the order the event names them.
 std::vector<std::string> LotsMoved(const Event& ev);
 // Every parent hash slot of `ev` (shipment, receipt, export, transformation
-// inputs), with the lot it names, in order; set or not.
+// inputs; a reversal's record hash, under its first lot), with the lot it
+// names, in order; set or not.
 void ForEachParent(Event* ev,
                    const std::function<void(const std::string& lot_id, std::optional<Hash>*)>& fn);
 
@@ -146,8 +147,68 @@ LotView NewLot(const v1::Lot& lot, const std::string& actor, std::uint64_t seq, 
 // where the lot's first line in ev.transformed().inputs() is, if the caller
 // knows (a merge of n lots, replayed for each, is otherwise searched n
 // times); -1, or an index of another lot's line, and it is searched for.
+// For a reversal, `reversible` is the lot's record a reversal may undo now
+// (LotUndoStack::Top: its latest record that is neither a reversal nor
+// reversed), which the reversal must name and whose effect on the lot it
+// undoes; nullptr if the lot has none (a reversal is then a finding, and
+// the lot only moves its head).
+struct Reversible {
+  std::uint64_t seq = 0;
+  Hash hash{};
+  const v1::Event* event = nullptr;
+};
 void ApplyToLot(const v1::Event& ev, const std::string& actor, std::uint64_t seq,
-                const Hash& hash, LotView* lot, Violations* out, int input_index = -1);
+                const Hash& hash, LotView* lot, Violations* out, int input_index = -1,
+                const Reversible* reversible = nullptr);
+
+// The records of one lot a reversal may still undo, as a stack: a record
+// that creates or moves the lot is pushed; a valid reversal pops the record
+// it reverses, which must be on top. So reversals undo a lot's records in
+// the reverse of their order (a receipt, then its shipment), and a reversed
+// record cannot be reversed again.
+class LotUndoStack {
+ public:
+  // Record `seq` (hash `hash`, event `ev`, which must outlive the stack's use
+  // of it) of the lot, in log order.
+  void Push(std::uint64_t seq, const Hash& hash, const v1::Event* ev) {
+    stack_.push_back({seq, hash, ev});
+  }
+  // A reversal of record `seq`: pops it if it is on top (true), else
+  // changes nothing (false).
+  bool Pop(std::uint64_t seq) {
+    if (stack_.empty() || stack_.back().seq != seq) return false;
+    stack_.pop_back();
+    return true;
+  }
+  // The record a reversal may undo now; nullptr if none.
+  const Reversible* Top() const { return stack_.empty() ? nullptr : &stack_.back(); }
+  // Feeds the lot's next record: a reversal of the top pops it, any other
+  // record is pushed.
+  void Feed(std::uint64_t seq, const Hash& hash, const v1::Event* ev) {
+    if (ev->has_reversed()) {
+      Pop(ev->reversed().seq());
+    } else {
+      Push(seq, hash, ev);
+    }
+  }
+
+ private:
+  std::vector<Reversible> stack_;
+};
+
+// Whether `ev` is a custody event (extraction, shipment, receipt,
+// transformation, export, recycling, import): what a reversal may name.
+bool IsCustodyEvent(const v1::Event& ev);
+// The lots a record's event moves, then those it creates: what a reversal
+// of it names, in that order.
+std::vector<std::string> LotsOfRecord(const v1::Event& ev);
+// The rules of a reversal `ev` stated by an actor of `role`, of the record
+// whose event is `reversed` (nullptr: no such record before it) and whose
+// record hash is `reversed_hash`: a custody record, of the stating actor or
+// stated by a regulator, named by its hash, with the lots it created or
+// moved. (That it is still each lot's latest record is ApplyToLot's.)
+void CheckReversal(const v1::Event& ev, Role role, const v1::Event* reversed,
+                   const Hash& reversed_hash, Violations* out);
 
 // Per-element and gross mass balance of a transformation, given the input
 // lots' states just before it (same order as ev.inputs()).

@@ -54,6 +54,11 @@ bool Touches(const v1::Event& ev, std::string_view lot_id) {
         if (in.lot_id() == lot_id) return true;
       }
       return false;
+    case v1::Event::kReversed:
+      for (const auto& id : ev.reversed().lot_ids()) {
+        if (id == lot_id) return true;
+      }
+      return false;
     default: return false;
   }
 }
@@ -206,7 +211,23 @@ class QuotaTally {
       const std::size_t i = log->used.size();
       unsigned __int128 u = i ? log->used[i - 1] : 0;
       ASSIGN_OR_RETURN(const CheckedRecord* r, checker_.Check(log->seqs[i]));
-      if (r->parsed) {
+      if (r->parsed && r->event().has_reversed()) {
+        // A release of the use the reversed record made, if it counted.
+        const std::uint64_t rs = r->event().reversed().seq();
+        const CheckedRecord* used = nullptr;
+        if (rs < r->seq) {
+          ASSIGN_OR_RETURN(used, checker_.Check(rs));
+        }
+        const Part* part = used != nullptr && used->parsed ? &PartOf(*used) : nullptr;
+        if (part == nullptr || part->log != log_no || part->grant) {
+          checker_.Add(finding::kIndexInconsistent, r->seq, "",
+                       "the quota log of " + EscapeForDisplay(log->key.substr(0, log->key.find('\0'))) +
+                           " lists reversal " + std::to_string(r->seq) +
+                           ", which frees no use of that quota");
+        } else if (r->authorized && used->authorized) {
+          u -= std::min<unsigned __int128>(u, part->use.reo_g);
+        }
+      } else if (r->parsed) {
         const Part& part = PartOf(*r);
         if (part.log != log_no) {
           checker_.Add(finding::kIndexInconsistent, r->seq, "",
@@ -466,6 +487,7 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
                   "lot " + lot_id + " is named as an input but has no record in the ledger");
       continue;
     }
+    LotUndoStack undo;  // the lot's records a reversal may undo
     for (std::size_t i = 0; i < seqs.size(); ++i) {
       const std::uint64_t seq = seqs[i];
       if (i > 0 && seq <= seqs[i - 1]) {
@@ -490,6 +512,7 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
         tr.created_seq = seq;
         tr.creation = c;
         tr.state = NewLot(*def, actor, seq, c->record.hash);
+        undo.Push(seq, c->record.hash, &ev);
         tr.out.material = tr.state.material;
         tr.out.mass_g = tr.state.mass_g;
         tr.out.content = tr.state.content;
@@ -545,7 +568,20 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
       if (ev.has_transformed() || ev.has_exported()) {
         CheckStage(ev, c->signer_role, *c->policy, {&tr.state}, &vs);
       }
-      ApplyToLot(ev, actor, seq, c->record.hash, &tr.state, &vs, input_index);
+      // A reversal undoes the lot's latest record not yet reversed.
+      if (ev.has_reversed()) {
+        const std::uint64_t r = ev.reversed().seq();
+        const CheckedRecord* reversed = nullptr;
+        if (r < seq) {
+          ASSIGN_OR_RETURN(reversed, checker.Check(r));
+        }
+        const bool readable = reversed != nullptr && reversed->parsed;
+        CheckReversal(ev, c->signer_role, readable ? &reversed->event() : nullptr,
+                      readable ? reversed->record.hash : Hash{}, &vs);
+      }
+      ApplyToLot(ev, actor, seq, c->record.hash, &tr.state, &vs, input_index,
+                 ev.has_reversed() ? undo.Top() : nullptr);
+      undo.Feed(seq, c->record.hash, &ev);
       for (auto& v : vs) checker.Add(v.code, seq, lot_id, v.message);
     }
     tr.out.record_seqs = std::move(seqs);

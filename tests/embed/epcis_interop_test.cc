@@ -152,11 +152,6 @@ TEST_CASE("EPCIS skips every unmappable kind with a typed reason and refuses wha
     json e = {{"type", "TransformationEvent"}, {"eventTime", "2026-01-02T10:00:00Z"}};
     cases.push_back({"transformation without quantities", e, EpcisSkipReason::kNoQuantityList});
   }
-  {
-    json e = Shipping();
-    e["errorDeclaration"] = {{"declarationTime", "2026-01-03T00:00:00Z"}, {"reason", "did_not_occur"}};
-    cases.push_back({"error declaration", e, EpcisSkipReason::kErrorDeclaration});
-  }
   EpcisImportOptions skip;
   skip.skip_unsupported = true;
   std::set<EpcisSkipReason> seen;
@@ -184,7 +179,36 @@ TEST_CASE("EPCIS skips every unmappable kind with a typed reason and refuses wha
     CHECK(skipped->events[1].event_id == "urn:uuid:2");
     seen.insert(c.reason);
   }
-  CHECK(seen.size() == 10);  // every EpcisSkipReason has a case
+  // Every EpcisSkipReason that is still produced has a case
+  // (kErrorDeclaration is retired: error declarations import as reversals).
+  CHECK(seen.size() == 9);
+
+  // An error declaration of a mappable event is a reversal of what that
+  // event made, stated by its actor at the declaration time, naming it by
+  // its event id; of an unmappable one, skipped for that event's reason.
+  {
+    json declared = Shipping();
+    declared["eventID"] = "urn:uuid:1";
+    declared["errorDeclaration"] = {{"declarationTime", "2026-01-03T00:00:00Z"},
+                                    {"reason", "did_not_occur"}};
+    auto imported = ImportEpcis(Doc({Shipping(), declared}).dump());
+    REQUIRE(imported.ok());
+    REQUIRE(imported->events.size() == 2);
+    const Event& r = imported->events[1];
+    const auto* body = std::get_if<Reversed>(&r.body);
+    REQUIRE(body != nullptr);
+    CHECK(body->reversed_event_id == imported->events[0].event_id);
+    CHECK(r.actor_id == imported->events[0].actor_id);
+    CHECK(body->reason == "did_not_occur");
+    json instance = Shipping();
+    instance.erase("quantityList");
+    instance["epcList"] = json::array({"urn:epc:id:sgtin:4012345.011111.1"});
+    instance["errorDeclaration"] = {{"declarationTime", "2026-01-03T00:00:00Z"}};
+    auto skipped = ImportEpcis(Doc({instance}).dump(), skip);
+    REQUIRE(skipped.ok());
+    REQUIRE(skipped->skipped.size() == 1);
+    CHECK(skipped->skipped[0].reason == EpcisSkipReason::kInstanceLevel);
+  }
 
   // Malformed input is refused with or without the option, naming the event.
   std::vector<std::pair<const char*, json>> malformed;
@@ -457,9 +481,10 @@ TEST_CASE("GS1's published EPCIS examples are imported, skipped with reasons, or
   const std::map<std::string, Fate> expected = {
       {"AssociationEvent-a.jsonld", {0, {R::kEventType}}},
       {"EPCISQueryDocument.jsonld", {0, {R::kInstanceLevel, R::kInstanceLevel}}},
-      {"ErrorDeclarationAndCorrectiveEvent.jsonld", {0, {R::kErrorDeclaration, R::kInstanceLevel}}},
+      // Error declarations of instance-level events: skipped for that.
+      {"ErrorDeclarationAndCorrectiveEvent.jsonld", {0, {R::kInstanceLevel, R::kInstanceLevel}}},
       {"Example_9.6.1-ObjectEvent-with-error-declaration.jsonld",
-       {0, {R::kErrorDeclaration, R::kInstanceLevel}}},
+       {0, {R::kInstanceLevel, R::kInstanceLevel}}},
       {"Example_9.6.1-ObjectEvent.jsonld", {0, {R::kInstanceLevel, R::kInstanceLevel}}},
       {"Example_9.6.2-ObjectEvent.jsonld", {1, {}}},
       {"Example_9.6.2-ObjectEventWithDigitalLink.jsonld", {1, {}}},

@@ -328,5 +328,53 @@ TEST_CASE("EPCIS export then import gives back byte-identical events, every orig
   CHECK(imported_kind == 1);
 }
 
+TEST_CASE("A reversal exports as an EPCIS error declaration and imports back as the same reversal",
+          "[reversal]") {
+  SimChain c;
+  const std::string lot = c.summary.exported_lot_ids.back();
+  auto records = c.a->LotRecords(lot);
+  REQUIRE(records.ok());
+  const Record& exported = records->back();
+  auto ev = DecodeEvent(exported.event_bytes);
+  REQUIRE(ev.ok());
+  const Signer* exporter = c.keys.Find(ev->actor_id);
+  REQUIRE(exporter != nullptr);
+  Event reversal;
+  reversal.event_id = "ERP-REV-1";
+  reversal.actor_id = ev->actor_id;
+  reversal.time = {ev->time.seconds + 3600, 0};
+  reversal.body = Reversed{exported.seq, std::nullopt, {}, "customs declaration withdrawn", ""};
+  REQUIRE(c.a->LinkParents(&reversal).ok());
+  auto se = SignEvent(reversal, *exporter);
+  REQUIRE(se.ok());
+  REQUIRE(c.a->Append(*se).ok());
+  CHECK(c.a->GetLot(lot)->status == "held");
+
+  auto doc = ExportEpcisLot(*c.a, lot, Fixed());
+  REQUIRE(doc.ok());
+  json j = json::parse(*doc);
+  int declarations = 0;
+  for (const json& e : j["epcisBody"]["eventList"]) {
+    if (!e.contains("errorDeclaration")) continue;
+    ++declarations;
+    // The reversed event, repeated with the same eventID, and the reversal's
+    // own id and reason in the declaration.
+    CHECK(e["errorDeclaration"]["retrace:reversalEventID"] == "urn:retrace:event:ERP-REV-1");
+    CHECK(e["errorDeclaration"]["retrace:reason"] == "customs declaration withdrawn");
+  }
+  CHECK(declarations == 1);
+
+  auto b = c.Twin("b");
+  auto appended = ImportInto(*b, *doc, c.keys);
+  REQUIRE(appended.ok());
+  CHECK(b->GetLot(lot)->status == "held");
+  auto vb = b->VerifyLot(lot);
+  REQUIRE(vb.ok());
+  CHECK(vb->valid);
+  auto again = ExportEpcisLot(*b, lot, Fixed());
+  REQUIRE(again.ok());
+  CHECK(Comparable(*again) == Comparable(*doc));
+}
+
 }  // namespace
 }  // namespace retrace::testing

@@ -157,6 +157,9 @@ std::vector<std::pair<std::string, Event>> GoldenEvents() {
                "CD-IMP-7", "MM"});
   add("key_rotated", "mine-1", false, KeyRotated{"mine-1", Rfc8032Key1(), "0123456789abcdef"});
   add("key_revoked", "regulator", false, KeyRevoked{"0123456789abcdef", 42, "key compromised"});
+  add("reversed", "sep-1", false,
+      Reversed{17, Filled(0x55), {"ore-1", "ndpr-1", "ce-1"},
+               "SAP movement type 262: production confirmation reversed", ""});
   return out;
 }
 
@@ -179,7 +182,7 @@ TEST_CASE("EncodeEvent gives the golden bytes for every event body kind", "[mode
   }
   // Every alternative of EventBody, each once: a new body kind must come
   // with its vector.
-  CHECK(ran == 13);
+  CHECK(ran == 14);
   CHECK(kinds.size() == std::variant_size_v<EventBody>);
 }
 
@@ -195,7 +198,7 @@ TEST_CASE("Golden event bytes decode and re-encode to the same bytes", "[model][
     CHECK(HexEncode(MustEncode(*decoded)) == HexEncode(golden));
     ++ran;
   }
-  CHECK(ran == 13);
+  CHECK(ran == 14);
 }
 
 TEST_CASE("EventSigningInput gives the golden bytes", "[model][vectors]") {

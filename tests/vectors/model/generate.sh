@@ -35,7 +35,7 @@ echo "# Golden encodings (tests/vectors/model/generate.sh wrote this file;"
 echo "# tests/vectors/README.md). Lines: <name> <hex>."
 echo "# protoc: $(protoc --version)"
 for kind in genesis actor_registered extracted shipped received transformed exported \
-            quota_granted policy_set recycled imported key_rotated key_revoked; do
+            quota_granted policy_set recycled imported key_rotated key_revoked reversed; do
   echo "event.$kind $(encode retrace.v1.Event "$dir/event_$kind.txtpb")"
 done
 
