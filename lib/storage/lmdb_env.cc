@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <new>
 #include <set>
 #include <thread>
 #include <utility>
@@ -225,6 +226,43 @@ Status LmdbError(int rc, std::string_view what) {
   }
 }
 
+ScopedTxn& ScopedTxn::operator=(ScopedTxn&& o) noexcept {
+  if (this != &o) {
+    Abort();
+    txn_ = o.txn_;
+    o.txn_ = nullptr;
+  }
+  return *this;
+}
+
+int ScopedTxn::Begin(MDB_env* env, unsigned flags) {
+  Abort();
+  MDB_txn* txn = nullptr;
+  const int rc = mdb_txn_begin(env, nullptr, flags, &txn);
+  if (rc == MDB_SUCCESS) txn_ = txn;
+  return rc;
+}
+
+int ScopedTxn::Commit() {
+  MDB_txn* txn = txn_;
+  txn_ = nullptr;
+  return txn == nullptr ? EINVAL : mdb_txn_commit(txn);
+}
+
+void ScopedTxn::Abort() {
+  if (txn_ != nullptr) mdb_txn_abort(txn_);
+  txn_ = nullptr;
+}
+
+int ScopedCursor::Open(MDB_txn* txn, MDB_dbi dbi) {
+  if (cur_ != nullptr) mdb_cursor_close(cur_);
+  cur_ = nullptr;
+  MDB_cursor* cur = nullptr;
+  const int rc = mdb_cursor_open(txn, dbi, &cur);
+  if (rc == MDB_SUCCESS) cur_ = cur;
+  return rc;
+}
+
 Status Txn::Check(int rc, std::string_view what) {
   if (rc == MDB_SUCCESS) return Status::Ok();
   if (rc == MDB_MAP_FULL) map_full_ = true;
@@ -252,31 +290,27 @@ Status Txn::Del(MDB_dbi dbi, std::string_view key, std::string_view* value) {
 
 Result<std::vector<std::string>> Txn::GetDups(MDB_dbi dbi, std::string_view key) const {
   std::vector<std::string> out;
-  MDB_cursor* cur = nullptr;
-  int rc = mdb_cursor_open(txn_, dbi, &cur);
+  ScopedCursor cur;
+  int rc = cur.Open(txn_, dbi);
   if (rc != MDB_SUCCESS) return LmdbError(rc, "open cursor");
   MDB_val k = Val(key), v;
-  rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+  rc = mdb_cursor_get(cur.get(), &k, &v, MDB_SET_KEY);
   while (rc == MDB_SUCCESS) {
     out.emplace_back(View(v));
-    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
+    rc = mdb_cursor_get(cur.get(), &k, &v, MDB_NEXT_DUP);
   }
-  mdb_cursor_close(cur);
   if (rc != MDB_NOTFOUND) return LmdbError(rc, "read duplicates");
   return out;
 }
 
 Result<bool> Cursor::Get(MDB_cursor_op op, std::string_view* key, std::string_view* value,
                          std::string_view what) {
-  if (cur_ == nullptr) {
-    int rc = mdb_cursor_open(txn_.raw(), dbi_, &cur_);
-    if (rc != MDB_SUCCESS) {
-      cur_ = nullptr;
-      return LmdbError(rc, "open cursor");
-    }
+  if (cur_.get() == nullptr) {
+    int rc = cur_.Open(txn_.raw(), dbi_);
+    if (rc != MDB_SUCCESS) return LmdbError(rc, "open cursor");
   }
   MDB_val k = Val(*key), v = Val(*value);
-  int rc = mdb_cursor_get(cur_, &k, &v, op);
+  int rc = mdb_cursor_get(cur_.get(), &k, &v, op);
   if (rc == MDB_NOTFOUND) return false;
   if (rc != MDB_SUCCESS) return LmdbError(rc, what);
   *key = View(k);
@@ -286,37 +320,35 @@ Result<bool> Cursor::Get(MDB_cursor_op op, std::string_view* key, std::string_vi
 
 Status Txn::ForEach(MDB_dbi dbi,
                     const std::function<bool(std::string_view, std::string_view)>& fn) const {
-  MDB_cursor* cur = nullptr;
-  int rc = mdb_cursor_open(txn_, dbi, &cur);
+  ScopedCursor cur;
+  int rc = cur.Open(txn_, dbi);
   if (rc != MDB_SUCCESS) return LmdbError(rc, "open cursor");
   MDB_val k, v;
-  rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+  rc = mdb_cursor_get(cur.get(), &k, &v, MDB_FIRST);
   while (rc == MDB_SUCCESS) {
     if (!fn(View(k), View(v))) {
       rc = MDB_NOTFOUND;
       break;
     }
-    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    rc = mdb_cursor_get(cur.get(), &k, &v, MDB_NEXT);
   }
-  mdb_cursor_close(cur);
   if (rc != MDB_NOTFOUND) return LmdbError(rc, "scan");
   return Status::Ok();
 }
 
 Result<std::optional<std::string>> Txn::KeyBefore(MDB_dbi dbi, std::string_view key) const {
-  MDB_cursor* cur = nullptr;
-  int rc = mdb_cursor_open(txn_, dbi, &cur);
+  ScopedCursor cur;
+  int rc = cur.Open(txn_, dbi);
   if (rc != MDB_SUCCESS) return LmdbError(rc, "open cursor");
   MDB_val k = Val(key), v;
-  rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);  // first key >= `key`
+  rc = mdb_cursor_get(cur.get(), &k, &v, MDB_SET_RANGE);  // first key >= `key`
   if (rc == MDB_SUCCESS) {
-    rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+    rc = mdb_cursor_get(cur.get(), &k, &v, MDB_PREV);
   } else if (rc == MDB_NOTFOUND) {
-    rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    rc = mdb_cursor_get(cur.get(), &k, &v, MDB_LAST);
   }
   std::optional<std::string> out;
   if (rc == MDB_SUCCESS) out = std::string(View(k));
-  mdb_cursor_close(cur);
   if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) return LmdbError(rc, "seek");
   return out;
 }
@@ -324,12 +356,11 @@ Result<std::optional<std::string>> Txn::KeyBefore(MDB_dbi dbi, std::string_view 
 Result<std::optional<std::pair<std::string_view, std::string_view>>> Txn::Last(
     MDB_dbi dbi) const {
   using R = std::optional<std::pair<std::string_view, std::string_view>>;
-  MDB_cursor* cur = nullptr;
-  int rc = mdb_cursor_open(txn_, dbi, &cur);
+  ScopedCursor cur;
+  int rc = cur.Open(txn_, dbi);
   if (rc != MDB_SUCCESS) return LmdbError(rc, "open cursor");
   MDB_val k, v;
-  rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-  mdb_cursor_close(cur);
+  rc = mdb_cursor_get(cur.get(), &k, &v, MDB_LAST);
   if (rc == MDB_NOTFOUND) return R();
   if (rc != MDB_SUCCESS) return LmdbError(rc, "read last");
   return R(std::make_pair(View(k), View(v)));
@@ -404,8 +435,8 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const Env
   mdb_reader_check(env->env_, &dead);
 
   // Open (or create) the named tables.
-  MDB_txn* txn = nullptr;
-  rc = mdb_txn_begin(env->env_, nullptr, opts.read_only ? MDB_RDONLY : 0, &txn);
+  ScopedTxn txn;
+  rc = txn.Begin(env->env_, opts.read_only ? MDB_RDONLY : 0);
   if (rc != MDB_SUCCESS) return LmdbError(rc, "begin transaction on " + dir);
   unsigned c = create ? MDB_CREATE : 0;
   struct Spec {
@@ -428,9 +459,8 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const Env
       {"quota_log", &env->tables_.quota_log, MDB_DUPSORT | MDB_DUPFIXED},
   };
   for (const auto& s : specs) {
-    rc = mdb_dbi_open(txn, s.name, s.flags | c, s.dbi);
+    rc = mdb_dbi_open(txn.get(), s.name, s.flags | c, s.dbi);
     if (rc != MDB_SUCCESS) {
-      mdb_txn_abort(txn);
       if (rc == MDB_NOTFOUND) {
         return CorruptionError(dir + " is not a retrace ledger: table '" + s.name + "' is missing");
       }
@@ -442,15 +472,14 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const Env
     }
   }
   // Added after the first ledgers were written: created when missing.
-  rc = mdb_dbi_open(txn, "checkpoints", opts.read_only ? 0 : MDB_CREATE,
+  rc = mdb_dbi_open(txn.get(), "checkpoints", opts.read_only ? 0 : MDB_CREATE,
                     &env->tables_.checkpoints);
   if (rc == MDB_SUCCESS) {
     env->tables_.checkpoints_present = true;
   } else if (!(rc == MDB_NOTFOUND && opts.read_only)) {
-    mdb_txn_abort(txn);
     return LmdbError(rc, "open table checkpoints");
   }
-  rc = mdb_txn_commit(txn);
+  rc = txn.Commit();
   if (rc != MDB_SUCCESS) return LmdbError(ExplainShortWrite(rc, dir), "commit table creation");
   return env;
   }();
@@ -468,12 +497,6 @@ std::uint64_t LmdbEnv::map_size() const {
   return info.me_mapsize;
 }
 
-Status LmdbEnv::BeginTxn(unsigned flags, MDB_txn** out) const {
-  int rc = mdb_txn_begin(env_, nullptr, flags, out);
-  if (rc == MDB_SUCCESS) return Status::Ok();
-  return LmdbError(rc, (flags & MDB_RDONLY) ? "begin read transaction" : "begin write transaction");
-}
-
 Status LmdbEnv::Grow() {
   std::unique_lock<std::shared_mutex> lock(resize_mu_);
   std::uint64_t cur = map_size();
@@ -487,6 +510,15 @@ Status LmdbEnv::Grow() {
   if (rc != MDB_SUCCESS) return LmdbError(rc, "grow map");
   return Status::Ok();
 }
+
+namespace {
+
+Status OutOfMemory(std::string_view during) {
+  return ResourceExhaustedError("out of memory during " + std::string(during) +
+                                "; the transaction was rolled back");
+}
+
+}  // namespace
 
 Status LmdbEnv::Write(const std::function<Status(Txn&)>& fn) {
   if (opts_.read_only) {
@@ -507,24 +539,30 @@ Status LmdbEnv::Write(const std::function<Status(Txn&)>& fn) {
   for (int attempt = 0; attempt < 64; ++attempt) {
     bool need_grow = false;
     bool resized_elsewhere = false;
-    Status result;
     {
       std::shared_lock<std::shared_mutex> lock(resize_mu_);
-      MDB_txn* raw = nullptr;
-      int rc = mdb_txn_begin(env_, nullptr, 0, &raw);
+      // Declared inside the lock's scope and after it: the transaction ends
+      // (commit, or abort on every other path, an exception included)
+      // before the lock is released.
+      ScopedTxn raw;
+      int rc = raw.Begin(env_, 0);
       if (rc == MDB_MAP_RESIZED) {
         resized_elsewhere = true;
       } else if (rc != MDB_SUCCESS) {
         return LmdbError(rc, "begin write transaction");
       } else {
-        Txn txn(raw, tables_);
-        result = fn(txn);
+        Txn txn(raw.get(), tables_);
+        Status result;
+        try {
+          result = fn(txn);
+        } catch (const std::bad_alloc&) {
+          return OutOfMemory("a write");
+        }
         if (!result.ok()) {
-          mdb_txn_abort(raw);
           if (!txn.map_full()) return result;
-          need_grow = true;
+          need_grow = true;  // `raw` aborts at the end of this scope
         } else {
-          rc = mdb_txn_commit(raw);
+          rc = raw.Commit();
           if (rc == MDB_MAP_FULL) {
             need_grow = true;
           } else if (rc != MDB_SUCCESS) {
@@ -553,8 +591,8 @@ Status LmdbEnv::Write(const std::function<Status(Txn&)>& fn) {
 Status LmdbEnv::Read(const std::function<Status(const Txn&)>& fn) const {
   for (int attempt = 0; attempt < 8; ++attempt) {
     std::shared_lock<std::shared_mutex> lock(resize_mu_);
-    MDB_txn* raw = nullptr;
-    int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &raw);
+    ScopedTxn raw;
+    int rc = raw.Begin(env_, MDB_RDONLY);
     if (rc == MDB_READERS_FULL && attempt == 0) {
       int dead = 0;
       mdb_reader_check(env_, &dead);  // slots of dead processes, then retry
@@ -568,10 +606,12 @@ Status LmdbEnv::Read(const std::function<Status(const Txn&)>& fn) const {
       continue;
     }
     if (rc != MDB_SUCCESS) return LmdbError(rc, "begin read transaction");
-    Txn txn(raw, tables_);
-    Status st = fn(txn);
-    mdb_txn_abort(raw);
-    return st;
+    Txn txn(raw.get(), tables_);
+    try {
+      return fn(txn);
+    } catch (const std::bad_alloc&) {
+      return OutOfMemory("a read");
+    }
   }
   return IoError("the ledger map kept being resized by another process");
 }

@@ -4,6 +4,11 @@
 // Invariants:
 //   - A directory is opened at most once per process (LMDB's locks are
 //     per-process; a second MDB_env on the same file would corrupt them).
+//   - Every transaction and cursor is owned by a scoped object (ScopedTxn,
+//     ScopedCursor) that ends it when it goes out of scope: an early return
+//     or an exception thrown by a callback never leaves a transaction
+//     behind. A leaked write transaction would keep LMDB's writer lock,
+//     which is shared by every process, and block every writer forever.
 //   - Every transaction holds `resize_mu_` shared; growing the map holds it
 //     exclusively, since mdb_env_set_mapsize needs no live transaction in
 //     this process.
@@ -57,6 +62,51 @@ std::optional<std::uint64_t> DecodeU64(std::string_view b);
 // Maps an LMDB return code to a Status naming `what`.
 Status LmdbError(int rc, std::string_view what);
 
+// Owns one LMDB transaction and aborts it when destroyed, unless Commit
+// ended it first. Not copyable; movable. A write transaction's cursors must
+// be closed before it ends (LMDB frees them with it).
+class ScopedTxn {
+ public:
+  ScopedTxn() = default;
+  ~ScopedTxn() { Abort(); }
+  ScopedTxn(ScopedTxn&& o) noexcept : txn_(o.txn_) { o.txn_ = nullptr; }
+  ScopedTxn& operator=(ScopedTxn&& o) noexcept;
+  ScopedTxn(const ScopedTxn&) = delete;
+  ScopedTxn& operator=(const ScopedTxn&) = delete;
+
+  // mdb_txn_begin(env, NULL, flags): an LMDB return code. Ends any
+  // transaction this object held first.
+  int Begin(MDB_env* env, unsigned flags);
+  // mdb_txn_commit: an LMDB return code. The transaction has ended whatever
+  // it returns (LMDB aborts a commit that fails).
+  int Commit();
+  // mdb_txn_abort, if a transaction is held.
+  void Abort();
+  MDB_txn* get() const { return txn_; }
+
+ private:
+  MDB_txn* txn_ = nullptr;
+};
+
+// Owns one cursor and closes it when destroyed. It must be destroyed before
+// its transaction ends (declare it inside the transaction's scope).
+class ScopedCursor {
+ public:
+  ScopedCursor() = default;
+  ~ScopedCursor() {
+    if (cur_ != nullptr) mdb_cursor_close(cur_);
+  }
+  ScopedCursor(const ScopedCursor&) = delete;
+  ScopedCursor& operator=(const ScopedCursor&) = delete;
+
+  // mdb_cursor_open: an LMDB return code.
+  int Open(MDB_txn* txn, MDB_dbi dbi);
+  MDB_cursor* get() const { return cur_; }
+
+ private:
+  MDB_cursor* cur_ = nullptr;
+};
+
 class Txn {
  public:
   Txn(MDB_txn* txn, const Tables& t) : txn_(txn), t_(t) {}
@@ -74,7 +124,8 @@ class Txn {
   Result<std::vector<std::string>> GetDups(MDB_dbi dbi, std::string_view key) const;
 
   // Visits every key/value of `dbi` in key order; stops early when fn
-  // returns false. Borrowed bytes valid only inside fn.
+  // returns false. Borrowed bytes valid only inside fn. An exception from
+  // fn propagates (the cursor is closed).
   Status ForEach(MDB_dbi dbi,
                  const std::function<bool(std::string_view, std::string_view)>& fn) const;
 
@@ -100,11 +151,6 @@ class Txn {
 class Cursor {
  public:
   Cursor(const Txn& txn, MDB_dbi dbi) : txn_(txn), dbi_(dbi) {}
-  ~Cursor() {
-    if (cur_ != nullptr) mdb_cursor_close(cur_);
-  }
-  Cursor(const Cursor&) = delete;
-  Cursor& operator=(const Cursor&) = delete;
 
   // mdb_cursor_get(op): *key and *value go in where `op` reads them
   // (MDB_SET_KEY, MDB_GET_BOTH) and come back with the entry found. True if
@@ -116,7 +162,7 @@ class Cursor {
  private:
   const Txn& txn_;
   const MDB_dbi dbi_;
-  MDB_cursor* cur_ = nullptr;
+  ScopedCursor cur_;
 };
 
 struct EnvOptions {
@@ -137,17 +183,20 @@ class LmdbEnv {
                                                bool create);
 
   // Runs fn in a write transaction and commits if fn returns OK; aborts
-  // otherwise. Grows the map and re-runs fn on MDB_MAP_FULL.
+  // otherwise. Grows the map and re-runs fn on MDB_MAP_FULL. If fn throws,
+  // the transaction is aborted (no lock is kept): std::bad_alloc becomes
+  // kResourceExhausted, any other exception propagates.
   Status Write(const std::function<Status(Txn&)>& fn);
+  // Runs fn in a read transaction (one snapshot), which ends when fn
+  // returns or throws; std::bad_alloc becomes kResourceExhausted, any other
+  // exception propagates.
   Status Read(const std::function<Status(const Txn&)>& fn) const;
-
   const std::string& dir() const { return dir_; }
   std::uint64_t map_size() const;
 
  private:
   LmdbEnv() = default;
   Status Grow();
-  Status BeginTxn(unsigned flags, MDB_txn** out) const;
 
   MDB_env* env_ = nullptr;
   Tables tables_;
