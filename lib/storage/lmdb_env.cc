@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -11,9 +12,9 @@
 #include <cstring>
 #include <new>
 #include <set>
-#include <thread>
 #include <utility>
 
+#include "util/posix_file.h"
 #include "util/status_macros.h"
 
 namespace retrace::internal {
@@ -33,124 +34,6 @@ MDB_val Val(std::string_view s) {
 }
 std::string_view View(const MDB_val& v) {
   return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
-}
-
-// LMDB trusts data.mdb completely: it keeps no checksums, and a page it
-// needs beyond the end of the file is a SIGBUS, not an error. Before LMDB
-// maps an existing file, CheckDataFile checks what two meta pages allow
-// (the LMDB 0.9 on-disk format, data version 1, as mdb.c lays it out; the
-// file is native-endian and so is this reader):
-//   - the page size is one LMDB could have used;
-//   - the file is a whole number of pages and reaches the last page the
-//     newer meta page names (otherwise it was truncated);
-//   - the two transaction ids are consecutive and each sits on the page of
-//     its parity (mdb_env_write_meta writes commit T to meta page T & 1). A
-//     damaged id would otherwise make LMDB pick the older meta page and
-//     silently roll the ledger back one commit;
-//   - the root page of each of the newer meta page's two B-trees is none
-//     (an empty tree) or a data page the file holds: a root naming a meta
-//     page trips an assertion in LMDB that aborts the process (mdb.c
-//     "root > 1"), one past the last page is a wild read.
-// What this cannot see: damage inside B-tree pages (LMDB may then crash on
-// a wild pointer), and the one bit flip (bit 1 of one txn id) that turns a
-// valid meta pair into another valid pair. docs/reliability.md has the
-// figures. Files whose magic or version LMDB would reject are left to
-// mdb_env_open, which reports them.
-namespace meta_page {
-constexpr std::size_t kFlags = 10;                 // uint16 mp_flags (P_META = 0x08)
-constexpr std::size_t kMagic = 16;                 // uint32 mm_magic
-constexpr std::size_t kVersion = 20;               // uint32 mm_version
-constexpr std::size_t kPageSize = 40;              // uint32 mm_dbs[FREE_DBI].md_pad
-constexpr std::size_t kRoot[2] = {40 + 40, 40 + 48 + 40};  // pgno_t mm_dbs[FREE_DBI, MAIN_DBI].md_root
-constexpr std::uint64_t kNoPage = ~std::uint64_t{0};        // P_INVALID: an empty tree
-constexpr std::size_t kLastPage = 40 + 2 * 48;     // pgno_t mm_last_pg
-constexpr std::size_t kTxnId = kLastPage + 8;      // txnid_t mm_txnid
-constexpr std::size_t kEnd = kTxnId + 8;
-constexpr std::uint32_t kMagicValue = 0xBEEFC0DE;
-constexpr std::uint32_t kVersionValue = 1;
-constexpr std::uint16_t kMetaFlag = 0x08;
-
-template <typename T>
-T Field(const char* page, std::size_t off) {
-  T v;
-  std::memcpy(&v, page + off, sizeof(v));
-  return v;
-}
-}  // namespace meta_page
-
-Status CheckDataFile(const std::string& path) {
-  using namespace meta_page;
-  const std::string what = path + " is damaged: ";
-  // A writer in another process may commit while the meta pages are read;
-  // a torn pair is re-read (three commits inside one pread are implausible,
-  // five in a row impossible).
-  Status last;
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(attempt));
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Status::Ok();  // mdb_env_open reports it
-    // Meta pages first, then the size: a commit writes its data pages before
-    // its meta page, so the size read second covers what the meta names.
-    struct stat st;
-    char buf[2][kEnd];
-    bool read_ok = ::pread(fd, buf[0], kEnd, 0) == static_cast<ssize_t>(kEnd);
-    std::uint32_t psize = read_ok ? Field<std::uint32_t>(buf[0], kPageSize) : 0;
-    const bool formatted = read_ok && Field<std::uint32_t>(buf[0], kMagic) == kMagicValue &&
-                           Field<std::uint32_t>(buf[0], kVersion) == kVersionValue;
-    if (formatted && (psize < 512 || psize > 65536 || (psize & (psize - 1)) != 0)) {
-      ::close(fd);
-      return CorruptionError(what + "its meta page names an impossible page size " +
-                             std::to_string(psize));
-    }
-    if (formatted) {
-      read_ok = ::pread(fd, buf[1], kEnd, psize) == static_cast<ssize_t>(kEnd) && ::fstat(fd, &st) == 0;
-    }
-    ::close(fd);
-    if (!formatted || !read_ok) return Status::Ok();  // too short or not LMDB: mdb_env_open says so
-    std::uint64_t txn[2], last_page[2];
-    for (int p = 0; p < 2; ++p) {
-      if (Field<std::uint32_t>(buf[p], kMagic) != kMagicValue ||
-          Field<std::uint32_t>(buf[p], kVersion) != kVersionValue ||
-          (Field<std::uint16_t>(buf[p], kFlags) & kMetaFlag) == 0 ||
-          Field<std::uint64_t>(buf[p], 0) != static_cast<std::uint64_t>(p)) {
-        return CorruptionError(what + "meta page " + std::to_string(p) + " is not a valid LMDB meta page");
-      }
-      txn[p] = Field<std::uint64_t>(buf[p], kTxnId);
-      last_page[p] = Field<std::uint64_t>(buf[p], kLastPage);
-    }
-    const int newer = txn[1] > txn[0] ? 1 : 0;
-    const bool fresh = txn[0] == 0 && txn[1] == 0;
-    if (!fresh && (txn[newer] - txn[1 - newer] != 1 || (txn[newer] & 1) != static_cast<std::uint64_t>(newer))) {
-      last = CorruptionError(what + "its meta pages hold transaction ids " + std::to_string(txn[0]) +
-                             " and " + std::to_string(txn[1]) +
-                             ", which no sequence of commits produces; LMDB would open an older "
-                             "state. Restore data.mdb from a backup");
-      continue;
-    }
-    const std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
-    if (size % psize != 0) {
-      return CorruptionError(what + "it is " + std::to_string(size) + " bytes, not a whole number of " +
-                             std::to_string(psize) + "-byte pages: it was truncated or extended");
-    }
-    if (last_page[newer] >= size / psize) {
-      last = CorruptionError(what + "it is " + std::to_string(size) + " bytes but its data reaches page " +
-                             std::to_string(last_page[newer]) + " (byte " +
-                             std::to_string((last_page[newer] + 1) * psize) +
-                             "): it was truncated. Restore data.mdb from a backup");
-      continue;
-    }
-    for (int db = 0; db < 2; ++db) {
-      const std::uint64_t root = Field<std::uint64_t>(buf[newer], kRoot[db]);
-      if (root != kNoPage && (root < 2 || root > last_page[newer])) {
-        return CorruptionError(what + "meta page " + std::to_string(newer) + " names page " +
-                               std::to_string(root) + " as the root of its " +
-                               (db == 0 ? "free-page" : "main") + " tree, which is not a data page " +
-                               "of the file. Restore data.mdb from a backup");
-      }
-    }
-    return Status::Ok();
-  }
-  return last;
 }
 
 // mdb_page_flush turns a short write of the commit's pages into EIO
@@ -374,6 +257,14 @@ LmdbEnv::~LmdbEnv() {
 
 Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const EnvOptions& opts,
                                                bool create) {
+  // The page checks read LMDB 0.9's on-disk layout (lmdb_format.h).
+  int major = 0, minor = 0, patch = 0;
+  mdb_version(&major, &minor, &patch);
+  if (major != 0 || minor != 9) {
+    return FailedPreconditionError("retrace checks data.mdb with LMDB 0.9's page layout, but this "
+                                   "process runs LMDB " + std::to_string(major) + "." +
+                                   std::to_string(minor) + "." + std::to_string(patch));
+  }
   struct stat st;
   bool made_dir = false;
   if (::stat(dir.c_str(), &st) != 0) {
@@ -395,7 +286,7 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const Env
   if (!create && !exists) return NotFoundError("no ledger at " + dir + " (no data.mdb)");
   if (create && exists) return AlreadyExistsError(dir + " already holds a ledger (data.mdb)");
 
-  if (exists) RETURN_IF_ERROR(CheckDataFile(data_file));
+  if (exists) RETURN_IF_ERROR(lmdb_format::CheckMetaPages(data_file));
 
   // A create that fails from here on (a full disk, a read-only directory)
   // removes what it made: a half-written data.mdb would otherwise make
@@ -433,6 +324,9 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const Env
   // Clear reader slots left by processes that died holding a read txn.
   int dead = 0;
   mdb_reader_check(env->env_, &dead);
+
+  // Every page of the snapshot, before LMDB reads the table names.
+  if (exists) RETURN_IF_ERROR(env->RunRead([](const Txn&) { return Status::Ok(); }, true, nullptr));
 
   // Open (or create) the named tables.
   ScopedTxn txn;
@@ -589,6 +483,21 @@ Status LmdbEnv::Write(const std::function<Status(Txn&)>& fn) {
 }
 
 Status LmdbEnv::Read(const std::function<Status(const Txn&)>& fn) const {
+  return RunRead(fn, false, nullptr);
+}
+
+Status LmdbEnv::ReadChecked(const std::function<Status(const Txn&)>& fn) const {
+  return RunRead(fn, true, nullptr);
+}
+
+Result<lmdb_format::PageCheckStats> LmdbEnv::CheckPages() const {
+  lmdb_format::PageCheckStats stats;
+  RETURN_IF_ERROR(RunRead([](const Txn&) { return Status::Ok(); }, true, &stats));
+  return stats;
+}
+
+Status LmdbEnv::RunRead(const std::function<Status(const Txn&)>& fn, bool check_pages,
+                        lmdb_format::PageCheckStats* stats) const {
   for (int attempt = 0; attempt < 8; ++attempt) {
     std::shared_lock<std::shared_mutex> lock(resize_mu_);
     ScopedTxn raw;
@@ -606,6 +515,18 @@ Status LmdbEnv::Read(const std::function<Status(const Txn&)>& fn) const {
       continue;
     }
     if (rc != MDB_SUCCESS) return LmdbError(rc, "begin read transaction");
+    if (check_pages) {
+      bool moved = false;
+      lmdb_format::PageCheckStats local;
+      Status st;
+      try {
+        st = CheckSnapshot(raw.get(), &moved, stats != nullptr ? stats : &local);
+      } catch (const std::bad_alloc&) {
+        return OutOfMemory("the page check");
+      }
+      if (!st.ok()) return st;
+      if (moved) continue;
+    }
     Txn txn(raw.get(), tables_);
     try {
       return fn(txn);
@@ -613,7 +534,74 @@ Status LmdbEnv::Read(const std::function<Status(const Txn&)>& fn) const {
       return OutOfMemory("a read");
     }
   }
-  return IoError("the ledger map kept being resized by another process");
+  return IoError("the ledger kept changing under a read: the map was resized or the snapshot "
+                 "replaced by other processes eight times in a row");
+}
+
+Status LmdbEnv::CheckSnapshot(MDB_txn* txn, bool* moved,
+                              lmdb_format::PageCheckStats* stats) const {
+  *moved = false;
+  const std::string damaged = dir_ + "/data.mdb is damaged: ";
+  const std::string advice =
+      ". LMDB would follow it outside the file, so nothing was read. Restore the ledger "
+      "directory from a backup or a replica, then audit it (docs/reliability.md)";
+  int fd = -1;
+  int rc = mdb_env_get_fd(env_, &fd);
+  if (rc != MDB_SUCCESS) return LmdbError(rc, "mdb_env_get_fd");
+  MDB_stat est;
+  rc = mdb_env_stat(env_, &est);
+  if (rc != MDB_SUCCESS) return LmdbError(rc, "mdb_env_stat");
+  const std::uint64_t psize = est.ms_psize;
+  // The meta page of this transaction's snapshot: commit T writes page
+  // T & 1, so it holds T until commit T + 2 overwrites it.
+  const std::uint64_t id = mdb_txn_id(txn);
+  char meta_bytes[lmdb_format::kMetaBytes];
+  if (::pread(fd, meta_bytes, sizeof(meta_bytes), static_cast<off_t>((id & 1) * psize)) !=
+      static_cast<ssize_t>(sizeof(meta_bytes))) {
+    return IoError("cannot read the meta page of " + dir_ + "/data.mdb: " + ErrnoMessage(errno));
+  }
+  Result<lmdb_format::Meta> meta = lmdb_format::ParseMeta(std::string_view(meta_bytes, sizeof(meta_bytes)),
+                                                          static_cast<int>(id & 1));
+  if (!meta.ok()) return CorruptionError(damaged + meta.status().message() + advice);
+  if (meta->txn_id != id) {
+    *moved = true;
+    return Status::Ok();
+  }
+  if (meta->page_size != psize) {
+    return CorruptionError(damaged + "its meta page names page size " +
+                           std::to_string(meta->page_size) + ", LMDB uses " + std::to_string(psize) + advice);
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return IoError("cannot stat " + dir_ + "/data.mdb: " + ErrnoMessage(errno));
+  const std::uint64_t length = (meta->last_page + 1) * psize;
+  if (meta->last_page >= (std::uint64_t{1} << 40) / psize || length > static_cast<std::uint64_t>(st.st_size)) {
+    return CorruptionError(damaged + "its data reaches page " + std::to_string(meta->last_page) +
+                           " but the file is " + std::to_string(st.st_size) + " bytes: it was truncated" +
+                           advice);
+  }
+  // A private read-only view of the file: the check never touches LMDB's
+  // map, and a page it rejects is never read through it.
+  void* view = ::mmap(nullptr, length, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+  if (view == MAP_FAILED) {
+    return IoError("cannot map " + dir_ + "/data.mdb to check it: " + ErrnoMessage(errno));
+  }
+  Status checked = lmdb_format::CheckSnapshotPages(
+      std::string_view(static_cast<const char*>(view), length), *meta, stats);
+  ::munmap(view, length);
+  if (!checked.ok()) {
+    // Damage, unless commit T + 2 rewrote the meta page while it was read
+    // (its first bytes first, the transaction id last), so that the walk
+    // followed a half-updated meta page: then check a newer snapshot.
+    char again[sizeof(meta_bytes)];
+    if (::pread(fd, again, sizeof(again), static_cast<off_t>((id & 1) * psize)) ==
+            static_cast<ssize_t>(sizeof(again)) &&
+        std::memcmp(again, meta_bytes, sizeof(again)) != 0) {
+      *moved = true;
+      return Status::Ok();
+    }
+    return CorruptionError(damaged + checked.message() + advice);
+  }
+  return Status::Ok();
 }
 
 }  // namespace retrace::internal

@@ -15,6 +15,10 @@
 //   - Write(fn) either commits everything fn wrote or nothing: fn may run
 //     more than once (after the map grows), so it must not change state
 //     outside the transaction.
+//   - No page of data.mdb reaches LMDB unchecked at open: Open checks every
+//     page of the snapshot it opens (lmdb_format.h), and ReadChecked every
+//     page of the snapshot it reads. docs/reliability.md says what damage
+//     after that can still do.
 #ifndef RETRACE_LIB_STORAGE_LMDB_ENV_H_
 #define RETRACE_LIB_STORAGE_LMDB_ENV_H_
 
@@ -31,6 +35,7 @@
 #include <string_view>
 
 #include "retrace/status.h"
+#include "storage/lmdb_format.h"
 
 namespace retrace::internal {
 
@@ -178,7 +183,12 @@ class LmdbEnv {
   LmdbEnv(const LmdbEnv&) = delete;
   LmdbEnv& operator=(const LmdbEnv&) = delete;
 
-  // Opens (or, with `create`, creates) the environment in `dir`.
+  // Opens (or, with `create`, creates) the environment in `dir`. An existing
+  // file is checked first -- its meta pages, then every page of the
+  // snapshot it opens (lmdb_format.h) -- and refused with kCorruption, naming
+  // the damage and what to do, before LMDB follows any pointer in it.
+  // kFailedPrecondition if the linked LMDB is not of the 0.9 series, whose
+  // page layout the check knows.
   static Result<std::unique_ptr<LmdbEnv>> Open(const std::string& dir, const EnvOptions& opts,
                                                bool create);
 
@@ -191,12 +201,29 @@ class LmdbEnv {
   // returns or throws; std::bad_alloc becomes kResourceExhausted, any other
   // exception propagates.
   Status Read(const std::function<Status(const Txn&)>& fn) const;
+  // Read, after checking every page of the snapshot fn will read
+  // (lmdb_format.h): for scopes that read the whole ledger (the audits),
+  // where the check costs little beside the reading. kCorruption, before fn
+  // runs, if a page is damaged.
+  Status ReadChecked(const std::function<Status(const Txn&)>& fn) const;
+
+  // Checks every page of the newest snapshot now (what Open and ReadChecked
+  // do) and returns what it walked. For tests and measurements.
+  Result<lmdb_format::PageCheckStats> CheckPages() const;
+
   const std::string& dir() const { return dir_; }
   std::uint64_t map_size() const;
 
  private:
   LmdbEnv() = default;
   Status Grow();
+  Status RunRead(const std::function<Status(const Txn&)>& fn, bool check_pages,
+                 lmdb_format::PageCheckStats* stats) const;
+  // Checks the pages of the snapshot of `txn`, a read transaction of this
+  // environment (which keeps those pages from being reused while this
+  // runs). Sets *moved, and returns OK, if later commits have replaced the
+  // snapshot's meta page already: the caller retries with a new transaction.
+  Status CheckSnapshot(MDB_txn* txn, bool* moved, lmdb_format::PageCheckStats* stats) const;
 
   MDB_env* env_ = nullptr;
   Tables tables_;
