@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -107,6 +108,55 @@ Status LmdbError(int rc, std::string_view what) {
     default:
       return IoError(msg);
   }
+}
+
+// Why the gates. LMDB serialises writers, and the processes that take
+// reader slots, with two process-shared robust pthread mutexes in lock.mdb.
+// glibc's robust mutex releases with one atomic exchange of the lock word
+// (clearing its waiters bit) and then wakes one sleeper with FUTEX_WAKE; a
+// sleeper it wakes takes the word only when it next runs. A process SIGKILLed
+// inside that handoff -- woken but not yet running, which under CPU load can
+// last milliseconds, or between the exchange and the wake -- takes the wakeup
+// with it. The kernel passes it on when the dead process left the word free
+// (the robust-list "pending op" case), but not when a third process took the
+// lock in between, which it does without setting the waiters bit. The other
+// sleepers are then invisible: their holder sees no waiters bit, never wakes
+// anyone, and they sleep until a new contender happens to set it -- forever
+// once the writer left running no longer meets contention. issue 19 item 5
+// caught this: writers asleep in pthread_mutex_lock under mdb_txn_begin on a
+// lock word of 0 (docs/reliability.md, "The multi-writer stall").
+//
+// So retrace processes never sleep in those mutexes: a writer holds a flock
+// on data.mdb for its whole write transaction, and every entry into LMDB's
+// reader table (beginning a transaction, clearing stale slots) holds a flock
+// on the ledger directory. At most one process at a time is then inside or
+// waiting for either mutex; it can still die there (LMDB recovers the lock as
+// the owner-died case), but no other process's wakeup depends on it. flock
+// waiters wait in the kernel, which releases a dead holder's lock and wakes
+// the next waiter itself. The flocks are on descriptors of their own,
+// close-on-exec: LMDB's locks are POSIX locks on lock.mdb, which this never
+// opens (closing any descriptor of lock.mdb would drop them).
+Status FileGate::Open(const std::string& path, bool directory) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (directory ? O_DIRECTORY : 0));
+  if (fd < 0) return IoError("cannot open " + path + " for its lock: " + ErrnoMessage(errno));
+  fd_.Reset(fd);
+  return Status::Ok();
+}
+
+Status FileGate::Enter() {
+  mu_.lock();
+  while (::flock(fd_.get(), LOCK_EX) != 0) {
+    if (errno == EINTR) continue;
+    const int err = errno;
+    mu_.unlock();
+    return IoError("cannot take the ledger's inter-process lock: " + ErrnoMessage(err));
+  }
+  return Status::Ok();
+}
+
+void FileGate::Leave() {
+  ::flock(fd_.get(), LOCK_UN);
+  mu_.unlock();
 }
 
 ScopedTxn& ScopedTxn::operator=(ScopedTxn&& o) noexcept {
@@ -321,16 +371,31 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const Env
     }
     return LmdbError(rc, "open ledger " + dir);
   }
-  // Clear reader slots left by processes that died holding a read txn.
-  int dead = 0;
-  mdb_reader_check(env->env_, &dead);
+  RETURN_IF_ERROR(env->writer_gate_.Open(data_file, false));
+  RETURN_IF_ERROR(env->reader_gate_.Open(dir, true));
+  {
+    // Clear reader slots left by processes that died holding a read txn.
+    GateHold readers(env->reader_gate_);
+    RETURN_IF_ERROR(readers.status());
+    int dead = 0;
+    mdb_reader_check(env->env_, &dead);
+  }
 
   // Every page of the snapshot, before LMDB reads the table names.
   if (exists) RETURN_IF_ERROR(env->RunRead([](const Txn&) { return Status::Ok(); }, true, nullptr));
 
   // Open (or create) the named tables.
+  std::optional<GateHold> writing;
+  if (!opts.read_only) {
+    writing.emplace(env->writer_gate_);
+    RETURN_IF_ERROR(writing->status());
+  }
   ScopedTxn txn;
-  rc = txn.Begin(env->env_, opts.read_only ? MDB_RDONLY : 0);
+  {
+    GateHold readers(env->reader_gate_);
+    RETURN_IF_ERROR(readers.status());
+    rc = txn.Begin(env->env_, opts.read_only ? MDB_RDONLY : 0);
+  }
   if (rc != MDB_SUCCESS) return LmdbError(rc, "begin transaction on " + dir);
   unsigned c = create ? MDB_CREATE : 0;
   struct Spec {
@@ -419,6 +484,8 @@ Status LmdbEnv::Write(const std::function<Status(Txn&)>& fn) {
     return FailedPreconditionError("the ledger was opened read-only; nothing was written");
   }
   std::lock_guard<std::mutex> wlock(write_mu_);
+  GateHold writing(writer_gate_);
+  RETURN_IF_ERROR(writing.status());
   // A process that dies inside a read transaction leaves its reader slot
   // behind, and the slot pins the pages of its snapshot: the file grows
   // instead of reusing them, and enough dead slots exhaust the table. Open
@@ -426,6 +493,8 @@ Status LmdbEnv::Write(const std::function<Status(Txn&)>& fn) {
   // (mdb_reader_check probes one lock per occupied slot).
   const auto now = std::chrono::steady_clock::now();
   if (now - last_reader_check_ >= std::chrono::seconds(1)) {
+    GateHold readers(reader_gate_);
+    RETURN_IF_ERROR(readers.status());
     int dead = 0;
     mdb_reader_check(env_, &dead);
     last_reader_check_ = now;
@@ -439,7 +508,13 @@ Status LmdbEnv::Write(const std::function<Status(Txn&)>& fn) {
       // (commit, or abort on every other path, an exception included)
       // before the lock is released.
       ScopedTxn raw;
-      int rc = raw.Begin(env_, 0);
+      int rc;
+      {
+        // The owner-died recovery inside mdb_txn_begin enters the reader table.
+        GateHold readers(reader_gate_);
+        RETURN_IF_ERROR(readers.status());
+        rc = raw.Begin(env_, 0);
+      }
       if (rc == MDB_MAP_RESIZED) {
         resized_elsewhere = true;
       } else if (rc != MDB_SUCCESS) {
@@ -501,11 +576,16 @@ Status LmdbEnv::RunRead(const std::function<Status(const Txn&)>& fn, bool check_
   for (int attempt = 0; attempt < 8; ++attempt) {
     std::shared_lock<std::shared_mutex> lock(resize_mu_);
     ScopedTxn raw;
-    int rc = raw.Begin(env_, MDB_RDONLY);
-    if (rc == MDB_READERS_FULL && attempt == 0) {
-      int dead = 0;
-      mdb_reader_check(env_, &dead);  // slots of dead processes, then retry
-      if (dead > 0) continue;
+    int rc;
+    {
+      GateHold readers(reader_gate_);
+      RETURN_IF_ERROR(readers.status());
+      rc = raw.Begin(env_, MDB_RDONLY);
+      if (rc == MDB_READERS_FULL && attempt == 0) {
+        int dead = 0;
+        mdb_reader_check(env_, &dead);  // slots of dead processes, then retry
+        if (dead > 0) continue;
+      }
     }
     if (rc == MDB_MAP_RESIZED) {
       lock.unlock();

@@ -9,6 +9,9 @@
 //     or an exception thrown by a callback never leaves a transaction
 //     behind. A leaked write transaction would keep LMDB's writer lock,
 //     which is shared by every process, and block every writer forever.
+//   - Retrace processes never wait for each other inside LMDB's shared
+//     mutexes: FileGate (flock) admits one process at a time to LMDB's
+//     writer mutex and to its reader-table mutex (lmdb_env.cc explains why).
 //   - Every transaction holds `resize_mu_` shared; growing the map holds it
 //     exclusively, since mdb_env_set_mapsize needs no live transaction in
 //     this process.
@@ -36,6 +39,7 @@
 
 #include "retrace/status.h"
 #include "storage/lmdb_format.h"
+#include "util/posix_file.h"
 
 namespace retrace::internal {
 
@@ -170,6 +174,46 @@ class Cursor {
   ScopedCursor cur_;
 };
 
+// A lock between processes that the kernel keeps: flock(2) on a descriptor
+// of a file or directory that this object opens for itself (close-on-exec).
+// The kernel queues the waiters and wakes the next one when the holder
+// unlocks, closes or dies, so no process can take a wakeup with it to the
+// grave (lmdb_env.cc, "Why the gates"). One thread of a process holds it at
+// a time. Thread-safe.
+class FileGate {
+ public:
+  FileGate() = default;
+  FileGate(const FileGate&) = delete;
+  FileGate& operator=(const FileGate&) = delete;
+
+  // Opens `path` (a directory if `directory`) read-only for the lock.
+  Status Open(const std::string& path, bool directory);
+  // Blocks until this thread holds the gate; an I/O error (ENOLCK) if the
+  // kernel refuses the lock, and then the gate is not held.
+  [[nodiscard]] Status Enter();
+  void Leave();
+
+ private:
+  ScopedFd fd_{-1};
+  std::mutex mu_;
+};
+
+// Holds a FileGate for its scope: check status() before relying on it.
+class GateHold {
+ public:
+  explicit GateHold(FileGate& gate) : gate_(gate), status_(gate.Enter()) {}
+  ~GateHold() {
+    if (status_.ok()) gate_.Leave();
+  }
+  GateHold(const GateHold&) = delete;
+  GateHold& operator=(const GateHold&) = delete;
+  const Status& status() const { return status_; }
+
+ private:
+  FileGate& gate_;
+  const Status status_;
+};
+
 struct EnvOptions {
   bool sync = true;
   bool read_only = false;
@@ -231,7 +275,13 @@ class LmdbEnv {
   std::string dir_;
   std::uint64_t dev_ = 0, ino_ = 0;
   mutable std::shared_mutex resize_mu_;
-  std::mutex write_mu_;  // one writer per process; LMDB orders processes
+  std::mutex write_mu_;  // one writer per process
+  // Between processes (lmdb_env.cc, "Why the gates"): held by a writer for
+  // its whole write transaction (a flock on data.mdb), and around every
+  // entry into LMDB's reader table (a flock on the ledger directory). Lock
+  // order: write_mu_, writer_gate_, resize_mu_, reader_gate_.
+  mutable FileGate writer_gate_;
+  mutable FileGate reader_gate_;
   // When Write last cleared reader slots of dead processes (under write_mu_).
   std::chrono::steady_clock::time_point last_reader_check_{};
 };
