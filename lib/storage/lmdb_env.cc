@@ -300,6 +300,7 @@ Result<std::optional<std::pair<std::string_view, std::string_view>>> Txn::Last(
 }
 
 LmdbEnv::~LmdbEnv() {
+  if (view_ != nullptr) ::munmap(const_cast<char*>(view_), view_len_);
   if (env_ != nullptr) mdb_env_close(env_);
   std::lock_guard<std::mutex> lock(g_open_mu);
   OpenDirs().erase({dev_, ino_});
@@ -660,14 +661,24 @@ Status LmdbEnv::CheckSnapshot(MDB_txn* txn, bool* moved,
                            advice);
   }
   // A private read-only view of the file: the check never touches LMDB's
-  // map, and a page it rejects is never read through it.
-  void* view = ::mmap(nullptr, length, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
-  if (view == MAP_FAILED) {
-    return IoError("cannot map " + dir_ + "/data.mdb to check it: " + ErrnoMessage(errno));
+  // map, and a page it rejects is never read through it. Kept between
+  // checks (a mapping's page tables cost a quarter of a check to rebuild),
+  // and made anew when the snapshot outgrows it; never read past the size
+  // fstat reported just now.
+  std::lock_guard<std::mutex> lock(view_mu_);
+  if (view_len_ < length) {
+    if (view_ != nullptr) ::munmap(const_cast<char*>(view_), view_len_);
+    view_ = nullptr;
+    view_len_ = 0;
+    const std::uint64_t want = static_cast<std::uint64_t>(st.st_size);
+    void* view = ::mmap(nullptr, want, PROT_READ, MAP_SHARED, fd, 0);
+    if (view == MAP_FAILED) {
+      return IoError("cannot map " + dir_ + "/data.mdb to check it: " + ErrnoMessage(errno));
+    }
+    view_ = static_cast<const char*>(view);
+    view_len_ = want;
   }
-  Status checked = lmdb_format::CheckSnapshotPages(
-      std::string_view(static_cast<const char*>(view), length), *meta, stats);
-  ::munmap(view, length);
+  Status checked = lmdb_format::CheckSnapshotPages(std::string_view(view_, length), *meta, stats);
   if (!checked.ok()) {
     // Damage, unless commit T + 2 rewrote the meta page while it was read
     // (its first bytes first, the transaction id last), so that the walk

@@ -282,6 +282,11 @@ class LmdbEnv {
   // order: write_mu_, writer_gate_, resize_mu_, reader_gate_.
   mutable FileGate writer_gate_;
   mutable FileGate reader_gate_;
+  // CheckSnapshot's read-only view of data.mdb (view_len_ bytes), kept
+  // between checks; view_mu_ serialises the checks.
+  mutable std::mutex view_mu_;
+  mutable const char* view_ = nullptr;
+  mutable std::uint64_t view_len_ = 0;
   // When Write last cleared reader slots of dead processes (under write_mu_).
   std::chrono::steady_clock::time_point last_reader_check_{};
 };

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <chrono>
 #include <cstring>
@@ -131,6 +132,9 @@ struct Bounds {
   std::string_view lo, hi;
 };
 
+// The walk. Internally every step returns false after recording what is
+// wrong in error_ (no Status, and no string, on the path that succeeds: the
+// walk visits every key of the ledger).
 class SnapshotChecker {
  public:
   SnapshotChecker(std::string_view file, const Meta& meta, std::vector<PageUse>* map)
@@ -151,16 +155,18 @@ class SnapshotChecker {
     main.kind = Tree::Kind::kMain;
     main.name = "the main tree (table names)";
     main.db = meta.main_tree;
-    RETURN_IF_ERROR(WalkTree(main));
     Tree free;
     free.kind = Tree::Kind::kFree;
     free.name = "the free-page tree";
     free.db = meta.free_tree;
     free.order = Order::kLong;
-    RETURN_IF_ERROR(WalkTree(free));
+    bool ok = WalkTree(main) && WalkTree(free);
     // Free-page lists last: a page both listed free and reached by a tree
     // is found whichever claims it second.
-    for (const auto& [txn, list] : free_lists_) RETURN_IF_ERROR(CheckFreeList(txn, list));
+    for (std::size_t i = 0; ok && i < free_lists_.size(); ++i) {
+      ok = CheckFreeList(free_lists_[i].first, free_lists_[i].second);
+    }
+    if (!ok) return CorruptionError(error_);
     stats->file_pages = last_ + 1;
     stats->tree_pages = tree_pages_;
     stats->overflow_pages = overflow_pages_;
@@ -172,20 +178,23 @@ class SnapshotChecker {
   }
 
  private:
-  Status Damaged(const Tree& t, std::uint64_t pgno, const std::string& what) const {
-    return CorruptionError("page " + std::to_string(pgno) + " of " + t.name + " " + what);
+  bool Fail(std::string what) {
+    error_ = std::move(what);
+    return false;
+  }
+  bool Damaged(const Tree& t, std::uint64_t pgno, const std::string& what) {
+    return Fail("page " + std::to_string(pgno) + " of " + t.name + " " + what);
   }
 
   // Marks `count` pages from `first` as used; each may be claimed once.
-  Status Claim(const Tree& t, std::uint64_t first, std::uint64_t count, const char* what,
-               PageUse::Kind kind) {
+  bool Claim(const Tree& t, std::uint64_t first, std::uint64_t count, const char* what,
+             PageUse::Kind kind) {
     for (std::uint64_t p = first; p < first + count; ++p) {
       std::uint64_t& word = claimed_[p / 64];
       const std::uint64_t bit = std::uint64_t{1} << (p % 64);
       if (word & bit) {
-        return CorruptionError("page " + std::to_string(p) + " (" + what + " of " + t.name +
-                               ") is also used elsewhere: the B-tree has a cycle or a page "
-                               "shared by two owners");
+        return Fail("page " + std::to_string(p) + " (" + what + " of " + t.name +
+                    ") is also used elsewhere: the B-tree has a cycle or a page shared by two owners");
       }
       word |= bit;
       if (map_ != nullptr) {
@@ -193,46 +202,46 @@ class SnapshotChecker {
         if (kind != PageUse::Kind::kFree) (*map_)[p].tree = t.name;
       }
     }
-    return Status::Ok();
+    return true;
   }
 
   const unsigned char* Page(std::uint64_t pgno) const { return base_ + pgno * psize_; }
 
-  Status WalkTree(Tree& t) {
+  bool WalkTree(Tree& t) {
     ++trees_;
     if (t.db.root == kNoPage) {
       if (t.db.depth != 0 || t.db.entries != 0 || t.db.branch_pages != 0 || t.db.leaf_pages != 0 ||
           t.db.overflow_pages != 0) {
-        return CorruptionError(t.name + " is empty but its record counts pages or entries");
+        return Fail(t.name + " is empty but its record counts pages or entries");
       }
-      return Status::Ok();
+      return true;
     }
     if (t.db.root < 2 || t.db.root > last_) {
-      return CorruptionError(t.name + " names page " + std::to_string(t.db.root) +
-                             " as its root, which is not a data page of the file (2.." +
-                             std::to_string(last_) + ")");
+      return Fail(t.name + " names page " + std::to_string(t.db.root) +
+                  " as its root, which is not a data page of the file (2.." + std::to_string(last_) + ")");
     }
     if (t.db.depth < 1 || t.db.depth > kMaxDepth) {
-      return CorruptionError(t.name + " has an impossible depth " + std::to_string(t.db.depth));
+      return Fail(t.name + " has an impossible depth " + std::to_string(t.db.depth));
     }
-    RETURN_IF_ERROR(WalkPage(t, t.db.root, 1, Bounds{}));
+    if (!WalkPage(t, t.db.root, 1, Bounds{})) return false;
     if (t.branch != t.db.branch_pages || t.leaf != t.db.leaf_pages ||
         t.overflow != t.db.overflow_pages || t.entries != t.db.entries) {
-      return CorruptionError(
-          t.name + "'s record counts " + std::to_string(t.db.branch_pages) + " branch, " +
-          std::to_string(t.db.leaf_pages) + " leaf and " + std::to_string(t.db.overflow_pages) +
-          " overflow pages and " + std::to_string(t.db.entries) + " entries, but the tree holds " +
-          std::to_string(t.branch) + ", " + std::to_string(t.leaf) + ", " + std::to_string(t.overflow) +
-          " and " + std::to_string(t.entries));
+      return Fail(t.name + "'s record counts " + std::to_string(t.db.branch_pages) + " branch, " +
+                  std::to_string(t.db.leaf_pages) + " leaf and " + std::to_string(t.db.overflow_pages) +
+                  " overflow pages and " + std::to_string(t.db.entries) + " entries, but the tree holds " +
+                  std::to_string(t.branch) + ", " + std::to_string(t.leaf) + ", " +
+                  std::to_string(t.overflow) + " and " + std::to_string(t.entries));
     }
     tree_pages_ += t.branch + t.leaf;
     overflow_pages_ += t.overflow;
-    return Status::Ok();
+    return true;
   }
 
-  // Checks that `key` is after `prev` (if any) and inside `b`.
-  Status CheckOrder(const Tree& t, Order order, std::uint64_t pgno, unsigned index,
-                    std::string_view key, const std::string_view* prev, const Bounds& b) const {
+  // Checks key `index` of a page whose keys must ascend in `order`: after
+  // `prev` (if any); and, for the first and the last key of the page (the
+  // others lie between them), inside the bounds the parent set.
+  bool CheckKey(const Tree& t, Order order, std::uint64_t pgno, unsigned index, std::string_view key,
+                const std::string_view* prev, const Bounds& b, bool first, bool last) {
     if ((order == Order::kInteger || order == Order::kLong) && key.size() != 8 &&
         !(order == Order::kInteger && key.size() == 4)) {
       return Damaged(t, pgno, "has an integer key " + std::to_string(index) + " of " +
@@ -241,18 +250,19 @@ class SnapshotChecker {
     if (prev != nullptr && Compare(order, *prev, key) >= 0) {
       return Damaged(t, pgno, "has keys out of order at " + std::to_string(index));
     }
-    if ((b.has_lo && Compare(order, key, b.lo) < 0) || (b.has_hi && Compare(order, key, b.hi) >= 0)) {
+    if ((first && b.has_lo && Compare(order, key, b.lo) < 0) ||
+        (last && b.has_hi && Compare(order, key, b.hi) >= 0)) {
       return Damaged(t, pgno, "has key " + std::to_string(index) +
                                   " outside the range its parent page assigns to it");
     }
-    return Status::Ok();
+    return true;
   }
 
-  // The node at mp_ptrs[i] of a (sub-)page of `size` bytes at `p`: checks
-  // that its header and key lie inside the page; returns its offset.
-  Status NodeAt(const Tree& t, std::uint64_t pgno, const unsigned char* p, std::size_t size,
-                unsigned i, std::size_t* offset) const {
-    const std::size_t upper = Load<std::uint16_t>(p + kUpper);
+  // The node at mp_ptrs[i] of a (sub-)page of `size` bytes at `p` whose
+  // node area starts at `upper`: checks that its header and key lie inside
+  // the page; returns its offset.
+  bool NodeAt(const Tree& t, std::uint64_t pgno, const unsigned char* p, std::size_t size,
+              std::size_t upper, unsigned i, std::size_t* offset) {
     const std::size_t off = Load<std::uint16_t>(p + kPageHeader + 2 * i);
     if (off < upper || off + kNodeHeader > size || (off & 1) != 0) {
       return Damaged(t, pgno, "has node " + std::to_string(i) + " at offset " + std::to_string(off) +
@@ -264,29 +274,29 @@ class SnapshotChecker {
                                   "-byte key runs past the page end");
     }
     *offset = off;
-    return Status::Ok();
+    return true;
   }
 
   // Number of keys of a (sub-)page of `size` bytes at `p`, after checking
-  // its free-space bounds.
-  Status KeyCount(const Tree& t, std::uint64_t pgno, const unsigned char* p, std::size_t size,
-                  unsigned* n) const {
+  // its free-space bounds; *upper is where its node area starts.
+  bool KeyCount(const Tree& t, std::uint64_t pgno, const unsigned char* p, std::size_t size,
+                unsigned* n, std::size_t* upper) {
     const std::size_t lower = Load<std::uint16_t>(p + kLower);
-    const std::size_t upper = Load<std::uint16_t>(p + kUpper);
-    if (lower < kPageHeader || upper < lower || upper > size || ((lower - kPageHeader) & 1) != 0) {
+    *upper = Load<std::uint16_t>(p + kUpper);
+    if (lower < kPageHeader || *upper < lower || *upper > size || ((lower - kPageHeader) & 1) != 0) {
       return Damaged(t, pgno, "has impossible free-space bounds " + std::to_string(lower) + ".." +
-                                  std::to_string(upper));
+                                  std::to_string(*upper));
     }
     *n = static_cast<unsigned>((lower - kPageHeader) / 2);
-    return Status::Ok();
+    return true;
   }
 
-  Status WalkPage(Tree& t, std::uint64_t pgno, unsigned level, const Bounds& bounds) {
+  bool WalkPage(Tree& t, std::uint64_t pgno, unsigned level, const Bounds& bounds) {
     if (pgno < 2 || pgno > last_) {
-      return CorruptionError(t.name + " points to page " + std::to_string(pgno) +
-                             ", which is not a data page of the file (2.." + std::to_string(last_) + ")");
+      return Fail(t.name + " points to page " + std::to_string(pgno) +
+                  ", which is not a data page of the file (2.." + std::to_string(last_) + ")");
     }
-    RETURN_IF_ERROR(Claim(t, pgno, 1, "a tree page", PageUse::Kind::kBranch));
+    if (!Claim(t, pgno, 1, "a tree page", PageUse::Kind::kBranch)) return false;
     const unsigned char* p = Page(pgno);
     if (Load<std::uint64_t>(p + kPgno) != pgno) {
       return Damaged(t, pgno, "carries the number " + std::to_string(Load<std::uint64_t>(p + kPgno)) +
@@ -302,12 +312,13 @@ class SnapshotChecker {
                                   " calls for " + std::to_string(want));
     }
     unsigned n = 0;
-    RETURN_IF_ERROR(KeyCount(t, pgno, p, psize_, &n));
+    std::size_t upper = 0;
+    if (!KeyCount(t, pgno, p, psize_, &n, &upper)) return false;
     if (leaf_level) {
       if (map_ != nullptr) (*map_)[pgno].kind = PageUse::Kind::kLeaf;
       ++t.leaf;
       if (n == 0) return Damaged(t, pgno, "is a leaf page without keys");
-      return leaf2 ? WalkLeaf2(t, pgno, p, psize_, n, t.order, bounds) : WalkLeaf(t, pgno, p, n, bounds);
+      return leaf2 ? WalkLeaf2(t, pgno, p, psize_, n, t.order, bounds) : WalkLeaf(t, pgno, p, n, upper, bounds);
     }
     ++t.branch;
     // LMDB asserts two keys on a branch page (mdb_page_search_root), except
@@ -316,7 +327,9 @@ class SnapshotChecker {
       return Damaged(t, pgno, "is a branch page with " + std::to_string(n) + " keys");
     }
     std::vector<std::size_t> offsets(n);
-    for (unsigned i = 0; i < n; ++i) RETURN_IF_ERROR(NodeAt(t, pgno, p, psize_, i, &offsets[i]));
+    for (unsigned i = 0; i < n; ++i) {
+      if (!NodeAt(t, pgno, p, psize_, upper, i, &offsets[i])) return false;
+    }
     auto key_of = [&](unsigned i) {
       return std::string_view(reinterpret_cast<const char*>(p + offsets[i] + kNodeHeader),
                               Load<std::uint16_t>(p + offsets[i] + 6));
@@ -325,25 +338,33 @@ class SnapshotChecker {
     // child 0 takes the parent's lower bound.
     for (unsigned i = 1; i < n; ++i) {
       const std::string_view key = key_of(i), prev = key_of(i - 1);
-      RETURN_IF_ERROR(CheckOrder(t, t.order, pgno, i, key, i > 1 ? &prev : nullptr, bounds));
+      if (!CheckKey(t, t.order, pgno, i, key, i > 1 ? &prev : nullptr, bounds, i == 1, i + 1 == n)) {
+        return false;
+      }
     }
+    std::vector<std::uint64_t> children(n);
     for (unsigned i = 0; i < n; ++i) {
       const unsigned char* node = p + offsets[i];
-      const std::uint64_t child = std::uint64_t{Load<std::uint16_t>(node + kNodeLo)} |
-                                  std::uint64_t{Load<std::uint16_t>(node + kNodeHi)} << 16 |
-                                  std::uint64_t{Load<std::uint16_t>(node + 4)} << 32;
+      children[i] = std::uint64_t{Load<std::uint16_t>(node + kNodeLo)} |
+                    std::uint64_t{Load<std::uint16_t>(node + kNodeHi)} << 16 |
+                    std::uint64_t{Load<std::uint16_t>(node + 4)} << 32;
+      // The children's headers, before they are needed (see WalkLeaf).
+      if (children[i] <= last_) __builtin_prefetch(Page(children[i]));
+    }
+    for (unsigned i = 0; i < n; ++i) {
+      const std::uint64_t child = children[i];
       Bounds b = bounds;
       if (i > 0) b.has_lo = true, b.lo = key_of(i);
       if (i + 1 < n) b.has_hi = true, b.hi = key_of(i + 1);
-      RETURN_IF_ERROR(WalkPage(t, child, level + 1, b));
+      if (!WalkPage(t, child, level + 1, b)) return false;
     }
-    return Status::Ok();
+    return true;
   }
 
   // A leaf of fixed-size keys without node headers (MDB_DUPFIXED
   // duplicates), in a page or sub-page of `size` bytes.
-  Status WalkLeaf2(Tree& t, std::uint64_t pgno, const unsigned char* p, std::size_t size, unsigned n,
-                   Order order, const Bounds& bounds) {
+  bool WalkLeaf2(Tree& t, std::uint64_t pgno, const unsigned char* p, std::size_t size, unsigned n,
+                 Order order, const Bounds& bounds) {
     const std::size_t ksize = Load<std::uint16_t>(p + kPad);
     if (ksize == 0 || ksize > kMaxKeySize || kPageHeader + n * ksize > size) {
       return Damaged(t, pgno, "holds " + std::to_string(n) + " values of " + std::to_string(ksize) +
@@ -356,34 +377,46 @@ class SnapshotChecker {
     std::string_view prev;
     for (unsigned i = 0; i < n; ++i) {
       const std::string_view key(reinterpret_cast<const char*>(p + kPageHeader + i * ksize), ksize);
-      RETURN_IF_ERROR(CheckOrder(t, order, pgno, i, key, i > 0 ? &prev : nullptr, bounds));
+      if (!CheckKey(t, order, pgno, i, key, i > 0 ? &prev : nullptr, bounds, i == 0, i + 1 == n)) {
+        return false;
+      }
       prev = key;
     }
     t.entries += n;
-    return Status::Ok();
+    return true;
   }
 
-  Status WalkLeaf(Tree& t, std::uint64_t pgno, const unsigned char* p, unsigned n, const Bounds& bounds) {
+  bool WalkLeaf(Tree& t, std::uint64_t pgno, const unsigned char* p, unsigned n, std::size_t upper,
+                const Bounds& bounds) {
+    // Which node kinds this tree may hold.
+    const bool dupsort = t.kind == Tree::Kind::kTable && (t.table_flags & kDupSort) != 0;
+    const bool big_ok = !dupsort && t.kind != Tree::Kind::kDuplicates;
+    // The walk waits on memory, not on arithmetic: ask for every node's
+    // first cache line before reading any (an offset past the page is
+    // caught below; prefetching it is harmless).
+    for (unsigned i = 0; i < n; ++i) {
+      __builtin_prefetch(p + std::min<std::size_t>(Load<std::uint16_t>(p + kPageHeader + 2 * i), psize_ - 1));
+    }
     std::string_view prev;
     for (unsigned i = 0; i < n; ++i) {
       std::size_t off = 0;
-      RETURN_IF_ERROR(NodeAt(t, pgno, p, psize_, i, &off));
+      if (!NodeAt(t, pgno, p, psize_, upper, i, &off)) return false;
       const unsigned char* node = p + off;
       const std::uint16_t nflags = Load<std::uint16_t>(node + 4);
       const std::size_t ksize = Load<std::uint16_t>(node + 6);
       const std::uint64_t dsize = std::uint64_t{Load<std::uint16_t>(node + kNodeLo)} |
                                   std::uint64_t{Load<std::uint16_t>(node + kNodeHi)} << 16;
       const std::string_view key(reinterpret_cast<const char*>(node + kNodeHeader), ksize);
-      RETURN_IF_ERROR(CheckOrder(t, t.order, pgno, i, key, i > 0 ? &prev : nullptr, bounds));
+      if (!CheckKey(t, t.order, pgno, i, key, i > 0 ? &prev : nullptr, bounds, i == 0, i + 1 == n)) {
+        return false;
+      }
       prev = key;
       const unsigned char* data = node + kNodeHeader + ksize;
       const std::size_t room = psize_ - (off + kNodeHeader + ksize);
-      // Which node kinds this tree may hold.
-      const bool dupsort = t.kind == Tree::Kind::kTable && (t.table_flags & kDupSort) != 0;
       bool allowed = false;
       switch (nflags) {
         case 0: allowed = true; break;
-        case kBigData: allowed = !dupsort && t.kind != Tree::Kind::kDuplicates; break;
+        case kBigData: allowed = big_ok; break;
         case kSubData: allowed = t.kind == Tree::Kind::kMain; break;
         case kDupData:
         case kDupData | kSubData: allowed = dupsort; break;
@@ -396,7 +429,7 @@ class SnapshotChecker {
       if (nflags == kBigData) {
         if (room < 8) return Damaged(t, pgno, "has node " + std::to_string(i) + " cut off at the page end");
         std::string_view value;
-        RETURN_IF_ERROR(WalkOverflow(t, pgno, i, Load<std::uint64_t>(data), dsize, &value));
+        if (!WalkOverflow(t, pgno, i, Load<std::uint64_t>(data), dsize, &value)) return false;
         if (t.kind == Tree::Kind::kFree) free_lists_.emplace_back(key, value);
         ++t.entries;
         continue;
@@ -406,24 +439,26 @@ class SnapshotChecker {
                                     "-byte value runs past the page end");
       }
       const std::string_view value(reinterpret_cast<const char*>(data), dsize);
+      bool ok = true;
       if (nflags == kSubData) {  // a table, named by `key`
-        RETURN_IF_ERROR(WalkNamedTable(pgno, i, key, value));
+        ok = WalkNamedTable(pgno, i, key, value);
         ++t.entries;
       } else if (nflags == kDupData) {  // duplicates in a sub-page
-        RETURN_IF_ERROR(WalkSubPage(t, pgno, i, value));
+        ok = WalkSubPage(t, pgno, i, value);
       } else if (nflags == (kDupData | kSubData)) {  // duplicates in a sub-tree
-        RETURN_IF_ERROR(WalkDuplicateTree(t, pgno, i, key, value));
+        ok = WalkDuplicateTree(t, pgno, i, value);
       } else {
         if (t.kind == Tree::Kind::kFree) free_lists_.emplace_back(key, value);
         ++t.entries;
       }
+      if (!ok) return false;
     }
-    return Status::Ok();
+    return true;
   }
 
   // The overflow run of a value of `dsize` bytes starting at page `first`.
-  Status WalkOverflow(Tree& t, std::uint64_t pgno, unsigned i, std::uint64_t first, std::uint64_t dsize,
-                      std::string_view* value) {
+  bool WalkOverflow(Tree& t, std::uint64_t pgno, unsigned i, std::uint64_t first, std::uint64_t dsize,
+                    std::string_view* value) {
     const std::uint64_t need = (kPageHeader - 1 + dsize) / psize_ + 1;  // OVPAGES
     if (first < 2 || first > last_) {
       return Damaged(t, pgno, "has node " + std::to_string(i) + " naming overflow page " +
@@ -437,24 +472,24 @@ class SnapshotChecker {
                                   std::to_string(first) + ", which is not the start of a run of " +
                                   std::to_string(need) + " overflow pages inside the file");
     }
-    RETURN_IF_ERROR(Claim(t, first, count, "an overflow page", PageUse::Kind::kOverflow));
+    if (!Claim(t, first, count, "an overflow page", PageUse::Kind::kOverflow)) return false;
     t.overflow += count;
     *value = std::string_view(reinterpret_cast<const char*>(op + kPageHeader), dsize);
-    return Status::Ok();
+    return true;
   }
 
-  Status WalkNamedTable(std::uint64_t pgno, unsigned i, std::string_view name, std::string_view record) {
+  bool WalkNamedTable(std::uint64_t pgno, unsigned i, std::string_view name, std::string_view record) {
     if (record.size() != kDbSize) {
-      return CorruptionError("page " + std::to_string(pgno) + " of the main tree has a " +
-                             std::to_string(record.size()) + "-byte record for table " +
-                             std::to_string(i) + " (" + std::to_string(kDbSize) + " expected)");
+      return Fail("page " + std::to_string(pgno) + " of the main tree has a " +
+                  std::to_string(record.size()) + "-byte record for table " + std::to_string(i) + " (" +
+                  std::to_string(kDbSize) + " expected)");
     }
     Tree t;
     t.kind = Tree::Kind::kTable;
     t.name = "table '" + Printable(name) + "'";
     t.db = ParseDb(reinterpret_cast<const unsigned char*>(record.data()));
     if ((t.db.flags & ~kTableFlags) != 0 || t.db.pad != 0) {
-      return CorruptionError(t.name + " has impossible flags " + std::to_string(t.db.flags));
+      return Fail(t.name + " has impossible flags " + std::to_string(t.db.flags));
     }
     t.table_flags = t.db.flags;
     t.order = (t.db.flags & kIntegerKey) ? Order::kInteger
@@ -463,66 +498,63 @@ class SnapshotChecker {
     t.dup_order = (t.db.flags & kIntegerDup) ? Order::kInteger
                   : (t.db.flags & kReverseDup) ? Order::kReverse
                                                : Order::kLexical;
-    RETURN_IF_ERROR(WalkTree(t));
+    if (!WalkTree(t)) return false;
     entries_ += t.entries;
-    return Status::Ok();
+    return true;
   }
 
   // Duplicates of one key kept inside its node: a leaf "page" of `value`'s size.
-  Status WalkSubPage(Tree& t, std::uint64_t pgno, unsigned i, std::string_view value) {
+  bool WalkSubPage(Tree& t, std::uint64_t pgno, unsigned i, std::string_view value) {
     const auto* sp = reinterpret_cast<const unsigned char*>(value.data());
     const std::size_t size = value.size();
-    const std::string what = "has node " + std::to_string(i) + " whose duplicates ";
-    if (size < kPageHeader) return Damaged(t, pgno, what + "are cut short");
+    auto what = [&](const std::string& s) {
+      return Damaged(t, pgno, "has node " + std::to_string(i) + " whose duplicates " + s);
+    };
+    if (size < kPageHeader) return what("are cut short");
     const std::uint16_t flags = Load<std::uint16_t>(sp + kFlags);
     const bool fixed = (flags & kLeaf2) != 0;
     if ((flags & (kLeaf | kSubPage)) != (kLeaf | kSubPage) ||
         (flags & ~(kLeaf | kSubPage | kLeaf2 | kDirty)) != 0 || fixed != ((t.table_flags & kDupFixed) != 0)) {
-      return Damaged(t, pgno, what + "have an impossible header (flags " + std::to_string(flags) + ")");
+      return what("have an impossible header (flags " + std::to_string(flags) + ")");
     }
     unsigned n = 0;
-    RETURN_IF_ERROR(KeyCount(t, pgno, sp, size, &n));
-    if (n == 0) return Damaged(t, pgno, what + "are none");
-    Tree dup;  // for messages and counting
-    dup.kind = Tree::Kind::kDuplicates;
-    dup.name = t.name;
-    dup.table_flags = t.table_flags;
+    std::size_t upper = 0;
+    if (!KeyCount(t, pgno, sp, size, &n, &upper)) return false;
+    if (n == 0) return what("are none");
     if (fixed) {
+      Tree dup;  // for the value-size check and the count
+      dup.kind = Tree::Kind::kDuplicates;
+      dup.name = t.name;
+      dup.table_flags = t.table_flags;
       dup.db.pad = Load<std::uint16_t>(sp + kPad);
-      RETURN_IF_ERROR(WalkLeaf2(dup, pgno, sp, size, n, t.dup_order, Bounds{}));
+      if (!WalkLeaf2(dup, pgno, sp, size, n, t.dup_order, Bounds{})) return false;
     } else {
       std::string_view prev;
       for (unsigned k = 0; k < n; ++k) {
         std::size_t off = 0;
-        RETURN_IF_ERROR(NodeAt(t, pgno, sp, size, k, &off));
+        if (!NodeAt(t, pgno, sp, size, upper, k, &off)) return false;
         const unsigned char* node = sp + off;
         const std::uint32_t dsize = std::uint32_t{Load<std::uint16_t>(node + kNodeLo)} |
                                     std::uint32_t{Load<std::uint16_t>(node + kNodeHi)} << 16;
-        if (Load<std::uint16_t>(node + 4) != 0 || dsize != 0) {
-          return Damaged(t, pgno, what + "hold a node LMDB never writes there");
-        }
-        const std::string_view v(reinterpret_cast<const char*>(node + kNodeHeader),
-                                 Load<std::uint16_t>(node + 6));
-        RETURN_IF_ERROR(CheckOrder(t, t.dup_order, pgno, k, v, k > 0 ? &prev : nullptr, Bounds{}));
+        if (Load<std::uint16_t>(node + 4) != 0 || dsize != 0) return what("hold a node LMDB never writes there");
+        const std::string_view v(reinterpret_cast<const char*>(node + kNodeHeader), Load<std::uint16_t>(node + 6));
+        if (!CheckKey(t, t.dup_order, pgno, k, v, k > 0 ? &prev : nullptr, Bounds{}, false, false)) return false;
         prev = v;
       }
-      dup.entries = n;
     }
-    t.entries += dup.entries;
-    return Status::Ok();
+    t.entries += n;
+    return true;
   }
 
   // Duplicates of one key that outgrew a sub-page: a B-tree of their own.
-  Status WalkDuplicateTree(Tree& t, std::uint64_t pgno, unsigned i, std::string_view key,
-                           std::string_view record) {
+  bool WalkDuplicateTree(Tree& t, std::uint64_t pgno, unsigned i, std::string_view record) {
     if (record.size() != kDbSize) {
-      return Damaged(t, pgno, "has node " + std::to_string(i) + " with a " +
-                                  std::to_string(record.size()) + "-byte duplicate-tree record");
+      return Damaged(t, pgno, "has node " + std::to_string(i) + " with a " + std::to_string(record.size()) +
+                                  "-byte duplicate-tree record");
     }
     Tree dup;
     dup.kind = Tree::Kind::kDuplicates;
-    dup.name = "the duplicates of key " + std::to_string(i) + " on page " + std::to_string(pgno) +
-               " of " + t.name;
+    dup.name = "the duplicates of key " + std::to_string(i) + " on page " + std::to_string(pgno) + " of " + t.name;
     dup.db = ParseDb(reinterpret_cast<const unsigned char*>(record.data()));
     dup.table_flags = t.table_flags;
     dup.order = t.dup_order;
@@ -534,40 +566,38 @@ class SnapshotChecker {
         dup.db.pad > kMaxKeySize || dup.db.root == kNoPage) {
       return Damaged(t, pgno, "has node " + std::to_string(i) + " with an impossible duplicate-tree record");
     }
-    (void)key;
-    RETURN_IF_ERROR(WalkTree(dup));
+    if (!WalkTree(dup)) return false;
     t.entries += dup.entries;
-    return Status::Ok();
+    return true;
   }
 
   // One record of the free-page tree: the pages transaction `txn` freed,
   // as an MDB_IDL (a count, then that many page numbers, descending).
-  Status CheckFreeList(std::string_view txn_key, std::string_view list) {
+  bool CheckFreeList(std::string_view txn_key, std::string_view list) {
     Tree t;
     t.name = "the free-page tree";
     const std::uint64_t txn = Load<std::uint64_t>(reinterpret_cast<const unsigned char*>(txn_key.data()));
     if (txn > txn_id_) {
-      return CorruptionError("the free-page tree lists pages freed by transaction " + std::to_string(txn) +
-                             ", after the snapshot's " + std::to_string(txn_id_));
+      return Fail("the free-page tree lists pages freed by transaction " + std::to_string(txn) +
+                  ", after the snapshot's " + std::to_string(txn_id_));
     }
     const auto* ids = reinterpret_cast<const unsigned char*>(list.data());
     if (list.size() < 8 || list.size() % 8 != 0 || Load<std::uint64_t>(ids) != list.size() / 8 - 1) {
-      return CorruptionError("the free-page list of transaction " + std::to_string(txn) +
-                             " is malformed (" + std::to_string(list.size()) + " bytes)");
+      return Fail("the free-page list of transaction " + std::to_string(txn) + " is malformed (" +
+                  std::to_string(list.size()) + " bytes)");
     }
     std::uint64_t prev = kNoPage;
     for (std::size_t k = 1; k < list.size() / 8; ++k) {
       const std::uint64_t p = Load<std::uint64_t>(ids + 8 * k);
       if (p < 2 || p > last_ || p >= prev) {
-        return CorruptionError("the free-page list of transaction " + std::to_string(txn) +
-                               " names page " + std::to_string(p) +
-                               (p >= prev ? " out of order" : ", which is not a data page of the file"));
+        return Fail("the free-page list of transaction " + std::to_string(txn) + " names page " +
+                    std::to_string(p) + (p >= prev ? " out of order" : ", which is not a data page of the file"));
       }
-      RETURN_IF_ERROR(Claim(t, p, 1, "a free page", PageUse::Kind::kFree));
+      if (!Claim(t, p, 1, "a free page", PageUse::Kind::kFree)) return false;
       prev = p;
     }
     free_pages_ += list.size() / 8 - 1;
-    return Status::Ok();
+    return true;
   }
 
   // A table name for a message: printable ASCII kept, the rest as \xNN.
@@ -593,6 +623,7 @@ class SnapshotChecker {
   std::vector<std::uint64_t> claimed_;
   std::vector<PageUse>* const map_;  // null unless mapping
   std::vector<std::pair<std::string_view, std::string_view>> free_lists_;
+  std::string error_;
   std::uint64_t tree_pages_ = 0, overflow_pages_ = 0, free_pages_ = 0, trees_ = 0, entries_ = 0;
 };
 
