@@ -11,11 +11,14 @@
 #
 # Uses the build in $RETRACE_BUILD_DIR (default ./build) and builds the two
 # targets it needs there. Prints one line per run and a summary.
+# RETRACE_WRITER_DEADLINE_SECONDS (the test's own deadline, default 120)
+# and RETRACE_STRESS_MAX_FAILURES (stop early) bound a failing loop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-50}"
 dir="${RETRACE_BUILD_DIR:-build}"
 per_run="${RETRACE_STRESS_RUN_SECONDS:-120}"
+max_failures="${RETRACE_STRESS_MAX_FAILURES:-1000000}"
 if [[ ! -f "$dir/CMakeCache.txt" ]]; then
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
@@ -53,6 +56,11 @@ for ((i = 1; i <= runs; i++)); do
     failed=$((failed + 1))
     echo "stress-writers: run $i FAILED (exit $rc) after ${secs} s:" >&2
     tail -n 60 "$work/run.log" >&2
+    if ((failed >= max_failures)); then
+      echo "stress-writers: stopping after $failed failures" >&2
+      runs=$i
+      break
+    fi
   else
     echo "stress-writers: run $i ok in $secs s" >&2
   fi
