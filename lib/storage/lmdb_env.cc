@@ -140,11 +140,20 @@ Status FileGate::Open(const std::string& path, bool directory) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (directory ? O_DIRECTORY : 0));
   if (fd < 0) return IoError("cannot open " + path + " for its lock: " + ErrnoMessage(errno));
   fd_.Reset(fd);
+  // A file system without flock (some FUSE and network ones, where LMDB's
+  // own locking is unreliable anyway) leaves the gate open rather than the
+  // ledger unusable.
+  if (::flock(fd, LOCK_SH | LOCK_NB) == 0) {
+    ::flock(fd, LOCK_UN);
+  } else if (errno == EINVAL || errno == EOPNOTSUPP || errno == ENOSYS || errno == EBADF) {
+    fd_.Reset(-1);
+  }
   return Status::Ok();
 }
 
 Status FileGate::Enter() {
   mu_.lock();
+  if (fd_.get() < 0) return Status::Ok();
   while (::flock(fd_.get(), LOCK_EX) != 0) {
     if (errno == EINTR) continue;
     const int err = errno;
@@ -155,7 +164,7 @@ Status FileGate::Enter() {
 }
 
 void FileGate::Leave() {
-  ::flock(fd_.get(), LOCK_UN);
+  if (fd_.get() >= 0) ::flock(fd_.get(), LOCK_UN);
   mu_.unlock();
 }
 

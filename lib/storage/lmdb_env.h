@@ -186,7 +186,9 @@ class FileGate {
   FileGate(const FileGate&) = delete;
   FileGate& operator=(const FileGate&) = delete;
 
-  // Opens `path` (a directory if `directory`) read-only for the lock.
+  // Opens `path` (a directory if `directory`) read-only for the lock. On a
+  // file system without flock the gate admits everyone (Enter only
+  // serialises this process's threads).
   Status Open(const std::string& path, bool directory);
   // Blocks until this thread holds the gate; an I/O error (ENOLCK) if the
   // kernel refuses the lock, and then the gate is not held.
