@@ -9,7 +9,7 @@
 #   fuzz   every libFuzzer target for RETRACE_FUZZ_SECONDS (default 120) s,
 #          two at a time (scripts/fuzz.sh)
 #   tsan   TSan build of the concurrency tests, and their run
-#   flips  cli_flip_test with RETRACE_FLIP_POSITIONS (default 5900: 100 one-byte
+#   flips  cli_flip_test with RETRACE_FLIP_POSITIONS (default 5015: 85 one-byte
 #          flips in each of the demo ledger's 59 pages) through the CLI: no
 #          crash, no hang, no VALID for changed tables (docs/reliability.md)
 #   stall  scripts/stress-writers.sh RETRACE_STALL_RUNS (default 60) times:
@@ -33,7 +33,7 @@ run_flips() {
     cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   fi
   cmake --build "$build_dir" -j "${RETRACE_JOBS:-$(nproc)}" --target cli_flip_test retrace_cli >/dev/null
-  RETRACE_FLIP_POSITIONS="${RETRACE_FLIP_POSITIONS:-5900}" "$build_dir/tests/reliability/cli_flip_test"
+  RETRACE_FLIP_POSITIONS="${RETRACE_FLIP_POSITIONS:-5015}" "$build_dir/tests/reliability/cli_flip_test"
 }
 
 run_stall() {

@@ -64,6 +64,12 @@ inline std::optional<TableDump> DumpLedgerTables(const std::string& dir, std::st
   int rc = mdb_env_create(&env);
   if (rc != 0) return fail("mdb_env_create", rc);
   mdb_env_set_maxdbs(env, 16);
+  // As retrace does: the map is sized from the file, never from the meta
+  // page's mm_mapsize (which LMDB would otherwise trust, damaged or not).
+  struct stat st;
+  if (::stat((dir + "/data.mdb").c_str(), &st) == 0) {
+    mdb_env_set_mapsize(env, std::max<std::size_t>(static_cast<std::size_t>(st.st_size), std::size_t{1} << 20));
+  }
   rc = mdb_env_open(env, dir.c_str(), MDB_RDONLY | MDB_NOTLS, 0640);
   if (rc != 0) {
     mdb_env_close(env);
