@@ -23,6 +23,7 @@
 #include <string>
 #include <thread>
 
+#include "reliability/reliability_util.h"
 #include "storage/lmdb_env.h"
 #include "testing/test_chain.h"
 
@@ -78,7 +79,6 @@ std::string WriteFromAnotherProcess(const std::string& dir, int seconds) {
   REQUIRE(pid >= 0);
   if (pid == 0) {
     ::close(fds[0]);
-    ::alarm(static_cast<unsigned>(seconds));  // blocked on the writer lock: killed
     auto say = [&](const char* what) {
       (void)!::write(fds[1], what, std::strlen(what));
       _exit(0);
@@ -97,18 +97,15 @@ std::string WriteFromAnotherProcess(const std::string& dir, int seconds) {
     say("committed");
   }
   ::close(fds[1]);
+  // Blocked on a writer lock that was kept: described, then killed.
+  std::string hung;
+  const std::optional<int> status = testing::WaitWithDeadline(pid, seconds, &hung);
   std::string out;
   char buf[256];
   for (ssize_t n; (n = ::read(fds[0], buf, sizeof(buf))) > 0;) out.append(buf, static_cast<std::size_t>(n));
   ::close(fds[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
-    return "blocked: no write transaction began within " + std::to_string(seconds) +
-           " s (the writer lock was kept)";
-  }
-  if (!WIFEXITED(status)) return "the writer process died with signal " + std::to_string(WTERMSIG(status));
+  if (!status) return "blocked: no write transaction committed within " + std::to_string(seconds) + " s: " + hung;
+  if (!WIFEXITED(*status)) return "the writer process died with signal " + std::to_string(WTERMSIG(*status));
   return out;
 }
 
