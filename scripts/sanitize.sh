@@ -26,10 +26,11 @@ run_asan() {
   echo "== AddressSanitizer + UndefinedBehaviorSanitizer: the whole suite" >&2
   scripts/build-asan.sh >/dev/null
   cd "${RETRACE_ASAN_DIR:-build-asan}"
-  # Fewer kills and trials than the normal run (which does the full count)
+  # Fewer kills, trials and flips than the normal run (which does the full count)
   # keep the sanitized run inside the CI budget.
   export RETRACE_CRASH_KILLS="${RETRACE_CRASH_KILLS:-40}"
   export RETRACE_TAMPER_TRIALS="${RETRACE_TAMPER_TRIALS:-120}"
+  export RETRACE_FLIP_POSITIONS="${RETRACE_FLIP_POSITIONS:-60}"
   export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:halt_on_error=1:detect_stack_use_after_return=1}"
   export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
   # Two tests load the instrumented libretrace.so into a host built without

@@ -223,7 +223,8 @@ Result<VerifyReport> LedgerImpl::VerifyLot(std::string_view lot_id,
 
 Result<AuditReport> LedgerImpl::Audit(const AuditOptions& options) const {
   std::optional<AuditReport> report;
-  RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
+  // Both scopes read every page: check the pages first (storage/lmdb_format.h).
+  RETURN_IF_ERROR(env_->ReadChecked([&](const Txn& txn) -> Status {
     ASSIGN_OR_RETURN(AuditReport r, options.scope == AuditScope::kIntegrity
                                          ? AuditLedgerIntegrity(txn, env_.get(), options, &keys_)
                                          : AuditLedger(txn, options, &keys_));

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -9,10 +11,11 @@
 
 #include <chrono>
 #include <cstring>
+#include <new>
 #include <set>
-#include <thread>
 #include <utility>
 
+#include "util/posix_file.h"
 #include "util/status_macros.h"
 
 namespace retrace::internal {
@@ -32,124 +35,6 @@ MDB_val Val(std::string_view s) {
 }
 std::string_view View(const MDB_val& v) {
   return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
-}
-
-// LMDB trusts data.mdb completely: it keeps no checksums, and a page it
-// needs beyond the end of the file is a SIGBUS, not an error. Before LMDB
-// maps an existing file, CheckDataFile checks what two meta pages allow
-// (the LMDB 0.9 on-disk format, data version 1, as mdb.c lays it out; the
-// file is native-endian and so is this reader):
-//   - the page size is one LMDB could have used;
-//   - the file is a whole number of pages and reaches the last page the
-//     newer meta page names (otherwise it was truncated);
-//   - the two transaction ids are consecutive and each sits on the page of
-//     its parity (mdb_env_write_meta writes commit T to meta page T & 1). A
-//     damaged id would otherwise make LMDB pick the older meta page and
-//     silently roll the ledger back one commit;
-//   - the root page of each of the newer meta page's two B-trees is none
-//     (an empty tree) or a data page the file holds: a root naming a meta
-//     page trips an assertion in LMDB that aborts the process (mdb.c
-//     "root > 1"), one past the last page is a wild read.
-// What this cannot see: damage inside B-tree pages (LMDB may then crash on
-// a wild pointer), and the one bit flip (bit 1 of one txn id) that turns a
-// valid meta pair into another valid pair. docs/reliability.md has the
-// figures. Files whose magic or version LMDB would reject are left to
-// mdb_env_open, which reports them.
-namespace meta_page {
-constexpr std::size_t kFlags = 10;                 // uint16 mp_flags (P_META = 0x08)
-constexpr std::size_t kMagic = 16;                 // uint32 mm_magic
-constexpr std::size_t kVersion = 20;               // uint32 mm_version
-constexpr std::size_t kPageSize = 40;              // uint32 mm_dbs[FREE_DBI].md_pad
-constexpr std::size_t kRoot[2] = {40 + 40, 40 + 48 + 40};  // pgno_t mm_dbs[FREE_DBI, MAIN_DBI].md_root
-constexpr std::uint64_t kNoPage = ~std::uint64_t{0};        // P_INVALID: an empty tree
-constexpr std::size_t kLastPage = 40 + 2 * 48;     // pgno_t mm_last_pg
-constexpr std::size_t kTxnId = kLastPage + 8;      // txnid_t mm_txnid
-constexpr std::size_t kEnd = kTxnId + 8;
-constexpr std::uint32_t kMagicValue = 0xBEEFC0DE;
-constexpr std::uint32_t kVersionValue = 1;
-constexpr std::uint16_t kMetaFlag = 0x08;
-
-template <typename T>
-T Field(const char* page, std::size_t off) {
-  T v;
-  std::memcpy(&v, page + off, sizeof(v));
-  return v;
-}
-}  // namespace meta_page
-
-Status CheckDataFile(const std::string& path) {
-  using namespace meta_page;
-  const std::string what = path + " is damaged: ";
-  // A writer in another process may commit while the meta pages are read;
-  // a torn pair is re-read (three commits inside one pread are implausible,
-  // five in a row impossible).
-  Status last;
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(attempt));
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Status::Ok();  // mdb_env_open reports it
-    // Meta pages first, then the size: a commit writes its data pages before
-    // its meta page, so the size read second covers what the meta names.
-    struct stat st;
-    char buf[2][kEnd];
-    bool read_ok = ::pread(fd, buf[0], kEnd, 0) == static_cast<ssize_t>(kEnd);
-    std::uint32_t psize = read_ok ? Field<std::uint32_t>(buf[0], kPageSize) : 0;
-    const bool formatted = read_ok && Field<std::uint32_t>(buf[0], kMagic) == kMagicValue &&
-                           Field<std::uint32_t>(buf[0], kVersion) == kVersionValue;
-    if (formatted && (psize < 512 || psize > 65536 || (psize & (psize - 1)) != 0)) {
-      ::close(fd);
-      return CorruptionError(what + "its meta page names an impossible page size " +
-                             std::to_string(psize));
-    }
-    if (formatted) {
-      read_ok = ::pread(fd, buf[1], kEnd, psize) == static_cast<ssize_t>(kEnd) && ::fstat(fd, &st) == 0;
-    }
-    ::close(fd);
-    if (!formatted || !read_ok) return Status::Ok();  // too short or not LMDB: mdb_env_open says so
-    std::uint64_t txn[2], last_page[2];
-    for (int p = 0; p < 2; ++p) {
-      if (Field<std::uint32_t>(buf[p], kMagic) != kMagicValue ||
-          Field<std::uint32_t>(buf[p], kVersion) != kVersionValue ||
-          (Field<std::uint16_t>(buf[p], kFlags) & kMetaFlag) == 0 ||
-          Field<std::uint64_t>(buf[p], 0) != static_cast<std::uint64_t>(p)) {
-        return CorruptionError(what + "meta page " + std::to_string(p) + " is not a valid LMDB meta page");
-      }
-      txn[p] = Field<std::uint64_t>(buf[p], kTxnId);
-      last_page[p] = Field<std::uint64_t>(buf[p], kLastPage);
-    }
-    const int newer = txn[1] > txn[0] ? 1 : 0;
-    const bool fresh = txn[0] == 0 && txn[1] == 0;
-    if (!fresh && (txn[newer] - txn[1 - newer] != 1 || (txn[newer] & 1) != static_cast<std::uint64_t>(newer))) {
-      last = CorruptionError(what + "its meta pages hold transaction ids " + std::to_string(txn[0]) +
-                             " and " + std::to_string(txn[1]) +
-                             ", which no sequence of commits produces; LMDB would open an older "
-                             "state. Restore data.mdb from a backup");
-      continue;
-    }
-    const std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
-    if (size % psize != 0) {
-      return CorruptionError(what + "it is " + std::to_string(size) + " bytes, not a whole number of " +
-                             std::to_string(psize) + "-byte pages: it was truncated or extended");
-    }
-    if (last_page[newer] >= size / psize) {
-      last = CorruptionError(what + "it is " + std::to_string(size) + " bytes but its data reaches page " +
-                             std::to_string(last_page[newer]) + " (byte " +
-                             std::to_string((last_page[newer] + 1) * psize) +
-                             "): it was truncated. Restore data.mdb from a backup");
-      continue;
-    }
-    for (int db = 0; db < 2; ++db) {
-      const std::uint64_t root = Field<std::uint64_t>(buf[newer], kRoot[db]);
-      if (root != kNoPage && (root < 2 || root > last_page[newer])) {
-        return CorruptionError(what + "meta page " + std::to_string(newer) + " names page " +
-                               std::to_string(root) + " as the root of its " +
-                               (db == 0 ? "free-page" : "main") + " tree, which is not a data page " +
-                               "of the file. Restore data.mdb from a backup");
-      }
-    }
-    return Status::Ok();
-  }
-  return last;
 }
 
 // mdb_page_flush turns a short write of the commit's pages into EIO
@@ -225,6 +110,101 @@ Status LmdbError(int rc, std::string_view what) {
   }
 }
 
+// Why the gates. LMDB serialises writers, and the processes that take
+// reader slots, with two process-shared robust pthread mutexes in lock.mdb.
+// glibc's robust mutex releases with one atomic exchange of the lock word
+// (clearing its waiters bit) and then wakes one sleeper with FUTEX_WAKE; a
+// sleeper it wakes takes the word only when it next runs. A process SIGKILLed
+// inside that handoff -- woken but not yet running, which under CPU load can
+// last milliseconds, or between the exchange and the wake -- takes the wakeup
+// with it. The kernel passes it on when the dead process left the word free
+// (the robust-list "pending op" case), but not when a third process took the
+// lock in between, which it does without setting the waiters bit. The other
+// sleepers are then invisible: their holder sees no waiters bit, never wakes
+// anyone, and they sleep until a new contender happens to set it -- forever
+// once the writer left running no longer meets contention. issue 19 item 5
+// caught this: writers asleep in pthread_mutex_lock under mdb_txn_begin on a
+// lock word of 0 (docs/reliability.md, "The multi-writer stall").
+//
+// So retrace processes never sleep in those mutexes: a writer holds a flock
+// on data.mdb for its whole write transaction, and every entry into LMDB's
+// reader table (beginning a transaction, clearing stale slots) holds a flock
+// on the ledger directory. At most one process at a time is then inside or
+// waiting for either mutex; it can still die there (LMDB recovers the lock as
+// the owner-died case), but no other process's wakeup depends on it. flock
+// waiters wait in the kernel, which releases a dead holder's lock and wakes
+// the next waiter itself. The flocks are on descriptors of their own,
+// close-on-exec: LMDB's locks are POSIX locks on lock.mdb, which this never
+// opens (closing any descriptor of lock.mdb would drop them).
+Status FileGate::Open(const std::string& path, bool directory) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (directory ? O_DIRECTORY : 0));
+  if (fd < 0) return IoError("cannot open " + path + " for its lock: " + ErrnoMessage(errno));
+  fd_.Reset(fd);
+  // A file system without flock (some FUSE and network ones, where LMDB's
+  // own locking is unreliable anyway) leaves the gate open rather than the
+  // ledger unusable.
+  if (::flock(fd, LOCK_SH | LOCK_NB) == 0) {
+    ::flock(fd, LOCK_UN);
+  } else if (errno == EINVAL || errno == EOPNOTSUPP || errno == ENOSYS || errno == EBADF) {
+    fd_.Reset(-1);
+  }
+  return Status::Ok();
+}
+
+Status FileGate::Enter() {
+  mu_.lock();
+  if (fd_.get() < 0) return Status::Ok();
+  while (::flock(fd_.get(), LOCK_EX) != 0) {
+    if (errno == EINTR) continue;
+    const int err = errno;
+    mu_.unlock();
+    return IoError("cannot take the ledger's inter-process lock: " + ErrnoMessage(err));
+  }
+  return Status::Ok();
+}
+
+void FileGate::Leave() {
+  if (fd_.get() >= 0) ::flock(fd_.get(), LOCK_UN);
+  mu_.unlock();
+}
+
+ScopedTxn& ScopedTxn::operator=(ScopedTxn&& o) noexcept {
+  if (this != &o) {
+    Abort();
+    txn_ = o.txn_;
+    o.txn_ = nullptr;
+  }
+  return *this;
+}
+
+int ScopedTxn::Begin(MDB_env* env, unsigned flags) {
+  Abort();
+  MDB_txn* txn = nullptr;
+  const int rc = mdb_txn_begin(env, nullptr, flags, &txn);
+  if (rc == MDB_SUCCESS) txn_ = txn;
+  return rc;
+}
+
+int ScopedTxn::Commit() {
+  MDB_txn* txn = txn_;
+  txn_ = nullptr;
+  return txn == nullptr ? EINVAL : mdb_txn_commit(txn);
+}
+
+void ScopedTxn::Abort() {
+  if (txn_ != nullptr) mdb_txn_abort(txn_);
+  txn_ = nullptr;
+}
+
+int ScopedCursor::Open(MDB_txn* txn, MDB_dbi dbi) {
+  if (cur_ != nullptr) mdb_cursor_close(cur_);
+  cur_ = nullptr;
+  MDB_cursor* cur = nullptr;
+  const int rc = mdb_cursor_open(txn, dbi, &cur);
+  if (rc == MDB_SUCCESS) cur_ = cur;
+  return rc;
+}
+
 Status Txn::Check(int rc, std::string_view what) {
   if (rc == MDB_SUCCESS) return Status::Ok();
   if (rc == MDB_MAP_FULL) map_full_ = true;
@@ -252,31 +232,27 @@ Status Txn::Del(MDB_dbi dbi, std::string_view key, std::string_view* value) {
 
 Result<std::vector<std::string>> Txn::GetDups(MDB_dbi dbi, std::string_view key) const {
   std::vector<std::string> out;
-  MDB_cursor* cur = nullptr;
-  int rc = mdb_cursor_open(txn_, dbi, &cur);
+  ScopedCursor cur;
+  int rc = cur.Open(txn_, dbi);
   if (rc != MDB_SUCCESS) return LmdbError(rc, "open cursor");
   MDB_val k = Val(key), v;
-  rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+  rc = mdb_cursor_get(cur.get(), &k, &v, MDB_SET_KEY);
   while (rc == MDB_SUCCESS) {
     out.emplace_back(View(v));
-    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
+    rc = mdb_cursor_get(cur.get(), &k, &v, MDB_NEXT_DUP);
   }
-  mdb_cursor_close(cur);
   if (rc != MDB_NOTFOUND) return LmdbError(rc, "read duplicates");
   return out;
 }
 
 Result<bool> Cursor::Get(MDB_cursor_op op, std::string_view* key, std::string_view* value,
                          std::string_view what) {
-  if (cur_ == nullptr) {
-    int rc = mdb_cursor_open(txn_.raw(), dbi_, &cur_);
-    if (rc != MDB_SUCCESS) {
-      cur_ = nullptr;
-      return LmdbError(rc, "open cursor");
-    }
+  if (cur_.get() == nullptr) {
+    int rc = cur_.Open(txn_.raw(), dbi_);
+    if (rc != MDB_SUCCESS) return LmdbError(rc, "open cursor");
   }
   MDB_val k = Val(*key), v = Val(*value);
-  int rc = mdb_cursor_get(cur_, &k, &v, op);
+  int rc = mdb_cursor_get(cur_.get(), &k, &v, op);
   if (rc == MDB_NOTFOUND) return false;
   if (rc != MDB_SUCCESS) return LmdbError(rc, what);
   *key = View(k);
@@ -286,37 +262,35 @@ Result<bool> Cursor::Get(MDB_cursor_op op, std::string_view* key, std::string_vi
 
 Status Txn::ForEach(MDB_dbi dbi,
                     const std::function<bool(std::string_view, std::string_view)>& fn) const {
-  MDB_cursor* cur = nullptr;
-  int rc = mdb_cursor_open(txn_, dbi, &cur);
+  ScopedCursor cur;
+  int rc = cur.Open(txn_, dbi);
   if (rc != MDB_SUCCESS) return LmdbError(rc, "open cursor");
   MDB_val k, v;
-  rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+  rc = mdb_cursor_get(cur.get(), &k, &v, MDB_FIRST);
   while (rc == MDB_SUCCESS) {
     if (!fn(View(k), View(v))) {
       rc = MDB_NOTFOUND;
       break;
     }
-    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    rc = mdb_cursor_get(cur.get(), &k, &v, MDB_NEXT);
   }
-  mdb_cursor_close(cur);
   if (rc != MDB_NOTFOUND) return LmdbError(rc, "scan");
   return Status::Ok();
 }
 
 Result<std::optional<std::string>> Txn::KeyBefore(MDB_dbi dbi, std::string_view key) const {
-  MDB_cursor* cur = nullptr;
-  int rc = mdb_cursor_open(txn_, dbi, &cur);
+  ScopedCursor cur;
+  int rc = cur.Open(txn_, dbi);
   if (rc != MDB_SUCCESS) return LmdbError(rc, "open cursor");
   MDB_val k = Val(key), v;
-  rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);  // first key >= `key`
+  rc = mdb_cursor_get(cur.get(), &k, &v, MDB_SET_RANGE);  // first key >= `key`
   if (rc == MDB_SUCCESS) {
-    rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+    rc = mdb_cursor_get(cur.get(), &k, &v, MDB_PREV);
   } else if (rc == MDB_NOTFOUND) {
-    rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    rc = mdb_cursor_get(cur.get(), &k, &v, MDB_LAST);
   }
   std::optional<std::string> out;
   if (rc == MDB_SUCCESS) out = std::string(View(k));
-  mdb_cursor_close(cur);
   if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) return LmdbError(rc, "seek");
   return out;
 }
@@ -324,12 +298,11 @@ Result<std::optional<std::string>> Txn::KeyBefore(MDB_dbi dbi, std::string_view 
 Result<std::optional<std::pair<std::string_view, std::string_view>>> Txn::Last(
     MDB_dbi dbi) const {
   using R = std::optional<std::pair<std::string_view, std::string_view>>;
-  MDB_cursor* cur = nullptr;
-  int rc = mdb_cursor_open(txn_, dbi, &cur);
+  ScopedCursor cur;
+  int rc = cur.Open(txn_, dbi);
   if (rc != MDB_SUCCESS) return LmdbError(rc, "open cursor");
   MDB_val k, v;
-  rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-  mdb_cursor_close(cur);
+  rc = mdb_cursor_get(cur.get(), &k, &v, MDB_LAST);
   if (rc == MDB_NOTFOUND) return R();
   if (rc != MDB_SUCCESS) return LmdbError(rc, "read last");
   return R(std::make_pair(View(k), View(v)));
@@ -349,14 +322,15 @@ Status Txn::Drop(MDB_dbi dbi) {
 }
 
 Result<std::uint64_t> Cursor::Count() {
-  if (cur_ == nullptr) return InternalError("count on a cursor that is on no entry");
+  if (cur_.get() == nullptr) return InternalError("count on a cursor that is on no entry");
   size_t n = 0;
-  int rc = mdb_cursor_count(cur_, &n);
+  int rc = mdb_cursor_count(cur_.get(), &n);
   if (rc != MDB_SUCCESS) return LmdbError(rc, "count duplicates");
   return static_cast<std::uint64_t>(n);
 }
 
 LmdbEnv::~LmdbEnv() {
+  if (view_ != nullptr) ::munmap(const_cast<char*>(view_), view_len_);
   if (env_ != nullptr) mdb_env_close(env_);
   std::lock_guard<std::mutex> lock(g_open_mu);
   OpenDirs().erase({dev_, ino_});
@@ -364,6 +338,14 @@ LmdbEnv::~LmdbEnv() {
 
 Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const EnvOptions& opts,
                                                bool create) {
+  // The page checks read LMDB 0.9's on-disk layout (lmdb_format.h).
+  int major = 0, minor = 0, patch = 0;
+  mdb_version(&major, &minor, &patch);
+  if (major != 0 || minor != 9) {
+    return FailedPreconditionError("retrace checks data.mdb with LMDB 0.9's page layout, but this "
+                                   "process runs LMDB " + std::to_string(major) + "." +
+                                   std::to_string(minor) + "." + std::to_string(patch));
+  }
   struct stat st;
   bool made_dir = false;
   if (::stat(dir.c_str(), &st) != 0) {
@@ -385,7 +367,7 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const Env
   if (!create && !exists) return NotFoundError("no ledger at " + dir + " (no data.mdb)");
   if (create && exists) return AlreadyExistsError(dir + " already holds a ledger (data.mdb)");
 
-  if (exists) RETURN_IF_ERROR(CheckDataFile(data_file));
+  if (exists) RETURN_IF_ERROR(lmdb_format::CheckMetaPages(data_file));
 
   // A create that fails from here on (a full disk, a read-only directory)
   // removes what it made: a half-written data.mdb would otherwise make
@@ -420,13 +402,31 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const Env
     }
     return LmdbError(rc, "open ledger " + dir);
   }
-  // Clear reader slots left by processes that died holding a read txn.
-  int dead = 0;
-  mdb_reader_check(env->env_, &dead);
+  RETURN_IF_ERROR(env->writer_gate_.Open(data_file, false));
+  RETURN_IF_ERROR(env->reader_gate_.Open(dir, true));
+  {
+    // Clear reader slots left by processes that died holding a read txn.
+    GateHold readers(env->reader_gate_);
+    RETURN_IF_ERROR(readers.status());
+    int dead = 0;
+    mdb_reader_check(env->env_, &dead);
+  }
+
+  // Every page of the snapshot, before LMDB reads the table names.
+  if (exists) RETURN_IF_ERROR(env->RunRead([](const Txn&) { return Status::Ok(); }, true, nullptr));
 
   // Open (or create) the named tables.
-  MDB_txn* txn = nullptr;
-  rc = mdb_txn_begin(env->env_, nullptr, opts.read_only ? MDB_RDONLY : 0, &txn);
+  std::optional<GateHold> writing;
+  if (!opts.read_only) {
+    writing.emplace(env->writer_gate_);
+    RETURN_IF_ERROR(writing->status());
+  }
+  ScopedTxn txn;
+  {
+    GateHold readers(env->reader_gate_);
+    RETURN_IF_ERROR(readers.status());
+    rc = txn.Begin(env->env_, opts.read_only ? MDB_RDONLY : 0);
+  }
   if (rc != MDB_SUCCESS) return LmdbError(rc, "begin transaction on " + dir);
   unsigned c = create ? MDB_CREATE : 0;
   struct Spec {
@@ -444,9 +444,8 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const Env
       {"quota_log", &env->tables_.quota_log, MDB_DUPSORT | MDB_DUPFIXED},
   };
   for (const auto& s : specs) {
-    rc = mdb_dbi_open(txn, s.name, s.flags | c, s.dbi);
+    rc = mdb_dbi_open(txn.get(), s.name, s.flags | c, s.dbi);
     if (rc != MDB_SUCCESS) {
-      mdb_txn_abort(txn);
       if (rc == MDB_NOTFOUND) {
         return CorruptionError(dir + " is not a retrace ledger: table '" + s.name + "' is missing");
       }
@@ -459,12 +458,11 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const Env
   }
   // Format 3's authority index: created with a new ledger, opened if
   // present (a format-2 ledger has none until it is upgraded).
-  rc = mdb_dbi_open(txn, "authority", opts.create_tables ? MDB_CREATE : c,
+  rc = mdb_dbi_open(txn.get(), "authority", opts.create_tables ? MDB_CREATE : c,
                     &env->tables_.authority);
   if (rc == MDB_SUCCESS) {
     env->tables_.authority_present = true;
   } else if (rc != MDB_NOTFOUND) {
-    mdb_txn_abort(txn);
     return LmdbError(rc, "open table authority");
   }
   // Format 2's derived tables, opened only if present (for an upgrade).
@@ -477,25 +475,23 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const Env
   };
   int legacy_found = 0;
   for (const auto& s : legacy) {
-    rc = mdb_dbi_open(txn, s.name, s.flags, s.dbi);
+    rc = mdb_dbi_open(txn.get(), s.name, s.flags, s.dbi);
     if (rc == MDB_SUCCESS) {
       ++legacy_found;
     } else if (rc != MDB_NOTFOUND) {
-      mdb_txn_abort(txn);
       return LmdbError(rc, std::string("open table ") + s.name);
     }
   }
   env->tables_.legacy_present = legacy_found > 0;
   // Added after the first ledgers were written: created when missing.
-  rc = mdb_dbi_open(txn, "checkpoints", opts.read_only ? 0 : MDB_CREATE,
+  rc = mdb_dbi_open(txn.get(), "checkpoints", opts.read_only ? 0 : MDB_CREATE,
                     &env->tables_.checkpoints);
   if (rc == MDB_SUCCESS) {
     env->tables_.checkpoints_present = true;
   } else if (!(rc == MDB_NOTFOUND && opts.read_only)) {
-    mdb_txn_abort(txn);
     return LmdbError(rc, "open table checkpoints");
   }
-  rc = mdb_txn_commit(txn);
+  rc = txn.Commit();
   if (rc != MDB_SUCCESS) return LmdbError(ExplainShortWrite(rc, dir), "commit table creation");
   return env;
   }();
@@ -513,12 +509,6 @@ std::uint64_t LmdbEnv::map_size() const {
   return info.me_mapsize;
 }
 
-Status LmdbEnv::BeginTxn(unsigned flags, MDB_txn** out) const {
-  int rc = mdb_txn_begin(env_, nullptr, flags, out);
-  if (rc == MDB_SUCCESS) return Status::Ok();
-  return LmdbError(rc, (flags & MDB_RDONLY) ? "begin read transaction" : "begin write transaction");
-}
-
 Status LmdbEnv::Grow() {
   std::unique_lock<std::shared_mutex> lock(resize_mu_);
   std::uint64_t cur = map_size();
@@ -533,11 +523,22 @@ Status LmdbEnv::Grow() {
   return Status::Ok();
 }
 
+namespace {
+
+Status OutOfMemory(std::string_view during) {
+  return ResourceExhaustedError("out of memory during " + std::string(during) +
+                                "; the transaction was rolled back");
+}
+
+}  // namespace
+
 Status LmdbEnv::Write(const std::function<Status(Txn&)>& fn) {
   if (opts_.read_only) {
     return FailedPreconditionError("the ledger was opened read-only; nothing was written");
   }
   std::lock_guard<std::mutex> wlock(write_mu_);
+  GateHold writing(writer_gate_);
+  RETURN_IF_ERROR(writing.status());
   // A process that dies inside a read transaction leaves its reader slot
   // behind, and the slot pins the pages of its snapshot: the file grows
   // instead of reusing them, and enough dead slots exhaust the table. Open
@@ -545,6 +546,8 @@ Status LmdbEnv::Write(const std::function<Status(Txn&)>& fn) {
   // (mdb_reader_check probes one lock per occupied slot).
   const auto now = std::chrono::steady_clock::now();
   if (now - last_reader_check_ >= std::chrono::seconds(1)) {
+    GateHold readers(reader_gate_);
+    RETURN_IF_ERROR(readers.status());
     int dead = 0;
     mdb_reader_check(env_, &dead);
     last_reader_check_ = now;
@@ -552,24 +555,36 @@ Status LmdbEnv::Write(const std::function<Status(Txn&)>& fn) {
   for (int attempt = 0; attempt < 64; ++attempt) {
     bool need_grow = false;
     bool resized_elsewhere = false;
-    Status result;
     {
       std::shared_lock<std::shared_mutex> lock(resize_mu_);
-      MDB_txn* raw = nullptr;
-      int rc = mdb_txn_begin(env_, nullptr, 0, &raw);
+      // Declared inside the lock's scope and after it: the transaction ends
+      // (commit, or abort on every other path, an exception included)
+      // before the lock is released.
+      ScopedTxn raw;
+      int rc;
+      {
+        // The owner-died recovery inside mdb_txn_begin enters the reader table.
+        GateHold readers(reader_gate_);
+        RETURN_IF_ERROR(readers.status());
+        rc = raw.Begin(env_, 0);
+      }
       if (rc == MDB_MAP_RESIZED) {
         resized_elsewhere = true;
       } else if (rc != MDB_SUCCESS) {
         return LmdbError(rc, "begin write transaction");
       } else {
-        Txn txn(raw, tables_);
-        result = fn(txn);
+        Txn txn(raw.get(), tables_);
+        Status result;
+        try {
+          result = fn(txn);
+        } catch (const std::bad_alloc&) {
+          return OutOfMemory("a write");
+        }
         if (!result.ok()) {
-          mdb_txn_abort(raw);
           if (!txn.map_full()) return result;
-          need_grow = true;
+          need_grow = true;  // `raw` aborts at the end of this scope
         } else {
-          rc = mdb_txn_commit(raw);
+          rc = raw.Commit();
           if (rc == MDB_MAP_FULL) {
             need_grow = true;
           } else if (rc != MDB_SUCCESS) {
@@ -596,14 +611,34 @@ Status LmdbEnv::Write(const std::function<Status(Txn&)>& fn) {
 }
 
 Status LmdbEnv::Read(const std::function<Status(const Txn&)>& fn) const {
+  return RunRead(fn, false, nullptr);
+}
+
+Status LmdbEnv::ReadChecked(const std::function<Status(const Txn&)>& fn) const {
+  return RunRead(fn, true, nullptr);
+}
+
+Result<lmdb_format::PageCheckStats> LmdbEnv::CheckPages() const {
+  lmdb_format::PageCheckStats stats;
+  RETURN_IF_ERROR(RunRead([](const Txn&) { return Status::Ok(); }, true, &stats));
+  return stats;
+}
+
+Status LmdbEnv::RunRead(const std::function<Status(const Txn&)>& fn, bool check_pages,
+                        lmdb_format::PageCheckStats* stats) const {
   for (int attempt = 0; attempt < 8; ++attempt) {
     std::shared_lock<std::shared_mutex> lock(resize_mu_);
-    MDB_txn* raw = nullptr;
-    int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &raw);
-    if (rc == MDB_READERS_FULL && attempt == 0) {
-      int dead = 0;
-      mdb_reader_check(env_, &dead);  // slots of dead processes, then retry
-      if (dead > 0) continue;
+    ScopedTxn raw;
+    int rc;
+    {
+      GateHold readers(reader_gate_);
+      RETURN_IF_ERROR(readers.status());
+      rc = raw.Begin(env_, MDB_RDONLY);
+      if (rc == MDB_READERS_FULL && attempt == 0) {
+        int dead = 0;
+        mdb_reader_check(env_, &dead);  // slots of dead processes, then retry
+        if (dead > 0) continue;
+      }
     }
     if (rc == MDB_MAP_RESIZED) {
       lock.unlock();
@@ -613,12 +648,103 @@ Status LmdbEnv::Read(const std::function<Status(const Txn&)>& fn) const {
       continue;
     }
     if (rc != MDB_SUCCESS) return LmdbError(rc, "begin read transaction");
-    Txn txn(raw, tables_);
-    Status st = fn(txn);
-    mdb_txn_abort(raw);
-    return st;
+    if (check_pages) {
+      bool moved = false;
+      lmdb_format::PageCheckStats local;
+      Status st;
+      try {
+        st = CheckSnapshot(raw.get(), &moved, stats != nullptr ? stats : &local);
+      } catch (const std::bad_alloc&) {
+        return OutOfMemory("the page check");
+      }
+      if (!st.ok()) return st;
+      if (moved) continue;
+    }
+    Txn txn(raw.get(), tables_);
+    try {
+      return fn(txn);
+    } catch (const std::bad_alloc&) {
+      return OutOfMemory("a read");
+    }
   }
-  return IoError("the ledger map kept being resized by another process");
+  return IoError("the ledger kept changing under a read: the map was resized or the snapshot "
+                 "replaced by other processes eight times in a row");
+}
+
+Status LmdbEnv::CheckSnapshot(MDB_txn* txn, bool* moved,
+                              lmdb_format::PageCheckStats* stats) const {
+  *moved = false;
+  const std::string damaged = dir_ + "/data.mdb is damaged: ";
+  const std::string advice =
+      ". LMDB would follow it outside the file, so nothing was read. Restore the ledger "
+      "directory from a backup or a replica, then audit it (docs/reliability.md)";
+  int fd = -1;
+  int rc = mdb_env_get_fd(env_, &fd);
+  if (rc != MDB_SUCCESS) return LmdbError(rc, "mdb_env_get_fd");
+  MDB_stat est;
+  rc = mdb_env_stat(env_, &est);
+  if (rc != MDB_SUCCESS) return LmdbError(rc, "mdb_env_stat");
+  const std::uint64_t psize = est.ms_psize;
+  // The meta page of this transaction's snapshot: commit T writes page
+  // T & 1, so it holds T until commit T + 2 overwrites it.
+  const std::uint64_t id = mdb_txn_id(txn);
+  char meta_bytes[lmdb_format::kMetaBytes];
+  if (::pread(fd, meta_bytes, sizeof(meta_bytes), static_cast<off_t>((id & 1) * psize)) !=
+      static_cast<ssize_t>(sizeof(meta_bytes))) {
+    return IoError("cannot read the meta page of " + dir_ + "/data.mdb: " + ErrnoMessage(errno));
+  }
+  Result<lmdb_format::Meta> meta = lmdb_format::ParseMeta(std::string_view(meta_bytes, sizeof(meta_bytes)),
+                                                          static_cast<int>(id & 1));
+  if (!meta.ok()) return CorruptionError(damaged + meta.status().message() + advice);
+  if (meta->txn_id != id) {
+    *moved = true;
+    return Status::Ok();
+  }
+  if (meta->page_size != psize) {
+    return CorruptionError(damaged + "its meta page names page size " +
+                           std::to_string(meta->page_size) + ", LMDB uses " + std::to_string(psize) + advice);
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return IoError("cannot stat " + dir_ + "/data.mdb: " + ErrnoMessage(errno));
+  const std::uint64_t length = (meta->last_page + 1) * psize;
+  if (meta->last_page >= (std::uint64_t{1} << 40) / psize || length > static_cast<std::uint64_t>(st.st_size)) {
+    return CorruptionError(damaged + "its data reaches page " + std::to_string(meta->last_page) +
+                           " but the file is " + std::to_string(st.st_size) + " bytes: it was truncated" +
+                           advice);
+  }
+  // A private read-only view of the file: the check never touches LMDB's
+  // map, and a page it rejects is never read through it. Kept between
+  // checks (a mapping's page tables cost a quarter of a check to rebuild),
+  // and made anew when the snapshot outgrows it; never read past the size
+  // fstat reported just now.
+  std::lock_guard<std::mutex> lock(view_mu_);
+  if (view_len_ < length) {
+    if (view_ != nullptr) ::munmap(const_cast<char*>(view_), view_len_);
+    view_ = nullptr;
+    view_len_ = 0;
+    const std::uint64_t want = static_cast<std::uint64_t>(st.st_size);
+    void* view = ::mmap(nullptr, want, PROT_READ, MAP_SHARED, fd, 0);
+    if (view == MAP_FAILED) {
+      return IoError("cannot map " + dir_ + "/data.mdb to check it: " + ErrnoMessage(errno));
+    }
+    view_ = static_cast<const char*>(view);
+    view_len_ = want;
+  }
+  Status checked = lmdb_format::CheckSnapshotPages(std::string_view(view_, length), *meta, stats);
+  if (!checked.ok()) {
+    // Damage, unless commit T + 2 rewrote the meta page while it was read
+    // (its first bytes first, the transaction id last), so that the walk
+    // followed a half-updated meta page: then check a newer snapshot.
+    char again[sizeof(meta_bytes)];
+    if (::pread(fd, again, sizeof(again), static_cast<off_t>((id & 1) * psize)) ==
+            static_cast<ssize_t>(sizeof(again)) &&
+        std::memcmp(again, meta_bytes, sizeof(again)) != 0) {
+      *moved = true;
+      return Status::Ok();
+    }
+    return CorruptionError(damaged + checked.message() + advice);
+  }
+  return Status::Ok();
 }
 
 }  // namespace retrace::internal

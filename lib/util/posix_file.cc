@@ -11,6 +11,11 @@ ScopedFd::~ScopedFd() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+void ScopedFd::Reset(int fd) {
+  if (fd_ >= 0 && fd_ != fd) ::close(fd_);
+  fd_ = fd;
+}
+
 int ScopedFd::Close() {
   const int rc = ::close(fd_);
   fd_ = -1;

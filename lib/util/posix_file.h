@@ -1,6 +1,7 @@
-// Small POSIX file helpers shared by the key files (lib/crypto/keys.cc) and
-// the witness state (lib/transparency/witness.cc): a descriptor that closes
-// itself, a write that survives EINTR and short writes, and errno text.
+// Small POSIX file helpers shared by the key files (lib/crypto/keys.cc), the
+// witness state (lib/transparency/witness.cc) and the storage layer: a
+// descriptor that closes itself, a write that survives EINTR and short
+// writes, and errno text.
 #ifndef RETRACE_LIB_UTIL_POSIX_FILE_H_
 #define RETRACE_LIB_UTIL_POSIX_FILE_H_
 
@@ -22,6 +23,8 @@ class ScopedFd {
   // Closes now and returns close's result: close can report a deferred
   // write error, which a caller that promises durability must see.
   int Close();
+  // Closes the descriptor held, if any, and takes `fd`.
+  void Reset(int fd);
 
  private:
   int fd_;

@@ -52,8 +52,11 @@ Run Retrace(const testing::TempDir& tmp, const std::vector<std::string>& args,
     ::execv(RETRACE_CLI_PATH, argv.data());
     _exit(127);
   }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
+  std::string hung;
+  const std::optional<int> waited = testing::WaitWithDeadline(pid, testing::kChildDeadlineSeconds, &hung);
+  INFO("retrace " << (args.empty() ? "" : args[0]) << " " << hung);
+  REQUIRE(waited.has_value());
+  const int status = *waited;
   Run r;
   r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.out = testing::ReadWholeFile(out);

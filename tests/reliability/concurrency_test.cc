@@ -8,6 +8,7 @@
 //
 // scripts/sanitize.sh runs this file under ThreadSanitizer.
 #include <lmdb.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -107,6 +108,35 @@ class Readers {
 std::string EventIdOf(const Record& r) {
   auto ev = DecodeEvent(r.event_bytes);
   return ev.ok() ? ev->event_id : "";
+}
+
+// For a stall report: LMDB's lock table (lock.mdb) as LMDB 0.9 lays it out
+// with POSIX robust mutexes (glibc, x86-64): the last committed transaction,
+// the lock word of the reader-table and writer mutexes (the owner's thread
+// id; bit 31: waiters are asleep; bit 30: the owner died) and the occupied
+// reader slots. A lock word of 0 with a writer asleep on it is a lost wakeup.
+std::string LockTableSummary(const std::string& dir) {
+  const std::string t = testing::ReadWholeFile(dir + "/lock.mdb");
+  if (t.size() < 128) return "lock.mdb: " + std::to_string(t.size()) + " bytes";
+  auto u32 = [&](std::size_t off) {
+    std::uint32_t v;
+    std::memcpy(&v, t.data() + off, sizeof(v));
+    return v;
+  };
+  auto u64 = [&](std::size_t off) {
+    std::uint64_t v;
+    std::memcpy(&v, t.data() + off, sizeof(v));
+    return v;
+  };
+  std::ostringstream out;
+  out << std::hex << "lock.mdb: txn " << std::dec << u64(48) << ", reader mutex word 0x" << std::hex << u32(8)
+      << ", writer mutex word 0x" << u32(64) << std::dec << ", reader slots:";
+  const std::uint32_t n = u32(56);
+  for (std::uint32_t i = 0; i < n && 128 + 64 * (i + 1) <= t.size(); ++i) {
+    const std::uint32_t pid = u32(128 + 64 * i + 8);
+    if (pid != 0) out << " pid " << pid << " at txn " << u64(128 + 64 * i);
+  }
+  return out.str();
 }
 
 // Every acknowledged record is present and identical, and no seq was
@@ -247,13 +277,22 @@ TEST_CASE("Writer processes append to one ledger, one is killed, nothing acknowl
   }
   std::vector<WriterLog> logs(kWriters);
   std::vector<bool> finished(kWriters, false);
-  const double deadline = testing::MonotonicSeconds() + 240;
-  bool killed = false;
-  while (testing::MonotonicSeconds() < deadline) {
-    bool all = true;
+  // Healthy runs take about a second; RETRACE_WRITER_DEADLINE_SECONDS
+  // shortens the wait for stress loops (scripts/stress-writers.sh).
+  const double limit = static_cast<double>(
+      testing::IntFromEnv("RETRACE_WRITER_DEADLINE_SECONDS", static_cast<long>(testing::kChildDeadlineSeconds)));
+  const double start = testing::MonotonicSeconds();
+  std::vector<double> last_line_at(kWriters, 0);
+  double killed_at = 0;
+  bool killed = false, all = false;
+  while (!all && testing::MonotonicSeconds() < start + limit) {
+    all = true;
     for (int i = 0; i < kWriters; ++i) {
       if (finished[i]) continue;
-      while (auto line = procs[i]->ReadLine(5)) logs[i].Take(*line);
+      while (auto line = procs[i]->ReadLine(5)) {
+        logs[i].Take(*line);
+        last_line_at[i] = testing::MonotonicSeconds() - start;
+      }
       if (procs[i]->eof()) {
         finished[i] = true;
       } else {
@@ -264,8 +303,27 @@ TEST_CASE("Writer processes append to one ledger, one is killed, nothing acknowl
     if (!killed && logs[victim].acks.size() >= static_cast<std::size_t>(kEvents / 2)) {
       procs[victim]->Kill(SIGKILL);  // mid-run, possibly inside a commit
       killed = true;
+      killed_at = testing::MonotonicSeconds() - start;
     }
-    if (all) break;
+  }
+  if (!all) {
+    // A stall: say what every writer still running was doing, and what
+    // LMDB's lock table holds, before killing them.
+    std::ostringstream report;
+    report << "writers still running after " << limit << " s (the victim was "
+           << (killed ? "killed at " + std::to_string(killed_at) + " s" : std::string("not killed")) << "):";
+    for (int i = 0; i < kWriters; ++i) {
+      report << "\n  writer " << i << (i == kWriters - 1 ? " (the victim)" : "") << ": "
+             << (finished[i] ? "finished; " : "RUNNING; ") << "last line at " << last_line_at[i] << " s, "
+             << logs[i].acks.size() << " appends acknowledged, "
+             << (logs[i].pending.empty() ? std::string("no call pending")
+                                         : "a call of " + std::to_string(logs[i].pending.size()) +
+                                               " events pending")
+             << (finished[i] ? "" : "; " + testing::DescribeProcess(procs[i]->pid()));
+    }
+    report << "\n  " << LockTableSummary(fx.path());
+    readers.Stop();
+    FAIL(report.str());
   }
   readers.Stop();
   REQUIRE(killed);
@@ -322,9 +380,23 @@ pid_t ForkReader(const std::string& dir) {
   }
   ::close(fds[1]);
   char c = 0;
-  REQUIRE(::read(fds[0], &c, 1) == 1);
+  pollfd p{fds[0], POLLIN, 0};
+  const bool ready = ::poll(&p, 1, static_cast<int>(testing::kChildDeadlineSeconds * 1000)) == 1 &&
+                     ::read(fds[0], &c, 1) == 1;
   ::close(fds[0]);
+  if (!ready) {
+    std::string report;
+    testing::WaitWithDeadline(pid, 0, &report);
+    FAIL("the reader process did not begin its read transaction: " << report);
+  }
   return pid;
+}
+
+// Kills a ForkReader child and reaps it.
+void KillReader(pid_t pid) {
+  ::kill(pid, SIGKILL);
+  std::string report;
+  REQUIRE(testing::WaitWithDeadline(pid, testing::kChildDeadlineSeconds, &report).has_value());
 }
 
 // The pids holding reader slots, as another process sees the lock table.
@@ -371,8 +443,7 @@ TEST_CASE("Reader slots of killed processes are cleared by the next open and by 
   const pid_t first = ForkReader(fx.path());
   auto l = Ledger::Open(Options(), fx.path());
   REQUIRE(l.ok());
-  ::kill(first, SIGKILL);
-  ::waitpid(first, nullptr, 0);
+  KillReader(first);
   REQUIRE(Holds(ReaderPids(fx.path()), first));  // stale
 
   // Another process opening the ledger clears it.
@@ -380,16 +451,15 @@ TEST_CASE("Reader slots of killed processes are cleared by the next open and by 
     auto args = fx.WriterArgs(0, "open-only", 1);
     args.insert(args.end(), {"--events", "0"});
     ChildProcess opener(args, fx.dir().Sub("opener.err"));
-    while (opener.ReadLine(10000)) {
-    }
+    const double deadline = testing::MonotonicSeconds() + testing::kChildDeadlineSeconds;
+    while (!opener.eof() && testing::MonotonicSeconds() < deadline) opener.ReadLine(1000);
     REQUIRE(WIFEXITED(opener.Wait()));
   }
   CHECK_FALSE(Holds(ReaderPids(fx.path()), first));
 
   // A long-lived writer clears a slot left after it opened.
   const pid_t second = ForkReader(fx.path());
-  ::kill(second, SIGKILL);
-  ::waitpid(second, nullptr, 0);
+  KillReader(second);
   REQUIRE(Holds(ReaderPids(fx.path()), second));
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // it checks at most once a second
   auto key = LoadKey(fx, "mine-0");

@@ -231,17 +231,18 @@ TEST_CASE("Random damage to data.mdb never yields a clean report for different c
     if (pid == 0) {
       int fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       if (fd >= 0) ::dup2(fd, STDERR_FILENO);
-      ::alarm(30);  // a hang counts as a crash
       _exit(Examine(trial_dir, orig));
     }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    // A hang counts as a crash, reported with what the child was doing.
+    std::string hung;
+    const std::optional<int> waited = testing::WaitWithDeadline(pid, 30, &hung);
+    const int status = waited.value_or(0);
+    int code = waited && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     if (code < kOpenError || code > kValidDifferent) {
       code = -1;
-      std::string what = WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
-                                             : "exit " + std::to_string(WEXITSTATUS(status));
+      std::string what = !waited ? "hang: " + hung
+                         : WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
+                                               : "exit " + std::to_string(WEXITSTATUS(status));
       crashes.push_back("trial " + std::to_string(t) + ": " + d.Describe() + " -> " + what);
       const std::string report = SanitizerReport(err_path);
       INFO("trial " << t << ": " << d.Describe() << "\n" << testing::ReadWholeFile(err_path));

@@ -12,12 +12,14 @@
 #include <lmdb.h>
 #include <poll.h>
 #include <signal.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstdlib>
@@ -61,6 +63,12 @@ inline std::optional<TableDump> DumpLedgerTables(const std::string& dir, std::st
   int rc = mdb_env_create(&env);
   if (rc != 0) return fail("mdb_env_create", rc);
   mdb_env_set_maxdbs(env, 16);
+  // As retrace does: the map is sized from the file, never from the meta
+  // page's mm_mapsize (which LMDB would otherwise trust, damaged or not).
+  struct stat st;
+  if (::stat((dir + "/data.mdb").c_str(), &st) == 0) {
+    mdb_env_set_mapsize(env, std::max<std::size_t>(static_cast<std::size_t>(st.st_size), std::size_t{1} << 20));
+  }
   rc = mdb_env_open(env, dir.c_str(), MDB_RDONLY | MDB_NOTLS, 0640);
   if (rc != 0) {
     mdb_env_close(env);
@@ -145,10 +153,84 @@ inline double MonotonicSeconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
+// How long a test waits for any child process before it reports what the
+// child was doing and kills it: far beyond any healthy run, also under the
+// sanitizers, and well inside CTest's 300 s timeout.
+inline constexpr double kChildDeadlineSeconds = 120;
+
+// What process `pid` is doing, read from /proc without stopping it: its
+// state and CPU time, and for each thread the kernel function it sleeps in
+// (wchan) and the system call it is inside (number, then arguments: for a
+// futex wait (202) the first is the address of the lock word).
+inline std::string DescribeProcess(pid_t pid) {
+  auto read = [](const std::string& path) {
+    std::ifstream in(path);
+    std::string s;
+    std::getline(in, s);
+    return s;
+  };
+  const std::string base = "/proc/" + std::to_string(pid);
+  const std::string stat = read(base + "/stat");
+  std::ostringstream out;
+  out << "pid " << pid;
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) {
+    out << ": no longer in /proc";
+    return out.str();
+  }
+  std::istringstream fields(stat.substr(close + 2));
+  std::vector<std::string> f;
+  for (std::string w; fields >> w;) f.push_back(w);
+  const long tick = ::sysconf(_SC_CLK_TCK);
+  if (f.size() > 12) {
+    out << " state " << f[0] << ", cpu " << (std::stol(f[11]) + std::stol(f[12])) * 1000 / tick << " ms";
+  }
+  DIR* tasks = ::opendir((base + "/task").c_str());
+  if (tasks != nullptr) {
+    for (dirent* e; (e = ::readdir(tasks)) != nullptr;) {
+      if (e->d_name[0] == '.') continue;
+      const std::string t = base + "/task/" + e->d_name;
+      out << "; thread " << e->d_name << " wchan " << read(t + "/wchan") << ", syscall "
+          << read(t + "/syscall");
+    }
+    ::closedir(tasks);
+  }
+  return out.str();
+}
+
+// Waits for child `pid` at most `seconds`. Returns its wait status; or, if
+// it is still running then, nullopt, with *report saying what it was doing
+// (DescribeProcess) -- it has been killed with SIGKILL and reaped.
+inline std::optional<int> WaitWithDeadline(pid_t pid, double seconds, std::string* report) {
+  timespec start;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  int status = 0;
+  for (unsigned nap_us = 100;; nap_us = std::min(nap_us * 2, 20000u)) {
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) return status;
+    if (r < 0 && errno != EINTR) return std::nullopt;
+    timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (static_cast<double>(now.tv_sec - start.tv_sec) + static_cast<double>(now.tv_nsec - start.tv_nsec) * 1e-9 >
+        seconds) {
+      break;
+    }
+    ::usleep(nap_us);
+  }
+  if (report != nullptr) {
+    *report = "still running after " + std::to_string(static_cast<int>(seconds)) + " s: " + DescribeProcess(pid);
+  }
+  ::kill(pid, SIGKILL);
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return std::nullopt;
+}
+
 // Runs fn in a forked child (for what must not touch the test process:
 // mounts, resource limits, signal dispositions) and returns the string fn
 // returned, sent back through a pipe; "the child died with signal N" if it
-// did not exit.
+// did not exit, "the child hung: ..." (what it was doing) if it had not
+// finished within kChildDeadlineSeconds.
 inline std::string InChild(const std::function<std::string()>& fn) {
   int fds[2];
   REQUIRE(::pipe(fds) == 0);
@@ -163,12 +245,24 @@ inline std::string InChild(const std::function<std::string()>& fn) {
   ::close(fds[1]);
   std::string out;
   char buf[4096];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof(buf))) > 0;) out.append(buf, static_cast<std::size_t>(n));
-  ::close(fds[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  const double deadline = MonotonicSeconds() + kChildDeadlineSeconds;
+  for (;;) {
+    const double left = deadline - MonotonicSeconds();
+    if (left <= 0) break;
+    pollfd p{fds[0], POLLIN, 0};
+    const int rc = ::poll(&p, 1, static_cast<int>(left * 1000) + 1);
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc <= 0) break;
+    const ssize_t n = ::read(fds[0], buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
   }
-  if (!WIFEXITED(status)) return "the child died with signal " + std::to_string(WTERMSIG(status));
+  ::close(fds[0]);
+  std::string report;
+  const std::optional<int> status = WaitWithDeadline(pid, std::max(1.0, deadline - MonotonicSeconds()), &report);
+  if (!status) return "the child hung: " + report;
+  if (!WIFEXITED(*status)) return "the child died with signal " + std::to_string(WTERMSIG(*status));
   return out;
 }
 
@@ -176,7 +270,7 @@ inline std::string InChild(const std::function<std::string()>& fn) {
 // parent reads line by line, and its standard error in a file.
 class ChildProcess {
  public:
-  ChildProcess(const std::vector<std::string>& argv, const std::string& stderr_path) {
+  ChildProcess(const std::vector<std::string>& argv, const std::string& stderr_path) : argv0_(argv.at(0)) {
     int fds[2];
     REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
     pid_ = ::fork();
@@ -197,7 +291,8 @@ class ChildProcess {
   ~ChildProcess() {
     if (pid_ > 0 && !reaped_) {
       ::kill(pid_, SIGKILL);
-      Wait();
+      while (::waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
+      }
     }
     if (fd_ >= 0) ::close(fd_);
   }
@@ -235,16 +330,24 @@ class ChildProcess {
 
   void Kill(int sig = SIGKILL) { ::kill(pid_, sig); }
 
-  // Waits for the child; returns the raw wait status.
-  int Wait() {
+  // Waits for the child; returns the raw wait status. A child still
+  // running after `seconds` fails the test with what it was doing
+  // (DescribeProcess), and is killed.
+  int Wait(double seconds = kChildDeadlineSeconds) {
     if (reaped_) return status_;
-    while (::waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
-    }
+    std::string report;
+    std::optional<int> status = WaitWithDeadline(pid_, seconds, &report);
     reaped_ = true;
+    if (!status) {
+      status_ = -1;
+      FAIL("child " << argv0_ << " " << report);
+    }
+    status_ = *status;
     return status_;
   }
 
  private:
+  std::string argv0_;
   pid_t pid_ = -1;
   int fd_ = -1;
   std::string buf_;
