@@ -115,8 +115,10 @@ int RunImport(const ImportOptions& o) {
   }
   if (imported->events.empty()) return Fail(cmd, "the document holds no custody event; nothing was appended");
 
+  // A dry run checks every rule inside a write transaction it then aborts
+  // (Ledger::CheckAppendBatch), so it opens the ledger for writing too.
   Result<std::unique_ptr<Ledger>> ledger =
-      OpenLedger(o.db, o.dry_run, ParseRegulatoryMode(o.regulatory));
+      OpenLedger(o.db, false, ParseRegulatoryMode(o.regulatory));
   if (!ledger.ok()) return Fail(cmd, ledger.status().ToString() + "; nothing was appended");
   Ledger& l = **ledger;
   auto refuse = [&](const std::string& what) {
@@ -149,8 +151,8 @@ int RunImport(const ImportOptions& o) {
   }
   std::vector<SignedEvent> events = batch.events();
   std::vector<AppendResult> results;
-  if (!o.dry_run) {
-    Result<std::vector<AppendResult>> at = batch.Commit();
+  {
+    Result<std::vector<AppendResult>> at = o.dry_run ? batch.Check() : batch.Commit();
     if (!at.ok()) return refuse(at.status().ToString());
     results = std::move(*at);
   }
@@ -186,7 +188,10 @@ int RunImport(const ImportOptions& o) {
   }
   if (o.dry_run) {
     std::cout << "dry run: " << events.size()
-              << " event(s) converted, linked and signed; nothing was appended\n";
+              << " event(s) converted, linked, signed and checked by every rule: the import "
+                 "would append records "
+              << results.front().seq << ".." << results.back().seq
+              << "; nothing was appended\n";
     return kExitOk;
   }
   std::cout << "imported " << results.size() << " event(s) from " << Shown(o.input) << " as records "
@@ -231,7 +236,8 @@ Command AddImportEpcisCommand(CLI::App& app) {
       ->required();
   sub->add_option("input", o->input, "The EPCIS document (- for standard input)")->required();
   sub->add_flag("--dry-run", o->dry_run,
-                "Convert, link and sign, but append nothing (opens the ledger read-only)");
+                "Convert, link, sign and check every rule the import applies, in a write "
+                "transaction that is then aborted: append nothing");
   sub->add_flag("--skip-unsupported", o->skip_unsupported,
                 "Skip (and list, with a reason) EPCIS events the ledger cannot represent instead "
                 "of refusing; malformed input is refused either way");

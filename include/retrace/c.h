@@ -415,6 +415,14 @@ RETRACE_EXPORT size_t retrace_batch_size(const retrace_batch* batch);
 RETRACE_EXPORT int retrace_batch_commit(retrace_batch* batch, uint64_t* out_first_seq,
                                         size_t* out_count);
 
+/* A dry run of retrace_batch_commit (Ledger::CheckAppendBatch): the same
+ * rules in the same transaction, which is then aborted, so the answer --
+ * success with the sequence numbers the records would get, or the error the
+ * commit would return -- is exactly what a commit at this moment would give.
+ * Nothing is written and the batch keeps its events. */
+RETRACE_EXPORT int retrace_batch_check(const retrace_batch* batch, uint64_t* out_first_seq,
+                                       size_t* out_count);
+
 RETRACE_EXPORT void retrace_batch_free(retrace_batch* batch);
 
 /* ------------------------------------------------------------------------

@@ -73,6 +73,12 @@ class RETRACE_EXPORT EventBatch {
   // kInvalidArgument if the batch is empty.
   Result<std::vector<AppendResult>> Commit();
 
+  // What Commit would do, without doing it (Ledger::CheckAppendBatch): every
+  // queued event checked by every rule in one write transaction that is
+  // then aborted. The batch keeps its events (a Commit may follow).
+  // kInvalidArgument if the batch is empty; otherwise Commit's result.
+  Result<std::vector<AppendResult>> Check() const;
+
   // Drops every queued event.
   void Clear() noexcept;
 

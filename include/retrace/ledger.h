@@ -330,6 +330,17 @@ class RETRACE_EXPORT Ledger {
   virtual Result<std::vector<AppendResult>> AppendBatch(
       const std::vector<SignedEvent>& events) = 0;
 
+  // AppendBatch without appending: every event is checked exactly as
+  // AppendBatch checks it -- signatures, every rule, each event seeing the
+  // earlier ones of the batch, inside a write transaction -- and the
+  // transaction is then aborted. Returns what AppendBatch would return (the
+  // seqs and hashes the records would get, what would be flagged) or the
+  // error it would give; the ledger is unchanged either way. It takes the
+  // writer lock for the time of the check, so it needs a ledger opened for
+  // writing (kFailedPrecondition for a read-only one or a mirror).
+  virtual Result<std::vector<AppendResult>> CheckAppendBatch(
+      const std::vector<SignedEvent>& events) = 0;
+
   // Ledger::SignAndAppend (below) links, signs and appends unsigned events
   // for a host that holds its actor's key in-process.
 

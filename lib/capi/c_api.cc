@@ -710,6 +710,13 @@ int retrace_batch_commit(retrace_batch* batch, uint64_t* out_first_seq, size_t* 
   });
 }
 
+int retrace_batch_check(const retrace_batch* batch, uint64_t* out_first_seq, size_t* out_count) {
+  return Guard([&]() -> Status {
+    RETRACE_REQUIRE(batch);
+    return GiveAppended(batch->batch.Check(), out_first_seq, out_count);
+  });
+}
+
 void retrace_batch_free(retrace_batch* batch) { delete batch; }
 
 // --- lineage, verification, audit --------------------------------------------

@@ -442,6 +442,16 @@ Result<AppendResult> LedgerImpl::Append(const SignedEvent& event) {
 }
 
 Result<std::vector<AppendResult>> LedgerImpl::AppendBatch(const std::vector<SignedEvent>& events) {
+  return AppendOrCheck(events, true);
+}
+
+Result<std::vector<AppendResult>> LedgerImpl::CheckAppendBatch(
+    const std::vector<SignedEvent>& events) {
+  return AppendOrCheck(events, false);
+}
+
+Result<std::vector<AppendResult>> LedgerImpl::AppendOrCheck(const std::vector<SignedEvent>& events,
+                                                     bool commit) {
   RETURN_IF_ERROR(CheckWritable(false));
   if (events.empty()) return InvalidArgumentError("empty batch; nothing was appended");
   // Parse and verify every event before taking the write lock; in parallel
@@ -458,7 +468,7 @@ Result<std::vector<AppendResult>> LedgerImpl::AppendBatch(const std::vector<Sign
   RETURN_IF_ERROR(VerifySignatures(&pending, first_bad));
   if (first_bad < events.size()) return prechecks[first_bad];
   std::vector<AppendResult> results;
-  RETURN_IF_ERROR(WriteBatch(&pending, nullptr, nullptr, &results));
+  RETURN_IF_ERROR(WriteBatch(&pending, nullptr, nullptr, &results, commit));
   return results;
 }
 
@@ -493,7 +503,7 @@ Result<std::vector<AppendResult>> LedgerImpl::AppendStored(const std::vector<std
 }
 
 Status LedgerImpl::WriteBatch(std::vector<Pending>* pending, const Head* expect_head, bool* moved,
-                              std::vector<AppendResult>* results) {
+                              std::vector<AppendResult>* results, bool commit) {
   WriteContext ctx;
   RETURN_IF_ERROR(env_->Write([&](Txn& txn) -> Status {
     ASSIGN_OR_RETURN(Head head, ReadHead(txn));
@@ -504,8 +514,8 @@ Status LedgerImpl::WriteBatch(std::vector<Pending>* pending, const Head* expect_
                                      "nothing was appended");
     }
     return ApplyAll(txn, pending, results, &ctx);
-  }));
-  Committed(ctx);
+  }, commit));
+  if (commit) Committed(ctx);
   return Status::Ok();
 }
 

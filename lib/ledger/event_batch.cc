@@ -104,6 +104,11 @@ std::size_t EventBatch::size() const noexcept { return impl_->events.size(); }
 
 const std::vector<SignedEvent>& EventBatch::events() const noexcept { return impl_->events; }
 
+Result<std::vector<AppendResult>> EventBatch::Check() const {
+  if (impl_->events.empty()) return InvalidArgumentError("the batch holds no event");
+  return impl_->ledger.CheckAppendBatch(impl_->events);
+}
+
 Result<std::vector<AppendResult>> EventBatch::Commit() {
   if (impl_->events.empty()) return InvalidArgumentError("the batch holds no event");
   std::vector<SignedEvent> events = std::move(impl_->events);

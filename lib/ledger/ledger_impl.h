@@ -70,6 +70,7 @@ class LedgerImpl final : public Ledger {
   Status LinkParents(Event* event) const override;
   Result<AppendResult> Append(const SignedEvent& event) override;
   Result<std::vector<AppendResult>> AppendBatch(const std::vector<SignedEvent>& events) override;
+  Result<std::vector<AppendResult>> CheckAppendBatch(const std::vector<SignedEvent>& events) override;
   Result<std::vector<AppendResult>> SignAndAppend(const std::vector<Event>& events,
                                                   const Signer& signer,
                                                   const SignAndAppendOptions& options) override;
@@ -127,7 +128,9 @@ class LedgerImpl final : public Ledger {
   // Applies `pending` in one write transaction, all or nothing. With
   // `expect_head` set, a head other than it writes nothing and sets *moved.
   Status WriteBatch(std::vector<Pending>* pending, const Head* expect_head, bool* moved,
-                    std::vector<AppendResult>* results);
+                    std::vector<AppendResult>* results, bool commit = true);
+  // AppendBatch and CheckAppendBatch: `commit` false checks and aborts.
+  Result<std::vector<AppendResult>> AppendOrCheck(const std::vector<SignedEvent>& events, bool commit);
   // Applies `pending` in order in `txn`, from its head; fills *ctx.
   Status ApplyAll(Txn& txn, std::vector<Pending>* pending, std::vector<AppendResult>* results,
                   WriteContext* ctx);

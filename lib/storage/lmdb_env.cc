@@ -532,7 +532,7 @@ Status OutOfMemory(std::string_view during) {
 
 }  // namespace
 
-Status LmdbEnv::Write(const std::function<Status(Txn&)>& fn) {
+Status LmdbEnv::Write(const std::function<Status(Txn&)>& fn, bool commit) {
   if (opts_.read_only) {
     return FailedPreconditionError("the ledger was opened read-only; nothing was written");
   }
@@ -583,6 +583,8 @@ Status LmdbEnv::Write(const std::function<Status(Txn&)>& fn) {
         if (!result.ok()) {
           if (!txn.map_full()) return result;
           need_grow = true;  // `raw` aborts at the end of this scope
+        } else if (!commit) {
+          return Status::Ok();  // a dry run: `raw` aborts at the end of this scope
         } else {
           rc = raw.Commit();
           if (rc == MDB_MAP_FULL) {

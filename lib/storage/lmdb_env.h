@@ -262,7 +262,9 @@ class LmdbEnv {
   // otherwise. Grows the map and re-runs fn on MDB_MAP_FULL. If fn throws,
   // the transaction is aborted (no lock is kept): std::bad_alloc becomes
   // kResourceExhausted, any other exception propagates.
-  Status Write(const std::function<Status(Txn&)>& fn);
+  // With `commit` false fn runs as for a real write and the transaction is
+  // then aborted whatever fn returns (a dry run: nothing is written).
+  Status Write(const std::function<Status(Txn&)>& fn, bool commit = true);
   // Runs fn in a read transaction (one snapshot), which ends when fn
   // returns or throws; std::bad_alloc becomes kResourceExhausted, any other
   // exception propagates.

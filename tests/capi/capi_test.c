@@ -406,8 +406,15 @@ static void test_ledger(void) {
   CHECK(retrace_batch_size(b) == 4); /* nothing of the failed call was queued */
   uint64_t first = 0;
   size_t count = 0;
+  /* A dry run answers what the commit will do and keeps the batch. */
+  CHECK_RC(retrace_batch_check(b, &first, &count), RETRACE_OK);
+  CHECK(first == 6 && count == 4);
+  CHECK(retrace_batch_size(b) == 4);
+  first = 0;
+  count = 0;
   CHECK_RC(retrace_batch_commit(b, &first, &count), RETRACE_OK);
   CHECK(first == 6 && count == 4);
+  CHECK_RC(retrace_batch_check(b, &first, &count), RETRACE_INVALID_ARGUMENT); /* empty */
   CHECK_RC(retrace_batch_commit(b, &first, &count), RETRACE_INVALID_ARGUMENT); /* empty */
   retrace_batch_free(b);
 

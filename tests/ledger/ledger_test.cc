@@ -452,6 +452,37 @@ TEST_CASE("A batch appends all of its events or none", "[ledger]") {
   CHECK(c.ledger().GetLot("ORE-1")->status == "in_transit");
 }
 
+TEST_CASE("A dry run judges a batch as append would and writes nothing", "[ledger]") {
+  TestChain c;
+  c.Register("mine-1", Role::kMine);
+  c.Register("sep-1", Role::kSeparator);
+  REQUIRE(c.Do("mine-1", Extracted{Ore("ORE-1"), "s"}).ok());
+  Snapshot before = Snap(c.ledger());
+  std::vector<SignedEvent> batch;
+  batch.push_back(*c.Sign("mine-1", Extracted{Ore("ORE-2"), "s"}));
+  batch.push_back(*c.Sign("mine-1", Shipped{"ORE-1", std::nullopt, "sep-1", 100000}));
+  batch.push_back(*c.Sign("mine-1", Shipped{"ORE-1", std::nullopt, "sep-1", 100000}));  // twice
+  auto bad = c.ledger().CheckAppendBatch(batch);
+  REQUIRE_FALSE(bad.ok());
+  auto bad_append = c.ledger().AppendBatch(batch);
+  REQUIRE_FALSE(bad_append.ok());
+  CHECK(bad.status().code() == bad_append.status().code());
+  CHECK(bad.status().message() == bad_append.status().message());
+  RequireUnchanged(c.ledger(), before);
+  batch.pop_back();
+  auto good = c.ledger().CheckAppendBatch(batch);
+  REQUIRE(good.ok());
+  REQUIRE(good->size() == 2);
+  RequireUnchanged(c.ledger(), before);
+  CHECK(c.ledger().GetLot("ORE-2").status().code() == StatusCode::kNotFound);
+  // The dry run's answer is what the append then does.
+  auto done = c.ledger().AppendBatch(batch);
+  REQUIRE(done.ok());
+  CHECK((*done)[0].seq == (*good)[0].seq);
+  CHECK((*done)[1].seq == (*good)[1].seq);
+  CHECK((*done)[1].hash == (*good)[1].hash);
+}
+
 TEST_CASE("A batch may register an actor and use its key at once", "[ledger]") {
   TestChain c;
   auto key = Signer::Generate(Algorithm::kEcdsaP256Sha256);
