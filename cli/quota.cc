@@ -23,7 +23,10 @@ struct QuotaOptions {
 // granted and used figures, so each row adds up; `--format json` has exact
 // grams.
 std::int64_t RoundedKg(std::int64_t grams) {
-  return grams >= 0 ? (grams + 500) / 1000 : -((-grams + 500) / 1000);
+  // Not (grams + 500) / 1000: that overflows for a figure at the int64 limit
+  // (a saturated use, issue 17 item 4).
+  const std::int64_t kg = grams / 1000, rest = grams % 1000;
+  return rest >= 500 ? kg + 1 : rest <= -500 ? kg - 1 : kg;
 }
 
 // Kilograms as tonnes with three decimals ("1234.567 t"); negative allowed.

@@ -8,9 +8,10 @@
 // evaluates a log, so the append path, the lineage verifier, the audit and
 // the quota report cannot compute a balance differently.
 //
-// Arithmetic: grams are uint64; sums are kept in 128 bits, so no sum can
-// wrap, and a use is over quota when used_before + use > granted in exact
-// arithmetic.
+// Arithmetic: a grant is at most 2^53 g; a use (the REO of a separation's
+// outputs together may pass 2^64 g) and every sum are kept in 128 bits, so
+// no sum can wrap, and a use is over quota when used_before + use > granted
+// in exact arithmetic.
 #ifndef RETRACE_LIB_RULES_QUOTA_BOOK_H_
 #define RETRACE_LIB_RULES_QUOTA_BOOK_H_
 
@@ -32,7 +33,7 @@ struct QuotaLogEntry {
   };
   std::uint64_t seq = 0;
   Kind kind = Kind::kUse;
-  std::uint64_t reo_g = 0;  // kUse: the REO it counts
+  unsigned __int128 reo_g = 0;  // kUse: the REO it counts (QuotaUse::reo_g)
   // kUse: whether the record counts at all -- its signer valid at its
   // position (the book), its signature verified, its role allowed. A use
   // that does not count is reported elsewhere and adds nothing.
@@ -78,9 +79,6 @@ std::optional<QuotaUse> QuotaUseAt(const Authority& book, const v1::Event& ev, s
 // have verified: the verifier checks it; the ledger checked it on append.)
 bool UseCounts(const Authority& book, const v1::Event& ev, std::string_view key_id,
                std::uint64_t seq);
-
-// Decimal form of a 128-bit count of grams.
-std::string GramsString(unsigned __int128 g);
 
 }  // namespace retrace::internal
 
