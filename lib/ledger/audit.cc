@@ -364,13 +364,14 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
     RETURN_IF_ERROR(quota_entry(QuotaKey(g.actor_id(), g.year(), static_cast<QuotaKind>(g.kind()))));
   }
   Violations vs;
-  if (auto use = QuotaUseOf(ev, c->signer_role)) {
+  if (auto use = QuotaUseAt(*book_, ev, seq)) {
     std::string qk = QuotaKey(use->actor_id, use->year, use->kind);
     RETURN_IF_ERROR(quota_entry(qk));
     std::string lot = ev.has_extracted() ? ev.extracted().lot().lot_id()
                                          : ev.transformed().outputs(0).lot_id();
     // Counted once the chunk's signatures are known (CountUses).
-    uses_scanning_.push_back({seq, std::move(qk), std::move(*use), std::move(lot), c->authorized});
+    uses_scanning_.push_back({seq, std::move(qk), std::move(*use), std::move(lot),
+                              c->authorized && UseRoleCounts(*book_, ev, seq)});
   }
   {
     const ActorEntry* mine = book_->ActorAt(actor, seq);
@@ -417,11 +418,7 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
     }
     CheckStage(ev, c->signer_role, *c->policy, ins, &vs);
   }
-  if (ev.has_shipped() && book_->ActorAt(ev.shipped().to_actor_id(), seq) == nullptr) {
-    vs.push_back({finding::kUnknownActor, ev.shipped().lot_id(),
-                  "the consignee " + EscapeForDisplay(ev.shipped().to_actor_id()) +
-                      " is not a registered actor"});
-  }
+  CheckConsignee(*book_, ev, seq, &vs);
   for (const auto* l : LotsCreated(ev)) {
     bool exists = !names.insert(l->lot_id()).second;
     if (!exists) {

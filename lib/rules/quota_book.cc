@@ -22,15 +22,25 @@ void CheckQuotaUse(const QuotaUse& use, const std::optional<GrantEntry>& grant,
 }
 
 std::optional<QuotaUse> QuotaUseAt(const Authority& book, const v1::Event& ev, std::uint64_t seq) {
+  if (ev.has_transformed()) {
+    if (!book.RegisteredAs(ev.actor_id(), Role::kSeparator, seq)) return std::nullopt;
+    return QuotaUseOf(ev, Role::kSeparator);
+  }
+  return QuotaUseOf(ev, Role::kUnspecified);  // an extraction, whoever states it
+}
+
+bool UseRoleCounts(const Authority& book, const v1::Event& ev, std::uint64_t seq) {
+  if (!ev.has_transformed()) return true;
   const ActorEntry* a = book.ActorAt(ev.actor_id(), seq);
-  return QuotaUseOf(ev, a != nullptr ? a->role : Role::kUnspecified);
+  return a != nullptr && a->role == Role::kSeparator;
 }
 
 bool UseCounts(const Authority& book, const v1::Event& ev, std::string_view key_id,
                std::uint64_t seq) {
   if (book.SignerAt(key_id, ev.actor_id(), seq) == nullptr) return false;
   const ActorEntry* a = book.ActorAt(ev.actor_id(), seq);
-  return a != nullptr && RoleMayEmit(book.PolicyAt(seq), a->role, ev);
+  return a != nullptr && RoleMayEmit(book.PolicyAt(seq), a->role, ev) &&
+         UseRoleCounts(book, ev, seq);
 }
 
 namespace {

@@ -69,14 +69,27 @@ QuotaBalance QuotaBalanceAfter(const Authority& book, std::string_view quota_key
 void CheckQuotaUse(const QuotaUse& use, const std::optional<GrantEntry>& grant,
                    unsigned __int128 used_before, const std::string& lot_id, Violations* out);
 
-// The quota record `ev` (stored at `seq`, signed with `key_id`) uses, with
-// its signer's role as the book has it; nullopt if it uses none.
+// The quota use record `ev` (stored at `seq`) is an entry of, if any: an
+// extraction is one of its mine's mining quota; a transformation is one of
+// its actor's smelting/separation quota if a registration record before it
+// -- valid or not -- registers that actor as a separator
+// (Authority::RegisteredAs). So which quota log lists a record depends on
+// the records before it alone: a revocation that later voids the separator's
+// registration does not take the record out of the log the ledger wrote on
+// append (nor does the audit, the verifier or a bundle expect it out); the
+// use then no longer counts (UseCounts).
 std::optional<QuotaUse> QuotaUseAt(const Authority& book, const v1::Event& ev, std::uint64_t seq);
 
+// Whether the stating actor of a quota use `ev` at `seq` is, as the book has
+// it, one whose use counts: an extraction's, or a separator's (an actor
+// validly registered as a separator before `seq`) transformation.
+bool UseRoleCounts(const Authority& book, const v1::Event& ev, std::uint64_t seq);
+
 // Whether a use by `ev` at `seq` counts, as far as the book can tell: its
-// key valid for its actor at `seq` and the actor's role allowed to state it
-// under the policy in force. (The record's own signature is the caller's to
-// have verified: the verifier checks it; the ledger checked it on append.)
+// key valid for its actor at `seq`, the actor's role allowed to state it
+// under the policy in force, and UseRoleCounts. (The record's own signature
+// is the caller's to have verified: the verifier checks it; the ledger
+// checked it on append.)
 bool UseCounts(const Authority& book, const v1::Event& ev, std::string_view key_id,
                std::uint64_t seq);
 
