@@ -91,14 +91,14 @@ int RunQuota(const QuotaOptions& o) {
   for (const QuotaUsage& q : *quotas) actor_width = std::max(actor_width, Shown(q.actor_id).size() + 2);
   std::cout << std::left << std::setw(static_cast<int>(actor_width)) << "enterprise" << std::setw(6)
             << "year" << std::setw(21) << "kind" << std::right << std::setw(16) << "granted REO"
-            << std::setw(16) << "used" << std::setw(16) << "remaining" << "\n";
+            << " " << std::setw(15) << "used" << " " << std::setw(15) << "remaining" << "\n";
   for (const QuotaUsage& q : *quotas) {
     const std::int64_t granted = RoundedKg(Signed(q.granted_reo_g));
     const std::int64_t used = RoundedKg(Signed(q.used_reo_g));
     std::cout << std::left << std::setw(static_cast<int>(actor_width)) << Shown(q.actor_id)
               << std::setw(6) << q.year << std::setw(21) << QuotaKindName(q.kind) << std::right
-              << std::setw(16) << Tonnes(granted) << std::setw(16) << Tonnes(used)
-              << std::setw(16) << Tonnes(granted - used)
+              << std::setw(16) << Tonnes(granted) << " " << std::setw(15) << Tonnes(used)
+              << " " << std::setw(15) << Tonnes(granted - used)
               << (q.remaining_reo_g < 0 ? "  OVERRUN" : "") << "\n";
     if (!o.records) continue;
     for (const auto& r : q.entries) {

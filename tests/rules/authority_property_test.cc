@@ -687,8 +687,14 @@ class Scenario {
     REQUIRE(info.ok());
     const std::uint64_t size = info->size;
     // Which key: reg-2's, one a rotation brought in, or any custody key.
+    // In the order the keys came in: key ids are random, and a seed must
+    // make the same log again.
+    std::vector<std::pair<std::uint64_t, std::string>> by_arrival;
+    for (const auto& [kid, k] : keys_model_) by_arrival.emplace_back(k.introduced, kid);
+    std::sort(by_arrival.begin(), by_arrival.end());
     std::vector<std::string> reg2, rotated, custody;
-    for (const auto& [kid, k] : keys_model_) {
+    for (const auto& [at, kid] : by_arrival) {
+      const KeyModel& k = keys_model_.at(kid);
       if (k.actor == "reg-2") reg2.push_back(kid);
       if (k.by_rotation) rotated.push_back(kid);
       if (k.actor != "regulator" && k.actor != "reg-2") custody.push_back(kid);
