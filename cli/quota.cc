@@ -23,7 +23,10 @@ struct QuotaOptions {
 // granted and used figures, so each row adds up; `--format json` has exact
 // grams.
 std::int64_t RoundedKg(std::int64_t grams) {
-  return grams >= 0 ? (grams + 500) / 1000 : -((-grams + 500) / 1000);
+  // Not (grams + 500) / 1000: that overflows for a figure at the int64 limit
+  // (a saturated use, issue 17 item 4).
+  const std::int64_t kg = grams / 1000, rest = grams % 1000;
+  return rest >= 500 ? kg + 1 : rest <= -500 ? kg - 1 : kg;
 }
 
 // Kilograms as tonnes with three decimals ("1234.567 t"); negative allowed.
@@ -88,14 +91,14 @@ int RunQuota(const QuotaOptions& o) {
   for (const QuotaUsage& q : *quotas) actor_width = std::max(actor_width, Shown(q.actor_id).size() + 2);
   std::cout << std::left << std::setw(static_cast<int>(actor_width)) << "enterprise" << std::setw(6)
             << "year" << std::setw(21) << "kind" << std::right << std::setw(16) << "granted REO"
-            << std::setw(16) << "used" << std::setw(16) << "remaining" << "\n";
+            << " " << std::setw(15) << "used" << " " << std::setw(15) << "remaining" << "\n";
   for (const QuotaUsage& q : *quotas) {
     const std::int64_t granted = RoundedKg(Signed(q.granted_reo_g));
     const std::int64_t used = RoundedKg(Signed(q.used_reo_g));
     std::cout << std::left << std::setw(static_cast<int>(actor_width)) << Shown(q.actor_id)
               << std::setw(6) << q.year << std::setw(21) << QuotaKindName(q.kind) << std::right
-              << std::setw(16) << Tonnes(granted) << std::setw(16) << Tonnes(used)
-              << std::setw(16) << Tonnes(granted - used)
+              << std::setw(16) << Tonnes(granted) << " " << std::setw(15) << Tonnes(used)
+              << " " << std::setw(15) << Tonnes(granted - used)
               << (q.remaining_reo_g < 0 ? "  OVERRUN" : "") << "\n";
     if (!o.records) continue;
     for (const auto& r : q.entries) {

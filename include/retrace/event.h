@@ -104,7 +104,9 @@ RETRACE_EXPORT Result<std::uint64_t> RareEarthMass(const Lot& lot);
 // mass times its stoichiometric oxide factor (Nd2O3, Pr6O11, CeO2, Tb4O7,
 // La2O3, Dy2O3, Sm2O3, ...; IUPAC atomic weights to 0.001), computed in exact
 // integer arithmetic: each element rounded down to the milligram, the sum
-// rounded down to the gram (docs/verification.md lists the factors).
+// rounded down to the gram (docs/verification.md lists the factors). A
+// result beyond 2^64 - 1 g (only content summed over many lots can reach it)
+// is 2^64 - 1: it saturates, never wraps. Quota checks use the exact sum.
 RETRACE_EXPORT std::uint64_t ReoEquivalentGrams(const std::vector<ElementMass>& content);
 
 struct Reference {

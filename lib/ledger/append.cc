@@ -342,19 +342,19 @@ Status LedgerImpl::ApplyCustody(Txn& txn, const std::string& where, Pending& p,
     }
     CheckStage(ev, role, policy, ins, &vs);
   }
-  if (ev.has_shipped() && book.ActorAt(ev.shipped().to_actor_id(), seq) == nullptr) {
-    vs.push_back({finding::kUnknownActor, ev.shipped().lot_id(),
-                  "the consignee " + EscapeForDisplay(ev.shipped().to_actor_id()) +
-                      " is not a registered actor"});
-  }
+  CheckConsignee(book, ev, seq, &vs);
   // Regulatory rules: licence and quota.
   CheckLicence(ev, signer->licence, &vs);
-  if (auto use = QuotaUseOf(ev, role)) {
+  if (auto use = QuotaUseAt(book, ev, seq)) {
     const std::string qk = QuotaKey(use->actor_id, use->year, use->kind);
     ASSIGN_OR_RETURN(QuotaTally q, ReadQuotaTally(txn, qk));
-    CheckQuotaUse(*use, book.GrantAt(qk, seq), q.used, created.empty() ? "" : created[0]->lot_id(),
-                  &vs);
-    q.used += use->reo_g;
+    // Its signer and role were checked above: the use counts unless its
+    // actor is in the log only by a registration as a separator that is void.
+    if (UseRoleCounts(book, ev, seq)) {
+      CheckQuotaUse(*use, book.GrantAt(qk, seq), q.used,
+                    created.empty() ? "" : created[0]->lot_id(), &vs);
+      q.used += use->reo_g;
+    }
     ++q.entries;
     q.last_seq = seq;
     RETURN_IF_ERROR(txn.Put(t.quotas, qk, EncodeQuotaTally(q)));

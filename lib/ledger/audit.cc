@@ -98,6 +98,56 @@ class DupIndexCursor {
   Cursor cur_;
 };
 
+// The store the audit builds its book from: the ledger's, except that an
+// authority index key that is no record number is a finding, not an error.
+// The audit reports damage instead of stopping at it; append and VerifyLot
+// refuse to decide anything with such an index (BookCache, TxnRecordStore).
+class AuditAuthorityStore final : public RecordStore {
+ public:
+  AuditAuthorityStore(const TxnRecordStore& store, const Txn& txn, std::vector<Finding>* findings)
+      : store_(store), txn_(txn), findings_(findings) {}
+  std::uint64_t Size() const override { return store_.Size(); }
+  Result<std::optional<std::string>> RecordBytes(std::uint64_t seq) const override {
+    return store_.RecordBytes(seq);
+  }
+  bool LendsRecords() const override { return store_.LendsRecords(); }
+  Result<std::optional<std::string_view>> RecordBytesView(std::uint64_t seq) const override {
+    return store_.RecordBytesView(seq);
+  }
+  Result<std::vector<std::uint64_t>> LotSeqs(std::string_view lot_id) const override {
+    return store_.LotSeqs(lot_id);
+  }
+  Result<std::optional<Hash>> CommittedLeaf(std::uint64_t seq) const override {
+    return store_.CommittedLeaf(seq);
+  }
+  Result<std::vector<std::uint64_t>> QuotaLog(std::string_view quota_key) const override {
+    return store_.QuotaLog(quota_key);
+  }
+  Result<std::vector<std::uint64_t>> AuthoritySeqs() const override {
+    std::vector<std::uint64_t> out;
+    std::uint64_t damaged = 0;
+    RETURN_IF_ERROR(txn_.ForEach(txn_.tables().authority, [&](std::string_view k, std::string_view) {
+      if (auto seq = DecodeU64(k)) {
+        if (*seq < store_.Size()) out.push_back(*seq);
+      } else {
+        ++damaged;
+      }
+      return true;
+    }));
+    if (damaged != 0) {
+      findings_->push_back({finding::kIndexInconsistent, store_.Size() ? store_.Size() - 1 : 0, "",
+                            "the authority index holds " + std::to_string(damaged) +
+                                " keys that are not record numbers"});
+    }
+    return out;
+  }
+
+ private:
+  const TxnRecordStore& store_;
+  const Txn& txn_;
+  std::vector<Finding>* findings_;
+};
+
 class Auditor {
  public:
   Auditor(const Txn& txn, const AuditOptions& options, std::size_t lot_cache_size,
@@ -264,7 +314,7 @@ Status Auditor::CheckFinalLotState(const LotView& lot) {
       {finding::kIndexInconsistent, lot.head_seq, lot.lot_id,
        "the lot table's entry for lot " + EscapeForDisplay(lot.lot_id) +
            (have.ok() ? " differs from what its records imply: " + LotDifference(lot, *have)
-                      : " is damaged (its seal does not match)")});
+                      : " is damaged (its seal does not match, or it is not this lot's state)")});
   return Status::Ok();
 }
 
@@ -380,13 +430,14 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
     RETURN_IF_ERROR(quota_entry(QuotaKey(g.actor_id(), g.year(), static_cast<QuotaKind>(g.kind()))));
   }
   Violations vs;
-  if (auto use = QuotaUseOf(ev, c->signer_role)) {
+  if (auto use = QuotaUseAt(*book_, ev, seq)) {
     std::string qk = QuotaKey(use->actor_id, use->year, use->kind);
     RETURN_IF_ERROR(quota_entry(qk));
     std::string lot = ev.has_extracted() ? ev.extracted().lot().lot_id()
                                          : ev.transformed().outputs(0).lot_id();
     // Counted once the chunk's signatures are known (CountUses).
-    uses_scanning_.push_back({seq, std::move(qk), std::move(*use), std::move(lot), c->authorized});
+    uses_scanning_.push_back({seq, std::move(qk), std::move(*use), std::move(lot),
+                              c->authorized && UseRoleCounts(*book_, ev, seq)});
   }
   {
     const ActorEntry* mine = book_->ActorAt(actor, seq);
@@ -470,11 +521,7 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
     }
     CheckStage(ev, c->signer_role, *c->policy, ins, &vs);
   }
-  if (ev.has_shipped() && book_->ActorAt(ev.shipped().to_actor_id(), seq) == nullptr) {
-    vs.push_back({finding::kUnknownActor, ev.shipped().lot_id(),
-                  "the consignee " + EscapeForDisplay(ev.shipped().to_actor_id()) +
-                      " is not a registered actor"});
-  }
+  CheckConsignee(*book_, ev, seq, &vs);
   for (const auto* l : LotsCreated(ev)) {
     bool exists = !names.insert(l->lot_id()).second;
     if (!exists) {
@@ -507,7 +554,11 @@ Status Auditor::CheckTables() {
   RETURN_IF_ERROR(txn_.ForEach(t_.lots, [&](auto, auto) { return ++n_lots, true; }));
   RETURN_IF_ERROR(txn_.ForEach(t_.lot_index, [&](auto, auto) { return ++n_index, true; }));
   RETURN_IF_ERROR(txn_.ForEach(t_.event_ids, [&](auto, auto) { return ++n_events, true; }));
-  RETURN_IF_ERROR(txn_.ForEach(t_.authority, [&](auto, auto) { return ++n_authority, true; }));
+  std::uint64_t authority_values = 0;  // the index's values are empty
+  RETURN_IF_ERROR(txn_.ForEach(t_.authority, [&](auto, std::string_view v) {
+    if (!v.empty()) ++authority_values;
+    return ++n_authority, true;
+  }));
   RETURN_IF_ERROR(txn_.ForEach(t_.tree, [&](auto, auto) { return ++n_nodes, true; }));
   {
     std::uint64_t n_quota_log = 0;
@@ -530,17 +581,22 @@ Status Auditor::CheckTables() {
         Inconsistent("the quota table's balance of " + QuotaName(key) +
                      " is damaged (its seal does not match)");
       } else if (!(*stored == it->second.stored)) {
-        Inconsistent("the quota table's balance of " + QuotaName(key) + " (used " +
-                     GramsString(stored->used) + " g, " + std::to_string(stored->entries) +
-                     " entries) differs from what the records imply (used " +
-                     GramsString(it->second.stored.used) + " g, " +
-                     std::to_string(it->second.stored.entries) + " entries)");
+        auto tally = [](const QuotaTally& q) {
+          return "used " + GramsString(q.used) + " g, " + std::to_string(q.entries) +
+                 " entries, the last at record " + std::to_string(q.last_seq);
+        };
+        Inconsistent("the quota table's balance of " + QuotaName(key) + " (" + tally(*stored) +
+                     ") differs from what the records imply (" + tally(it->second.stored) + ")");
       }
       return true;
     }));
     for (const auto& [key, tally] : quotas_) {
       if (!seen.count(key)) Inconsistent("the quota table has no balance for " + QuotaName(key));
     }
+  }
+  if (authority_values != 0) {
+    Inconsistent("the authority index holds " + std::to_string(authority_values) +
+                 " entries with a value; its values are empty");
   }
   if (n_authority != authority_records_) {
     Inconsistent("the authority index has " + std::to_string(n_authority) +
@@ -591,7 +647,11 @@ Result<AuditReport> Auditor::Run() {
   store_ = std::make_unique<TxnRecordStore>(txn_, size_);
   // The book of authority first: every record is judged by the whole log's
   // book, later revocations included.
-  ASSIGN_OR_RETURN(book_, LoadAuthority(*store_, keys_cache_, options_.check_signatures));
+  {
+    AuditAuthorityStore authority(*store_, txn_, &report_.findings);
+    ASSIGN_OR_RETURN(book_, LoadAuthority(authority, keys_cache_, options_.check_signatures,
+                                           nullptr, &report_.findings));
+  }
   checker_ = std::make_unique<RecordChecker>(*store_, book_, &report_.findings,
                                              options_.check_signatures, keys_cache_,
                                              RecordChecker::Mode::kStream);

@@ -184,6 +184,7 @@ class IntegrityAuditor {
   // Small state the quota log needs: roles by actor (a separator's
   // transformations count against its quota), and the quota keys seen.
   std::map<std::string, Role, std::less<>> roles_;
+  std::set<std::string, std::less<>> separators_;  // registered as one by any record so far
   std::set<std::string> quota_keys_;
   std::uint64_t lots_created_ = 0;
 };
@@ -297,8 +298,9 @@ Status IntegrityAuditor::CheckEvent(std::uint64_t seq, const std::string& seq_ke
     quota_entry(
         QuotaKey(k.actor_id, UtcYear(k.time_seconds), static_cast<QuotaKind>(k.quota_kind)));
   } else if (k.body == v1::Event::kTransformed) {
-    auto it = roles_.find(k.actor_id);
-    if (it != roles_.end() && it->second == Role::kSeparator) {
+    // Authority::RegisteredAs: any registration before it, valid or not,
+    // as a separator (quota_book.h, QuotaUseAt).
+    if (separators_.count(k.actor_id) != 0) {
       quota_entry(QuotaKey(k.actor_id, UtcYear(k.time_seconds), QuotaKind::kSmeltingSeparation));
     }
   }
@@ -310,6 +312,9 @@ Status IntegrityAuditor::CheckEvent(std::uint64_t seq, const std::string& seq_ke
   if (ev.has_actor_registered()) {
     roles_.emplace(ev.actor_registered().actor_id(),
                    static_cast<Role>(ev.actor_registered().role()));
+    if (ev.actor_registered().role() == v1::ROLE_SEPARATOR) {
+      separators_.insert(ev.actor_registered().actor_id());
+    }
   } else if (ev.has_genesis()) {
     roles_.emplace(ev.genesis().root_actor_id(), Role::kRegulator);
   }

@@ -124,10 +124,18 @@ std::uint64_t Saturated(unsigned __int128 g) {
   return g > std::numeric_limits<std::uint64_t>::max() ? std::numeric_limits<std::uint64_t>::max()
                                                        : static_cast<std::uint64_t>(g);
 }
+// granted - used, within [-(2^63 - 1), 2^63 - 1]: symmetric, so that a
+// reader may negate it (an overrun shown as a positive figure) without
+// overflow. `used` may be as large as 128 bits hold; a difference below
+// -2^127 cannot be formed in __int128, so it is clamped before.
 std::int64_t SaturatedDifference(std::uint64_t granted, unsigned __int128 used) {
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  if (used > static_cast<unsigned __int128>(granted) + static_cast<unsigned __int128>(kMax)) {
+    return -kMax;
+  }
   const __int128 d = static_cast<__int128>(granted) - static_cast<__int128>(used);
-  if (d > std::numeric_limits<std::int64_t>::max()) return std::numeric_limits<std::int64_t>::max();
-  if (d < std::numeric_limits<std::int64_t>::min()) return std::numeric_limits<std::int64_t>::min();
+  if (d > kMax) return kMax;
+  if (d < -kMax) return -kMax;
   return static_cast<std::int64_t>(d);
 }
 }  // namespace
@@ -182,7 +190,7 @@ Result<std::vector<QuotaUsage>> LedgerImpl::Quotas(std::uint32_t year,
           e.lot_ids.assign(ev.reversed().lot_ids().begin(), ev.reversed().lot_ids().end());
           if (!e.lot_ids.empty()) e.lot_id = e.lot_ids.front();
         } else {
-          e.reo_g = log[i].reo_g;
+          e.reo_g = Saturated(log[i].reo_g);
           e.void_entry = !log[i].counts;
           e.exceeded = verdicts[i].exceeded;
           for (const v1::Lot* l : LotsCreated(ev)) e.lot_ids.push_back(l->lot_id());

@@ -306,7 +306,9 @@ Status ValidateEventProto(const v1::Event& ev) {
       const auto& r = ev.recycled();
       RETURN_IF_ERROR(CheckLot("recycled.lot", r.lot()));
       if (r.scrap_size() == 0) return InvalidArgumentError("recycled declares no scrap");
-      std::uint64_t scrap = 0;
+      // Each entry is at most 2^53 g, but there may be more than 2^11 of
+      // them: the sum is kept in 128 bits, never wrapped below the lot.
+      unsigned __int128 scrap = 0;
       for (int i = 0; i < r.scrap_size(); ++i) {
         RETURN_IF_ERROR(CheckId("recycled.scrap[" + std::to_string(i) + "].material", r.scrap(i).material()));
         if (r.scrap(i).mass_g() > (std::uint64_t{1} << 53)) {

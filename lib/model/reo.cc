@@ -5,7 +5,16 @@
 // exact rational. Each element is converted to whole milligrams of oxide
 // (rounded down), the sum to whole grams (rounded down): conservative, so
 // rounding never pushes a quota over.
-#include "retrace/event.h"
+//
+// Every product and sum is kept in 128 bits: a term is below 2^64 * 1000 *
+// 1.2 < 2^75, so even 2^50 terms (far more than an event can hold) sum to
+// below 2^125: nothing wraps. The public function saturates the result
+// at 2^64 - 1 g instead of narrowing it: a narrowed sum just past 2^64 g
+// would read as a few grams, and a separation of ~1,800 lots of 2^53 g
+// could then pass any quota.
+#include "model/reo.h"
+
+#include <limits>
 
 namespace retrace {
 namespace {
@@ -29,7 +38,9 @@ constexpr OxideFactor kFactors[] = {
 
 }  // namespace
 
-std::uint64_t ReoEquivalentGrams(const std::vector<ElementMass>& content) {
+namespace internal {
+
+unsigned __int128 ReoEquivalentGramsExact(const std::vector<ElementMass>& content) {
   unsigned __int128 total_mg = 0;
   for (const auto& em : content) {
     for (const auto& f : kFactors) {
@@ -40,7 +51,15 @@ std::uint64_t ReoEquivalentGrams(const std::vector<ElementMass>& content) {
       break;
     }
   }
-  return static_cast<std::uint64_t>(total_mg / 1000);
+  return total_mg / 1000;
+}
+
+}  // namespace internal
+
+std::uint64_t ReoEquivalentGrams(const std::vector<ElementMass>& content) {
+  const unsigned __int128 g = internal::ReoEquivalentGramsExact(content);
+  constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
+  return g > kMax ? kMax : static_cast<std::uint64_t>(g);
 }
 
 PolicySet DefaultPolicy() {

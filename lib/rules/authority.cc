@@ -3,12 +3,14 @@
 #include "rules/authority.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "model/proto_convert.h"
 #include "crypto/sha256.h"
 #include "model/record.h"
 #include "retrace/verifier.h"
+#include "util/escape.h"
 
 namespace retrace::internal {
 
@@ -95,34 +97,86 @@ class Authority::Builder {
       : records_(records), keys_(keys), memo_(memo), check_signatures_(check_signatures) {}
 
   std::shared_ptr<const Authority> Run() {
-    std::set<std::uint64_t> voided;  // final once set
-    std::unordered_map<std::uint64_t, std::uint64_t> voided_by;
+    // Each voided record with the revocation that voids it. A revocation
+    // that ends up void itself voids nothing -- a stolen regulator key's
+    // revocations lose their effect when that key is revoked from before
+    // them -- unless it fell by its own hand: void only because of what it
+    // voided (what its own validity rested on, such as the rotation that
+    // brought in its signing key). Then what it voided stays void
+    // (contradictory input resolves towards findings).
+    Voided voided;
+    std::set<std::uint64_t> released;  // revocations whose victims were released once
+    std::set<std::uint64_t> standing;  // void revocations whose victims stay void
     int rounds = 0;
     for (;;) {
       ++rounds;
       book_.reset(new Authority());
-      const std::vector<std::uint64_t> victims = Round(voided, voided_by);
-      if (victims.empty()) break;
-      for (std::uint64_t v : victims) voided.insert(v);
+      if (!Round(&voided, kWholeLog).empty()) continue;
+      // The decision stands unless a void revocation voids something.
+      std::optional<std::uint64_t> fallen;
+      for (const auto& [victim, by] : voided) {
+        const AuthorityVerdict* v = book_->Verdict(by);
+        if (standing.count(by) == 0 && (v == nullptr || !v->valid) && (!fallen || by < *fallen)) {
+          fallen = by;
+        }
+      }
+      if (!fallen) break;
+      // A revocation released once and void again keeps its victims void:
+      // at most two changes per revocation, so the loop ends.
+      if (released.count(*fallen) != 0 || FellByOwnHand(*fallen, voided)) {
+        standing.insert(*fallen);
+        continue;
+      }
+      released.insert(*fallen);
+      for (auto it = voided.begin(); it != voided.end();) {
+        it = it->second == *fallen ? voided.erase(it) : std::next(it);
+      }
     }
     book_->rounds_ = rounds;
     return std::shared_ptr<const Authority>(book_.release());
   }
 
  private:
-  // One decision from the start; returns the records a valid revocation
-  // voided that this round had judged valid (empty: the decision stands).
-  std::vector<std::uint64_t> Round(const std::set<std::uint64_t>& voided,
-                                   std::unordered_map<std::uint64_t, std::uint64_t>& voided_by) {
+  // victim -> the revocation that voids it.
+  using Voided = std::map<std::uint64_t, std::uint64_t>;
+  static constexpr std::uint64_t kWholeLog = ~std::uint64_t{0};
+
+  // Whether revocation `q`, void as `voided` stands, would be valid if what
+  // it voids itself were not void: the decision made again on the records up
+  // to `q`, with q's victims restored and q voiding nothing.
+  bool FellByOwnHand(std::uint64_t q, const Voided& voided) {
+    Voided without;
+    for (const auto& [victim, by] : voided) {
+      if (by != q) without.emplace(victim, by);
+    }
+    std::unique_ptr<Authority> kept = std::move(book_);
+    bool valid = false;
+    for (;;) {
+      book_.reset(new Authority());
+      if (Round(&without, q).empty()) break;
+    }
+    const AuthorityVerdict* v = book_->Verdict(q);
+    valid = v != nullptr && v->valid;
+    book_ = std::move(kept);
+    return valid;
+  }
+
+  // One decision from the start, of the records up to `last` (the record at
+  // `last` itself voids nothing); returns the records a valid revocation
+  // voided that this round had judged valid, which it adds to *voided
+  // (empty: the decision stands).
+  std::vector<std::uint64_t> Round(Voided* voided, std::uint64_t last) {
     Authority& b = *book_;
     // Who signed each record this round judged valid, for the revocations.
     std::vector<std::pair<std::uint64_t, const std::string*>> valid_signed;
     for (const AuthorityRecord& r : records_) {
+      if (r.seq > last) break;
       b.seqs_.push_back(r.seq);
       Note(r);
       AuthorityVerdict& v = b.verdicts_[r.seq];
-      if (voided.count(r.seq) != 0) {
-        const std::uint64_t by = voided_by[r.seq];
+      auto void_it = voided->find(r.seq);
+      if (void_it != voided->end()) {
+        const std::uint64_t by = void_it->second;
         v.voided_by = by;
         v.violations.push_back({finding::kKeyRevoked, "",
                                 "record " + S(r.seq) + " is signed with key " + r.key_id +
@@ -135,7 +189,7 @@ class Authority::Builder {
       if (!v.valid) continue;
       Apply(r);
       valid_signed.emplace_back(r.seq, &r.key_id);
-      if (r.event.has_key_revoked()) {
+      if (r.event.has_key_revoked() && r.seq != last) {
         const auto& rv = r.event.key_revoked();
         const std::uint64_t from = std::min<std::uint64_t>(rv.effective_seq(), r.seq);
         std::vector<std::uint64_t> victims;
@@ -143,7 +197,7 @@ class Authority::Builder {
           if (seq >= from && seq < r.seq && *key == rv.key_id()) victims.push_back(seq);
         }
         if (!victims.empty()) {
-          for (std::uint64_t v2 : victims) voided_by.emplace(v2, r.seq);
+          for (std::uint64_t v2 : victims) voided->emplace(v2, r.seq);
           return victims;
         }
       }
@@ -163,8 +217,15 @@ class Authority::Builder {
     }
     if (ev.has_key_revoked()) b.key_records_[ev.key_revoked().key_id()].push_back(r.seq);
     if (ev.has_policy_set()) b.policy_records_.push_back(r.seq);
-    if (ev.has_actor_registered()) b.actor_records_.emplace(ev.actor_registered().actor_id(), r.seq);
-    if (ev.has_genesis()) b.actor_records_.emplace(ev.genesis().root_actor_id(), r.seq);
+    if (ev.has_actor_registered()) {
+      const auto& a = ev.actor_registered();
+      b.actor_records_.emplace(a.actor_id(), r.seq);
+      b.registrations_[a.actor_id()].emplace_back(r.seq, static_cast<Role>(a.role()));
+    }
+    if (ev.has_genesis()) {
+      b.actor_records_.emplace(ev.genesis().root_actor_id(), r.seq);
+      b.registrations_[ev.genesis().root_actor_id()].emplace_back(r.seq, Role::kRegulator);
+    }
   }
 
   bool SignatureValid(const AuthorityRecord& r, const PublicKey& key) {
@@ -371,7 +432,9 @@ std::shared_ptr<const Authority> Authority::Build(std::vector<AuthorityRecord> r
   records.erase(std::remove_if(records.begin(), records.end(),
                                [](const AuthorityRecord& r) { return !IsAuthorityEvent(r.event); }),
                 records.end());
-  Builder builder(records, keys, memo, check_signatures);
+  // Records are judged again in every round: their signatures once.
+  SignatureMemo local;
+  Builder builder(records, keys, memo != nullptr ? memo : &local, check_signatures);
   return builder.Run();
 }
 
@@ -463,6 +526,23 @@ std::optional<std::uint64_t> Authority::PolicyRecordBefore(std::uint64_t seq) co
   auto it = std::lower_bound(policy_records_.begin(), policy_records_.end(), seq);
   if (it == policy_records_.begin()) return std::nullopt;
   return *std::prev(it);
+}
+
+bool Authority::RegisteredAs(std::string_view actor_id, Role role, std::uint64_t seq) const {
+  auto it = registrations_.find(actor_id);
+  if (it == registrations_.end()) return false;
+  for (const auto& [at, r] : it->second) {
+    if (at < seq && r == role) return true;
+  }
+  return false;
+}
+
+void CheckConsignee(const Authority& book, const v1::Event& ev, std::uint64_t seq,
+                    Violations* out) {
+  if (!ev.has_shipped() || book.ActorAt(ev.shipped().to_actor_id(), seq) != nullptr) return;
+  out->push_back({finding::kUnknownActor, ev.shipped().lot_id(),
+                  "the consignee " + EscapeForDisplay(ev.shipped().to_actor_id()) +
+                      " is not a registered actor"});
 }
 
 std::optional<std::uint64_t> Authority::ActorRecord(std::string_view actor_id) const {

@@ -25,14 +25,21 @@
 //     revocation a registered key and a position not after its own, a grant
 //     a registered actor);
 //   - a valid revocation of key K from position e, recorded at position q,
-//     also voids every authority record in [e, q) signed with K. Voiding is
-//     final: the decision is then made again from the start with those
-//     records void, until no valid revocation voids anything more. Each
-//     round voids at least one more record, so there are at most as many
-//     rounds as authority records. A revocation that voids the very records
-//     its own validity rested on (its signer's registration, say) ends up
-//     void too, and what it voided stays void: contradictory input is
-//     resolved towards findings, never towards validity.
+//     also voids every authority record in [e, q) signed with K. The
+//     decision is then made again from the start with those records void,
+//     until no valid revocation voids anything more;
+//   - a revocation that is itself void in that decision voids nothing: its
+//     victims are restored and the decision is made again (a thief's
+//     revocations, signed with a stolen regulator key, lose their effect
+//     once that key is revoked from before them). Except when it fell by
+//     its own hand -- it would be valid if what it voided were not void
+//     (the rotation that brought in its own signing key, say): then it is
+//     void and what it voided stays void, and so does the work of a
+//     revocation restored once that falls again. Contradictory input is
+//     resolved towards findings, never towards validity. Each round voids
+//     more, or restores or settles a revocation (each at most twice), so R
+//     revocations among n authority records take at most (2R + 1)(n + 1)
+//     rounds -- one or two in practice.
 //
 // Thread safety: Build is a pure function of its input (plus the caches it
 // is given, which must not be shared between concurrent Build calls); a
@@ -182,6 +189,11 @@ class Authority {
   // The authority record that registered `actor_id` (the valid one, else
   // the first attempt), if any.
   std::optional<std::uint64_t> ActorRecord(std::string_view actor_id) const;
+  // Whether a registration record before `seq` -- valid or not -- names
+  // `actor_id` with `role`. A question about the records alone, which no
+  // later revocation changes: what the quota logs list rests on it
+  // (quota_book.h, QuotaUseAt).
+  bool RegisteredAs(std::string_view actor_id, Role role, std::uint64_t seq) const;
 
   // The genesis: the root actor and the ledger id (16 raw bytes) it names.
   // Empty if the book was given no valid genesis.
@@ -194,7 +206,8 @@ class Authority {
     return grants_;
   }
   // How many times the decision was made from the start (1 if no
-  // revocation voided an earlier authority record).
+  // revocation voided an earlier authority record; the trials of
+  // revocations that fell are not counted).
   int rounds() const { return rounds_; }
 
   Authority(const Authority&) = delete;
@@ -213,10 +226,18 @@ class Authority {
   std::vector<std::uint64_t> policy_records_;                               // all, by seq
   std::map<std::string, std::vector<std::uint64_t>, std::less<>> key_records_;
   std::map<std::string, std::uint64_t, std::less<>> actor_records_;
+  // Every registration record of each actor id, valid or not: (seq, role).
+  std::map<std::string, std::vector<std::pair<std::uint64_t, Role>>, std::less<>> registrations_;
   std::string root_actor_;
   std::string ledger_id_;
   int rounds_ = 0;
 };
+
+// The consignee rule: a shipment at `seq` must name an actor `book` holds
+// validly registered before it; appends unknown_actor (naming the shipped
+// lot) otherwise. Append, the audit and the lineage verifier all apply it.
+void CheckConsignee(const Authority& book, const v1::Event& ev, std::uint64_t seq,
+                    Violations* out);
 
 }  // namespace retrace::internal
 

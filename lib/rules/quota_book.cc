@@ -8,17 +8,6 @@
 
 namespace retrace::internal {
 
-std::string GramsString(unsigned __int128 g) {
-  if (g == 0) return "0";
-  std::string s;
-  while (g > 0) {
-    s.push_back(static_cast<char>('0' + static_cast<int>(g % 10)));
-    g /= 10;
-  }
-  std::reverse(s.begin(), s.end());
-  return s;
-}
-
 void CheckQuotaUse(const QuotaUse& use, const std::optional<GrantEntry>& grant,
                    unsigned __int128 used_before, const std::string& lot_id, Violations* out) {
   const std::uint64_t granted = grant ? grant->reo_g : 0;
@@ -29,19 +18,29 @@ void CheckQuotaUse(const QuotaUse& use, const std::optional<GrantEntry>& grant,
                       (grant ? " (granted at record " + std::to_string(grant->seq) + ")"
                              : " (no valid grant)") +
                       "; " + GramsString(used_before) + " g were used before and this record adds " +
-                      std::to_string(use.reo_g) + " g"});
+                      GramsString(use.reo_g) + " g"});
 }
 
 std::optional<QuotaUse> QuotaUseAt(const Authority& book, const v1::Event& ev, std::uint64_t seq) {
+  if (ev.has_transformed()) {
+    if (!book.RegisteredAs(ev.actor_id(), Role::kSeparator, seq)) return std::nullopt;
+    return QuotaUseOf(ev, Role::kSeparator);
+  }
+  return QuotaUseOf(ev, Role::kUnspecified);  // an extraction, whoever states it
+}
+
+bool UseRoleCounts(const Authority& book, const v1::Event& ev, std::uint64_t seq) {
+  if (!ev.has_transformed()) return true;
   const ActorEntry* a = book.ActorAt(ev.actor_id(), seq);
-  return QuotaUseOf(ev, a != nullptr ? a->role : Role::kUnspecified);
+  return a != nullptr && a->role == Role::kSeparator;
 }
 
 bool UseCounts(const Authority& book, const v1::Event& ev, std::string_view key_id,
                std::uint64_t seq) {
   if (book.SignerAt(key_id, ev.actor_id(), seq) == nullptr) return false;
   const ActorEntry* a = book.ActorAt(ev.actor_id(), seq);
-  return a != nullptr && RoleMayEmit(book.PolicyAt(seq), a->role, ev);
+  return a != nullptr && RoleMayEmit(book.PolicyAt(seq), a->role, ev) &&
+         UseRoleCounts(book, ev, seq);
 }
 
 namespace {
@@ -85,7 +84,7 @@ class QuotaWalk {
   const Authority& book_;
   const std::string_view key_;
   unsigned __int128 used_ = 0;
-  std::map<std::uint64_t, std::uint64_t> counted_;  // what each counted use added
+  std::map<std::uint64_t, unsigned __int128> counted_;  // what each counted use added
 };
 }  // namespace
 

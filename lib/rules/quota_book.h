@@ -8,9 +8,10 @@
 // evaluates a log, so the append path, the lineage verifier, the audit and
 // the quota report cannot compute a balance differently.
 //
-// Arithmetic: grams are uint64; sums are kept in 128 bits, so no sum can
-// wrap, and a use is over quota when used_before + use > granted in exact
-// arithmetic.
+// Arithmetic: a grant is at most 2^53 g; a use (the REO of a separation's
+// outputs together may pass 2^64 g) and every sum are kept in 128 bits, so
+// no sum can wrap, and a use is over quota when used_before + use > granted
+// in exact arithmetic.
 #ifndef RETRACE_LIB_RULES_QUOTA_BOOK_H_
 #define RETRACE_LIB_RULES_QUOTA_BOOK_H_
 
@@ -32,7 +33,7 @@ struct QuotaLogEntry {
   };
   std::uint64_t seq = 0;
   Kind kind = Kind::kUse;
-  std::uint64_t reo_g = 0;  // kUse: the REO it counts
+  unsigned __int128 reo_g = 0;  // kUse: the REO it counts (QuotaUse::reo_g)
   // kUse: whether the record counts at all -- its signer valid at its
   // position (the book), its signature verified, its role allowed. A use
   // that does not count is reported elsewhere and adds nothing.
@@ -68,19 +69,29 @@ QuotaBalance QuotaBalanceAfter(const Authority& book, std::string_view quota_key
 void CheckQuotaUse(const QuotaUse& use, const std::optional<GrantEntry>& grant,
                    unsigned __int128 used_before, const std::string& lot_id, Violations* out);
 
-// The quota record `ev` (stored at `seq`, signed with `key_id`) uses, with
-// its signer's role as the book has it; nullopt if it uses none.
+// The quota use record `ev` (stored at `seq`) is an entry of, if any: an
+// extraction is one of its mine's mining quota; a transformation is one of
+// its actor's smelting/separation quota if a registration record before it
+// -- valid or not -- registers that actor as a separator
+// (Authority::RegisteredAs). So which quota log lists a record depends on
+// the records before it alone: a revocation that later voids the separator's
+// registration does not take the record out of the log the ledger wrote on
+// append (nor does the audit, the verifier or a bundle expect it out); the
+// use then no longer counts (UseCounts).
 std::optional<QuotaUse> QuotaUseAt(const Authority& book, const v1::Event& ev, std::uint64_t seq);
 
+// Whether the stating actor of a quota use `ev` at `seq` is, as the book has
+// it, one whose use counts: an extraction's, or a separator's (an actor
+// validly registered as a separator before `seq`) transformation.
+bool UseRoleCounts(const Authority& book, const v1::Event& ev, std::uint64_t seq);
+
 // Whether a use by `ev` at `seq` counts, as far as the book can tell: its
-// key valid for its actor at `seq` and the actor's role allowed to state it
-// under the policy in force. (The record's own signature is the caller's to
-// have verified: the verifier checks it; the ledger checked it on append.)
+// key valid for its actor at `seq`, the actor's role allowed to state it
+// under the policy in force, and UseRoleCounts. (The record's own signature
+// is the caller's to have verified: the verifier checks it; the ledger
+// checked it on append.)
 bool UseCounts(const Authority& book, const v1::Event& ev, std::string_view key_id,
                std::uint64_t seq);
-
-// Decimal form of a 128-bit count of grams.
-std::string GramsString(unsigned __int128 g);
 
 }  // namespace retrace::internal
 

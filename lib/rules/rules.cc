@@ -8,12 +8,15 @@
 #include <variant>
 
 #include "model/proto_convert.h"
+#include "model/reo.h"
 #include "retrace/verifier.h"
 
 namespace retrace::internal {
 namespace {
 
 std::string Mass(std::uint64_t g) { return std::to_string(g) + " g"; }
+// A sum over many lots, which may pass 2^64 g.
+std::string Mass(unsigned __int128 g) { return GramsString(g) + " g"; }
 
 Hash ToHash(const std::string& bytes) {
   Hash h{};
@@ -253,7 +256,8 @@ std::optional<QuotaUse> QuotaUseOf(const v1::Event& ev, Role signer_role) {
     std::vector<ElementMass> content;
     for (const auto& c : lot.content()) content.push_back({static_cast<Element>(c.element()), c.grams()});
     return QuotaUse{ev.actor_id(), UtcYear(ev.time().seconds()),
-                    static_cast<QuotaKind>(ev.extracted().quota_kind()), ReoEquivalentGrams(content)};
+                    static_cast<QuotaKind>(ev.extracted().quota_kind()),
+                    ReoEquivalentGramsExact(content)};
   }
   if (ev.has_transformed() && signer_role == Role::kSeparator) {
     std::vector<ElementMass> content;
@@ -261,7 +265,7 @@ std::optional<QuotaUse> QuotaUseOf(const v1::Event& ev, Role signer_role) {
       for (const auto& c : o.content()) content.push_back({static_cast<Element>(c.element()), c.grams()});
     }
     return QuotaUse{ev.actor_id(), UtcYear(ev.time().seconds()), QuotaKind::kSmeltingSeparation,
-                    ReoEquivalentGrams(content)};
+                    ReoEquivalentGramsExact(content)};
   }
   return std::nullopt;
 }
@@ -282,16 +286,6 @@ std::optional<QuotaKeyParts> ParseQuotaKey(std::string_view key) {
   for (int i = 1; i <= 4; ++i) p.year = (p.year << 8) | static_cast<unsigned char>(key[nul + i]);
   p.kind = static_cast<QuotaKind>(static_cast<unsigned char>(key[nul + 5]));
   return p;
-}
-
-void CheckQuota(const QuotaUse& use, std::uint64_t granted, std::uint64_t used_before,
-                const std::string& lot_id, Violations* out) {
-  if (used_before + use.reo_g <= granted) return;
-  out->push_back({finding::kQuotaExceeded, lot_id,
-                  use.actor_id + "'s " + std::to_string(use.year) + " " + QuotaKindName(use.kind) +
-                      " quota is " + std::to_string(granted) + " g REO; " +
-                      std::to_string(used_before) + " g were used before and this record adds " +
-                      std::to_string(use.reo_g) + " g"});
 }
 
 void CheckLicence(const v1::Event& ev, const std::string& registered_licence, Violations* out) {
@@ -580,6 +574,17 @@ void ApplyToLot(const v1::Event& ev, const std::string& actor, std::uint64_t seq
   lot->head_seq = seq;
 }
 
+std::string GramsString(unsigned __int128 g) {
+  if (g == 0) return "0";
+  std::string s;
+  while (g > 0) {
+    s.push_back(static_cast<char>('0' + static_cast<int>(g % 10)));
+    g /= 10;
+  }
+  std::reverse(s.begin(), s.end());
+  return s;
+}
+
 std::uint64_t ContainedGrams(const LotView& lot, Element element, std::uint64_t consumed_g) {
   if (lot.mass_g == 0) return 0;
   for (const auto& c : lot.content) {
@@ -643,9 +648,8 @@ void CheckTransformBalance(const v1::Transformed& t, const std::vector<const Lot
     if (grams > allowed) {
       out->push_back({finding::kElementBalanceViolated, t.outputs(0).lot_id(),
                       std::string("transformation at seq ") + std::to_string(seq) + " puts out " +
-                          Mass(static_cast<std::uint64_t>(grams)) + " of " +
-                          ElementSymbol(static_cast<Element>(el)) + " but its inputs contained only " +
-                          Mass(static_cast<std::uint64_t>(have))});
+                          Mass(grams) + " of " + ElementSymbol(static_cast<Element>(el)) +
+                          " but its inputs contained only " + Mass(have)});
     }
   }
   // Gross mass: outputs plus declared loss equal inputs consumed plus
@@ -655,10 +659,8 @@ void CheckTransformBalance(const v1::Transformed& t, const std::vector<const Lot
   if (lhs != rhs) {
     out->push_back({finding::kGrossBalanceViolated, t.outputs(0).lot_id(),
                     "transformation at seq " + std::to_string(seq) + " does not balance: outputs " +
-                        Mass(static_cast<std::uint64_t>(produced)) + " + declared loss " +
-                        Mass(t.declared_loss_g()) + " != inputs consumed " +
-                        Mass(static_cast<std::uint64_t>(consumed)) + " + additives " +
-                        Mass(static_cast<std::uint64_t>(additives))});
+                        Mass(produced) + " + declared loss " + Mass(t.declared_loss_g()) +
+                        " != inputs consumed " + Mass(consumed) + " + additives " + Mass(additives)});
   }
 }
 

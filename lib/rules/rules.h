@@ -99,7 +99,9 @@ struct QuotaUse {
   std::string actor_id;
   std::uint32_t year = 0;
   QuotaKind kind = QuotaKind::kUnspecified;
-  std::uint64_t reo_g = 0;  // REO equivalent counted
+  // REO equivalent counted, exact: a separation's outputs together may hold
+  // more than 2^64 g (model/reo.h).
+  unsigned __int128 reo_g = 0;
 };
 std::optional<QuotaUse> QuotaUseOf(const v1::Event& ev, Role signer_role);
 // UTC calendar year of a Unix time.
@@ -113,9 +115,6 @@ struct QuotaKeyParts {
   QuotaKind kind = QuotaKind::kUnspecified;
 };
 std::optional<QuotaKeyParts> ParseQuotaKey(std::string_view key);
-// Appends quota_exceeded if `used_before + use.reo_g` exceeds `granted`.
-void CheckQuota(const QuotaUse& use, std::uint64_t granted, std::uint64_t used_before,
-                const std::string& lot_id, Violations* out);
 // Appends unlicensed_extraction unless the extraction names the licence the
 // mine was registered with (and it has one).
 void CheckLicence(const v1::Event& ev, const std::string& registered_licence, Violations* out);
@@ -214,6 +213,10 @@ void CheckReversal(const v1::Event& ev, Role role, const v1::Event* reversed,
 // lots' states just before it (same order as ev.inputs()).
 void CheckTransformBalance(const v1::Transformed& t, const std::vector<const LotView*>& inputs,
                            std::uint64_t seq, std::uint32_t tolerance_ppm, Violations* out);
+
+// Decimal form of a 128-bit count of grams (sums of many lots' masses or
+// content, which may pass 2^64 g).
+std::string GramsString(unsigned __int128 g);
 
 // Rare-earth grams of `element` contained in `consumed_g` grams of `lot`,
 // rounded down: content * consumed / mass in exact 128-bit arithmetic.

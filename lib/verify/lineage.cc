@@ -173,6 +173,7 @@ class QuotaTally {
     bool grant = false;
     std::uint64_t amount = 0;  // a grant's reo_g
     QuotaUse use;              // a use's actor, year, kind and reo_g
+    bool counts = false;       // a use by an actor whose use counts (UseRoleCounts)
   };
 
   QuotaTally(RecordChecker& checker, const RecordStore& store) : checker_(checker), store_(store) {}
@@ -234,7 +235,7 @@ class QuotaTally {
                        "the quota log of " + EscapeForDisplay(log->key.substr(0, log->key.find('\0'))) +
                            " lists record " + std::to_string(r->seq) +
                            ", which neither grants nor uses that quota");
-        } else if (r->authorized && !part.grant) {
+        } else if (r->authorized && !part.grant && part.counts) {
           u += part.use.reo_g;
         }
       }
@@ -268,9 +269,10 @@ class QuotaTally {
       p.grant = true;
       p.amount = q.reo_g();
       p.log = Intern(QuotaKey(q.actor_id(), q.year(), static_cast<QuotaKind>(q.kind())));
-    } else if (auto use = QuotaUseOf(ev, c.signer_role)) {
+    } else if (auto use = QuotaUseAt(checker_.book(), ev, c.seq)) {
       p.use = std::move(*use);
       p.log = Intern(QuotaKey(p.use.actor_id, p.use.year, p.use.kind));
+      p.counts = UseRoleCounts(checker_.book(), ev, c.seq);
     }
     return p;
   }
@@ -379,7 +381,7 @@ Status CheckRegulatory(RecordChecker& checker, QuotaTally& tally, const CheckedR
   // one signed by a key valid at its position, its role allowed, its
   // signature verified); any other has a finding of its own.
   const QuotaTally::Part* part = c.authorized ? tally.UseOf(c) : nullptr;
-  if (part == nullptr) return Status::Ok();
+  if (part == nullptr || !part->counts) return Status::Ok();
   const QuotaUse& use = part->use;
   ASSIGN_OR_RETURN(QuotaTally::Balance b, tally.At(part->log, c.seq));
   if (!b.listed) {
@@ -582,6 +584,7 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
       ApplyToLot(ev, actor, seq, c->record.hash, &tr.state, &vs, input_index,
                  ev.has_reversed() ? undo.Top() : nullptr);
       undo.Feed(seq, c->record.hash, &ev);
+      CheckConsignee(checker.book(), ev, seq, &vs);
       for (auto& v : vs) checker.Add(v.code, seq, lot_id, v.message);
     }
     tr.out.record_seqs = std::move(seqs);

@@ -806,6 +806,47 @@ TEST_CASE("quota: every row adds up, separations name every output, unknown acto
   CHECK(none.out.find("No quotas") != std::string::npos);
 }
 
+TEST_CASE("quota: a use past 2^63 g is shown at the limit, not wrapped to a negative figure",
+          "[cli][regulatory]") {
+  // 900 flagged extractions of 2^53 g of Nd under no quota: about 9.5e18 g
+  // REO used, more than an int64 holds; the text table rounds the saturated
+  // figure to kilograms without overflow (issue 17 item 4).
+  TempDir tmp;
+  const std::string db = SetUpLedger(tmp);
+  std::string jsonl;
+  for (int i = 0; i < 900; ++i) {
+    jsonl += R"({"actorId":"mine-1","time":"2026-04-01T08:00:00Z","extracted":{"lot":{"lotId":"BIG-)" +
+             std::to_string(i) +
+             R"(","material":"MATERIAL_ORE_CONCENTRATE","massG":"9007199254740992","content":[{"element":"ELEMENT_ND","grams":"9007199254740992"}]},"site":"s","licence":")" +
+             kLicence + R"(","quotaKind":"QUOTA_MINING_ROCK"}})" + "\n";
+  }
+  REQUIRE_RC(Retrace(tmp, {"append", "--db", db, "--key", tmp / "mine-1.key", "--jsonl",
+                           "--regulatory", "flag", "-"},
+                     jsonl),
+             0);
+  Run q = Retrace(tmp, {"quota", "--db", db});
+  REQUIRE_RC(q, 0);
+  static const std::regex kRow(R"(^mine-1\s+2026\s+\S+\s+(-?\d+)\.(\d{3}) t\s+(-?\d+)\.(\d{3}) t\s+(-?\d+)\.(\d{3}) t\s+OVERRUN$)");
+  std::istringstream lines(q.out);
+  std::string line;
+  int rows = 0;
+  while (std::getline(lines, line)) {
+    std::smatch m;
+    if (!std::regex_match(line, m, kRow)) continue;
+    INFO(line);
+    auto kg = [&](int i) {
+      const long long whole = std::stoll(m[i].str()), frac = std::stoll(m[i + 1].str());
+      return m[i].str()[0] == '-' ? whole * 1000 - frac : whole * 1000 + frac;
+    };
+    CHECK(kg(1) == 0);
+    CHECK(kg(3) == 9223372036854776);  // INT64_MAX g, rounded to the kilogram
+    CHECK(kg(5) == -9223372036854776);
+    ++rows;
+  }
+  INFO(q.out);
+  CHECK(rows == 1);
+}
+
 TEST_CASE("lots filters by status, custodian and material and pads long ids", "[cli]") {
   TempDir tmp;
   const std::string db = SetUpLedger(tmp);
