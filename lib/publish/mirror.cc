@@ -259,6 +259,9 @@ Result<MirrorResult> Mirror(const std::string& source, const std::string& mirror
     } else {
       Result<merkle::ConsistencyProof> proof = merkle::MakeConsistencyProof(tree, common, cp.size);
       if (!proof.ok()) return fail(proof.status());
+      // The proof's nodes come from tiles: authenticate every full tile
+      // fetched so far first, so an altered tile is not taken for a fork.
+      if (Status s = tree.CheckFullTiles(); !s.ok()) return fail(s);
       consistent = merkle::VerifyConsistency(mine, cp.root_hash, *proof);
     }
     if (!consistent.ok()) {

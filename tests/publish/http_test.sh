@@ -19,6 +19,7 @@ if [[ ! -x $NGINX ]]; then
   exit 77
 fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/retrace-http-XXXXXX")
+chmod 755 "$T"  # nginx's workers (nobody, when started as root) read the webroot
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -137,7 +138,7 @@ expect_rc 0 "$R" mirror "$URL" --db m-http --log-key log.vkey --witness w1.vkey 
 
 grow() {  # grow N: N quota grants by the regulator, a new checkpoint
   for i in $(seq "$1"); do
-    printf '{"actorId": "regulator", "quotaGranted": {"actorId": "mine-1", "year": 2027, "kind": "QUOTA_MINING_ROCK", "reoG": "%s", "document": "grant %s"}}\n' "$((1000 + i + RANDOM))" "$i"
+    printf '{"actorId": "regulator", "quotaGranted": {"actorId": "mine-bayan-obo", "year": 2027, "kind": "QUOTA_MINING_ROCK", "reoG": "%s", "document": "grant %s"}}\n' "$((1000 + i + RANDOM))" "$i"
   done >grants.jsonl
   "$R" append --db chain --key chain/keys/regulator.key --jsonl grants.jsonl >/dev/null
 }
@@ -171,6 +172,9 @@ grep -q "no valid cosignature" err.txt || { cat err.txt; fail "the lying witness
 
 step "a forked log (same origin and key, another history) is refused by every honest witness"
 "$R" init --db fork --name retrace-demo --root-key chain/keys/regulator.key >/dev/null
+"$R" keygen --alg ed25519 --out forkmine >/dev/null
+"$R" register --db fork --root-key chain/keys/regulator.key --actor mine-9 --role mine \
+  --name "Fork mine" --pubkey forkmine.pub --licence L9 >/dev/null
 for i in $(seq 150); do
   printf '{"actorId": "regulator", "quotaGranted": {"actorId": "mine-9", "year": 2027, "kind": "QUOTA_MINING_ROCK", "reoG": "%s", "document": "fork %s"}}\n' "$i" "$i"
 done >fork.jsonl

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "publish/tiles.h"
 #include "retrace/checkpoint.h"
@@ -323,12 +324,17 @@ TEST_CASE("A rolled-back checkpoint and a forked log are findings with both chec
   auto fork = Ledger::Create(Options(), d.Sub("fork"), "test-ledger", **root, "regulator");
   REQUIRE(fork.ok());
   for (int i = 0; i < 40; ++i) {
+    auto key = Signer::Generate(Algorithm::kEd25519);
+    REQUIRE(key.ok());
     ActorRegistered reg;
     reg.actor_id = "actor-" + std::to_string(i);
     reg.legal_name = "Fork " + std::to_string(i);
     reg.role = Role::kSmelter;
-    reg.key = (*root)->public_key();
-    REQUIRE(RegisterActor(**fork, **root, reg).ok());
+    reg.key = (*key)->public_key();
+    reg.jurisdiction = "CN";
+    auto r = RegisterActor(**fork, **root, reg);
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
   }
   PublishOptions po;
   po.sign_with = p.log.get();
@@ -368,7 +374,9 @@ TEST_CASE("Publishing refuses another log's webroot and a roll-back of its own",
   CHECK_FALSE(f.ok());
   CHECK(ReadFile(p.www() + "/checkpoint") == cp);
   // Without a key and without a stored checkpoint there is nothing to publish.
-  auto none = Publish(**other, d.Sub("www2"), PublishOptions{nullptr, false});
+  auto bare = Ledger::Create(Options(), d.Sub("bare"), "bare-log", **root, "regulator");
+  REQUIRE(bare.ok());
+  auto none = Publish(**bare, d.Sub("www2"), PublishOptions{nullptr, false});
   CHECK(none.status().code() == StatusCode::kFailedPrecondition);
 }
 
@@ -377,9 +385,18 @@ TEST_CASE("A record over 65535 bytes goes to tile/entries-u32 and still mirrors"
   Options big;
   TestChain c(big);
   c.Register("mine-1", Role::kMine);
-  Lot lot = testing::OreLot("BIG-1");
-  lot.description = std::string(70000, 'd');
-  REQUIRE(c.Do("mine-1", Extracted{lot, "pit 1"}).ok());
+  // Texts are capped at 4 KiB each; 20 references of 3.9 KB make a record
+  // of about 78 KB.
+  Event ev = c.MakeEvent("mine-1", Extracted{testing::OreLot("BIG-1"), "pit 1"});
+  for (int i = 0; i < 20; ++i) {
+    ev.references.push_back({"weighbridge_ticket", std::string(3900, static_cast<char>('a' + i))});
+  }
+  REQUIRE(c.ledger().LinkParents(&ev).ok());
+  auto se = SignEvent(ev, c.key("mine-1"));
+  REQUIRE(se.ok());
+  auto appended = c.ledger().Append(*se);
+  REQUIRE(appended.ok());
+  REQUIRE(c.ledger().ReadRecord(appended->seq)->stored.size() > 65535);
   auto log = NoteSigner::Generate("test-ledger", NoteKeyType::kEd25519);
   REQUIRE(log.ok());
   TempDir d;
