@@ -1,9 +1,11 @@
 // retrace flow-report: the regulator's monthly flow report over monitored
 // mirrors (or any ledgers), signed by the monitor's key (docs/publishing.md).
 #include <iostream>
+#include <map>
 
 #include "common.h"
 #include "monitor_config.h"
+#include "retrace/checkpoint.h"
 #include "retrace/flow_report.h"
 
 namespace retrace::cli {
@@ -69,9 +71,29 @@ int RunFlowReport(const FlowReportOptions& o) {
   }
   std::vector<std::unique_ptr<Ledger>> open;
   std::vector<const Ledger*> ledgers;
+  // The same log mirrored from two sources (a monitor's redundancy) counts
+  // once: the mirror with the larger checkpoint.
+  std::map<std::string, std::pair<std::size_t, std::uint64_t>> by_origin;  // -> index, size
   for (const std::string& d : dirs) {
     Result<std::unique_ptr<Ledger>> l = OpenLedger(d, /*read_only=*/true);
     if (!l.ok()) return Fail(cmd, l.status().ToString());
+    Result<LedgerInfo> info = (*l)->Info();
+    if (!info.ok()) return Fail(cmd, info.status().ToString());
+    std::uint64_t size = 0;
+    if (Result<std::string> cp = (*l)->LatestCheckpoint(); cp.ok()) {
+      if (Result<Checkpoint> c = ParseSignedCheckpoint(*cp); c.ok()) size = c->size;
+    }
+    auto it = by_origin.find(info->name);
+    if (it != by_origin.end()) {
+      std::cerr << "retrace flow-report: " << Shown(d) << " holds the log " << Shown(info->name)
+                << " too; the one with the larger checkpoint is used\n";
+      if (size <= it->second.second) continue;
+      open[it->second.first] = std::move(l).value();
+      ledgers[it->second.first] = open[it->second.first].get();
+      it->second.second = size;
+      continue;
+    }
+    by_origin[info->name] = {open.size(), size};
     ledgers.push_back(l->get());
     open.push_back(std::move(l).value());
   }

@@ -2,6 +2,7 @@
 // interval (docs/publishing.md). One ledger at a time, each mirror opened
 // and closed in turn, so memory does not grow with the number of ledgers.
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -26,6 +27,11 @@ int RunMonitor(const MonitorOptions& o) {
   const char* cmd = "monitor";
   Result<std::vector<MonitoredLedger>> ledgers = ReadMonitorConfig(o.config);
   if (!ledgers.ok()) return Fail(cmd, ledgers.status().ToString());
+  for (const MonitoredLedger& m : *ledgers) {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(m.mirror_dir).parent_path(), ec);
+    if (ec) return Fail(cmd, "cannot create the mirrors' directory for " + m.mirror_dir + ": " + ec.message());
+  }
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   bool findings = false, errors = false;

@@ -216,4 +216,38 @@ for mode in 500 garbage truncate; do
   [[ $(snapshot m-http) == "$before" ]] || fail "mode $mode: the mirror changed"
   kill "$BP"; wait "$BP" 2>/dev/null || true
 done
+step "the monitor: the published ledger over HTTP and its directory, two rounds"
+"$R" publish --db chain --out www >/dev/null
+cat >monitor.json <<JSON
+{
+  "schema": "retrace.monitor/v1",
+  "mirrors": "monitored",
+  "timeout_seconds": 10,
+  "attempts": 2,
+  "ledgers": [
+    {"name": "demo-http", "source": "$URL", "log_key": "log.vkey",
+     "witnesses": ["w1.vkey", "w2.vkey", "w3.vkey"], "quorum": 2},
+    {"name": "demo-dir", "source": "www", "log_key": "log.vkey"}
+  ]
+}
+JSON
+expect_rc 0 "$R" monitor --config monitor.json --rounds 2 --interval 0.2 --format json
+[[ $(grep -c '"schema":"retrace.mirror/v1"' out.txt) == 4 ]] || { cat out.txt; fail "monitor: not 4 lines"; }
+grep -q '"name":"demo-http"' out.txt || fail "monitor: no line for demo-http"
+[[ $(snapshot monitored/demo-http) == "$(snapshot monitored/demo-dir)" ]] || fail "monitor: the mirrors differ"
+
+step "the month's flow report over the monitor's mirrors, signed by the monitor"
+"$R" note-keygen --name monitor.example --out monitor >/dev/null
+"$R" flow-report --config monitor.json --month 2026-03 --format json -o report.json \
+  --key monitor.notekey --signature report.sig >/dev/null 2>&1 || true
+[[ -s report.json && -s report.sig ]] || fail "flow-report wrote no report or signature"
+expect_rc 0 "$R" flow-report --check report.sig --report report.json --monitor-key monitor.vkey
+printf ' ' >>report.json
+expect_rc 1 "$R" flow-report --check report.sig --report report.json --monitor-key monitor.vkey
+for f in text csv html; do
+  "$R" flow-report --config monitor.json --month 2026-03 --format "$f" -o "report.$f" || [[ $? == 1 ]]
+  [[ -s report.$f ]] || fail "no $f report"
+done
+grep -q "demo-http\|retrace-demo" report.text || fail "the text report names no ledger"
+
 echo "publish_http: all passed"
