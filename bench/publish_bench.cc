@@ -152,7 +152,8 @@ int main(int argc, char** argv) {
     const char* name;
     std::uint64_t count, records;
   };
-  std::vector<Set> sets = {{"many", ledgers, records}};
+  std::vector<Set> sets;
+  if (ledgers > 0) sets.push_back({"many", ledgers, records});
   if (big > 0) sets.push_back({"big", 1, big});
   std::printf("retrace-publish-bench: %s, sync %s, %u hardware threads\n",
 #ifdef NDEBUG

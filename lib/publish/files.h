@@ -18,6 +18,8 @@ class AtomicWriter {
   AtomicWriter(std::string root, bool sync) : root_(std::move(root)), sync_(sync) {}
   // `rel` is relative to the root ("tile/0/000").
   Status Write(const std::string& rel, std::string_view data);
+  // Creates the root directory (and its parents) if missing.
+  Status MakeRoot() { return MakeDirs(root_); }
   // fsyncs every directory a Write changed (no-op without sync).
   Status SyncDirs();
   std::uint64_t bytes() const { return bytes_; }

@@ -321,7 +321,10 @@ Result<MirrorResult> Mirror(const std::string& source, const std::string& mirror
   for (std::uint64_t n = m / kTileWidth;; ++n) {
     const std::uint64_t width = internal::TileWidth(cp.size, 0, n);
     if (width == 0 || n * kTileWidth >= cp.size || m >= cp.size) break;
-    const std::size_t max = static_cast<std::size_t>(width) * (4 + (std::size_t{1} << 24));
+    // No record is larger than an event the ledger accepts plus its
+    // signature and batch path: the most a bundle can honestly hold.
+    const std::size_t max =
+        static_cast<std::size_t>(width) * (4 + options.ledger.max_event_bytes + (64 << 10));
     bool u32 = false;
     std::string path = internal::EntryBundlePath(n, width);
     Result<std::string> bundle = fetcher.Get(path, max);

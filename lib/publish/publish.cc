@@ -87,8 +87,9 @@ Result<PublishResult> Publish(Ledger& ledger, const std::string& webroot,
                               const PublishOptions& options) {
   if (webroot.empty()) return InvalidArgumentError("no webroot given");
   AtomicWriter out(webroot, options.sync);
-  // Creates the webroot (and its parents) through the writer.
-  RETURN_IF_ERROR(out.Write(".publish.lock", ""));
+  RETURN_IF_ERROR(out.MakeRoot());
+  // Opened in place (never replaced by a rename), so every publisher locks
+  // the same file.
   ASSIGN_OR_RETURN(internal::FileLock lock,
                    internal::FileLock::Acquire(webroot + "/.publish.lock"));
   if (options.sign_with != nullptr) {
