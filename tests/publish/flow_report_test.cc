@@ -195,7 +195,7 @@ TEST_CASE("A signed flow report verifies, and any change to it does not", "[flow
         StatusCode::kVerificationFailed);
 }
 
-TEST_CASE("Hand-overs are matched across ledgers; the renderings escape what they show",
+TEST_CASE("Hand-overs are matched across ledgers and the renderings escape what they show",
           "[flow]") {
   TestChain a;
   a.Register("mine-1", Role::kMine);

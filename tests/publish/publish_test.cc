@@ -201,7 +201,7 @@ TEST_CASE("A mirror from a directory holds the same records and verifies as the 
   CHECK(m3->tiles_fetched == 0);
 }
 
-TEST_CASE("A damaged tile, an altered or truncated entry bundle are caught; the mirror is unchanged",
+TEST_CASE("A damaged tile, an altered or truncated entry bundle are caught, the mirror unchanged",
           "[publish][mirror]") {
   Published p;
   p.Publish();
