@@ -121,6 +121,11 @@ Status WriteOutput(const std::string& path, std::string_view data);
 Command AddReportCommand(CLI::App& app);
 Command AddExportEpcisCommand(CLI::App& app);
 Command AddImportEpcisCommand(CLI::App& app);
+// Publishing, mirroring, monitoring (docs/publishing.md).
+Command AddPublishCommand(CLI::App& app);
+Command AddMirrorCommand(CLI::App& app);
+Command AddMonitorCommand(CLI::App& app);
+Command AddFlowReportCommand(CLI::App& app);
 
 // Prints "retrace <command>: <message>" to stderr, the message on one line
 // with control bytes escaped and echoed values capped

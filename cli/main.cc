@@ -182,7 +182,9 @@ int main(int argc, char** argv) {
         AddWitnessCommand(app), AddProveCommand(app), AddVerifyBundleCommand(app),
         AddTlogProofCommand(app),
         // Embedding and interchange (docs/epcis.md).
-        AddReportCommand(app), AddExportEpcisCommand(app), AddImportEpcisCommand(app)};
+        AddReportCommand(app), AddExportEpcisCommand(app), AddImportEpcisCommand(app),
+        AddPublishCommand(app), AddMirrorCommand(app), AddMonitorCommand(app),
+        AddFlowReportCommand(app)};
 
     std::string shell, completion_out = "-", man_out = "-";
     CLI::App* completion = app.add_subcommand(

@@ -6,6 +6,7 @@
 
 #include "common.h"
 #include "retrace/witness.h"
+#include "witness_serve.h"
 
 namespace retrace::cli {
 namespace {
@@ -24,6 +25,7 @@ struct WitnessOptions {
   CLI::App* init = nullptr;
   CLI::App* cosign = nullptr;
   CLI::App* show = nullptr;
+  WitnessServeOptions serve;  // witness_serve.cc
 };
 
 int RunInit(const WitnessOptions& o) {
@@ -129,10 +131,12 @@ Command AddWitnessCommand(CLI::App& app) {
                  "again), or the log is not followed (the state is unchanged)",
                  usage});
   SetHelpFooter(o->show, {"printed", "", usage});
+  AddWitnessServeSubcommand(sub, &o->serve);
   SetHelpFooter(sub, {"done", "witness cosign refused the checkpoint (REFUSED:)", usage});
   return {sub, [o] {
             if (o->init->parsed()) return RunInit(*o);
             if (o->cosign->parsed()) return RunCosign(*o);
+            if (o->serve.app->parsed()) return RunWitnessServe(o->serve);
             return RunShow(*o);
           }};
 }

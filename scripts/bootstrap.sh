@@ -4,7 +4,9 @@
 #
 #   scripts/bootstrap.sh             what the normal build and tests need
 #                                    (python3-pyld: the JSON-LD check of
-#                                    every EPCIS export, tests/epcis)
+#                                    every EPCIS export, tests/epcis;
+#                                    libcurl: the mirror's HTTP client;
+#                                    cpp-httplib: `retrace witness serve`)
 #   scripts/bootstrap.sh sanitizers  also Clang, its sanitizer and libFuzzer
 #                                    runtimes and llvm-symbolizer
 #                                    (scripts/sanitize.sh, scripts/fuzz.sh)
@@ -14,6 +16,7 @@ packages=(
   build-essential cmake pkg-config
   libssl-dev liblmdb-dev libprotobuf-dev protobuf-compiler
   catch2 libcli11-dev nlohmann-json3-dev
+  libcurl4-openssl-dev libcpp-httplib-dev
   python3-pyld
 )
 if [[ "${1:-}" == "sanitizers" ]]; then

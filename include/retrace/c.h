@@ -651,6 +651,84 @@ RETRACE_EXPORT int retrace_batch_add_epcis(retrace_batch* batch, const char* doc
                                            retrace_signer_lookup_fn key_for_actor, void* ctx,
                                            size_t* out_added);
 
+
+/* ---------------------------------------------------------------------------
+ * Publishing, mirroring, witnesses over HTTP, the monthly flow report
+ * (retrace/publish.h, mirror.h, witness_http.h, flow_report.h;
+ * docs/publishing.md). */
+
+/* Publishes the ledger as a C2SP tiled transparency log into `webroot`
+ * (created if missing): the tiles and entry bundles new since the
+ * checkpoint already there, then the checkpoint by an atomic rename. With
+ * `log_key` (may be NULL) a checkpoint of the whole tree is signed first;
+ * without, the latest stored one is published. `sync` non-zero: fsync
+ * files and directories. *out_json (may be NULL) receives a
+ * retrace.publish/v1 summary. RETRACE_FAILED_PRECONDITION if there is no
+ * checkpoint, or the webroot holds another log's or a larger one;
+ * RETRACE_VERIFICATION_FAILED if it holds another history. */
+RETRACE_EXPORT int retrace_ledger_publish(retrace_ledger* ledger, const char* webroot,
+                                          const retrace_note_signer* log_key, int sync,
+                                          char** out_json, size_t* out_len);
+
+/* Republishes a ledger on a thread every `period_ms` milliseconds (and
+ * once at start), for a long-running writer: a new checkpoint is signed
+ * with `log_key` (may be NULL) whenever the ledger grew. The ledger and
+ * log_key must outlive the publisher. Thread-safe handle. */
+typedef struct retrace_publisher retrace_publisher;
+RETRACE_EXPORT int retrace_publisher_start(retrace_ledger* ledger, const char* webroot,
+                                           const retrace_note_signer* log_key,
+                                           unsigned period_ms, retrace_publisher** out_publisher);
+/* Publishes now (asynchronously). */
+RETRACE_EXPORT void retrace_publisher_notify(retrace_publisher* publisher);
+/* The outcome of the latest publication (RETRACE_OK or a code; the message
+ * is then retrace_last_error()) and the size it published. */
+RETRACE_EXPORT int retrace_publisher_status(const retrace_publisher* publisher,
+                                            uint64_t* out_published_size);
+/* Stops the thread after a last publication. Accepts NULL. */
+RETRACE_EXPORT void retrace_publisher_free(retrace_publisher* publisher);
+
+/* Mirrors the published log at `source` (a directory or an http(s) URL)
+ * into the ledger directory `mirror_dir` (created at the first run),
+ * checking the checkpoint's signature by `log_key`, `quorum` cosignatures
+ * among the `n_witnesses` `witnesses` (may be NULL when 0), every tile and
+ * every record. Returns RETRACE_OK when the run completed, with
+ * *out_findings (may be NULL) the number of findings (split_view,
+ * checkpoint_rolled_back, tile_mismatch, entry_mismatch, record_refused;
+ * the mirror then holds only what verified). *out_json (may be NULL):
+ * retrace.mirror/v1. Errors leave the mirror unchanged:
+ * RETRACE_VERIFICATION_FAILED (signature, quorum or another origin),
+ * RETRACE_NOT_FOUND, RETRACE_IO_ERROR, RETRACE_INVALID_ARGUMENT. */
+RETRACE_EXPORT int retrace_mirror(const char* source, const char* mirror_dir,
+                                  const retrace_note_verifier* log_key,
+                                  const retrace_note_verifier* const* witnesses,
+                                  size_t n_witnesses, size_t quorum, size_t* out_findings,
+                                  char** out_json, size_t* out_len);
+
+/* Asks `n` witnesses over HTTP (tlog-witness add-checkpoint at urls[i],
+ * cosignature key witness_keys[i]) to cosign the latest stored checkpoint,
+ * stopping once `quorum` cosigned; stores the verified cosignatures and
+ * returns the stored note. `timeout_ms` per request (0: 30 s).
+ * *out_cosigned (may be NULL): how many cosigned.
+ * RETRACE_VERIFICATION_FAILED if the quorum was not met (what was gathered
+ * is stored; the message names each witness's answer). */
+RETRACE_EXPORT int retrace_ledger_checkpoint_gather(retrace_ledger* ledger,
+                                                    const char* const* urls,
+                                                    const retrace_note_verifier* const* witness_keys,
+                                                    size_t n, size_t quorum, unsigned timeout_ms,
+                                                    size_t* out_cosigned, char** out_note,
+                                                    size_t* out_len);
+
+/* The monthly flow report over `n` ledgers (each with a stored checkpoint)
+ * for `month` ("YYYY-MM"), as "json" (retrace.flow-report/v1), "text",
+ * "csv" or "html". *out_findings (may be NULL): the number of findings.
+ * With `monitor_key` (may be NULL) *out_signature (then required) receives
+ * the signed note over the JSON form. */
+RETRACE_EXPORT int retrace_flow_report(const retrace_ledger* const* ledgers, size_t n,
+                                       const char* month, const char* format,
+                                       const retrace_note_signer* monitor_key,
+                                       size_t* out_findings, char** out_report,
+                                       char** out_signature);
+
 #ifdef __cplusplus
 }  /* extern "C" */
 #endif

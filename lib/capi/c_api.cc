@@ -28,6 +28,7 @@
 #include "retrace/signer.h"
 #include "retrace/verifier.h"
 #include "retrace/witness.h"
+#include "capi/c_api_internal.h"
 #include "util/status_macros.h"
 
 #ifndef RETRACE_VERSION_STRING
@@ -37,9 +38,8 @@
 struct retrace_options {
   retrace::Options o;
 };
-struct retrace_ledger {
-  std::unique_ptr<retrace::Ledger> impl;
-};
+// retrace_ledger, retrace_note_signer and retrace_note_verifier are in
+// capi/c_api_internal.h (c_api_publish.cc opens them too).
 struct retrace_signer {
   std::unique_ptr<retrace::Signer> impl;
 };
@@ -60,12 +60,6 @@ struct retrace_report {
     if (bundle) return bundle_report.findings;
     return audit ? audit_report.findings : verify.findings;
   }
-};
-struct retrace_note_signer {
-  std::unique_ptr<retrace::NoteSigner> impl;
-};
-struct retrace_note_verifier {
-  retrace::NoteVerifier impl;
 };
 
 namespace {
@@ -215,6 +209,11 @@ Result<retrace::VerifyReport> Verify(const retrace_ledger* ledger, const char* l
 }
 
 }  // namespace
+
+namespace retrace::internal {
+int CapiGuard(const std::function<Status()>& body) noexcept { return Guard(body); }
+Status CapiGive(std::string_view s, char** out, size_t* out_len) { return Give(s, out, out_len); }
+}  // namespace retrace::internal
 
 extern "C" {
 
