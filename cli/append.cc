@@ -27,6 +27,7 @@ struct AppendOptions {
   std::string input;
   std::string actor;
   std::string regulatory = "reject";
+  std::int64_t max_clock_skew = Options().max_clock_skew_seconds;
   bool jsonl = false;
   bool batch_sign = false;
 };
@@ -83,7 +84,7 @@ int RunAppend(const AppendOptions& o) {
   if (items.empty()) return Fail(cmd, "no event in " + name + "; nothing was appended");
 
   Result<std::unique_ptr<Ledger>> ledger =
-      OpenLedger(o.db, false, ParseRegulatoryMode(o.regulatory));
+      OpenLedger(o.db, false, ParseRegulatoryMode(o.regulatory), o.max_clock_skew);
   if (!ledger.ok()) return Fail(cmd, ledger.status().ToString() + "; nothing was changed");
   Ledger& l = **ledger;
   auto refuse = [&](const std::string& what) { return Fail(cmd, Refusal(what, l)); };
@@ -148,6 +149,7 @@ Command AddAppendCommand(CLI::App& app) {
                 "line moves a lot an earlier line moves) instead of each event; all must be "
                 "the key's actor's");
   AddRegulatoryOption(sub, o->regulatory);
+  AddClockSkewOption(sub, o->max_clock_skew);
   SetHelpFooter(sub,
                 {"every event was appended (with --regulatory flag, a violation is FLAGGED "
                  "and kept)",

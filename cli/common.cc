@@ -51,12 +51,22 @@ CLI::Option* AddRegulatoryOption(CLI::App* sub, std::string& mode) {
       ->capture_default_str();
 }
 
+CLI::Option* AddClockSkewOption(CLI::App* sub, std::int64_t& skew) {
+  return sub
+      ->add_option("--max-clock-skew", skew,
+                   "Seconds an event may be dated after this host's clock; a later event is "
+                   "refused (time_in_future)")
+      ->check(StrictUnsigned<std::int64_t>())
+      ->capture_default_str();
+}
+
 RegulatoryMode ParseRegulatoryMode(const std::string& mode) {
   return mode == "flag" ? RegulatoryMode::kRecordAndFlag : RegulatoryMode::kReject;
 }
 
 Result<std::unique_ptr<Ledger>> OpenLedger(const std::string& dir, bool read_only,
-                                           RegulatoryMode mode) {
+                                           RegulatoryMode mode,
+                                           std::int64_t max_clock_skew_seconds) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
     return NotFoundError("no ledger at " + Shown(dir) + " (no such directory)");
@@ -64,6 +74,7 @@ Result<std::unique_ptr<Ledger>> OpenLedger(const std::string& dir, bool read_onl
   Options options;
   options.read_only = read_only;
   options.regulatory_violations = mode;
+  options.max_clock_skew_seconds = max_clock_skew_seconds;
   Result<std::unique_ptr<Ledger>> ledger = Ledger::Open(options, dir);
   if (!ledger.ok()) return ledger.status().Annotate("cannot open the ledger at " + Shown(dir));
   return ledger;

@@ -59,6 +59,9 @@ CLI::Option* AddDbOption(CLI::App* sub, std::string& db, const std::string& what
 CLI::Option* AddRegulatoryOption(CLI::App* sub, std::string& mode);
 // "reject" -> kReject, "flag" -> kRecordAndFlag (the option checks the name).
 RegulatoryMode ParseRegulatoryMode(const std::string& mode);
+// --max-clock-skew SECONDS of every command that appends
+// (Options::max_clock_skew_seconds; `skew` holds the default on entry).
+CLI::Option* AddClockSkewOption(CLI::App* sub, std::int64_t& skew);
 
 // A CLI11 check that accepts only a plain decimal number (digits only, no
 // sign, no blanks, not empty) that fits in T, so that `--seq ''` or a
@@ -126,6 +129,7 @@ Command AddPublishCommand(CLI::App& app);
 Command AddMirrorCommand(CLI::App& app);
 Command AddMonitorCommand(CLI::App& app);
 Command AddFlowReportCommand(CLI::App& app);
+Command AddUpgradeCommand(CLI::App& app);
 
 // Prints "retrace <command>: <message>" to stderr, the message on one line
 // with control bytes escaped and echoed values capped
@@ -138,8 +142,9 @@ int Refused(std::string_view command, const std::string& message);
 
 // Opens the ledger in `dir`. Refuses a directory that does not exist before
 // LMDB gets a chance to create anything. Readers pass read_only = true.
-Result<std::unique_ptr<Ledger>> OpenLedger(const std::string& dir, bool read_only,
-                                           RegulatoryMode mode = RegulatoryMode::kReject);
+Result<std::unique_ptr<Ledger>> OpenLedger(
+    const std::string& dir, bool read_only, RegulatoryMode mode = RegulatoryMode::kReject,
+    std::int64_t max_clock_skew_seconds = Options().max_clock_skew_seconds);
 
 // "[ledger unchanged: size 57, head 3f2a9c01d4e5b6a7]": the state a refused
 // change left the ledger in, from the ledger itself.

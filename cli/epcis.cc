@@ -60,6 +60,7 @@ struct ImportOptions {
   bool skip_unsupported = false;
   std::string format = "text";
   std::string regulatory = "reject";
+  std::int64_t max_clock_skew = Options().max_clock_skew_seconds;
 };
 
 // Input text for the terminal: control characters and DEL as \xNN.
@@ -118,7 +119,7 @@ int RunImport(const ImportOptions& o) {
   // A dry run checks every rule inside a write transaction it then aborts
   // (Ledger::CheckAppendBatch), so it opens the ledger for writing too.
   Result<std::unique_ptr<Ledger>> ledger =
-      OpenLedger(o.db, false, ParseRegulatoryMode(o.regulatory));
+      OpenLedger(o.db, false, ParseRegulatoryMode(o.regulatory), o.max_clock_skew);
   if (!ledger.ok()) return Fail(cmd, ledger.status().ToString() + "; nothing was appended");
   Ledger& l = **ledger;
   auto refuse = [&](const std::string& what) {
@@ -245,7 +246,8 @@ Command AddImportEpcisCommand(CLI::App& app) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   AddRegulatoryOption(sub, o->regulatory);
-  SetHelpFooter(sub, {"imported (or, with --dry-run, converted, linked and signed)", "",
+  AddClockSkewOption(sub, o->max_clock_skew);
+  SetHelpFooter(sub, {"imported (or, with --dry-run, the import would succeed)", "",
                       "usage error, unreadable or malformed document, a missing key, or the "
                       "ledger refused an event (nothing was appended)"},
                 "Mapping and what cannot be imported: docs/epcis.md.");

@@ -177,6 +177,7 @@ int main(int argc, char** argv) {
         AddAppendCommand(app), AddShowCommand(app),    AddInfoCommand(app),
         AddLotsCommand(app),   AddLineageCommand(app), AddVerifyCommand(app),
         AddAuditCommand(app),  AddDemoCommand(app),    AddQuotaCommand(app),
+        AddUpgradeCommand(app),
         // Transparency (docs/transparency.md).
         AddNoteKeygenCommand(app), AddCheckpointCommand(app), AddConsistencyCommand(app),
         AddWitnessCommand(app), AddProveCommand(app), AddVerifyBundleCommand(app),

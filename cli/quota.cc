@@ -102,9 +102,21 @@ int RunQuota(const QuotaOptions& o) {
               << (q.remaining_reo_g < 0 ? "  OVERRUN" : "") << "\n";
     if (!o.records) continue;
     for (const auto& r : q.entries) {
-      std::cout << "    record " << r.seq << ": " << (r.grant ? "grant, quota now " : "used ")
-                << Tonnes(RoundedKg(Signed(r.reo_g)))
-                << (r.grant ? "" : UseLots(**ledger, r)) << "\n";
+      std::cout << "    record " << r.seq << ": ";
+      if (r.grant) {
+        std::cout << "grant, quota " << Tonnes(RoundedKg(Signed(r.reo_g)))
+                  << (r.void_entry ? "  VOID: its record is not valid (a revoked or unknown "
+                                     "signer); it never was the quota"
+                                   : "");
+      } else if (r.release) {
+        std::cout << "released " << Tonnes(RoundedKg(Signed(r.reo_g))) << " (reversal of record "
+                  << r.releases << ")";
+      } else {
+        std::cout << "used " << Tonnes(RoundedKg(Signed(r.reo_g))) << UseLots(**ledger, r)
+                  << (r.void_entry ? "  VOID: its record is not valid; it does not count" : "")
+                  << (r.exceeded ? "  EXCEEDED the quota in force then (quota_exceeded)" : "");
+      }
+      std::cout << "\n";
     }
   }
   std::cout << "REO tonnes rounded to the kilogram; remaining = granted - used as shown "

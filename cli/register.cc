@@ -18,6 +18,7 @@ struct RegisterOptions {
   std::string licence;
   std::string jurisdiction = "CN";
   std::string regulatory = "reject";
+  std::int64_t max_clock_skew = Options().max_clock_skew_seconds;
 };
 
 int RunRegister(const RegisterOptions& o) {
@@ -35,7 +36,7 @@ int RunRegister(const RegisterOptions& o) {
                          root.status().ToString() + "; nothing was appended");
   }
   Result<std::unique_ptr<Ledger>> ledger =
-      OpenLedger(o.db, false, ParseRegulatoryMode(o.regulatory));
+      OpenLedger(o.db, false, ParseRegulatoryMode(o.regulatory), o.max_clock_skew);
   if (!ledger.ok()) return Fail(cmd, ledger.status().ToString() + "; nothing was changed");
 
   ActorRegistered reg;
@@ -80,6 +81,7 @@ Command AddRegisterCommand(CLI::App& app) {
   sub->add_option("--jurisdiction", o->jurisdiction, "ISO 3166 code of the place of business")
       ->capture_default_str();
   AddRegulatoryOption(sub, o->regulatory);
+  AddClockSkewOption(sub, o->max_clock_skew);
   SetHelpFooter(sub, {"the actor was registered", "",
                       "usage error, unreadable key, unknown role, or the ledger refused the "
                       "registration (it is unchanged)"});

@@ -227,6 +227,13 @@ RETRACE_EXPORT void retrace_options_set_max_event_bytes(retrace_options* options
 #define RETRACE_REGULATORY_FLAG 1
 RETRACE_EXPORT int retrace_options_set_regulatory_mode(retrace_options* options, int mode);
 
+/* How many seconds in the future of this host's clock an appended event may
+ * be dated (Options::max_clock_skew_seconds; default 300); a later event is
+ * refused with RETRACE_FAILED_PRECONDITION (finding time_in_future).
+ * RETRACE_INVALID_ARGUMENT for a NULL options or a negative value. */
+RETRACE_EXPORT int retrace_options_set_max_clock_skew(retrace_options* options,
+                                                      int64_t seconds);
+
 /* ------------------------------------------------------------------------
  * Ledger. */
 
@@ -242,9 +249,17 @@ RETRACE_EXPORT int retrace_ledger_create(const retrace_options* options, const c
 
 /* Opens an existing ledger. RETRACE_NOT_FOUND if `dir` holds none;
  * RETRACE_CORRUPTION if it is not a retrace ledger of a known version;
- * RETRACE_FAILED_PRECONDITION if this process has it open already. */
+ * RETRACE_FAILED_PRECONDITION if this process has it open already, or if it
+ * is of an older storage format (retrace_ledger_upgrade converts it). */
 RETRACE_EXPORT int retrace_ledger_open(const retrace_options* options, const char* dir,
                                        retrace_ledger** out_ledger);
+
+/* Converts a ledger of an older storage format in place, in one
+ * transaction (Ledger::Upgrade; docs/storage-format.md, "Versioning"); the
+ * ledger must not be open. RETRACE_FAILED_PRECONDITION if it is at the
+ * current format already or of a format that cannot be upgraded (nothing
+ * changed); otherwise errors as retrace_ledger_open. */
+RETRACE_EXPORT int retrace_ledger_upgrade(const retrace_options* options, const char* dir);
 
 /* Closes the ledger. Every retrace_batch made on it must be freed first.
  * NULL is ignored. */

@@ -93,6 +93,16 @@ struct Options {
   // Default: 10000.
   std::size_t max_lots_per_event = 10000;
 
+  // How far in the future of this host's clock an event may be dated, in
+  // seconds: a later event is refused (finding code time_in_future) before
+  // anything is written. Quota years follow event times, so this is also
+  // what stops a mine from extracting under next year's quota today.
+  // Independently of it, a lot's record dated more than an hour before an
+  // earlier record of the same lot is refused (time_reversed), by every
+  // ledger and verifier alike (docs/verification.md, "Time").
+  // Default: 300 (five minutes).
+  std::int64_t max_clock_skew_seconds = 300;
+
   // What an append that exceeds a quota or lacks a licence does.
   // Default: kReject.
   RegulatoryMode regulatory_violations = RegulatoryMode::kReject;
@@ -124,6 +134,12 @@ struct VerifyOptions {
   // the same for every value.
   // Default: 0.
   unsigned threads = 0;
+
+  // A record of the lineage dated more than this many seconds after the
+  // verifying host's clock is a finding (time_in_future): no honest append
+  // accepted it (Options::max_clock_skew_seconds).
+  // Default: 300.
+  std::int64_t max_clock_skew_seconds = 300;
 };
 
 // What Ledger::Audit checks.
@@ -154,6 +170,10 @@ struct AuditOptions {
   // the same for every value.
   // Default: 0.
   unsigned threads = 0;
+
+  // As VerifyOptions::max_clock_skew_seconds (kFull only).
+  // Default: 300.
+  std::int64_t max_clock_skew_seconds = 300;
 
   // Hears (records done, total) on the calling thread every 256 records and
   // once at the end (done == total); must not call back into the Ledger.

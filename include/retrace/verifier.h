@@ -58,6 +58,8 @@ inline constexpr const char kKeyRevoked[] = "key_revoked";
 inline constexpr const char kKeyRetired[] = "key_retired";
 inline constexpr const char kActorExists[] = "actor_exists";
 inline constexpr const char kKeyExists[] = "key_exists";
+inline constexpr const char kTimeReversed[] = "time_reversed";
+inline constexpr const char kTimeInFuture[] = "time_in_future";
 }  // namespace finding
 
 struct Finding {

@@ -405,6 +405,15 @@ void retrace_options_set_map_size(retrace_options* options, uint64_t initial_byt
 void retrace_options_set_max_event_bytes(retrace_options* options, size_t bytes) {
   if (options != nullptr) options->o.max_event_bytes = bytes;
 }
+int retrace_options_set_max_clock_skew(retrace_options* options, int64_t seconds) {
+  return Guard([&]() -> Status {
+    RETRACE_REQUIRE(options);
+    if (seconds < 0) return retrace::InvalidArgumentError("the clock skew must not be negative");
+    options->o.max_clock_skew_seconds = seconds;
+    return Status::Ok();
+  });
+}
+
 int retrace_options_set_regulatory_mode(retrace_options* options, int mode) {
   return Guard([&]() -> Status {
     RETRACE_REQUIRE(options);
@@ -453,6 +462,14 @@ int retrace_ledger_open(const retrace_options* options, const char* dir,
     if (!l.ok()) return l.status();
     *out_ledger = new retrace_ledger{std::move(*l)};
     return Status::Ok();
+  });
+}
+
+int retrace_ledger_upgrade(const retrace_options* options, const char* dir) {
+  return Guard([&]() -> Status {
+    RETRACE_REQUIRE(dir);
+    retrace::Options o = options ? options->o : retrace::Options();
+    return retrace::Ledger::Upgrade(o, dir).status();
   });
 }
 

@@ -76,6 +76,13 @@ Status LedgerImpl::Precheck(std::size_t i, std::size_t n, const Authority* book,
   if (ev.has_genesis()) {
     return InvalidArgumentError(where + "a genesis event can only be written by Ledger::Create");
   }
+  Violations future;
+  CheckEventTime(ev, Now().seconds, opts_.max_clock_skew_seconds, &future);
+  if (!future.empty()) {
+    return Status(RefusalCode(future[0].code),
+                  where + "append refused (" + future[0].code + "): " + future[0].message +
+                      " (Options::max_clock_skew_seconds); nothing was appended");
+  }
   std::size_t lots = ExistingLotsTouched(ev).size() + LotsCreated(ev).size();
   if (lots > opts_.max_lots_per_event) {
     return InvalidArgumentError(where + "the event names " + std::to_string(lots) +
@@ -393,7 +400,7 @@ Status LedgerImpl::ApplyCustody(Txn& txn, const std::string& where, Pending& p,
   for (const auto& v : after) RETURN_IF_ERROR(txn.Put(t.lots, v.lot_id, EncodeLotState(v)));
   std::vector<std::string> lot_names = touched;
   for (const auto* l : created) {
-    LotView v = NewLot(*l, ev.actor_id(), seq, hash);
+    LotView v = NewLot(*l, ev.actor_id(), seq, hash, ev.time().seconds());
     RETURN_IF_ERROR(txn.Put(t.lots, v.lot_id, EncodeLotState(v)));
     lot_names.push_back(l->lot_id());
   }

@@ -193,6 +193,7 @@ class Auditor {
   const Txn& txn_;
   const Tables& t_;
   const AuditOptions options_;
+  const std::int64_t now_ = Now().seconds;  // for time_in_future
   KeyCache* const keys_cache_;
   AuditReport report_;
   std::uint64_t size_ = 0;
@@ -240,7 +241,7 @@ Result<LotView*> Auditor::LoadLot(const std::string& id, std::uint64_t before_se
     if (!ParseEventBytes(rec->event_bytes, &ev).ok() || !ValidateEventProto(ev).ok()) continue;
     if (!state) {
       for (const v1::Lot* l : LotsCreated(ev)) {
-        if (l->lot_id() == id) state = NewLot(*l, ev.actor_id(), s, rec->hash);
+        if (l->lot_id() == id) state = NewLot(*l, ev.actor_id(), s, rec->hash, ev.time().seconds());
       }
       if (state) undo.Push(s, rec->hash, &ev);
       continue;
@@ -277,6 +278,10 @@ std::string LotDifference(const LotView& want, const LotView& have) {
   num("created seq", want.created_seq, have.created_seq);
   num("shipped mass_g", want.shipped_mass_g, have.shipped_mass_g);
   str("creator", want.creator, have.creator);
+  if (want.head_time != have.head_time) {
+    d.push_back("head time " + std::to_string(have.head_time) + " (the records imply " +
+                std::to_string(want.head_time) + ")");
+  }
   if (want.content.size() != have.content.size()) {
     d.push_back("content");
   } else {
@@ -522,6 +527,7 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
     CheckStage(ev, c->signer_role, *c->policy, ins, &vs);
   }
   CheckConsignee(*book_, ev, seq, &vs);
+  CheckEventTime(ev, now_, options_.max_clock_skew_seconds, &vs);
   for (const auto* l : LotsCreated(ev)) {
     bool exists = !names.insert(l->lot_id()).second;
     if (!exists) {
@@ -534,7 +540,7 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
                         EscapeForDisplay(l->lot_id()) + ", which already exists"});
       continue;
     }
-    lots_.Insert(NewLot(*l, actor, seq, hash));
+    lots_.Insert(NewLot(*l, actor, seq, hash, ev.time().seconds()));
     ++lots_created_;
     RETURN_IF_ERROR(index_entry(l->lot_id()));
   }

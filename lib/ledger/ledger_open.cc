@@ -198,7 +198,7 @@ Status UpgradeFrom2(Txn& txn) {
   KeyCache keys;
   std::shared_ptr<const Authority> book = Authority::Build(std::move(authority), &keys);
   // Lot states, sealed (state.h).
-  std::vector<std::pair<std::string, std::string>> lots;
+  std::vector<LotView> lots;
   RETURN_IF_ERROR(txn.ForEach(t.lots, [&](std::string_view k, std::string_view v) {
     v1::state::LotState s;
     if (!s.ParseFromArray(v.data(), static_cast<int>(v.size())) || s.head_hash().size() != 32) {
@@ -220,16 +220,33 @@ Status UpgradeFrom2(Txn& txn) {
     lv.shipped_mass_g = s.shipped_mass_g();
     lv.creator = s.creator();
     for (const auto& c : s.content()) lv.content.push_back({static_cast<Element>(c.element()), c.grams()});
-    lots.emplace_back(std::string(k), EncodeLotState(lv));
+    lots.push_back(std::move(lv));
     return true;
   }));
   RETURN_IF_ERROR(bad);
-  for (const auto& [k, v] : lots) RETURN_IF_ERROR(txn.Put(t.lots, k, v));
+  for (LotView& lv : lots) {
+    // Format 2 kept no time: the latest event time of the lot's records.
+    ASSIGN_OR_RETURN(std::vector<std::string> seqs, txn.GetDups(t.lot_index, lv.lot_id));
+    for (const std::string& s : seqs) {
+      ASSIGN_OR_RETURN(std::optional<std::string_view> bytes, txn.Get(t.records, s));
+      RecordView view;
+      v1::Event ev;
+      if (!bytes || !ParseRecordView(*bytes, &view).ok() ||
+          !ParseEventBytes(view.event_bytes, &ev).ok()) {
+        return CorruptionError("a record the lot index lists for lot " +
+                               EscapeForDisplay(lv.lot_id) + " is missing or damaged; nothing was changed");
+      }
+      lv.head_time = std::max(lv.head_time, ev.time().seconds());
+    }
+    RETURN_IF_ERROR(txn.Put(t.lots, lv.lot_id, EncodeLotState(lv)));
+  }
   // Quota balances, as the book counts them.
   RETURN_IF_ERROR(RecomputeQuotaTallies(txn, *book));
   // Format 2's derived tables go.
+  // (A handle of 0 is a table the file lacks: LMDB numbers named tables
+  // from 2 on.)
   for (MDB_dbi dbi : {t.by_hash, t.actors, t.keys, t.key_events, t.policies}) {
-    RETURN_IF_ERROR(txn.Drop(dbi));
+    if (dbi != 0) RETURN_IF_ERROR(txn.Drop(dbi));
   }
   return txn.Put(t.meta, kMetaFormat, kMetaFormatValue);
 }

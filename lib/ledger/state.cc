@@ -44,6 +44,7 @@ std::string EncodeLotState(const LotView& v) {
   s.set_created_seq(v.created_seq);
   s.set_shipped_mass_g(v.shipped_mass_g);
   s.set_creator(v.creator);
+  s.set_head_time(v.head_time);
   for (const auto& c : v.content) {
     auto* e = s.add_content();
     e->set_element(static_cast<int>(c.element));
@@ -78,6 +79,7 @@ Result<LotView> DecodeLotState(std::string_view bytes, std::string_view lot_id) 
   v.created_seq = s.created_seq();
   v.shipped_mass_g = s.shipped_mass_g();
   v.creator = s.creator();
+  v.head_time = s.head_time();
   for (const auto& c : s.content()) v.content.push_back({static_cast<Element>(c.element()), c.grams()});
   return v;
 }

@@ -1,7 +1,9 @@
 #include "rules/rules.h"
 
 #include <cstring>
+#include <ctime>
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 #include <type_traits>
@@ -227,6 +229,17 @@ void CheckStage(const v1::Event& ev, Role role, const Policy& policy,
   }
 }
 
+std::string UtcTimeString(std::int64_t unix_seconds) {
+  const std::time_t secs = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  char buf[32];
+  if (gmtime_r(&secs, &tm) == nullptr ||
+      std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+    return std::to_string(unix_seconds) + " s";
+  }
+  return buf;
+}
+
 std::uint32_t UtcYear(std::int64_t unix_seconds) {
   // Days since 1970-01-01 to civil year (H. Hinnant's algorithm).
   std::int64_t z = unix_seconds / 86400;
@@ -338,7 +351,8 @@ std::vector<const v1::Lot*> LotsCreated(const v1::Event& ev) {
   }
 }
 
-LotView NewLot(const v1::Lot& lot, const std::string& actor, std::uint64_t seq, const Hash& hash) {
+LotView NewLot(const v1::Lot& lot, const std::string& actor, std::uint64_t seq, const Hash& hash,
+              std::int64_t time) {
   LotView v;
   v.lot_id = lot.lot_id();
   v.material = static_cast<MaterialClass>(lot.material());
@@ -351,7 +365,25 @@ LotView NewLot(const v1::Lot& lot, const std::string& actor, std::uint64_t seq, 
   v.head_seq = seq;
   v.created_seq = seq;
   v.creator = actor;
+  v.head_time = time;
   return v;
+}
+
+void CheckEventTime(const v1::Event& ev, std::int64_t now, std::int64_t skew_seconds,
+                    Violations* out) {
+  const std::int64_t t = ev.time().seconds();
+  if (skew_seconds < 0) skew_seconds = 0;
+  // now + skew saturates: a skew near INT64_MAX means "no bound".
+  const std::int64_t limit =
+      skew_seconds > std::numeric_limits<std::int64_t>::max() - now
+          ? std::numeric_limits<std::int64_t>::max()
+          : now + skew_seconds;
+  if (t > limit) {
+    out->push_back({finding::kTimeInFuture, "",
+                    "the event is dated " + UtcTimeString(t) + ", more than " +
+                        std::to_string(skew_seconds) + " s after this host's clock (" +
+                        UtcTimeString(now) + ")"});
+  }
 }
 
 bool IsCustodyEvent(const v1::Event& ev) {
@@ -460,6 +492,17 @@ void Undo(const v1::Event& reversed, LotView* lot) {
 void ApplyToLot(const v1::Event& ev, const std::string& actor, std::uint64_t seq,
                 const Hash& hash, LotView* lot, Violations* out, int input_index,
                 const Reversible* reversible) {
+  const std::int64_t time = ev.time().seconds();
+  // Times are validated to years 1..9999, so the subtraction cannot wrap.
+  if (time < lot->head_time - kMaxTimeReversalSeconds) {
+    out->push_back({finding::kTimeReversed, lot->lot_id,
+                    "record " + std::to_string(seq) + " of lot " + lot->lot_id + " is dated " +
+                        UtcTimeString(time) + ", more than " +
+                        std::to_string(kMaxTimeReversalSeconds) +
+                        " s before an earlier record of the lot (" +
+                        UtcTimeString(lot->head_time) + ")"});
+  }
+  lot->head_time = std::max(lot->head_time, time);
   switch (ev.body_case()) {
     case v1::Event::kReversed: {
       const auto& r = ev.reversed();

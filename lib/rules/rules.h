@@ -41,7 +41,16 @@ struct LotView {
   std::uint64_t head_seq = 0;
   std::uint64_t created_seq = 0;
   std::string creator;
+  // The latest event time (Unix seconds) of the lot's records so far: a
+  // record dated more than kMaxTimeReversalSeconds before it is a finding.
+  std::int64_t head_time = 0;
 };
+
+// How far a lot's record may be dated before the latest of the lot's earlier
+// records: the clocks of two enterprises' hosts may disagree by this much.
+// A rule of the record, not an option of the reader, so every ledger and
+// verifier judges a lineage alike (docs/verification.md, "Time").
+inline constexpr std::int64_t kMaxTimeReversalSeconds = 3600;
 
 struct Violation {
   const char* code;  // a retrace::finding::k* constant
@@ -49,6 +58,14 @@ struct Violation {
   std::string message;
 };
 using Violations = std::vector<Violation>;
+
+// A record dated more than `skew_seconds` after `now` (Unix seconds): an
+// appending host refuses it against its clock; a verifier reports it
+// against its own (a record accepted at some moment is never later than
+// that moment plus the skew, so no verifier finds one an honest append
+// accepted).
+void CheckEventTime(const v1::Event& ev, std::int64_t now, std::int64_t skew_seconds,
+                    Violations* out);
 
 // Maps a finding code to the Status code an append refusal carries.
 StatusCode RefusalCode(const char* finding_code);
@@ -106,6 +123,8 @@ struct QuotaUse {
 std::optional<QuotaUse> QuotaUseOf(const v1::Event& ev, Role signer_role);
 // UTC calendar year of a Unix time.
 std::uint32_t UtcYear(std::int64_t unix_seconds);
+// RFC 3339 UTC, to the second (for messages).
+std::string UtcTimeString(std::int64_t unix_seconds);
 // Key of the quota tables: actor id || 0x00 || u32be year || u8 kind.
 std::string QuotaKey(std::string_view actor_id, std::uint32_t year, QuotaKind kind);
 // QuotaKey's parts, or nullopt if `key` is not one.
@@ -137,7 +156,8 @@ void ForEachParent(Event* ev,
                    const std::function<void(const std::string& lot_id, std::optional<Hash>*)>& fn);
 
 // Creates the state of a new lot held by `actor` at record `seq`/`hash`.
-LotView NewLot(const v1::Lot& lot, const std::string& actor, std::uint64_t seq, const Hash& hash);
+LotView NewLot(const v1::Lot& lot, const std::string& actor, std::uint64_t seq, const Hash& hash,
+              std::int64_t time);
 
 // Applies `ev` (signed by `actor`, stored at `seq` with record hash `hash`)
 // to `lot`, an existing lot the event touches, appending any violation.

@@ -410,6 +410,7 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
   VerifyReport report;
   report.lot_id = std::string(target);
   report.tree_size = store.Size();
+  const std::int64_t now = Now().seconds;  // for time_in_future
   // The walk's workers (threads - 1 of them), started once the walk is
   // big enough to pay for a thread (or has 512 signatures to check): they
   // read ahead for the checker and check signatures. Declared before the
@@ -502,6 +503,11 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
       if (!c->parsed) continue;
       const auto& ev = c->event();
       const std::string& actor = ev.actor_id();
+      {
+        Violations tv;
+        CheckEventTime(ev, now, options.max_clock_skew_seconds, &tv);
+        for (auto& v : tv) checker.Add(v.code, seq, lot_id, v.message);
+      }
       if (i == 0) {
         const v1::Lot* def = nullptr;
         if (!Creates(ev, lot_id, &def)) {
@@ -513,7 +519,7 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
         tr.created = true;
         tr.created_seq = seq;
         tr.creation = c;
-        tr.state = NewLot(*def, actor, seq, c->record.hash);
+        tr.state = NewLot(*def, actor, seq, c->record.hash, ev.time().seconds());
         undo.Push(seq, c->record.hash, &ev);
         tr.out.material = tr.state.material;
         tr.out.mass_g = tr.state.mass_g;
@@ -650,7 +656,15 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
   std::stable_sort(keyed.begin(), keyed.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<std::vector<std::pair<std::uint32_t, double>>> attribution(n_lots);
+  // Beside each lot's share of an origin, the part of it that passed through
+  // a transformation with a finding (an over-quota separation, say): that
+  // part is non-compliant even when its origin is not.
+  std::vector<std::vector<double>> through_bad(n_lots);
+  // Findings by seq, to tell which origins and transformations have one.
+  std::unordered_map<std::uint64_t, std::vector<const Finding*>> findings_at;
+  for (const auto& f : report.findings) findings_at[f.seq].push_back(&f);
   std::vector<double> acc(n_lots, 0.0);
+  std::vector<double> acc_bad(n_lots, 0.0);
   std::vector<char> in_acc(n_lots, 0);
   std::vector<std::uint32_t> touched;
   std::vector<std::pair<std::uint32_t, double>> weights;
@@ -660,6 +674,7 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
     if (!tr.created) continue;
     if (tr.out.is_origin) {
       mine.emplace_back(id, 1.0);
+      through_bad[id].push_back(0.0);
       continue;
     }
     if (!tr.by_transform) continue;
@@ -687,34 +702,40 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
     if (total == 0) continue;
     touched.clear();
     for (const auto& [in, w] : weights) {
-      for (const auto& [origin, f] : attribution[in]) {
+      const auto& shares = attribution[in];
+      for (std::size_t j = 0; j < shares.size(); ++j) {
+        const auto& [origin, f] = shares[j];
         if (!in_acc[origin]) {
           in_acc[origin] = 1;
           acc[origin] = 0.0;
+          acc_bad[origin] = 0.0;
           touched.push_back(origin);
         }
         acc[origin] += f * (w / total);
+        acc_bad[origin] += through_bad[in][j] * (w / total);
       }
     }
+    const bool bad_step = findings_at.count(tr.created_seq) != 0;
     mine.reserve(touched.size());
     for (std::uint32_t o : touched) {
       mine.emplace_back(o, acc[o]);
+      through_bad[id].push_back(bad_step ? acc[o] : acc_bad[o]);
       in_acc[o] = 0;
     }
   }
 
   // The target's origins in lot-id order (the order a map by id gives:
   // ties in share keep it).
-  auto& target_shares = attribution[0];
-  std::sort(target_shares.begin(), target_shares.end(), [&](const auto& a, const auto& b) {
-    return traces[a.first].out.lot_id < traces[b.first].out.lot_id;
+  const auto& target_shares = attribution[0];
+  std::vector<std::size_t> order(target_shares.size());
+  for (std::size_t j = 0; j < order.size(); ++j) order[j] = j;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return traces[target_shares[a].first].out.lot_id < traces[target_shares[b].first].out.lot_id;
   });
-  // Findings by seq, to tell which origins have one.
-  std::unordered_map<std::uint64_t, std::vector<const Finding*>> findings_at;
-  for (const auto& f : report.findings) findings_at[f.seq].push_back(&f);
   const std::uint64_t target_re = traces[0].out.rare_earth_g;
   double bad = 0;
-  for (const auto& [origin, f] : target_shares) {
+  for (const std::size_t j : order) {
+    const auto& [origin, f] = target_shares[j];
     const LotTrace& o = traces[origin];
     OriginShare share;
     share.origin_lot = o.out.lot_id;
@@ -743,7 +764,9 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
       }
     }
     share.compliant = share.issues.empty();
-    if (!share.compliant) bad += f;
+    // A non-compliant origin counts whole; a compliant one for the part of
+    // it that passed through a transformation with a finding.
+    bad += share.compliant ? through_bad[0][j] : f;
     share.rare_earth_g = static_cast<std::uint64_t>(std::floor(f * static_cast<double>(target_re)));
     share.share_ppm = static_cast<std::uint32_t>(std::llround(f * 1e6));
     report.origins.push_back(share);

@@ -420,7 +420,7 @@ static void test_ledger(void) {
 
   /* A transformation signed outside the library (as with an HSM). */
   const char* sep =
-      "{\"eventId\":\"PO-SEP-1\",\"actorId\":\"sep-1\",\"time\":\"2026-03-04T08:00:00Z\",\"transformed\":{\"inputs\":[{\"lotId\":\"ORE-1\","
+      "{\"eventId\":\"PO-SEP-1\",\"actorId\":\"sep-1\",\"transformed\":{\"inputs\":[{\"lotId\":\"ORE-1\","
       "\"consumedG\":\"1000000\"}],\"outputs\":[{\"lotId\":\"NDPR-1\",\"material\":"
       "\"MATERIAL_SEPARATED_OXIDE\",\"massG\":\"60000\",\"content\":[{\"element\":\"ELEMENT_ND\","
       "\"grams\":\"45000\"}]},{\"lotId\":\"DY-1\",\"material\":\"MATERIAL_SEPARATED_OXIDE\",\"massG\":"
@@ -684,6 +684,17 @@ static void test_regulatory_mode_and_registration(void) {
                                          NULL, &seq),
            RETRACE_OK);
   CHECK(seq == 1);
+  /* An event dated in 2999 is refused before any other rule. */
+  CHECK_RC(retrace_options_set_max_clock_skew(opts, -1), RETRACE_INVALID_ARGUMENT);
+  CHECK_RC(retrace_options_set_max_clock_skew(NULL, 60), RETRACE_INVALID_ARGUMENT);
+  CHECK_RC(retrace_options_set_max_clock_skew(opts, 60), RETRACE_OK);
+  const char* future =
+      "{\"actorId\":\"mine-1\",\"time\":\"2999-01-01T00:00:00Z\",\"extracted\":{\"lot\":{"
+      "\"lotId\":\"X\",\"material\":\"MATERIAL_ORE_CONCENTRATE\",\"massG\":\"1\"},\"site\":\"s\","
+      "\"licence\":\"LIC-1\",\"quotaKind\":\"QUOTA_MINING_ROCK\"}}";
+  CHECK_RC(retrace_ledger_append_json(l, mine, future, strlen(future), &seq, NULL),
+           RETRACE_FAILED_PRECONDITION);
+  CHECK(contains(retrace_last_error(), "time_in_future"));
   char* json = NULL;
   CHECK_RC(retrace_ledger_record_json(l, 1, &json, NULL), RETRACE_OK);
   CHECK(contains(json, "\"actorId\": \"ministry\"") || contains(json, "\"actorId\":\"ministry\""));

@@ -575,7 +575,7 @@ TEST_CASE("every command's --help says what exit 0, 1 and 2 mean, as docs/cli.md
       "keygen", "init", "register", "append", "show", "info", "lots", "lineage", "verify",
       "audit", "demo", "quota", "note-keygen", "checkpoint", "consistency", "witness init",
       "witness cosign", "witness show", "prove", "verify-bundle", "tlog-proof export",
-      "tlog-proof verify", "report", "export-epcis", "import-epcis", "completion",
+      "tlog-proof verify", "report", "export-epcis", "import-epcis", "completion", "upgrade",
       // Publishing (docs/publishing.md).
       "witness serve", "publish", "mirror", "monitor", "flow-report"};
   CHECK(documented.size() == commands.size());

@@ -148,6 +148,56 @@ TEST_CASE("Separation output counts against the separator's quota", "[quota]") {
   CHECK_THAT(r.status().message(), Catch::Contains("quota_exceeded"));
 }
 
+TEST_CASE("A flagged over-quota separation names its share though every origin is compliant",
+          "[quota][shares]") {
+  TestChain c(FlagMode());
+  c.Register("mine-1", Role::kMine);
+  c.Register("sep-1", Role::kSeparator, Algorithm::kEd25519, "", false);
+  c.Register("sep-2", Role::kSeparator);
+  c.Register("smelter-1", Role::kSmelter);
+  c.Grant("sep-1", QuotaKind::kSmeltingSeparation, 1166);
+  REQUIRE(c.Do("mine-1", Extracted{Ore("ORE-1", 5000), "pit"}).ok());
+  REQUIRE(c.Do("mine-1", Extracted{Ore("ORE-2", 5000), "pit"}).ok());
+  c.Move("ORE-1", "mine-1", "sep-1");
+  c.Move("ORE-2", "mine-1", "sep-2");
+  // sep-1 separates 3,000 g Nd (3,499 g REO) under a 1,166 g quota: flagged.
+  Transformed t;
+  t.inputs = {{"ORE-1", 600000, std::nullopt}};
+  t.outputs = {MakeLot("OX-1", MaterialClass::kSeparatedOxide, 3000, {{Element::kNd, 3000}})};
+  t.declared_loss_g = 600000 - 3000;
+  auto over = c.Do("sep-1", t);
+  REQUIRE(over.ok());
+  REQUIRE(over->flagged.size() == 1);
+  const std::uint64_t over_seq = over->seq;
+  // sep-2 separates as much within its quota.
+  t.inputs = {{"ORE-2", 200000, std::nullopt}};
+  t.outputs = {MakeLot("OX-2", MaterialClass::kSeparatedOxide, 1000, {{Element::kNd, 1000}})};
+  t.declared_loss_g = 200000 - 1000;
+  REQUIRE(c.Do("sep-2", t).ok());
+  auto ox1 = c.ledger().VerifyLot("OX-1");
+  REQUIRE(ox1.ok());
+  CHECK_FALSE(ox1->valid);
+  CHECK(HasFinding(*ox1, finding::kQuotaExceeded, over_seq));
+  CHECK(ox1->non_compliant_share_ppm == 1000000);
+  for (const auto& o : ox1->origins) CHECK(o.compliant);  // the mine did nothing wrong
+  CHECK(c.ledger().VerifyLot("OX-2")->non_compliant_share_ppm == 0);
+  // A smelter merges 3,000 g Nd from OX-1 with 1,000 g from OX-2: three
+  // quarters of the metal passed through the over-quota separation.
+  c.Move("OX-1", "sep-1", "smelter-1");
+  c.Move("OX-2", "sep-2", "smelter-1");
+  Transformed m;
+  m.inputs = {{"OX-1", 3000, std::nullopt}, {"OX-2", 1000, std::nullopt}};
+  m.outputs = {MakeLot("ALLOY-1", MaterialClass::kMetalAlloy, 4000, {{Element::kNd, 4000}})};
+  REQUIRE(c.Do("smelter-1", m).ok());
+  auto alloy = c.ledger().VerifyLot("ALLOY-1");
+  REQUIRE(alloy.ok());
+  CHECK(alloy->non_compliant_share_ppm == 750000);
+  // The same verdict from the audit's side: the flagged record is a finding.
+  auto audit = c.ledger().Audit();
+  REQUIRE(audit.ok());
+  CHECK_FALSE(audit->valid);
+}
+
 TEST_CASE("An unlicensed mine's ore feeding a separator is caught", "[licence]") {
   TestChain c(FlagMode());
   c.Register("sep-1", Role::kSeparator);

@@ -107,7 +107,7 @@ class Forger {
           Put(txn, "lot_index", id, key);
         }
         for (const auto* l : LotsCreated(ev)) {
-          lots[l->lot_id()] = NewLot(*l, ev.actor_id(), seq, hash);
+          lots[l->lot_id()] = NewLot(*l, ev.actor_id(), seq, hash, ev.time().seconds());
           Put(txn, "lot_index", l->lot_id(), key);
         }
         auto completed = merkle::NodesCompletedByAppend(source, seq, hash);
