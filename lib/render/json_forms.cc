@@ -128,10 +128,15 @@ std::string QuotasToJson(const std::vector<QuotaUsage>& quotas, int indent) {
               {"overrun", q.remaining_reo_g < 0}};
     json records = json::array();
     for (const auto& r : q.entries) {
-      records.push_back({{"seq", r.seq},
-                         {"type", r.grant ? "grant" : "use"},
-                         {"reo_g", r.reo_g},
-                         {"lot_id", r.lot_id}});
+      json entry = {{"seq", r.seq},
+                    {"type", r.grant ? "grant" : r.release ? "release" : "use"},
+                    {"reo_g", r.reo_g},
+                    {"lot_id", r.lot_id},
+                    {"lot_ids", r.lot_ids},
+                    {"void", r.void_entry},
+                    {"exceeded", r.exceeded}};
+      if (r.release) entry["releases"] = r.releases;
+      records.push_back(std::move(entry));
     }
     e["records"] = records;
     arr.push_back(std::move(e));
