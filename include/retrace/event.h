@@ -12,6 +12,7 @@
 #ifndef RETRACE_EVENT_H_
 #define RETRACE_EVENT_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -26,6 +27,33 @@
 #include "retrace/status.h"
 
 namespace retrace {
+
+// Limits of an event (docs/data-model.md, "Limits"). EncodeEvent and the
+// ledger's append refuse an event past any of them with kInvalidArgument;
+// the verifier reports a stored one as malformed. They are part of the
+// format: changing one changes which records are valid.
+//
+// An id (event, actor, lot, key, ledger name): 1..kMaxIdBytes bytes of UTF-8.
+inline constexpr std::size_t kMaxIdBytes = 256;
+// Free text (descriptions, reference values, licence, site).
+inline constexpr std::size_t kMaxTextBytes = 4096;
+// References of one event.
+inline constexpr int kMaxReferences = 64;
+// Rules of one policy set, and the widest element tolerance of a rule
+// (100,000 ppm = 10 %).
+inline constexpr int kMaxPolicyRules = 64;
+inline constexpr std::uint32_t kMaxElementTolerancePpm = 100000;
+// Any single mass, content or quota figure: 2^53 g.
+inline constexpr std::uint64_t kMaxGrams = std::uint64_t{1} << 53;
+// Lots one reversal names.
+inline constexpr int kMaxReversedLots = 10000;
+// SignedEvent::key_id and SignedEvent::signature as an append takes them
+// (each algorithm then checks its own exact signature length).
+inline constexpr std::size_t kMaxKeyIdBytes = 64;
+inline constexpr std::size_t kMaxSignatureBytes = 256;
+// The largest batch SignEventBatch makes and a ledger accepts
+// (BatchInclusion below).
+inline constexpr std::uint64_t kMaxEventBatchSize = 65536;
 
 // Values equal the proto enum numbers.
 enum class Role : int {
@@ -319,9 +347,6 @@ struct BatchInclusion {
   std::uint64_t index = 0;  // this event's leaf index, < size
   std::vector<Hash> path;   // RFC 6962 PATH(index, batch), leaf side first
 };
-
-// The largest batch SignEventBatch makes and a ledger accepts.
-inline constexpr std::uint64_t kMaxEventBatchSize = 65536;
 
 // An event with its signature, ready to append.
 struct SignedEvent {

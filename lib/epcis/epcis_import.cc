@@ -317,7 +317,8 @@ Result<std::vector<Event>> ConvertErrorDeclaration(Ctx& c, const json& ev) {
     Event r;
     if (auto id = FromUrn(kEventPrefix, reversal_uri); id && originals.size() == 1) {
       r.event_id = *id;
-    } else if (!reversal_uri.empty() && originals.size() == 1 && reversal_uri.size() <= 256) {
+    } else if (!reversal_uri.empty() && originals.size() == 1 &&
+               reversal_uri.size() <= kMaxIdBytes) {
       r.event_id = reversal_uri;
     } else {
       r.event_id = o.event_id + "#reversal";
@@ -372,7 +373,7 @@ Result<std::vector<Event>> Convert(const json& ev, Ctx& c) {
   // Event id: ours back, any other URI as it stands, or a digest of the event.
   if (auto id = FromUrn(kEventPrefix, event_uri)) {
     base.event_id = *id;
-  } else if (!event_uri.empty() && event_uri.size() <= 256) {
+  } else if (!event_uri.empty() && event_uri.size() <= kMaxIdBytes) {
     base.event_id = event_uri;
   } else {
     base.event_id = "epcis-" + HashToHex(Sha256(ev.dump())).substr(0, 32);

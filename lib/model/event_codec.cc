@@ -127,7 +127,7 @@ Status CheckLotMessage(const std::string& f, const v1::Lot& lot);
 Status CheckLot(const Field& field, const v1::Lot& lot) {
   RETURN_IF_ERROR(CheckIdAt(field.Sub(".lot_id"), lot.lot_id()));
   if (lot.material() == v1::MATERIAL_UNSPECIFIED || !v1::MaterialClass_IsValid(lot.material()) ||
-      lot.mass_g() == 0 || lot.mass_g() > (std::uint64_t{1} << 53)) {
+      lot.mass_g() == 0 || lot.mass_g() > kMaxGrams) {
     return CheckLotMessage(field.str(), lot);
   }
   std::uint64_t total = 0;
@@ -152,7 +152,7 @@ Status CheckLotMessage(const std::string& f, const v1::Lot& lot) {
     return InvalidArgumentError(f + ".material is unset or unknown");
   }
   if (lot.mass_g() == 0) return InvalidArgumentError(f + ".mass_g must be greater than zero");
-  if (lot.mass_g() > (std::uint64_t{1} << 53)) {
+  if (lot.mass_g() > kMaxGrams) {
     return InvalidArgumentError(f + ".mass_g is absurdly large (over 2^53 grams)");
   }
   std::uint64_t total = 0;
@@ -222,7 +222,9 @@ Status ValidateEventProto(const v1::Event& ev) {
     return InvalidArgumentError("time.seconds " + std::to_string(ev.time().seconds()) +
                                 " is outside 0001-01-01..9999-12-31");
   }
-  if (ev.references_size() > 64) return InvalidArgumentError("more than 64 references");
+  if (ev.references_size() > kMaxReferences) {
+    return InvalidArgumentError("more than " + std::to_string(kMaxReferences) + " references");
+  }
   for (const auto& r : ev.references()) {
     RETURN_IF_ERROR(CheckText("references.kind", r.kind()));
     RETURN_IF_ERROR(CheckText("references.value", r.value()));
@@ -264,7 +266,7 @@ Status ValidateEventProto(const v1::Event& ev) {
       if (q.kind() == v1::QUOTA_KIND_UNSPECIFIED || !v1::QuotaKind_IsValid(q.kind())) {
         return InvalidArgumentError("quota_granted.kind is unset or unknown");
       }
-      if (q.reo_g() > (std::uint64_t{1} << 53)) {
+      if (q.reo_g() > kMaxGrams) {
         return InvalidArgumentError("quota_granted.reo_g is absurdly large (over 2^53 grams)");
       }
       return CheckText("quota_granted.document", q.document());
@@ -273,7 +275,10 @@ Status ValidateEventProto(const v1::Event& ev) {
       const auto& p = ev.policy_set();
       RETURN_IF_ERROR(CheckId("policy_set.name", p.name()));
       if (p.rules_size() == 0) return InvalidArgumentError("policy_set has no rules");
-      if (p.rules_size() > 64) return InvalidArgumentError("policy_set has more than 64 rules");
+      if (p.rules_size() > kMaxPolicyRules) {
+        return InvalidArgumentError("policy_set has more than " + std::to_string(kMaxPolicyRules) +
+                                    " rules");
+      }
       std::vector<bool> seen_role(16, false);
       for (int i = 0; i < p.rules_size(); ++i) {
         const auto& r = p.rules(i);
@@ -296,7 +301,7 @@ Status ValidateEventProto(const v1::Event& ev) {
         for (int m : r.outputs()) {
           if (m == 0 || !v1::MaterialClass_IsValid(m)) return InvalidArgumentError(f + ".outputs has an unknown class");
         }
-        if (r.element_tolerance_ppm() > 100000) {
+        if (r.element_tolerance_ppm() > kMaxElementTolerancePpm) {
           return InvalidArgumentError(f + ".element_tolerance_ppm is over 10 %");
         }
       }
@@ -311,7 +316,7 @@ Status ValidateEventProto(const v1::Event& ev) {
       unsigned __int128 scrap = 0;
       for (int i = 0; i < r.scrap_size(); ++i) {
         RETURN_IF_ERROR(CheckId("recycled.scrap[" + std::to_string(i) + "].material", r.scrap(i).material()));
-        if (r.scrap(i).mass_g() > (std::uint64_t{1} << 53)) {
+        if (r.scrap(i).mass_g() > kMaxGrams) {
           return InvalidArgumentError("recycled.scrap[" + std::to_string(i) + "].mass_g is absurdly large");
         }
         scrap += r.scrap(i).mass_g();
@@ -342,7 +347,10 @@ Status ValidateEventProto(const v1::Event& ev) {
       const auto& r = ev.reversed();
       RETURN_IF_ERROR(CheckHash("reversed.record_hash", r.record_hash(), true));
       if (r.lot_ids_size() == 0) return InvalidArgumentError("reversed names no lot");
-      if (r.lot_ids_size() > 10000) return InvalidArgumentError("reversed names more than 10000 lots");
+      if (r.lot_ids_size() > kMaxReversedLots) {
+        return InvalidArgumentError("reversed names more than " + std::to_string(kMaxReversedLots) +
+                                    " lots");
+      }
       for (int i = 0; i < r.lot_ids_size(); ++i) {
         RETURN_IF_ERROR(CheckIdAt(Field("reversed.lot_ids", i), r.lot_ids(i)));
       }
@@ -376,7 +384,7 @@ Status ValidateEventProto(const v1::Event& ev) {
         if (in.consumed_g() == 0) {
           return InvalidArgumentError(f.str() + ".consumed_g must be greater than zero");
         }
-        if (in.consumed_g() > (std::uint64_t{1} << 53)) {
+        if (in.consumed_g() > kMaxGrams) {
           return InvalidArgumentError(f.str() + ".consumed_g is absurdly large (over 2^53 grams)");
         }
       }
@@ -386,11 +394,11 @@ Status ValidateEventProto(const v1::Event& ev) {
       for (int i = 0; i < t.additives_size(); ++i) {
         std::string f = "transformed.additives[" + std::to_string(i) + "]";
         RETURN_IF_ERROR(CheckId(f + ".material", t.additives(i).material()));
-        if (t.additives(i).mass_g() > (std::uint64_t{1} << 53)) {
+        if (t.additives(i).mass_g() > kMaxGrams) {
           return InvalidArgumentError(f + ".mass_g is absurdly large (over 2^53 grams)");
         }
       }
-      if (t.declared_loss_g() > (std::uint64_t{1} << 53)) {
+      if (t.declared_loss_g() > kMaxGrams) {
         return InvalidArgumentError("transformed.declared_loss_g is absurdly large");
       }
       return CheckText("transformed.process", t.process());
