@@ -125,16 +125,21 @@ struct Lot {
   std::string description;
 };
 
-// Sum of the lot's rare-earth content in grams. kInvalidArgument on overflow.
+// The ELEMENTAL rare-earth mass of `lot`: the plain sum of its content, in
+// grams of the elements themselves (Nd, not Nd2O3), the figure a lineage
+// shows as LineageLot::rare_earth_g. Not the oxide figure quotas count
+// (ReoEquivalentGrams). kInvalidArgument on overflow.
 RETRACE_EXPORT Result<std::uint64_t> RareEarthMass(const Lot& lot);
 
-// Rare-earth oxide (REO) equivalent of `content`, in grams: each element's
-// mass times its stoichiometric oxide factor (Nd2O3, Pr6O11, CeO2, Tb4O7,
-// La2O3, Dy2O3, Sm2O3, ...; IUPAC atomic weights to 0.001), computed in exact
-// integer arithmetic: each element rounded down to the milligram, the sum
-// rounded down to the gram (docs/verification.md lists the factors). A
-// result beyond 2^64 - 1 g (only content summed over many lots can reach it)
-// is 2^64 - 1: it saturates, never wraps. Quota checks use the exact sum.
+// The OXIDE (REO) equivalent of `content`, in grams, the figure quotas are
+// granted and counted in (RareEarthMass is the elemental sum): each
+// element's mass times its stoichiometric oxide factor (Nd2O3, Pr6O11,
+// CeO2, Tb4O7, La2O3, Dy2O3, Sm2O3, ...; IUPAC atomic weights to 0.001),
+// computed in exact integer arithmetic: each element rounded down to the
+// milligram, the sum rounded down to the gram (docs/verification.md lists
+// the factors). A result beyond 2^64 - 1 g (only content summed over many
+// lots can reach it) is 2^64 - 1: it saturates, never wraps. Quota checks
+// use the exact sum.
 RETRACE_EXPORT std::uint64_t ReoEquivalentGrams(const std::vector<ElementMass>& content);
 
 struct Reference {
