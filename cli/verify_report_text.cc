@@ -1,5 +1,6 @@
-// Text rendering of a VerifyReport, shared by `verify` and `demo`. The JSON
-// form is the library's VerifyReportToJson, so the two cannot drift.
+// Text rendering of a VerifyReport, shared by `verify`, `demo` and
+// `verify-bundle` (the `report` subcommand is report.cc). The JSON form is
+// the library's VerifyReportToJson, so the two cannot drift.
 #include <iomanip>
 #include <map>
 #include <ostream>
