@@ -40,6 +40,14 @@ Result<retrace::Event> ParseEvent(std::string_view json) {
   return ev;
 }
 
+// ParseEvent, linked to `ledger`'s current state (LinkParents).
+Result<retrace::Event> ParseLinkedEvent(const retrace::Ledger& ledger, std::string_view json) {
+  Result<retrace::Event> ev = ParseEvent(json);
+  if (!ev.ok()) return ev;
+  if (Status st = ledger.LinkParents(&*ev); !st.ok()) return st;
+  return ev;
+}
+
 // Calls fn(line) for each non-blank line of a JSON Lines text, in order, and
 // stops at the first error, which it returns annotated with the line number.
 template <typename Fn>
@@ -103,9 +111,8 @@ int retrace_ledger_append_json(retrace_ledger* ledger, const retrace_signer* sig
     RETRACE_REQUIRE(ledger);
     RETRACE_REQUIRE(signer);
     RETRACE_REQUIRE(event_json);
-    Result<retrace::Event> ev = ParseEvent(View(event_json, json_len));
+    Result<retrace::Event> ev = ParseLinkedEvent(*ledger->impl, View(event_json, json_len));
     if (!ev.ok()) return ev.status();
-    if (Status st = ledger->impl->LinkParents(&*ev); !st.ok()) return st;
     Result<retrace::SignedEvent> se = retrace::SignEvent(*ev, *signer->impl);
     if (!se.ok()) return se.status();
     return AppendOne(*ledger->impl, *se, out_seq, out_hash);
@@ -118,9 +125,8 @@ int retrace_ledger_prepare_json(const retrace_ledger* ledger, const char* event_
     RETRACE_REQUIRE(ledger);
     RETRACE_REQUIRE(event_json);
     RETRACE_REQUIRE(out_event);
-    Result<retrace::Event> ev = ParseEvent(View(event_json, json_len));
+    Result<retrace::Event> ev = ParseLinkedEvent(*ledger->impl, View(event_json, json_len));
     if (!ev.ok()) return ev.status();
-    if (Status st = ledger->impl->LinkParents(&*ev); !st.ok()) return st;
     Result<std::string> bytes = retrace::EncodeEvent(*ev);
     if (!bytes.ok()) return bytes.status();
     return GiveBytes(*bytes, out_event, out_event_len);
