@@ -168,9 +168,10 @@ std::string FormatPpm(std::uint32_t ppm);
 std::string ShortHash(const Hash& h);
 
 
-// Prints a verification report as text (verify, demo, verify-bundle). The
-// last line is the verdict, VALID or INVALID, unless `verdict_line` is
-// false (verify-bundle prints the overall verdict itself).
+// Prints a verification report as text (verify, demo, verify-bundle;
+// verify_report_text.cc). The last line is the verdict, VALID or INVALID,
+// unless `verdict_line` is false (verify-bundle prints the overall verdict
+// itself).
 void PrintVerifyReport(const VerifyReport& report, std::ostream& out, bool verdict_line = true);
 
 // POSIX seconds as "2026-03-02T08:00:00Z".

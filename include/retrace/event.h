@@ -12,6 +12,7 @@
 #ifndef RETRACE_EVENT_H_
 #define RETRACE_EVENT_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -26,6 +27,33 @@
 #include "retrace/status.h"
 
 namespace retrace {
+
+// Limits of an event (docs/data-model.md, "Limits"). EncodeEvent and the
+// ledger's append refuse an event past any of them with kInvalidArgument;
+// the verifier reports a stored one as malformed. They are part of the
+// format: changing one changes which records are valid.
+//
+// An id (event, actor, lot, key, ledger name): 1..kMaxIdBytes bytes of UTF-8.
+inline constexpr std::size_t kMaxIdBytes = 256;
+// Free text (descriptions, reference values, licence, site).
+inline constexpr std::size_t kMaxTextBytes = 4096;
+// References of one event.
+inline constexpr int kMaxReferences = 64;
+// Rules of one policy set, and the widest element tolerance of a rule
+// (100,000 ppm = 10 %).
+inline constexpr int kMaxPolicyRules = 64;
+inline constexpr std::uint32_t kMaxElementTolerancePpm = 100000;
+// Any single mass, content or quota figure: 2^53 g.
+inline constexpr std::uint64_t kMaxGrams = std::uint64_t{1} << 53;
+// Lots one reversal names.
+inline constexpr int kMaxReversedLots = 10000;
+// SignedEvent::key_id and SignedEvent::signature as an append takes them
+// (each algorithm then checks its own exact signature length).
+inline constexpr std::size_t kMaxKeyIdBytes = 64;
+inline constexpr std::size_t kMaxSignatureBytes = 256;
+// The largest batch SignEventBatch makes and a ledger accepts
+// (BatchInclusion below).
+inline constexpr std::uint64_t kMaxEventBatchSize = 65536;
 
 // Values equal the proto enum numbers.
 enum class Role : int {
@@ -97,16 +125,21 @@ struct Lot {
   std::string description;
 };
 
-// Sum of the lot's rare-earth content in grams. kInvalidArgument on overflow.
+// The ELEMENTAL rare-earth mass of `lot`: the plain sum of its content, in
+// grams of the elements themselves (Nd, not Nd2O3), the figure a lineage
+// shows as LineageLot::rare_earth_g. Not the oxide figure quotas count
+// (ReoEquivalentGrams). kInvalidArgument on overflow.
 RETRACE_EXPORT Result<std::uint64_t> RareEarthMass(const Lot& lot);
 
-// Rare-earth oxide (REO) equivalent of `content`, in grams: each element's
-// mass times its stoichiometric oxide factor (Nd2O3, Pr6O11, CeO2, Tb4O7,
-// La2O3, Dy2O3, Sm2O3, ...; IUPAC atomic weights to 0.001), computed in exact
-// integer arithmetic: each element rounded down to the milligram, the sum
-// rounded down to the gram (docs/verification.md lists the factors). A
-// result beyond 2^64 - 1 g (only content summed over many lots can reach it)
-// is 2^64 - 1: it saturates, never wraps. Quota checks use the exact sum.
+// The OXIDE (REO) equivalent of `content`, in grams, the figure quotas are
+// granted and counted in (RareEarthMass is the elemental sum): each
+// element's mass times its stoichiometric oxide factor (Nd2O3, Pr6O11,
+// CeO2, Tb4O7, La2O3, Dy2O3, Sm2O3, ...; IUPAC atomic weights to 0.001),
+// computed in exact integer arithmetic: each element rounded down to the
+// milligram, the sum rounded down to the gram (docs/verification.md lists
+// the factors). A result beyond 2^64 - 1 g (only content summed over many
+// lots can reach it) is 2^64 - 1: it saturates, never wraps. Quota checks
+// use the exact sum.
 RETRACE_EXPORT std::uint64_t ReoEquivalentGrams(const std::vector<ElementMass>& content);
 
 struct Reference {
@@ -319,9 +352,6 @@ struct BatchInclusion {
   std::uint64_t index = 0;  // this event's leaf index, < size
   std::vector<Hash> path;   // RFC 6962 PATH(index, batch), leaf side first
 };
-
-// The largest batch SignEventBatch makes and a ledger accepts.
-inline constexpr std::uint64_t kMaxEventBatchSize = 65536;
 
 // An event with its signature, ready to append.
 struct SignedEvent {

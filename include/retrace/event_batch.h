@@ -9,9 +9,9 @@
 // hash are fixed by the bytes -- and links later events of the batch to it:
 //
 //   EventBatch batch(*ledger);
-//   RETURN_IF_ERROR(batch.Add(transform_event, smelter_signer));
-//   RETURN_IF_ERROR(batch.Add(ship_new_lot_event, smelter_signer));
-//   auto results = batch.Commit();   // both records, or neither
+//   if (Status st = batch.Add(transform_event, smelter_signer); !st.ok()) return st;
+//   if (Status st = batch.Add(ship_new_lot_event, smelter_signer); !st.ok()) return st;
+//   Result<std::vector<AppendResult>> results = batch.Commit();  // both records, or neither
 //
 // The prediction assumes nobody else appends between the first Add and
 // Commit. If someone does, Commit fails with kFailedPrecondition (a parent

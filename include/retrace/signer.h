@@ -82,7 +82,9 @@ class RETRACE_EXPORT PublicKey {
 };
 
 // Checks signatures made by one public key. Create once per key and reuse:
-// construction parses the key; Verify is then cheap and thread-safe.
+// construction parses the key; Verify is then cheap and thread-safe. (A
+// signature primitive, beside Signer; retrace/verifier.h holds the reports
+// of ledger verification, VerifyReport and AuditReport.)
 class RETRACE_EXPORT Verifier {
  public:
   virtual ~Verifier() = default;

@@ -92,9 +92,10 @@ RETRACE_EXPORT Status InternalError(std::string message);
 
 // Result<T> holds either a T or a non-OK Status (never an OK status).
 //
-// Accessing value() of an error Result is a programming error; it aborts in
-// debug builds via the std::variant access check (bad_variant_access is not
-// caught: check ok() first).
+// Accessing value() (or *, ->) of an error Result is a programming error:
+// in every build it throws std::bad_variant_access (std::get), which the
+// library never catches for you. Check ok() first. (The library itself does
+// not let that exception cross its API: the C API catches everything.)
 template <typename T>
 class [[nodiscard]] Result {
  public:

@@ -1,5 +1,10 @@
 // Verification reports: what `verify LOT` and `audit` found.
 //
+// This header holds the reports of ledger verification, not a class: the
+// signature Verifier (one public key, Verify(message, signature)) is a
+// primitive beside Signer and lives in retrace/signer.h. The header keeps
+// its name, which hosts already include.
+//
 // A report is the answer to "checked, and is it right?". A verifier that
 // could not check (the ledger would not open, a read failed) returns an
 // error Status instead; it never returns a report that claims validity for

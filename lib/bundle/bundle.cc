@@ -36,8 +36,6 @@ namespace {
 constexpr char kBundleFormat[] = "retrace-bundle/v2";
 constexpr std::size_t kMaxBundleBytes = std::size_t{1} << 30;
 
-std::string Str(std::uint64_t v) { return std::to_string(v); }
-
 }  // namespace
 
 Result<std::string> BuildBundle(const Txn& txn, std::string_view origin, std::string_view lot_id) {
@@ -50,9 +48,9 @@ Result<std::string> BuildBundle(const Txn& txn, std::string_view origin, std::st
     if (report.status().code() == StatusCode::kNotFound) {
       ASSIGN_OR_RETURN(std::vector<std::uint64_t> all, ledger.LotSeqs(lot_id));
       if (!all.empty()) {
-        return FailedPreconditionError("lot " + std::string(lot_id) +
-                                       " is newer than the latest checkpoint (size " + Str(size) +
-                                       "); sign a new checkpoint first; no bundle was built");
+        return FailedPreconditionError(
+            "lot " + std::string(lot_id) + " is newer than the latest checkpoint (size " +
+            std::to_string(size) + "); sign a new checkpoint first; no bundle was built");
       }
     }
     return report.status();
@@ -60,8 +58,9 @@ Result<std::string> BuildBundle(const Txn& txn, std::string_view origin, std::st
   if (!report->valid) {
     const Finding& f = report->findings.front();
     return FailedPreconditionError("the lineage of lot " + std::string(lot_id) + " has " +
-                                   Str(report->findings.size()) + " finding(s), the first " +
-                                   f.code + " at record " + Str(f.seq) + ": " + f.message +
+                                   std::to_string(report->findings.size()) +
+                                   " finding(s), the first " + f.code + " at record " +
+                                   std::to_string(f.seq) + ": " + f.message +
                                    "; no bundle was built (see `retrace verify`)");
   }
   v1::Bundle b;
@@ -71,7 +70,9 @@ Result<std::string> BuildBundle(const Txn& txn, std::string_view origin, std::st
   TxnNodeSource nodes(txn);
   for (std::uint64_t seq : recording.served()) {
     ASSIGN_OR_RETURN(std::optional<std::string> bytes, ledger.RecordBytes(seq));
-    if (!bytes) return CorruptionError("record " + Str(seq) + " vanished while building a bundle");
+    if (!bytes) {
+      return CorruptionError("record " + std::to_string(seq) + " vanished while building a bundle");
+    }
     ASSIGN_OR_RETURN(merkle::InclusionProof proof, merkle::MakeInclusionProof(nodes, seq, size));
     v1::BundleRecord* r = b.add_records();
     r->set_seq(seq);
@@ -101,21 +102,21 @@ Result<std::string> BuildBundle(const Txn& txn, std::string_view origin, std::st
 Result<std::string> BuildTlogProof(const Txn& txn, std::string_view origin, std::uint64_t seq) {
   ASSIGN_OR_RETURN(Head head, ReadHead(txn));
   if (seq >= head.size) {
-    return NotFoundError("record " + Str(seq) + " does not exist (the log holds " +
-                         Str(head.size) + ")");
+    return NotFoundError("record " + std::to_string(seq) + " does not exist (the log holds " +
+                         std::to_string(head.size) + ")");
   }
   ASSIGN_OR_RETURN(StoredCheckpoint cp, CurrentCheckpoint(txn, origin));
   if (seq >= cp.checkpoint.size) {
-    return FailedPreconditionError("record " + Str(seq) +
-                                   " is newer than the latest checkpoint (size " +
-                                   Str(cp.checkpoint.size) + "); sign a new checkpoint first");
+    return FailedPreconditionError(
+        "record " + std::to_string(seq) + " is newer than the latest checkpoint (size " +
+        std::to_string(cp.checkpoint.size) + "); sign a new checkpoint first");
   }
   ASSIGN_OR_RETURN(auto bytes, txn.Get(txn.tables().records, EncodeU64(seq)));
-  if (!bytes) return CorruptionError("record " + Str(seq) + " is missing");
+  if (!bytes) return CorruptionError("record " + std::to_string(seq) + " is missing");
   ASSIGN_OR_RETURN(merkle::InclusionProof proof,
                    merkle::MakeInclusionProof(TxnNodeSource(txn), seq, cp.checkpoint.size));
   if (!merkle::VerifyInclusion(merkle::LeafHash(*bytes), proof, cp.checkpoint.root_hash).ok()) {
-    return CorruptionError("record " + Str(seq) +
+    return CorruptionError("record " + std::to_string(seq) +
                            " is not the leaf the checkpoint committed to: it was rewritten");
   }
   TlogProof p;
@@ -132,7 +133,7 @@ namespace {
 // bytes are not a bundle, not that a bundle is wrong.
 Status CheckStructure(std::string_view bytes, v1::Bundle* b) {
   if (bytes.size() > kMaxBundleBytes) {
-    return InvalidArgumentError("not a retrace bundle: " + Str(bytes.size()) + " bytes");
+    return InvalidArgumentError("not a retrace bundle: " + std::to_string(bytes.size()) + " bytes");
   }
   if (!b->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return InvalidArgumentError("not a retrace bundle: it does not parse");
@@ -162,7 +163,7 @@ Status CheckStructure(std::string_view bytes, v1::Bundle* b) {
     for (const std::string& h : r.inclusion_proof()) {
       if (h.size() != 32) {
         return InvalidArgumentError("malformed bundle: an inclusion proof hash of record " +
-                                    Str(r.seq()) + " is not 32 bytes");
+                                    std::to_string(r.seq()) + " is not 32 bytes");
       }
     }
   }
@@ -198,7 +199,6 @@ Status CheckStructure(std::string_view bytes, v1::Bundle* b) {
 
 Result<BundleReport> VerifyBundle(std::string_view bytes, const PublicKey& root_key,
                                   const NoteVerifier& log_key, const WitnessPolicy& witnesses) {
-  using internal::Str;
   if (log_key.type() != NoteKeyType::kEd25519) {
     return InvalidArgumentError("the log key " + log_key.ToString() +
                                 " is not an ed25519 signed-note key");
@@ -246,7 +246,8 @@ Result<BundleReport> VerifyBundle(std::string_view bytes, const PublicKey& root_
     records.emplace(r.seq(), r.record());
     if (r.seq() >= cp->size) {
       add(finding::kInclusionProofMalformed, r.seq(),
-          "record " + Str(r.seq()) + " lies beyond the checkpoint's tree size " + Str(cp->size));
+          "record " + std::to_string(r.seq()) + " lies beyond the checkpoint's tree size " +
+              std::to_string(cp->size));
       continue;
     }
     merkle::InclusionProof proof{r.seq(), cp->size, {}};
@@ -259,7 +260,8 @@ Result<BundleReport> VerifyBundle(std::string_view bytes, const PublicKey& root_
     } else {
       add(st.code() == StatusCode::kInvalidArgument ? finding::kInclusionProofMalformed
                                                     : finding::kInclusionProofMismatch,
-          r.seq(), "the inclusion proof of record " + Str(r.seq()) + ": " + st.message());
+          r.seq(),
+          "the inclusion proof of record " + std::to_string(r.seq()) + ": " + st.message());
     }
   }
 
@@ -298,7 +300,8 @@ Result<BundleReport> VerifyBundle(std::string_view bytes, const PublicKey& root_
     for (std::uint64_t s : seqs) {
       if (!records.count(s)) {
         add(finding::kIndexAnswerInvalid, s,
-            "the bundle's " + key.first + " index names record " + Str(s) + ", which it lacks");
+            "the bundle's " + key.first + " index names record " + std::to_string(s) +
+                ", which it lacks");
       }
     }
   }
@@ -310,7 +313,8 @@ Result<BundleReport> VerifyBundle(std::string_view bytes, const PublicKey& root_
     for (const auto& [seq, bytes] : records) {
       if (!store.read().count(seq)) {
         add(finding::kIndexAnswerInvalid, seq,
-            "record " + Str(seq) + " is in the bundle but no part of the lineage refers to it");
+            "record " + std::to_string(seq) +
+                " is in the bundle but no part of the lineage refers to it");
       }
     }
     for (const auto& [key, seqs] : answers) {

@@ -107,8 +107,6 @@ const unsigned char* Bytes(std::string_view s) {
   return s.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(s.data());
 }
 
-std::string Str(size_t n) { return std::to_string(n); }
-
 // ---------------------------------------------------------------------------
 // Files.
 
@@ -173,7 +171,7 @@ Result<size_t> ReadFileInto(const std::string& path, const char* what, bool priv
   for (;;) {
     if (done == out_size) {
       return InvalidArgumentError(std::string(what) + " file " + path + " is larger than " +
-                                  Str(out_size - 1) + " bytes; it is not a key file");
+                                  std::to_string(out_size - 1) + " bytes; it is not a key file");
     }
     ssize_t n = ::read(fd.get(), out + done, out_size - done);
     if (n < 0) {
@@ -244,7 +242,8 @@ struct ParsedPublicKey {
 Result<ParsedPublicKey> ParseSpki(std::string_view der) {
   if (der.empty()) return InvalidArgumentError("public key DER is empty");
   if (der.size() > kMaxKeyFileBytes) {
-    return InvalidArgumentError("public key DER is " + Str(der.size()) + " bytes; too large");
+    return InvalidArgumentError("public key DER is " + std::to_string(der.size()) +
+                                " bytes; too large");
   }
   const unsigned char* p = Bytes(der);
   UniqueEvpPkey pkey(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));  // NOLINT
@@ -254,7 +253,7 @@ Result<ParsedPublicKey> ParseSpki(std::string_view der) {
   }
   size_t consumed = static_cast<size_t>(p - Bytes(der));
   if (consumed != der.size()) {
-    return InvalidArgumentError("public key DER has " + Str(der.size() - consumed) +
+    return InvalidArgumentError("public key DER has " + std::to_string(der.size() - consumed) +
                                 " trailing bytes after the SubjectPublicKeyInfo");
   }
   ASSIGN_OR_RETURN(Algorithm alg, DetectAlgorithm(pkey.get()));
@@ -399,7 +398,7 @@ Result<std::string> RsToDer(std::string_view sig, const CurveOrder& order, bool 
                             const char* alg) {
   if (sig.size() != kRsSignatureBytes) {
     return VerificationFailedError(std::string(alg) + " signature must be 64 bytes (r||s), got " +
-                                   Str(sig.size()));
+                                   std::to_string(sig.size()));
   }
   const uint8_t* r = reinterpret_cast<const uint8_t*>(sig.data());
   const uint8_t* s = r + kScalarBytes;
@@ -520,7 +519,7 @@ class VerifierImpl final : public Verifier {
       case Algorithm::kEd25519:
         if (signature.size() != kEd25519SignatureBytes) {
           return VerificationFailedError("Ed25519 signature must be 64 bytes, got " +
-                                         Str(signature.size()));
+                                         std::to_string(signature.size()));
         }
         break;
       case Algorithm::kEcdsaP256Sha256: {
@@ -601,7 +600,7 @@ class SignerImpl final : public Signer {
     switch (alg) {
       case Algorithm::kEd25519:
         if (sig.size() != kEd25519SignatureBytes) {
-          return InternalError("Ed25519 signature has " + Str(sig.size()) + " bytes");
+          return InternalError("Ed25519 signature has " + std::to_string(sig.size()) + " bytes");
         }
         return sig;
       case Algorithm::kEcdsaP256Sha256:

@@ -102,7 +102,8 @@ struct Ctx {
   bool Skippable(const Status& st) const { return reason.has_value() && st.message() == message; }
 };
 
-std::string Str(const json& ev, const char* key) {
+// The string member `key` of `ev`, or "" if it is absent or not a string.
+std::string StringMember(const json& ev, const char* key) {
   auto it = ev.find(key);
   return it != ev.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
@@ -113,7 +114,7 @@ std::string NodeId(const json& ev, const char* key) {
   auto it = ev.find(key);
   if (it == ev.end()) return "";
   if (it->is_string()) return it->get<std::string>();
-  return it->is_object() ? Str(*it, "id") : std::string();
+  return it->is_object() ? StringMember(*it, "id") : std::string();
 }
 
 // A member that must be a string when present.
@@ -317,7 +318,8 @@ Result<std::vector<Event>> ConvertErrorDeclaration(Ctx& c, const json& ev) {
     Event r;
     if (auto id = FromUrn(kEventPrefix, reversal_uri); id && originals.size() == 1) {
       r.event_id = *id;
-    } else if (!reversal_uri.empty() && originals.size() == 1 && reversal_uri.size() <= 256) {
+    } else if (!reversal_uri.empty() && originals.size() == 1 &&
+               reversal_uri.size() <= kMaxIdBytes) {
       r.event_id = reversal_uri;
     } else {
       r.event_id = o.event_id + "#reversal";
@@ -341,7 +343,7 @@ Result<std::vector<Event>> Convert(const json& ev, Ctx& c) {
   // What makes an event malformed is checked before what makes it
   // unmappable: a skipped event is still a well-formed one.
   if (!ev.contains("type") || !ev["type"].is_string()) return c.Malformed("no event type");
-  const std::string type = Str(ev, "type");
+  const std::string type = StringMember(ev, "type");
   const bool known = type == "ObjectEvent" || type == "TransformationEvent" ||
                      type == "AggregationEvent" || type == "AssociationEvent" ||
                      type == "TransactionEvent";
@@ -372,7 +374,7 @@ Result<std::vector<Event>> Convert(const json& ev, Ctx& c) {
   // Event id: ours back, any other URI as it stands, or a digest of the event.
   if (auto id = FromUrn(kEventPrefix, event_uri)) {
     base.event_id = *id;
-  } else if (!event_uri.empty() && event_uri.size() <= 256) {
+  } else if (!event_uri.empty() && event_uri.size() <= kMaxIdBytes) {
     base.event_id = event_uri;
   } else {
     base.event_id = "epcis-" + HashToHex(Sha256(ev.dump())).substr(0, 32);
@@ -503,7 +505,7 @@ Result<std::vector<Event>> Convert(const json& ev, Ctx& c) {
       if (origin == "recycled") {
         Recycled r;
         r.lot = std::move(l);
-        r.source = Str(ev, "retrace:source");
+        r.source = StringMember(ev, "retrace:source");
         if (ev.contains("retrace:scrap")) {
           if (!ev["retrace:scrap"].is_array()) return c.Malformed("retrace:scrap is not a list");
           for (const json& a : ev["retrace:scrap"]) {
@@ -517,14 +519,14 @@ Result<std::vector<Event>> Convert(const json& ev, Ctx& c) {
       } else if (origin == "imported") {
         Imported im;
         im.lot = std::move(l);
-        im.customs_declaration = Str(ev, "retrace:customsDeclaration");
-        im.origin_country = Str(ev, "retrace:originCountry");
+        im.customs_declaration = StringMember(ev, "retrace:customsDeclaration");
+        im.origin_country = StringMember(ev, "retrace:originCountry");
         if (im.origin_country.empty()) im.origin_country = from_country.value_or("");
         e.body = std::move(im);
       } else {
         Extracted x;
         x.lot = std::move(l);
-        x.site = Str(ev, "retrace:site");
+        x.site = StringMember(ev, "retrace:site");
         if (x.site.empty() && !NodeId(ev, "readPoint").empty()) {
           // Ours: urn:retrace:site:ACTOR:SITE; anything else is the site.
           std::string rp = NodeId(ev, "readPoint");
@@ -538,8 +540,8 @@ Result<std::vector<Event>> Convert(const json& ev, Ctx& c) {
             x.site = *site;
           }
         }
-        x.licence = Str(ev, "retrace:licence");
-        std::string quota = Str(ev, "retrace:quotaKind");
+        x.licence = StringMember(ev, "retrace:licence");
+        std::string quota = StringMember(ev, "retrace:quotaKind");
         if (!quota.empty()) {
           Result<QuotaKind> k = ParseQuotaKind(quota);
           if (!k.ok()) return c.Malformed(Printable(k.status().message()));
@@ -558,7 +560,7 @@ Result<std::vector<Event>> Convert(const json& ev, Ctx& c) {
     RETURN_IF_ERROR(need_signer(PartyIn(ev, "sourceList", "source"),
                                 "a sourceList entry of type owning_party"));
     if (exported) {
-      std::string customs = Str(ev, "retrace:customsDeclaration");
+      std::string customs = StringMember(ev, "retrace:customsDeclaration");
       each([&](const std::string& lot, std::uint64_t g) -> EventBody {
         return Exported{lot, std::nullopt, g, customs, cc};
       });
@@ -593,7 +595,7 @@ Result<EpcisImport> ImportEpcisUnchecked(std::string_view document,
   json doc = json::parse(document, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return InvalidArgumentError("the document is not valid JSON");
   if (!doc.is_object()) return InvalidArgumentError("the document is not a JSON object");
-  std::string type = Str(doc, "type");
+  std::string type = StringMember(doc, "type");
   const json* list = nullptr;
   if (type == "EPCISDocument") {
     if (doc.contains("epcisBody") && doc["epcisBody"].is_object() &&
@@ -612,7 +614,7 @@ Result<EpcisImport> ImportEpcisUnchecked(std::string_view document,
     return InvalidArgumentError("the document's type is " + Q(type) +
                                 "; expected EPCISDocument or EPCISQueryDocument");
   }
-  std::string version = Str(doc, "schemaVersion");
+  std::string version = StringMember(doc, "schemaVersion");
   if (!version.empty() && version.rfind("2.", 0) != 0) {
     return InvalidArgumentError("schemaVersion " + Q(version) + " is not EPCIS 2.x");
   }
@@ -628,7 +630,7 @@ Result<EpcisImport> ImportEpcisUnchecked(std::string_view document,
     Ctx c;
     c.index = i;
     if (!ev.is_object()) return c.Malformed("not a JSON object");
-    c.id = Str(ev, "eventID");
+    c.id = StringMember(ev, "eventID");
     Result<std::vector<Event>> events = Convert(ev, c);
     if (!events.ok()) {
       if (options.skip_unsupported && c.Skippable(events.status())) {

@@ -59,10 +59,10 @@ Status LedgerImpl::Precheck(std::size_t i, std::size_t n, const Authority* book,
                                 " bytes; the limit is " + std::to_string(opts_.max_event_bytes) +
                                 " (Options::max_event_bytes); nothing was appended");
   }
-  if (se.key_id.empty() || se.key_id.size() > 64) {
+  if (se.key_id.empty() || se.key_id.size() > kMaxKeyIdBytes) {
     return InvalidArgumentError(where + "the key id is empty or too long; nothing was appended");
   }
-  if (se.signature.empty() || se.signature.size() > 256) {
+  if (se.signature.empty() || se.signature.size() > kMaxSignatureBytes) {
     return InvalidArgumentError(where + "the signature is empty or too long; nothing was appended");
   }
   Status st = ParseEventBytes(se.event_bytes, &p->event);
@@ -215,9 +215,10 @@ Status LedgerImpl::ApplyAuthority(Txn& txn, const std::string& where, Pending& p
   }
   ASSIGN_OR_RETURN(auto dup, txn.Get(t.event_ids, ev.event_id()));
   if (dup) {
+    ASSIGN_OR_RETURN(const std::uint64_t owner, DecodeStoredU64(*dup, "event_ids", ev.event_id()));
     return refuse({finding::kDuplicateEventId, "",
                    "event id " + EscapeForDisplay(ev.event_id()) + " is already used by record " +
-                       std::to_string(DecodeU64(*dup).value_or(0))});
+                       std::to_string(owner)});
   }
   const std::string seq_key = EncodeU64(seq);
   if (ev.has_quota_granted()) {
@@ -278,9 +279,10 @@ Status LedgerImpl::ApplyCustody(Txn& txn, const std::string& where, Pending& p,
 
   ASSIGN_OR_RETURN(auto dup, txn.Get(t.event_ids, ev.event_id()));
   if (dup) {
+    ASSIGN_OR_RETURN(const std::uint64_t owner, DecodeStoredU64(*dup, "event_ids", ev.event_id()));
     return refuse({finding::kDuplicateEventId, "",
                    "event id " + EscapeForDisplay(ev.event_id()) + " is already used by record " +
-                       std::to_string(DecodeU64(*dup).value_or(0))});
+                       std::to_string(owner)});
   }
 
   // A reversal: the record it reverses, and its rules.

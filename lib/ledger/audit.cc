@@ -298,12 +298,6 @@ std::string LotDifference(const LotView& want, const LotView& have) {
   return out.empty() ? "its encoding" : out;
 }
 
-std::string QuotaName(std::string_view key) {
-  std::optional<QuotaKeyParts> p = ParseQuotaKey(key);
-  if (!p) return "a damaged key";
-  return EscapeForDisplay(p->actor_id, 64) + "'s " + std::to_string(p->year) + " " +
-         QuotaKindName(p->kind);
-}
 }  // namespace
 
 Status Auditor::CheckFinalLotState(const LotView& lot) {
@@ -425,7 +419,7 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
     ASSIGN_OR_RETURN(auto probe, quota_index_.Find(qk, seq));
     if (!probe.listed) {
       report_.findings.push_back({finding::kIndexInconsistent, seq, "",
-                                  "the quota log of " + QuotaName(qk) + " does not list record " +
+                                  "the quota log of " + QuotaKeyName(qk) + " does not list record " +
                                       std::to_string(seq)});
     }
     return Status::Ok();
@@ -579,25 +573,25 @@ Status Auditor::CheckTables() {
       const std::string key(k);
       seen.insert(key);
       auto it = quotas_.find(key);
-      Result<QuotaTally> stored = DecodeQuotaTally(v);
+      Result<QuotaTally> stored = DecodeQuotaTally(v, key);
       if (it == quotas_.end()) {
-        Inconsistent("the quota table holds a balance for " + QuotaName(key) +
+        Inconsistent("the quota table holds a balance for " + QuotaKeyName(key) +
                      ", which no record uses or grants");
       } else if (!stored.ok()) {
-        Inconsistent("the quota table's balance of " + QuotaName(key) +
+        Inconsistent("the quota table's balance of " + QuotaKeyName(key) +
                      " is damaged (its seal does not match)");
       } else if (!(*stored == it->second.stored)) {
         auto tally = [](const QuotaTally& q) {
           return "used " + GramsString(q.used) + " g, " + std::to_string(q.entries) +
                  " entries, the last at record " + std::to_string(q.last_seq);
         };
-        Inconsistent("the quota table's balance of " + QuotaName(key) + " (" + tally(*stored) +
+        Inconsistent("the quota table's balance of " + QuotaKeyName(key) + " (" + tally(*stored) +
                      ") differs from what the records imply (" + tally(it->second.stored) + ")");
       }
       return true;
     }));
     for (const auto& [key, tally] : quotas_) {
-      if (!seen.count(key)) Inconsistent("the quota table has no balance for " + QuotaName(key));
+      if (!seen.count(key)) Inconsistent("the quota table has no balance for " + QuotaKeyName(key));
     }
   }
   if (authority_values != 0) {
@@ -646,9 +640,8 @@ Result<AuditReport> Auditor::Run() {
   // The log's true length is what the records table holds.
   ASSIGN_OR_RETURN(auto last, txn_.Last(t_.records));
   if (last) {
-    auto s = DecodeU64(last->first);
-    if (!s) return CorruptionError("a records key is damaged");
-    size_ = *s + 1;
+    ASSIGN_OR_RETURN(const std::uint64_t s, DecodeU64Key("records", last->first));
+    size_ = s + 1;
   }
   store_ = std::make_unique<TxnRecordStore>(txn_, size_);
   // The book of authority first: every record is judged by the whole log's
@@ -693,7 +686,8 @@ Result<AuditReport> Auditor::Run() {
     auto s = DecodeU64(k);
     if (!s) {
       report_.findings.push_back(
-          {finding::kRecordUnreadable, expected_key, "", "a records key is damaged"});
+          {finding::kRecordUnreadable, expected_key, "",
+           "the records table has a damaged key \"" + EscapeForDisplay(k) + "\""});
       return true;
     }
     const std::uint64_t seq = *s;

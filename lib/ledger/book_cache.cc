@@ -9,9 +9,7 @@ Result<BookCache::Index> BookCache::IndexOf(const Txn& txn) {
   ASSIGN_OR_RETURN(idx.entries, txn.Entries(txn.tables().authority));
   ASSIGN_OR_RETURN(auto last, txn.Last(txn.tables().authority));
   if (last) {
-    auto seq = DecodeU64(last->first);
-    if (!seq) return CorruptionError("the authority index is damaged; run `retrace audit`");
-    idx.last = *seq;
+    ASSIGN_OR_RETURN(idx.last, DecodeU64Key("authority", last->first));
   }
   return idx;
 }
@@ -21,9 +19,9 @@ Result<std::vector<AuthorityRecord>> BookCache::ReadAll(const Txn& txn) {
   Status bad;
   Cursor records_cur(txn, txn.tables().records);
   RETURN_IF_ERROR(txn.ForEach(txn.tables().authority, [&](std::string_view k, std::string_view) {
-    auto seq = DecodeU64(k);
-    if (!seq) {
-      bad = CorruptionError("the authority index is damaged; run `retrace audit`");
+    Result<std::uint64_t> seq = DecodeU64Key("authority", k);
+    if (!seq.ok()) {
+      bad = seq.status();
       return false;
     }
     const std::string key = EncodeU64(*seq);

@@ -24,18 +24,19 @@ std::string B64(const Hash& h) { return HashToBase64(h); }
 
 Result<StoredCheckpoint> ParseStored(std::string_view key, std::string_view note,
                                      std::string_view origin) {
-  std::optional<std::uint64_t> size = DecodeU64(key);
+  ASSIGN_OR_RETURN(const std::uint64_t size, DecodeU64Key("checkpoints", key));
   Result<Checkpoint> cp = ParseSignedCheckpoint(note);
-  if (!size || !cp.ok()) {
-    return CorruptionError("a stored checkpoint is damaged" +
-                           (cp.ok() ? std::string() : ": " + cp.status().message()));
+  if (!cp.ok()) {
+    return CorruptionError("the checkpoint stored under size " + std::to_string(size) +
+                           " is damaged: " + cp.status().message());
   }
-  if (cp->size != *size) {
-    return CorruptionError("the checkpoint stored under size " + std::to_string(*size) +
+  if (cp->size != size) {
+    return CorruptionError("the checkpoint stored under size " + std::to_string(size) +
                            " is of size " + std::to_string(cp->size));
   }
   if (cp->origin != origin) {
-    return CorruptionError("a stored checkpoint names the origin \"" + cp->origin +
+    return CorruptionError("a stored checkpoint names the origin \"" +
+                           EscapeForDisplay(cp->origin) +
                            "\", not this ledger's \"" + std::string(origin) + "\"");
   }
   return StoredCheckpoint{std::move(cp).value(), std::string(note)};

@@ -21,6 +21,7 @@
 #include "model/record.h"
 #include "retrace/merkle.h"
 #include "retrace/v1/retrace.pb.h"
+#include "util/escape.h"
 #include "util/status_macros.h"
 #include "util/thread_pool.h"
 #include "rules/authority.h"
@@ -129,7 +130,7 @@ Result<IndexDigests> DigestStoredIndexes(const Txn& txn) {
   }));
   RETURN_IF_ERROR(txn.ForEach(t.quotas, [&d](std::string_view k, std::string_view v) {
     d.quota_keys.Add(k, "");
-    if (!DecodeQuotaTally(v).ok()) ++d.damaged_quotas;
+    if (!DecodeQuotaTally(v, k).ok()) ++d.damaged_quotas;
     return true;
   }));
   return d;
@@ -384,9 +385,8 @@ Result<AuditReport> IntegrityAuditor::Run() {
   if (id) ledger_id_ = std::string(*id);
   ASSIGN_OR_RETURN(auto last, txn_.Last(t_.records));
   if (last) {
-    auto s = DecodeU64(last->first);
-    if (!s) return CorruptionError("a records key is damaged");
-    size_ = *s + 1;
+    ASSIGN_OR_RETURN(const std::uint64_t s, DecodeU64Key("records", last->first));
+    size_ = s + 1;
   }
   RETURN_IF_ERROR(tree_.First());
 
@@ -413,7 +413,8 @@ Result<AuditReport> IntegrityAuditor::Run() {
   Status st = txn_.ForEach(t_.records, [&](std::string_view k, std::string_view v) {
     auto s = DecodeU64(k);
     if (!s) {
-      Add(finding::kRecordUnreadable, expected_key, "a records key is damaged");
+      Add(finding::kRecordUnreadable, expected_key,
+          "the records table has a damaged key \"" + EscapeForDisplay(k) + "\"");
       return true;
     }
     const std::uint64_t seq = *s;

@@ -178,9 +178,9 @@ Status UpgradeFrom2(Txn& txn) {
   std::vector<AuthorityRecord> authority;
   Status bad;
   RETURN_IF_ERROR(txn.ForEach(t.records, [&](std::string_view k, std::string_view v) {
-    auto seq = DecodeU64(k);
-    if (!seq) {
-      bad = CorruptionError("a records key is damaged; nothing was changed");
+    Result<std::uint64_t> seq = DecodeU64Key("records", k);
+    if (!seq.ok()) {
+      bad = CorruptionError(seq.status().message() + "; nothing was changed");
       return false;
     }
     RecordView view;

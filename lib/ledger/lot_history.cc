@@ -13,18 +13,17 @@ Result<std::optional<Reversible>> ReadReversible(const Txn& txn, std::string_vie
   ASSIGN_OR_RETURN(std::vector<std::string> seqs, txn.GetDups(txn.tables().lot_index, lot_id));
   LotUndoStack stack;
   for (const std::string& v : seqs) {
-    auto seq = DecodeU64(v);
-    if (!seq) return CorruptionError("the lot index of " + EscapeForDisplay(lot_id) + " is damaged");
-    if (*seq >= before_seq) break;
-    ASSIGN_OR_RETURN(auto bytes, txn.Get(txn.tables().records, EncodeU64(*seq)));
+    ASSIGN_OR_RETURN(const std::uint64_t seq, DecodeStoredU64(v, "lot_index", lot_id));
+    if (seq >= before_seq) break;
+    ASSIGN_OR_RETURN(auto bytes, txn.Get(txn.tables().records, EncodeU64(seq)));
     RecordView view;
     v1::Event& ev = events->emplace_back();
     if (!bytes || !ParseRecordView(*bytes, &view).ok() ||
         !ParseEventBytes(view.event_bytes, &ev).ok()) {
-      return CorruptionError("record " + std::to_string(*seq) + " of lot " +
+      return CorruptionError("record " + std::to_string(seq) + " of lot " +
                              EscapeForDisplay(lot_id) + " is missing or damaged; run `retrace audit`");
     }
-    stack.Feed(*seq, RecordHash(*bytes), &ev);
+    stack.Feed(seq, RecordHash(*bytes), &ev);
   }
   if (stack.Top() == nullptr) return std::optional<Reversible>();
   return std::optional<Reversible>(*stack.Top());

@@ -155,7 +155,10 @@ Result<std::vector<QuotaUsage>> LedgerImpl::Quotas(std::uint32_t year,
     for (const std::string& key : keys) {
       QuotaUsage q;
       std::optional<QuotaKeyParts> parts = ParseQuotaKey(key);
-      if (!parts) return CorruptionError("a quota log key is damaged; run `retrace audit`");
+      if (!parts) {
+        return CorruptionError("the quota_log table has a damaged key \"" + EscapeForDisplay(key) +
+                               "\"; run `retrace audit`");
+      }
       q.actor_id = parts->actor_id;
       q.year = parts->year;
       q.kind = parts->kind;

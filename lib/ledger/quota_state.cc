@@ -59,13 +59,15 @@ Result<std::vector<QuotaLogEntry>> ReadQuotaLog(const Txn& txn, const Authority&
   ASSIGN_OR_RETURN(std::vector<std::string> seqs, txn.GetDups(txn.tables().quota_log, quota_key));
   Cursor records(txn, txn.tables().records);
   for (const std::string& v : seqs) {
-    auto seq = DecodeU64(v);
-    if (!seq) return CorruptionError("a quota log entry is damaged; run `retrace audit`");
-    const std::string key = EncodeU64(*seq);
+    ASSIGN_OR_RETURN(const std::uint64_t seq, DecodeStoredU64(v, "quota_log", quota_key));
+    const std::string key = EncodeU64(seq);
     std::string_view k = key, bytes;
     ASSIGN_OR_RETURN(bool found, records.Get(MDB_SET_KEY, &k, &bytes, "read a quota log record"));
-    if (!found) return CorruptionError("the quota log names record " + std::to_string(*seq) + ", which is missing");
-    ASSIGN_OR_RETURN(QuotaLogEntry e, StoredQuotaEntry(txn, book, *seq, bytes, quota_key));
+    if (!found) {
+      return CorruptionError("the quota log of " + QuotaKeyName(quota_key) + " names record " +
+                             std::to_string(seq) + ", which is missing");
+    }
+    ASSIGN_OR_RETURN(QuotaLogEntry e, StoredQuotaEntry(txn, book, seq, bytes, quota_key));
     out.push_back(e);
   }
   return out;
@@ -75,7 +77,7 @@ Result<QuotaTally> ReadQuotaTally(const Txn& txn, std::string_view quota_key) {
   QuotaTally q;
   ASSIGN_OR_RETURN(auto v, txn.Get(txn.tables().quotas, quota_key));
   if (v) {
-    ASSIGN_OR_RETURN(q, DecodeQuotaTally(*v));
+    ASSIGN_OR_RETURN(q, DecodeQuotaTally(*v, quota_key));
   }
   // Against the log: its length and last entry.
   Cursor log(txn, txn.tables().quota_log);
@@ -85,9 +87,10 @@ Result<QuotaTally> ReadQuotaTally(const Txn& txn, std::string_view quota_key) {
   if (any) {
     ASSIGN_OR_RETURN(entries, log.Count());
     ASSIGN_OR_RETURN(bool on, log.Get(MDB_LAST_DUP, &k, &d, "read the quota log"));
-    auto seq = on ? DecodeU64(d) : std::nullopt;
-    if (!seq) return CorruptionError("a quota log entry is damaged; run `retrace audit`");
-    last = *seq;
+    if (!on) {
+      return CorruptionError("the quota log of " + QuotaKeyName(quota_key) + " has no last entry");
+    }
+    ASSIGN_OR_RETURN(last, DecodeStoredU64(d, "quota_log", quota_key));
   }
   if (q.entries != entries || (entries > 0 && q.last_seq != last)) {
     return CorruptionError("a stored quota balance disagrees with its quota log (" +

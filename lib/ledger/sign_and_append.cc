@@ -263,9 +263,7 @@ Status LedgerImpl::LinkParents(Event* event) const {
           return NotFoundError("the reversal names event " + EscapeForDisplay(rv->reversed_event_id) +
                                ", which is not in the ledger");
         }
-        auto seq = DecodeU64(*at);
-        if (!seq) return CorruptionError("the event-id index is damaged; run `retrace audit`");
-        rv->seq = *seq;
+        ASSIGN_OR_RETURN(rv->seq, DecodeStoredU64(*at, "event_ids", rv->reversed_event_id));
         rv->reversed_event_id.clear();
       }
       if (rv->lot_ids.empty()) {

@@ -93,11 +93,12 @@ std::string EncodeQuotaTally(const QuotaTally& q) {
   return Sealed(SerializeDeterministic(s));
 }
 
-Result<QuotaTally> DecodeQuotaTally(std::string_view bytes) {
+Result<QuotaTally> DecodeQuotaTally(std::string_view bytes, std::string_view quota_key) {
   std::optional<std::string_view> body = Unsealed(bytes);
   v1::state::QuotaState s;
   if (!body || !s.ParseFromArray(body->data(), static_cast<int>(body->size()))) {
-    return CorruptionError("a stored quota balance is damaged; run `retrace audit`");
+    return CorruptionError("the stored quota balance of " + QuotaKeyName(quota_key) +
+                           " is damaged; run `retrace audit`");
   }
   QuotaTally q;
   q.used = (static_cast<unsigned __int128>(s.used_reo_g_high()) << 64) | s.used_reo_g();

@@ -31,7 +31,8 @@ struct QuotaTally {
   }
 };
 std::string EncodeQuotaTally(const QuotaTally& q);
-Result<QuotaTally> DecodeQuotaTally(std::string_view bytes);
+// kCorruption naming the quota of `quota_key` if the value is damaged.
+Result<QuotaTally> DecodeQuotaTally(std::string_view bytes, std::string_view quota_key);
 
 // Key of the Merkle tree node covering leaves [index * 2^level,
 // (index + 1) * 2^level): its last leaf (8 bytes, big-endian) || level (1
@@ -45,10 +46,6 @@ inline constexpr char kMetaFormat2[] = "retrace-ledger/2";
 inline constexpr char kMetaLedgerId[] = "ledger_id";
 inline constexpr char kMetaHead[] = "head";  // u64be size || 32-byte head hash
 inline constexpr char kMetaMirrorOf[] = "mirror_of";  // a mirror: its source's name
-
-// The longest key LMDB takes (its default MDB_MAXKEYSIZE): a lot, actor or
-// event id longer than this cannot be a key of any table.
-inline constexpr std::size_t kMaxTableKey = 511;
 
 }  // namespace retrace::internal
 

@@ -26,7 +26,7 @@ Result<std::optional<std::string_view>> TxnRecordStore::RecordBytesView(std::uin
 }
 
 Result<std::vector<std::uint64_t>> TxnRecordStore::LotSeqs(std::string_view lot_id) const {
-  return SeqDups(&lot_index_cur_, lot_id, "lot index");
+  return SeqDups(&lot_index_cur_, lot_id, "lot_index");
 }
 
 Result<std::optional<Hash>> TxnRecordStore::CommittedLeaf(std::uint64_t seq) const {
@@ -40,22 +40,21 @@ Result<std::optional<Hash>> TxnRecordStore::CommittedLeaf(std::uint64_t seq) con
 // Decodes in place (Txn::GetDups would copy every value into a string):
 // the verifier asks this for every lot of a lineage.
 Result<std::vector<std::uint64_t>> TxnRecordStore::SeqDups(Cursor* cur, std::string_view key,
-                                                           const char* what) const {
+                                                           const char* table) const {
   std::vector<std::uint64_t> out;
-  if (key.empty() || key.size() > 511) return out;  // LMDB key limit
+  if (key.empty() || key.size() > kMaxTableKey) return out;
   std::string_view k = key, v;
   ASSIGN_OR_RETURN(bool on, cur->Get(MDB_SET_KEY, &k, &v, "read duplicates"));
   while (on) {
-    auto seq = DecodeU64(v);
-    if (!seq) return CorruptionError(std::string(what) + " entry is damaged");
-    out.push_back(*seq);
+    ASSIGN_OR_RETURN(const std::uint64_t seq, DecodeStoredU64(v, table, key));
+    out.push_back(seq);
     ASSIGN_OR_RETURN(on, cur->Get(MDB_NEXT_DUP, &k, &v, "read duplicates"));
   }
   return out;
 }
 
 Result<std::vector<std::uint64_t>> TxnRecordStore::QuotaLog(std::string_view quota_key) const {
-  return SeqDups(&quota_log_cur_, quota_key, "quota log");
+  return SeqDups(&quota_log_cur_, quota_key, "quota_log");
 }
 
 Result<std::vector<std::uint64_t>> TxnRecordStore::AuthoritySeqs() const {
@@ -63,9 +62,9 @@ Result<std::vector<std::uint64_t>> TxnRecordStore::AuthoritySeqs() const {
   if (!txn_.tables().authority_present) return out;
   Status bad;
   RETURN_IF_ERROR(txn_.ForEach(txn_.tables().authority, [&](std::string_view k, std::string_view) {
-    auto seq = DecodeU64(k);
-    if (!seq) {
-      bad = CorruptionError("the authority index is damaged; run `retrace audit`");
+    Result<std::uint64_t> seq = DecodeU64Key("authority", k);
+    if (!seq.ok()) {
+      bad = seq.status();
       return false;
     }
     if (*seq < size_) out.push_back(*seq);
@@ -95,7 +94,7 @@ Result<Head> ReadHead(const Txn& txn) {
   if (!v) return CorruptionError("the ledger has no head entry");
   if (v->size() != 40) return CorruptionError("the ledger head entry is damaged");
   Head h;
-  h.size = *DecodeU64(v->substr(0, 8));
+  ASSIGN_OR_RETURN(h.size, DecodeStoredU64(v->substr(0, 8), "meta", kMetaHead));
   std::memcpy(h.hash.data(), v->data() + 8, 32);
   return h;
 }

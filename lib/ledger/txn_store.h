@@ -38,9 +38,10 @@ class TxnRecordStore : public RecordStore {
  private:
   // Get through `cur`.
   Result<std::optional<std::string_view>> CursorGet(Cursor* cur, std::string_view key) const;
-  // The values of `key` in the dupsort table of `cur`, decoded as seqs.
+  // The values of `key` in the dupsort table of `cur` (named `table` in
+  // errors), decoded as seqs.
   Result<std::vector<std::uint64_t>> SeqDups(Cursor* cur, std::string_view key,
-                                             const char* what) const;
+                                             const char* table) const;
   const Txn& txn_;
   std::uint64_t size_;
   // Kept for the store's life: a lineage walk asks the lot index once per

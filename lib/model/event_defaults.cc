@@ -1,5 +1,6 @@
-// NewEventId and FillEventDefaults (retrace/event.h): the defaults every
+// NewEventId, Now and FillEventDefaults (retrace/event.h): the defaults every
 // append path gives an event, in one place.
+#include <chrono>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -22,6 +23,13 @@ std::string NewEventId() {
 void FillEventDefaults(Event* event) {
   if (event->event_id.empty()) event->event_id = NewEventId();
   if (event->time.seconds == 0 && event->time.nanos == 0) event->time = Now();
+}
+
+Timestamp Now() noexcept {
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  return {static_cast<std::int64_t>(ns / 1000000000), static_cast<std::int32_t>(ns % 1000000000)};
 }
 
 }  // namespace retrace

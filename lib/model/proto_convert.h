@@ -11,13 +11,11 @@
 
 namespace retrace::internal {
 
-// Limits that apply to every event (docs/data-model.md).
-inline constexpr std::size_t kMaxIdBytes = 256;
-inline constexpr std::size_t kMaxTextBytes = 4096;
+// Every other limit of an event is public (retrace/event.h, kMaxIdBytes ...).
 inline constexpr std::size_t kLedgerIdBytes = 16;
 inline constexpr char kEventSigningContext[] = "retrace/v1/event";
 
-// Fails with kInvalidArgument naming `field` unless `id` is 1..256 bytes of
+// Fails with kInvalidArgument naming `field` unless `id` is 1..kMaxIdBytes bytes of
 // valid UTF-8 without control characters.
 Status CheckId(std::string_view field, std::string_view id);
 

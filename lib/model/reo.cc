@@ -96,4 +96,15 @@ PolicySet DefaultPolicy() {
   return p;
 }
 
+Result<std::uint64_t> RareEarthMass(const Lot& lot) {
+  std::uint64_t total = 0;
+  for (const auto& em : lot.content) {
+    if (em.grams > std::numeric_limits<std::uint64_t>::max() - total) {
+      return InvalidArgumentError("rare-earth content of lot " + lot.lot_id + " overflows");
+    }
+    total += em.grams;
+  }
+  return total;
+}
+
 }  // namespace retrace

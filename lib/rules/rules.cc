@@ -11,6 +11,7 @@
 
 #include "model/proto_convert.h"
 #include "model/reo.h"
+#include "util/escape.h"
 #include "retrace/verifier.h"
 
 namespace retrace::internal {
@@ -297,8 +298,17 @@ std::optional<QuotaKeyParts> ParseQuotaKey(std::string_view key) {
   QuotaKeyParts p;
   p.actor_id = std::string(key.substr(0, nul));
   for (int i = 1; i <= 4; ++i) p.year = (p.year << 8) | static_cast<unsigned char>(key[nul + i]);
-  p.kind = static_cast<QuotaKind>(static_cast<unsigned char>(key[nul + 5]));
+  const int kind = static_cast<unsigned char>(key[nul + 5]);
+  if (!v1::QuotaKind_IsValid(kind) || kind == v1::QUOTA_KIND_UNSPECIFIED) return std::nullopt;
+  p.kind = static_cast<QuotaKind>(kind);
   return p;
+}
+
+std::string QuotaKeyName(std::string_view key) {
+  std::optional<QuotaKeyParts> p = ParseQuotaKey(key);
+  if (!p) return "damaged key \"" + EscapeForDisplay(key) + "\"";
+  return EscapeForDisplay(p->actor_id, 64) + "'s " + std::to_string(p->year) + " " +
+         QuotaKindName(p->kind);
 }
 
 void CheckLicence(const v1::Event& ev, const std::string& registered_licence, Violations* out) {

@@ -127,13 +127,18 @@ std::uint32_t UtcYear(std::int64_t unix_seconds);
 std::string UtcTimeString(std::int64_t unix_seconds);
 // Key of the quota tables: actor id || 0x00 || u32be year || u8 kind.
 std::string QuotaKey(std::string_view actor_id, std::uint32_t year, QuotaKind kind);
-// QuotaKey's parts, or nullopt if `key` is not one.
+// QuotaKey's parts, or nullopt if `key` is not one (no actor id, a length
+// other than the id's + 6, or an unknown kind): a stored key that does not
+// parse is a damaged one.
 struct QuotaKeyParts {
   std::string actor_id;
   std::uint32_t year = 0;
   QuotaKind kind = QuotaKind::kUnspecified;
 };
 std::optional<QuotaKeyParts> ParseQuotaKey(std::string_view key);
+// A quota key for messages: "mine-1's 2026 mining_rock", or `damaged key
+// "<the key, escaped>"` if it does not parse.
+std::string QuotaKeyName(std::string_view key);
 // Appends unlicensed_extraction unless the extraction names the licence the
 // mine was registered with (and it has one).
 void CheckLicence(const v1::Event& ev, const std::string& registered_licence, Violations* out);

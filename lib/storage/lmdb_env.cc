@@ -15,6 +15,7 @@
 #include <set>
 #include <utility>
 
+#include "util/escape.h"
 #include "util/posix_file.h"
 #include "util/status_macros.h"
 
@@ -79,6 +80,21 @@ std::optional<std::uint64_t> DecodeU64(std::string_view b) {
   std::uint64_t v = 0;
   for (unsigned char c : b) v = (v << 8) | c;
   return v;
+}
+
+Result<std::uint64_t> DecodeStoredU64(std::string_view b, std::string_view table,
+                                      std::string_view key) {
+  if (auto v = DecodeU64(b)) return *v;
+  return CorruptionError("the " + std::string(table) + " entry of key \"" + EscapeForDisplay(key) +
+                         "\" is damaged (" + std::to_string(b.size()) +
+                         " bytes where an 8-byte number belongs)");
+}
+
+Result<std::uint64_t> DecodeU64Key(std::string_view table, std::string_view key) {
+  if (auto v = DecodeU64(key)) return *v;
+  return CorruptionError("the " + std::string(table) + " table has a damaged key \"" +
+                         EscapeForDisplay(key) + "\" (" + std::to_string(key.size()) +
+                         " bytes where an 8-byte number belongs)");
 }
 
 Status LmdbError(int rc, std::string_view what) {
@@ -401,6 +417,13 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const Env
       return CorruptionError(dir + "/data.mdb is not a valid LMDB file: " + mdb_strerror(rc));
     }
     return LmdbError(rc, "open ledger " + dir);
+  }
+  // Lookups skip ids longer than kMaxTableKey as absent; an LMDB built with
+  // a smaller key limit would refuse keys the ledger writes.
+  const int max_key = mdb_env_get_maxkeysize(env->env_);
+  if (max_key < 0 || static_cast<std::size_t>(max_key) < kMaxTableKey) {
+    return InternalError("this LMDB takes keys of at most " + std::to_string(max_key) +
+                         " bytes; retrace needs " + std::to_string(kMaxTableKey));
   }
   RETURN_IF_ERROR(env->writer_gate_.Open(data_file, false));
   RETURN_IF_ERROR(env->reader_gate_.Open(dir, true));

@@ -73,8 +73,24 @@ struct Tables {
   bool checkpoints_present = false;
 };
 
+// The longest key LMDB takes (its default MDB_MAXKEYSIZE, which
+// LmdbEnv::Open checks): a lot, actor or event id longer than this cannot be
+// a key of any table, so a lookup by one finds nothing without asking LMDB.
+inline constexpr std::size_t kMaxTableKey = 511;
+
+// Sequence numbers and sizes as keys and values: 8 bytes, big-endian, so
+// that LMDB's byte order is numeric order. DecodeU64 is nullopt unless `b`
+// is exactly 8 bytes; a caller reading a stored value turns that into
+// kCorruption naming the table and key (DecodeStoredU64).
 std::string EncodeU64(std::uint64_t v);
 std::optional<std::uint64_t> DecodeU64(std::string_view b);
+// DecodeU64 of a value read from `table` under `key`, or kCorruption naming
+// both (the key escaped for display).
+Result<std::uint64_t> DecodeStoredU64(std::string_view b, std::string_view table,
+                                      std::string_view key);
+// DecodeU64 of a key of `table` (records, authority, checkpoints), or
+// kCorruption naming the table and the damaged key.
+Result<std::uint64_t> DecodeU64Key(std::string_view table, std::string_view key);
 
 // Maps an LMDB return code to a Status naming `what`.
 Status LmdbError(int rc, std::string_view what);

@@ -63,7 +63,9 @@ bool Touches(const v1::Event& ev, std::string_view lot_id) {
   }
 }
 
-std::uint64_t ReGrams(const std::vector<ElementMass>& content) {
+// RareEarthMass (retrace/event.h) of a replayed lot: the elemental sum, no
+// oxide factors. Cannot wrap: fewer than 128 elements of at most kMaxGrams.
+std::uint64_t ElementalGrams(const std::vector<ElementMass>& content) {
   std::uint64_t t = 0;
   for (const auto& c : content) t += c.grams;
   return t;
@@ -524,7 +526,7 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
         tr.out.material = tr.state.material;
         tr.out.mass_g = tr.state.mass_g;
         tr.out.content = tr.state.content;
-        tr.out.rare_earth_g = ReGrams(tr.state.content);
+        tr.out.rare_earth_g = ElementalGrams(tr.state.content);
         tr.out.created_seq = seq;
         tr.out.created_by = actor;
         tr.out.creator_role = c->signer_role;

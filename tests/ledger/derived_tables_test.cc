@@ -522,7 +522,7 @@ TEST_CASE("The append path refuses a damaged lot or quota value instead of decid
        [&quota](const std::string& p) {
          EditSealed<Q>(p, "quotas", quota, Seal::kStale, [](Q* q) { q->set_used_reo_g(0); });
        },
-       &base.extract_more, "quota balance is damaged"},
+       &base.extract_more, "quota balance of mine-1's 2026 mining_rock is damaged"},
       {"quota entries, seal recomputed (checked against the quota log)",
        [&quota](const std::string& p) {
          EditSealed<Q>(p, "quotas", quota, Seal::kRecomputed, [](Q* q) { q->set_entries(q->entries() - 1); });

@@ -130,7 +130,7 @@ TEST_CASE("CheckTransformBalance: per element, gross, tolerance at the boundary"
   constexpr auto kDy = Element::kDy;
   const char* kEl = finding::kElementBalanceViolated;
   const char* kGross = finding::kGrossBalanceViolated;
-  // 2^53 at 10 % tolerance: the most a policy allows (event_codec caps ppm).
+  // 2^53 at 10 % tolerance: the most a policy allows (kMaxElementTolerancePpm).
   const std::uint64_t tenth = static_cast<std::uint64_t>(u128{k2p53} * 100000 / 1000000);
   const std::vector<BalanceCase> cases = {
       {"element exactly what the inputs held", {Nd("A", 1000000, 50000)}, {1000000},

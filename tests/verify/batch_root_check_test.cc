@@ -1,4 +1,4 @@
-// The verifier's shared batch-root check (lib/verify/record_checker.h): the
+// The verifier's shared batch-root check (lib/verify/signature_job.h): the
 // jobs of one batch's records, run concurrently on a pool, verify the root
 // signature once, and a job whose event or path was altered fails.
 #include <atomic>
@@ -9,7 +9,7 @@
 
 #include "retrace/event.h"
 #include "util/thread_pool.h"
-#include "verify/record_checker.h"
+#include "verify/signature_job.h"
 
 namespace retrace {
 namespace {
