@@ -17,6 +17,7 @@
 
 #include "retrace/checkpoint.h"
 #include "transparency/text.h"
+#include "util/escape.h"
 #include "util/hex.h"
 #include "util/status_macros.h"
 
@@ -281,6 +282,8 @@ Result<FlowReport> ComputeFlowReport(const std::vector<const Ledger*>& ledgers,
 
 namespace {
 
+using internal::XmlEscape;
+
 const char* const kFigureNames[] = {"extracted", "separated", "smelted", "shipped",
                                     "received",  "exported",  "stock"};
 
@@ -295,27 +298,6 @@ json CheckpointRef(const FlowReport& r, const std::string& origin) {
     }
   }
   return nullptr;
-}
-
-std::string HtmlEscape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default:
-        // Control bytes never reach the page.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
-          out += "&#xFFFD;";
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
 }
 
 // Text cells: control bytes shown as \xNN, so input cannot move a terminal.
@@ -483,17 +465,17 @@ std::string FlowReportToCsv(const FlowReport& r) {
 std::string FlowReportToHtml(const FlowReport& r) {
   std::string h =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>Flow report " +
-      HtmlEscape(r.month) +
+      XmlEscape(r.month) +
       "</title>\n<style>body{font-family:sans-serif;margin:2em;color:#222}"
       "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em}"
       "td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3}"
       ".finding{color:#a00}.ok{color:#060}code{font-size:.9em}</style></head><body>\n<h1>Monthly "
       "flow report " +
-      HtmlEscape(r.month) + "</h1>\n<p>Figures in kg of rare-earth oxide (REO) equivalent.</p>\n";
+      XmlEscape(r.month) + "</h1>\n<p>Figures in kg of rare-earth oxide (REO) equivalent.</p>\n";
   h += "<h2>Checkpoints</h2>\n<table><tr><th>ledger (origin)</th><th>size</th><th>root "
        "hash</th></tr>\n";
   for (const FlowCheckpoint& c : r.checkpoints) {
-    h += "<tr><td>" + HtmlEscape(c.origin) + "</td><td class=\"n\">" + std::to_string(c.size) +
+    h += "<tr><td>" + XmlEscape(c.origin) + "</td><td class=\"n\">" + std::to_string(c.size) +
          "</td><td><code>" + internal::HashToBase64(c.root_hash) + "</code></td></tr>\n";
   }
   h += "</table>\n<h2>Flows</h2>\n<table><tr><th>ledger</th><th>enterprise</th><th>role</th><th>"
@@ -501,17 +483,17 @@ std::string FlowReportToHtml(const FlowReport& r) {
   for (const char* n : kFigureNames) h += std::string("<th>") + n + "</th>";
   h += "</tr>\n";
   for (const FlowRow& row : r.rows) {
-    h += "<tr><td>" + HtmlEscape(row.origin) + "</td><td>" + HtmlEscape(row.actor_id) +
-         (row.legal_name.empty() ? "" : "<br><small>" + HtmlEscape(row.legal_name) + "</small>") +
-         "</td><td>" + HtmlEscape(row.role) + "</td><td>" + ElementSymbol(row.element) + "</td>";
+    h += "<tr><td>" + XmlEscape(row.origin) + "</td><td>" + XmlEscape(row.actor_id) +
+         (row.legal_name.empty() ? "" : "<br><small>" + XmlEscape(row.legal_name) + "</small>") +
+         "</td><td>" + XmlEscape(row.role) + "</td><td>" + ElementSymbol(row.element) + "</td>";
     for (std::uint64_t v : Values(row.figures)) h += "<td class=\"n\">" + Kg(v) + "</td>";
     h += "</tr>\n";
   }
-  h += "</table>\n<h2>Quotas " + HtmlEscape(r.month.substr(0, 4)) +
+  h += "</table>\n<h2>Quotas " + XmlEscape(r.month.substr(0, 4)) +
        "</h2>\n<table><tr><th>ledger</th><th>enterprise</th><th>kind</th><th>granted</th><th>"
        "used</th><th>used in month</th><th>remaining</th></tr>\n";
   for (const FlowQuota& q : r.quotas) {
-    h += "<tr><td>" + HtmlEscape(q.origin) + "</td><td>" + HtmlEscape(q.actor_id) + "</td><td>" +
+    h += "<tr><td>" + XmlEscape(q.origin) + "</td><td>" + XmlEscape(q.actor_id) + "</td><td>" +
          QuotaKindName(q.kind) + "</td><td class=\"n\">" + Kg(q.granted_reo_g) +
          "</td><td class=\"n\">" + Kg(q.used_reo_g) + "</td><td class=\"n\">" +
          Kg(q.used_in_month_reo_g) + "</td><td class=\"n\">" +
@@ -526,8 +508,8 @@ std::string FlowReportToHtml(const FlowReport& r) {
   } else {
     h += "<ul>\n";
     for (const FlowFinding& f : r.findings) {
-      h += "<li class=\"finding\"><code>" + HtmlEscape(f.code) + "</code> " + HtmlEscape(f.origin) +
-           " record " + std::to_string(f.seq) + ": " + HtmlEscape(f.message) + "</li>\n";
+      h += "<li class=\"finding\"><code>" + XmlEscape(f.code) + "</code> " + XmlEscape(f.origin) +
+           " record " + std::to_string(f.seq) + ": " + XmlEscape(f.message) + "</li>\n";
     }
     h += "</ul>\n";
   }

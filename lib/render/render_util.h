@@ -9,11 +9,11 @@
 
 #include "retrace/event.h"
 #include "retrace/verifier.h"
+#include "util/escape.h"
 
 namespace retrace::internal {
 
-// Escapes &, <, >, " and ' for HTML/SVG text and attribute values.
-std::string XmlEscape(std::string_view s);
+// XmlEscape, for HTML/SVG text and attribute values, is util's (escape.h).
 
 // Column index of a material class, left to right through the chain.
 int StageColumn(MaterialClass m);

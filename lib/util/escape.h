@@ -44,6 +44,11 @@ std::string EscapeForDisplay(std::string_view text, std::size_t max_bytes = kMax
 // message that is already short, printable and on one line comes back equal.
 std::string SanitizeMessage(std::string_view message);
 
+// Escapes &, <, >, " and ' for HTML/SVG/XML text and attribute values;
+// control bytes other than tab and newline (not allowed in XML 1.0 text)
+// become spaces.
+std::string XmlEscape(std::string_view s);
+
 }  // namespace retrace::internal
 
 #endif  // RETRACE_LIB_UTIL_ESCAPE_H_

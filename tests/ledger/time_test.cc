@@ -14,16 +14,6 @@ namespace {
 using testing::OreLot;
 using testing::TestChain;
 
-// Signs and appends `body` as `actor`, dated `seconds`.
-Result<AppendResult> AppendAt(TestChain& c, const std::string& actor, EventBody body,
-                              std::int64_t seconds) {
-  Event ev = c.MakeEvent(actor, std::move(body));
-  ev.time = {seconds, 0};
-  REQUIRE(c.ledger().LinkParents(&ev).ok());
-  auto se = SignEvent(ev, c.key(actor));
-  REQUIRE(se.ok());
-  return c.ledger().Append(*se);
-}
 
 bool HasFinding(const std::vector<Finding>& fs, const std::string& code) {
   for (const auto& f : fs) {
@@ -38,10 +28,10 @@ TEST_CASE("An event dated beyond the clock skew is refused and the ledger is unc
   c.Register("mine-1", Role::kMine);
   c.Register("sep-1", Role::kSeparator);
   const std::int64_t now = Now().seconds;
-  REQUIRE(AppendAt(c, "mine-1", Extracted{OreLot("ORE-1"), "pit"}, now).ok());
+  REQUIRE(c.AppendAt("mine-1", Extracted{OreLot("ORE-1"), "pit"}, now).ok());
   const std::uint64_t size = c.ledger().Info()->size;
   // Six minutes ahead: beyond the default five.
-  auto late = AppendAt(c, "mine-1", Shipped{"ORE-1", std::nullopt, "sep-1", 1000}, now + 360);
+  auto late = c.AppendAt("mine-1", Shipped{"ORE-1", std::nullopt, "sep-1", 1000}, now + 360);
   REQUIRE_FALSE(late.ok());
   CHECK(late.status().code() == StatusCode::kFailedPrecondition);
   CHECK_THAT(late.status().message(), Catch::Contains("time_in_future"));
@@ -49,11 +39,11 @@ TEST_CASE("An event dated beyond the clock skew is refused and the ledger is unc
   CHECK(c.ledger().Info()->size == size);
   CHECK(c.ledger().GetLot("ORE-1")->status == "held");
   // The year 2999, the issue's reproduction.
-  auto far = AppendAt(c, "mine-1", Shipped{"ORE-1", std::nullopt, "sep-1", 1000}, 32472144000);
+  auto far = c.AppendAt("mine-1", Shipped{"ORE-1", std::nullopt, "sep-1", 1000}, 32472144000);
   REQUIRE_FALSE(far.ok());
   CHECK_THAT(far.status().message(), Catch::Contains("2999-01-01T00:00:00Z"));
   // Within the skew: accepted.
-  CHECK(AppendAt(c, "mine-1", Shipped{"ORE-1", std::nullopt, "sep-1", 1000}, now + 240).ok());
+  CHECK(c.AppendAt("mine-1", Shipped{"ORE-1", std::nullopt, "sep-1", 1000}, now + 240).ok());
 }
 
 TEST_CASE("Next year's quota cannot be used today", "[ledger][rules][time][regulatory]") {
@@ -66,7 +56,7 @@ TEST_CASE("Next year's quota cannot be used today", "[ledger][rules][time][regul
   // calendar (the test finds it by stepping, not by formula).
   std::int64_t jan1 = now;
   while (internal::UtcYear(jan1) != next_year) jan1 += 3600;
-  auto r = AppendAt(c, "mine-1", Extracted{OreLot("ORE-N"), "pit"}, jan1);
+  auto r = c.AppendAt("mine-1", Extracted{OreLot("ORE-N"), "pit"}, jan1);
   REQUIRE_FALSE(r.ok());
   CHECK_THAT(r.status().message(), Catch::Contains("time_in_future"));
   CHECK(c.ledger().GetLot("ORE-N").status().code() == StatusCode::kNotFound);
@@ -77,34 +67,34 @@ TEST_CASE("A lot's history may not run backward by more than an hour", "[ledger]
   c.Register("mine-1", Role::kMine);
   c.Register("sep-1", Role::kSeparator);
   const std::int64_t t = Now().seconds - 86400;
-  REQUIRE(AppendAt(c, "mine-1", Extracted{OreLot("ORE-1"), "pit"}, t).ok());
-  REQUIRE(AppendAt(c, "mine-1", Extracted{OreLot("ORE-2"), "pit"}, t).ok());
+  REQUIRE(c.AppendAt("mine-1", Extracted{OreLot("ORE-1"), "pit"}, t).ok());
+  REQUIRE(c.AppendAt("mine-1", Extracted{OreLot("ORE-2"), "pit"}, t).ok());
   const std::uint64_t size = c.ledger().Info()->size;
   // Two hours before the extraction: refused.
-  auto back = AppendAt(c, "mine-1", Shipped{"ORE-1", std::nullopt, "sep-1", 1000},
+  auto back = c.AppendAt("mine-1", Shipped{"ORE-1", std::nullopt, "sep-1", 1000},
                        t - 2 * 3600);
   REQUIRE_FALSE(back.ok());
   CHECK_THAT(back.status().message(), Catch::Contains("time_reversed"));
   CHECK(c.ledger().Info()->size == size);
   // Within the hour: the clocks of two hosts may disagree that much.
-  REQUIRE(AppendAt(c, "mine-1", Shipped{"ORE-1", std::nullopt, "sep-1", 1000}, t - 1800).ok());
+  REQUIRE(c.AppendAt("mine-1", Shipped{"ORE-1", std::nullopt, "sep-1", 1000}, t - 1800).ok());
   // The receipt is judged against the latest time of the lot (t), not the
   // shipment's (t - 1800): steps back cannot add up.
-  auto receipt = AppendAt(c, "sep-1", Received{"ORE-1", std::nullopt, "mine-1", 1000},
+  auto receipt = c.AppendAt("sep-1", Received{"ORE-1", std::nullopt, "mine-1", 1000},
                           t - 3601);
   REQUIRE_FALSE(receipt.ok());
   CHECK_THAT(receipt.status().message(), Catch::Contains("time_reversed"));
-  REQUIRE(AppendAt(c, "sep-1", Received{"ORE-1", std::nullopt, "mine-1", 1000}, t).ok());
+  REQUIRE(c.AppendAt("sep-1", Received{"ORE-1", std::nullopt, "mine-1", 1000}, t).ok());
   // A transformation is judged against each input lot's latest time.
   Transformed tr;
   tr.inputs = {{"ORE-1", 1000, std::nullopt}};
   tr.outputs = {testing::MakeLot("OX-1", MaterialClass::kSeparatedOxide, 60,
                                  {{Element::kNd, 50}})};
   tr.declared_loss_g = 940;
-  auto early = AppendAt(c, "sep-1", tr, t - 7200);
+  auto early = c.AppendAt("sep-1", tr, t - 7200);
   REQUIRE_FALSE(early.ok());
   CHECK_THAT(early.status().message(), Catch::Contains("time_reversed"));
-  REQUIRE(AppendAt(c, "sep-1", tr, t + 60).ok());
+  REQUIRE(c.AppendAt("sep-1", tr, t + 60).ok());
   auto v = c.ledger().VerifyLot("OX-1");
   REQUIRE(v.ok());
   INFO(VerifyReportToJson(*v));
@@ -123,7 +113,7 @@ TEST_CASE("Verify and audit report a record dated beyond their own clock's skew"
   TestChain c(lax);
   c.Register("mine-1", Role::kMine);
   const std::int64_t now = Now().seconds;
-  REQUIRE(AppendAt(c, "mine-1", Extracted{OreLot("ORE-F"), "pit"}, now + 86400).ok());
+  REQUIRE(c.AppendAt("mine-1", Extracted{OreLot("ORE-F"), "pit"}, now + 86400).ok());
   auto v = c.ledger().VerifyLot("ORE-F");
   REQUIRE(v.ok());
   CHECK_FALSE(v->valid);

@@ -17,15 +17,6 @@ namespace {
 using testing::OreLot;
 using testing::TestChain;
 
-Result<AppendResult> AppendAt(TestChain& c, const std::string& actor, EventBody body,
-                              std::int64_t seconds) {
-  Event ev = c.MakeEvent(actor, std::move(body));
-  ev.time = {seconds, 0};
-  REQUIRE(c.ledger().LinkParents(&ev).ok());
-  auto se = SignEvent(ev, c.key(actor));
-  REQUIRE(se.ok());
-  return c.ledger().Append(*se);
-}
 
 // Turns the closed format-3 ledger at `path` into what format 2 stored:
 // the format marker, unsealed lot states without a head time, no
@@ -81,11 +72,11 @@ TEST_CASE("A format-2 ledger is refused, upgraded in place, and audits clean", "
   c.Register("sep-1", Role::kSeparator);
   c.Register("sep-2", Role::kSeparator);
   const std::int64_t t = Now().seconds - 86400;
-  REQUIRE(AppendAt(c, "mine-1", Extracted{OreLot("ORE-1"), "pit"}, t).ok());
-  REQUIRE(AppendAt(c, "mine-1", Shipped{"ORE-1", std::nullopt, "sep-1", 1000}, t + 7200).ok());
+  REQUIRE(c.AppendAt("mine-1", Extracted{OreLot("ORE-1"), "pit"}, t).ok());
+  REQUIRE(c.AppendAt("mine-1", Shipped{"ORE-1", std::nullopt, "sep-1", 1000}, t + 7200).ok());
   // Dated before the shipment, within the hour: the lot's latest time stays
   // the shipment's, which only a walk over all its records finds.
-  REQUIRE(AppendAt(c, "sep-1", Received{"ORE-1", std::nullopt, "mine-1", 1000}, t + 5400).ok());
+  REQUIRE(c.AppendAt("sep-1", Received{"ORE-1", std::nullopt, "mine-1", 1000}, t + 5400).ok());
   const LotInfo before = *c.ledger().GetLot("ORE-1");
   const std::uint64_t size = c.ledger().Info()->size;
   c.Close();
@@ -118,10 +109,10 @@ TEST_CASE("A format-2 ledger is refused, upgraded in place, and audits clean", "
   CHECK(after.remaining_g == before.remaining_g);
   // The head time came back as the shipment's: a record dated more than an
   // hour before it is refused, one within the hour accepted.
-  auto back = AppendAt(c, "sep-1", Shipped{"ORE-1", std::nullopt, "sep-2", 1000}, t + 3500);
+  auto back = c.AppendAt("sep-1", Shipped{"ORE-1", std::nullopt, "sep-2", 1000}, t + 3500);
   REQUIRE_FALSE(back.ok());
   CHECK_THAT(back.status().message(), Catch::Contains("time_reversed"));
-  CHECK(AppendAt(c, "sep-1", Shipped{"ORE-1", std::nullopt, "sep-2", 1000}, t + 3700).ok());
+  CHECK(c.AppendAt("sep-1", Shipped{"ORE-1", std::nullopt, "sep-2", 1000}, t + 3700).ok());
 }
 
 }  // namespace

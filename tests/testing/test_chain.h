@@ -162,6 +162,16 @@ class TestChain {
     return ledger_->Append(*se);
   }
 
+  // Signs and appends `body` as `actor`, dated `seconds` (Unix time).
+  Result<AppendResult> AppendAt(const std::string& actor, EventBody body, std::int64_t seconds) {
+    Event ev = MakeEvent(actor, std::move(body));
+    ev.time = {seconds, 0};
+    if (Status s = ledger_->LinkParents(&ev); !s.ok()) return s;
+    Result<SignedEvent> se = SignEvent(ev, *keys_.at(actor));
+    if (!se.ok()) return se.status();
+    return ledger_->Append(*se);
+  }
+
   Result<AppendResult> Do(const std::string& actor, EventBody body) {
     return AppendAs(actor, *keys_.at(actor), std::move(body));
   }
