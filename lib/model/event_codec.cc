@@ -300,6 +300,27 @@ Status ValidateEventProto(const v1::Event& ev) {
           return InvalidArgumentError(f + ".element_tolerance_ppm is over 10 %");
         }
       }
+      if (p.trusted_logs_size() > 1024) {
+        return InvalidArgumentError("policy_set trusts more than 1024 logs");
+      }
+      for (int i = 0; i < p.trusted_logs_size(); ++i) {
+        const auto& t = p.trusted_logs(i);
+        const std::string f = "policy_set.trusted_logs[" + std::to_string(i) + "]";
+        RETURN_IF_ERROR(CheckId(f + ".origin", t.origin()));
+        RETURN_IF_ERROR(CheckId(f + ".log_key", t.log_key()));
+        if (t.witnesses_size() > 64) return InvalidArgumentError(f + " names more than 64 witnesses");
+        for (int w = 0; w < t.witnesses_size(); ++w) {
+          RETURN_IF_ERROR(CheckId(f + ".witnesses[" + std::to_string(w) + "]", t.witnesses(w)));
+        }
+        if (t.quorum() > static_cast<std::uint32_t>(t.witnesses_size())) {
+          return InvalidArgumentError(f + ".quorum exceeds its witnesses");
+        }
+        for (int j = 0; j < i; ++j) {
+          if (p.trusted_logs(j).origin() == t.origin()) {
+            return InvalidArgumentError(f + ".origin is trusted twice");
+          }
+        }
+      }
       return Status::Ok();
     }
     case v1::Event::kRecycled: {
@@ -354,14 +375,33 @@ Status ValidateEventProto(const v1::Event& ev) {
       RETURN_IF_ERROR(CheckHash("shipped.parent_hash", s.parent_hash(), true));
       RETURN_IF_ERROR(CheckId("shipped.to_actor_id", s.to_actor_id()));
       if (s.mass_g() == 0) return InvalidArgumentError("shipped.mass_g must be greater than zero");
+      if (!s.consignee_log().empty()) RETURN_IF_ERROR(CheckId("shipped.consignee_log", s.consignee_log()));
       return Status::Ok();
     }
     case v1::Event::kReceived: {
       const auto& r = ev.received();
       RETURN_IF_ERROR(CheckId("received.lot_id", r.lot_id()));
-      RETURN_IF_ERROR(CheckHash("received.parent_hash", r.parent_hash(), true));
+      // A cross-ledger receipt has no parent in this ledger: its origin
+      // names the shipment (docs/federation.md).
+      RETURN_IF_ERROR(CheckHash("received.parent_hash", r.parent_hash(), !r.has_origin()));
       RETURN_IF_ERROR(CheckId("received.from_actor_id", r.from_actor_id()));
       if (r.mass_g() == 0) return InvalidArgumentError("received.mass_g must be greater than zero");
+      if (r.has_origin()) {
+        const auto& o = r.origin();
+        if (!r.parent_hash().empty()) {
+          return InvalidArgumentError("received.parent_hash must be empty in a cross-ledger receipt");
+        }
+        RETURN_IF_ERROR(CheckId("received.origin.log_origin", o.log_origin()));
+        RETURN_IF_ERROR(CheckHash("received.origin.shipped_record_hash", o.shipped_record_hash(), true));
+        RETURN_IF_ERROR(CheckHash("received.origin.bundle_sha256", o.bundle_sha256(), true));
+        RETURN_IF_ERROR(CheckLot("received.origin.lot", o.lot()));
+        if (o.lot().lot_id() != r.lot_id()) {
+          return InvalidArgumentError("received.origin.lot is not lot received.lot_id");
+        }
+        if (o.lot().mass_g() != r.mass_g()) {
+          return InvalidArgumentError("received.origin.lot.mass_g differs from received.mass_g");
+        }
+      }
       return Status::Ok();
     }
     case v1::Event::kTransformed: {
@@ -500,6 +540,13 @@ struct BodyToProto {
       for (auto m : r.outputs) pr->add_outputs(static_cast<v1::MaterialClass>(m));
       pr->set_element_tolerance_ppm(r.element_tolerance_ppm);
     }
+    for (const auto& t : ps.trusted_logs) {
+      auto* pt = p->add_trusted_logs();
+      pt->set_origin(t.origin);
+      pt->set_log_key(t.log_key);
+      for (const auto& w : t.witnesses) pt->add_witnesses(w);
+      pt->set_quorum(t.quorum);
+    }
   }
   void operator()(const Recycled& r) const {
     auto* p = out->mutable_recycled();
@@ -543,6 +590,7 @@ struct BodyToProto {
     SetHash(s.parent_hash, p->mutable_parent_hash());
     p->set_to_actor_id(s.to_actor_id);
     p->set_mass_g(s.mass_g);
+    p->set_consignee_log(s.consignee_log);
   }
   void operator()(const Received& r) const {
     auto* p = out->mutable_received();
@@ -550,6 +598,14 @@ struct BodyToProto {
     SetHash(r.parent_hash, p->mutable_parent_hash());
     p->set_from_actor_id(r.from_actor_id);
     p->set_mass_g(r.mass_g);
+    if (r.origin) {
+      auto* o = p->mutable_origin();
+      o->set_log_origin(r.origin->log_origin);
+      o->set_shipped_seq(r.origin->shipped_seq);
+      o->set_shipped_record_hash(HashBytes(r.origin->shipped_record_hash));
+      o->set_bundle_sha256(HashBytes(r.origin->bundle_sha256));
+      LotToProto(r.origin->lot, o->mutable_lot());
+    }
   }
   void operator()(const Transformed& t) const {
     auto* p = out->mutable_transformed();
@@ -653,6 +709,11 @@ Result<Event> FromProto(const v1::Event& in) {
         sr.element_tolerance_ppm = r.element_tolerance_ppm();
         ps.rules.push_back(std::move(sr));
       }
+      for (const auto& t : p.trusted_logs()) {
+        ps.trusted_logs.push_back(TrustedLog{t.origin(), t.log_key(),
+                                             {t.witnesses().begin(), t.witnesses().end()},
+                                             t.quorum()});
+      }
       out.body = std::move(ps);
       break;
     }
@@ -689,12 +750,24 @@ Result<Event> FromProto(const v1::Event& in) {
     }
     case v1::Event::kShipped: {
       const auto& p = in.shipped();
-      out.body = Shipped{p.lot_id(), GetHash(p.parent_hash()), p.to_actor_id(), p.mass_g()};
+      out.body = Shipped{p.lot_id(), GetHash(p.parent_hash()), p.to_actor_id(), p.mass_g(),
+                         p.consignee_log()};
       break;
     }
     case v1::Event::kReceived: {
       const auto& p = in.received();
-      out.body = Received{p.lot_id(), GetHash(p.parent_hash()), p.from_actor_id(), p.mass_g()};
+      Received r{p.lot_id(), GetHash(p.parent_hash()), p.from_actor_id(), p.mass_g()};
+      if (p.has_origin()) {
+        const auto& o = p.origin();
+        CrossLedgerOrigin c;
+        c.log_origin = o.log_origin();
+        c.shipped_seq = o.shipped_seq();
+        if (auto h = GetHash(o.shipped_record_hash())) c.shipped_record_hash = *h;
+        if (auto h = GetHash(o.bundle_sha256())) c.bundle_sha256 = *h;
+        c.lot = LotFromProto(o.lot());
+        r.origin = std::move(c);
+      }
+      out.body = std::move(r);
       break;
     }
     case v1::Event::kTransformed: {
