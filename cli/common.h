@@ -108,6 +108,8 @@ Command AddWitnessCommand(CLI::App& app);
 Command AddProveCommand(CLI::App& app);
 Command AddVerifyBundleCommand(CLI::App& app);
 Command AddTlogProofCommand(CLI::App& app);
+// Federation (docs/federation.md).
+Command AddReceiveCommand(CLI::App& app);
 
 // A signed-note verifier key given on the command line: the key itself
 // ("name+id+base64") or a file holding it on one line. `as` converts an

@@ -181,6 +181,8 @@ int main(int argc, char** argv) {
         AddNoteKeygenCommand(app), AddCheckpointCommand(app), AddConsistencyCommand(app),
         AddWitnessCommand(app), AddProveCommand(app), AddVerifyBundleCommand(app),
         AddTlogProofCommand(app),
+        // Federation (docs/federation.md).
+        AddReceiveCommand(app),
         // Embedding and interchange (docs/epcis.md).
         AddReportCommand(app), AddExportEpcisCommand(app), AddImportEpcisCommand(app),
         AddPublishCommand(app), AddMirrorCommand(app), AddMonitorCommand(app),
