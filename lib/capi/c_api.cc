@@ -21,6 +21,7 @@
 #include "retrace/epcis.h"
 #include "retrace/event.h"
 #include "retrace/event_batch.h"
+#include "retrace/federation.h"
 #include "retrace/json.h"
 #include "retrace/ledger.h"
 #include "retrace/note.h"
@@ -205,7 +206,8 @@ Status AppendOne(retrace::Ledger& ledger, const retrace::SignedEvent& se, uint64
 Result<retrace::VerifyReport> Verify(const retrace_ledger* ledger, const char* lot_id) {
   if (ledger == nullptr) return NullArg("ledger");
   if (lot_id == nullptr) return NullArg("lot_id");
-  return ledger->impl->VerifyLot(lot_id);
+  // Across ledgers, as `retrace verify` (docs/federation.md).
+  return retrace::VerifyLotAcrossLedgers(*ledger->impl, lot_id);
 }
 
 }  // namespace
@@ -213,6 +215,9 @@ Result<retrace::VerifyReport> Verify(const retrace_ledger* ledger, const char* l
 namespace retrace::internal {
 int CapiGuard(const std::function<Status()>& body) noexcept { return Guard(body); }
 Status CapiGive(std::string_view s, char** out, size_t* out_len) { return Give(s, out, out_len); }
+const Signer* CapiSigner(const retrace_signer* signer) noexcept {
+  return signer != nullptr ? signer->impl.get() : nullptr;
+}
 }  // namespace retrace::internal
 
 extern "C" {

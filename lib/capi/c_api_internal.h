@@ -10,6 +10,7 @@
 #include "retrace/c.h"
 #include "retrace/ledger.h"
 #include "retrace/note.h"
+#include "retrace/signer.h"
 #include "retrace/status.h"
 
 struct retrace_ledger {
@@ -27,6 +28,9 @@ namespace retrace::internal {
 // Runs `body` as every entry point does: nothing thrown escapes, the
 // thread's last error is set ("" on success), the Status becomes the code.
 int CapiGuard(const std::function<Status()>& body) noexcept;
+
+// The signer behind a retrace_signer handle (nullptr for NULL).
+const retrace::Signer* CapiSigner(const retrace_signer* signer) noexcept;
 
 // Copies `s` into a malloc'd NUL-terminated buffer (*out_len, if given,
 // without the NUL), released with retrace_free.
