@@ -110,6 +110,8 @@ Command AddVerifyBundleCommand(CLI::App& app);
 Command AddTlogProofCommand(CLI::App& app);
 // Federation (docs/federation.md).
 Command AddReceiveCommand(CLI::App& app);
+Command AddForeignCheckpointsCommand(CLI::App& app);
+Command AddCompareCommand(CLI::App& app);
 
 // A signed-note verifier key given on the command line: the key itself
 // ("name+id+base64") or a file holding it on one line. `as` converts an

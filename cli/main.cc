@@ -182,7 +182,7 @@ int main(int argc, char** argv) {
         AddWitnessCommand(app), AddProveCommand(app), AddVerifyBundleCommand(app),
         AddTlogProofCommand(app),
         // Federation (docs/federation.md).
-        AddReceiveCommand(app),
+        AddReceiveCommand(app), AddForeignCheckpointsCommand(app), AddCompareCommand(app),
         // Embedding and interchange (docs/epcis.md).
         AddReportCommand(app), AddExportEpcisCommand(app), AddImportEpcisCommand(app),
         AddPublishCommand(app), AddMirrorCommand(app), AddMonitorCommand(app),

@@ -122,6 +122,41 @@ RETRACE_EXPORT Result<std::optional<ForeignCheckpointInfo>> LatestForeignCheckpo
 RETRACE_EXPORT Result<VerifyReport> VerifyLotAcrossLedgers(
     const Ledger& ledger, std::string_view lot_id, const VerifyOptions& options = VerifyOptions());
 
+// Split views (docs/federation.md): two parties compare the checkpoints of
+// one sender log they hold. Two checkpoints of the log, both validly signed
+// by its key, of the same size and different roots prove that the sender
+// showed the parties different histories; both signed notes are kept as the
+// evidence.
+struct SplitView {
+  std::string origin;
+  std::uint64_t size = 0;
+  std::string ours;    // the signed note this ledger holds
+  std::string theirs;  // the other party's, signed by the same key
+};
+struct CheckpointComparison {
+  std::string origin;
+  std::uint64_t compared = 0;    // of theirs: verified and of a size we hold
+  std::uint64_t unverified = 0;  // of theirs: not validly signed by the log key
+  std::vector<SplitView> split_views;  // empty: no split view found
+};
+
+// The checkpoints of the sender `origin` that `ledger` holds (signed notes,
+// as the receipts' bundles carried them), by size; empty if none.
+RETRACE_EXPORT Result<std::vector<std::string>> ForeignCheckpointNotes(const Ledger& ledger,
+                                                                       std::string_view origin);
+
+// Compares `theirs` (another party's checkpoints of `origin`, e.g. its
+// ForeignCheckpointNotes) with the checkpoints of `origin` that `ledger`
+// holds, under the log key the ledger's policy in force names for `origin`.
+// A note of theirs that does not verify under that key, or is of another
+// origin, is counted unverified and proves nothing. Only checkpoints of
+// equal size are compared: checkpoints of different sizes need the sender's
+// consistency proof (AppendCrossLedgerReceipt checks one for every
+// checkpoint a ledger takes in). kFailedPrecondition if the policy trusts no
+// log `origin`.
+RETRACE_EXPORT Result<CheckpointComparison> CompareForeignCheckpoints(
+    const Ledger& ledger, std::string_view origin, const std::vector<std::string>& theirs);
+
 // A stored foreign bundle by its SHA-256; kNotFound if not held.
 RETRACE_EXPORT Result<std::string> StoredForeignBundle(const Ledger& ledger, const Hash& sha256);
 

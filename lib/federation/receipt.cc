@@ -6,6 +6,7 @@
 // the ledger itself recorded, and the sender's checkpoint is compared with
 // the sender checkpoints the same transaction reads.
 #include <algorithm>
+#include <map>
 
 #include "bundle/cross_ledger.h"
 #include "ledger/foreign_store.h"
@@ -201,6 +202,58 @@ Result<std::optional<ForeignCheckpointInfo>> LatestForeignCheckpoint(const Ledge
     if (cp) out = ForeignCheckpointInfo{cp->size, std::move(cp->note)};
     return Status::Ok();
   }));
+  return out;
+}
+
+Result<std::vector<std::string>> ForeignCheckpointNotes(const Ledger& ledger,
+                                                        std::string_view origin) {
+  std::vector<std::string> out;
+  RETURN_IF_ERROR(internal::ReadLedger(ledger, [&](const internal::Txn& txn, std::string_view) {
+    ASSIGN_OR_RETURN(auto held, internal::ForeignCheckpoints(txn, origin));
+    for (auto& c : held) out.push_back(std::move(c.note));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<CheckpointComparison> CompareForeignCheckpoints(const Ledger& ledger,
+                                                       std::string_view origin,
+                                                       const std::vector<std::string>& theirs) {
+  using namespace internal;
+  CheckpointComparison out;
+  out.origin = std::string(origin);
+  std::optional<TrustedLogAnchors> anchors;
+  std::vector<ForeignCheckpoint> ours;
+  RETURN_IF_ERROR(ReadLedger(ledger, [&](const Txn& txn, std::string_view) -> Status {
+    ASSIGN_OR_RETURN(Head head, ReadHead(txn));
+    TxnRecordStore store(txn, head.size);
+    KeyCache keys;
+    ASSIGN_OR_RETURN(std::shared_ptr<const Authority> book, LoadAuthority(store, &keys));
+    ASSIGN_OR_RETURN(TrustedLogAnchors a, AnchorsFor(book->PolicyAt(head.size), origin));
+    anchors = std::move(a);
+    ASSIGN_OR_RETURN(ours, ForeignCheckpoints(txn, origin));
+    return Status::Ok();
+  }));
+  std::map<std::uint64_t, std::pair<Hash, const std::string*>> by_size;
+  for (const ForeignCheckpoint& c : ours) {
+    Result<Checkpoint> cp = ParseSignedCheckpoint(c.note);
+    if (!cp.ok()) return CorruptionError("a stored checkpoint of " + std::string(origin) +
+                                         " does not parse: " + cp.status().message());
+    by_size.emplace(cp->size, std::make_pair(cp->root_hash, &c.note));
+  }
+  for (const std::string& note : theirs) {
+    Result<VerifiedCheckpoint> v = OpenCheckpoint(note, {anchors->log_key});
+    if (!v.ok() || v->checkpoint.origin != origin) {
+      ++out.unverified;
+      continue;
+    }
+    auto it = by_size.find(v->checkpoint.size);
+    if (it == by_size.end()) continue;
+    ++out.compared;
+    if (it->second.first != v->checkpoint.root_hash) {
+      out.split_views.push_back({out.origin, v->checkpoint.size, *it->second.second, note});
+    }
+  }
   return out;
 }
 

@@ -579,7 +579,7 @@ TEST_CASE("every command's --help says what exit 0, 1 and 2 mean, as docs/cli.md
       // Publishing (docs/publishing.md).
       "witness serve", "publish", "mirror", "monitor", "flow-report",
       // Federation (docs/federation.md).
-      "receive"};
+      "receive", "foreign-checkpoints", "compare"};
   CHECK(documented.size() == commands.size());
   for (const std::string& c : commands) {
     INFO(c);

@@ -189,6 +189,18 @@ TEST_CASE("Two enterprises hand a lot over through the CLI, one process per step
   REQUIRE_RC(text, 0);
   CHECK(text.out.find("Ledgers crossed") != std::string::npos);
   REQUIRE_RC(Retrace(t, {"audit", "--db", "sep"}), 0);
+
+  // The sender checkpoints the separator holds, exported and compared: a
+  // party's own view agrees with itself; a document that is not one is
+  // refused.
+  REQUIRE_RC(Retrace(t, {"foreign-checkpoints", "--db", "sep", "--origin", "mine-ledger", "-o",
+                         "held.json"}), 0);
+  auto held = nlohmann::json::parse(ReadFile(t / "held.json"));
+  CHECK(held["checkpoints"].size() == 1);
+  Run cmp = Retrace(t, {"compare", "--db", "sep", "--with", "held.json"});
+  REQUIRE_RC(cmp, 0);
+  CHECK(cmp.out.find("CONSISTENT") != std::string::npos);
+  REQUIRE_RC(Retrace(t, {"compare", "--db", "sep", "--with", "policy.json"}), 2);
 }
 
 }  // namespace
