@@ -112,6 +112,9 @@ Command AddTlogProofCommand(CLI::App& app);
 Command AddReceiveCommand(CLI::App& app);
 Command AddForeignCheckpointsCommand(CLI::App& app);
 Command AddCompareCommand(CLI::App& app);
+// `retrace demo --federated`: the demo chain, one ledger per enterprise under
+// `dir` (an empty directory). Returns the exit code.
+int RunFederatedDemo(const std::string& dir);
 
 // A signed-note verifier key given on the command line: the key itself
 // ("name+id+base64") or a file holding it on one line. `as` converts an
