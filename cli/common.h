@@ -111,6 +111,13 @@ Command AddWitnessCommand(CLI::App& app);
 Command AddProveCommand(CLI::App& app);
 Command AddVerifyBundleCommand(CLI::App& app);
 Command AddTlogProofCommand(CLI::App& app);
+// Federation (docs/federation.md).
+Command AddReceiveCommand(CLI::App& app);
+Command AddForeignCheckpointsCommand(CLI::App& app);
+Command AddCompareCommand(CLI::App& app);
+// `retrace demo --federated`: the demo chain, one ledger per enterprise under
+// `dir` (an empty directory). Returns the exit code.
+int RunFederatedDemo(const std::string& dir);
 
 // A signed-note verifier key given on the command line: the key itself
 // ("name+id+base64") or a file holding it on one line. `as` converts an

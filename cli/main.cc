@@ -182,6 +182,8 @@ int main(int argc, char** argv) {
         AddNoteKeygenCommand(app), AddCheckpointCommand(app), AddConsistencyCommand(app),
         AddWitnessCommand(app), AddProveCommand(app), AddVerifyBundleCommand(app),
         AddTlogProofCommand(app),
+        // Federation (docs/federation.md).
+        AddReceiveCommand(app), AddForeignCheckpointsCommand(app), AddCompareCommand(app),
         // Embedding and interchange (docs/epcis.md).
         AddReportCommand(app), AddExportEpcisCommand(app), AddImportEpcisCommand(app),
         AddPublishCommand(app), AddMirrorCommand(app), AddMonitorCommand(app),

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "common.h"
+#include "retrace/federation.h"
 
 namespace retrace::cli {
 namespace {
@@ -20,7 +21,9 @@ int RunVerify(const VerifyFlags& o) {
   retrace::VerifyOptions vo;
   vo.threads = o.threads;
   vo.check_signatures = !o.no_signatures;
-  Result<VerifyReport> report = (*ledger)->VerifyLot(o.lot, vo);
+  // Across ledgers: a cross-ledger receipt's stored bundle is verified and
+  // its origins merged (docs/federation.md); the same as VerifyLot otherwise.
+  Result<VerifyReport> report = VerifyLotAcrossLedgers(**ledger, o.lot, vo);
   if (!report.ok()) {
     return Fail("verify", "could not verify lot " + Shown(o.lot) + ": " + report.status().ToString());
   }

@@ -47,12 +47,16 @@ void PrintVerifyReport(const VerifyReport& report, std::ostream& out, bool verdi
       out << ", imported by " << Shown(o.actor_id);
       if (!o.site.empty()) out << " from " << Shown(o.site);
       if (!o.licence.empty()) out << ", customs declaration " << Shown(o.licence);
+    } else if (o.kind == "cross_ledger") {
+      out << ", received by " << Shown(o.actor_id) << " from ledger " << Shown(o.site);
     } else {
       out << ", mined by " << Shown(o.actor_id);
       if (!o.site.empty()) out << " at " << Shown(o.site);
       if (!o.licence.empty()) out << ", licence " << Shown(o.licence);
     }
-    out << " (record " << o.extracted_seq << ")";
+    out << " (record " << o.extracted_seq;
+    if (!o.ledger.empty()) out << " of ledger " << Shown(o.ledger);
+    out << ")";
     if (!o.compliant) {
       out << "  NON-COMPLIANT:";
       for (const std::string& issue : o.issues) out << " " << Shown(issue);
@@ -61,7 +65,18 @@ void PrintVerifyReport(const VerifyReport& report, std::ostream& out, bool verdi
   }
   if (report.non_compliant_share_ppm > 0) {
     out << "  " << FormatPpm(report.non_compliant_share_ppm)
-        << " of the lot's rare earths come from non-compliant origins\n";
+        << " of the lot's rare earths come from non-compliant origins or steps\n";
+  }
+  if (!report.ledgers_crossed.empty()) {
+    out << "Ledgers crossed (docs/federation.md):\n";
+    for (const LedgerCrossing& c : report.ledgers_crossed) {
+      out << "  " << Shown(c.lot_id) << " into " << Shown(c.received_in) << " (record "
+          << c.receipt_seq << ") from " << Shown(c.origin) << ", checkpoint size "
+          << c.checkpoint_size << " root " << ShortHash(c.root_hash) << ", cosigned by "
+          << c.witnesses.size() << " witness(es)";
+      for (const std::string& w : c.witnesses) out << " " << Shown(w);
+      out << "\n";
+    }
   }
 
   out << "Checked " << report.records_checked << " records and " << report.signatures_checked

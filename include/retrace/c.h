@@ -744,6 +744,31 @@ RETRACE_EXPORT int retrace_flow_report(const retrace_ledger* const* ledgers, siz
                                        size_t* out_findings, char** out_report,
                                        char** out_signature);
 
+/* ------------------------------------------------------------------------
+ * Federation: a lot received from another ledger with the sender's lineage
+ * bundle (retrace/federation.h, docs/federation.md). retrace_ledger_verify
+ * and retrace_bundle_verify walk on across ledgers. */
+
+/* Receives in `ledger` a lot shipped to it from another ledger: `bundle` is
+ * the sender's lineage bundle of the lot (retrace_ledger_prove_lot in the
+ * sender's ledger). The receipt event is built from the bundle, stated by
+ * the shipment's consignee and signed with `consignee` (its key), and
+ * appended with the bundle, which the ledger verifies against the trusted
+ * log its policy names and stores. `consistency` (may be NULL) is the
+ * sender's tlog-witness add-checkpoint request body (`retrace consistency
+ * --from-size N`, N the size of the sender checkpoint `ledger` holds),
+ * needed once it holds one. `event_id` may be NULL (random). On success
+ * *out_seq (may be NULL) is the receipt's sequence number.
+ * RETRACE_VERIFICATION_FAILED: the bundle does not verify, does not end in a
+ * shipment of the lot to this ledger and key's actor, or its checkpoint is
+ * not proven consistent; RETRACE_FAILED_PRECONDITION: the sender's log is
+ * not trusted; RETRACE_INVALID_ARGUMENT: not a bundle or not a request; the
+ * append errors above otherwise. The ledger is unchanged on every error. */
+RETRACE_EXPORT int retrace_ledger_receive(retrace_ledger* ledger, const retrace_signer* consignee,
+                                          const uint8_t* bundle, size_t bundle_len,
+                                          const char* consistency, size_t consistency_len,
+                                          const char* event_id, uint64_t* out_seq);
+
 #ifdef __cplusplus
 }  /* extern "C" */
 #endif

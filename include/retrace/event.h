@@ -176,13 +176,31 @@ struct Shipped {
   std::optional<Hash> parent_hash;
   std::string to_actor_id;
   std::uint64_t mass_g = 0;
+  // A shipment to another ledger: the consignee ledger's name (its
+  // checkpoint origin). Empty: the consignee is in this ledger.
+  std::string consignee_log;
+};
+
+// A receipt from another ledger (docs/federation.md): the sender's log, its
+// shipment record, the SHA-256 of the sender's lineage bundle of the lot
+// (which the receiving ledger stores with the receipt:
+// AppendCrossLedgerReceipt, retrace/federation.h) and the lot as that
+// bundle proves it arrives.
+struct CrossLedgerOrigin {
+  std::string log_origin;
+  std::uint64_t shipped_seq = 0;
+  Hash shipped_record_hash{};
+  Hash bundle_sha256{};
+  Lot lot;
 };
 
 struct Received {
   std::string lot_id;
-  std::optional<Hash> parent_hash;
+  std::optional<Hash> parent_hash;  // unset for a cross-ledger receipt
   std::string from_actor_id;
   std::uint64_t mass_g = 0;
+  // Set: the lot comes from another ledger, and this receipt creates it.
+  std::optional<CrossLedgerOrigin> origin;
 };
 
 struct TransformInput {
@@ -232,10 +250,22 @@ struct StageRule {
   std::uint32_t element_tolerance_ppm = 0; // assay tolerance per element
 };
 
-// The stage policy in force from this record on.
+// A foreign ledger whose lineage bundles this ledger accepts with a
+// cross-ledger receipt: its checkpoint origin and key, and the witnesses
+// (C2SP vkeys) of which `quorum` must cosign its checkpoint.
+struct TrustedLog {
+  std::string origin;
+  std::string log_key;
+  std::vector<std::string> witnesses;
+  std::uint32_t quorum = 0;
+};
+
+// The stage policy in force from this record on; `trusted_logs` is the
+// federation policy (docs/federation.md).
 struct PolicySet {
   std::string name;
   std::vector<StageRule> rules;
+  std::vector<TrustedLog> trusted_logs;
 };
 
 // The built-in five-stage policy (mine -> separator -> smelter -> magnet

@@ -117,6 +117,23 @@ struct OriginShare {
   std::uint64_t extracted_seq = 0;
   std::uint64_t rare_earth_g = 0;  // grams of the verified lot attributable
   std::uint32_t share_ppm = 0;     // parts per million of its rare earths
+  // The ledger (log origin) whose record extracted_seq is: empty for the
+  // verified ledger itself, the sender's for an origin found upstream
+  // across a ledger boundary (docs/federation.md).
+  std::string ledger;
+};
+
+// A ledger boundary a lineage crossed (docs/federation.md): a cross-ledger
+// receipt brought a lot in, proven by the sender's lineage bundle.
+struct LedgerCrossing {
+  std::string origin;                  // the sender's log (checkpoint origin)
+  std::uint64_t checkpoint_size = 0;   // of the bundle's checkpoint
+  Hash root_hash{};
+  std::vector<std::string> witnesses;  // whose cosignatures verified
+  std::string lot_id;                  // the lot that crossed
+  std::string received_in;             // the receiving ledger
+  std::uint64_t receipt_seq = 0;       // the receipt's record there
+  Hash bundle_sha256{};
 };
 
 struct VerifyReport {
@@ -132,6 +149,10 @@ struct VerifyReport {
   std::uint64_t signatures_checked = 0;
   std::uint64_t tree_size = 0;        // ledger size when verified
   Hash head_hash{};                   // hash of the last record then
+  // Every ledger boundary the walk crossed, nearest first (empty unless the
+  // lineage reaches a cross-ledger receipt and was verified across ledgers:
+  // VerifyLotAcrossLedgers, VerifyBundle).
+  std::vector<LedgerCrossing> ledgers_crossed;
 };
 
 struct AuditReport {

@@ -12,12 +12,15 @@
 
 #include "bundle/bundle_builder.h"
 #include "bundle/bundle_store.h"
+#include "bundle/cross_ledger.h"
+#include "ledger/foreign_store.h"
 #include "ledger/checkpoint_log.h"
 #include "ledger/ledger_internal.h"
 #include "ledger/txn_store.h"
 #include "model/proto_convert.h"
 #include "retrace/bundle.h"
 #include "retrace/event.h"
+#include "retrace/hash.h"
 #include "retrace/merkle.h"
 #include "retrace/tlog_proof.h"
 #include "retrace/v1/bundle.pb.h"
@@ -25,6 +28,7 @@
 #include "util/hex.h"
 #include "util/status_macros.h"
 #include "verify/lineage.h"
+#include "verify/load_authority.h"
 
 namespace retrace {
 namespace internal {
@@ -55,13 +59,33 @@ Result<std::string> BuildBundle(const Txn& txn, std::string_view origin, std::st
     }
     return report.status();
   }
-  if (!report->valid) {
-    const Finding& f = report->findings.front();
+  // Regulatory findings (quota, licence) were recorded and flagged by this
+  // ledger: the bundle carries them, and its verifier reports them, so a
+  // non-compliant origin keeps its share downstream (docs/federation.md).
+  // Any other finding means the ledger is damaged: no bundle.
+  for (const Finding& f : report->findings) {
+    if (IsRegulatory(f.code.c_str())) continue;
     return FailedPreconditionError("the lineage of lot " + std::string(lot_id) + " has " +
                                    std::to_string(report->findings.size()) +
                                    " finding(s), the first " + f.code + " at record " +
                                    std::to_string(f.seq) + ": " + f.message +
                                    "; no bundle was built (see `retrace verify`)");
+  }
+  // The bundles of the cross-ledger receipts the lineage reaches, carried
+  // whole, by SHA-256 (bundle.proto, foreign_bundles).
+  std::map<Hash, std::string> foreign;
+  for (std::uint64_t seq : recording.served()) {
+    ASSIGN_OR_RETURN(std::optional<std::string> bytes, ledger.RecordBytes(seq));
+    if (!bytes) return CorruptionError("record " + std::to_string(seq) + " vanished while building a bundle");
+    ASSIGN_OR_RETURN(std::optional<Hash> sha, ReceiptBundleOf(*bytes));
+    if (!sha || foreign.count(*sha)) continue;
+    ASSIGN_OR_RETURN(std::optional<std::string> held, ForeignBundle(txn, *sha));
+    if (!held || Sha256(*held) != *sha) {
+      return CorruptionError("the bundle behind the cross-ledger receipt at record " + std::to_string(seq) +
+                             " is " + (held ? "altered" : "missing") +
+                             "; no bundle was built (run `retrace audit`)");
+    }
+    foreign.emplace(*sha, std::move(*held));
   }
   v1::Bundle b;
   b.set_format(kBundleFormat);
@@ -96,6 +120,7 @@ Result<std::string> BuildBundle(const Txn& txn, std::string_view origin, std::st
     a->set_key(key.second);
     for (std::size_t i = 0; i < n; ++i) a->add_seqs(seqs[i]);
   }
+  for (auto& [sha, bytes] : foreign) b.add_foreign_bundles(std::move(bytes));
   return SerializeDeterministic(b);
 }
 
@@ -191,6 +216,15 @@ Status CheckStructure(std::string_view bytes, v1::Bundle* b) {
     }
     last = &a;
   }
+  Hash prev_sha{};
+  for (int i = 0; i < b->foreign_bundles_size(); ++i) {
+    const Hash sha = Sha256(b->foreign_bundles(i));
+    if (i > 0 && !(prev_sha < sha)) {
+      return InvalidArgumentError("malformed bundle: foreign bundles are not in strictly "
+                                  "increasing order of SHA-256");
+    }
+    prev_sha = sha;
+  }
   return Status::Ok();
 }
 
@@ -199,6 +233,15 @@ Status CheckStructure(std::string_view bytes, v1::Bundle* b) {
 
 Result<BundleReport> VerifyBundle(std::string_view bytes, const PublicKey& root_key,
                                   const NoteVerifier& log_key, const WitnessPolicy& witnesses) {
+  internal::ForeignWalk walk;
+  return internal::VerifyBundleIn(bytes, root_key, log_key, witnesses, &walk);
+}
+
+namespace internal {
+
+Result<BundleReport> VerifyBundleIn(std::string_view bytes, const PublicKey& root_key,
+                                    const NoteVerifier& log_key, const WitnessPolicy& witnesses,
+                                    ForeignWalk* walk) {
   if (log_key.type() != NoteKeyType::kEd25519) {
     return InvalidArgumentError("the log key " + log_key.ToString() +
                                 " is not an ed25519 signed-note key");
@@ -327,6 +370,44 @@ Result<BundleReport> VerifyBundle(std::string_view bytes, const PublicKey& root_
   }
   if (lineage.ok()) {
     report.lineage = std::move(lineage).value();
+    // Across ledgers: each cross-ledger receipt's bundle, carried in
+    // foreign_bundles, verified on its own and merged (cross_ledger.h).
+    std::map<Hash, const std::string*> carried;
+    for (const std::string& f : b.foreign_bundles()) carried.emplace(Sha256(f), &f);
+    std::set<Hash> used;
+    std::shared_ptr<const Authority> book;
+    KeyCache keys;
+    ReceiptSource source;
+    source.ledger_name = cp->origin;
+    source.root_key = root_key;
+    source.event_at = [&](std::uint64_t seq) -> Result<v1::Event> {
+      auto it = records.find(seq);
+      if (it == records.end()) return InternalError("the receipt's record is not in the bundle");
+      ASSIGN_OR_RETURN(Record rec, DecodeRecord(it->second));
+      v1::Event ev;
+      RETURN_IF_ERROR(ParseEventBytes(rec.event_bytes, &ev));
+      return ev;
+    };
+    source.policy_at = [&](std::uint64_t seq) -> Result<const Policy*> {
+      if (!book) {
+        ASSIGN_OR_RETURN(book, LoadAuthority(store, &keys));
+      }
+      return &book->PolicyAt(seq);
+    };
+    source.bundle_of = [&](const Hash& sha) -> Result<std::optional<std::string>> {
+      auto it = carried.find(sha);
+      if (it == carried.end()) return std::optional<std::string>();
+      used.insert(sha);
+      return std::optional<std::string>(*it->second);
+    };
+    RETURN_IF_ERROR(ExtendAcrossLedgers(&report.lineage, source, walk));
+    for (const auto& [sha, f] : carried) {
+      if (!used.count(sha)) {
+        add(finding::kIndexAnswerInvalid, 0,
+            "the bundle carries a foreign bundle (" + HexEncode(HashBytes(sha)) +
+                ") that no cross-ledger receipt of the lineage names");
+      }
+    }
     report.findings.insert(report.findings.end(), report.lineage.findings.begin(),
                            report.lineage.findings.end());
     const auto& lots = report.lineage.lots;
@@ -342,6 +423,8 @@ Result<BundleReport> VerifyBundle(std::string_view bytes, const PublicKey& root_
   report.valid = report.findings.empty();
   return report;
 }
+
+}  // namespace internal
 
 std::string BundleReportToJson(const BundleReport& r) {
   using nlohmann::json;

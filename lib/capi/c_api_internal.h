@@ -63,6 +63,9 @@ namespace retrace::internal {
 // thread's last error is set ("" on success), the Status becomes the code.
 int CapiGuard(const std::function<Status()>& body) noexcept;
 
+// The signer behind a retrace_signer handle (nullptr for NULL).
+const retrace::Signer* CapiSigner(const retrace_signer* signer) noexcept;
+
 // Copies `s` into a malloc'd NUL-terminated buffer (*out_len, if given,
 // without the NUL), released with retrace_free.
 Status CapiGive(std::string_view s, char** out, size_t* out_len);

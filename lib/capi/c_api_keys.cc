@@ -187,3 +187,11 @@ int retrace_public_key_verify(const retrace_public_key* key, const uint8_t* mess
 void retrace_public_key_free(retrace_public_key* key) { delete key; }
 
 }  // extern "C"
+
+namespace retrace::internal {
+
+const Signer* CapiSigner(const retrace_signer* signer) noexcept {
+  return signer != nullptr ? signer->impl.get() : nullptr;
+}
+
+}  // namespace retrace::internal

@@ -15,6 +15,7 @@
 #include "retrace/epcis.h"
 #include "retrace/event.h"
 #include "retrace/event_batch.h"
+#include "retrace/federation.h"
 #include "retrace/json.h"
 #include "retrace/ledger.h"
 #include "retrace/note.h"
@@ -32,7 +33,8 @@ namespace {
 Result<retrace::VerifyReport> Verify(const retrace_ledger* ledger, const char* lot_id) {
   if (ledger == nullptr) return NullArg("ledger");
   if (lot_id == nullptr) return NullArg("lot_id");
-  return ledger->impl->VerifyLot(lot_id);
+  // Across ledgers, as `retrace verify` (docs/federation.md).
+  return retrace::VerifyLotAcrossLedgers(*ledger->impl, lot_id);
 }
 
 }  // namespace

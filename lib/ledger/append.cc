@@ -8,6 +8,7 @@
 
 #include <deque>
 
+#include "ledger/foreign_store.h"
 #include "ledger/ledger_impl.h"
 #include "ledger/lot_history.h"
 #include "ledger/quota_state.h"
@@ -276,6 +277,12 @@ Status LedgerImpl::ApplyCustody(Txn& txn, const std::string& where, Pending& p,
   const Policy& policy = book.PolicyAt(seq);
   CheckRole(ev, role, policy, &vs);
   if (!vs.empty()) return refuse(vs.front());
+  // A cross-ledger receipt: proven by the sender's bundle, judged and
+  // stored here (docs/federation.md). A mirror copies its source's records,
+  // which its source judged, and holds no bundles.
+  if (ev.has_received() && ev.received().has_origin() && p.stored == nullptr) {
+    RETURN_IF_ERROR(ApplyCrossLedgerProof(txn, where, p, book, seq));
+  }
 
   ASSIGN_OR_RETURN(auto dup, txn.Get(t.event_ids, ev.event_id()));
   if (dup) {
@@ -443,6 +450,52 @@ Status LedgerImpl::ApplyOne(Txn& txn, std::size_t i, std::size_t n, Pending& p, 
   out->seq = seq;
   out->hash = hash;
   return Status::Ok();
+}
+
+Status LedgerImpl::ApplyCrossLedgerProof(Txn& txn, const std::string& where, const Pending& p,
+                                         const Authority& book, std::uint64_t seq) {
+  const auto& origin = p.event.received().origin();
+  if (p.attachment == nullptr) {
+    return FailedPreconditionError(
+        where + "a cross-ledger receipt is appended only with the sender's lineage bundle "
+                "(AppendCrossLedgerReceipt, `retrace receive --bundle`); nothing was appended");
+  }
+  const Hash sha = Sha256(p.attachment->bundle);
+  if (HashBytes(sha) != origin.bundle_sha256()) {
+    return VerificationFailedError(where + "the bundle given is not the one the receipt commits "
+                                   "to (its SHA-256 is " + HexEncode(HashBytes(sha)) +
+                                   "); nothing was appended");
+  }
+  Status judged = p.attachment->judge(txn, static_info_.name, p.event, book, seq);
+  if (!judged.ok()) {
+    return Status(judged.code(), where + "cross-ledger receipt refused: " + judged.message() +
+                                     "; nothing was appended");
+  }
+  return PutForeignBundle(txn, sha, p.attachment->bundle);
+}
+
+Result<AppendResult> LedgerImpl::AppendWithAttachment(const SignedEvent& event,
+                                                      const CrossLedgerAttachment& attachment) {
+  RETURN_IF_ERROR(CheckWritable(false));
+  std::shared_ptr<const Authority> book;
+  RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(book, books_.Get(txn));
+    return Status::Ok();
+  }));
+  const std::vector<SignedEvent> events{event};
+  std::vector<Pending> pending;
+  std::vector<Status> prechecks;
+  const std::size_t first_bad = PrecheckAll(events, book.get(), false, &pending, &prechecks);
+  RETURN_IF_ERROR(VerifySignatures(&pending, first_bad));
+  if (first_bad < events.size()) return prechecks[first_bad];
+  if (!pending[0].event.has_received() || !pending[0].event.received().has_origin()) {
+    return InvalidArgumentError("not a cross-ledger receipt (a received event with an origin); "
+                                "nothing was appended");
+  }
+  pending[0].attachment = &attachment;
+  std::vector<AppendResult> results;
+  RETURN_IF_ERROR(WriteBatch(&pending, nullptr, nullptr, &results));
+  return results.front();
 }
 
 Result<AppendResult> LedgerImpl::Append(const SignedEvent& event) {

@@ -1,4 +1,5 @@
 #include "ledger/audit.h"
+#include "ledger/foreign_store.h"
 
 #include <algorithm>
 #include <cstring>
@@ -208,6 +209,8 @@ class Auditor {
   // with custody records.
   std::map<std::string, Tally> quotas_;
   std::vector<PendingUse> uses_scanning_;  // the chunk being scanned
+  // Cross-ledger receipts (seq, bundle SHA-256): their bundles must be held.
+  std::vector<std::pair<std::uint64_t, Hash>> receipts_;
   std::vector<PendingUse> uses_checking_;  // the chunk whose signatures are being checked
   std::uint64_t quota_log_entries_ = 0;  // (quota key, record) pairs the records imply
   std::uint64_t authority_records_ = 0;  // authority records the records hold
@@ -522,6 +525,11 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
   }
   CheckConsignee(*book_, ev, seq, &vs);
   CheckEventTime(ev, now_, options_.max_clock_skew_seconds, &vs);
+  if (ev.has_received() && ev.received().has_origin()) {  // its bundle: checked in Run
+    if (auto h = HashFromBytes(ev.received().origin().bundle_sha256()); h.ok()) {
+      receipts_.emplace_back(seq, *h);
+    }
+  }
   for (const auto* l : LotsCreated(ev)) {
     bool exists = !names.insert(l->lot_id()).second;
     if (!exists) {
@@ -721,6 +729,13 @@ Result<AuditReport> Auditor::Run() {
                  ") does not match the last record (size " + std::to_string(size_) + ")");
   }
   RETURN_IF_ERROR(CheckTables());
+  {
+    // Stored foreign bundles must hash to their names; every receipt's
+    // bundle must be held -- except by a mirror, which holds none.
+    ASSIGN_OR_RETURN(auto mirror, txn_.Get(t_.meta, kMetaMirrorOf));
+    if (mirror) receipts_.clear();
+    RETURN_IF_ERROR(CheckForeignBundles(txn_, receipts_, &report_.findings));
+  }
 
   report_.records_checked = checker_->records_checked();
   report_.signatures_checked = checker_->signatures_checked();

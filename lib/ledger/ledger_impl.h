@@ -28,6 +28,7 @@
 
 #include "crypto/key_cache.h"
 #include "ledger/book_cache.h"
+#include "ledger/ledger_internal.h"
 #include "ledger/state.h"
 #include "ledger/txn_store.h"
 #include "retrace/ledger.h"
@@ -52,6 +53,8 @@ struct Pending {
   const Verifier* verifier = nullptr;
   std::size_t check = 0;  // index into the batch's signature checks
   bool signature_verified = false;
+  // A cross-ledger receipt's proof (AppendAttached); null otherwise.
+  const CrossLedgerAttachment* attachment = nullptr;
 };
 
 // "event i of the batch: " for a batch of more than one event.
@@ -95,6 +98,10 @@ class LedgerImpl final : public Ledger {
                                       const std::vector<NoteVerifier>& witnesses) override;
   Result<std::vector<AppendResult>> AppendStored(const std::vector<std::string>& records) override;
   Result<std::string> StoreCheckpoint(std::string_view note, const NoteVerifier& log_key) override;
+
+  // AppendAttached (ledger_internal.h).
+  Result<AppendResult> AppendWithAttachment(const SignedEvent& event,
+                                            const CrossLedgerAttachment& attachment);
 
   // ReadLedger (ledger_internal.h).
   Status ReadWithName(const std::function<Status(const Txn&, std::string_view)>& fn) const {
@@ -144,6 +151,10 @@ class LedgerImpl final : public Ledger {
                         const Hash& hash, WriteContext* ctx);
   Status ApplyCustody(Txn& txn, const std::string& where, Pending& p, const std::string& stored,
                       const Hash& hash, WriteContext* ctx, AppendResult* out);
+  // A cross-ledger receipt's bundle: checked against the receipt, judged by
+  // the attachment's judge, stored (foreign_store.h).
+  Status ApplyCrossLedgerProof(Txn& txn, const std::string& where, const Pending& p,
+                               const Authority& book, std::uint64_t seq);
   // Writes the record, its event-id entry, its lot index entries, the Merkle
   // nodes it completes and the head.
   Status WriteRecord(Txn& txn, const std::string& stored, const Hash& hash, std::uint64_t seq,

@@ -169,6 +169,15 @@ Status ReadLedger(const Ledger& ledger,
   return impl->ReadWithName(fn);
 }
 
+Result<AppendResult> AppendAttached(Ledger& ledger, const SignedEvent& event,
+                                    const CrossLedgerAttachment& attachment) {
+  auto* impl = dynamic_cast<LedgerImpl*>(&ledger);
+  if (impl == nullptr) {
+    return InvalidArgumentError("this Ledger was not opened by Ledger::Open or Ledger::Create");
+  }
+  return impl->AppendWithAttachment(event, attachment);
+}
+
 namespace {
 
 // Format 2 -> 3, inside one write transaction (Ledger::Upgrade).

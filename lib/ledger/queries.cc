@@ -5,6 +5,7 @@
 
 #include "ledger/audit.h"
 #include "ledger/checkpoint_log.h"
+#include "ledger/foreign_store.h"
 #include "ledger/ledger_impl.h"
 #include "ledger/quota_state.h"
 #include "model/proto_convert.h"
@@ -239,6 +240,11 @@ Result<AuditReport> LedgerImpl::Audit(const AuditOptions& options) const {
     ASSIGN_OR_RETURN(AuditReport r, options.scope == AuditScope::kIntegrity
                                          ? AuditLedgerIntegrity(txn, env_.get(), options, &keys_)
                                          : AuditLedger(txn, options, &keys_));
+    if (options.scope == AuditScope::kIntegrity) {
+      // The full audit checks the stored foreign bundles itself.
+      RETURN_IF_ERROR(CheckForeignBundles(txn, {}, &r.findings));
+      r.valid = r.findings.empty();
+    }
     report = std::move(r);
     return Status::Ok();
   }));

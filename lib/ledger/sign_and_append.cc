@@ -251,7 +251,10 @@ Status LedgerImpl::LinkParents(Event* event) const {
       return Status::Ok();
     };
     if (auto* s = std::get_if<Shipped>(&event->body)) return fill(s->lot_id, &s->parent_hash);
-    if (auto* r = std::get_if<Received>(&event->body)) return fill(r->lot_id, &r->parent_hash);
+    if (auto* r = std::get_if<Received>(&event->body)) {
+      if (r->origin) return Status::Ok();  // cross-ledger: no parent here
+      return fill(r->lot_id, &r->parent_hash);
+    }
     if (auto* x = std::get_if<Exported>(&event->body)) return fill(x->lot_id, &x->parent_hash);
     if (auto* tr = std::get_if<Transformed>(&event->body)) {
       for (auto& in : tr->inputs) RETURN_IF_ERROR(fill(in.lot_id, &in.parent_hash));

@@ -149,8 +149,20 @@ bool ScanEventKeys(std::string_view event_bytes, EventKeys* out) {
     case v1::Event::kExtracted: return CreatingBody(body, true, out);
     case v1::Event::kRecycled:
     case v1::Event::kImported: return CreatingBody(body, false, out);
+    case v1::Event::kReceived: {
+      // A cross-ledger receipt (origin, field 5) creates its lot: left to
+      // EventKeysOf, which parses the event.
+      const bool local = ForEachField(body, [](std::uint32_t field, std::uint32_t, WireReader&) {
+        return field == 5 ? Field::kFail : Field::kSkip;
+      });
+      if (!local) return false;
+      std::string_view id;
+      if (!FieldOne(body, &id)) return false;
+      out->lots.push_back(id);
+      out->moved = 1;
+      return true;
+    }
     case v1::Event::kShipped:
-    case v1::Event::kReceived:
     case v1::Event::kExported: {
       std::string_view id;
       if (!FieldOne(body, &id)) return false;
@@ -178,7 +190,7 @@ void EventKeysOf(const v1::Event& ev, EventKeys* out) {
       break;
     case v1::Event::kReceived:
       out->lots.push_back(ev.received().lot_id());
-      out->moved = 1;
+      out->moved = ev.received().has_origin() ? 0 : 1;  // a cross-ledger receipt creates it
       break;
     case v1::Event::kExported:
       out->lots.push_back(ev.exported().lot_id());

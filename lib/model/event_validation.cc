@@ -278,6 +278,27 @@ Status ValidateEventProto(const v1::Event& ev) {
           return InvalidArgumentError(f + ".element_tolerance_ppm is over 10 %");
         }
       }
+      if (p.trusted_logs_size() > 1024) {
+        return InvalidArgumentError("policy_set trusts more than 1024 logs");
+      }
+      for (int i = 0; i < p.trusted_logs_size(); ++i) {
+        const auto& t = p.trusted_logs(i);
+        const std::string f = "policy_set.trusted_logs[" + std::to_string(i) + "]";
+        RETURN_IF_ERROR(CheckId(f + ".origin", t.origin()));
+        RETURN_IF_ERROR(CheckId(f + ".log_key", t.log_key()));
+        if (t.witnesses_size() > 64) return InvalidArgumentError(f + " names more than 64 witnesses");
+        for (int w = 0; w < t.witnesses_size(); ++w) {
+          RETURN_IF_ERROR(CheckId(f + ".witnesses[" + std::to_string(w) + "]", t.witnesses(w)));
+        }
+        if (t.quorum() > static_cast<std::uint32_t>(t.witnesses_size())) {
+          return InvalidArgumentError(f + ".quorum exceeds its witnesses");
+        }
+        for (int j = 0; j < i; ++j) {
+          if (p.trusted_logs(j).origin() == t.origin()) {
+            return InvalidArgumentError(f + ".origin is trusted twice");
+          }
+        }
+      }
       return Status::Ok();
     }
     case v1::Event::kRecycled: {
@@ -335,14 +356,33 @@ Status ValidateEventProto(const v1::Event& ev) {
       RETURN_IF_ERROR(CheckHash("shipped.parent_hash", s.parent_hash(), true));
       RETURN_IF_ERROR(CheckId("shipped.to_actor_id", s.to_actor_id()));
       if (s.mass_g() == 0) return InvalidArgumentError("shipped.mass_g must be greater than zero");
+      if (!s.consignee_log().empty()) RETURN_IF_ERROR(CheckId("shipped.consignee_log", s.consignee_log()));
       return Status::Ok();
     }
     case v1::Event::kReceived: {
       const auto& r = ev.received();
       RETURN_IF_ERROR(CheckId("received.lot_id", r.lot_id()));
-      RETURN_IF_ERROR(CheckHash("received.parent_hash", r.parent_hash(), true));
+      // A cross-ledger receipt has no parent in this ledger: its origin
+      // names the shipment (docs/federation.md).
+      RETURN_IF_ERROR(CheckHash("received.parent_hash", r.parent_hash(), !r.has_origin()));
       RETURN_IF_ERROR(CheckId("received.from_actor_id", r.from_actor_id()));
       if (r.mass_g() == 0) return InvalidArgumentError("received.mass_g must be greater than zero");
+      if (r.has_origin()) {
+        const auto& o = r.origin();
+        if (!r.parent_hash().empty()) {
+          return InvalidArgumentError("received.parent_hash must be empty in a cross-ledger receipt");
+        }
+        RETURN_IF_ERROR(CheckId("received.origin.log_origin", o.log_origin()));
+        RETURN_IF_ERROR(CheckHash("received.origin.shipped_record_hash", o.shipped_record_hash(), true));
+        RETURN_IF_ERROR(CheckHash("received.origin.bundle_sha256", o.bundle_sha256(), true));
+        RETURN_IF_ERROR(CheckLot("received.origin.lot", o.lot()));
+        if (o.lot().lot_id() != r.lot_id()) {
+          return InvalidArgumentError("received.origin.lot is not lot received.lot_id");
+        }
+        if (o.lot().mass_g() != r.mass_g()) {
+          return InvalidArgumentError("received.origin.lot.mass_g differs from received.mass_g");
+        }
+      }
       return Status::Ok();
     }
     case v1::Event::kTransformed: {

@@ -121,6 +121,13 @@ struct BodyToProto {
       for (auto m : r.outputs) pr->add_outputs(static_cast<v1::MaterialClass>(m));
       pr->set_element_tolerance_ppm(r.element_tolerance_ppm);
     }
+    for (const auto& t : ps.trusted_logs) {
+      auto* pt = p->add_trusted_logs();
+      pt->set_origin(t.origin);
+      pt->set_log_key(t.log_key);
+      for (const auto& w : t.witnesses) pt->add_witnesses(w);
+      pt->set_quorum(t.quorum);
+    }
   }
   void operator()(const Recycled& r) const {
     auto* p = out->mutable_recycled();
@@ -164,6 +171,7 @@ struct BodyToProto {
     SetHash(s.parent_hash, p->mutable_parent_hash());
     p->set_to_actor_id(s.to_actor_id);
     p->set_mass_g(s.mass_g);
+    p->set_consignee_log(s.consignee_log);
   }
   void operator()(const Received& r) const {
     auto* p = out->mutable_received();
@@ -171,6 +179,14 @@ struct BodyToProto {
     SetHash(r.parent_hash, p->mutable_parent_hash());
     p->set_from_actor_id(r.from_actor_id);
     p->set_mass_g(r.mass_g);
+    if (r.origin) {
+      auto* o = p->mutable_origin();
+      o->set_log_origin(r.origin->log_origin);
+      o->set_shipped_seq(r.origin->shipped_seq);
+      o->set_shipped_record_hash(HashBytes(r.origin->shipped_record_hash));
+      o->set_bundle_sha256(HashBytes(r.origin->bundle_sha256));
+      LotToProto(r.origin->lot, o->mutable_lot());
+    }
   }
   void operator()(const Transformed& t) const {
     auto* p = out->mutable_transformed();
@@ -274,6 +290,11 @@ Result<Event> FromProto(const v1::Event& in) {
         sr.element_tolerance_ppm = r.element_tolerance_ppm();
         ps.rules.push_back(std::move(sr));
       }
+      for (const auto& t : p.trusted_logs()) {
+        ps.trusted_logs.push_back(TrustedLog{t.origin(), t.log_key(),
+                                             {t.witnesses().begin(), t.witnesses().end()},
+                                             t.quorum()});
+      }
       out.body = std::move(ps);
       break;
     }
@@ -310,12 +331,24 @@ Result<Event> FromProto(const v1::Event& in) {
     }
     case v1::Event::kShipped: {
       const auto& p = in.shipped();
-      out.body = Shipped{p.lot_id(), GetHash(p.parent_hash()), p.to_actor_id(), p.mass_g()};
+      out.body = Shipped{p.lot_id(), GetHash(p.parent_hash()), p.to_actor_id(), p.mass_g(),
+                         p.consignee_log()};
       break;
     }
     case v1::Event::kReceived: {
       const auto& p = in.received();
-      out.body = Received{p.lot_id(), GetHash(p.parent_hash()), p.from_actor_id(), p.mass_g()};
+      Received r{p.lot_id(), GetHash(p.parent_hash()), p.from_actor_id(), p.mass_g()};
+      if (p.has_origin()) {
+        const auto& o = p.origin();
+        CrossLedgerOrigin c;
+        c.log_origin = o.log_origin();
+        c.shipped_seq = o.shipped_seq();
+        if (auto h = GetHash(o.shipped_record_hash())) c.shipped_record_hash = *h;
+        if (auto h = GetHash(o.bundle_sha256())) c.bundle_sha256 = *h;
+        c.lot = LotFromProto(o.lot());
+        r.origin = std::move(c);
+      }
+      out.body = std::move(r);
       break;
     }
     case v1::Event::kTransformed: {

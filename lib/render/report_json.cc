@@ -82,9 +82,25 @@ std::string VerifyReportToJson(const VerifyReport& r) {
                        {"extracted_seq", o.extracted_seq},
                        {"rare_earth_g", o.rare_earth_g},
                        {"share_ppm", o.share_ppm}});
+    // Federation (docs/federation.md): only for an origin in another ledger.
+    if (!o.ledger.empty()) origins.back()["ledger"] = o.ledger;
   }
   j["origins"] = std::move(origins);
   j["non_compliant_share_ppm"] = r.non_compliant_share_ppm;
+  if (!r.ledgers_crossed.empty()) {  // only for a lineage that crossed ledgers
+    json crossed = json::array();
+    for (const auto& c : r.ledgers_crossed) {
+      crossed.push_back({{"origin", c.origin},
+                         {"checkpoint_size", c.checkpoint_size},
+                         {"root_hash", HashToHex(c.root_hash)},
+                         {"witnesses", c.witnesses},
+                         {"lot_id", c.lot_id},
+                         {"received_in", c.received_in},
+                         {"receipt_seq", c.receipt_seq},
+                         {"bundle_sha256", HashToHex(c.bundle_sha256)}});
+    }
+    j["ledgers_crossed"] = std::move(crossed);
+  }
   j["findings"] = FindingsJson(r.findings);
   return Dump(j);
 }

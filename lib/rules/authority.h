@@ -236,6 +236,8 @@ class Authority {
 // The consignee rule: a shipment at `seq` must name an actor `book` holds
 // validly registered before it; appends unknown_actor (naming the shipped
 // lot) otherwise. Append, the audit and the lineage verifier all apply it.
+// A shipment to another ledger (consignee_log set) names an actor of that
+// ledger, which judges it when the receipt comes (docs/federation.md).
 void CheckConsignee(const Authority& book, const v1::Event& ev, std::uint64_t seq,
                     Violations* out);
 

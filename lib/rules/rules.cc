@@ -209,7 +209,10 @@ void CheckStage(const v1::Event& ev, Role role, const Policy& policy,
   if (rule == nullptr) return;  // reported by CheckRole
   // Put together only for a finding.
   auto who = [&] { return ev.actor_id() + " (" + RoleName(role) + ")"; };
-  for (const v1::Lot* l : LotsCreated(ev)) {
+  // A cross-ledger receipt brings its lot in (the role may receive, which
+  // CheckRole judges); it makes nothing.
+  const bool brought_in = ev.has_received() && ev.received().has_origin();
+  for (const v1::Lot* l : brought_in ? std::vector<const v1::Lot*>() : LotsCreated(ev)) {
     auto m = static_cast<MaterialClass>(l->material());
     if (!Allowed(rule->outputs(), m)) {
       out->push_back({finding::kStageOrderViolated, l->lot_id(),
@@ -336,7 +339,10 @@ std::vector<std::string> ExistingLotsTouched(const v1::Event& ev) {
     case v1::Event::kReversed:
       return {ev.reversed().lot_ids().begin(), ev.reversed().lot_ids().end()};
     case v1::Event::kShipped: return {ev.shipped().lot_id()};
-    case v1::Event::kReceived: return {ev.received().lot_id()};
+    case v1::Event::kReceived:
+      // A cross-ledger receipt creates its lot here (LotsCreated).
+      if (ev.received().has_origin()) return {};
+      return {ev.received().lot_id()};
     case v1::Event::kExported: return {ev.exported().lot_id()};
     case v1::Event::kTransformed: {
       std::vector<std::string> out;
@@ -352,6 +358,9 @@ std::vector<const v1::Lot*> LotsCreated(const v1::Event& ev) {
     case v1::Event::kExtracted: return {&ev.extracted().lot()};
     case v1::Event::kRecycled: return {&ev.recycled().lot()};
     case v1::Event::kImported: return {&ev.imported().lot()};
+    case v1::Event::kReceived:
+      if (ev.received().has_origin()) return {&ev.received().origin().lot()};
+      return {};
     case v1::Event::kTransformed: {
       std::vector<const v1::Lot*> out;
       for (const auto& o : ev.transformed().outputs()) out.push_back(&o);
@@ -465,6 +474,11 @@ void Undo(const v1::Event& reversed, LotView* lot) {
       return;
     case v1::Event::kReceived: {
       const auto& r = reversed.received();
+      if (r.has_origin()) {  // a cross-ledger receipt created the lot
+        lot->status = LotStatus::kVoid;
+        lot->remaining_g = 0;
+        return;
+      }
       lot->in_transit_to = lot->custodian;
       lot->custodian = r.from_actor_id();
       lot->shipped_mass_g = r.mass_g();

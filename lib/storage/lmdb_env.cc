@@ -404,7 +404,7 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const Env
   }
   int rc = mdb_env_create(&env->env_);
   if (rc != MDB_SUCCESS) return LmdbError(rc, "mdb_env_create");
-  mdb_env_set_maxdbs(env->env_, 16);
+  mdb_env_set_maxdbs(env->env_, 20);
   std::uint64_t map = opts.initial_map_size;
   if (exists && static_cast<std::uint64_t>(dst.st_size) > map) map = dst.st_size;
   mdb_env_set_mapsize(env->env_, map);
@@ -513,6 +513,24 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, const Env
     env->tables_.checkpoints_present = true;
   } else if (!(rc == MDB_NOTFOUND && opts.read_only)) {
     return LmdbError(rc, "open table checkpoints");
+  }
+  // Federation's tables, also created when missing (docs/storage-format.md).
+  const struct {
+    const char* name;
+    MDB_dbi* dbi;
+    bool* present;
+  } optional_tables[] = {
+      {"foreign_bundles", &env->tables_.foreign_bundles, &env->tables_.foreign_bundles_present},
+      {"foreign_checkpoints", &env->tables_.foreign_checkpoints,
+       &env->tables_.foreign_checkpoints_present},
+  };
+  for (const auto& o : optional_tables) {
+    rc = mdb_dbi_open(txn.get(), o.name, opts.read_only ? 0 : MDB_CREATE, o.dbi);
+    if (rc == MDB_SUCCESS) {
+      *o.present = true;
+    } else if (!(rc == MDB_NOTFOUND && opts.read_only)) {
+      return LmdbError(rc, std::string("open table ") + o.name);
+    }
   }
   rc = txn.Commit();
   if (rc != MDB_SUCCESS) return LmdbError(ExplainShortWrite(rc, dir), "commit table creation");

@@ -71,6 +71,17 @@ struct Tables {
   // ledger written before checkpoints existed is opened read-only.
   MDB_dbi checkpoints = 0;
   bool checkpoints_present = false;
+  // Federation (docs/federation.md), added to format 3 as optional tables:
+  // created on a writable open if missing, absent (the flags false) when an
+  // older ledger is opened read-only -- such a ledger holds no cross-ledger
+  // receipt.
+  // SHA-256 of a sender's lineage bundle (32 bytes) -> the bundle bytes.
+  MDB_dbi foreign_bundles = 0;
+  bool foreign_bundles_present = false;
+  // sender origin || 0x00 || u64be tree size -> that sender's signed
+  // checkpoint note, as a cross-ledger receipt's bundle carried it.
+  MDB_dbi foreign_checkpoints = 0;
+  bool foreign_checkpoints_present = false;
 };
 
 // The longest key LMDB takes (its default MDB_MAXKEYSIZE, which

@@ -33,6 +33,8 @@ bool Creates(const v1::Event& ev, std::string_view lot_id, const v1::Lot** lot) 
     case v1::Event::kExtracted: return is(ev.extracted().lot());
     case v1::Event::kRecycled: return is(ev.recycled().lot());
     case v1::Event::kImported: return is(ev.imported().lot());
+    case v1::Event::kReceived:  // from another ledger: brings the lot in
+      return ev.received().has_origin() && is(ev.received().origin().lot());
     case v1::Event::kTransformed:
       for (const auto& o : ev.transformed().outputs()) {
         if (is(o)) return true;
@@ -401,6 +403,9 @@ const char* OriginKind(const v1::Event& ev) {
   if (ev.has_extracted()) return "mine";
   if (ev.has_recycled()) return "recycled";
   if (ev.has_imported()) return "imported";
+  // Its own lineage is in the sender's ledger, proven by the stored bundle
+  // (docs/federation.md): this ledger's walk ends here.
+  if (ev.has_received() && ev.received().has_origin()) return "cross_ledger";
   return "";
 }
 
@@ -754,6 +759,8 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
       } else if (ev.has_imported()) {
         share.site = ev.imported().origin_country();
         share.licence = ev.imported().customs_declaration();
+      } else if (ev.has_received()) {
+        share.site = ev.received().origin().log_origin();
       }
     }
     // An origin is compliant only if its creating record has no finding.

@@ -577,7 +577,9 @@ TEST_CASE("every command's --help says what exit 0, 1 and 2 mean, as docs/cli.md
       "witness cosign", "witness show", "prove", "verify-bundle", "tlog-proof export",
       "tlog-proof verify", "report", "export-epcis", "import-epcis", "completion", "upgrade",
       // Publishing (docs/publishing.md).
-      "witness serve", "publish", "mirror", "monitor", "flow-report"};
+      "witness serve", "publish", "mirror", "monitor", "flow-report",
+      // Federation (docs/federation.md).
+      "receive", "foreign-checkpoints", "compare"};
   CHECK(documented.size() == commands.size());
   for (const std::string& c : commands) {
     INFO(c);

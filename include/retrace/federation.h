@@ -1,0 +1,165 @@
+// Federation: every enterprise keeps its own ledger, and a lot crosses from
+// one ledger to the next with the proof of its lineage (docs/federation.md).
+//
+// Every ledger of a federation has the regulator's key as its root key, so
+// a sender's lineage bundle (bundle.h) verifies in the consignee's ledger
+// against that root key plus the sender's checkpoint key and witnesses,
+// which the consignee's stage policy names (PolicySet::trusted_logs, signed
+// by a regulator in the consignee's ledger).
+//
+// The hand-over: the sender ships the lot with Shipped::consignee_log set to
+// the consignee ledger's name, signs a checkpoint, has it cosigned, and
+// gives the consignee ProveLineage(sender, lot). The consignee appends a
+// Received with CrossLedgerOrigin (PrepareCrossLedgerReceipt builds it)
+// through AppendCrossLedgerReceipt, which stores the bundle with it. The
+// receipt creates the lot in the consignee's ledger, held by the consignee,
+// with the mass and content the bundle proves.
+//
+// Thread safety: as Ledger (these functions call its public API and its
+// write transaction).
+#ifndef RETRACE_FEDERATION_H_
+#define RETRACE_FEDERATION_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "retrace/event.h"
+#include "retrace/export.h"
+#include "retrace/hash.h"
+#include "retrace/ledger.h"
+#include "retrace/status.h"
+#include "retrace/verifier.h"
+
+namespace retrace {
+
+namespace finding {
+// Audit: a stored foreign bundle no longer hashes to its name.
+inline constexpr const char kForeignBundleAltered[] = "foreign_bundle_altered";
+// Audit, cross-ledger verification: a cross-ledger receipt's bundle is not
+// stored (or not carried by the bundle).
+inline constexpr const char kForeignBundleMissing[] = "foreign_bundle_missing";
+// Cross-ledger verification: a receipt's bundle does not verify against the
+// trusted log the policy names, or does not prove the receipt.
+inline constexpr const char kForeignBundleInvalid[] = "foreign_bundle_invalid";
+}  // namespace finding
+
+// A cross-ledger receipt with what proves it.
+struct CrossLedgerReceipt {
+  // A Received event with `origin` set, signed by the consignee (an actor
+  // of this ledger whose role may record "received").
+  SignedEvent receipt;
+  // The sender's lineage bundle of the lot, exactly as ProveLineage made it
+  // in the sender's ledger; SHA-256(bundle) must be receipt's
+  // origin.bundle_sha256.
+  std::string bundle;
+  // RFC 6962 consistency proof between the largest checkpoint of the sender
+  // this ledger holds (LatestForeignCheckpoint) and the bundle's, from the
+  // smaller tree to the larger (the sender's Ledger::ProveConsistency).
+  // Empty when this ledger holds no checkpoint of the sender or the sizes
+  // are equal.
+  std::vector<Hash> consistency_proof;
+};
+
+// Appends a cross-ledger receipt, with its bundle stored in the same write
+// transaction (content-addressed: a bundle already held is not stored
+// twice), and the bundle's checkpoint among the sender's checkpoints.
+// Refused, the ledger unchanged, unless:
+//   - the policy in force names the sender's log (trusted_logs: origin, log
+//     key, witnesses and quorum) and the bundle verifies completely with
+//     VerifyBundle against this ledger's root key and those keys: every
+//     signature, proof and rule, and the witness quorum;
+//   - the lot's last record in the bundle is the shipment origin names
+//     (seq and record hash), to the receipt's actor, to this ledger
+//     (consignee_log), by receipt's from_actor_id, of receipt's mass; the
+//     lot is in transit to the consignee at the bundle's checkpoint;
+//   - origin.lot is the lot as the bundle proves it arrives (material, mass
+//     and per-element content of what was shipped);
+//   - the checkpoint is consistent with the checkpoints of that sender this
+//     ledger holds (consistency_proof; an equal size needs an equal root);
+//   - and every rule of an ordinary append holds (signature, role, a new
+//     lot id, a new event id).
+// Errors: kVerificationFailed (the bundle, the shipment, the lot or the
+// checkpoint does not prove the receipt: the message says which),
+// kFailedPrecondition (the sender's log is not trusted; a mirror),
+// kInvalidArgument (not a cross-ledger receipt, or not a bundle), and those
+// of Ledger::Append. A plain Ledger::Append of a cross-ledger receipt is
+// refused: only this path proves one.
+RETRACE_EXPORT Result<AppendResult> AppendCrossLedgerReceipt(Ledger& ledger,
+                                                             const CrossLedgerReceipt& receipt);
+
+// The receipt event for `bundle` in `ledger`: the lot, mass, shipment and
+// bundle hash read from the bundle after it verifies as
+// AppendCrossLedgerReceipt would verify it (same errors), stated by the
+// shipment's consignee, linked to `ledger` (ledger id). Event id and time
+// as FillEventDefaults gives them; set them before signing if needed.
+RETRACE_EXPORT Result<Event> PrepareCrossLedgerReceipt(const Ledger& ledger,
+                                                       std::string_view bundle);
+
+// The largest checkpoint of the sender `origin` that `ledger` holds (the
+// signed note, verbatim), and its tree size; nullopt if none.
+struct ForeignCheckpointInfo {
+  std::uint64_t size = 0;
+  std::string note;
+};
+RETRACE_EXPORT Result<std::optional<ForeignCheckpointInfo>> LatestForeignCheckpoint(
+    const Ledger& ledger, std::string_view origin);
+
+// Ledger::VerifyLot, continued across ledgers: every cross-ledger receipt
+// the lineage reaches is followed into the bundle this ledger stored with
+// it (and on through the bundles that bundle carries), each verified once
+// per walk against the trusted log that the policy in force at the receipt
+// names, with this ledger's root key. The origins upstream replace the
+// receipt's origin, each with its part of the share, its compliance and
+// issues (an over-quota mine upstream stays non-compliant); the upstream
+// findings are added as findings of the receipt record; ledgers_crossed
+// lists every boundary crossed. A bundle missing, altered, or that does not
+// prove its receipt is a finding (foreign_bundle_missing, _altered,
+// _invalid). VerifyBundle does the same with the bundles a bundle carries.
+// Errors as Ledger::VerifyLot.
+RETRACE_EXPORT Result<VerifyReport> VerifyLotAcrossLedgers(
+    const Ledger& ledger, std::string_view lot_id, const VerifyOptions& options = VerifyOptions());
+
+// Split views (docs/federation.md): two parties compare the checkpoints of
+// one sender log they hold. Two checkpoints of the log, both validly signed
+// by its key, of the same size and different roots prove that the sender
+// showed the parties different histories; both signed notes are kept as the
+// evidence.
+struct SplitView {
+  std::string origin;
+  std::uint64_t size = 0;
+  std::string ours;    // the signed note this ledger holds
+  std::string theirs;  // the other party's, signed by the same key
+};
+struct CheckpointComparison {
+  std::string origin;
+  std::uint64_t compared = 0;    // of theirs: verified and of a size we hold
+  std::uint64_t unverified = 0;  // of theirs: not validly signed by the log key
+  std::vector<SplitView> split_views;  // empty: no split view found
+};
+
+// The checkpoints of the sender `origin` that `ledger` holds (signed notes,
+// as the receipts' bundles carried them), by size; empty if none.
+RETRACE_EXPORT Result<std::vector<std::string>> ForeignCheckpointNotes(const Ledger& ledger,
+                                                                       std::string_view origin);
+
+// Compares `theirs` (another party's checkpoints of `origin`, e.g. its
+// ForeignCheckpointNotes) with the checkpoints of `origin` that `ledger`
+// holds, under the log key the ledger's policy in force names for `origin`.
+// A note of theirs that does not verify under that key, or is of another
+// origin, is counted unverified and proves nothing. Only checkpoints of
+// equal size are compared: checkpoints of different sizes need the sender's
+// consistency proof (AppendCrossLedgerReceipt checks one for every
+// checkpoint a ledger takes in). kFailedPrecondition if the policy trusts no
+// log `origin`.
+RETRACE_EXPORT Result<CheckpointComparison> CompareForeignCheckpoints(
+    const Ledger& ledger, std::string_view origin, const std::vector<std::string>& theirs);
+
+// A stored foreign bundle by its SHA-256; kNotFound if not held.
+RETRACE_EXPORT Result<std::string> StoredForeignBundle(const Ledger& ledger, const Hash& sha256);
+
+}  // namespace retrace
+
+#endif  // RETRACE_FEDERATION_H_

@@ -1,0 +1,270 @@
+// Cross-ledger receipts (retrace/federation.h, docs/federation.md).
+//
+// The receipt is judged inside the receiving ledger's append transaction
+// (ledger_internal.h, CrossLedgerAttachment): the policy in force at the
+// receipt's position names the sender's log, so the trust anchors are those
+// the ledger itself recorded, and the sender's checkpoint is compared with
+// the sender checkpoints the same transaction reads.
+#include <algorithm>
+#include <map>
+
+#include "bundle/cross_ledger.h"
+#include "ledger/foreign_store.h"
+#include "ledger/ledger_internal.h"
+#include "ledger/txn_store.h"
+#include "model/proto_convert.h"
+#include "model/record.h"
+#include "retrace/federation.h"
+#include "retrace/merkle.h"
+#include "retrace/v1/retrace.pb.h"
+#include "rules/authority.h"
+#include "util/escape.h"
+#include "util/hex.h"
+#include "util/status_macros.h"
+#include "verify/load_authority.h"
+
+namespace retrace {
+namespace internal {
+namespace {
+
+std::string Str(std::uint64_t v) { return std::to_string(v); }
+
+// The sender checkpoint against the largest one this ledger holds of it.
+Status CheckConsistent(const Txn& txn, const ProvenShipment& proven,
+                       const std::vector<Hash>& proof) {
+  ASSIGN_OR_RETURN(auto held, LatestForeignCheckpoint(txn, proven.log_origin));
+  const Checkpoint& now = proven.checkpoint;
+  if (!held) {
+    if (!proof.empty()) {
+      return InvalidArgumentError("a consistency proof was given, but this ledger holds no "
+                                  "checkpoint of " + EscapeForDisplay(proven.log_origin));
+    }
+    return Status::Ok();
+  }
+  ASSIGN_OR_RETURN(Checkpoint before, ParseSignedCheckpoint(held->note));
+  if (before.size == now.size) {
+    if (before.root_hash != now.root_hash) {
+      return VerificationFailedError(
+          "split view: the bundle's checkpoint of " + EscapeForDisplay(proven.log_origin) +
+          " at size " + Str(now.size) + " has another root than the one this ledger holds");
+    }
+    return Status::Ok();
+  }
+  const bool grows = before.size < now.size;
+  merkle::ConsistencyProof p{grows ? before.size : now.size, grows ? now.size : before.size, proof};
+  Status st = merkle::VerifyConsistency(grows ? before.root_hash : now.root_hash,
+                                        grows ? now.root_hash : before.root_hash, p);
+  if (!st.ok()) {
+    return VerificationFailedError("the bundle's checkpoint of " +
+                                   EscapeForDisplay(proven.log_origin) + " (size " + Str(now.size) +
+                                   ") is not proven consistent with the one this ledger holds "
+                                   "(size " + Str(before.size) + "): " + st.message() +
+                                   " -- a split view, or a missing or wrong consistency proof");
+  }
+  return Status::Ok();
+}
+
+// The root key a ledger's genesis names.
+Result<PublicKey> RootKeyOf(const Txn& txn) {
+  ASSIGN_OR_RETURN(auto bytes, txn.Get(txn.tables().records, EncodeU64(0)));
+  if (!bytes) return CorruptionError("the ledger has no genesis record");
+  ASSIGN_OR_RETURN(Record rec, DecodeRecord(*bytes));
+  ASSIGN_OR_RETURN(Event ev, DecodeEvent(rec.event_bytes));
+  const Genesis* g = std::get_if<Genesis>(&ev.body);
+  if (g == nullptr || !g->root_key) return CorruptionError("record 0 is not a genesis record");
+  return *g->root_key;
+}
+
+}  // namespace
+}  // namespace internal
+
+Result<AppendResult> AppendCrossLedgerReceipt(Ledger& ledger, const CrossLedgerReceipt& receipt) {
+  using namespace internal;
+  // The bundle is verified in the write transaction, against the policy in
+  // force there; what it proves is kept for a retried transaction.
+  std::optional<ProvenShipment> proven;
+  std::string proven_for;  // the trusted-log entry it was verified under
+  CrossLedgerAttachment attachment;
+  attachment.bundle = receipt.bundle;
+  attachment.judge = [&](Txn& txn, std::string_view name, const v1::Event& ev,
+                         const Authority& book, std::uint64_t seq) -> Status {
+    const std::string& origin = ev.received().origin().log_origin();
+    ASSIGN_OR_RETURN(TrustedLogAnchors anchors, AnchorsFor(book.PolicyAt(seq), origin));
+    if (!proven || proven_for != anchors.fingerprint) {
+      ASSIGN_OR_RETURN(PublicKey root, RootKeyOf(txn));
+      ASSIGN_OR_RETURN(ProvenShipment p, ProveShipment(receipt.bundle, root, anchors, name));
+      proven = std::move(p);
+      proven_for = anchors.fingerprint;
+    }
+    RETURN_IF_ERROR(MatchReceipt(ev, *proven));
+    RETURN_IF_ERROR(CheckConsistent(txn, *proven, receipt.consistency_proof));
+    return PutForeignCheckpoint(txn, proven->log_origin, proven->checkpoint.size,
+                                proven->checkpoint_note);
+  };
+  return AppendAttached(ledger, receipt.receipt, attachment);
+}
+
+Result<Event> PrepareCrossLedgerReceipt(const Ledger& ledger, std::string_view bundle) {
+  using namespace internal;
+  std::optional<ProvenShipment> proven;
+  std::string ledger_id;
+  RETURN_IF_ERROR(ReadLedger(ledger, [&](const Txn& txn, std::string_view name) -> Status {
+    ASSIGN_OR_RETURN(Head head, ReadHead(txn));
+    TxnRecordStore store(txn, head.size);
+    KeyCache keys;
+    ASSIGN_OR_RETURN(std::shared_ptr<const Authority> book, LoadAuthority(store, &keys));
+    ASSIGN_OR_RETURN(std::string origin, BundleOrigin(bundle));
+    ASSIGN_OR_RETURN(TrustedLogAnchors anchors, AnchorsFor(book->PolicyAt(head.size), origin));
+    ASSIGN_OR_RETURN(PublicKey root, RootKeyOf(txn));
+    ASSIGN_OR_RETURN(ProvenShipment p, ProveShipment(bundle, root, anchors, name));
+    proven = std::move(p);
+    ledger_id = HexEncode(book->ledger_id());
+    return Status::Ok();
+  }));
+  Event ev;
+  ev.ledger_id = ledger_id;
+  ev.actor_id = proven->consignee;
+  Received r;
+  r.lot_id = proven->lot.lot_id;
+  r.from_actor_id = proven->sender;
+  r.mass_g = proven->mass_g;
+  CrossLedgerOrigin o;
+  o.log_origin = proven->log_origin;
+  o.shipped_seq = proven->shipped_seq;
+  o.shipped_record_hash = proven->shipped_hash;
+  o.bundle_sha256 = Sha256(bundle);
+  o.lot = proven->lot;
+  r.origin = std::move(o);
+  ev.body = std::move(r);
+  FillEventDefaults(&ev);
+  return ev;
+}
+
+Result<VerifyReport> VerifyLotAcrossLedgers(const Ledger& ledger, std::string_view lot_id,
+                                            const VerifyOptions& options) {
+  using namespace internal;
+  ASSIGN_OR_RETURN(VerifyReport report, ledger.VerifyLot(lot_id, options));
+  bool crosses = false;
+  for (const OriginShare& o : report.origins) crosses = crosses || o.kind == "cross_ledger";
+  if (!crosses) return report;
+  RETURN_IF_ERROR(ReadLedger(ledger, [&](const Txn& txn, std::string_view name) -> Status {
+    ASSIGN_OR_RETURN(Head head, ReadHead(txn));
+    KeyCache keys;
+    std::shared_ptr<const Authority> book;
+    std::vector<std::pair<std::uint64_t, Hash>> altered;
+    std::uint64_t asking = 0;  // the receipt whose bundle is asked for
+    ReceiptSource source;
+    source.ledger_name = std::string(name);
+    ASSIGN_OR_RETURN(source.root_key, RootKeyOf(txn));
+    source.event_at = [&](std::uint64_t seq) -> Result<v1::Event> {
+      asking = seq;
+      ASSIGN_OR_RETURN(auto bytes, txn.Get(txn.tables().records, EncodeU64(seq)));
+      if (!bytes) return CorruptionError("record " + std::to_string(seq) + " is missing");
+      RecordView view;
+      RETURN_IF_ERROR(ParseRecordView(*bytes, &view));
+      v1::Event ev;
+      RETURN_IF_ERROR(ParseEventBytes(view.event_bytes, &ev));
+      return ev;
+    };
+    source.policy_at = [&](std::uint64_t seq) -> Result<const Policy*> {
+      if (!book) {
+        TxnRecordStore store(txn, head.size);
+        ASSIGN_OR_RETURN(book, LoadAuthority(store, &keys));
+      }
+      return &book->PolicyAt(seq);
+    };
+    source.bundle_of = [&](const Hash& sha) -> Result<std::optional<std::string>> {
+      ASSIGN_OR_RETURN(std::optional<std::string> bytes, ForeignBundle(txn, sha));
+      if (bytes && Sha256(*bytes) != sha) {
+        altered.emplace_back(asking, sha);
+        return std::optional<std::string>();
+      }
+      return bytes;
+    };
+    ForeignWalk walk;
+    RETURN_IF_ERROR(ExtendAcrossLedgers(&report, source, &walk));
+    for (const auto& [seq, sha] : altered) {
+      report.findings.push_back({finding::kForeignBundleAltered, seq, "",
+                                 "the stored bundle " + HexEncode(HashBytes(sha)) +
+                                     " no longer hashes to its name: its bytes were changed"});
+    }
+    report.valid = report.findings.empty();
+    return Status::Ok();
+  }));
+  return report;
+}
+
+Result<std::optional<ForeignCheckpointInfo>> LatestForeignCheckpoint(const Ledger& ledger,
+                                                                     std::string_view origin) {
+  std::optional<ForeignCheckpointInfo> out;
+  RETURN_IF_ERROR(internal::ReadLedger(ledger, [&](const internal::Txn& txn, std::string_view) {
+    ASSIGN_OR_RETURN(auto cp, internal::LatestForeignCheckpoint(txn, origin));
+    if (cp) out = ForeignCheckpointInfo{cp->size, std::move(cp->note)};
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::vector<std::string>> ForeignCheckpointNotes(const Ledger& ledger,
+                                                        std::string_view origin) {
+  std::vector<std::string> out;
+  RETURN_IF_ERROR(internal::ReadLedger(ledger, [&](const internal::Txn& txn, std::string_view) {
+    ASSIGN_OR_RETURN(auto held, internal::ForeignCheckpoints(txn, origin));
+    for (auto& c : held) out.push_back(std::move(c.note));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<CheckpointComparison> CompareForeignCheckpoints(const Ledger& ledger,
+                                                       std::string_view origin,
+                                                       const std::vector<std::string>& theirs) {
+  using namespace internal;
+  CheckpointComparison out;
+  out.origin = std::string(origin);
+  std::optional<TrustedLogAnchors> anchors;
+  std::vector<ForeignCheckpoint> ours;
+  RETURN_IF_ERROR(ReadLedger(ledger, [&](const Txn& txn, std::string_view) -> Status {
+    ASSIGN_OR_RETURN(Head head, ReadHead(txn));
+    TxnRecordStore store(txn, head.size);
+    KeyCache keys;
+    ASSIGN_OR_RETURN(std::shared_ptr<const Authority> book, LoadAuthority(store, &keys));
+    ASSIGN_OR_RETURN(TrustedLogAnchors a, AnchorsFor(book->PolicyAt(head.size), origin));
+    anchors = std::move(a);
+    ASSIGN_OR_RETURN(ours, ForeignCheckpoints(txn, origin));
+    return Status::Ok();
+  }));
+  std::map<std::uint64_t, std::pair<Hash, const std::string*>> by_size;
+  for (const ForeignCheckpoint& c : ours) {
+    Result<Checkpoint> cp = ParseSignedCheckpoint(c.note);
+    if (!cp.ok()) return CorruptionError("a stored checkpoint of " + std::string(origin) +
+                                         " does not parse: " + cp.status().message());
+    by_size.emplace(cp->size, std::make_pair(cp->root_hash, &c.note));
+  }
+  for (const std::string& note : theirs) {
+    Result<VerifiedCheckpoint> v = OpenCheckpoint(note, {anchors->log_key});
+    if (!v.ok() || v->checkpoint.origin != origin) {
+      ++out.unverified;
+      continue;
+    }
+    auto it = by_size.find(v->checkpoint.size);
+    if (it == by_size.end()) continue;
+    ++out.compared;
+    if (it->second.first != v->checkpoint.root_hash) {
+      out.split_views.push_back({out.origin, v->checkpoint.size, *it->second.second, note});
+    }
+  }
+  return out;
+}
+
+Result<std::string> StoredForeignBundle(const Ledger& ledger, const Hash& sha256) {
+  std::optional<std::string> out;
+  RETURN_IF_ERROR(internal::ReadLedger(ledger, [&](const internal::Txn& txn, std::string_view) {
+    ASSIGN_OR_RETURN(out, internal::ForeignBundle(txn, sha256));
+    return Status::Ok();
+  }));
+  if (!out) return NotFoundError("no stored foreign bundle " + internal::HexEncode(HashBytes(sha256)));
+  return std::move(*out);
+}
+
+}  // namespace retrace

@@ -1,0 +1,221 @@
+// Verification across ledgers: from any lot, through the stored upstream
+// bundles, back to the mines; and one bundle that carries them all, for an
+// offline verifier (retrace/federation.h, docs/federation.md).
+#include <lmdb.h>
+
+#include <catch2/catch.hpp>
+
+#include "federation/federation_fixture.h"
+#include "retrace/federation.h"
+#include "testing/lmdb_poke.h"
+
+namespace retrace {
+namespace {
+
+using testing::Federation;
+using testing::ThreeLedgers;
+using testing::MakeLot;
+
+bool HasCode(const std::vector<Finding>& fs, const std::string& code) {
+  for (const auto& f : fs) {
+    if (f.code == code) return true;
+  }
+  return false;
+}
+
+WitnessPolicy BothWitnesses(Federation& f) {
+  return WitnessPolicy{{f.witness(0).verifier(), f.witness(1).verifier()}, 2};
+}
+
+TEST_CASE("Verify from the last lot walks back through every ledger to the mine",
+          "[federation]") {
+  Federation f;
+  ThreeLedgers::Build(f);
+  auto v = VerifyLotAcrossLedgers(f.ledger("mag-ledger"), "MAG-1");
+  REQUIRE(v.ok());
+  INFO((v->findings.empty() ? std::string() : v->findings[0].message));
+  CHECK(v->valid);
+  REQUIRE(v->origins.size() == 1);
+  const OriginShare& o = v->origins[0];
+  CHECK(o.origin_lot == "ORE-1");
+  CHECK(o.kind == "mine");
+  CHECK(o.actor_id == "mine-1");
+  CHECK(o.ledger == "mine-ledger");
+  CHECK(o.compliant);
+  CHECK(o.share_ppm == 1000000);
+  CHECK(v->non_compliant_share_ppm == 0);
+  REQUIRE(v->ledgers_crossed.size() == 2);
+  CHECK(v->ledgers_crossed[0].origin == "sep-ledger");
+  CHECK(v->ledgers_crossed[0].received_in == "mag-ledger");
+  CHECK(v->ledgers_crossed[0].lot_id == "NDPR-1");
+  CHECK(v->ledgers_crossed[0].witnesses.size() == 2);
+  CHECK(v->ledgers_crossed[1].origin == "mine-ledger");
+  CHECK(v->ledgers_crossed[1].received_in == "sep-ledger");
+  CHECK(v->ledgers_crossed[1].lot_id == "ORE-1");
+  // A lineage within one ledger is what VerifyLot says.
+  auto local = VerifyLotAcrossLedgers(f.ledger("mine-ledger"), "ORE-1");
+  REQUIRE(local.ok());
+  CHECK(local->valid);
+  CHECK(local->ledgers_crossed.empty());
+  // The JSON form lists the crossings.
+  const std::string json = VerifyReportToJson(*v);
+  CHECK(json.find("\"ledgers_crossed\"") != std::string::npos);
+  CHECK(json.find("\"ledger\": \"mine-ledger\"") != std::string::npos);
+}
+
+TEST_CASE("One bundle from the last ledger verifies offline across all three", "[federation]") {
+  Federation f;
+  ThreeLedgers::Build(f);
+  f.Publish("mag-ledger");
+  auto bundle = ProveLineage(f.ledger("mag-ledger"), "MAG-1");
+  REQUIRE(bundle.ok());
+  // Only the regulator's key, the last ledger's log key and the witnesses:
+  // the upstream logs' keys come from the signed policies in the bundles.
+  auto r = VerifyBundle(*bundle, f.root().public_key(), f.log("mag-ledger").verifier(),
+                        BothWitnesses(f));
+  REQUIRE(r.ok());
+  INFO((r->findings.empty() ? std::string() : r->findings[0].message));
+  CHECK(r->valid);
+  REQUIRE(r->lineage.origins.size() == 1);
+  CHECK(r->lineage.origins[0].origin_lot == "ORE-1");
+  CHECK(r->lineage.origins[0].ledger == "mine-ledger");
+  CHECK(r->lineage.ledgers_crossed.size() == 2);
+  // The nested bundle is the sep-ledger's, byte for byte as stored.
+  auto lot = f.ledger("mag-ledger").LotRecords("NDPR-1");
+  REQUIRE(lot.ok());
+  auto ev = DecodeEvent(lot->front().event_bytes);
+  REQUIRE(ev.ok());
+  auto stored =
+      StoredForeignBundle(f.ledger("mag-ledger"), std::get<Received>(ev->body).origin->bundle_sha256);
+  REQUIRE(stored.ok());
+  CHECK(bundle->find(*stored) != std::string::npos);
+
+  // One byte of the nested mine bundle changed: the receipt's hash no
+  // longer names a carried bundle.
+  std::string bad = *bundle;
+  const std::size_t at = bad.find("pit 3");
+  REQUIRE(at != std::string::npos);
+  bad[at] = 'P';
+  auto r2 = VerifyBundle(bad, f.root().public_key(), f.log("mag-ledger").verifier(),
+                         BothWitnesses(f));
+  if (r2.ok()) {  // or it is no longer a bundle at all
+    CHECK(!r2->valid);
+    CHECK(HasCode(r2->findings, finding::kForeignBundleMissing));
+  }
+  // The single-ledger bundle of a lot that never crossed is unchanged in
+  // form: no foreign bundles.
+  f.Publish("mine-ledger");
+  REQUIRE(f.Do("mine-ledger", "mine-1", Extracted{ThreeLedgers::Ore("ORE-7"), "pit 3"}).ok());
+  f.Publish("mine-ledger");
+  auto plain = ProveLineage(f.ledger("mine-ledger"), "ORE-7");
+  REQUIRE(plain.ok());
+  auto r3 = VerifyBundle(*plain, f.root().public_key(), f.log("mine-ledger").verifier(),
+                         BothWitnesses(f));
+  REQUIRE(r3.ok());
+  CHECK(r3->valid);
+  CHECK(r3->lineage.ledgers_crossed.empty());
+}
+
+TEST_CASE("An over-quota mine two ledgers upstream keeps its non-compliant share",
+          "[federation]") {
+  Federation f;
+  Options flag;
+  flag.regulatory_violations = RegulatoryMode::kRecordAndFlag;
+  f.AddLedger("mine-ledger", flag);
+  f.AddLedger("sep-ledger");
+  f.AddLedger("mag-ledger");
+  f.Register("mine-ledger", "mine-1", Role::kMine, 1000);  // 1 kg REO: far too little
+  f.Register("mine-ledger", "mine-2", Role::kMine);
+  f.Register("sep-ledger", "sep-1", Role::kSeparator);
+  f.Register("mag-ledger", "smelt-1", Role::kSmelter);
+  f.Register("mag-ledger", "mag-1", Role::kMagnetMaker);
+  f.Trust("sep-ledger", {f.TrustEntry("mine-ledger")});
+  f.Trust("mag-ledger", {f.TrustEntry("sep-ledger")});
+  auto over = f.Do("mine-ledger", "mine-1", Extracted{ThreeLedgers::Ore("ORE-1"), "pit 3"});
+  REQUIRE(over.ok());
+  REQUIRE(HasCode(over->flagged, finding::kQuotaExceeded));
+  REQUIRE(f.Do("mine-ledger", "mine-2", Extracted{ThreeLedgers::Ore("ORE-2"), "pit 9"}).ok());
+  for (const char* lot : {"ORE-1", "ORE-2"}) {
+    const std::string mine = std::string(lot) == "ORE-1" ? "mine-1" : "mine-2";
+    REQUIRE(f.Do("mine-ledger", mine, Shipped{lot, std::nullopt, "sep-1", 1000000, "sep-ledger"})
+                .ok());
+  }
+  f.Publish("mine-ledger");
+  // The flagged lineage travels: its bundle is built and accepted, its
+  // finding reported.
+  REQUIRE(f.Hand("mine-ledger", "ORE-1", "sep-ledger").ok());
+  REQUIRE(f.Hand("mine-ledger", "ORE-2", "sep-ledger").ok());
+  Transformed sep;
+  sep.inputs = {{"ORE-1", 1000000, std::nullopt}, {"ORE-2", 1000000, std::nullopt}};
+  sep.outputs = {MakeLot("NDPR-1", MaterialClass::kSeparatedOxide, 140000,
+                         {{Element::kNd, 90000}, {Element::kPr, 26000}})};
+  sep.declared_loss_g = 2000000 - 140000;
+  REQUIRE(f.Do("sep-ledger", "sep-1", sep).ok());
+  REQUIRE(f.Do("sep-ledger", "sep-1",
+               Shipped{"NDPR-1", std::nullopt, "smelt-1", 140000, "mag-ledger"}).ok());
+  f.Publish("sep-ledger");
+  REQUIRE(f.Hand("sep-ledger", "NDPR-1", "mag-ledger").ok());
+  Transformed smelt;
+  smelt.inputs = {{"NDPR-1", 140000, std::nullopt}};
+  smelt.outputs = {MakeLot("ALLOY-1", MaterialClass::kMetalAlloy, 120000,
+                           {{Element::kNd, 88000}, {Element::kPr, 25000}})};
+  smelt.declared_loss_g = 20000;
+  REQUIRE(f.Do("mag-ledger", "smelt-1", smelt).ok());
+
+  auto v = VerifyLotAcrossLedgers(f.ledger("mag-ledger"), "ALLOY-1");
+  REQUIRE(v.ok());
+  CHECK(!v->valid);
+  CHECK(HasCode(v->findings, finding::kQuotaExceeded));
+  REQUIRE(v->origins.size() == 2);
+  const OriginShare* bad = nullptr;
+  for (const auto& o : v->origins) {
+    if (o.origin_lot == "ORE-1") bad = &o;
+  }
+  REQUIRE(bad != nullptr);
+  CHECK(!bad->compliant);
+  CHECK(bad->ledger == "mine-ledger");
+  CHECK(bad->share_ppm == 500000);
+  CHECK(v->non_compliant_share_ppm == 500000);
+  // The same verdict offline, from one bundle of the last ledger.
+  f.Publish("mag-ledger");
+  auto bundle = ProveLineage(f.ledger("mag-ledger"), "ALLOY-1");
+  REQUIRE(bundle.ok());
+  auto r = VerifyBundle(*bundle, f.root().public_key(), f.log("mag-ledger").verifier(),
+                        BothWitnesses(f));
+  REQUIRE(r.ok());
+  CHECK(!r->valid);
+  CHECK(r->lineage.non_compliant_share_ppm == 500000);
+  CHECK(HasCode(r->findings, finding::kQuotaExceeded));
+}
+
+TEST_CASE("A stored bundle altered on disk is a finding of cross-ledger verification",
+          "[federation]") {
+  Federation f;
+  ThreeLedgers::Build(f);
+  auto lot = f.ledger("mag-ledger").LotRecords("NDPR-1");
+  REQUIRE(lot.ok());
+  auto ev = DecodeEvent(lot->front().event_bytes);
+  REQUIRE(ev.ok());
+  const Hash sha = std::get<Received>(ev->body).origin->bundle_sha256;
+  f.Close("mag-ledger");
+  testing::WithTable(f.path("mag-ledger"), "foreign_bundles", [&](MDB_txn* txn, MDB_dbi dbi) {
+    const std::string k = HashBytes(sha);
+    MDB_val key = testing::ValOf(k), val;
+    REQUIRE(mdb_get(txn, dbi, &key, &val) == 0);
+    std::string bytes(static_cast<char*>(val.mv_data), val.mv_size);
+    bytes[bytes.size() - 1] ^= 0x01;
+    MDB_val nv = testing::ValOf(bytes);
+    REQUIRE(mdb_put(txn, dbi, &key, &nv, 0) == 0);
+  });
+  f.Reopen("mag-ledger");
+  auto v = VerifyLotAcrossLedgers(f.ledger("mag-ledger"), "MAG-1");
+  REQUIRE(v.ok());
+  CHECK(!v->valid);
+  CHECK(HasCode(v->findings, finding::kForeignBundleAltered));
+  // No bundle is built on an altered one.
+  f.Publish("mag-ledger");
+  CHECK(!ProveLineage(f.ledger("mag-ledger"), "MAG-1").ok());
+}
+
+}  // namespace
+}  // namespace retrace

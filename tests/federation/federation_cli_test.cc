@@ -1,0 +1,234 @@
+// Two enterprises, each with its own ledger, each command its own process:
+// the hand-over through the CLI only (docs/federation.md), as separate
+// enterprises would run it.
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#ifndef RETRACE_CLI_PATH
+#error "RETRACE_CLI_PATH must name the built retrace binary"
+#endif
+
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "retrace-fed-XXXXXX").string();
+    char* p = mkdtemp(tmpl.data());
+    REQUIRE(p != nullptr);
+    path_ = p;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string operator/(const std::string& name) const { return (fs::path(path_) / name).string(); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteFile(const std::string& path, const std::string& data) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << data;
+  REQUIRE(out.good());
+}
+
+std::string Quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out + "'";
+}
+
+struct Run {
+  int rc = -1;
+  std::string out;
+  std::string err;
+};
+
+// `retrace ARGS` in its own process, in `tmp`.
+Run Retrace(const TempDir& tmp, const std::vector<std::string>& args) {
+  const std::string out = tmp / ".stdout", err = tmp / ".stderr";
+  std::string cmd = "cd " + Quote(tmp.path()) + " && env -u RETRACE_DB " + Quote(RETRACE_CLI_PATH);
+  for (const std::string& a : args) cmd += " " + Quote(a);
+  cmd += " </dev/null >" + Quote(out) + " 2>" + Quote(err);
+  const int status = std::system(cmd.c_str());
+  Run r;
+  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = ReadFile(out);
+  r.err = ReadFile(err);
+  return r;
+}
+
+#define REQUIRE_RC(run, code)                             \
+  do {                                                    \
+    const Run& _r = (run);                                \
+    INFO("stdout: " << _r.out << "\nstderr: " << _r.err); \
+    REQUIRE(_r.rc == (code));                             \
+  } while (0)
+
+std::string Trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+TEST_CASE("Two enterprises hand a lot over through the CLI, one process per step",
+          "[federation][cli]") {
+  TempDir t;
+  // The regulator provisions both ledgers with its root key.
+  REQUIRE_RC(Retrace(t, {"keygen", "--alg", "ed25519", "--out", "regulator"}), 0);
+  REQUIRE_RC(Retrace(t, {"init", "--db", "mine", "--name", "mine-ledger", "--root-key",
+                         "regulator.key"}), 0);
+  REQUIRE_RC(Retrace(t, {"init", "--db", "sep", "--name", "sep-ledger", "--root-key",
+                         "regulator.key"}), 0);
+  for (const char* a : {"mine-1", "sep-1"}) {
+    REQUIRE_RC(Retrace(t, {"keygen", "--alg", "ed25519", "--out", a}), 0);
+  }
+  REQUIRE_RC(Retrace(t, {"register", "--db", "mine", "--root-key", "regulator.key", "--actor",
+                         "mine-1", "--role", "mine", "--name", "Mine One", "--pubkey", "mine-1.pub",
+                         "--licence", "LIC-1"}), 0);
+  REQUIRE_RC(Retrace(t, {"register", "--db", "sep", "--root-key", "regulator.key", "--actor",
+                         "sep-1", "--role", "separator", "--name", "Sep One", "--pubkey",
+                         "sep-1.pub"}), 0);
+  // The mine ledger's checkpoint key and a witness that follows it.
+  REQUIRE_RC(Retrace(t, {"note-keygen", "--name", "mine-ledger", "--out", "minelog"}), 0);
+  REQUIRE_RC(Retrace(t, {"note-keygen", "--name", "w1.example", "--type", "witness", "--out",
+                         "w1"}), 0);
+  REQUIRE_RC(Retrace(t, {"witness", "init", "--state", "w1.json", "--log-key", "minelog.vkey"}),
+             0);
+  // The separator's ledger trusts the mine's log, cosigned by w1.
+  nlohmann::json policy = {
+      {"actorId", "regulator"},
+      {"policySet",
+       {{"name", "federated"},
+        {"rules",
+         {{{"role", "ROLE_SEPARATOR"},
+           {"events", {"transformed", "shipped", "received"}},
+           {"inputs", {"MATERIAL_ORE_CONCENTRATE"}},
+           {"outputs", {"MATERIAL_SEPARATED_OXIDE"}}}}},
+        {"trustedLogs",
+         {{{"origin", "mine-ledger"},
+           {"logKey", Trimmed(ReadFile(t / "minelog.vkey"))},
+           {"witnesses", {Trimmed(ReadFile(t / "w1.vkey"))}},
+           {"quorum", 1}}}}}}};
+  WriteFile(t / "policy.json", policy.dump());
+  REQUIRE_RC(Retrace(t, {"append", "--db", "sep", "--key", "regulator.key", "policy.json"}), 0);
+  // The mine extracts under its quota and ships to sep-1 of sep-ledger.
+  WriteFile(t / "grant.json",
+            R"({"actorId": "regulator", "quotaGranted": {"actorId": "mine-1", "year": 2026,
+                "kind": "QUOTA_MINING_ROCK", "reoG": "1000000000", "document": "grant"}})");
+  REQUIRE_RC(Retrace(t, {"append", "--db", "mine", "--key", "regulator.key", "grant.json"}), 0);
+  WriteFile(t / "extracted.json",
+            R"({"actorId": "mine-1", "time": "2026-03-02T08:00:00Z", "extracted": {"lot": {
+                "lotId": "ORE-1", "material": "MATERIAL_ORE_CONCENTRATE", "massG": 1000000,
+                "content": [{"element": "ELEMENT_ND", "grams": 50000}]},
+                "site": "pit 3", "licence": "LIC-1", "quotaKind": "QUOTA_MINING_ROCK"}})");
+  REQUIRE_RC(Retrace(t, {"append", "--db", "mine", "--key", "mine-1.key", "extracted.json"}), 0);
+  WriteFile(t / "shipped.json",
+            R"({"actorId": "mine-1", "shipped": {"lotId": "ORE-1", "toActorId": "sep-1",
+                "massG": 1000000, "consigneeLog": "sep-ledger"}})");
+  REQUIRE_RC(Retrace(t, {"append", "--db", "mine", "--key", "mine-1.key", "shipped.json"}), 0);
+  // Signed and cosigned checkpoint, then the bundle.
+  REQUIRE_RC(Retrace(t, {"checkpoint", "--db", "mine", "--key", "minelog.notekey"}), 0);
+  Run req = Retrace(t, {"consistency", "--db", "mine", "--from-size", "0"});
+  REQUIRE_RC(req, 0);
+  WriteFile(t / "req.txt", req.out);
+  Run cosig = Retrace(t, {"witness", "cosign", "--state", "w1.json", "--key", "w1.notekey",
+                          "--request", "req.txt"});
+  REQUIRE_RC(cosig, 0);
+  WriteFile(t / "cosig.txt", cosig.out);
+  REQUIRE_RC(Retrace(t, {"checkpoint", "--db", "mine", "--cosignatures", "cosig.txt",
+                         "--witness", "w1.vkey"}), 0);
+  REQUIRE_RC(Retrace(t, {"prove", "--db", "mine", "ORE-1", "-o", "ore.bundle"}), 0);
+
+  // The wrong key (the mine's) cannot receive it; sep-1's can, once.
+  REQUIRE_RC(Retrace(t, {"receive", "--db", "sep", "--key", "mine-1.key", "--bundle",
+                         "ore.bundle"}), 2);
+  Run got = Retrace(t, {"receive", "--db", "sep", "--key", "sep-1.key", "--bundle", "ore.bundle"});
+  REQUIRE_RC(got, 0);
+  CHECK(got.out.find("received ORE-1") != std::string::npos);
+  Run again = Retrace(t, {"receive", "--db", "sep", "--key", "sep-1.key", "--bundle",
+                          "ore.bundle"});
+  REQUIRE_RC(again, 2);
+  CHECK(again.err.find("already exists") != std::string::npos);
+
+  // Verified across both ledgers from the separator's.
+  Run v = Retrace(t, {"verify", "--db", "sep", "ORE-1", "--format", "json"});
+  REQUIRE_RC(v, 0);
+  auto j = nlohmann::json::parse(v.out);
+  CHECK(j["valid"] == true);
+  REQUIRE(j["ledgers_crossed"].size() == 1);
+  CHECK(j["ledgers_crossed"][0]["origin"] == "mine-ledger");
+  CHECK(j["origins"][0]["ledger"] == "mine-ledger");
+  CHECK(j["origins"][0]["kind"] == "mine");
+  Run text = Retrace(t, {"verify", "--db", "sep", "ORE-1"});
+  REQUIRE_RC(text, 0);
+  CHECK(text.out.find("Ledgers crossed") != std::string::npos);
+  REQUIRE_RC(Retrace(t, {"audit", "--db", "sep"}), 0);
+
+  // The sender checkpoints the separator holds, exported and compared: a
+  // party's own view agrees with itself; a document that is not one is
+  // refused.
+  REQUIRE_RC(Retrace(t, {"foreign-checkpoints", "--db", "sep", "--origin", "mine-ledger", "-o",
+                         "held.json"}), 0);
+  auto held = nlohmann::json::parse(ReadFile(t / "held.json"));
+  CHECK(held["checkpoints"].size() == 1);
+  Run cmp = Retrace(t, {"compare", "--db", "sep", "--with", "held.json"});
+  REQUIRE_RC(cmp, 0);
+  CHECK(cmp.out.find("CONSISTENT") != std::string::npos);
+  REQUIRE_RC(Retrace(t, {"compare", "--db", "sep", "--with", "policy.json"}), 2);
+}
+
+}  // namespace
+
+namespace {
+
+TEST_CASE("retrace demo --federated builds the chain in separate ledgers and verifies it",
+          "[federation][cli][demo]") {
+  TempDir t;
+  Run demo = Retrace(t, {"demo", "--federated", "--dir", "fed"});
+  REQUIRE_RC(demo, 0);
+  CHECK(demo.out.find("Ledgers crossed") != std::string::npos);
+  CHECK(demo.out.substr(demo.out.size() - 6) == "VALID\n");
+  for (const char* ledger : {"mine-a", "mine-b", "mine-c", "sep-1", "sep-2", "smelter",
+                             "magnets-1", "magnets-2", "exporter"}) {
+    CHECK(fs::exists(t / (std::string("fed/") + ledger + "/data.mdb")));
+  }
+  // The customs bundle, offline, from the files the demo wrote.
+  Run offline = Retrace(t, {"verify-bundle", "fed/customs-MAG-1.bundle", "--root",
+                            "fed/regulator.pub", "--log-key", "fed/exporter.vkey", "--witness",
+                            "fed/w1.vkey", "--witness", "fed/w2.vkey"});
+  REQUIRE_RC(offline, 0);
+  // Every ledger verifies across the ones upstream of it; a second run
+  // refuses the directory it filled.
+  REQUIRE_RC(Retrace(t, {"verify", "--db", "fed/exporter", "MAG-1"}), 0);
+  REQUIRE_RC(Retrace(t, {"verify", "--db", "fed/magnets-2", "MAG-2"}), 0);
+  REQUIRE_RC(Retrace(t, {"audit", "--db", "fed/smelter"}), 0);
+  REQUIRE_RC(Retrace(t, {"demo", "--federated", "--dir", "fed"}), 2);
+}
+
+}  // namespace
