@@ -21,10 +21,8 @@
 #include "retrace/signer.h"
 #include "retrace/verifier.h"
 #include "retrace/sim.h"
+#include "testing/cli_run.h"
 
-#ifndef RETRACE_CLI_PATH
-#error "RETRACE_CLI_PATH must name the built retrace binary"
-#endif
 #ifndef RETRACE_SOURCE_DIR
 #error "RETRACE_SOURCE_DIR must name the source tree"
 #endif
@@ -33,81 +31,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "retrace-cli-XXXXXX").string();
-    char* p = mkdtemp(tmpl.data());
-    REQUIRE(p != nullptr);
-    path_ = p;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string operator/(const std::string& name) const { return (fs::path(path_) / name).string(); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteFile(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << data;
-  REQUIRE(out.good());
-}
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out + "'";
-}
-
-struct Run {
-  int rc = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs `retrace ARGS` with `stdin_text` on standard input, in `tmp`, with
-// `env` ("NAME=value ...", already quoted) added to the environment.
-Run RetraceEnv(const TempDir& tmp, const std::string& env, const std::vector<std::string>& args,
-               const std::string& stdin_text = "") {
-  const std::string in = tmp / ".stdin", out = tmp / ".stdout", err = tmp / ".stderr";
-  WriteFile(in, stdin_text);
-  std::string cmd = "cd " + Quote(tmp.path()) + " && env -u RETRACE_DB " + env + " " +
-                    Quote(RETRACE_CLI_PATH);
-  for (const std::string& a : args) cmd += " " + Quote(a);
-  cmd += " <" + Quote(in) + " >" + Quote(out) + " 2>" + Quote(err);
-  int status = std::system(cmd.c_str());
-  Run r;
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = ReadFile(out);
-  r.err = ReadFile(err);
-  return r;
-}
-
-Run Retrace(const TempDir& tmp, const std::vector<std::string>& args,
-            const std::string& stdin_text = "") {
-  return RetraceEnv(tmp, "", args, stdin_text);
-}
+using retrace::testing::cli::Quote;
+using retrace::testing::cli::ReadFile;
+using retrace::testing::cli::Retrace;
+using retrace::testing::cli::RetraceEnv;
+using retrace::testing::cli::Run;
+using retrace::testing::cli::WriteFile;
+using TempDir = retrace::testing::cli::WorkDir;
 
 // The last line of `text` (without its newline).
 std::string LastLine(const std::string& text) {
@@ -116,13 +46,6 @@ std::string LastLine(const std::string& text) {
   const std::size_t nl = s.rfind('\n');
   return nl == std::string::npos ? s : s.substr(nl + 1);
 }
-
-#define REQUIRE_RC(run, code)                                              \
-  do {                                                                     \
-    const Run& _r = (run);                                                 \
-    INFO("stdout: " << _r.out << "\nstderr: " << _r.err);                  \
-    REQUIRE(_r.rc == (code));                                              \
-  } while (0)
 
 // The cast of docs/cli.md: actor id, role, algorithm.
 const std::vector<std::vector<std::string>> kCast = {

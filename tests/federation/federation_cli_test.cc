@@ -1,95 +1,22 @@
 // Two enterprises, each with its own ledger, each command its own process:
 // the hand-over through the CLI only (docs/federation.md), as separate
 // enterprises would run it.
-#include <sys/wait.h>
-
 #include <catch2/catch.hpp>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <vector>
 
-#ifndef RETRACE_CLI_PATH
-#error "RETRACE_CLI_PATH must name the built retrace binary"
-#endif
+#include "testing/cli_run.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "retrace-fed-XXXXXX").string();
-    char* p = mkdtemp(tmpl.data());
-    REQUIRE(p != nullptr);
-    path_ = p;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string operator/(const std::string& name) const { return (fs::path(path_) / name).string(); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteFile(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << data;
-  REQUIRE(out.good());
-}
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out + "'";
-}
-
-struct Run {
-  int rc = -1;
-  std::string out;
-  std::string err;
-};
-
-// `retrace ARGS` in its own process, in `tmp`.
-Run Retrace(const TempDir& tmp, const std::vector<std::string>& args) {
-  const std::string out = tmp / ".stdout", err = tmp / ".stderr";
-  std::string cmd = "cd " + Quote(tmp.path()) + " && env -u RETRACE_DB " + Quote(RETRACE_CLI_PATH);
-  for (const std::string& a : args) cmd += " " + Quote(a);
-  cmd += " </dev/null >" + Quote(out) + " 2>" + Quote(err);
-  const int status = std::system(cmd.c_str());
-  Run r;
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = ReadFile(out);
-  r.err = ReadFile(err);
-  return r;
-}
-
-#define REQUIRE_RC(run, code)                             \
-  do {                                                    \
-    const Run& _r = (run);                                \
-    INFO("stdout: " << _r.out << "\nstderr: " << _r.err); \
-    REQUIRE(_r.rc == (code));                             \
-  } while (0)
+using retrace::testing::cli::ReadFile;
+using retrace::testing::cli::Retrace;
+using retrace::testing::cli::Run;
+using retrace::testing::cli::WriteFile;
+using TempDir = retrace::testing::cli::WorkDir;
 
 std::string Trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
