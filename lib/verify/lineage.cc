@@ -418,6 +418,7 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
   report.lot_id = std::string(target);
   report.tree_size = store.Size();
   const std::int64_t now = Now().seconds;  // for time_in_future
+  std::unordered_set<std::uint64_t> dated;  // records whose time is checked
   // The walk's workers (threads - 1 of them), started once the walk is
   // big enough to pay for a thread (or has 512 signatures to check): they
   // read ahead for the checker and check signatures. Declared before the
@@ -510,7 +511,10 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
       if (!c->parsed) continue;
       const auto& ev = c->event();
       const std::string& actor = ev.actor_id();
-      {
+      // A record's date is a fact about the record, not the lot: a
+      // transformation is in the history of each input and each output the
+      // walk reaches, and is reported once.
+      if (dated.insert(seq).second) {
         Violations tv;
         CheckEventTime(ev, now, options.max_clock_skew_seconds, &tv);
         for (auto& v : tv) checker.Add(v.code, seq, lot_id, v.message);

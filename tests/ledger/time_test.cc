@@ -135,6 +135,47 @@ TEST_CASE("Verify and audit report a record dated beyond their own clock's skew"
   CHECK(audit_ok->valid);
 }
 
+TEST_CASE("A misdated transformation is reported once, however many of its lots the walk reaches",
+          "[ledger][verify][time]") {
+  Options lax;
+  lax.max_clock_skew_seconds = 7 * 86400;
+  TestChain c(lax);
+  c.Register("mine-1", Role::kMine);
+  c.Register("sep-1", Role::kSeparator);
+  const std::int64_t now = Now().seconds;
+  REQUIRE(c.AppendAt("mine-1", Extracted{OreLot("ORE-A"), "pit"}, now).ok());
+  REQUIRE(c.AppendAt("mine-1", Extracted{OreLot("ORE-B"), "pit"}, now).ok());
+  for (const char* lot : {"ORE-A", "ORE-B"}) {
+    REQUIRE(c.AppendAt("mine-1", Shipped{lot, std::nullopt, "sep-1", 1000}, now).ok());
+    REQUIRE(c.AppendAt("sep-1", Received{lot, std::nullopt, "mine-1", 1000}, now).ok());
+  }
+  Transformed sep;
+  sep.inputs = {{"ORE-A", 1000, std::nullopt}, {"ORE-B", 1000, std::nullopt}};
+  sep.outputs = {testing::MakeLot("OX-AB", MaterialClass::kSeparatedOxide, 90,
+                                  {{Element::kNd, 90}})};
+  sep.declared_loss_g = 2000 - 90;
+  REQUIRE(c.AppendAt("sep-1", sep, now + 86400).ok());
+  const std::uint64_t t_seq = c.ledger().Info()->size - 1;
+  // The walk reaches the transformation three times: as the creator of
+  // OX-AB and as the last record of each input.
+  auto v = c.ledger().VerifyLot("OX-AB");
+  REQUIRE(v.ok());
+  CHECK_FALSE(v->valid);
+  int at_t = 0;
+  for (const auto& f : v->findings) {
+    if (f.code == finding::kTimeInFuture) {
+      CHECK(f.seq == t_seq);
+      ++at_t;
+    }
+  }
+  CHECK(at_t == 1);
+  auto audit = c.ledger().Audit();
+  REQUIRE(audit.ok());
+  int in_audit = 0;
+  for (const auto& f : audit->findings) in_audit += f.code == finding::kTimeInFuture;
+  CHECK(in_audit == 1);
+}
+
 TEST_CASE("The time rules at their boundaries", "[rules][time]") {
   v1::Event ev;
   ev.mutable_time()->set_seconds(1000 + 300);
