@@ -5,6 +5,7 @@
  *
  * Prints "N passed, M failed" and exits non-zero on any failure. */
 #include "retrace/c.h"
+#include "testing/capi_check.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -13,30 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int g_passed, g_failed;
-
-#define CHECK(cond)                                                                \
-  do {                                                                             \
-    if (cond) {                                                                    \
-      ++g_passed;                                                                  \
-    } else {                                                                       \
-      ++g_failed;                                                                  \
-      fprintf(stderr, "%s:%d: CHECK(%s) failed; last error: %s\n", __FILE__,       \
-              __LINE__, #cond, retrace_last_error());                              \
-    }                                                                              \
-  } while (0)
-
-#define CHECK_RC(call, want) CHECK((call) == (want))
 
 static char g_dir[256];
 
 static void path(char* out, size_t n, const char* name) { snprintf(out, n, "%s/%s", g_dir, name); }
 
-/* NULL-safe, so a failed call cannot crash the checks that follow it. */
-static int contains(const char* hay, const char* needle) {
-  return hay != NULL && strstr(hay, needle) != NULL;
-}
-static int streq(const char* a, const char* b) { return a != NULL && strcmp(a, b) == 0; }
 
 static void test_basics(void) {
   CHECK(streq(retrace_strerror(RETRACE_OK), "ok"));
@@ -815,6 +797,5 @@ int main(void) {
   char cmd[400];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
   if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", g_dir);
-  printf("%d passed, %d failed\n", g_passed, g_failed);
-  return g_failed == 0 ? 0 : 1;
+  return check_summary();
 }

@@ -5,27 +5,13 @@
  *
  * Prints "N passed, M failed" and exits non-zero on any failure. */
 #include "retrace/c.h"
+#include "testing/capi_check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int g_passed, g_failed;
 
-#define CHECK(cond)                                                                \
-  do {                                                                             \
-    if (cond) {                                                                    \
-      ++g_passed;                                                                  \
-    } else {                                                                       \
-      ++g_failed;                                                                  \
-      fprintf(stderr, "%s:%d: CHECK(%s) failed; last error: %s\n", __FILE__,       \
-              __LINE__, #cond, retrace_last_error());                              \
-    }                                                                              \
-  } while (0)
-
-static int contains(const char* hay, const char* needle) {
-  return hay != NULL && strstr(hay, needle) != NULL;
-}
 
 static uint64_t size_of(const retrace_ledger* l) {
   uint64_t n = 0;
@@ -140,6 +126,5 @@ int main(void) {
   char cmd[400];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
-  printf("%d passed, %d failed\n", g_passed, g_failed);
-  return g_failed == 0 ? 0 : 1;
+  return check_summary();
 }

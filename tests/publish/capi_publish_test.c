@@ -8,18 +8,8 @@
 #include <unistd.h>
 
 #include "retrace/c.h"
+#include "testing/capi_check.h"
 
-static int passed = 0, failed = 0;
-#define CHECK(cond)                                                      \
-  do {                                                                   \
-    if (cond) {                                                          \
-      ++passed;                                                          \
-    } else {                                                             \
-      ++failed;                                                          \
-      fprintf(stderr, "%s:%d: CHECK(%s) failed: %s\n", __FILE__, __LINE__, \
-              #cond, retrace_last_error());                              \
-    }                                                                    \
-  } while (0)
 
 int main(void) {
   char dir[] = "/tmp/retrace-capi-publish-XXXXXX";
@@ -115,6 +105,5 @@ int main(void) {
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed == 0 ? 0 : 1;
+  return check_summary();
 }
