@@ -33,11 +33,11 @@ run_asan() {
   export RETRACE_FLIP_POSITIONS="${RETRACE_FLIP_POSITIONS:-60}"
   export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:halt_on_error=1:detect_stack_use_after_return=1}"
   export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-  # Two tests load the instrumented libretrace.so into a host built without
-  # the sanitizer (Python's ctypes; a consumer project built from the
-  # installed package), which cannot provide the ASan runtime the library
+  # Some tests load the instrumented libretrace.so into a host built without
+  # the sanitizer (the Python ctypes examples; a consumer project built from
+  # the installed package), which cannot provide the ASan runtime the library
   # leaves to the executable. The normal suite runs them.
-  ctest --output-on-failure -j "$jobs" -E '^(example_python_ctypes|example_python_keep|install_and_consume)$'
+  ctest --output-on-failure -j "$jobs" -E '^(example_python_ctypes|example_python_keep|example_python_federation|install_and_consume)$'
 }
 
 run_tsan() {

@@ -100,6 +100,16 @@ class Retrace:
             "retrace_report_valid": (ctypes.c_int, [vp]),
             "retrace_report_free": (None, [vp]),
             "retrace_ledger_export_epcis_lot": (ctypes.c_int, [vp, cp, pbuf, psz]),
+            # Transparency and federation (docs/federation.md).
+            "retrace_note_signer_generate": (ctypes.c_int, [cp, cp, pvp]),
+            "retrace_note_signer_verifier_key": (ctypes.c_int, [vp, pbuf, psz]),
+            "retrace_note_signer_free": (None, [vp]),
+            "retrace_note_verifier_parse": (ctypes.c_int, [cp, pvp]),
+            "retrace_note_verifier_free": (None, [vp]),
+            "retrace_ledger_checkpoint_sign": (ctypes.c_int, [vp, vp, pbuf, psz]),
+            "retrace_ledger_prove_lot": (ctypes.c_int, [vp, cp, pbuf, psz]),
+            "retrace_ledger_receive": (ctypes.c_int, [vp, vp, ctypes.c_char_p, sz, cp, sz, cp, pu64]),
+            "retrace_bundle_verify": (ctypes.c_int, [ctypes.c_char_p, sz, vp, vp, pvp, sz, sz, pvp]),
         }
         for name, (res, args) in sigs.items():
             fn = getattr(lib, name)
@@ -113,14 +123,27 @@ class Retrace:
             raise RetraceError(rc, self._lib.retrace_strerror(rc).decode(),
                                self._lib.retrace_last_error().decode("utf-8", "replace"), call)
 
-    def _text(self, fn, *args):
-        """Calls fn(*args, &buf, &len) and returns the buffer as str."""
+    def _bytes(self, fn, *args):
+        """Calls fn(*args, &buf, &len) and returns a copy of the buffer."""
         buf, n = ctypes.c_void_p(), ctypes.c_size_t()
         self._check(fn(*args, ctypes.byref(buf), ctypes.byref(n)), fn.__name__)
         try:
-            return ctypes.string_at(buf, n.value).decode("utf-8")
+            return ctypes.string_at(buf, n.value)
         finally:
             self._lib.retrace_free(buf)
+
+    def _text(self, fn, *args):
+        """Calls fn(*args, &buf, &len) and returns the buffer as str."""
+        return self._bytes(fn, *args).decode("utf-8")
+
+    def _report(self, fn, *args):
+        """Calls fn(*args, &report) and returns the report as a dict."""
+        r = ctypes.c_void_p()
+        self._check(fn(*args, ctypes.byref(r)), fn.__name__)
+        try:
+            return json.loads(self._text(self._lib.retrace_report_json, r))
+        finally:
+            self._lib.retrace_report_free(r)
 
     @staticmethod
     def _b(s):
@@ -137,6 +160,39 @@ class Retrace:
         h = ctypes.c_void_p()
         self._check(self._lib.retrace_signer_load(self._b(path), ctypes.byref(h)), "retrace_signer_load")
         return Signer(self, h)
+
+    def generate_note_key(self, name, kind="ed25519"):
+        """A checkpoint (log) key named `name` -- the ledger's name, its
+        checkpoint origin -- or, with kind "cosignature/v1", a witness key."""
+        h = ctypes.c_void_p()
+        self._check(self._lib.retrace_note_signer_generate(self._b(name), self._b(kind),
+                                                           ctypes.byref(h)),
+                    "retrace_note_signer_generate")
+        return NoteSigner(self, h)
+
+    def verify_bundle(self, bundle, root_public_key_pem, log_vkey, witness_vkeys=(), quorum=0):
+        """Verifies a lineage bundle offline, against the regulator's key,
+        the last ledger's log key and a witness quorum; the report as a dict
+        (schema retrace.bundle-report/v1; "valid" says the verdict)."""
+        lib = self._lib
+        pem = root_public_key_pem.encode()
+        root = ctypes.c_void_p()
+        self._check(lib.retrace_public_key_from_pem(pem, len(pem), ctypes.byref(root)),
+                    "retrace_public_key_from_pem")
+        verifiers = []
+        try:
+            for key in [log_vkey, *witness_vkeys]:
+                v = ctypes.c_void_p()
+                self._check(lib.retrace_note_verifier_parse(self._b(key), ctypes.byref(v)),
+                            "retrace_note_verifier_parse")
+                verifiers.append(v)
+            witnesses = (ctypes.c_void_p * max(1, len(verifiers) - 1))(*verifiers[1:])
+            return self._report(lib.retrace_bundle_verify, bundle, len(bundle), root,
+                                verifiers[0], witnesses, len(verifiers) - 1, quorum)
+        finally:
+            for v in verifiers:
+                lib.retrace_note_verifier_free(v)
+            lib.retrace_public_key_free(root)
 
     # -- ledgers -----------------------------------------------------------
     # What an event that breaks a quota or licence rule does: "reject" (the
@@ -213,6 +269,24 @@ class Signer:
     def close(self):
         if self._h:
             self._rt._lib.retrace_signer_free(self._h)
+            self._h = None
+
+    __del__ = close
+
+
+class NoteSigner:
+    """A note key: a ledger's checkpoint key, or a witness's. close() wipes it."""
+
+    def __init__(self, rt, handle):
+        self._rt, self._h = rt, handle
+
+    def verifier_key(self):
+        """The public key "<name>+<hex8>+<base64>" to hand to verifiers."""
+        return self._rt._text(self._rt._lib.retrace_note_signer_verifier_key, self._h)
+
+    def close(self):
+        if self._h:
+            self._rt._lib.retrace_note_signer_free(self._h)
             self._h = None
 
     __del__ = close
@@ -298,12 +372,26 @@ class Ledger:
                             ctypes.cast(cb, ctypes.c_void_p) if cb else None, None)
 
     def _report(self, fn, *args):
-        r = ctypes.c_void_p()
-        self._rt._check(fn(*args, ctypes.byref(r)), fn.__name__)
-        try:
-            return json.loads(self._rt._text(self._lib.retrace_report_json, r))
-        finally:
-            self._lib.retrace_report_free(r)
+        return self._rt._report(fn, *args)
+
+    # -- transparency and federation ----------------------------------------
+    def checkpoint_sign(self, log_key):
+        """Signs and stores a checkpoint of the whole log; the signed note."""
+        return self._rt._text(self._lib.retrace_ledger_checkpoint_sign, self._h, log_key._h)
+
+    def prove_lot(self, lot_id):
+        """The lot's lineage bundle (bytes) in the latest stored checkpoint."""
+        return self._rt._bytes(self._lib.retrace_ledger_prove_lot, self._h, Retrace._b(lot_id))
+
+    def receive(self, consignee, bundle, consistency=None, event_id=None):
+        """Receives a lot shipped to this ledger from another, with the
+        sender's bundle; signed by `consignee`. Returns the receipt's seq."""
+        seq = ctypes.c_uint64()
+        c = None if consistency is None else consistency.encode()
+        self._rt._check(self._lib.retrace_ledger_receive(
+            self._h, consignee._h, bundle, len(bundle), c, 0 if c is None else len(c),
+            Retrace._b(event_id), ctypes.byref(seq)), "retrace_ledger_receive")
+        return seq.value
 
     def lineage(self, lot_id):
         return json.loads(self._rt._text(self._lib.retrace_ledger_lineage_json, self._h, Retrace._b(lot_id)))
