@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "model/proto_convert.h"
 #include "model/record.h"
@@ -98,8 +99,18 @@ Result<ProvenShipment> ShipmentOf(std::string_view bundle, const BundleReport& r
   out.checkpoint_note = b.checkpoint();
   out.shipped_seq = lot.record_seqs.back();
   const std::string* bytes = nullptr;
+  const std::set<std::uint64_t> lot_seqs(lot.record_seqs.begin(), lot.record_seqs.end());
   for (const v1::BundleRecord& r : b.records()) {
     if (r.seq() == out.shipped_seq) bytes = &r.record();
+    if (lot_seqs.count(r.seq()) == 0) continue;
+    // The bundle verified, so each of the lot's records decodes.
+    ASSIGN_OR_RETURN(Record lot_rec, DecodeRecord(r.record()));
+    v1::Event lot_ev;
+    if (!lot_ev.ParseFromString(std::string(lot_rec.event_bytes))) {
+      return VerificationFailedError("record " + std::to_string(r.seq()) +
+                                     " of the bundle does not parse");
+    }
+    out.head_time = std::max<std::int64_t>(out.head_time, lot_ev.time().seconds());
   }
   if (bytes == nullptr) return VerificationFailedError("the bundle lacks its lot's last record");
   ASSIGN_OR_RETURN(Record rec, DecodeRecord(*bytes));
@@ -134,6 +145,12 @@ Result<ProvenShipment> ShipmentOf(std::string_view bundle, const BundleReport& r
     if (g > 0) out.lot.content.push_back({em.element, g});
   }
   return out;
+}
+
+void CheckReceiptTime(const v1::Event& ev, std::uint64_t seq, const ProvenShipment& proven,
+                      Violations* out) {
+  CheckTimeOrder(ev.time().seconds(), proven.head_time, seq, ev.received().lot_id(),
+                 "in " + EscapeForDisplay(proven.log_origin), out);
 }
 
 Status MatchReceipt(const v1::Event& ev, const ProvenShipment& proven) {
@@ -276,6 +293,9 @@ Status ExtendAcrossLedgers(VerifyReport* report, const ReceiptSource& source, Fo
                                                matched.message());
       continue;
     }
+    Violations late;
+    CheckReceiptTime(ev, seq, *shipment, &late);
+    for (const Violation& v : late) found.push_back({v.code, seq, v.lot_id, v.message});
     crossing.checkpoint_size = up.checkpoint.size;
     crossing.root_hash = up.checkpoint.root_hash;
     for (const auto& c : up.cosignatures) crossing.witnesses.push_back(c.name);

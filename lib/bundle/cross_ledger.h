@@ -66,6 +66,10 @@ struct ProvenShipment {
   std::string consignee;  // its to_actor_id
   std::uint64_t mass_g = 0;
   Lot lot;  // the lot as it arrives: the shipped mass and its content
+  // The latest time (Unix seconds) of the lot's records in the bundle: a
+  // receipt dated more than kMaxTimeReversalSeconds before it is
+  // time_reversed, as any record of a lot in one ledger (CheckReceiptTime).
+  std::int64_t head_time = 0;
 };
 
 // The shipment `report` (VerifyBundleIn's, of `bundle`) proves, if the
@@ -84,6 +88,12 @@ Status RequireAcceptable(const BundleReport& report);
 // The cross-ledger receipt `ev` against what its bundle proves:
 // kVerificationFailed naming the first difference.
 Status MatchReceipt(const v1::Event& ev, const ProvenShipment& proven);
+
+// The receipt `ev`, recorded at `seq`, against the times of the lot's
+// records in the sender's ledger (rules.h, CheckTimeOrder): appended to
+// `out` if it is dated more than kMaxTimeReversalSeconds before the latest.
+void CheckReceiptTime(const v1::Event& ev, std::uint64_t seq, const ProvenShipment& proven,
+                      Violations* out);
 
 // VerifyBundleIn, RequireAcceptable and ShipmentOf: what AppendCrossLedger-
 // Receipt requires of a bundle. kInvalidArgument if `bundle` is not one.

@@ -97,6 +97,9 @@ Result<AppendResult> AppendCrossLedgerReceipt(Ledger& ledger, const CrossLedgerR
       proven_for = anchors.fingerprint;
     }
     RETURN_IF_ERROR(MatchReceipt(ev, *proven));
+    Violations late;
+    CheckReceiptTime(ev, seq, *proven, &late);
+    if (!late.empty()) return Refusal(late.front(), seq);
     RETURN_IF_ERROR(CheckConsistent(txn, *proven, receipt.consistency_proof));
     return PutForeignCheckpoint(txn, proven->log_origin, proven->checkpoint.size,
                                 proven->checkpoint_note);

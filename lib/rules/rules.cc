@@ -513,19 +513,24 @@ void Undo(const v1::Event& reversed, LotView* lot) {
 }
 }  // namespace
 
+void CheckTimeOrder(std::int64_t time, std::int64_t head_time, std::uint64_t seq,
+                    const std::string& lot_id, std::string_view where, Violations* out) {
+  // Times are validated to years 1..9999, so the subtraction cannot wrap.
+  if (time >= head_time - kMaxTimeReversalSeconds) return;
+  out->push_back({finding::kTimeReversed, lot_id,
+                  "record " + std::to_string(seq) + " of lot " + EscapeForDisplay(lot_id) +
+                      " is dated " + UtcTimeString(time) + ", more than " +
+                      std::to_string(kMaxTimeReversalSeconds) +
+                      " s before an earlier record of the lot" +
+                      (where.empty() ? std::string() : " " + std::string(where)) + " (" +
+                      UtcTimeString(head_time) + ")"});
+}
+
 void ApplyToLot(const v1::Event& ev, const std::string& actor, std::uint64_t seq,
                 const Hash& hash, LotView* lot, Violations* out, int input_index,
                 const Reversible* reversible) {
   const std::int64_t time = ev.time().seconds();
-  // Times are validated to years 1..9999, so the subtraction cannot wrap.
-  if (time < lot->head_time - kMaxTimeReversalSeconds) {
-    out->push_back({finding::kTimeReversed, lot->lot_id,
-                    "record " + std::to_string(seq) + " of lot " + lot->lot_id + " is dated " +
-                        UtcTimeString(time) + ", more than " +
-                        std::to_string(kMaxTimeReversalSeconds) +
-                        " s before an earlier record of the lot (" +
-                        UtcTimeString(lot->head_time) + ")"});
-  }
+  CheckTimeOrder(time, lot->head_time, seq, lot->lot_id, "", out);
   lot->head_time = std::max(lot->head_time, time);
   switch (ev.body_case()) {
     case v1::Event::kReversed: {

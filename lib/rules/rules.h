@@ -67,6 +67,14 @@ using Violations = std::vector<Violation>;
 void CheckEventTime(const v1::Event& ev, std::int64_t now, std::int64_t skew_seconds,
                     Violations* out);
 
+// Record `seq` of lot `lot_id`, dated `time`, against the latest time of the
+// lot's earlier records (`head_time`, 0: none): time_reversed if it is dated
+// more than kMaxTimeReversalSeconds before. `where` names where the earlier
+// records are ("" in the same ledger). ApplyToLot asks it of every record;
+// a cross-ledger receipt asks it against the sender's records of the lot.
+void CheckTimeOrder(std::int64_t time, std::int64_t head_time, std::uint64_t seq,
+                    const std::string& lot_id, std::string_view where, Violations* out);
+
 // Maps a finding code to the Status code an append refusal carries.
 StatusCode RefusalCode(const char* finding_code);
 // The Status for refusing an append because of `v` (message says the ledger

@@ -420,5 +420,44 @@ TEST_CASE("A stored foreign bundle altered on disk is an audit finding", "[feder
   CHECK(HasCode(a->findings, finding::kForeignBundleMissing));
 }
 
+TEST_CASE("A receipt dated before its shipment in the sender's ledger is refused",
+          "[federation][time]") {
+  Federation f;
+  ThreeLedgers::Setup(f);
+  ThreeLedgers::Mine(f);
+  f.Publish("mine-ledger");
+  auto bundle = ProveLineage(f.ledger("mine-ledger"), "ORE-1");
+  REQUIRE(bundle.ok());
+  auto records = f.ledger("mine-ledger").LotRecords("ORE-1");
+  REQUIRE(records.ok());
+  auto shipment = DecodeEvent(records->back().event_bytes);
+  REQUIRE(shipment.ok());
+  const std::int64_t ship_time = shipment->time.seconds;
+  auto receipt_at = [&](std::int64_t t) {
+    auto ev = PrepareCrossLedgerReceipt(f.ledger("sep-ledger"), *bundle);
+    REQUIRE(ev.ok());
+    ev->event_id = "rcv-" + std::to_string(t);
+    ev->time = {t, 0};
+    auto se = SignEvent(*ev, f.key("sep-1"));
+    REQUIRE(se.ok());
+    return CrossLedgerReceipt{*se, *bundle, {}};
+  };
+  const std::uint64_t before = Size(f.ledger("sep-ledger"));
+  // Two hours before the shipment: beyond the hour two hosts' clocks may
+  // disagree by, as for any lot's records in one ledger.
+  auto early = AppendCrossLedgerReceipt(f.ledger("sep-ledger"),
+                                        receipt_at(ship_time - 2 * 3600));
+  REQUIRE(!early.ok());
+  CHECK(early.status().code() == StatusCode::kFailedPrecondition);
+  CHECK_THAT(early.status().message(), Catch::Contains("time_reversed"));
+  CHECK_THAT(early.status().message(), Catch::Contains("in mine-ledger"));
+  CHECK(Size(f.ledger("sep-ledger")) == before);
+  // Half an hour before: within the bound, received.
+  REQUIRE(AppendCrossLedgerReceipt(f.ledger("sep-ledger"), receipt_at(ship_time - 1800)).ok());
+  auto v = f.ledger("sep-ledger").VerifyLot("ORE-1");
+  REQUIRE(v.ok());
+  CHECK(v->valid);
+}
+
 }  // namespace
 }  // namespace retrace
