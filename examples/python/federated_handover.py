@@ -22,12 +22,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from retrace_ctypes import LibraryNotFound, Retrace, RetraceError  # noqa: E402
-
-
-def lot(lot_id, material, mass_g, content):
-    return {"lotId": lot_id, "material": material, "massG": str(mass_g),
-            "content": [{"element": e, "grams": str(g)} for e, g in content]}
+from retrace_ctypes import LibraryNotFound, Retrace, RetraceError, lot  # noqa: E402
 
 
 def main():

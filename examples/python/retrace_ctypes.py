@@ -21,6 +21,13 @@ import os
 OK = 0
 
 
+def lot(lot_id, material, mass_g, content):
+    """A lot as the event JSON states it: content is [(element, grams), ...],
+    e.g. lot("ORE-1", "MATERIAL_ORE_CONCENTRATE", 1_000_000, [("ELEMENT_ND", 50_000)])."""
+    return {"lotId": lot_id, "material": material, "massG": str(mass_g),
+            "content": [{"element": e, "grams": str(g)} for e, g in content]}
+
+
 class RetraceError(Exception):
     """A retrace call failed: .code is the RETRACE_* value, .name its name."""
 

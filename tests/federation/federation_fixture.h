@@ -260,6 +260,17 @@ struct ThreeLedgers {
                  Shipped{lot, std::nullopt, "sep-1", 1000000, "sep-ledger"}).ok());
   }
 
+  // Setup and Mine, a checkpoint of mine-ledger cosigned by `cosigners`
+  // witnesses, and the bundle of ORE-1 in it: a receipt's raw material.
+  static Result<std::string> ShippedOre(Federation& f, int cosigners = Federation::kWitnesses) {
+    Setup(f);
+    Mine(f);
+    f.Publish("mine-ledger", cosigners);
+    auto bundle = ProveLineage(f.ledger("mine-ledger"), "ORE-1");
+    REQUIRE(bundle.ok());
+    return bundle;
+  }
+
   // sep-ledger: ORE-1 separated into NDPR-1, shipped to smelt-1 of mag-ledger.
   static void Separate(Federation& f) {
     Transformed sep;

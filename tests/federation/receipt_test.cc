@@ -98,11 +98,7 @@ TEST_CASE("A cross-ledger receipt survives reopening and is read back whole", "[
 
 TEST_CASE("A cross-ledger receipt is appended only with its bundle", "[federation]") {
   Federation f;
-  ThreeLedgers::Setup(f);
-  ThreeLedgers::Mine(f);
-  f.Publish("mine-ledger");
-  auto bundle = ProveLineage(f.ledger("mine-ledger"), "ORE-1");
-  REQUIRE(bundle.ok());
+  auto bundle = ThreeLedgers::ShippedOre(f);
   auto receipt = f.ReceiptFor("mine-ledger", "sep-ledger", *bundle);
   REQUIRE(receipt.ok());
   const std::uint64_t before = Size(f.ledger("sep-ledger"));
@@ -137,11 +133,7 @@ TEST_CASE("A cross-ledger receipt is appended only with its bundle", "[federatio
 TEST_CASE("A forged or truncated upstream bundle is refused, the ledger unchanged",
           "[federation]") {
   Federation f;
-  ThreeLedgers::Setup(f);
-  ThreeLedgers::Mine(f);
-  f.Publish("mine-ledger");
-  auto bundle = ProveLineage(f.ledger("mine-ledger"), "ORE-1");
-  REQUIRE(bundle.ok());
+  auto bundle = ThreeLedgers::ShippedOre(f);
   auto good = f.ReceiptFor("mine-ledger", "sep-ledger", *bundle);
   REQUIRE(good.ok());
   const std::uint64_t before = Size(f.ledger("sep-ledger"));
@@ -188,11 +180,7 @@ TEST_CASE("A forged or truncated upstream bundle is refused, the ledger unchange
 
 TEST_CASE("An upstream checkpoint below the witness quorum is refused", "[federation]") {
   Federation f;
-  ThreeLedgers::Setup(f);
-  ThreeLedgers::Mine(f);
-  f.Publish("mine-ledger", 1);  // one witness of the two the policy requires
-  auto bundle = ProveLineage(f.ledger("mine-ledger"), "ORE-1");
-  REQUIRE(bundle.ok());
+  auto bundle = ThreeLedgers::ShippedOre(f, 1);  // one witness of the two the policy requires
   auto prepared = PrepareCrossLedgerReceipt(f.ledger("sep-ledger"), *bundle);
   REQUIRE(!prepared.ok());
   CHECK(prepared.status().message().find(finding::kWitnessQuorumNotMet) != std::string::npos);
@@ -226,12 +214,8 @@ TEST_CASE("An upstream checkpoint below the witness quorum is refused", "[federa
 
 TEST_CASE("An untrusted sender log is refused", "[federation]") {
   Federation f;
-  ThreeLedgers::Setup(f);
-  ThreeLedgers::Mine(f);
-  f.Publish("mine-ledger");
   // mag-ledger trusts mine-ledger, but nothing was shipped to it.
-  auto bundle = ProveLineage(f.ledger("mine-ledger"), "ORE-1");
-  REQUIRE(bundle.ok());
+  auto bundle = ThreeLedgers::ShippedOre(f);
   auto to_mag = PrepareCrossLedgerReceipt(f.ledger("mag-ledger"), *bundle);
   REQUIRE(!to_mag.ok());
   CHECK(to_mag.status().message().find("not to this ledger") != std::string::npos);
@@ -423,11 +407,7 @@ TEST_CASE("A stored foreign bundle altered on disk is an audit finding", "[feder
 TEST_CASE("A receipt dated before its shipment in the sender's ledger is refused",
           "[federation][time]") {
   Federation f;
-  ThreeLedgers::Setup(f);
-  ThreeLedgers::Mine(f);
-  f.Publish("mine-ledger");
-  auto bundle = ProveLineage(f.ledger("mine-ledger"), "ORE-1");
-  REQUIRE(bundle.ok());
+  auto bundle = ThreeLedgers::ShippedOre(f);
   auto records = f.ledger("mine-ledger").LotRecords("ORE-1");
   REQUIRE(records.ok());
   auto shipment = DecodeEvent(records->back().event_bytes);
