@@ -13,7 +13,11 @@
 //   bytes/record  bytes served (checkpoint, tiles, bundles) per record
 //   audit         records/s of the full Audit (every signature and rule)
 //   mirror        records/s of Mirror from the directory (every tile, entry,
-//                 signature and rule) and its ratio to the audit
+//                 signature and rule) and its ratio to the audit, by wall
+//                 time and by the CPU time the process spent (which other
+//                 work on the machine changes much less); for many ledgers
+//                 each ledger's audit and mirror run one after the other, so
+//                 both see the same load
 //   monitor RSS   resident memory after mirroring 1, 10, ... ledgers one
 //                 after another (the monitor's pattern), and after a
 //                 second, up-to-date round
@@ -39,6 +43,32 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point a) {
   return std::chrono::duration<double>(Clock::now() - a).count();
+}
+
+// CPU seconds (user + system, all threads) the process has used so far.
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// Wall and CPU time of a phase, summed over its runs.
+struct Phase {
+  double wall = 0, cpu = 0;
+  template <typename F>
+  auto Time(F&& f) {
+    const auto t = Clock::now();
+    const double c = CpuSeconds();
+    auto r = f();
+    wall += Seconds(t);
+    cpu += CpuSeconds() - c;
+    return r;
+  }
+};
+
+double LoadAverage() {
+  double l[1] = {0};
+  return getloadavg(l, 1) == 1 ? l[0] : -1;
 }
 
 long RssKb() {
@@ -164,7 +194,8 @@ int main(int argc, char** argv) {
               sync ? "on" : "off", std::thread::hardware_concurrency());
   for (const Set& set : sets) {
     std::vector<Built> built;
-    double append_s = 0, publish_s = 0, audit_s = 0, mirror_s = 0;
+    double append_s = 0, publish_s = 0;
+    Phase audit_t, mirror_t;
     std::uint64_t total = 0, served = 0;
     for (std::uint64_t i = 0; i < set.count; ++i) {
       built.push_back(Build(dir + "/" + set.name + "-src-" + std::to_string(i), set.records,
@@ -172,36 +203,34 @@ int main(int argc, char** argv) {
       append_s += built.back().append_s;
       total += built.back().records;
     }
-    // Publish (signing the checkpoint included), then audit, then mirror.
-    for (const Built& b : built) {
-      auto l = Ledger::Open(o, b.dir);
-      Check(l.status(), "open");
-      PublishOptions po;
-      po.sign_with = log->get();
-      po.sync = sync;
-      const std::string www = b.dir + ".www";
-      const auto t = Clock::now();
-      Check(Publish(**l, www, po).status(), "publish");
-      publish_s += Seconds(t);
-      served += DirBytes(www);
-      const auto ta = Clock::now();
-      auto audit = (*l)->Audit();
-      audit_s += Seconds(ta);
-      Check(audit.status(), "audit");
-      if (!audit->valid) {
-        std::fprintf(stderr, "audit found problems\n");
-        return 1;
-      }
-    }
+    // Per ledger: publish (signing the checkpoint included), the full audit,
+    // and the mirror -- one ledger after another, as `retrace monitor` does.
     std::vector<std::pair<std::uint64_t, long>> rss;
     MirrorOptions mo;
     mo.log_keys = {(*log)->verifier()};
     mo.ledger.sync = sync;
     const long rss0 = RssKb();
     for (std::uint64_t i = 0; i < built.size(); ++i) {
-      const auto t = Clock::now();
-      auto m = Mirror(built[i].dir + ".www", built[i].dir + ".mirror", mo);
-      mirror_s += Seconds(t);
+      const Built& b = built[i];
+      {
+        auto l = Ledger::Open(o, b.dir);
+        Check(l.status(), "open");
+        PublishOptions po;
+        po.sign_with = log->get();
+        po.sync = sync;
+        const std::string www = b.dir + ".www";
+        const auto t = Clock::now();
+        Check(Publish(**l, www, po).status(), "publish");
+        publish_s += Seconds(t);
+        served += DirBytes(www);
+        auto audit = audit_t.Time([&] { return (*l)->Audit(); });
+        Check(audit.status(), "audit");
+        if (!audit->valid) {
+          std::fprintf(stderr, "audit found problems\n");
+          return 1;
+        }
+      }
+      auto m = mirror_t.Time([&] { return Mirror(b.dir + ".www", b.dir + ".mirror", mo); });
       Check(m.status(), "mirror");
       if (!m->findings.empty()) {
         std::fprintf(stderr, "mirror finding: %s\n", m->findings[0].message.c_str());
@@ -225,13 +254,17 @@ int main(int argc, char** argv) {
                 total / publish_s, 100.0 * publish_s / append_s);
     std::printf("  served         %10.1f bytes/record (checkpoint, tiles, bundles)\n",
                 static_cast<double>(served) / total);
-    std::printf("  audit (full)   %10.0f records/s\n", total / audit_s);
-    std::printf("  mirror+verify  %10.0f records/s   ratio to audit %.2f\n", total / mirror_s,
-                audit_s / mirror_s);
+    std::printf("  audit (full)   %10.0f records/s   (%.0f records per CPU second)\n",
+                total / audit_t.wall, total / audit_t.cpu);
+    std::printf("  mirror+verify  %10.0f records/s   (%.0f records per CPU second)\n",
+                total / mirror_t.wall, total / mirror_t.cpu);
+    std::printf("  mirror / audit     %.2f by wall time, %.2f by CPU time\n",
+                audit_t.wall / mirror_t.wall, audit_t.cpu / mirror_t.cpu);
     std::printf("  up-to-date round over all ledgers: %.3f s\n", round2_s);
     std::printf("  monitor RSS (KiB): start %ld", rss0);
     for (const auto& [k, kb] : rss) std::printf(", after %llu: %ld", static_cast<unsigned long long>(k), kb);
     std::printf(", after a second round: %ld\n", rss2);
+    std::printf("  load average at the end: %.2f\n", LoadAverage());
   }
   std::filesystem::remove_all(dir);
   return 0;
