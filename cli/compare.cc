@@ -2,12 +2,14 @@
 // (its `retrace foreign-checkpoints` export) with those this ledger holds. Two
 // checkpoints of equal size and different roots, both signed by the sender's
 // log key, are a split view; both signed notes are printed as the evidence
-// (docs/federation.md, "Split views").
+// (docs/federation.md, "Split views"). With --sender-log, checkpoints of
+// different sizes are compared too, through the tiles the sender publishes.
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "common.h"
 #include "retrace/federation.h"
+#include "retrace/mirror.h"
 
 namespace retrace::cli {
 namespace {
@@ -15,6 +17,7 @@ namespace {
 struct CompareOptions {
   std::string db;
   std::string with;
+  std::string sender_log;
   std::string format = "text";
 };
 
@@ -36,7 +39,15 @@ int RunCompare(const CompareOptions& o) {
   const std::string origin = in["origin"].get<std::string>();
   Result<std::unique_ptr<Ledger>> ledger = OpenLedger(o.db, true);
   if (!ledger.ok()) return Fail(cmd, ledger.status().ToString());
-  Result<CheckpointComparison> r = CompareForeignCheckpoints(**ledger, origin, theirs);
+  PrefixRootReader reader;
+  if (!o.sender_log.empty()) {
+    reader = [&o](const Checkpoint& larger, std::uint64_t size) -> Result<Hash> {
+      Result<PublishedPrefix> p = ReadPublishedPrefix(o.sender_log, larger, size);
+      if (!p.ok()) return p.status();
+      return p->root;
+    };
+  }
+  Result<CheckpointComparison> r = CompareForeignCheckpoints(**ledger, origin, theirs, reader);
   if (!r.ok()) return Fail(cmd, r.status().ToString());
   if (o.format == "json") {
     nlohmann::ordered_json views = nlohmann::ordered_json::array();
@@ -44,6 +55,7 @@ int RunCompare(const CompareOptions& o) {
       views.push_back({{"code", "split_view"},
                        {"origin", v.origin},
                        {"size", v.size},
+                       {"their_size", v.their_size},
                        {"ours", v.ours},
                        {"theirs", v.theirs}});
     }
@@ -51,6 +63,7 @@ int RunCompare(const CompareOptions& o) {
                                         {"origin", r->origin},
                                         {"compared", r->compared},
                                         {"unverified", r->unverified},
+                                        {"unproven", r->unproven},
                                         {"consistent", r->split_views.empty()},
                                         {"split_views", views}}
                      .dump(2)
@@ -68,8 +81,15 @@ int RunCompare(const CompareOptions& o) {
       }
     };
     for (const SplitView& v : r->split_views) {
-      std::cout << "[split_view] " << Shown(v.origin) << " signed two checkpoints of size "
-                << v.size << " with different roots.\n--- ours\n";
+      if (v.size == v.their_size) {
+        std::cout << "[split_view] " << Shown(v.origin) << " signed two checkpoints of size "
+                  << v.size << " with different roots.\n--- ours\n";
+      } else {
+        std::cout << "[split_view] " << Shown(v.origin) << " signed checkpoints of sizes "
+                  << v.size << " (ours) and " << v.their_size
+                  << " (theirs) whose trees disagree: the smaller is not a prefix of the larger, "
+                  << "as the larger's published tiles show.\n--- ours\n";
+      }
       print_note(v.ours);
       std::cout << "--- theirs\n";
       print_note(v.theirs);
@@ -78,8 +98,14 @@ int RunCompare(const CompareOptions& o) {
       std::cout << r->unverified << " of their checkpoint(s) are not signed by the log key this "
                 << "ledger trusts for " << Shown(origin) << ": ignored\n";
     }
-    std::cout << "compared " << r->compared << " checkpoint(s) of " << Shown(origin)
-              << " of equal size\n";
+    if (r->unproven > 0) {
+      std::cout << r->unproven << " of their checkpoint(s) are of sizes this ledger does not hold "
+                << (o.sender_log.empty() ? std::string("(give --sender-log to compare them)")
+                                         : "and could not be compared through " +
+                                               Shown(o.sender_log))
+                << "\n";
+    }
+    std::cout << "compared " << r->compared << " checkpoint(s) of " << Shown(origin) << "\n";
     std::cout << (r->split_views.empty() ? "CONSISTENT" : "SPLIT_VIEW") << "\n";
   }
   return r->split_views.empty() ? kExitOk : kExitFindings;
@@ -97,14 +123,18 @@ Command AddCompareCommand(CLI::App& app) {
   sub->add_option("--with", o->with,
                   "The other party's `retrace foreign-checkpoints` output (- for stdin)")
       ->required();
+  sub->add_option("--sender-log", o->sender_log,
+                  "The tiles the sender publishes (a directory or an http(s) URL): compare "
+                  "checkpoints of different sizes too");
   sub->add_option("--format", o->format, "text or json (schema retrace.compare/v1)")
       ->check(CLI::IsMember({"text", "json"}));
   SetHelpFooter(sub,
-                {"CONSISTENT: no two checkpoints of equal size differ (the last line)",
+                {"CONSISTENT: no two checkpoints compared disagree (the last line)",
                  "SPLIT_VIEW: the sender signed two histories; both notes are printed",
                  "usage error, an unreadable ledger or document, or a sender this ledger's "
                  "policy does not trust"},
-                "Checkpoints of different sizes are not compared: docs/federation.md.");
+                "Without --sender-log, checkpoints of different sizes are not compared: "
+                "docs/federation.md.");
   return {sub, [o] { return RunCompare(*o); }};
 }
 

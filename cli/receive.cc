@@ -3,11 +3,14 @@
 // against the trusted log this ledger's policy names for the sender, end in
 // a shipment of the lot to this ledger and to the key's actor, and its
 // checkpoint must be consistent with those of the sender this ledger holds
-// (--consistency: the sender's `retrace consistency --from-size N`).
+// (--consistency: the sender's `retrace consistency --from-size N`; or
+// --sender-log: read from the tiles the sender publishes).
 #include <iostream>
 
 #include "common.h"
+#include "retrace/bundle.h"
 #include "retrace/federation.h"
+#include "retrace/mirror.h"
 #include "retrace/signer.h"
 #include "retrace/witness.h"
 
@@ -19,8 +22,30 @@ struct ReceiveOptions {
   std::string key;
   std::string bundle;
   std::string consistency;
+  std::string sender_log;
   std::string event_id;
 };
+
+// The consistency proof between the sender checkpoint `ledger` holds and
+// the bundle's, read from the tiles the sender publishes at `source`
+// (ReadPublishedPrefix authenticates them against the larger checkpoint;
+// the receipt then verifies the proof against both signed roots). Empty if
+// none is needed.
+Result<std::vector<Hash>> ProofFromPublishedLog(const Ledger& ledger, const std::string& bundle,
+                                                const std::string& source) {
+  Result<Checkpoint> theirs = BundleCheckpoint(bundle);
+  if (!theirs.ok()) return theirs.status();
+  Result<std::optional<ForeignCheckpointInfo>> held = LatestForeignCheckpoint(ledger, theirs->origin);
+  if (!held.ok()) return held.status();
+  if (!*held || (*held)->size == theirs->size) return std::vector<Hash>{};
+  Result<Checkpoint> ours = ParseSignedCheckpoint((*held)->note);
+  if (!ours.ok()) return ours.status();
+  const Checkpoint& larger = ours->size > theirs->size ? *ours : *theirs;
+  const Checkpoint& smaller = ours->size > theirs->size ? *theirs : *ours;
+  Result<PublishedPrefix> prefix = ReadPublishedPrefix(source, larger, smaller.size);
+  if (!prefix.ok()) return prefix.status();
+  return prefix->consistency_proof;
+}
 
 int RunReceive(const ReceiveOptions& o) {
   const char* cmd = "receive";
@@ -44,6 +69,14 @@ int RunReceive(const ReceiveOptions& o) {
   Result<std::unique_ptr<Ledger>> ledger = OpenLedger(o.db, false);
   if (!ledger.ok()) return Fail(cmd, ledger.status().ToString() + "; nothing was changed");
   Ledger& l = **ledger;
+  if (!o.sender_log.empty()) {
+    Result<std::vector<Hash>> read = ProofFromPublishedLog(l, *bundle, o.sender_log);
+    if (!read.ok()) {
+      return Fail(cmd, "--sender-log " + Shown(o.sender_log) + ": " + read.status().ToString() +
+                           "; nothing was appended");
+    }
+    proof = std::move(*read);
+  }
   Result<Event> ev = PrepareCrossLedgerReceipt(l, *bundle);
   if (!ev.ok()) return Fail(cmd, Refusal(ev.status().ToString(), l));
   if (!o.event_id.empty()) ev->event_id = o.event_id;
@@ -75,6 +108,10 @@ Command AddReceiveCommand(CLI::App& app) {
   sub->add_option("--consistency", o->consistency,
                   "The sender's `retrace consistency --from-size N` output, N the size of the "
                   "sender checkpoint this ledger holds (needed once it holds one)");
+  sub->add_option("--sender-log", o->sender_log,
+                  "Read that consistency proof from the tiles the sender publishes (a directory "
+                  "or an http(s) URL, as for `retrace mirror`) instead")
+      ->excludes("--consistency");
   sub->add_option("--event-id", o->event_id, "The receipt's event id (default: random)");
   SetHelpFooter(sub,
                 {"the lot was received and the bundle stored",

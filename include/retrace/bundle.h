@@ -97,6 +97,11 @@ RETRACE_EXPORT Result<BundleReport> VerifyBundle(std::string_view bundle,
                                                  const NoteVerifier& log_key,
                                                  const WitnessPolicy& witnesses = {});
 
+// The checkpoint a bundle carries, read without verifying anything (its
+// signatures, cosignatures and proofs are VerifyBundle's). kInvalidArgument
+// if `bundle` is not a bundle or its checkpoint does not parse.
+RETRACE_EXPORT Result<Checkpoint> BundleCheckpoint(std::string_view bundle);
+
 // Machine-readable report (schema "retrace.bundle-report/v1", docs/cli.md).
 RETRACE_EXPORT std::string BundleReportToJson(const BundleReport& report);
 

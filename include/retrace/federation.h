@@ -21,11 +21,13 @@
 #define RETRACE_FEDERATION_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "retrace/checkpoint.h"
 #include "retrace/event.h"
 #include "retrace/export.h"
 #include "retrace/hash.h"
@@ -129,16 +131,27 @@ RETRACE_EXPORT Result<VerifyReport> VerifyLotAcrossLedgers(
 // evidence.
 struct SplitView {
   std::string origin;
-  std::uint64_t size = 0;
+  std::uint64_t size = 0;        // of ours
+  std::uint64_t their_size = 0;  // of theirs: equal to size, or (through a
+                                 // PrefixRootReader) larger or smaller
   std::string ours;    // the signed note this ledger holds
   std::string theirs;  // the other party's, signed by the same key
 };
 struct CheckpointComparison {
   std::string origin;
-  std::uint64_t compared = 0;    // of theirs: verified and of a size we hold
+  std::uint64_t compared = 0;    // of theirs: verified and compared with one of ours
   std::uint64_t unverified = 0;  // of theirs: not validly signed by the log key
+  // Of theirs: verified, of a size we do not hold, and not compared (no
+  // reader given, or it could not read the larger tree).
+  std::uint64_t unproven = 0;
   std::vector<SplitView> split_views;  // empty: no split view found
 };
+
+// The root of the first `size` leaves of the tree of `larger`, a verified
+// checkpoint of the log, read from a source authenticated against it: e.g.
+// ReadPublishedPrefix over the sender's published tiles (retrace/mirror.h).
+using PrefixRootReader =
+    std::function<Result<Hash>(const Checkpoint& larger, std::uint64_t size)>;
 
 // The checkpoints of the sender `origin` that `ledger` holds (signed notes,
 // as the receipts' bundles carried them), by size; empty if none.
@@ -156,6 +169,15 @@ RETRACE_EXPORT Result<std::vector<std::string>> ForeignCheckpointNotes(const Led
 // log `origin`.
 RETRACE_EXPORT Result<CheckpointComparison> CompareForeignCheckpoints(
     const Ledger& ledger, std::string_view origin, const std::vector<std::string>& theirs);
+// The same, and checkpoints of different sizes are compared too: for each
+// of theirs of a size this ledger does not hold, and each of ours, the
+// smaller one's root must be the root `prefix_root` reads from the larger
+// one's tree at its size, else the pair is a split view (two signed
+// histories; a reader authenticated against the larger checkpoint cannot
+// forge one). A checkpoint whose pairs all fail to read counts unproven.
+RETRACE_EXPORT Result<CheckpointComparison> CompareForeignCheckpoints(
+    const Ledger& ledger, std::string_view origin, const std::vector<std::string>& theirs,
+    const PrefixRootReader& prefix_root);
 
 // A stored foreign bundle by its SHA-256; kNotFound if not held.
 RETRACE_EXPORT Result<std::string> StoredForeignBundle(const Ledger& ledger, const Hash& sha256);

@@ -34,6 +34,7 @@
 #include <string_view>
 #include <vector>
 
+#include "retrace/checkpoint.h"
 #include "retrace/export.h"
 #include "retrace/ledger.h"
 #include "retrace/note.h"
@@ -116,6 +117,32 @@ RETRACE_EXPORT Result<MirrorResult> Mirror(const std::string& source,
 // one line: source, origin, sizes, counts and findings (with both
 // checkpoints of a split view).
 RETRACE_EXPORT std::string MirrorResultToJson(std::string_view source, const MirrorResult& r);
+
+// What the tiles a log publishes prove about an earlier size of its tree.
+struct PublishedPrefix {
+  std::uint64_t size = 0;  // the earlier size asked for
+  Hash root{};             // the root of the tree's first `size` leaves
+  // RFC 6962 PROOF(size, D[checkpoint size]): what a cross-ledger receipt
+  // (CrossLedgerReceipt::consistency_proof) or a witness needs.
+  std::vector<Hash> consistency_proof;
+};
+
+// Reads, from the tiles `source` publishes (a directory or an http(s) URL,
+// as for Mirror), the tree of `checkpoint` -- a checkpoint of that log
+// whose signature the caller has verified -- and returns the root of its
+// first `size` leaves and the consistency proof from there to the
+// checkpoint. Every tile used is authenticated against the checkpoint's
+// root first, so a server cannot make two consistent checkpoints look
+// inconsistent or the reverse: if the root returned differs from a signed
+// checkpoint of that size, the log signed two histories (a split view, with
+// the two notes as evidence). kVerificationFailed if the tiles do not hash
+// to the checkpoint's root (the server altered them or serves another log);
+// kInvalidArgument if size > checkpoint.size; the fetch's error if a tile
+// cannot be read.
+RETRACE_EXPORT Result<PublishedPrefix> ReadPublishedPrefix(const std::string& source,
+                                                          const Checkpoint& checkpoint,
+                                                          std::uint64_t size,
+                                                          const FetchOptions& options = {});
 
 // Reads one published resource ("checkpoint", "tile/0/000", ...) of a
 // directory or http(s) source, with the retries of `options`. kNotFound

@@ -69,10 +69,8 @@ Result<TrustedLogAnchors> AnchorsFor(const Policy& policy, std::string_view orig
 }
 
 Result<std::string> BundleOrigin(std::string_view bundle) {
-  ASSIGN_OR_RETURN(v1::Bundle b, ParseBundle(bundle));
-  Result<Checkpoint> cp = ParseSignedCheckpoint(b.checkpoint());
-  if (!cp.ok()) return InvalidArgumentError("the bundle's checkpoint: " + cp.status().message());
-  return cp->origin;
+  ASSIGN_OR_RETURN(Checkpoint cp, BundleCheckpoint(bundle));
+  return cp.origin;
 }
 
 Status RequireAcceptable(const BundleReport& report) {
@@ -342,3 +340,14 @@ Status ExtendAcrossLedgers(VerifyReport* report, const ReceiptSource& source, Fo
 }
 
 }  // namespace retrace::internal
+
+namespace retrace {
+
+Result<Checkpoint> BundleCheckpoint(std::string_view bundle) {
+  ASSIGN_OR_RETURN(v1::Bundle b, internal::ParseBundle(bundle));
+  Result<Checkpoint> cp = ParseSignedCheckpoint(b.checkpoint());
+  if (!cp.ok()) return InvalidArgumentError("the bundle's checkpoint: " + cp.status().message());
+  return cp;
+}
+
+}  // namespace retrace

@@ -222,6 +222,13 @@ Result<std::vector<std::string>> ForeignCheckpointNotes(const Ledger& ledger,
 Result<CheckpointComparison> CompareForeignCheckpoints(const Ledger& ledger,
                                                        std::string_view origin,
                                                        const std::vector<std::string>& theirs) {
+  return CompareForeignCheckpoints(ledger, origin, theirs, PrefixRootReader());
+}
+
+Result<CheckpointComparison> CompareForeignCheckpoints(const Ledger& ledger,
+                                                       std::string_view origin,
+                                                       const std::vector<std::string>& theirs,
+                                                       const PrefixRootReader& prefix_root) {
   using namespace internal;
   CheckpointComparison out;
   out.origin = std::string(origin);
@@ -237,12 +244,12 @@ Result<CheckpointComparison> CompareForeignCheckpoints(const Ledger& ledger,
     ASSIGN_OR_RETURN(ours, ForeignCheckpoints(txn, origin));
     return Status::Ok();
   }));
-  std::map<std::uint64_t, std::pair<Hash, const std::string*>> by_size;
+  std::map<std::uint64_t, std::pair<Checkpoint, const std::string*>> by_size;
   for (const ForeignCheckpoint& c : ours) {
     Result<Checkpoint> cp = ParseSignedCheckpoint(c.note);
     if (!cp.ok()) return CorruptionError("a stored checkpoint of " + std::string(origin) +
                                          " does not parse: " + cp.status().message());
-    by_size.emplace(cp->size, std::make_pair(cp->root_hash, &c.note));
+    by_size.emplace(cp->size, std::make_pair(*cp, &c.note));
   }
   for (const std::string& note : theirs) {
     Result<VerifiedCheckpoint> v = OpenCheckpoint(note, {anchors->log_key});
@@ -250,12 +257,31 @@ Result<CheckpointComparison> CompareForeignCheckpoints(const Ledger& ledger,
       ++out.unverified;
       continue;
     }
-    auto it = by_size.find(v->checkpoint.size);
-    if (it == by_size.end()) continue;
-    ++out.compared;
-    if (it->second.first != v->checkpoint.root_hash) {
-      out.split_views.push_back({out.origin, v->checkpoint.size, *it->second.second, note});
+    const Checkpoint& their = v->checkpoint;
+    auto it = by_size.find(their.size);
+    if (it != by_size.end()) {
+      ++out.compared;
+      if (it->second.first.root_hash != their.root_hash) {
+        out.split_views.push_back({out.origin, their.size, their.size, *it->second.second, note});
+      }
+      continue;
     }
+    // Another size: the smaller tree must be a prefix of the larger.
+    bool compared = false;
+    if (prefix_root) {
+      for (const auto& [size, held] : by_size) {
+        const Checkpoint& ours_cp = held.first;
+        const Checkpoint& larger = size > their.size ? ours_cp : their;
+        const Checkpoint& smaller = size > their.size ? their : ours_cp;
+        Result<Hash> root = prefix_root(larger, smaller.size);
+        if (!root.ok()) continue;
+        compared = true;
+        if (*root != smaller.root_hash) {
+          out.split_views.push_back({out.origin, size, their.size, *held.second, note});
+        }
+      }
+    }
+    ++(compared ? out.compared : out.unproven);
   }
   return out;
 }

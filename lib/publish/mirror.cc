@@ -18,6 +18,7 @@
 #include "publish/fetch.h"
 #include "publish/files.h"
 #include "publish/tiles.h"
+#include "publish/tile_tree.h"
 #include "retrace/checkpoint.h"
 #include "retrace/merkle.h"
 #include "transparency/text.h"
@@ -27,104 +28,12 @@ namespace retrace {
 namespace {
 
 using internal::kTileWidth;
-
-// A finding raised while verifying the source: carried as a status with
-// this code prefix so the steps can bail out with RETURN_IF_ERROR.
-constexpr char kFindingTag[] = "finding:";
-
-Status SourceFinding(const std::string& code, const std::string& message) {
-  return VerificationFailedError(std::string(kFindingTag) + code + ":" + message);
-}
+using internal::SourceFinding;
+using internal::TileTree;
 
 bool AsFinding(const Status& s, MirrorFinding* f) {
-  const std::string& m = s.message();
-  if (s.code() != StatusCode::kVerificationFailed || m.rfind(kFindingTag, 0) != 0) return false;
-  const std::size_t colon = m.find(':', sizeof(kFindingTag) - 1);
-  f->code = m.substr(sizeof(kFindingTag) - 1, colon - (sizeof(kFindingTag) - 1));
-  f->message = m.substr(colon + 1);
-  return true;
+  return internal::AsSourceFinding(s, &f->code, &f->message);
 }
-
-// The published tree of one checkpoint, read tile by tile on demand.
-class TileTree final : public merkle::NodeSource {
- public:
-  TileTree(internal::Fetcher* fetcher, std::uint64_t size) : fetcher_(fetcher), size_(size) {}
-
-  Result<const std::vector<Hash>*> Tile(unsigned level, std::uint64_t n) const {
-    auto key = std::make_pair(level, n);
-    auto it = tiles_.find(key);
-    if (it != tiles_.end()) return &it->second;
-    const std::uint64_t width = internal::TileWidth(size_, level, n);
-    if (width == 0) {
-      return InvalidArgumentError("tile " + std::to_string(n) + " of level " +
-                                  std::to_string(level) + " is outside the tree");
-    }
-    const std::string path = internal::HashTilePath(level, n, width);
-    Result<std::string> body = fetcher_->Get(path, kTileWidth * 32);
-    if (!body.ok() && body.status().code() == StatusCode::kNotFound && width < kTileWidth) {
-      // tlog-tiles: a partial tile may be gone once the full one exists.
-      body = fetcher_->Get(internal::HashTilePath(level, n, kTileWidth), kTileWidth * 32);
-      if (body.ok() && body->size() == kTileWidth * 32) body->resize(width * 32);
-    }
-    if (!body.ok()) return body.status();
-    ++fetched_;
-    if (body->size() != width * 32) {
-      return SourceFinding("tile_mismatch", path + " holds " + std::to_string(body->size()) +
-                                          " bytes, not " + std::to_string(width * 32));
-    }
-    std::vector<Hash> hashes(width);
-    for (std::uint64_t i = 0; i < width; ++i) {
-      std::copy_n(body->data() + i * 32, 32, hashes[i].begin());
-    }
-    return &tiles_.emplace(key, std::move(hashes)).first->second;
-  }
-
-  Result<Hash> PerfectNode(unsigned level, std::uint64_t index) const override {
-    const unsigned tl = level / internal::kTileHeight;
-    const unsigned r = level % internal::kTileHeight;
-    const std::uint64_t first = index << r;
-    ASSIGN_OR_RETURN(const std::vector<Hash>* tile, Tile(tl, first / kTileWidth));
-    const std::uint64_t off = first % kTileWidth;
-    if (off + (std::uint64_t{1} << r) > tile->size()) {
-      return InvalidArgumentError("node " + std::to_string(index) + " of level " +
-                                  std::to_string(level) + " is not complete in the tree");
-    }
-    return internal::HashPerfectRun(tile->data() + off, std::size_t{1} << r);
-  }
-
-  // Every full tile fetched must hash to its entry in the tile above, which
-  // is itself checked the same way or entered the root whole (partial).
-  Status CheckFullTiles() const {
-    for (;;) {
-      std::vector<std::pair<unsigned, std::uint64_t>> full;
-      for (const auto& [key, hashes] : tiles_) {
-        if (hashes.size() == kTileWidth && !checked_.count(key)) full.push_back(key);
-      }
-      if (full.empty()) return Status::Ok();
-      for (const auto& [level, n] : full) {
-        // Fetching the parent may add tiles (checked in the next round).
-        ASSIGN_OR_RETURN(const std::vector<Hash>* parent, Tile(level + 1, n / kTileWidth));
-        const Hash mth = internal::HashPerfectRun(tiles_.at({level, n}).data(), kTileWidth);
-        if (n % kTileWidth >= parent->size() || (*parent)[n % kTileWidth] != mth) {
-          return SourceFinding("tile_mismatch",
-                         internal::HashTilePath(level, n, kTileWidth) +
-                             " does not hash to its entry in the tile above: the server "
-                             "altered it");
-        }
-        checked_.insert({level, n});
-      }
-    }
-  }
-
-  std::uint64_t fetched() const { return fetched_; }
-
- private:
-  internal::Fetcher* fetcher_;
-  std::uint64_t size_;
-  mutable std::map<std::pair<unsigned, std::uint64_t>, std::vector<Hash>> tiles_;
-  mutable std::set<std::pair<unsigned, std::uint64_t>> checked_;
-  mutable std::uint64_t fetched_ = 0;
-};
 
 std::string EvidenceText(const MirrorFinding& f) {
   return "retrace mirror evidence: " + f.code + "\n" + f.message +
