@@ -33,6 +33,9 @@ int RunDemo(const DemoOptions& o) {
   sim::Config config;
   config.seed = o.seed;
   config.scale = o.scale;
+  // Dated up to now, never after: a ledger refuses records from its future.
+  config.latest_time = Now();
+  config.start_time = sim::StartTimeEndingBy(o.scale, config.latest_time);
   if (o.alg == "mixed") {
     config.mix_algorithms = true;
   } else {

@@ -78,10 +78,25 @@ struct Config {
   // can share one ledger. Default: empty.
   std::string id_prefix;
 
-  // Time of the first event; later events advance by a few minutes to hours.
+  // Time of the first event; later events advance by a few minutes to hours
+  // (about 2 hours a record on average: a campaign spans about 8 days).
   // Default: 2026-03-02T08:00:00Z.
   Timestamp start_time{1772438400, 0};
+
+  // If set (seconds > 0), no event is dated after it: the clock stops there,
+  // and later events share that time (their order is the log's). A ledger
+  // refuses events dated after its host's clock (Options::
+  // max_clock_skew_seconds), so a caller building a chain up to now sets
+  // this to now and start_time with StartTimeEndingBy.
+  // Default: unset.
+  Timestamp latest_time{0, 0};
 };
+
+// A start time from which a chain of `scale` campaigns ends by `end` (so
+// that its times are spread rather than stopped at Config::latest_time):
+// the default start_time if that leaves room, else `end` minus a margin
+// over the average span (8.5 days a campaign; 7.9 measured).
+RETRACE_EXPORT Timestamp StartTimeEndingBy(int scale, Timestamp end);
 
 struct ActorSummary {
   std::string actor_id;

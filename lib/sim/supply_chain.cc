@@ -137,6 +137,9 @@ class Generator {
 
   Result<Summary> Run() {
     if (cfg_.scale < 1) return InvalidArgumentError("scale must be at least 1");
+    if (cfg_.latest_time.seconds > 0 && clock_.seconds > cfg_.latest_time.seconds) {
+      clock_ = cfg_.latest_time;
+    }
     Result<LedgerInfo> info = ledger_.Info();
     if (!info.ok()) return info.status();
     root_actor_ = info->root_actor_id;
@@ -175,6 +178,9 @@ class Generator {
 
   void Tick() {
     clock_.seconds += static_cast<std::int64_t>(Uniform(10, 240)) * 60;
+    if (cfg_.latest_time.seconds > 0 && clock_.seconds > cfg_.latest_time.seconds) {
+      clock_ = cfg_.latest_time;
+    }
   }
 
   Status RegisterActors() {
@@ -629,6 +635,14 @@ const Signer* KeyStore::Find(const std::string& actor_id) const {
 
 void KeyStore::Put(const std::string& actor_id, std::unique_ptr<Signer> signer) {
   signers_[actor_id] = std::move(signer);
+}
+
+Timestamp StartTimeEndingBy(int scale, Timestamp end) {
+  const Timestamp fallback = Config().start_time;
+  constexpr std::int64_t kCampaignSeconds = 8 * 86400 + 43200;  // 8.5 days
+  const std::int64_t span = static_cast<std::int64_t>(std::max(scale, 1)) * kCampaignSeconds;
+  if (end.seconds - span >= fallback.seconds) return fallback;
+  return {end.seconds - span, 0};
 }
 
 Result<Summary> Build(Ledger& ledger, const Signer& root, const Config& config, KeyStore* keys) {
