@@ -50,24 +50,7 @@ int RunCompare(const CompareOptions& o) {
   Result<CheckpointComparison> r = CompareForeignCheckpoints(**ledger, origin, theirs, reader);
   if (!r.ok()) return Fail(cmd, r.status().ToString());
   if (o.format == "json") {
-    nlohmann::ordered_json views = nlohmann::ordered_json::array();
-    for (const SplitView& v : r->split_views) {
-      views.push_back({{"code", "split_view"},
-                       {"origin", v.origin},
-                       {"size", v.size},
-                       {"their_size", v.their_size},
-                       {"ours", v.ours},
-                       {"theirs", v.theirs}});
-    }
-    std::cout << nlohmann::ordered_json{{"schema", "retrace.compare/v1"},
-                                        {"origin", r->origin},
-                                        {"compared", r->compared},
-                                        {"unverified", r->unverified},
-                                        {"unproven", r->unproven},
-                                        {"consistent", r->split_views.empty()},
-                                        {"split_views", views}}
-                     .dump(2)
-              << "\n";
+    std::cout << CheckpointComparisonToJson(*r) << "\n";
   } else {
     // The notes whole (the evidence), each line escaped, none elided.
     auto print_note = [](const std::string& note) {

@@ -8,7 +8,6 @@
 #include <iostream>
 
 #include "common.h"
-#include "retrace/bundle.h"
 #include "retrace/federation.h"
 #include "retrace/mirror.h"
 #include "retrace/signer.h"
@@ -25,27 +24,6 @@ struct ReceiveOptions {
   std::string sender_log;
   std::string event_id;
 };
-
-// The consistency proof between the sender checkpoint `ledger` holds and
-// the bundle's, read from the tiles the sender publishes at `source`
-// (ReadPublishedPrefix authenticates them against the larger checkpoint;
-// the receipt then verifies the proof against both signed roots). Empty if
-// none is needed.
-Result<std::vector<Hash>> ProofFromPublishedLog(const Ledger& ledger, const std::string& bundle,
-                                                const std::string& source) {
-  Result<Checkpoint> theirs = BundleCheckpoint(bundle);
-  if (!theirs.ok()) return theirs.status();
-  Result<std::optional<ForeignCheckpointInfo>> held = LatestForeignCheckpoint(ledger, theirs->origin);
-  if (!held.ok()) return held.status();
-  if (!*held || (*held)->size == theirs->size) return std::vector<Hash>{};
-  Result<Checkpoint> ours = ParseSignedCheckpoint((*held)->note);
-  if (!ours.ok()) return ours.status();
-  const Checkpoint& larger = ours->size > theirs->size ? *ours : *theirs;
-  const Checkpoint& smaller = ours->size > theirs->size ? *theirs : *ours;
-  Result<PublishedPrefix> prefix = ReadPublishedPrefix(source, larger, smaller.size);
-  if (!prefix.ok()) return prefix.status();
-  return prefix->consistency_proof;
-}
 
 int RunReceive(const ReceiveOptions& o) {
   const char* cmd = "receive";
@@ -70,7 +48,14 @@ int RunReceive(const ReceiveOptions& o) {
   if (!ledger.ok()) return Fail(cmd, ledger.status().ToString() + "; nothing was changed");
   Ledger& l = **ledger;
   if (!o.sender_log.empty()) {
-    Result<std::vector<Hash>> read = ProofFromPublishedLog(l, *bundle, o.sender_log);
+    // Read from the tiles the sender publishes, authenticated against the
+    // larger checkpoint; the receipt verifies the proof against both roots.
+    Result<std::vector<Hash>> read = ReceiptConsistencyProof(
+        l, *bundle, [&o](const Checkpoint& larger, std::uint64_t size) -> Result<std::vector<Hash>> {
+          Result<PublishedPrefix> p = ReadPublishedPrefix(o.sender_log, larger, size);
+          if (!p.ok()) return p.status();
+          return std::move(p->consistency_proof);
+        });
     if (!read.ok()) {
       return Fail(cmd, "--sender-log " + Shown(o.sender_log) + ": " + read.status().ToString() +
                            "; nothing was appended");

@@ -769,6 +769,33 @@ RETRACE_EXPORT int retrace_ledger_receive(retrace_ledger* ledger, const retrace_
                                           const char* consistency, size_t consistency_len,
                                           const char* event_id, uint64_t* out_seq);
 
+/* retrace_ledger_receive, with the consistency proof read from the tiles
+ * the sender publishes at `sender_log` (a directory or an http(s) URL, as
+ * for retrace_mirror), authenticated against the larger of the two
+ * checkpoints; the receipt verifies it against both signed roots. Errors as
+ * retrace_ledger_receive, and the fetch's (e.g. RETRACE_NOT_FOUND for a
+ * missing tile, RETRACE_VERIFICATION_FAILED for tiles of another tree). */
+RETRACE_EXPORT int retrace_ledger_receive_published(retrace_ledger* ledger,
+                                                    const retrace_signer* consignee,
+                                                    const uint8_t* bundle, size_t bundle_len,
+                                                    const char* sender_log, const char* event_id,
+                                                    uint64_t* out_seq);
+
+/* Compares another party's checkpoints of the sender ledger `origin`
+ * (`n_notes` signed notes, e.g. the checkpoints its ledger holds) with
+ * those `ledger` holds, under the log key its policy trusts for `origin`:
+ * two of one size with different roots are a split view. With
+ * `sender_log` (may be NULL: equal sizes only), the tiles the sender
+ * publishes, checkpoints of different sizes are compared too. On success
+ * *out_json is schema "retrace.compare/v1" ("consistent", "compared",
+ * "unverified", "unproven", "split_views" with both notes as evidence).
+ * RETRACE_FAILED_PRECONDITION if the policy trusts no log `origin`. */
+RETRACE_EXPORT int retrace_ledger_compare_checkpoints(const retrace_ledger* ledger,
+                                                      const char* origin,
+                                                      const char* const* notes, size_t n_notes,
+                                                      const char* sender_log, char** out_json,
+                                                      size_t* out_len);
+
 #ifdef __cplusplus
 }  /* extern "C" */
 #endif

@@ -153,6 +153,22 @@ struct CheckpointComparison {
 using PrefixRootReader =
     std::function<Result<Hash>(const Checkpoint& larger, std::uint64_t size)>;
 
+// The consistency proof from the tree of `size` leaves to that of `larger`
+// (a checkpoint of the log), read from a source authenticated against
+// `larger`: e.g. ReadPublishedPrefix(...).consistency_proof over the
+// sender's published tiles (retrace/mirror.h).
+using ConsistencyProofReader =
+    std::function<Result<std::vector<Hash>>(const Checkpoint& larger, std::uint64_t size)>;
+
+// The CrossLedgerReceipt::consistency_proof that receiving `bundle` in
+// `ledger` needs: empty if the ledger holds no checkpoint of the bundle's
+// log or one of the same size; else the proof between the largest it holds
+// and the bundle's, from `read`. Nothing is verified here: the receipt
+// verifies the proof against both signed roots. kInvalidArgument if
+// `bundle` is not a bundle; the reader's error otherwise.
+RETRACE_EXPORT Result<std::vector<Hash>> ReceiptConsistencyProof(
+    const Ledger& ledger, std::string_view bundle, const ConsistencyProofReader& read);
+
 // The checkpoints of the sender `origin` that `ledger` holds (signed notes,
 // as the receipts' bundles carried them), by size; empty if none.
 RETRACE_EXPORT Result<std::vector<std::string>> ForeignCheckpointNotes(const Ledger& ledger,
@@ -178,6 +194,9 @@ RETRACE_EXPORT Result<CheckpointComparison> CompareForeignCheckpoints(
 RETRACE_EXPORT Result<CheckpointComparison> CompareForeignCheckpoints(
     const Ledger& ledger, std::string_view origin, const std::vector<std::string>& theirs,
     const PrefixRootReader& prefix_root);
+
+// The comparison as JSON, schema "retrace.compare/v1" (docs/cli.md).
+RETRACE_EXPORT std::string CheckpointComparisonToJson(const CheckpointComparison& c);
 
 // A stored foreign bundle by its SHA-256; kNotFound if not held.
 RETRACE_EXPORT Result<std::string> StoredForeignBundle(const Ledger& ledger, const Hash& sha256);

@@ -8,12 +8,15 @@
 #include <algorithm>
 #include <map>
 
+#include <nlohmann/json.hpp>
+
 #include "bundle/cross_ledger.h"
 #include "ledger/foreign_store.h"
 #include "ledger/ledger_internal.h"
 #include "ledger/txn_store.h"
 #include "model/proto_convert.h"
 #include "model/record.h"
+#include "retrace/bundle.h"
 #include "retrace/federation.h"
 #include "retrace/merkle.h"
 #include "retrace/v1/retrace.pb.h"
@@ -284,6 +287,41 @@ Result<CheckpointComparison> CompareForeignCheckpoints(const Ledger& ledger,
     ++(compared ? out.compared : out.unproven);
   }
   return out;
+}
+
+Result<std::vector<Hash>> ReceiptConsistencyProof(const Ledger& ledger, std::string_view bundle,
+                                                  const ConsistencyProofReader& read) {
+  ASSIGN_OR_RETURN(Checkpoint theirs, BundleCheckpoint(bundle));
+  ASSIGN_OR_RETURN(std::optional<ForeignCheckpointInfo> held,
+                   LatestForeignCheckpoint(ledger, theirs.origin));
+  if (!held || held->size == theirs.size) return std::vector<Hash>{};
+  Result<Checkpoint> ours = ParseSignedCheckpoint(held->note);
+  if (!ours.ok()) {
+    return CorruptionError("the stored checkpoint of " + theirs.origin +
+                           " does not parse: " + ours.status().message());
+  }
+  const bool ours_larger = ours->size > theirs.size;
+  return read(ours_larger ? *ours : theirs, ours_larger ? theirs.size : ours->size);
+}
+
+std::string CheckpointComparisonToJson(const CheckpointComparison& c) {
+  nlohmann::ordered_json views = nlohmann::ordered_json::array();
+  for (const SplitView& v : c.split_views) {
+    views.push_back({{"code", "split_view"},
+                     {"origin", v.origin},
+                     {"size", v.size},
+                     {"their_size", v.their_size},
+                     {"ours", v.ours},
+                     {"theirs", v.theirs}});
+  }
+  return nlohmann::ordered_json{{"schema", "retrace.compare/v1"},
+                                {"origin", c.origin},
+                                {"compared", c.compared},
+                                {"unverified", c.unverified},
+                                {"unproven", c.unproven},
+                                {"consistent", c.split_views.empty()},
+                                {"split_views", views}}
+      .dump(2);
 }
 
 Result<std::string> StoredForeignBundle(const Ledger& ledger, const Hash& sha256) {

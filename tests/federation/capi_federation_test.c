@@ -109,6 +109,74 @@ int main(void) {
   CHECK(contains(json, "\"ledgers_crossed\""));
   CHECK(contains(json, "\"ledger\": \"mine-ledger\""));
 
+  /* A second lot in a later checkpoint: the separator holds the first, so
+   * the receipt needs a consistency proof, read from the tiles the mine
+   * publishes. */
+  char www[320];
+  snprintf(www, sizeof www, "%s/www", dir);
+  const char* extracted2 =
+      "{\"actorId\":\"mine-1\",\"time\":\"2026-03-03T08:00:00Z\",\"extracted\":{\"lot\":{"
+      "\"lotId\":\"ORE-2\",\"material\":\"MATERIAL_ORE_CONCENTRATE\",\"massG\":1000000,"
+      "\"content\":[{\"element\":\"ELEMENT_ND\",\"grams\":50000}]},\"site\":\"pit 3\","
+      "\"licence\":\"LIC-1\",\"quotaKind\":\"QUOTA_MINING_ROCK\"}}";
+  CHECK(retrace_ledger_append_json(ml, mine, extracted2, strlen(extracted2), NULL, NULL) ==
+        RETRACE_OK);
+  const char* shipped2 =
+      "{\"actorId\":\"mine-1\",\"shipped\":{\"lotId\":\"ORE-2\",\"toActorId\":\"sep-1\","
+      "\"massG\":1000000,\"consigneeLog\":\"sep-ledger\"}}";
+  CHECK(retrace_ledger_append_json(ml, mine, shipped2, strlen(shipped2), NULL, NULL) ==
+        RETRACE_OK);
+  char* pub = NULL;
+  CHECK(retrace_ledger_publish(ml, www, log, 0, &pub, NULL) == RETRACE_OK);
+  retrace_free(pub);
+  uint8_t* bundle2 = NULL;
+  size_t bundle2_len = 0;
+  CHECK(retrace_ledger_prove_lot(ml, "ORE-2", &bundle2, &bundle2_len) == RETRACE_OK);
+  const uint64_t before2 = size_of(sl);
+  CHECK(retrace_ledger_receive(sl, sep, bundle2, bundle2_len, NULL, 0, NULL, NULL) ==
+        RETRACE_VERIFICATION_FAILED);
+  CHECK(retrace_ledger_receive_published(sl, sep, bundle2, bundle2_len, NULL, NULL, NULL) ==
+        RETRACE_INVALID_ARGUMENT);
+  CHECK(size_of(sl) == before2);
+  CHECK(retrace_ledger_receive_published(sl, sep, bundle2, bundle2_len, www, NULL, NULL) ==
+        RETRACE_OK);
+  CHECK(size_of(sl) == before2 + 1);
+
+  /* A later checkpoint of the mine, compared with those the separator
+   * holds: of another size, it is unproven alone and consistent through
+   * the tiles. */
+  const char* extracted3 =
+      "{\"actorId\":\"mine-1\",\"time\":\"2026-03-04T08:00:00Z\",\"extracted\":{\"lot\":{"
+      "\"lotId\":\"ORE-3\",\"material\":\"MATERIAL_ORE_CONCENTRATE\",\"massG\":1000000,"
+      "\"content\":[{\"element\":\"ELEMENT_ND\",\"grams\":50000}]},\"site\":\"pit 3\","
+      "\"licence\":\"LIC-1\",\"quotaKind\":\"QUOTA_MINING_ROCK\"}}";
+  CHECK(retrace_ledger_append_json(ml, mine, extracted3, strlen(extracted3), NULL, NULL) ==
+        RETRACE_OK);
+  CHECK(retrace_ledger_publish(ml, www, log, 0, &pub, NULL) == RETRACE_OK);
+  retrace_free(pub);
+  char* later = NULL;
+  CHECK(retrace_ledger_checkpoint_latest(ml, &later, NULL) == RETRACE_OK);
+  const char* notes[1] = {later};
+  char* cmp = NULL;
+  CHECK(retrace_ledger_compare_checkpoints(sl, "mine-ledger", notes, 1, NULL, &cmp, NULL) ==
+        RETRACE_OK);
+  CHECK(contains(cmp, "\"unproven\": 1"));
+  CHECK(contains(cmp, "\"consistent\": true"));
+  retrace_free(cmp);
+  cmp = NULL;
+  CHECK(retrace_ledger_compare_checkpoints(sl, "mine-ledger", notes, 1, www, &cmp, NULL) ==
+        RETRACE_OK);
+  CHECK(contains(cmp, "\"compared\": 1"));
+  CHECK(contains(cmp, "\"unproven\": 0"));
+  CHECK(contains(cmp, "\"split_views\": []"));
+  retrace_free(cmp);
+  CHECK(retrace_ledger_compare_checkpoints(sl, NULL, notes, 1, www, &cmp, NULL) ==
+        RETRACE_INVALID_ARGUMENT);
+  CHECK(retrace_ledger_compare_checkpoints(sl, "nobody", notes, 1, NULL, &cmp, NULL) ==
+        RETRACE_FAILED_PRECONDITION);
+  retrace_free(later);
+  retrace_free(bundle2);
+
   retrace_free(json);
   retrace_report_free(report);
   retrace_free(bundle);
