@@ -36,6 +36,7 @@ int Main(int argc, char** argv) {
     o.read_only = true;
     auto ledger = Must(Ledger::Open(o, f.verify_child), "open");
     VerifyOptions vo;
+    vo.max_clock_skew_seconds = kBenchClockSkew;
     vo.check_signatures = f.child_signatures;
     vo.threads = f.threads;
     VerifyReport r;

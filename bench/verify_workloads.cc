@@ -69,6 +69,7 @@ void RunVerifyLineage(const Flags& f, BenchLedger& b, Algorithm alg, Raw& raw, R
         // Only one variant when a single thread is asked for.
       }
       VerifyOptions o;
+      o.max_clock_skew_seconds = kBenchClockSkew;
       o.threads = threads;
       // Interleaved: raw verify, one VerifyLot timing (of `reps` walks), ...
       LineageRun r;
@@ -112,6 +113,7 @@ void RunLineageWalk(const Flags& f, BenchLedger& b, Raw& raw, Report& report) {
     const int reps = static_cast<int>(std::clamp<std::uint64_t>(100000 / l.target_records, 3, 20));
     for (unsigned threads : {1u, f.threads}) {
       VerifyOptions o;
+      o.max_clock_skew_seconds = kBenchClockSkew;
       o.check_signatures = false;
       o.threads = threads;
       // The limit: every record of the lineage read and hashed once (its
@@ -189,6 +191,7 @@ int AuditRssChild(const Flags& f) {
   });
   const long anon_before = StatusKb("RssAnon");
   AuditOptions ao;
+  ao.max_clock_skew_seconds = kBenchClockSkew;
   ao.check_signatures = f.child_signatures;
   ao.threads = f.threads;
   if (f.child_integrity) ao.scope = AuditScope::kIntegrity;
@@ -231,6 +234,7 @@ void RunAudit(const Flags& f, BenchLedger& b, Algorithm alg, Raw& raw, Report& r
         continue;
       }
       AuditOptions o;
+      o.max_clock_skew_seconds = kBenchClockSkew;
       o.check_signatures = sigs;
       o.threads = threads;
       if (kind == Kind::kIntegrity) o.scope = AuditScope::kIntegrity;
