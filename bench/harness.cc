@@ -30,7 +30,8 @@ void Usage() {
                "                     [--json] [--keep]\n"
                "workloads: append append-batch append-parallel verify-lineage lineage-walk\n"
                "           audit prove verify-bundle algorithms verify-batch-signed (default: all)\n"
-               "           sign-append (the sign-and-append rows of append-batch alone)\n";
+               "           sign-append (the sign-and-append rows of append-batch alone)\n"
+               "           audit-integrity (the integrity-only rows of audit alone)\n";
   std::exit(2);
 }
 

@@ -215,7 +215,7 @@ int AuditRssChild(const Flags& f) {
 }
 
 void RunAudit(const Flags& f, BenchLedger& b, Algorithm alg, Raw& raw, Report& report,
-              const std::string& label, bool with_integrity) {
+              const std::string& label, bool with_integrity, bool integrity_only) {
   const std::size_t msg = static_cast<std::size_t>(b.avg_event_bytes) + 17;
   std::set<unsigned> thread_counts = {1u, f.threads};
   // Three audits: the full one with signatures; the full one without them
@@ -225,6 +225,7 @@ void RunAudit(const Flags& f, BenchLedger& b, Algorithm alg, Raw& raw, Report& r
   for (Kind kind : {Kind::kSignatures, Kind::kRules, Kind::kIntegrity}) {
     const bool sigs = kind == Kind::kSignatures;
     if (!sigs && !with_integrity) continue;
+    if (integrity_only && kind != Kind::kIntegrity) continue;
     for (unsigned threads : thread_counts) {
       // At a million records a one-thread signature audit alone would take
       // minutes; its ratio is measured on the per-algorithm ledgers.
