@@ -225,13 +225,16 @@ class RecordScan {
     return Status::Ok();
   }
 
-  // TreeKey without the string: u64be last leaf || u8 level.
-  static std::string TreeKeyBytes(unsigned level, std::uint64_t index) {
-    std::string key(9, '\0');
+  // TreeKey without the string: u64be last leaf || u8 level, into `key`.
+  static void PutTreeKey(unsigned level, std::uint64_t index, char key[9]) {
     const std::uint64_t last_leaf = ((index + 1) << level) - 1;
     for (int i = 0; i < 8; ++i) key[i] = static_cast<char>(last_leaf >> (56 - 8 * i));
     key[8] = static_cast<char>(level);
-    return key;
+  }
+  static std::string TreeKeyBytes(unsigned level, std::uint64_t index) {
+    char key[9];
+    PutTreeKey(level, index, key);
+    return std::string(key, sizeof key);
   }
 
  private:
@@ -281,12 +284,9 @@ Status RecordScan::Run(std::string_view from, std::string_view to,
 // The next stored node must be (level, index) with hash h: extra nodes
 // before it are counted, a missing or different one is reported.
 Status RecordScan::ExpectNode(std::uint64_t seq, unsigned level, std::uint64_t index,
-                                    const Hash& h) {
-  // TreeKey without the string: u64be last leaf || u8 level.
+                              const Hash& h) {
   char key[9];
-  const std::uint64_t last_leaf = ((index + 1) << level) - 1;
-  for (int i = 0; i < 8; ++i) key[i] = static_cast<char>(last_leaf >> (56 - 8 * i));
-  key[8] = static_cast<char>(level);
+  PutTreeKey(level, index, key);
   const std::string_view want(key, sizeof key);
   while (tree_.valid() && tree_.key() < want) {
     ++st_.extra_nodes;
