@@ -642,7 +642,8 @@ Result<AuditReport> IntegrityAuditor::Run() {
       first.expected_key = b.expected_key;
     } else {
       // The second scan started from a state the first did not reach: go on
-      // from where the first one is.
+      // from where the first one is (its records no longer count as done).
+      second_done_.store(0, std::memory_order_relaxed);
       RETURN_IF_ERROR(scan.Run(split_key, "", tick));
       RETURN_IF_ERROR(scan.FinishTree(""));
     }
