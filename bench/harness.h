@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <initializer_list>
 #include <cstdint>
 #include <cstdio>
 #include <iostream>
@@ -77,6 +78,7 @@ struct Flags {
   bool keep = false;
   std::string audit_rss_child;  // internal: audit this ledger and print memory
   bool child_signatures = true;  // for --audit-rss-child (profiling: --no-signatures)
+  bool child_integrity = false;  // for --audit-rss-child: --integrity (AuditScope::kIntegrity)
   std::string verify_child;       // internal/profiling: verify --lot in this ledger
   std::string lot;
   int repeat = 1;
@@ -102,8 +104,9 @@ struct Row {
   double value = 0;          // throughput
   std::string unit;          // "records/s", "events/s", ...
   json latency;              // {"p50_ms":..,"p99_ms":..} where it matters
-  double ratio = -1;         // value / raw
-  std::string ratio_to;      // what the raw primitive is
+  double ratio = -1;         // value / raw (the median of the reps' ratios when interleaved)
+  double ratio_min = -1, ratio_max = -1;  // over the interleaved reps (Judge)
+  std::string ratio_to;      // the physical limit: what it is computed from
   double raw = 0;
   std::string target;        // e.g. ">= 0.90"
   int met = -1;              // 1 met, 0 missed, -1 no target
@@ -137,8 +140,9 @@ class Report {
     std::printf("WARNING: this is a debug build (assertions on, little optimisation); figures "
                 "are not representative. Configure with -DCMAKE_BUILD_TYPE=Release.\n");
 #endif
-    std::printf("\n%-16s %-34s %14s %-10s %9s %9s %7s %-8s %s\n", "workload", "variant",
-                "throughput", "unit", "p50 ms", "p99 ms", "ratio", "target", "ratio to");
+    std::printf("\n%-16s %-34s %14s %-10s %9s %9s %19s %-11s %s\n", "workload", "variant",
+                "throughput", "unit", "p50 ms", "p99 ms", "ratio (min-max)", "target",
+                "limit (ratio to)");
     std::fflush(stdout);
   }
 
@@ -151,11 +155,15 @@ class Report {
       if (r.latency.contains("p99_ms")) {
         std::snprintf(p99, sizeof(p99), "%.3f", r.latency["p99_ms"].get<double>());
       }
-      if (r.ratio >= 0) std::snprintf(ratio, sizeof(ratio), "%.3f", r.ratio);
+      if (r.ratio >= 0 && r.ratio_min >= 0) {
+        std::snprintf(ratio, sizeof(ratio), "%.3f (%.3f-%.3f)", r.ratio, r.ratio_min, r.ratio_max);
+      } else if (r.ratio >= 0) {
+        std::snprintf(ratio, sizeof(ratio), "%.3f", r.ratio);
+      }
       std::string target = r.target;
       if (r.met == 1) target += " ok";
       if (r.met == 0) target += " MISS";
-      std::printf("%-16s %-34s %14.1f %-10s %9s %9s %7s %-8s %s\n", r.workload.c_str(),
+      std::printf("%-16s %-34s %14.1f %-10s %9s %9s %19s %-11s %s\n", r.workload.c_str(),
                   r.variant.c_str(), r.value, r.unit.c_str(), p50, p99, ratio, target.c_str(),
                   r.ratio_to.c_str());
       if (!r.extra.empty()) std::printf("%-16s   %s\n", "", r.extra.dump().c_str());
@@ -166,6 +174,10 @@ class Report {
     if (!r.latency.empty()) j["latency"] = r.latency;
     if (r.ratio >= 0) {
       j["ratio"] = r.ratio;
+      if (r.ratio_min >= 0) {
+        j["ratio_min"] = r.ratio_min;
+        j["ratio_max"] = r.ratio_max;
+      }
       j["ratio_to"] = r.ratio_to;
       j["raw"] = r.raw;
     }
@@ -208,6 +220,41 @@ class Report {
 Row Ratio(Row r, double raw, const std::string& to, double target = -1);
 
 // ---------------------------------------------------------------------------
+// Interleaved measurement: a workload judged against its physical limit,
+// both measured in turn (limit, workload, limit, workload, ...), so that a
+// change in the machine's load moves both alike. Each repetition gives a
+// ratio; a row reports the median ratio with the min and max.
+
+struct Sample {
+  double value = 0;  // the workload's rate in this repetition
+  double limit = 0;  // the limit's rate, measured just before it
+  json parts;        // the raw rates the limit was computed from
+};
+
+// `limit(rep, &parts)` measures the raw primitives and returns the limit's
+// rate; `work(rep)` runs one repetition of the workload and returns its
+// rate. Called alternately, `reps` times each.
+template <typename Limit, typename Work>
+std::vector<Sample> Interleave(int reps, Limit limit, Work work) {
+  std::vector<Sample> out;
+  for (int i = 0; i < std::max(reps, 1); ++i) {
+    Sample s;
+    s.limit = limit(i, &s.parts);
+    s.value = work(i);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// The row's value is the median workload rate, its ratio the median of the
+// per-repetition ratios (with min and max), judged against `target` if > 0.
+Row Judge(Row r, const std::vector<Sample>& samples, const std::string& limit, double target = -1);
+
+// 1 / (1/a + 1/b + ...): the rate of doing every step in turn, given the
+// rate of each alone (zero or negative rates are left out).
+double Serial(std::initializer_list<double> rates);
+
+// ---------------------------------------------------------------------------
 // Raw primitives, measured once per (kind, algorithm, size, threads).
 
 class Raw {
@@ -222,6 +269,23 @@ class Raw {
     return Get("sign", alg, bytes, threads,
                [&] { return RawSign(alg, bytes, threads, f_.seconds, f_.reps); });
   }
+  // The same primitives measured afresh for one interleaved repetition
+  // (half of --seconds each, one repetition), never cached.
+  double VerifyNow(Algorithm alg, std::size_t bytes, unsigned threads) {
+    return RawVerify(alg, bytes, threads, f_.seconds / 2, 1).per_second;
+  }
+  double SignNow(Algorithm alg, std::size_t bytes, unsigned threads) {
+    return RawSign(alg, bytes, threads, f_.seconds / 2, 1).per_second;
+  }
+  double Sha256Now(std::size_t bytes, unsigned threads) {
+    return RawSha256(bytes, threads, f_.seconds / 2, 1).per_second;
+  }
+  // Values per second of raw LMDB durable appends of `bytes`-byte values,
+  // `per_commit` to a commit, about `commits` commits, in a scratch
+  // environment under --dir (deleted afterwards).
+  double LmdbCommitNow(std::size_t bytes, std::size_t per_commit, std::size_t commits, bool sync);
+  const Flags& flags() const { return f_; }
+
   double Sha256(std::size_t bytes, unsigned threads) {
     return Get("sha256", Algorithm::kEd25519, bytes, threads,
                [&] { return RawSha256(bytes, threads, f_.seconds, f_.reps); });

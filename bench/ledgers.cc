@@ -14,6 +14,7 @@ Options LedgerOptions(bool sync) {
   Options o;
   o.sync = sync;
   o.initial_map_size = std::uint64_t{256} << 20;
+  o.max_clock_skew_seconds = kBenchClockSkew;
   return o;
 }
 

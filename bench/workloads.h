@@ -25,8 +25,9 @@ void RunVerifyLineage(const Flags& f, BenchLedger& b, Algorithm alg, Raw& raw, R
                       const std::string& label);
 void RunLineageWalk(const Flags& f, BenchLedger& b, Raw& raw, Report& report);
 int AuditRssChild(const Flags& f);
+// `integrity_only`: only the integrity-only rows (workload audit-integrity).
 void RunAudit(const Flags& f, BenchLedger& b, Algorithm alg, Raw& raw, Report& report,
-              const std::string& label, bool with_integrity);
+              const std::string& label, bool with_integrity, bool integrity_only = false);
 void RunAuditMemory(const Flags& f, BenchLedger& b, Report& report);
 void RunProve(const Flags& f, BenchLedger& b, Raw& raw, Report& report);
 void RunAlgorithms(const Flags& f, Raw& raw, Report& report);

@@ -3,6 +3,7 @@
 #define RETRACE_LIB_LEDGER_AUDIT_H_
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "retrace/ledger.h"
@@ -35,8 +36,9 @@ Result<AuditReport> AuditLedger(const Txn& txn, const AuditOptions& options = Au
 // The integrity-only audit (AuditScope::kIntegrity): the records' hashes,
 // sequence and chain links, every stored Merkle node, the head, and the hash,
 // event-id, lot, quota-log, key-event and policy indexes -- no signatures, no
-// rule replay, no lot, actor, key or quota state. Sequential scans only:
-// the records and the tree table are read in key order side by side, and
+// rule replay, no lot, actor, key or quota state. Sequential scans (and,
+// with two threads, a few dozen reads where the scan splits): the records
+// and the tree table are read in key order side by side, and
 // each index table is compared with what the records imply through a
 // fingerprint of its entries (count, and sum and xor of a 64-bit hash of
 // each entry), so no index is probed at random and memory stays flat. A
@@ -44,15 +46,36 @@ Result<AuditReport> AuditLedger(const Txn& txn, const AuditOptions& options = Au
 // names the record. With `env` (the environment `txn` reads) and more than
 // one thread, the index tables are digested on a second thread in a second
 // read transaction of the same snapshot (checked by transaction id; if a
-// write came in between, this thread digests them after its scan). `keys`
+// write came in between, this thread digests them and scans alone). `keys`
 // as for AuditLedger.
+//
+// With two threads the record scan itself is split (IntegritySplitPoint):
+// the second thread scans the records from the split on, starting from the
+// state the stored tree, the record before the split and the authority
+// index say the first scan will reach; the report is the one-thread
+// report whatever the split finds (integrity_audit.cc, IntegrityAuditor::
+// Run). `halves_joined` (for tests) is set to whether the two scans'
+// results were joined, false when the first scan went on past the split.
 Result<AuditReport> AuditLedgerIntegrity(const Txn& txn, const LmdbEnv* env,
-                                         const AuditOptions& options, KeyCache* keys = nullptr);
+                                         const AuditOptions& options, KeyCache* keys = nullptr,
+                                         bool* halves_joined = nullptr);
+
+// Where a two-thread integrity audit of `size` records splits the record
+// scan: the second thread scans from this record on (after digesting the
+// index tables). 0 when there is nothing to split.
+std::uint64_t IntegritySplitPoint(std::uint64_t size);
 
 // Running RFC 6962 root over leaves appended one by one: the perfect
 // subtrees of the binary decomposition of the size, O(log n) memory.
 class CompactRange {
  public:
+  CompactRange() = default;
+  // The state after `size` leaves, from the roots of the perfect subtrees
+  // of size's binary decomposition, largest (leftmost) first.
+  CompactRange(std::uint64_t size, std::vector<Hash> roots)
+      : size_(size), stack_(std::move(roots)) {}
+  bool operator==(const CompactRange& o) const { return size_ == o.size_ && stack_ == o.stack_; }
+
   // Appends a leaf and calls completed(level, index, hash) for every
   // perfect subtree above it that the leaf completes: exactly the inner
   // nodes the ledger stores when it appends this leaf.

@@ -53,18 +53,30 @@ std::string EncodeLotState(const LotView& v) {
   return Sealed(SerializeDeterministic(s));
 }
 
+namespace {
+
+// The seal, the parse and the checks every reader of a lot state makes.
+bool ParseLotState(std::string_view bytes, std::string_view lot_id, v1::state::LotState* s) {
+  std::optional<std::string_view> body = Unsealed(bytes);
+  return body && s->ParseFromArray(body->data(), static_cast<int>(body->size())) &&
+         s->head_hash().size() == 32 && s->status() >= 1 && s->status() <= kMaxLotStatus &&
+         (lot_id.empty() || s->lot_id() == lot_id);
+}
+
+}  // namespace
+
+bool LotStateIntact(std::string_view bytes, std::string_view lot_id) {
+  // One message per thread, its strings' capacity reused from lot to lot.
+  thread_local v1::state::LotState s;
+  return ParseLotState(bytes, lot_id, &s);
+}
+
 Result<LotView> DecodeLotState(std::string_view bytes, std::string_view lot_id) {
-  auto damaged = [&] {
+  v1::state::LotState s;
+  if (!ParseLotState(bytes, lot_id, &s)) {
     return CorruptionError("the stored state of lot " +
                            (lot_id.empty() ? std::string("?") : EscapeForDisplay(lot_id)) +
                            " is damaged; run `retrace audit` (docs/reliability.md)");
-  };
-  std::optional<std::string_view> body = Unsealed(bytes);
-  v1::state::LotState s;
-  if (!body || !s.ParseFromArray(body->data(), static_cast<int>(body->size())) ||
-      s.head_hash().size() != 32 || s.status() < 1 || s.status() > kMaxLotStatus ||
-      (!lot_id.empty() && s.lot_id() != lot_id)) {
-    return damaged();
   }
   LotView v;
   v.lot_id = s.lot_id();

@@ -20,6 +20,9 @@ namespace retrace::internal {
 std::string EncodeLotState(const LotView& v);
 // kCorruption naming `lot_id` if the value is damaged.
 Result<LotView> DecodeLotState(std::string_view bytes, std::string_view lot_id = {});
+// Whether DecodeLotState would accept the value, without building the
+// LotView (for the integrity audit, which checks every lot's seal).
+bool LotStateIntact(std::string_view bytes, std::string_view lot_id = {});
 
 // What has counted against one quota (state.proto QuotaState).
 struct QuotaTally {

@@ -5,10 +5,14 @@
 #include <google/protobuf/stubs/logging.h>
 #include <lmdb.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <functional>
+#include <optional>
 #include <set>
 
+#include "ledger/audit.h"
+#include "storage/lmdb_env.h"
 #include "testing/lmdb_poke.h"
 #include "testing/test_chain.h"
 
@@ -117,17 +121,24 @@ TEST_CASE("The integrity audit reports progress like the full audit", "[integrit
   FiveStage::Build(c);
   AuditOptions ao;
   ao.scope = AuditScope::kIntegrity;
+  ao.threads = GENERATE(1u, 2u);
   std::uint64_t last_done = 0, last_total = 0, calls = 0;
   ao.progress = [&](std::uint64_t done, std::uint64_t total) {
     ++calls;
     last_done = done;
     last_total = total;
   };
+  std::uint64_t most = 0;
+  ao.progress = [&, inner = ao.progress](std::uint64_t done, std::uint64_t total) {
+    inner(done, total);
+    most = std::max(most, done);
+  };
   auto r = c.ledger().Audit(ao);
   REQUIRE(r.ok());
   CHECK(calls >= 2);
   CHECK(last_done == r->records_checked);
   CHECK(last_total == r->records_checked);
+  CHECK(most <= r->records_checked);  // never past the end, with the scan split or not
 }
 
 // Each damage: the table, what to do to it, and the words the finding must
@@ -298,6 +309,125 @@ TEST_CASE("The integrity audit finds changed, missing, swapped and relinked reco
     AuditReport r = Integrity(c.path());
     CHECK_FALSE(r.valid);
     CHECK(Mentions(r, finding::kGenesisInvalid, "second genesis"));
+  }
+}
+
+// The integrity audit through the internal entry point, with the
+// environment, so the test sees whether the two-thread scan's halves were
+// joined or the first scan went on past the split.
+struct SplitRun {
+  AuditReport report;
+  bool joined = false;
+};
+SplitRun IntegrityInternal(const std::string& path, unsigned threads) {
+  internal::EnvOptions eo;
+  eo.sync = false;
+  auto env = internal::LmdbEnv::Open(path, eo, false);
+  REQUIRE(env.ok());
+  std::optional<SplitRun> out;
+  Status st = (*env)->Read([&](const internal::Txn& txn) -> Status {
+    AuditOptions o;
+    o.scope = AuditScope::kIntegrity;
+    o.threads = threads;
+    bool joined = false;
+    auto r = internal::AuditLedgerIntegrity(txn, env->get(), o, nullptr, &joined);
+    if (!r.ok()) return r.status();
+    out = SplitRun{*r, joined};
+    return Status::Ok();
+  });
+  REQUIRE(st.ok());
+  return *out;
+}
+
+TEST_CASE("The two-thread integrity audit splits the record scan on a clean ledger",
+          "[integrity]") {
+  TestChain c;
+  BuildChain(c);
+  const std::uint64_t size = c.ledger().Info()->size;
+  c.Close();
+  REQUIRE(internal::IntegritySplitPoint(size) > 0);
+  REQUIRE(internal::IntegritySplitPoint(size) < size);
+  SplitRun one = IntegrityInternal(c.path(), 1);
+  SplitRun two = IntegrityInternal(c.path(), 2);
+  CHECK(one.report.valid);
+  CHECK_FALSE(one.joined);  // one thread: no split
+  CHECK(two.joined);        // the halves agreed and were joined
+  CHECK(AuditReportToJson(two.report) == AuditReportToJson(one.report));
+  CHECK(two.report.records_checked == size);
+}
+
+TEST_CASE("The two-thread integrity audit finds damage on either side of its split as one "
+          "thread does",
+          "[integrity]") {
+  google::protobuf::LogSilencer quiet;  // events that no longer parse
+  TestChain c;
+  BuildChain(c);
+  const std::uint64_t size = c.ledger().Info()->size;
+  c.Close();
+  const std::uint64_t split = internal::IntegritySplitPoint(size);
+  REQUIRE(split >= 3);
+  REQUIRE(split + 2 < size);
+  auto record = [&](std::uint64_t seq) { return testing::GetRecord(c.path(), seq); };
+  auto put = [&](std::uint64_t seq, const std::string& bytes) {
+    testing::PutRecord(c.path(), seq, bytes);
+  };
+  // Each damage must be found, by both runs alike, at the record damaged.
+  auto same_findings = [&](std::uint64_t seq) {
+    SplitRun one = IntegrityInternal(c.path(), 1);
+    SplitRun two = IntegrityInternal(c.path(), 2);
+    INFO(AuditReportToJson(two.report));
+    CHECK_FALSE(one.report.valid);
+    CHECK(AuditReportToJson(two.report) == AuditReportToJson(one.report));
+    bool at_seq = false;
+    for (const auto& f : one.report.findings) at_seq = at_seq || f.seq == seq;
+    CHECK(at_seq);
+    return two.joined;
+  };
+  for (std::uint64_t seq : {std::uint64_t{1}, split - 2, split - 1, split, split + 1, size - 1}) {
+    DYNAMIC_SECTION("a byte of record " << seq << " changed (split at " << split << ")") {
+      std::string bad = record(seq);
+      bad[bad.size() / 2] = static_cast<char>(bad[bad.size() / 2] ^ 0x04);
+      put(seq, bad);
+      // A record changed before the split changes the Merkle state the
+      // first scan ends in (the stored nodes hash the original): the first
+      // scan goes on past the split. After it, the halves are joined.
+      CHECK(same_findings(seq) == (seq >= split));
+    }
+    DYNAMIC_SECTION("record " << seq << " deleted (split at " << split << ")") {
+      testing::DeleteRecord(c.path(), seq);
+      // Found at the next record (a gap), or for the last record at the new
+      // last one (the head no longer matches).
+      const bool joined = same_findings(seq + 1 < size ? seq + 1 : size - 2);
+      CHECK(joined == (seq >= split));
+    }
+  }
+  SECTION("a node of the Merkle state at the split changed") {
+    // The largest perfect subtree of split's decomposition: the second
+    // scan starts from it.
+    unsigned level = 63;
+    while ((split >> level) == 0) --level;
+    const std::string key = U64((std::uint64_t{1} << level) - 1) + std::string(1, char(level));
+    Poke(c.path(), "tree", [&](MDB_txn* txn, MDB_dbi dbi) {
+      MDB_val k = Val(key), v;
+      REQUIRE(mdb_get(txn, dbi, &k, &v) == 0);
+      std::string value(static_cast<char*>(v.mv_data), v.mv_size);
+      value[0] = static_cast<char>(value[0] ^ 0x01);
+      MDB_val nv = Val(value);
+      REQUIRE(mdb_put(txn, dbi, &k, &nv, 0) == 0);
+    });
+    CHECK_FALSE(same_findings((std::uint64_t{1} << level) - 1));
+  }
+  SECTION("every authority index entry removed") {
+    // The second scan's roles before the split come from this index.
+    Poke(c.path(), "authority", [](MDB_txn* txn, MDB_dbi dbi) {
+      REQUIRE(mdb_drop(txn, dbi, 0) == 0);
+    });
+    SplitRun one = IntegrityInternal(c.path(), 1);
+    SplitRun two = IntegrityInternal(c.path(), 2);
+    CHECK_FALSE(one.report.valid);
+    CHECK(Mentions(one.report, finding::kIndexInconsistent, "authority index"));
+    CHECK_FALSE(two.joined);
+    CHECK(AuditReportToJson(two.report) == AuditReportToJson(one.report));
   }
 }
 
