@@ -13,6 +13,19 @@
 
 
 
+/* mine-1 extracts `lot` (1,000,000 g of ore concentrate) at `time`. */
+static int extract(retrace_ledger* l, const retrace_signer* mine, const char* lot,
+                   const char* time) {
+  char json[512];
+  snprintf(json, sizeof json,
+           "{\"actorId\":\"mine-1\",\"time\":\"%s\",\"extracted\":{\"lot\":{"
+           "\"lotId\":\"%s\",\"material\":\"MATERIAL_ORE_CONCENTRATE\",\"massG\":1000000,"
+           "\"content\":[{\"element\":\"ELEMENT_ND\",\"grams\":50000}]},\"site\":\"pit 3\","
+           "\"licence\":\"LIC-1\",\"quotaKind\":\"QUOTA_MINING_ROCK\"}}",
+           time, lot);
+  return retrace_ledger_append_json(l, mine, json, strlen(json), NULL, NULL);
+}
+
 static uint64_t size_of(const retrace_ledger* l) {
   uint64_t n = 0;
   retrace_ledger_size(l, &n, NULL);
@@ -64,13 +77,7 @@ int main(void) {
       "{\"actorId\":\"regulator\",\"quotaGranted\":{\"actorId\":\"mine-1\",\"year\":2026,"
       "\"kind\":\"QUOTA_MINING_ROCK\",\"reoG\":\"1000000000\"}}";
   CHECK(retrace_ledger_append_json(ml, root, grant, strlen(grant), NULL, NULL) == RETRACE_OK);
-  const char* extracted =
-      "{\"actorId\":\"mine-1\",\"time\":\"2026-03-02T08:00:00Z\",\"extracted\":{\"lot\":{"
-      "\"lotId\":\"ORE-1\",\"material\":\"MATERIAL_ORE_CONCENTRATE\",\"massG\":1000000,"
-      "\"content\":[{\"element\":\"ELEMENT_ND\",\"grams\":50000}]},\"site\":\"pit 3\","
-      "\"licence\":\"LIC-1\",\"quotaKind\":\"QUOTA_MINING_ROCK\"}}";
-  CHECK(retrace_ledger_append_json(ml, mine, extracted, strlen(extracted), NULL, NULL) ==
-        RETRACE_OK);
+  CHECK(extract(ml, mine, "ORE-1", "2026-03-02T08:00:00Z") == RETRACE_OK);
   const char* shipped =
       "{\"actorId\":\"mine-1\",\"shipped\":{\"lotId\":\"ORE-1\",\"toActorId\":\"sep-1\","
       "\"massG\":1000000,\"consigneeLog\":\"sep-ledger\"}}";
@@ -114,13 +121,7 @@ int main(void) {
    * publishes. */
   char www[320];
   snprintf(www, sizeof www, "%s/www", dir);
-  const char* extracted2 =
-      "{\"actorId\":\"mine-1\",\"time\":\"2026-03-03T08:00:00Z\",\"extracted\":{\"lot\":{"
-      "\"lotId\":\"ORE-2\",\"material\":\"MATERIAL_ORE_CONCENTRATE\",\"massG\":1000000,"
-      "\"content\":[{\"element\":\"ELEMENT_ND\",\"grams\":50000}]},\"site\":\"pit 3\","
-      "\"licence\":\"LIC-1\",\"quotaKind\":\"QUOTA_MINING_ROCK\"}}";
-  CHECK(retrace_ledger_append_json(ml, mine, extracted2, strlen(extracted2), NULL, NULL) ==
-        RETRACE_OK);
+  CHECK(extract(ml, mine, "ORE-2", "2026-03-03T08:00:00Z") == RETRACE_OK);
   const char* shipped2 =
       "{\"actorId\":\"mine-1\",\"shipped\":{\"lotId\":\"ORE-2\",\"toActorId\":\"sep-1\","
       "\"massG\":1000000,\"consigneeLog\":\"sep-ledger\"}}";
@@ -145,13 +146,7 @@ int main(void) {
   /* A later checkpoint of the mine, compared with those the separator
    * holds: of another size, it is unproven alone and consistent through
    * the tiles. */
-  const char* extracted3 =
-      "{\"actorId\":\"mine-1\",\"time\":\"2026-03-04T08:00:00Z\",\"extracted\":{\"lot\":{"
-      "\"lotId\":\"ORE-3\",\"material\":\"MATERIAL_ORE_CONCENTRATE\",\"massG\":1000000,"
-      "\"content\":[{\"element\":\"ELEMENT_ND\",\"grams\":50000}]},\"site\":\"pit 3\","
-      "\"licence\":\"LIC-1\",\"quotaKind\":\"QUOTA_MINING_ROCK\"}}";
-  CHECK(retrace_ledger_append_json(ml, mine, extracted3, strlen(extracted3), NULL, NULL) ==
-        RETRACE_OK);
+  CHECK(extract(ml, mine, "ORE-3", "2026-03-04T08:00:00Z") == RETRACE_OK);
   CHECK(retrace_ledger_publish(ml, www, log, 0, &pub, NULL) == RETRACE_OK);
   retrace_free(pub);
   char* later = NULL;

@@ -23,6 +23,35 @@ std::string Trimmed(std::string s) {
   return s;
 }
 
+// mine-1 of the "mine" ledger extracts `lot` at `time` and ships it to
+// sep-1 of sep-ledger.
+void ExtractAndShip(const TempDir& t, const std::string& lot, const std::string& time) {
+  nlohmann::json extracted = {
+      {"actorId", "mine-1"},
+      {"time", time},
+      {"extracted",
+       {{"lot",
+         {{"lotId", lot},
+          {"material", "MATERIAL_ORE_CONCENTRATE"},
+          {"massG", 1000000},
+          {"content", {{{"element", "ELEMENT_ND"}, {"grams", 50000}}}}}},
+        {"site", "pit 3"},
+        {"licence", "LIC-1"},
+        {"quotaKind", "QUOTA_MINING_ROCK"}}}};
+  nlohmann::json shipped = {{"actorId", "mine-1"},
+                            {"shipped",
+                             {{"lotId", lot},
+                              {"toActorId", "sep-1"},
+                              {"massG", 1000000},
+                              {"consigneeLog", "sep-ledger"}}}};
+  WriteFile(t / (lot + "-extracted.json"), extracted.dump());
+  REQUIRE_RC(Retrace(t, {"append", "--db", "mine", "--key", "mine-1.key", lot + "-extracted.json"}),
+             0);
+  WriteFile(t / (lot + "-shipped.json"), shipped.dump());
+  REQUIRE_RC(Retrace(t, {"append", "--db", "mine", "--key", "mine-1.key", lot + "-shipped.json"}),
+             0);
+}
+
 TEST_CASE("Two enterprises hand a lot over through the CLI, one process per step",
           "[federation][cli]") {
   TempDir t;
@@ -69,16 +98,7 @@ TEST_CASE("Two enterprises hand a lot over through the CLI, one process per step
             R"({"actorId": "regulator", "quotaGranted": {"actorId": "mine-1", "year": 2026,
                 "kind": "QUOTA_MINING_ROCK", "reoG": "1000000000", "document": "grant"}})");
   REQUIRE_RC(Retrace(t, {"append", "--db", "mine", "--key", "regulator.key", "grant.json"}), 0);
-  WriteFile(t / "extracted.json",
-            R"({"actorId": "mine-1", "time": "2026-03-02T08:00:00Z", "extracted": {"lot": {
-                "lotId": "ORE-1", "material": "MATERIAL_ORE_CONCENTRATE", "massG": 1000000,
-                "content": [{"element": "ELEMENT_ND", "grams": 50000}]},
-                "site": "pit 3", "licence": "LIC-1", "quotaKind": "QUOTA_MINING_ROCK"}})");
-  REQUIRE_RC(Retrace(t, {"append", "--db", "mine", "--key", "mine-1.key", "extracted.json"}), 0);
-  WriteFile(t / "shipped.json",
-            R"({"actorId": "mine-1", "shipped": {"lotId": "ORE-1", "toActorId": "sep-1",
-                "massG": 1000000, "consigneeLog": "sep-ledger"}})");
-  REQUIRE_RC(Retrace(t, {"append", "--db", "mine", "--key", "mine-1.key", "shipped.json"}), 0);
+  ExtractAndShip(t, "ORE-1", "2026-03-02T08:00:00Z");
   // Signed and cosigned checkpoint, then the bundle.
   REQUIRE_RC(Retrace(t, {"checkpoint", "--db", "mine", "--key", "minelog.notekey"}), 0);
   Run req = Retrace(t, {"consistency", "--db", "mine", "--from-size", "0"});
@@ -136,16 +156,7 @@ TEST_CASE("Two enterprises hand a lot over through the CLI, one process per step
   REQUIRE_RC(info, 0);
   const std::string first_size =
       std::to_string(nlohmann::json::parse(info.out)["size"].get<std::uint64_t>());
-  WriteFile(t / "extracted2.json",
-            R"({"actorId": "mine-1", "time": "2026-03-03T08:00:00Z", "extracted": {"lot": {
-                "lotId": "ORE-2", "material": "MATERIAL_ORE_CONCENTRATE", "massG": 1000000,
-                "content": [{"element": "ELEMENT_ND", "grams": 50000}]},
-                "site": "pit 3", "licence": "LIC-1", "quotaKind": "QUOTA_MINING_ROCK"}})");
-  REQUIRE_RC(Retrace(t, {"append", "--db", "mine", "--key", "mine-1.key", "extracted2.json"}), 0);
-  WriteFile(t / "shipped2.json",
-            R"({"actorId": "mine-1", "shipped": {"lotId": "ORE-2", "toActorId": "sep-1",
-                "massG": 1000000, "consigneeLog": "sep-ledger"}})");
-  REQUIRE_RC(Retrace(t, {"append", "--db", "mine", "--key", "mine-1.key", "shipped2.json"}), 0);
+  ExtractAndShip(t, "ORE-2", "2026-03-03T08:00:00Z");
   REQUIRE_RC(Retrace(t, {"checkpoint", "--db", "mine", "--key", "minelog.notekey"}), 0);
   Run req2 = Retrace(t, {"consistency", "--db", "mine", "--from-size", first_size});
   REQUIRE_RC(req2, 0);

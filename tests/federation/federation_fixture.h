@@ -5,6 +5,7 @@
 #define RETRACE_TESTS_FEDERATION_FEDERATION_FIXTURE_H_
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -68,6 +69,20 @@ class Federation {
     auto l = Ledger::Open(o, path(name));
     REQUIRE(l.ok());
     members_.at(name).ledger = std::move(l).value();
+  }
+  // A fork of ledger `name`: a copy of its directory as it is now, opened
+  // (records written to each from here on are two histories of one log).
+  std::unique_ptr<Ledger> Fork(const std::string& name) {
+    Close(name);
+    const std::string fork_dir = path(name) + "-fork";
+    std::filesystem::create_directory(fork_dir);
+    std::filesystem::copy_file(path(name) + "/data.mdb", fork_dir + "/data.mdb");
+    Reopen(name);
+    Options o;
+    o.sync = false;
+    auto fork = Ledger::Open(o, fork_dir);
+    REQUIRE(fork.ok());
+    return std::move(fork).value();
   }
 
   // Registers `actor` in ledger `in` with a fresh key (the regulator

@@ -314,15 +314,7 @@ TEST_CASE("A forked sender is caught by the checkpoints a ledger holds", "[feder
   // The fork: a copy of the mine ledger's directory as it was before the
   // shipment cannot be made after the fact, so copy it now and write other
   // records into each copy at the same positions.
-  f.Close("mine-ledger");
-  const std::string fork_dir = f.path("mine-ledger") + "-fork";
-  std::filesystem::create_directory(fork_dir);
-  std::filesystem::copy_file(f.path("mine-ledger") + "/data.mdb", fork_dir + "/data.mdb");
-  f.Reopen("mine-ledger");
-  Options o;
-  o.sync = false;
-  auto fork = Ledger::Open(o, fork_dir);
-  REQUIRE(fork.ok());
+  auto fork = f.Fork("mine-ledger");
   // Real: ORE-2 to sep-1. Fork: ORE-9 to sep-1, at the same positions.
   REQUIRE(f.Do("mine-ledger", "mine-1", Extracted{ThreeLedgers::Ore("ORE-2"), "pit 3"}).ok());
   REQUIRE(f.Do("mine-ledger", "mine-1",
@@ -332,13 +324,13 @@ TEST_CASE("A forked sender is caught by the checkpoints a ledger holds", "[feder
   for (EventBody body : {EventBody(Extracted{ThreeLedgers::Ore("ORE-9"), "pit 3"}),
                          EventBody(Shipped{"ORE-9", std::nullopt, "sep-1", 1000000, "sep-ledger"})}) {
     Event ev = f.MakeEvent("mine-1", body);
-    REQUIRE((*fork)->LinkParents(&ev).ok());
+    REQUIRE(fork->LinkParents(&ev).ok());
     auto se = SignEvent(ev, f.key("mine-1"));
     REQUIRE(se.ok());
-    REQUIRE((*fork)->Append(*se).ok());
+    REQUIRE(fork->Append(*se).ok());
   }
-  REQUIRE((*fork)->SignCheckpoint(f.log("mine-ledger")).ok());
-  auto forked = ProveLineage(**fork, "ORE-9");
+  REQUIRE(fork->SignCheckpoint(f.log("mine-ledger")).ok());
+  auto forked = ProveLineage(*fork, "ORE-9");
   REQUIRE(forked.ok());
   // The fork's checkpoint has the real one's size and another root.
   auto ev = PrepareCrossLedgerReceipt(f.ledger("sep-ledger"), *forked);
@@ -356,7 +348,7 @@ TEST_CASE("A forked sender is caught by the checkpoints a ledger holds", "[feder
   auto real = f.ledger("mine-ledger").LatestCheckpoint();
   REQUIRE(real.ok());
   REQUIRE(WitnessAddCheckpoint(&w, f.witness(0), AddCheckpointRequest{0, {}, *real}, 1).ok());
-  auto fake = (*fork)->LatestCheckpoint();
+  auto fake = fork->LatestCheckpoint();
   REQUIRE(fake.ok());
   auto cp = ParseSignedCheckpoint(*fake);
   REQUIRE(cp.ok());

@@ -17,32 +17,29 @@ namespace {
 using testing::Federation;
 using testing::ThreeLedgers;
 
-TEST_CASE("A forked sender shipping one lot to two consignees is caught by comparison",
-          "[federation][split_view]") {
-  Federation f;
+// A mine ledger that has extracted ORE-1 and two consignee ledgers that
+// trust it. Neither consignee asks for witnesses: a fork is not stopped at
+// the door, only by comparison.
+void TwoConsignees(Federation& f) {
   f.AddLedger("mine-ledger");
   f.AddLedger("sep-ledger");
   f.AddLedger("other-ledger");
   f.Register("mine-ledger", "mine-1", Role::kMine);
   f.Register("sep-ledger", "sep-1", Role::kSeparator);
   f.Register("other-ledger", "sep-9", Role::kSeparator);
-  // Neither consignee asks for witnesses: the fork is not stopped at the
-  // door, only by comparison.
   f.Trust("sep-ledger", {f.TrustEntry("mine-ledger", 0)});
   f.Trust("other-ledger", {f.TrustEntry("mine-ledger", 0)});
   REQUIRE(f.Do("mine-ledger", "mine-1", Extracted{ThreeLedgers::Ore("ORE-1"), "pit 3"}).ok());
+}
+
+TEST_CASE("A forked sender shipping one lot to two consignees is caught by comparison",
+          "[federation][split_view]") {
+  Federation f;
+  TwoConsignees(f);
 
   // The fork: the mine ledger copied as it is, then each copy ships ORE-1
   // to a different consignee at the same position.
-  f.Close("mine-ledger");
-  const std::string fork_dir = f.path("mine-ledger") + "-fork";
-  std::filesystem::create_directory(fork_dir);
-  std::filesystem::copy_file(f.path("mine-ledger") + "/data.mdb", fork_dir + "/data.mdb");
-  f.Reopen("mine-ledger");
-  Options o;
-  o.sync = false;
-  auto fork = Ledger::Open(o, fork_dir);
-  REQUIRE(fork.ok());
+  auto fork = f.Fork("mine-ledger");
   REQUIRE(f.Do("mine-ledger", "mine-1",
                Shipped{"ORE-1", std::nullopt, "sep-1", 1000000, "sep-ledger"}).ok());
   f.Publish("mine-ledger", 0);
@@ -50,12 +47,12 @@ TEST_CASE("A forked sender shipping one lot to two consignees is caught by compa
   {
     Event ev = f.MakeEvent("mine-1", Shipped{"ORE-1", std::nullopt, "sep-9", 1000000,
                                              "other-ledger"});
-    REQUIRE((*fork)->LinkParents(&ev).ok());
+    REQUIRE(fork->LinkParents(&ev).ok());
     auto se = SignEvent(ev, f.key("mine-1"));
     REQUIRE(se.ok());
-    REQUIRE((*fork)->Append(*se).ok());
-    REQUIRE((*fork)->SignCheckpoint(f.log("mine-ledger")).ok());
-    auto bundle = ProveLineage(**fork, "ORE-1");
+    REQUIRE(fork->Append(*se).ok());
+    REQUIRE(fork->SignCheckpoint(f.log("mine-ledger")).ok());
+    auto bundle = ProveLineage(*fork, "ORE-1");
     REQUIRE(bundle.ok());
     auto ev2 = PrepareCrossLedgerReceipt(f.ledger("other-ledger"), *bundle);
     REQUIRE(ev2.ok());
@@ -137,24 +134,8 @@ PrefixRootReader TilesIn(const std::string& webroot) {
 TEST_CASE("Checkpoints of different sizes are compared through the sender's published tiles",
           "[federation][split_view][publish]") {
   Federation f;
-  f.AddLedger("mine-ledger");
-  f.AddLedger("sep-ledger");
-  f.AddLedger("other-ledger");
-  f.Register("mine-ledger", "mine-1", Role::kMine);
-  f.Register("sep-ledger", "sep-1", Role::kSeparator);
-  f.Register("other-ledger", "sep-9", Role::kSeparator);
-  f.Trust("sep-ledger", {f.TrustEntry("mine-ledger", 0)});
-  f.Trust("other-ledger", {f.TrustEntry("mine-ledger", 0)});
-  REQUIRE(f.Do("mine-ledger", "mine-1", Extracted{ThreeLedgers::Ore("ORE-1"), "pit 3"}).ok());
-  f.Close("mine-ledger");
-  const std::string fork_dir = f.path("mine-ledger") + "-fork";
-  std::filesystem::create_directory(fork_dir);
-  std::filesystem::copy_file(f.path("mine-ledger") + "/data.mdb", fork_dir + "/data.mdb");
-  f.Reopen("mine-ledger");
-  Options o;
-  o.sync = false;
-  auto fork = Ledger::Open(o, fork_dir);
-  REQUIRE(fork.ok());
+  TwoConsignees(f);
+  auto fork = f.Fork("mine-ledger");
 
   // The honest branch ships ORE-1 to sep-ledger, publishes, and goes on.
   REQUIRE(f.Do("mine-ledger", "mine-1",
@@ -170,21 +151,21 @@ TEST_CASE("Checkpoints of different sizes are compared through the sender's publ
 
   // The fork records one more extraction first, then ships ORE-1 to
   // other-ledger: its checkpoint is larger than the one sep-ledger holds.
-  const std::string fork_www = fork_dir + ".www";
+  const std::string fork_www = f.path("mine-ledger") + "-fork.www";
   {
     Event x = f.MakeEvent("mine-1", Extracted{ThreeLedgers::Ore("ORE-X"), "pit 3", "LIC-mine-1"});
-    REQUIRE((*fork)->LinkParents(&x).ok());
+    REQUIRE(fork->LinkParents(&x).ok());
     auto sx = SignEvent(x, f.key("mine-1"));
     REQUIRE(sx.ok());
-    REQUIRE((*fork)->Append(*sx).ok());
+    REQUIRE(fork->Append(*sx).ok());
     Event ev = f.MakeEvent("mine-1", Shipped{"ORE-1", std::nullopt, "sep-9", 1000000,
                                              "other-ledger"});
-    REQUIRE((*fork)->LinkParents(&ev).ok());
+    REQUIRE(fork->LinkParents(&ev).ok());
     auto se = SignEvent(ev, f.key("mine-1"));
     REQUIRE(se.ok());
-    REQUIRE((*fork)->Append(*se).ok());
-    REQUIRE(Publish(**fork, fork_www, po).ok());
-    auto bundle = ProveLineage(**fork, "ORE-1");
+    REQUIRE(fork->Append(*se).ok());
+    REQUIRE(Publish(*fork, fork_www, po).ok());
+    auto bundle = ProveLineage(*fork, "ORE-1");
     REQUIRE(bundle.ok());
     auto ev2 = PrepareCrossLedgerReceipt(f.ledger("other-ledger"), *bundle);
     REQUIRE(ev2.ok());
