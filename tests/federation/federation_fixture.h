@@ -153,6 +153,26 @@ class Federation {
   Result<AppendResult> Do(const std::string& in, const std::string& actor, EventBody body) {
     return As(in, actor, *keys_.at(actor), std::move(body));
   }
+
+  // `body` stated and signed by `actor` and appended to `l` (a ledger that
+  // is not a member, e.g. a Fork).
+  Result<AppendResult> DoIn(Ledger& l, const std::string& actor, EventBody body) {
+    Event ev = MakeEvent(actor, std::move(body));
+    if (Status st = l.LinkParents(&ev); !st.ok()) return st;
+    auto se = SignEvent(ev, *keys_.at(actor));
+    if (!se.ok()) return se.status();
+    return l.Append(*se);
+  }
+
+  // `bundle` received in ledger `to` by its consignee, with no consistency
+  // proof (the ledger holds no other checkpoint of the sender).
+  Result<AppendResult> Receive(const std::string& to, const std::string& bundle) {
+    auto ev = PrepareCrossLedgerReceipt(ledger(to), bundle);
+    if (!ev.ok()) return ev.status();
+    auto se = SignEvent(*ev, key(ev->actor_id));
+    if (!se.ok()) return se.status();
+    return AppendCrossLedgerReceipt(ledger(to), CrossLedgerReceipt{*se, bundle, {}});
+  }
   const Signer& key(const std::string& actor) { return *keys_.at(actor); }
 
   // Moves `lot` from `from` to `to` within ledger `in`.

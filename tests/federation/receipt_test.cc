@@ -323,11 +323,7 @@ TEST_CASE("A forked sender is caught by the checkpoints a ledger holds", "[feder
   REQUIRE(f.Hand("mine-ledger", "ORE-2", "sep-ledger").ok());
   for (EventBody body : {EventBody(Extracted{ThreeLedgers::Ore("ORE-9"), "pit 3"}),
                          EventBody(Shipped{"ORE-9", std::nullopt, "sep-1", 1000000, "sep-ledger"})}) {
-    Event ev = f.MakeEvent("mine-1", body);
-    REQUIRE(fork->LinkParents(&ev).ok());
-    auto se = SignEvent(ev, f.key("mine-1"));
-    REQUIRE(se.ok());
-    REQUIRE(fork->Append(*se).ok());
+    REQUIRE(f.DoIn(*fork, "mine-1", body).ok());
   }
   REQUIRE(fork->SignCheckpoint(f.log("mine-ledger")).ok());
   auto forked = ProveLineage(*fork, "ORE-9");

@@ -45,22 +45,13 @@ TEST_CASE("A forked sender shipping one lot to two consignees is caught by compa
   f.Publish("mine-ledger", 0);
   REQUIRE(f.Hand("mine-ledger", "ORE-1", "sep-ledger").ok());
   {
-    Event ev = f.MakeEvent("mine-1", Shipped{"ORE-1", std::nullopt, "sep-9", 1000000,
-                                             "other-ledger"});
-    REQUIRE(fork->LinkParents(&ev).ok());
-    auto se = SignEvent(ev, f.key("mine-1"));
-    REQUIRE(se.ok());
-    REQUIRE(fork->Append(*se).ok());
+    REQUIRE(f.DoIn(*fork, "mine-1", Shipped{"ORE-1", std::nullopt, "sep-9", 1000000,
+                                             "other-ledger"}).ok());
     REQUIRE(fork->SignCheckpoint(f.log("mine-ledger")).ok());
     auto bundle = ProveLineage(*fork, "ORE-1");
     REQUIRE(bundle.ok());
-    auto ev2 = PrepareCrossLedgerReceipt(f.ledger("other-ledger"), *bundle);
-    REQUIRE(ev2.ok());
-    auto se2 = SignEvent(*ev2, f.key("sep-9"));
-    REQUIRE(se2.ok());
     // Each consignee alone sees nothing wrong.
-    REQUIRE(AppendCrossLedgerReceipt(f.ledger("other-ledger"), CrossLedgerReceipt{*se2, *bundle, {}})
-                .ok());
+    REQUIRE(f.Receive("other-ledger", *bundle).ok());
   }
 
   auto ours = ForeignCheckpointNotes(f.ledger("sep-ledger"), "mine-ledger");
@@ -153,26 +144,13 @@ TEST_CASE("Checkpoints of different sizes are compared through the sender's publ
   // other-ledger: its checkpoint is larger than the one sep-ledger holds.
   const std::string fork_www = f.path("mine-ledger") + "-fork.www";
   {
-    Event x = f.MakeEvent("mine-1", Extracted{ThreeLedgers::Ore("ORE-X"), "pit 3", "LIC-mine-1"});
-    REQUIRE(fork->LinkParents(&x).ok());
-    auto sx = SignEvent(x, f.key("mine-1"));
-    REQUIRE(sx.ok());
-    REQUIRE(fork->Append(*sx).ok());
-    Event ev = f.MakeEvent("mine-1", Shipped{"ORE-1", std::nullopt, "sep-9", 1000000,
-                                             "other-ledger"});
-    REQUIRE(fork->LinkParents(&ev).ok());
-    auto se = SignEvent(ev, f.key("mine-1"));
-    REQUIRE(se.ok());
-    REQUIRE(fork->Append(*se).ok());
+    REQUIRE(f.DoIn(*fork, "mine-1", Extracted{ThreeLedgers::Ore("ORE-X"), "pit 3", "LIC-mine-1"}).ok());
+    REQUIRE(f.DoIn(*fork, "mine-1", Shipped{"ORE-1", std::nullopt, "sep-9", 1000000,
+                                             "other-ledger"}).ok());
     REQUIRE(Publish(*fork, fork_www, po).ok());
     auto bundle = ProveLineage(*fork, "ORE-1");
     REQUIRE(bundle.ok());
-    auto ev2 = PrepareCrossLedgerReceipt(f.ledger("other-ledger"), *bundle);
-    REQUIRE(ev2.ok());
-    auto se2 = SignEvent(*ev2, f.key("sep-9"));
-    REQUIRE(se2.ok());
-    REQUIRE(AppendCrossLedgerReceipt(f.ledger("other-ledger"), CrossLedgerReceipt{*se2, *bundle, {}})
-                .ok());
+    REQUIRE(f.Receive("other-ledger", *bundle).ok());
   }
   auto ours = ForeignCheckpointNotes(f.ledger("sep-ledger"), "mine-ledger");
   auto theirs = ForeignCheckpointNotes(f.ledger("other-ledger"), "mine-ledger");
