@@ -113,7 +113,16 @@ Status ParseRecordView(std::string_view stored, RecordView* out) {
         if (!in.Varint(&r.batch_index, 10)) return bad;
         continue;
       case (10 << 3) | 2: field = &r.registry_record; break;
-      case (11 << 3) | 2: field = &r.registry_proof; break;
+      case (11 << 3) | 2: {
+        // A message field: DecodeRecord (protobuf) refuses a record whose
+        // RegistryProof does not parse, so this parser does too.
+        if (!in.Bytes(&r.registry_proof)) return bad;
+        v1::RegistryProof proof;
+        if (!proof.ParseFromArray(r.registry_proof.data(), static_cast<int>(r.registry_proof.size()))) {
+          return bad;
+        }
+        continue;
+      }
       case kBatchPathTag:
         if (!in.Bytes(&path_hash)) return bad;
         if (path_hash.size() != 32 && !bad_path_hash) bad_path_hash = path_hash.size();
