@@ -45,6 +45,11 @@ int RunAudit(const AuditFlags& o) {
   std::cout
             << "tree size " << r.tree_size << ", head " << HashToHex(r.head_hash) << "\n"
             << "root hash " << HashToHex(r.root_hash) << "\n";
+  if (r.registry) {
+    std::cout << "registry checkpoint relied on: " << Shown(r.registry->origin) << " size "
+              << r.registry->size << " root " << HashToHex(r.registry->root_hash) << ", "
+              << r.registry->imported << " registry record(s) imported\n";
+  }
   if (r.findings.empty()) {
     std::cout << "Findings: none\n";
   } else {

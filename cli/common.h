@@ -115,6 +115,7 @@ Command AddTlogProofCommand(CLI::App& app);
 Command AddReceiveCommand(CLI::App& app);
 Command AddForeignCheckpointsCommand(CLI::App& app);
 Command AddCompareCommand(CLI::App& app);
+Command AddRegistryImportCommand(CLI::App& app);
 // `retrace demo --federated`: the demo chain, one ledger per enterprise under
 // `dir` (an empty directory). Returns the exit code.
 int RunFederatedDemo(const std::string& dir);

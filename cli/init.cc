@@ -13,6 +13,11 @@ struct InitOptions {
   std::string name;
   std::string root_key;
   std::string root_actor = "regulator";
+  // The registry binding (docs/federation.md, "The registry").
+  std::string registry_key;
+  std::vector<std::string> registry_witnesses;
+  int registry_quorum = -1;
+  std::string registry_ledger_id;
 };
 
 int RunInit(const InitOptions& o) {
@@ -26,8 +31,28 @@ int RunInit(const InitOptions& o) {
     return Fail("init", Shown(o.db) + " exists and is not empty; no ledger was created and "
                             "nothing in it was changed");
   }
+  Options options;
+  if (!o.registry_key.empty()) {
+    RegistryBinding b;
+    Result<NoteVerifier> key = ReadNoteVerifier(o.registry_key, NoteKeyType::kEd25519);
+    if (!key.ok()) return Fail("init", "--registry-key: " + key.status().ToString() + "; no ledger was created");
+    b.log_key = key->ToString();
+    for (const std::string& w : o.registry_witnesses) {
+      Result<NoteVerifier> v = ReadNoteVerifier(w, NoteKeyType::kCosignatureV1);
+      if (!v.ok()) return Fail("init", "--registry-witness: " + v.status().ToString() + "; no ledger was created");
+      b.witnesses.push_back(v->ToString());
+    }
+    b.quorum = o.registry_quorum < 0 ? static_cast<std::uint32_t>(b.witnesses.size())
+                                     : static_cast<std::uint32_t>(o.registry_quorum);
+    b.ledger_id = o.registry_ledger_id;
+    options.registry = std::move(b);
+  } else if (!o.registry_witnesses.empty() || o.registry_quorum >= 0 ||
+             !o.registry_ledger_id.empty()) {
+    return Fail("init", "--registry-witness, --registry-quorum and --registry-ledger-id need "
+                        "--registry-key; no ledger was created");
+  }
   Result<std::unique_ptr<Ledger>> ledger =
-      Ledger::Create(Options(), o.db, o.name, **root, o.root_actor);
+      Ledger::Create(options, o.db, o.name, **root, o.root_actor);
   if (!ledger.ok()) {
     return Fail("init", "cannot create a ledger in " + Shown(o.db) + ": " + ledger.status().ToString() +
                             "; no ledger was created");
@@ -39,6 +64,11 @@ int RunInit(const InitOptions& o) {
             << "root actor " << info->root_actor_id << " (key " << info->root_key_id << ", "
             << AlgorithmName((*root)->public_key().algorithm()) << ")\n"
             << "size       " << info->size << " (genesis " << ShortHash(info->head_hash) << ")\n";
+  if (options.registry) {
+    std::cout << "registry   " << options.registry->ledger_id << " (log key "
+              << Shown(options.registry->log_key) << ", quorum " << options.registry->quorum
+              << " of " << options.registry->witnesses.size() << " witness(es))\n";
+  }
   return kExitOk;
 }
 
@@ -52,6 +82,16 @@ Command AddInitCommand(CLI::App& app) {
   sub->add_option("--root-key", o->root_key, "Root private key (PEM, mode 0600)")->required();
   sub->add_option("--root-actor", o->root_actor, "Actor id the root key signs as")
       ->capture_default_str();
+  sub->add_option("--registry-key", o->registry_key,
+                  "Bind the ledger to the regulator's registry: the registry's checkpoint "
+                  "verifier key (or a file holding it; docs/federation.md)");
+  sub->add_option("--registry-witness", o->registry_witnesses,
+                  "A witness verifier key (or file) the registry's checkpoints are cosigned by "
+                  "(repeat for each)");
+  sub->add_option("--registry-quorum", o->registry_quorum,
+                  "Cosignatures a registry checkpoint needs (default: every --registry-witness)");
+  sub->add_option("--registry-ledger-id", o->registry_ledger_id,
+                  "The registry's ledger id (32 hex digits, `retrace info` of the registry)");
   SetHelpFooter(sub, {"the ledger was created", "",
                       "usage error, unreadable root key, a directory that is not empty, or an "
                       "I/O error (no ledger is created)"});

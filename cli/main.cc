@@ -184,6 +184,7 @@ int main(int argc, char** argv) {
         AddTlogProofCommand(app),
         // Federation (docs/federation.md).
         AddReceiveCommand(app), AddForeignCheckpointsCommand(app), AddCompareCommand(app),
+        AddRegistryImportCommand(app),
         // Embedding and interchange (docs/epcis.md).
         AddReportCommand(app), AddExportEpcisCommand(app), AddImportEpcisCommand(app),
         AddPublishCommand(app), AddMirrorCommand(app), AddMonitorCommand(app),

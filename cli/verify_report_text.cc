@@ -75,10 +75,20 @@ void PrintVerifyReport(const VerifyReport& report, std::ostream& out, bool verdi
           << c.checkpoint_size << " root " << ShortHash(c.root_hash) << ", cosigned by "
           << c.witnesses.size() << " witness(es)";
       for (const std::string& w : c.witnesses) out << " " << Shown(w);
+      if (c.registry) {
+        out << "; its registry checkpoint " << Shown(c.registry->origin) << " size "
+            << c.registry->size << " root " << ShortHash(c.registry->root_hash);
+      }
       out << "\n";
     }
   }
 
+  if (report.registry) {
+    const RegistryCheckpointInfo& g = *report.registry;
+    out << "Registry checkpoint relied on: " << Shown(g.origin) << " size " << g.size << " root "
+        << ShortHash(g.root_hash) << ", " << g.imported << " registry record(s) imported (last at record "
+        << g.import_seq << ")\n";
+  }
   out << "Checked " << report.records_checked << " records and " << report.signatures_checked
       << " signatures at tree size " << report.tree_size << " (head "
       << ShortHash(report.head_hash) << ")\n";

@@ -233,6 +233,17 @@ RETRACE_EXPORT int retrace_options_set_regulatory_mode(retrace_options* options,
  * RETRACE_INVALID_ARGUMENT for a NULL options or a negative value. */
 RETRACE_EXPORT int retrace_options_set_max_clock_skew(retrace_options* options,
                                                       int64_t seconds);
+/* retrace_ledger_create only: binds the new ledger to the regulator's
+ * registry ledger (Options::registry, docs/federation.md "The registry"):
+ * `log_key` is the registry's checkpoint verifier key, `witnesses` its
+ * `n_witnesses` witness verifier keys (may be NULL if 0), `quorum` the
+ * cosignatures a registry checkpoint needs, `ledger_id` the registry's
+ * ledger id (32 hex digits). Checked by retrace_ledger_create.
+ * RETRACE_INVALID_ARGUMENT for a NULL options, log_key or ledger_id. */
+RETRACE_EXPORT int retrace_options_set_registry(retrace_options* options, const char* log_key,
+                                                const char* const* witnesses,
+                                                size_t n_witnesses, uint32_t quorum,
+                                                const char* ledger_id);
 
 /* ------------------------------------------------------------------------
  * Ledger. */
@@ -795,6 +806,24 @@ RETRACE_EXPORT int retrace_ledger_compare_checkpoints(const retrace_ledger* ledg
                                                       const char* const* notes, size_t n_notes,
                                                       const char* sender_log, char** out_json,
                                                       size_t* out_len);
+
+/* Imports into `ledger`, bound to the regulator's registry (a ledger created
+ * with a registry binding: `retrace init --registry-key`), every registry
+ * record it has not imported yet, read from `registry` -- a local copy of
+ * the registry ledger (a mirror of its published log, or the registry
+ * itself) -- each proven against `registry`'s latest checkpoint, in one
+ * transaction, all or none; at most `max_records` if not 0
+ * (docs/federation.md, "The registry"). *out_appended (may be NULL) is the
+ * number of records appended: 0 when there is nothing new, which is no
+ * error. RETRACE_VERIFICATION_FAILED: an import does not verify (a forked
+ * registry, a checkpoint below the witness quorum or not signed by the bound
+ * key, a record that is not the bound registry's authority record);
+ * RETRACE_FAILED_PRECONDITION: `ledger` is bound to no registry, or
+ * `registry` holds no checkpoint; RETRACE_INVALID_ARGUMENT: `registry` is
+ * not the bound registry. The ledger is unchanged on every error. */
+RETRACE_EXPORT int retrace_ledger_import_registry(retrace_ledger* ledger,
+                                                  const retrace_ledger* registry,
+                                                  uint64_t max_records, uint64_t* out_appended);
 
 #ifdef __cplusplus
 }  /* extern "C" */

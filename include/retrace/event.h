@@ -147,10 +147,21 @@ struct Reference {
   std::string value;
 };
 
+// The registry ledger an enterprise ledger is bound to (docs/federation.md,
+// "The registry"): the ledger imports the registry's authority records
+// with proofs against checkpoints of this log.
+struct RegistryBinding {
+  std::string log_key;                 // the registry's checkpoint key (C2SP verifier key)
+  std::vector<std::string> witnesses;  // witness verifier keys
+  std::uint32_t quorum = 0;            // cosignatures a registry checkpoint needs
+  std::string ledger_id;               // the registry's ledger id, 32 hex digits
+};
+
 struct Genesis {
   std::string name;
   std::string root_actor_id;
   std::optional<PublicKey> root_key;
+  std::optional<RegistryBinding> registry;  // unset: bound to no registry
 };
 
 struct ActorRegistered {  // recorded by a regulator

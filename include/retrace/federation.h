@@ -198,6 +198,53 @@ RETRACE_EXPORT Result<CheckpointComparison> CompareForeignCheckpoints(
 // The comparison as JSON, schema "retrace.compare/v1" (docs/cli.md).
 RETRACE_EXPORT std::string CheckpointComparisonToJson(const CheckpointComparison& c);
 
+// --- The registry (stage 3; docs/federation.md, "The registry").
+//
+// The regulator keeps a registry ledger: an ordinary ledger, with its own
+// checkpoint key and witnesses, holding only authority records
+// (registrations, quota grants, policies, rotations, revocations), signed
+// with the regulator's root key. An enterprise ledger created with
+// Options::registry is bound to it and imports every registry record, in
+// registry order, each with its proof: the registry checkpoint (cosigned by
+// a quorum of the bound witnesses) and the record's inclusion proof in it,
+// plus a consistency proof from the checkpoint of the previous import.
+// Imported records enter the ledger's book of authority at the position of
+// their import; a revocation effective from registry record e voids, in
+// this ledger, what the key signed from the import of registry record e on.
+
+// What ImportRegistry did.
+struct RegistryImportResult {
+  std::uint64_t appended = 0;   // import records appended by this call (0: nothing new)
+  std::uint64_t first_seq = 0;  // the local position of the first, if any
+  // The registry checkpoint the ledger now relies on (unset if it has
+  // imported nothing yet).
+  std::optional<RegistryCheckpointInfo> checkpoint;
+};
+
+// Imports into `ledger` (bound to a registry) the registry records it has
+// not imported yet, read from `registry`: a local copy of the registry
+// ledger -- a mirror of its published tiles (`retrace mirror`) or the
+// registry ledger itself -- proven against `registry`'s latest stored
+// checkpoint (LatestCheckpoint, with its cosignatures), in one write
+// transaction, all or none; at most `max_records` if not 0. Nothing new
+// (the ledger has imported up to that checkpoint) appends nothing.
+// Refused, the ledger unchanged, if any import does not verify (the message
+// names the registry record and why): a checkpoint not signed by the bound
+// log key or below the bound witness quorum, inconsistent with the
+// registry checkpoint the ledger holds (a forked registry), a record that
+// is not an authority record or not the bound registry's, or whose
+// regulator signature or rules fail.
+// Errors: kFailedPrecondition (the ledger is bound to no registry, or
+// `registry` has no checkpoint); kInvalidArgument (`registry` is not the
+// bound registry); kVerificationFailed (a refused import); I/O errors.
+RETRACE_EXPORT Result<RegistryImportResult> ImportRegistry(Ledger& ledger, const Ledger& registry,
+                                                          std::uint64_t max_records = 0);
+
+// The registry checkpoint `ledger`'s state relies on now (its last import),
+// or nullopt if it is bound to no registry or has imported nothing.
+RETRACE_EXPORT Result<std::optional<RegistryCheckpointInfo>> RegistryCheckpointOf(
+    const Ledger& ledger);
+
 // A stored foreign bundle by its SHA-256; kNotFound if not held.
 RETRACE_EXPORT Result<std::string> StoredForeignBundle(const Ledger& ledger, const Hash& sha256);
 

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -112,6 +113,14 @@ struct Options {
   // file to be writable unless the directory is on read-only media).
   // Default: false.
   bool read_only = false;
+
+  // Ledger::Create only (ignored elsewhere): binds the new ledger to the
+  // regulator's registry ledger (docs/federation.md, "The registry"). Its
+  // genesis names the binding, the regulator signs it with the genesis, and
+  // the ledger is written in storage format 4 (docs/storage-format.md), so
+  // that a reader that predates the registry refuses it instead of
+  // skipping the checks of its imports. Default: unset (an ordinary ledger).
+  std::optional<RegistryBinding> registry;
 };
 
 // How Ledger::VerifyLot checks a lineage.

@@ -19,6 +19,7 @@
 #define RETRACE_VERIFIER_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,9 @@ inline constexpr const char kActorExists[] = "actor_exists";
 inline constexpr const char kKeyExists[] = "key_exists";
 inline constexpr const char kTimeReversed[] = "time_reversed";
 inline constexpr const char kTimeInFuture[] = "time_in_future";
+// An imported registry record that the registry binding does not prove
+// (docs/federation.md, "The registry").
+inline constexpr const char kRegistryImportInvalid[] = "registry_import_invalid";
 }  // namespace finding
 
 struct Finding {
@@ -125,6 +129,19 @@ struct OriginShare {
 
 // A ledger boundary a lineage crossed (docs/federation.md): a cross-ledger
 // receipt brought a lot in, proven by the sender's lineage bundle.
+// The registry checkpoint a judgment relied on (docs/federation.md, "The
+// registry"): in a ledger bound to the regulator's registry, the checkpoint
+// of the last registry record imported at or before the position judged.
+// Imports are complete and in order, so a ledger that imported registry
+// records 1..imported has applied every revocation among them.
+struct RegistryCheckpointInfo {
+  std::string origin;            // the registry's checkpoint origin
+  std::uint64_t size = 0;        // that checkpoint's tree size
+  Hash root_hash{};
+  std::uint64_t imported = 0;    // registry records imported (registry positions 1..imported)
+  std::uint64_t import_seq = 0;  // the local record of the last import
+};
+
 struct LedgerCrossing {
   std::string origin;                  // the sender's log (checkpoint origin)
   std::uint64_t checkpoint_size = 0;   // of the bundle's checkpoint
@@ -134,6 +151,9 @@ struct LedgerCrossing {
   std::string received_in;             // the receiving ledger
   std::uint64_t receipt_seq = 0;       // the receipt's record there
   Hash bundle_sha256{};
+  // The registry checkpoint the sender's ledger relied on, as the bundle's
+  // book holds it (unset unless the sender is bound to a registry).
+  std::optional<RegistryCheckpointInfo> registry;
 };
 
 struct VerifyReport {
@@ -153,6 +173,9 @@ struct VerifyReport {
   // lineage reaches a cross-ledger receipt and was verified across ledgers:
   // VerifyLotAcrossLedgers, VerifyBundle).
   std::vector<LedgerCrossing> ledgers_crossed;
+  // The registry checkpoint this ledger's judgment relied on; unset unless
+  // the ledger is bound to a registry and has imported from it.
+  std::optional<RegistryCheckpointInfo> registry;
 };
 
 struct AuditReport {
@@ -168,6 +191,8 @@ struct AuditReport {
   // AuditScope::kIntegrity ran: signatures and rules were not checked, and
   // `actors` counts registrations rather than validly registered actors.
   bool integrity_only = false;
+  // As VerifyReport::registry, at the last record (full scope only).
+  std::optional<RegistryCheckpointInfo> registry;
 };
 
 // Machine-readable forms (schema "retrace.verify/v1", "retrace.audit/v1";

@@ -297,6 +297,7 @@ Status ExtendAcrossLedgers(VerifyReport* report, const ReceiptSource& source, Fo
     crossing.checkpoint_size = up.checkpoint.size;
     crossing.root_hash = up.checkpoint.root_hash;
     for (const auto& c : up.cosignatures) crossing.witnesses.push_back(c.name);
+    crossing.registry = up.lineage.registry;
     report->ledgers_crossed.push_back(crossing);
     for (const auto& c : up.lineage.ledgers_crossed) report->ledgers_crossed.push_back(c);
     for (const Finding& f : up.findings) {

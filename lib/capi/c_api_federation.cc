@@ -112,4 +112,17 @@ int retrace_ledger_compare_checkpoints(const retrace_ledger* ledger, const char*
   });
 }
 
+int retrace_ledger_import_registry(retrace_ledger* ledger, const retrace_ledger* registry,
+                                   uint64_t max_records, uint64_t* out_appended) {
+  return CapiGuard([&]() -> Status {
+    if (ledger == nullptr) return Null("ledger");
+    if (registry == nullptr) return Null("registry");
+    Result<retrace::RegistryImportResult> r =
+        retrace::ImportRegistry(*ledger->impl, *registry->impl, max_records);
+    if (!r.ok()) return r.status();
+    if (out_appended != nullptr) *out_appended = r->appended;
+    return Status::Ok();
+  });
+}
+
 }  // extern "C"

@@ -57,6 +57,29 @@ int retrace_options_set_max_clock_skew(retrace_options* options, int64_t seconds
   });
 }
 
+int retrace_options_set_registry(retrace_options* options, const char* log_key,
+                                 const char* const* witnesses, size_t n_witnesses,
+                                 uint32_t quorum, const char* ledger_id) {
+  return Guard([&]() -> Status {
+    RETRACE_REQUIRE(options);
+    RETRACE_REQUIRE(log_key);
+    RETRACE_REQUIRE(ledger_id);
+    if (n_witnesses != 0 && witnesses == nullptr) {
+      return retrace::InvalidArgumentError("witnesses is NULL");
+    }
+    retrace::RegistryBinding b;
+    b.log_key = log_key;
+    for (size_t i = 0; i < n_witnesses; ++i) {
+      if (witnesses[i] == nullptr) return retrace::InvalidArgumentError("a witness key is NULL");
+      b.witnesses.emplace_back(witnesses[i]);
+    }
+    b.quorum = quorum;
+    b.ledger_id = ledger_id;
+    options->o.registry = std::move(b);
+    return Status::Ok();
+  });
+}
+
 int retrace_options_set_regulatory_mode(retrace_options* options, int mode) {
   return Guard([&]() -> Status {
     RETRACE_REQUIRE(options);

@@ -423,7 +423,10 @@ Status LedgerImpl::ApplyOne(Txn& txn, std::size_t i, std::size_t n, Pending& p, 
                             AppendResult* out) {
   const std::string where = BatchPrefix(i, n);
   const std::uint64_t seq = ctx->head.size;
-  std::string stored = EncodeRecord(seq, ctx->head.hash, *p.signed_event);
+  std::string stored =
+      p.import != nullptr
+          ? EncodeImportRecord(seq, ctx->head.hash, p.import->registry_record, p.import->proof)
+          : EncodeRecord(seq, ctx->head.hash, *p.signed_event);
   if (p.stored != nullptr && *p.stored != stored) {
     // The bytes given are not the record this ledger would store here:
     // another position, another predecessor, or not the canonical encoding.
@@ -441,7 +444,9 @@ Status LedgerImpl::ApplyOne(Txn& txn, std::size_t i, std::size_t n, Pending& p, 
                                 "; nothing was appended");
   }
   const Hash hash = RecordHash(stored);
-  if (IsAuthorityEvent(p.event)) {
+  if (IsAuthorityEvent(p.event) || p.import != nullptr) {
+    // An import is judged by the book whatever it carries (it refuses one
+    // that is not an authority record).
     RETURN_IF_ERROR(ApplyAuthority(txn, where, p, stored, hash, ctx));
     out->flagged.clear();
   } else {
@@ -496,6 +501,71 @@ Result<AppendResult> LedgerImpl::AppendWithAttachment(const SignedEvent& event,
   std::vector<AppendResult> results;
   RETURN_IF_ERROR(WriteBatch(&pending, nullptr, nullptr, &results));
   return results.front();
+}
+
+Result<std::vector<AppendResult>> LedgerImpl::AppendImports(
+    const std::vector<RegistryImportInput>& imports) {
+  RETURN_IF_ERROR(CheckWritable(false));
+  if (imports.empty()) return InvalidArgumentError("no registry records; nothing was appended");
+  const std::size_t n = imports.size();
+  std::vector<SignedEvent> events;
+  events.reserve(n);
+  std::vector<Pending> pending(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string where = BatchPrefix(i, n);
+    RecordView inner;
+    Status st = ParseRecordView(imports[i].registry_record, &inner);
+    if (!st.ok()) {
+      return InvalidArgumentError(where + "registry record " + std::to_string(imports[i].proof.index()) +
+                                  ": " + st.message() + "; nothing was appended");
+    }
+    if (!inner.registry_record.empty()) {
+      return InvalidArgumentError(where + "registry record " + std::to_string(imports[i].proof.index()) +
+                                  " is itself an import record; nothing was appended");
+    }
+    events.emplace_back(std::string(inner.event_bytes), std::string(inner.key_id),
+                        std::string(inner.signature), BatchInclusionOf(inner));
+    st = ParseEventBytes(inner.event_bytes, &pending[i].event);
+    if (st.ok()) st = ValidateEventProto(pending[i].event);
+    if (!st.ok()) {
+      return InvalidArgumentError(where + "the event of registry record " +
+                                  std::to_string(imports[i].proof.index()) + ": " + st.message() +
+                                  "; nothing was appended");
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    pending[i].signed_event = &events[i];
+    pending[i].import = &imports[i];
+  }
+  std::vector<AppendResult> results;
+  RETURN_IF_ERROR(WriteBatch(&pending, nullptr, nullptr, &results));
+  return results;
+}
+
+Result<std::shared_ptr<const Authority>> LedgerImpl::CurrentBook() const {
+  std::shared_ptr<const Authority> book;
+  RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(book, books_.Get(txn));
+    return Status::Ok();
+  }));
+  return book;
+}
+
+Result<std::shared_ptr<const Authority>> LedgerBook(const Ledger& ledger) {
+  const auto* impl = dynamic_cast<const LedgerImpl*>(&ledger);
+  if (impl == nullptr) {
+    return InvalidArgumentError("this Ledger was not opened by Ledger::Open or Ledger::Create");
+  }
+  return impl->CurrentBook();
+}
+
+Result<std::vector<AppendResult>> AppendRegistryImports(
+    Ledger& ledger, const std::vector<RegistryImportInput>& imports) {
+  auto* impl = dynamic_cast<LedgerImpl*>(&ledger);
+  if (impl == nullptr) {
+    return InvalidArgumentError("this Ledger was not opened by Ledger::Open or Ledger::Create");
+  }
+  return impl->AppendImports(imports);
 }
 
 Result<AppendResult> LedgerImpl::Append(const SignedEvent& event) {

@@ -741,6 +741,11 @@ Result<AuditReport> Auditor::Run() {
   report_.signatures_checked = checker_->signatures_checked();
   report_.lots = lots_created_;
   report_.actors = book_->actors().size();
+  if (size_ > 0) {
+    if (const RegistryImport* at = book_->RegistryImportAt(size_ - 1)) {
+      report_.registry = InfoOf(*at);
+    }
+  }
   report_.tree_size = size_;
   report_.head_hash = last_hash_;
   std::stable_sort(report_.findings.begin(), report_.findings.end(),

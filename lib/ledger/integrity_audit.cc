@@ -239,7 +239,8 @@ class RecordScan {
 
  private:
   Status CheckRecord(std::uint64_t seq, std::string_view stored);
-  Status CheckEvent(std::uint64_t seq, const std::string& seq_key, std::string_view event_bytes);
+  Status CheckEvent(std::uint64_t seq, const std::string& seq_key, std::string_view event_bytes,
+                    bool registry_import);
   Status ExpectNode(std::uint64_t seq, unsigned level, std::uint64_t index, const Hash& h);
   void Add(const char* code, std::uint64_t seq, std::string message) {
     st_.findings.push_back({code, seq, "", std::move(message)});
@@ -339,12 +340,23 @@ Status RecordScan::CheckRecord(std::uint64_t seq, std::string_view stored) {
     if (nodes.ok()) nodes = ExpectNode(seq, level, index, node);
   });
   RETURN_IF_ERROR(nodes);
-  if (parsed.ok()) RETURN_IF_ERROR(CheckEvent(seq, seq_key, view.event_bytes));
+  if (parsed.ok()) {
+    // An import record carries the registry's record, proof and all, and
+    // its derived entries are those of the registry's event; its own hash
+    // (above) covers every byte of both (docs/federation.md).
+    Status resolved = ResolveRegistryRecord(&view);
+    if (!resolved.ok()) {
+      Add(finding::kRegistryImportInvalid, seq,
+          "record " + s() + " is an import record, but " + resolved.message());
+      return Status::Ok();
+    }
+    RETURN_IF_ERROR(CheckEvent(seq, seq_key, view.event_bytes, view.registry_import));
+  }
   return Status::Ok();
 }
 
 Status RecordScan::CheckEvent(std::uint64_t seq, const std::string& seq_key,
-                                    std::string_view event_bytes) {
+                             std::string_view event_bytes, bool registry_import) {
   EventKeys& k = keys_scan_;
   const bool parsed_whole = !ScanEventKeys(event_bytes, &k);
   if (parsed_whole) {
@@ -362,7 +374,7 @@ Status RecordScan::CheckEvent(std::uint64_t seq, const std::string& seq_key,
     Add(finding::kGenesisInvalid, seq,
         "record " + std::to_string(seq) + " claims to be a second genesis");
   }
-  if (k.ledger_id != ledger_id_) {
+  if (k.ledger_id != ledger_id_ && !registry_import) {
     Add(finding::kLedgerMismatch, seq,
         "record " + std::to_string(seq) +
             " was signed for another ledger and replayed into this one");
@@ -485,7 +497,9 @@ Result<std::optional<ScanState>> IntegrityAuditor::StateAt(const Txn& txn, std::
   auto note = [&](std::string_view key) -> Status {
     ASSIGN_OR_RETURN(auto rb, txn.Get(t_.records, key));
     RecordView view;
-    if (rb && ParseRecordView(*rb, &view).ok() && ParseEventBytes(view.event_bytes, &ev).ok()) {
+    // An imported registration is the registry record's event.
+    if (rb && ParseRecordView(*rb, &view).ok() && ResolveRegistryRecord(&view).ok() &&
+        ParseEventBytes(view.event_bytes, &ev).ok()) {
       st.roles.Note(ev);
     }
     return Status::Ok();

@@ -55,6 +55,9 @@ struct Pending {
   bool signature_verified = false;
   // A cross-ledger receipt's proof (AppendAttached); null otherwise.
   const CrossLedgerAttachment* attachment = nullptr;
+  // An import record's registry record and proof (AppendRegistryImports);
+  // null otherwise. signed_event is then the registry record's.
+  const RegistryImportInput* import = nullptr;
 };
 
 // "event i of the batch: " for a batch of more than one event.
@@ -102,6 +105,10 @@ class LedgerImpl final : public Ledger {
   // AppendAttached (ledger_internal.h).
   Result<AppendResult> AppendWithAttachment(const SignedEvent& event,
                                             const CrossLedgerAttachment& attachment);
+  // LedgerBook (ledger_internal.h).
+  Result<std::shared_ptr<const Authority>> CurrentBook() const;
+  // AppendRegistryImports (ledger_internal.h).
+  Result<std::vector<AppendResult>> AppendImports(const std::vector<RegistryImportInput>& imports);
 
   // ReadLedger (ledger_internal.h).
   Status ReadWithName(const std::function<Status(const Txn&, std::string_view)>& fn) const {

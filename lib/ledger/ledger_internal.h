@@ -4,15 +4,16 @@
 #define RETRACE_LIB_LEDGER_LEDGER_INTERNAL_H_
 
 #include <functional>
+#include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "retrace/ledger.h"
 #include "retrace/status.h"
 #include "storage/lmdb_env.h"
 
-namespace retrace::v1 {
-class Event;
-}  // namespace retrace::v1
+#include "retrace/v1/retrace.pb.h"
 
 namespace retrace::internal {
 
@@ -43,6 +44,27 @@ struct CrossLedgerAttachment {
 // is not one Ledger::Open or Ledger::Create returned.
 Result<AppendResult> AppendAttached(Ledger& ledger, const SignedEvent& event,
                                     const CrossLedgerAttachment& attachment);
+
+// One registry record to import into a ledger bound to the registry
+// (docs/federation.md, "The registry").
+struct RegistryImportInput {
+  std::string registry_record;  // the registry's stored record bytes at proof.index
+  v1::RegistryProof proof;
+};
+
+// Appends `imports` as import records, in order, in one write transaction:
+// each judged by the book of authority as the ledger would hold it with the
+// record (rules/registry.h: binding, contiguity, checkpoint, witnesses,
+// consistency, inclusion; then the regulator's signature and every rule of
+// an authority record), or the whole batch refused and the ledger
+// unchanged. kInvalidArgument if `ledger` is not one Ledger::Open or
+// Ledger::Create returned, or a registry record does not parse.
+// The book of authority of `ledger`'s current state (as an append would
+// judge by). kInvalidArgument as ReadLedger.
+Result<std::shared_ptr<const Authority>> LedgerBook(const Ledger& ledger);
+
+Result<std::vector<AppendResult>> AppendRegistryImports(
+    Ledger& ledger, const std::vector<RegistryImportInput>& imports);
 
 }  // namespace retrace::internal
 

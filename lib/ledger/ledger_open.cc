@@ -34,7 +34,9 @@ namespace {
 Status CheckFormat(const Txn& txn, const std::string& dir) {
   ASSIGN_OR_RETURN(auto fmt, txn.Get(txn.tables().meta, kMetaFormat));
   if (!fmt) return CorruptionError(dir + " is not a retrace ledger (no format marker)");
-  if (*fmt == kMetaFormatValue && txn.tables().authority_present) return Status::Ok();
+  if ((*fmt == kMetaFormatValue || *fmt == kMetaFormatBound) && txn.tables().authority_present) {
+    return Status::Ok();
+  }
   if (*fmt == kMetaFormat2) {
     return FailedPreconditionError(
         dir + " is a retrace-ledger/2 ledger; this version reads retrace-ledger/3: run "
@@ -47,8 +49,8 @@ Status CheckFormat(const Txn& txn, const std::string& dir) {
         "re-keyed; this version reads retrace-ledger/3 only (docs/storage-format.md, "
         "Versioning): nothing was changed");
   }
-  if (*fmt == kMetaFormatValue) {
-    return CorruptionError(dir + " is marked retrace-ledger/3 but has no authority index");
+  if (*fmt == kMetaFormatValue || *fmt == kMetaFormatBound) {
+    return CorruptionError(dir + " is marked " + std::string(*fmt) + " but has no authority index");
   }
   return CorruptionError(dir + " has unknown ledger format '" + EscapeForDisplay(*fmt) + "'");
 }
@@ -104,7 +106,8 @@ Status LedgerImpl::WriteMirrorGenesis(std::string_view genesis_record) {
   }
   ledger_id_raw_ = ev.ledger_id();
   return env_->Write([&](Txn& txn) -> Status {
-    RETURN_IF_ERROR(txn.Put(txn.tables().meta, kMetaFormat, kMetaFormatValue));
+    RETURN_IF_ERROR(txn.Put(txn.tables().meta, kMetaFormat,
+                            ev.genesis().has_registry() ? kMetaFormatBound : kMetaFormatValue));
     RETURN_IF_ERROR(txn.Put(txn.tables().meta, kMetaLedgerId, ledger_id_raw_));
     RETURN_IF_ERROR(txn.Put(txn.tables().meta, kMetaMirrorOf, ev.genesis().name()));
     RETURN_IF_ERROR(txn.Put(txn.tables().authority, EncodeU64(0), "", MDB_APPEND));
@@ -126,12 +129,19 @@ Status LedgerImpl::WriteGenesis(const Signer& root, std::string_view name,
   ev.event_id = "genesis";
   ev.actor_id = std::string(root_actor);
   ev.time = Now();
-  ev.body = Genesis{std::string(name), std::string(root_actor), root.public_key()};
+  ev.body = Genesis{std::string(name), std::string(root_actor), root.public_key(), opts_.registry};
   ASSIGN_OR_RETURN(SignedEvent se, SignEvent(ev, root));
   v1::Event pb;
   RETURN_IF_ERROR(ParseEventBytes(se.event_bytes, &pb));
+  if (pb.genesis().has_registry()) {
+    Result<RegistryAnchors> binding = ParseRegistryBinding(pb.genesis().registry());
+    if (!binding.ok()) {
+      return InvalidArgumentError(binding.status().message() + "; nothing was created");
+    }
+  }
   return env_->Write([&](Txn& txn) -> Status {
-    RETURN_IF_ERROR(txn.Put(txn.tables().meta, kMetaFormat, kMetaFormatValue));
+    RETURN_IF_ERROR(txn.Put(txn.tables().meta, kMetaFormat,
+                            pb.genesis().has_registry() ? kMetaFormatBound : kMetaFormatValue));
     RETURN_IF_ERROR(txn.Put(txn.tables().meta, kMetaLedgerId, ledger_id_raw_));
     Head head;  // empty
     std::string stored = EncodeRecord(0, Hash{}, se);
@@ -319,8 +329,8 @@ Result<std::string> Ledger::Upgrade(const Options& options, const std::string& d
     ASSIGN_OR_RETURN(auto fmt, txn.Get(txn.tables().meta, internal::kMetaFormat));
     if (!fmt) return CorruptionError(dir + " is not a retrace ledger (no format marker)");
     from = std::string(*fmt);
-    if (from == internal::kMetaFormatValue) {
-      return FailedPreconditionError(dir + " is at retrace-ledger/3 already; nothing was changed");
+    if (from == internal::kMetaFormatValue || from == internal::kMetaFormatBound) {
+      return FailedPreconditionError(dir + " is at " + from + " already; nothing was changed");
     }
     if (from != internal::kMetaFormat2 || !txn.tables().legacy_present) {
       return FailedPreconditionError(dir + " is a '" + internal::EscapeForDisplay(from) +

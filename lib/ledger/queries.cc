@@ -175,7 +175,7 @@ Result<std::vector<QuotaUsage>> LedgerImpl::Quotas(std::uint32_t year,
         ASSIGN_OR_RETURN(bool found, records.Get(MDB_SET_KEY, &k, &bytes, "read a quota record"));
         v1::Event ev;
         RecordView view;
-        if (!found || !ParseRecordView(bytes, &view).ok() ||
+        if (!found || !ParseRecordView(bytes, &view).ok() || !ResolveRegistryRecord(&view).ok() ||
             !ParseEventBytes(view.event_bytes, &ev).ok()) {
           return CorruptionError("record " + std::to_string(e.seq) + " of a quota log is damaged");
         }

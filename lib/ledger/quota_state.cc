@@ -11,7 +11,9 @@ Result<QuotaLogEntry> StoredQuotaEntry(const Txn& txn, const Authority& book, st
   const std::string s = std::to_string(seq);
   RecordView view;
   v1::Event ev;
-  if (!ParseRecordView(stored, &view).ok() || !ParseEventBytes(view.event_bytes, &ev).ok()) {
+  // A grant imported from the registry is the registry record's event.
+  if (!ParseRecordView(stored, &view).ok() || !ResolveRegistryRecord(&view).ok() ||
+      !ParseEventBytes(view.event_bytes, &ev).ok()) {
     return CorruptionError("record " + s + ", in a quota log, is damaged; run `retrace audit`");
   }
   QuotaLogEntry e;

@@ -45,6 +45,9 @@ std::string TreeKey(unsigned level, std::uint64_t index);
 // meta keys
 inline constexpr char kMetaFormat[] = "format";
 inline constexpr char kMetaFormatValue[] = "retrace-ledger/3";
+// A ledger bound to a registry (Options::registry): format 3 plus import
+// records, which a format-3 reader would not judge (docs/storage-format.md).
+inline constexpr char kMetaFormatBound[] = "retrace-ledger/4";
 inline constexpr char kMetaFormat2[] = "retrace-ledger/2";
 inline constexpr char kMetaLedgerId[] = "ledger_id";
 inline constexpr char kMetaHead[] = "head";  // u64be size || 32-byte head hash

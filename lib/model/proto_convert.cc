@@ -85,6 +85,15 @@ struct BodyToProto {
     p->set_name(g.name);
     p->set_root_actor_id(g.root_actor_id);
     KeyToProto(g.root_key, p->mutable_root_key());
+    if (g.registry) {
+      auto* r = p->mutable_registry();
+      r->set_log_key(g.registry->log_key);
+      for (const auto& w : g.registry->witnesses) r->add_witnesses(w);
+      r->set_quorum(g.registry->quorum);
+      // Not hex: kept as given, and refused as a ledger id of the wrong size.
+      auto raw = HexDecode(g.registry->ledger_id);
+      r->set_ledger_id(raw.ok() ? *raw : g.registry->ledger_id);
+    }
   }
   void operator()(const ActorRegistered& a) const {
     auto* p = out->mutable_actor_registered();
@@ -256,7 +265,13 @@ Result<Event> FromProto(const v1::Event& in) {
   switch (in.body_case()) {
     case v1::Event::kGenesis: {
       const auto& p = in.genesis();
-      out.body = Genesis{p.name(), p.root_actor_id(), KeyFromProto(p.root_key())};
+      Genesis g{p.name(), p.root_actor_id(), KeyFromProto(p.root_key()), std::nullopt};
+      if (p.has_registry()) {
+        const auto& r = p.registry();
+        g.registry = RegistryBinding{r.log_key(), {r.witnesses().begin(), r.witnesses().end()},
+                                     r.quorum(), HexEncode(r.ledger_id())};
+      }
+      out.body = std::move(g);
       break;
     }
     case v1::Event::kActorRegistered: {

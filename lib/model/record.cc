@@ -112,6 +112,17 @@ Status ParseRecordView(std::string_view stored, RecordView* out) {
       case (7 << 3) | 0:
         if (!in.Varint(&r.batch_index, 10)) return bad;
         continue;
+      case (10 << 3) | 2: field = &r.registry_record; break;
+      case (11 << 3) | 2: {
+        // A message field: DecodeRecord (protobuf) refuses a record whose
+        // RegistryProof does not parse, so this parser does too.
+        if (!in.Bytes(&r.registry_proof)) return bad;
+        v1::RegistryProof proof;
+        if (!proof.ParseFromArray(r.registry_proof.data(), static_cast<int>(r.registry_proof.size()))) {
+          return bad;
+        }
+        continue;
+      }
       case kBatchPathTag:
         if (!in.Bytes(&path_hash)) return bad;
         if (path_hash.size() != 32 && !bad_path_hash) bad_path_hash = path_hash.size();
@@ -141,6 +152,39 @@ Status ParseRecordView(std::string_view stored, RecordView* out) {
   r.stored = stored;
   *out = r;
   return Status::Ok();
+}
+
+Status ResolveRegistryRecord(RecordView* view) {
+  if (view->registry_record.empty()) return Status::Ok();
+  if (!view->event_bytes.empty() || !view->key_id.empty() || !view->signature.empty() ||
+      view->batch_size != 0 || view->batch_index != 0 || view->batch_path_size != 0) {
+    return CorruptionError("an import record carries an event or signature of its own");
+  }
+  RecordView inner;
+  Status st = ParseRecordView(view->registry_record, &inner);
+  if (!st.ok()) return CorruptionError("its registry record does not parse: " + st.message());
+  if (!inner.registry_record.empty()) {
+    return CorruptionError("its registry record is itself an import record");
+  }
+  view->event_bytes = inner.event_bytes;
+  view->key_id = inner.key_id;
+  view->signature = inner.signature;
+  view->batch_size = inner.batch_size;
+  view->batch_index = inner.batch_index;
+  view->batch_path_size = inner.batch_path_size;
+  view->batch_path_wire = inner.batch_path_wire;
+  view->registry_import = true;
+  return Status::Ok();
+}
+
+std::string EncodeImportRecord(std::uint64_t seq, const Hash& prev_hash,
+                               std::string_view registry_record, const v1::RegistryProof& proof) {
+  v1::Record r;
+  r.set_seq(seq);
+  r.set_prev_hash(prev_hash.data(), prev_hash.size());
+  r.set_registry_record(registry_record.data(), registry_record.size());
+  *r.mutable_registry_proof() = proof;
+  return SerializeDeterministic(r);
 }
 
 BatchInclusion BatchInclusionOf(const RecordView& r) {

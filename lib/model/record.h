@@ -9,6 +9,7 @@
 
 #include "retrace/event.h"
 #include "retrace/hash.h"
+#include "retrace/v1/retrace.pb.h"
 
 namespace retrace::internal {
 
@@ -41,6 +42,15 @@ struct RecordView {
   std::uint64_t batch_index = 0;
   std::size_t batch_path_size = 0;  // hashes in the path, 32 bytes each
   std::string_view batch_path_wire;
+  // An imported registry record (docs/federation.md, "The registry"):
+  // the registry's record bytes and the serialised RegistryProof, as
+  // stored; empty otherwise. ResolveRegistryRecord reads them.
+  std::string_view registry_record;
+  std::string_view registry_proof;
+  // Set by ResolveRegistryRecord: the event, key id, signature and batch
+  // fields above are the registry record's (seq, prev_hash, stored and
+  // hash stay this record's own).
+  bool registry_import = false;
   std::string_view stored;  // all of it; empty until parsed
   Hash hash{};              // RecordHash(stored), filled by the caller
 };
@@ -55,6 +65,19 @@ struct RecordView {
 // prev_hash and 32-byte batch_path hashes. kCorruption otherwise. Does not
 // hash: out->hash is left for the caller, who may already know it.
 Status ParseRecordView(std::string_view stored, RecordView* out);
+
+// For an import record (registry_record set): checks that its own event,
+// key id, signature and batch fields are empty and that the registry record
+// parses as a record that is no import itself, then points the view's
+// event, key id, signature and batch fields at the registry record's and
+// sets registry_import. A no-op for any other record. kCorruption, naming
+// what is wrong, otherwise (the view is then unchanged).
+Status ResolveRegistryRecord(RecordView* view);
+
+// The stored bytes of an import record at `seq` after `prev_hash`:
+// deterministic, like EncodeRecord.
+std::string EncodeImportRecord(std::uint64_t seq, const Hash& prev_hash,
+                               std::string_view registry_record, const v1::RegistryProof& proof);
 
 // The batch fields of a record ParseRecordView accepted, its path copied out
 // in order: what DecodeRecord gives as Record::batch.

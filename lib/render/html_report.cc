@@ -271,6 +271,13 @@ std::string RenderHtmlReport(const VerifyReport& r, const std::vector<CustodySte
     << "<dt>Root key</dt><dd class=\"mono\">" << XmlEscape(ledger.root_actor_id) << " "
     << XmlEscape(ledger.root_key_id) << "</dd>"
     << "<dt>Checkpoint</dt><dd>";
+  // Stage 3 of federation (docs/federation.md): the registry's checkpoint.
+  const std::string registry_dd =
+      r.registry ? XmlEscape(r.registry->origin) + " size " + std::to_string(r.registry->size) +
+                       " root <span class=\"mono\">" + HashToHex(r.registry->root_hash) +
+                       "</span>, " + std::to_string(r.registry->imported) +
+                       " registry record(s) imported"
+                 : std::string();
   if (options.checkpoint_text.empty()) {
     h << "<span class=\"note\">none: the report names the ledger head it read; a holder of an "
          "earlier or later head can check consistency with it.</span>";
@@ -282,7 +289,9 @@ std::string RenderHtmlReport(const VerifyReport& r, const std::vector<CustodySte
     }
     h << "<pre class=\"checkpoint\">" << XmlEscape(options.checkpoint_text) << "</pre>";
   }
-  h << "</dd></dl>\n";
+  h << "</dd>";
+  if (!registry_dd.empty()) h << "<dt>Registry checkpoint</dt><dd id=\"registry\">" << registry_dd << "</dd>";
+  h << "</dl>\n";
   h << "<p class=\"note\">Re-check: <span class=\"mono\">retrace verify --db LEDGER "
     << XmlEscape(r.lot_id) << "</span>. Finding codes are explained in docs/verification.md.</p>\n";
   h << "</main>\n</body>\n</html>\n";

@@ -55,6 +55,16 @@ json FindingsJson(const std::vector<Finding>& findings) {
 // they are replaced rather than thrown on.
 std::string Dump(const json& j) { return j.dump(2, ' ', false, json::error_handler_t::replace); }
 
+// The registry checkpoint a bound ledger's judgment relied on
+// (docs/federation.md, "The registry"); only for a bound ledger.
+json RegistryJson(const RegistryCheckpointInfo& r) {
+  return {{"origin", r.origin},
+          {"checkpoint_size", r.size},
+          {"root_hash", HashToHex(r.root_hash)},
+          {"imported", r.imported},
+          {"import_seq", r.import_seq}};
+}
+
 }  // namespace
 
 std::string VerifyReportToJson(const VerifyReport& r) {
@@ -98,9 +108,11 @@ std::string VerifyReportToJson(const VerifyReport& r) {
                          {"received_in", c.received_in},
                          {"receipt_seq", c.receipt_seq},
                          {"bundle_sha256", HashToHex(c.bundle_sha256)}});
+      if (c.registry) crossed.back()["registry"] = RegistryJson(*c.registry);
     }
     j["ledgers_crossed"] = std::move(crossed);
   }
+  if (r.registry) j["registry"] = RegistryJson(*r.registry);
   j["findings"] = FindingsJson(r.findings);
   return Dump(j);
 }
@@ -117,6 +129,7 @@ std::string AuditReportToJson(const AuditReport& r) {
   j["tree_size"] = r.tree_size;
   j["head_hash"] = HashToHex(r.head_hash);
   j["root_hash"] = HashToHex(r.root_hash);
+  if (r.registry) j["registry"] = RegistryJson(*r.registry);
   j["findings"] = FindingsJson(r.findings);
   return Dump(j);
 }

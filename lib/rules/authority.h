@@ -61,6 +61,7 @@
 #include "retrace/event.h"
 #include "retrace/signer.h"
 #include "retrace/v1/retrace.pb.h"
+#include "rules/registry.h"
 #include "rules/rules.h"
 
 namespace retrace::internal {
@@ -79,12 +80,23 @@ struct AuthorityRecord {
   // Unset if the record's batch fields are malformed (its signature is then
   // invalid whatever the key).
   std::optional<std::string> signing_input;
+  // An import record (docs/federation.md, "The registry"): `event`,
+  // `key_id`, `signature` and `signing_input` are the registry record's.
+  struct Import {
+    std::string registry_record;  // the registry's stored bytes
+    v1::RegistryProof proof;
+    std::string error;     // why the import record itself is malformed; empty if it is not
+    bool event_ok = false;  // the registry record's event parsed and is well-formed
+  };
+  std::optional<Import> import;
 };
 
 // The authority record stored at `seq` as `stored` (the record bytes), or
 // nullopt if the bytes or the event do not parse, the event is malformed, or
 // it is not an authority event: such a record is in nobody's book (the
-// record checker reports what is wrong with it).
+// record checker reports what is wrong with it). An import record is
+// always read (with Import::error or event_ok saying what is wrong): the
+// book judges it, and refuses it if it is not an authority record.
 std::optional<AuthorityRecord> ReadAuthorityRecord(std::uint64_t seq, std::string_view stored);
 
 // Signature checks already made, by what was checked (key, signed input,
@@ -92,6 +104,9 @@ std::optional<AuthorityRecord> ReadAuthorityRecord(std::uint64_t seq, std::strin
 // its book after an append keeps the answers. Not thread-safe.
 class SignatureMemo {
  public:
+  // Registry checkpoints opened (rules/registry.h).
+  CheckpointMemo checkpoints;
+
   std::optional<bool> Find(const PublicKey& key, std::string_view input,
                            std::string_view signature) const;
   void Put(const PublicKey& key, std::string_view input, std::string_view signature, bool ok);
@@ -195,6 +210,17 @@ class Authority {
   // (quota_book.h, QuotaUseAt).
   bool RegisteredAs(std::string_view actor_id, Role role, std::uint64_t seq) const;
 
+  // --- The registry (docs/federation.md, "The registry").
+
+  // The registry this ledger is bound to, or nullptr (unbound, or the
+  // binding does not parse: the genesis is then invalid).
+  const RegistryAnchors* registry() const { return registry_ ? &*registry_ : nullptr; }
+  // The valid imports, in log order.
+  const std::vector<RegistryImport>& registry_imports() const { return registry_imports_; }
+  // The last valid import at or before local position `seq`, or nullptr:
+  // the registry checkpoint a judgment at `seq` relied on.
+  const RegistryImport* RegistryImportAt(std::uint64_t seq) const;
+
   // The genesis: the root actor and the ledger id (16 raw bytes) it names.
   // Empty if the book was given no valid genesis.
   const std::string& root_actor() const { return root_actor_; }
@@ -230,6 +256,8 @@ class Authority {
   std::map<std::string, std::vector<std::pair<std::uint64_t, Role>>, std::less<>> registrations_;
   std::string root_actor_;
   std::string ledger_id_;
+  std::optional<RegistryAnchors> registry_;
+  std::vector<RegistryImport> registry_imports_;
   int rounds_ = 0;
 };
 

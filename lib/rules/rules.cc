@@ -76,7 +76,9 @@ const char* LotStatusName(LotStatus s) {
 
 StatusCode RefusalCode(const char* code) {
   std::string_view c(code);
-  if (c == finding::kSignatureInvalid) return StatusCode::kVerificationFailed;
+  if (c == finding::kSignatureInvalid || c == finding::kRegistryImportInvalid) {
+    return StatusCode::kVerificationFailed;
+  }
   if (c == finding::kUnknownKey || c == finding::kUnknownActor || c == finding::kLotUnknown) {
     return StatusCode::kNotFound;
   }

@@ -430,6 +430,11 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
                                          &report.findings));
   }
   RecordChecker checker(store, std::move(book), &report.findings, options.check_signatures, keys);
+  if (store.Size() > 0) {
+    if (const RegistryImport* at = checker.book().RegistryImportAt(store.Size() - 1)) {
+      report.registry = InfoOf(*at);
+    }
+  }
 
   ASSIGN_OR_RETURN(auto target_seqs, store.LotSeqs(target));
   if (target_seqs.empty()) {

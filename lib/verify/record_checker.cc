@@ -145,6 +145,10 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
     parsed = prepared->parsed;
   } else {
     parsed = ParseRecordView(*bytes, &view);
+    // An import record is checked as the registry record it carries
+    // (docs/federation.md, "The registry"); its position, link and leaf
+    // are its own.
+    if (parsed.ok()) parsed = ResolveRegistryRecord(&view);
   }
   if (!parsed.ok()) {
     Add(finding::kRecordUnreadable, seq, "", "record " + s + " is damaged: " + parsed.message());
@@ -238,15 +242,19 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
     Add(finding::kGenesisInvalid, seq, "", "record 0 is not a genesis record");
   }
   const std::string& ledger_id = book_->ledger_id();
-  if (!ledger_id.empty() && ev.ledger_id() != ledger_id) {
+  // An import's event is the registry's: the book checks its ledger id
+  // against the binding.
+  if (!ledger_id.empty() && !c->record.registry_import && ev.ledger_id() != ledger_id) {
     Add(finding::kLedgerMismatch, seq, "",
         "record " + s + " was signed for another ledger and replayed into this one");
   }
   c->policy = &book_->PolicyAt(seq);
   if (const ActorEntry* a = book_->ActorAt(ev.actor_id(), seq)) c->signer_role = a->role;
 
-  if (IsAuthorityEvent(ev)) {
-    // The book judged it, signature included, from these very bytes.
+  if (IsAuthorityEvent(ev) || c->record.registry_import) {
+    // The book judged it, signature included, from these very bytes (an
+    // import: its proof too, and refused it unless it is an authority
+    // record).
     const AuthorityVerdict* verdict = book_->Verdict(seq);
     if (verdict == nullptr) {
       Add(finding::kIndexInconsistent, seq, "",

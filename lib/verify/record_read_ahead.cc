@@ -16,6 +16,7 @@ void RecordChecker::PreparedRecord::Run(google::protobuf::Arena* arena) {
   view.hash = RecordHash(bytes);  // the link check of seq + 1 wants it parsed or not
   const Hash hash = view.hash;
   parsed = ParseRecordView(bytes, &view);
+  if (parsed.ok()) parsed = ResolveRegistryRecord(&view);
   view.hash = hash;
   if (!parsed.ok()) return;
   // Protobuf arenas allocate safely from several threads at once.

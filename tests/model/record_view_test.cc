@@ -47,6 +47,18 @@ std::string ValidBatchSigned(std::uint64_t seq = 7) {
                                   std::string(64, 's'), batch));
 }
 
+// An import record (federation stage 3): record 9 carrying Valid(3) as its
+// registry record, with a proof.
+std::string ValidImport() {
+  Hash prev{};
+  for (std::size_t i = 0; i < prev.size(); ++i) prev[i] = static_cast<std::uint8_t>(i * 3);
+  v1::RegistryProof proof;
+  proof.set_index(3);
+  proof.set_checkpoint("registry\n4\nroot\n");
+  proof.add_inclusion(std::string(32, 'h'));
+  return internal::EncodeImportRecord(9, prev, Valid(3), proof);
+}
+
 // Both parsers on `bytes`; returns whether they agreed. Counts acceptances.
 bool Agree(const std::string& bytes, int* accepted = nullptr) {
   google::protobuf::LogSilencer quiet;  // protobuf logs each invalid UTF-8 string
@@ -193,12 +205,50 @@ TEST_CASE("ParseRecordView follows protobuf's wire rules, as DecodeRecord does",
   CHECK(accepted < static_cast<int>(cases.size()) - 10);
 }
 
+TEST_CASE("ParseRecordView reads an import record, and ResolveRegistryRecord the registry "
+          "record inside it",
+          "[model]") {
+  const std::string stored = ValidImport();
+  RecordView v;
+  REQUIRE(ParseRecordView(stored, &v).ok());
+  CHECK(v.seq == 9);
+  CHECK(v.event_bytes.empty());
+  CHECK(v.registry_record == Valid(3));
+  CHECK(!v.registry_import);
+  REQUIRE(internal::ResolveRegistryRecord(&v).ok());
+  CHECK(v.registry_import);
+  CHECK(v.seq == 9);  // its own position
+  CHECK(v.event_bytes == std::string("\x0a\x03" "abc", 5));
+  CHECK(v.key_id == "key-\xc3\xa9");
+  CHECK(v.signature == std::string(64, 's'));
+  CHECK(v.stored == stored);
+  // An ordinary record is left as it is.
+  const std::string plain = Valid();
+  RecordView p;
+  REQUIRE(ParseRecordView(plain, &p).ok());
+  REQUIRE(internal::ResolveRegistryRecord(&p).ok());
+  CHECK(!p.registry_import);
+  // An import record with an event of its own, or a registry record that
+  // does not parse, is refused.
+  RecordView both;
+  const std::string with_event = stored + Len(3, "\x0a\x01x");
+  REQUIRE(ParseRecordView(with_event, &both).ok());
+  CHECK(!internal::ResolveRegistryRecord(&both).ok());
+  RecordView broken;
+  const std::string bad_inner = stored + Len(10, "\x12\x01");
+  REQUIRE(ParseRecordView(bad_inner, &broken).ok());
+  CHECK(!internal::ResolveRegistryRecord(&broken).ok());
+  // A registry proof that is not a RegistryProof: both parsers refuse.
+  CHECK(Agree(stored + Len(11, "\x12\x01\xff")));
+  CHECK(!DecodeRecord(stored + Len(11, "\x12\x01\xff")).ok());
+}
+
 TEST_CASE("ParseRecordView agrees with DecodeRecord on mutated records", "[model]") {
   std::mt19937_64 rng(20261128);
-  const std::string bases[] = {Valid(), ValidBatchSigned()};
+  const std::string bases[] = {Valid(), ValidBatchSigned(), ValidImport()};
   int accepted = 0, runs = 0;
   for (int i = 0; i < 20000; ++i) {
-    std::string b = bases[i % 2];
+    std::string b = bases[i % 3];
     const int edits = 1 + static_cast<int>(rng() % 4);
     for (int e = 0; e < edits; ++e) {
       switch (rng() % 5) {
