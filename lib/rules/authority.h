@@ -71,6 +71,17 @@ namespace retrace::internal {
 bool IsAuthorityEvent(const v1::Event& ev);
 
 // One authority record of a log, as the book reads it.
+// An import record (docs/federation.md, "The registry"), as the book reads
+// it. At namespace scope, not nested in AuthorityRecord: a nested class
+// with default member initializers is not default-constructible inside its
+// enclosing class as Clang reads it (std::optional<Import>::emplace()).
+struct AuthorityRecordImport {
+  std::string registry_record;  // the registry's stored bytes
+  v1::RegistryProof proof;
+  std::string error;     // why the import record itself is malformed; empty if it is not
+  bool event_ok = false;  // the registry record's event parsed and is well-formed
+};
+
 struct AuthorityRecord {
   std::uint64_t seq = 0;
   v1::Event event;          // parsed; ValidateEventProto accepted it
@@ -82,12 +93,7 @@ struct AuthorityRecord {
   std::optional<std::string> signing_input;
   // An import record (docs/federation.md, "The registry"): `event`,
   // `key_id`, `signature` and `signing_input` are the registry record's.
-  struct Import {
-    std::string registry_record;  // the registry's stored bytes
-    v1::RegistryProof proof;
-    std::string error;     // why the import record itself is malformed; empty if it is not
-    bool event_ok = false;  // the registry record's event parsed and is well-formed
-  };
+  using Import = AuthorityRecordImport;
   std::optional<Import> import;
 };
 
