@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include <deque>
+#include <optional>
 
 #include "ledger/foreign_store.h"
 #include "ledger/ledger_impl.h"
@@ -109,23 +110,27 @@ Status LedgerImpl::Precheck(std::size_t i, std::size_t n, const Authority* book,
   return Status::Ok();
 }
 
-std::size_t LedgerImpl::PrecheckAll(const std::vector<SignedEvent>& events, const Authority* book,
-                                    bool signed_here, std::vector<Pending>* pending,
-                                    std::vector<Status>* prechecks) const {
+std::size_t LedgerImpl::PrecheckAll(
+    const std::vector<SignedEvent>& events, const Authority* book, bool signed_here,
+    std::vector<Pending>* pending, std::vector<Status>* prechecks,
+    const std::vector<std::optional<RegistryImportInput>>* imports) const {
   constexpr std::size_t kParallelPrecheck = 8;
   const std::size_t n = events.size();
   pending->assign(n, Pending());
   prechecks->assign(n, Status::Ok());
   for (std::size_t i = 0; i < n; ++i) (*pending)[i].signed_event = &events[i];
+  auto check = [&](std::size_t i) {
+    const bool import = imports != nullptr && (*imports)[i].has_value();
+    (*prechecks)[i] = import ? PrecheckImport(i, n, *(*imports)[i], &(*pending)[i])
+                             : Precheck(i, n, book, signed_here, &(*pending)[i]);
+  };
   if (n < kParallelPrecheck || append_pool_->workers() == 0) {
     for (std::size_t i = 0; i < n; ++i) {
-      (*prechecks)[i] = Precheck(i, n, book, signed_here, &(*pending)[i]);
+      check(i);
       if (!(*prechecks)[i].ok()) break;
     }
   } else {
-    append_pool_->ParallelFor(n, [&](std::size_t i) {
-      (*prechecks)[i] = Precheck(i, n, book, signed_here, &(*pending)[i]);
-    });
+    append_pool_->ParallelFor(n, check);
   }
   std::size_t first_bad = 0;
   while (first_bad < n && (*prechecks)[first_bad].ok()) ++first_bad;
@@ -503,40 +508,50 @@ Result<AppendResult> LedgerImpl::AppendWithAttachment(const SignedEvent& event,
   return results.front();
 }
 
+Result<SignedEvent> LedgerImpl::ImportedEvent(std::size_t i, std::size_t n,
+                                              const RegistryImportInput& in) {
+  const std::string where = BatchPrefix(i, n) + "registry record " +
+                            std::to_string(in.proof.index());
+  RecordView inner;
+  Status st = ParseRecordView(in.registry_record, &inner);
+  if (!st.ok()) return InvalidArgumentError(where + ": " + st.message() + "; nothing was appended");
+  if (!inner.registry_record.empty()) {
+    return InvalidArgumentError(where + " is itself an import record; nothing was appended");
+  }
+  return SignedEvent(std::string(inner.event_bytes), std::string(inner.key_id),
+                     std::string(inner.signature), BatchInclusionOf(inner));
+}
+
+Status LedgerImpl::PrecheckImport(std::size_t i, std::size_t n, const RegistryImportInput& in,
+                                  Pending* p) const {
+  Status st = ParseEventBytes(p->signed_event->event_bytes, &p->event);
+  if (st.ok()) st = ValidateEventProto(p->event);
+  if (!st.ok()) {
+    return InvalidArgumentError(BatchPrefix(i, n) + "the event of registry record " +
+                                std::to_string(in.proof.index()) + ": " + st.message() +
+                                "; nothing was appended");
+  }
+  // Who may state it is the book's judgment of the import as a whole.
+  p->import = &in;
+  return Status::Ok();
+}
+
 Result<std::vector<AppendResult>> LedgerImpl::AppendImports(
-    const std::vector<RegistryImportInput>& imports) {
+    const std::vector<RegistryImportInput>& in) {
   RETURN_IF_ERROR(CheckWritable(false));
-  if (imports.empty()) return InvalidArgumentError("no registry records; nothing was appended");
-  const std::size_t n = imports.size();
+  if (in.empty()) return InvalidArgumentError("no registry records; nothing was appended");
+  const std::size_t n = in.size();
   std::vector<SignedEvent> events;
   events.reserve(n);
-  std::vector<Pending> pending(n);
+  std::vector<std::optional<RegistryImportInput>> imports(in.begin(), in.end());
   for (std::size_t i = 0; i < n; ++i) {
-    const std::string where = BatchPrefix(i, n);
-    RecordView inner;
-    Status st = ParseRecordView(imports[i].registry_record, &inner);
-    if (!st.ok()) {
-      return InvalidArgumentError(where + "registry record " + std::to_string(imports[i].proof.index()) +
-                                  ": " + st.message() + "; nothing was appended");
-    }
-    if (!inner.registry_record.empty()) {
-      return InvalidArgumentError(where + "registry record " + std::to_string(imports[i].proof.index()) +
-                                  " is itself an import record; nothing was appended");
-    }
-    events.emplace_back(std::string(inner.event_bytes), std::string(inner.key_id),
-                        std::string(inner.signature), BatchInclusionOf(inner));
-    st = ParseEventBytes(inner.event_bytes, &pending[i].event);
-    if (st.ok()) st = ValidateEventProto(pending[i].event);
-    if (!st.ok()) {
-      return InvalidArgumentError(where + "the event of registry record " +
-                                  std::to_string(imports[i].proof.index()) + ": " + st.message() +
-                                  "; nothing was appended");
-    }
+    ASSIGN_OR_RETURN(SignedEvent inner, ImportedEvent(i, n, in[i]));
+    events.push_back(std::move(inner));
   }
-  for (std::size_t i = 0; i < n; ++i) {
-    pending[i].signed_event = &events[i];
-    pending[i].import = &imports[i];
-  }
+  std::vector<Pending> pending;
+  std::vector<Status> prechecks;
+  const std::size_t first_bad = PrecheckAll(events, nullptr, false, &pending, &prechecks, &imports);
+  if (first_bad < n) return prechecks[first_bad];
   std::vector<AppendResult> results;
   RETURN_IF_ERROR(WriteBatch(&pending, nullptr, nullptr, &results));
   return results;
@@ -607,16 +622,33 @@ Result<std::vector<AppendResult>> LedgerImpl::AppendOrCheck(const std::vector<Si
 Result<std::vector<AppendResult>> LedgerImpl::AppendStored(const std::vector<std::string>& records) {
   RETURN_IF_ERROR(CheckWritable(true));
   if (records.empty()) return InvalidArgumentError("no records; nothing was appended");
+  const std::size_t n = records.size();
+  // A signed record gives its signed event; an import record (its source
+  // is bound to a registry) gives the registry record it carries, which the
+  // book judges with its proof as it judged it in the source.
   std::vector<SignedEvent> events;
-  events.reserve(records.size());
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    Result<Record> r = DecodeRecord(records[i]);
-    if (!r.ok()) {
-      return InvalidArgumentError(BatchPrefix(i, records.size()) + r.status().message() +
-                                  "; nothing was appended");
+  events.reserve(n);
+  std::vector<std::optional<RegistryImportInput>> imports(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    RecordView view;
+    Status st = ParseRecordView(records[i], &view);
+    if (!st.ok()) {
+      return InvalidArgumentError(BatchPrefix(i, n) + st.message() + "; nothing was appended");
     }
-    events.emplace_back(std::move(r->event_bytes), std::move(r->key_id), std::move(r->signature),
-                        std::move(r->batch));
+    if (view.registry_record.empty()) {
+      events.emplace_back(std::string(view.event_bytes), std::string(view.key_id),
+                          std::string(view.signature), BatchInclusionOf(view));
+      continue;
+    }
+    RegistryImportInput& in = imports[i].emplace();
+    in.registry_record = std::string(view.registry_record);
+    if (!in.proof.ParseFromArray(view.registry_proof.data(),
+                                 static_cast<int>(view.registry_proof.size()))) {
+      return InvalidArgumentError(BatchPrefix(i, n) + "the registry proof does not parse; "
+                                  "nothing was appended");
+    }
+    ASSIGN_OR_RETURN(SignedEvent inner, ImportedEvent(i, n, in));
+    events.push_back(std::move(inner));
   }
   std::shared_ptr<const Authority> book;
   RETURN_IF_ERROR(env_->Read([&](const Txn& txn) -> Status {
@@ -625,10 +657,11 @@ Result<std::vector<AppendResult>> LedgerImpl::AppendStored(const std::vector<std
   }));
   std::vector<Pending> pending;
   std::vector<Status> prechecks;
-  const std::size_t first_bad = PrecheckAll(events, book.get(), false, &pending, &prechecks);
+  const std::size_t first_bad =
+      PrecheckAll(events, book.get(), false, &pending, &prechecks, &imports);
   RETURN_IF_ERROR(VerifySignatures(&pending, first_bad));
-  if (first_bad < events.size()) return prechecks[first_bad];
-  for (std::size_t i = 0; i < records.size(); ++i) pending[i].stored = &records[i];
+  if (first_bad < n) return prechecks[first_bad];
+  for (std::size_t i = 0; i < n; ++i) pending[i].stored = &records[i];
   std::vector<AppendResult> results;
   RETURN_IF_ERROR(WriteBatch(&pending, nullptr, nullptr, &results));
   return results;

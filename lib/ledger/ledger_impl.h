@@ -22,6 +22,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -132,9 +133,19 @@ class LedgerImpl final : public Ledger {
                   Pending* p) const;
   // Prechecks every event, in parallel for a large batch; returns the index
   // of the first refused event (events.size() if none) and fills *prechecks.
+  // An event i with (*imports)[i] set is the registry record of that
+  // import, prechecked by PrecheckImport.
   std::size_t PrecheckAll(const std::vector<SignedEvent>& events, const Authority* book,
                           bool signed_here, std::vector<Pending>* pending,
-                          std::vector<Status>* prechecks) const;
+                          std::vector<Status>* prechecks,
+                          const std::vector<std::optional<RegistryImportInput>>* imports =
+                              nullptr) const;
+  // The signed event of the registry record `in` carries (event i of n).
+  static Result<SignedEvent> ImportedEvent(std::size_t i, std::size_t n,
+                                           const RegistryImportInput& in);
+  // Parses the event of import `in`; the book judges the rest at the write.
+  Status PrecheckImport(std::size_t i, std::size_t n, const RegistryImportInput& in,
+                        Pending* p) const;
   // Verifies the signatures of pending[0, count) whose key the book knew, on
   // append_pool_, once per distinct batch signature; the first failure in
   // batch order is the error.

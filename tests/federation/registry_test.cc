@@ -15,6 +15,9 @@
 #include "reliability/reliability_util.h"
 #include "retrace/bundle.h"
 #include "retrace/federation.h"
+#include "retrace/mirror.h"
+#include "retrace/publish.h"
+#include "model/record.h"
 #include "testing/lmdb_poke.h"
 
 namespace retrace {
@@ -537,6 +540,83 @@ TEST_CASE("An imported record altered on disk is an audit finding in both scopes
   INFO(AuditReportToJson(*ia));
   CHECK(!ia->valid);
   CHECK(HasCodeAt(ia->findings, finding::kIndexInconsistent, 1));
+}
+
+TEST_CASE("A mirror of a bound ledger copies its import records, re-judges each, and refuses "
+          "one whose proof does not hold, the mirror unchanged",
+          "[federation][registry][mirror]") {
+  Bound b;
+  b.f.Register("registry", "mine-1", Role::kMine);
+  b.f.Publish("registry");
+  REQUIRE(b.Import().ok());
+  REQUIRE(b.f.Do("mine-ledger", "mine-1", Extracted{ThreeLedgers::Ore("ORE-1"), "pit 3"}).ok());
+  testing::TempDir d;
+  PublishOptions po;
+  po.sign_with = &b.f.log("mine-ledger");
+  po.sync = false;
+  REQUIRE(Publish(b.ent(), d.Sub("www"), po).ok());
+  MirrorOptions mo;
+  mo.log_keys = {b.f.log("mine-ledger").verifier()};
+  mo.ledger.sync = false;
+  auto m = Mirror(d.Sub("www"), d.Sub("mirror"), mo);
+  REQUIRE(m.ok());
+  INFO((m->findings.empty() ? std::string() : m->findings.front().message));
+  CHECK(m->findings.empty());
+  CHECK(m->records_appended == Size(b.ent()));
+
+  Options ro;
+  ro.read_only = true;
+  auto copy = Ledger::Open(ro, d.Sub("mirror"));
+  REQUIRE(copy.ok());
+  for (std::uint64_t i = 0; i < Size(b.ent()); ++i) {
+    auto a = b.ent().ReadRecord(i);
+    auto c = (*copy)->ReadRecord(i);
+    REQUIRE(a.ok());
+    REQUIRE(c.ok());
+    CHECK(a->stored == c->stored);
+  }
+  auto audit = (*copy)->Audit();
+  REQUIRE(audit.ok());
+  INFO(AuditReportToJson(*audit));
+  CHECK(audit->valid);
+  REQUIRE(audit->registry);
+  CHECK(audit->registry->imported == 2);
+  auto report = (*copy)->VerifyLot("ORE-1");
+  REQUIRE(report.ok());
+  CHECK(report->valid);
+  REQUIRE(report->registry);
+  CHECK(report->registry->size == 3);
+  copy->reset();
+
+  // A mirror given an import whose inclusion proof is altered: the book
+  // re-judges it and refuses the batch; the mirror keeps what it had.
+  testing::TempDir d2;
+  auto genesis = b.ent().ReadRecord(0);
+  REQUIRE(genesis.ok());
+  Options lo;
+  lo.sync = false;
+  auto fresh = Ledger::CreateMirror(lo, d2.Sub("m"), genesis->stored);
+  REQUIRE(fresh.ok());
+  auto first = b.ent().ReadRecord(1);
+  REQUIRE(first.ok());
+  internal::RecordView view;
+  REQUIRE(internal::ParseRecordView(first->stored, &view).ok());
+  v1::RegistryProof proof;
+  REQUIRE(proof.ParseFromArray(view.registry_proof.data(), static_cast<int>(view.registry_proof.size())));
+  REQUIRE(proof.inclusion_size() > 0);
+  proof.mutable_inclusion(0)->at(0) ^= 1;
+  const std::string forged =
+      internal::EncodeImportRecord(1, genesis->hash, std::string(view.registry_record), proof);
+  auto refused = (*fresh)->AppendStored({forged});
+  REQUIRE_FALSE(refused.ok());
+  INFO(refused.status().message());
+  CHECK(Mentions(refused.status(), "registry_import_invalid"));
+  CHECK(Size(**fresh) == 1);
+  // The same record as the source stored it is taken.
+  auto taken = (*fresh)->AppendStored({first->stored});
+  INFO((taken.ok() ? std::string() : taken.status().message()));
+  CHECK(taken.ok());
+  CHECK(Size(**fresh) == 2);
 }
 
 }  // namespace
