@@ -1,20 +1,28 @@
 // retrace demo --federated: the demo chain with every enterprise in its own
-// ledger (docs/federation.md). Three mines, two separators, a smelter, two
-// magnet makers and an exporter each keep a ledger in DIR/<name>, all rooted
-// in one regulator key; two witnesses cosign every sender checkpoint; each
-// hand-over is a shipment to the next ledger and a receipt there with the
-// sender's bundle. The exported magnet lot is then verified across every
-// ledger, and the customs bundle written and verified offline.
+// ledger (docs/federation.md). The regulator keeps a registry ledger in
+// DIR/registry: every actor's registration, the mines' and separators'
+// quota grants and the policy naming the trusted logs. It publishes the
+// registry as tlog-tiles (DIR/www/registry), which a mirror copies
+// (DIR/registry-mirror). Three mines, two separators, a smelter, two magnet
+// makers and an exporter each keep a ledger in DIR/<name>, bound to the
+// registry, and import its records with their proofs from the mirror. Two
+// witnesses cosign every checkpoint; each hand-over is a shipment to the
+// next ledger and a receipt there with the sender's bundle. The exported
+// magnet lot is then verified across every ledger, and the customs bundle
+// written and verified offline.
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <tuple>
 
 #include "common.h"
 #include "retrace/bundle.h"
 #include "retrace/checkpoint.h"
 #include "retrace/federation.h"
+#include "retrace/mirror.h"
+#include "retrace/publish.h"
 #include "retrace/note.h"
 #include "retrace/signer.h"
 #include "retrace/witness.h"
@@ -48,6 +56,7 @@ Lot MakeLot(const std::string& id, MaterialClass m, std::uint64_t mass,
 
 class Federation {
  public:
+  // The regulator's key, two witnesses and the registry ledger.
   explicit Federation(std::string dir) : dir_(std::move(dir)) {
     root_ = Must(Signer::Generate(Algorithm::kEd25519), "regulator key");
     for (int i = 1; i <= 2; ++i) {
@@ -56,16 +65,18 @@ class Federation {
           "witness key"));
       states_.emplace_back();
     }
-  }
-
-  // A ledger `name` in DIR/name with one actor of `role`.
-  void Add(const std::string& name, const std::string& actor, Role role) {
     Options o;
     o.sync = false;
-    ledgers_[name] = Must(Ledger::Create(o, dir_ + "/" + name, name, *root_, "regulator"),
-                          "create " + name);
-    logs_[name] = Must(NoteSigner::Generate(name, NoteKeyType::kEd25519), "log key");
-    for (auto& s : states_) Must(s.AddLog(name, logs_[name]->verifier()), "witness");
+    ledgers_[kRegistry] = Must(Ledger::Create(o, dir_ + "/" + kRegistry, kRegistry, *root_,
+                                              "regulator"),
+                               "create the registry");
+    NewLog(kRegistry);
+  }
+
+  // Enterprise `name`, whose one actor is `actor` of `role`: its log key,
+  // and its registration (and quota grant) in the registry.
+  void Enrol(const std::string& name, const std::string& actor, Role role) {
+    NewLog(name);
     keys_[actor] = Must(Signer::Generate(Algorithm::kEd25519), "actor key");
     ActorRegistered reg;
     reg.actor_id = actor;
@@ -74,24 +85,65 @@ class Federation {
     reg.key = keys_[actor]->public_key();
     reg.licence = "LIC-" + actor;
     reg.jurisdiction = "CN";
-    Must(RegisterActor(*ledgers_[name], *root_, reg, "regulator"), "register " + actor);
+    Must(RegisterActor(*ledgers_[kRegistry], *root_, reg, "regulator"), "register " + actor);
     if (role == Role::kMine || role == Role::kSeparator) {
       QuotaKind k = role == Role::kMine ? QuotaKind::kMiningRock : QuotaKind::kSmeltingSeparation;
-      Do(name, "regulator", QuotaGranted{actor, 2026, k, 100000000, "MIIT notice 2026"}, root_.get());
+      Do(kRegistry, "regulator", QuotaGranted{actor, 2026, k, 100000000, "MIIT notice 2026"},
+         root_.get());
     }
-    std::cout << "  ledger " << name << " (" << actor << ", " << RoleName(role) << ")\n";
+    roles_[name] = std::string(actor) + ", " + RoleName(role);
   }
 
-  // The regulator records in `name` a policy trusting `senders`.
-  void Trust(const std::string& name, const std::vector<std::string>& senders) {
+  // The registry's policy: the stage rules, and every enterprise's log
+  // trusted with both witnesses.
+  void TrustAll() {
     PolicySet p = DefaultPolicy();
     p.name = "federated";
-    for (const auto& s : senders) {
-      TrustedLog t{s, logs_[s]->verifier().ToString(), {}, 2};
+    for (const auto& [name, log] : logs_) {
+      if (name == kRegistry) continue;
+      TrustedLog t{name, log->verifier().ToString(), {}, 2};
       for (const auto& w : witnesses_) t.witnesses.push_back(w->verifier().ToString());
       p.trusted_logs.push_back(t);
     }
-    Do(name, "regulator", p, root_.get());
+    Do(kRegistry, "regulator", p, root_.get());
+  }
+
+  // The registry's cosigned checkpoint, published as tlog-tiles and
+  // copied by a mirror that checks every tile and record.
+  void PublishRegistry() {
+    Publish(kRegistry);
+    const std::string www = dir_ + "/www/" + kRegistry;
+    PublishOptions po;
+    po.sync = false;
+    const PublishResult pub = Must(retrace::Publish(*ledgers_[kRegistry], www, po), "publish");
+    MirrorOptions mo;
+    mo.log_keys = {logs_[kRegistry]->verifier()};
+    mo.witnesses = Witnesses();
+    mo.ledger.sync = false;
+    const MirrorResult m = Must(Mirror(www, dir_ + "/registry-mirror", mo), "mirror the registry");
+    if (!m.findings.empty()) throw DemoError{"mirror the registry: " + m.findings[0].message};
+    registry_mirror_ = Must(Ledger::Open(mo.ledger, dir_ + "/registry-mirror"), "open the mirror");
+    std::cout << "  registry: " << pub.size << " records (registrations, quota grants, the "
+              << "policy), cosigned by 2 witnesses,\n  published as tlog-tiles to "
+              << Shown(www) << " and mirrored to " << Shown(dir_ + "/registry-mirror") << "\n";
+  }
+
+  // Enterprise `name`'s ledger in DIR/name, bound to the registry, with
+  // every registry record imported from the mirror with its proof.
+  void Bind(const std::string& name) {
+    Options o;
+    o.sync = false;
+    RegistryBinding& b = o.registry.emplace();
+    b.log_key = logs_[kRegistry]->verifier().ToString();
+    for (const auto& w : witnesses_) b.witnesses.push_back(w->verifier().ToString());
+    b.quorum = 2;
+    b.ledger_id = Must(ledgers_[kRegistry]->Info(), "registry").ledger_id;
+    ledgers_[name] = Must(Ledger::Create(o, dir_ + "/" + name, name, *root_, "regulator"),
+                          "create " + name);
+    const RegistryImportResult im =
+        Must(ImportRegistry(*ledgers_[name], *registry_mirror_), "import the registry into " + name);
+    std::cout << "  ledger " << name << " (" << roles_[name] << "): imported " << im.appended
+              << " registry records with their proofs\n";
   }
 
   void Do(const std::string& name, const std::string& actor, EventBody body,
@@ -149,12 +201,23 @@ class Federation {
               << " bytes, checkpoint " << cp.size << ", 2 witnesses)\n";
   }
 
+  WitnessPolicy Witnesses() const {
+    return WitnessPolicy{{witnesses_[0]->verifier(), witnesses_[1]->verifier()}, 2};
+  }
   Ledger& ledger(const std::string& name) { return *ledgers_[name]; }
   const Signer& root() const { return *root_; }
   const NoteSigner& log(const std::string& name) { return *logs_[name]; }
   const NoteSigner& witness(int i) const { return *witnesses_[i]; }
 
  private:
+  static constexpr const char* kRegistry = "registry";
+
+  // A log key for ledger `name`, known to both witnesses.
+  void NewLog(const std::string& name) {
+    logs_[name] = Must(NoteSigner::Generate(name, NoteKeyType::kEd25519), "log key");
+    for (auto& s : states_) Must(s.AddLog(name, logs_[name]->verifier()), "witness");
+  }
+
   std::string dir_;
   std::unique_ptr<Signer> root_;
   std::vector<std::unique_ptr<NoteSigner>> witnesses_;
@@ -162,6 +225,8 @@ class Federation {
   std::map<std::string, std::unique_ptr<Ledger>> ledgers_;
   std::map<std::string, std::unique_ptr<NoteSigner>> logs_;
   std::map<std::string, std::unique_ptr<Signer>> keys_;
+  std::map<std::string, std::string> roles_;  // enterprise -> "actor, role"
+  std::unique_ptr<Ledger> registry_mirror_;
   std::int64_t clock_ = 0;
 };
 
@@ -176,23 +241,18 @@ int RunFederatedDemo(const std::string& dir) {
   const char* cmd = "demo";
   try {
     Federation f(dir);
-    std::cout << "Ledgers in " << Shown(dir) << ", one per enterprise, all rooted in the "
-              << "regulator's key:\n";
-    f.Add("mine-a", "mine-a", Role::kMine);
-    f.Add("mine-b", "mine-b", Role::kMine);
-    f.Add("mine-c", "mine-c", Role::kMine);
-    f.Add("sep-1", "sep-1", Role::kSeparator);
-    f.Add("sep-2", "sep-2", Role::kSeparator);
-    f.Add("smelter", "smelter", Role::kSmelter);
-    f.Add("magnets-1", "magnets-1", Role::kMagnetMaker);
-    f.Add("magnets-2", "magnets-2", Role::kMagnetMaker);
-    f.Add("exporter", "exporter", Role::kExporter);
-    f.Trust("sep-1", {"mine-a", "mine-b"});
-    f.Trust("sep-2", {"mine-c"});
-    f.Trust("smelter", {"sep-1", "sep-2"});
-    f.Trust("magnets-1", {"smelter"});
-    f.Trust("magnets-2", {"smelter"});
-    f.Trust("exporter", {"magnets-1"});
+    std::cout << "The regulator's registry and one ledger per enterprise, in " << Shown(dir)
+              << ", all rooted in the regulator's key:\n";
+    const std::vector<std::tuple<std::string, Role>> enterprises = {
+        {"mine-a", Role::kMine},         {"mine-b", Role::kMine},
+        {"mine-c", Role::kMine},         {"sep-1", Role::kSeparator},
+        {"sep-2", Role::kSeparator},     {"smelter", Role::kSmelter},
+        {"magnets-1", Role::kMagnetMaker}, {"magnets-2", Role::kMagnetMaker},
+        {"exporter", Role::kExporter}};
+    for (const auto& [name, role] : enterprises) f.Enrol(name, name, role);
+    f.TrustAll();
+    f.PublishRegistry();
+    for (const auto& [name, role] : enterprises) f.Bind(name);
 
     std::cout << "Hand-overs (each a shipment to the next ledger and a receipt there with the "
                  "sender's lineage bundle):\n";
@@ -268,8 +328,7 @@ int RunFederatedDemo(const std::string& dir) {
            "write witness key");
     }
     const BundleReport offline = Must(
-        VerifyBundle(bundle, f.root().public_key(), f.log("exporter").verifier(),
-                     WitnessPolicy{{f.witness(0).verifier(), f.witness(1).verifier()}, 2}),
+        VerifyBundle(bundle, f.root().public_key(), f.log("exporter").verifier(), f.Witnesses()),
         "verify the bundle");
     std::cout << "\nCustoms bundle " << Shown(dir) << "/customs-MAG-1.bundle: " << bundle.size()
               << " bytes, verified offline with the regulator's key, the exporter's log key and "

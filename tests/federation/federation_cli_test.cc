@@ -205,8 +205,13 @@ TEST_CASE("retrace demo --federated builds the chain in separate ledgers and ver
   Run demo = Retrace(t, {"demo", "--federated", "--dir", "fed"});
   REQUIRE_RC(demo, 0);
   CHECK(demo.out.find("Ledgers crossed") != std::string::npos);
+  // Every ledger is bound to the registry and imported it from the mirror
+  // of its published tiles; the report names the registry checkpoint.
+  CHECK(demo.out.find("Registry checkpoint relied on: registry size 16") != std::string::npos);
+  CHECK(demo.out.find("imported 15 registry records") != std::string::npos);
+  CHECK(fs::exists(t / "fed/www/registry/checkpoint"));
   CHECK(demo.out.substr(demo.out.size() - 6) == "VALID\n");
-  for (const char* ledger : {"mine-a", "mine-b", "mine-c", "sep-1", "sep-2", "smelter",
+  for (const char* ledger : {"registry", "registry-mirror", "mine-a", "mine-b", "mine-c", "sep-1", "sep-2", "smelter",
                              "magnets-1", "magnets-2", "exporter"}) {
     CHECK(fs::exists(t / (std::string("fed/") + ledger + "/data.mdb")));
   }
@@ -220,6 +225,7 @@ TEST_CASE("retrace demo --federated builds the chain in separate ledgers and ver
   REQUIRE_RC(Retrace(t, {"verify", "--db", "fed/exporter", "MAG-1"}), 0);
   REQUIRE_RC(Retrace(t, {"verify", "--db", "fed/magnets-2", "MAG-2"}), 0);
   REQUIRE_RC(Retrace(t, {"audit", "--db", "fed/smelter"}), 0);
+  REQUIRE_RC(Retrace(t, {"audit", "--db", "fed/registry-mirror"}), 0);
   REQUIRE_RC(Retrace(t, {"demo", "--federated", "--dir", "fed"}), 2);
 }
 
