@@ -450,6 +450,19 @@ RETRACE_EXPORT Result<std::vector<SignedEvent>> SignEncodedEventBatch(
     std::vector<std::string> event_bytes, const Signer& signer);
 
 // A record as stored in the ledger (decoded view).
+// What an import record carries (docs/federation.md, "The registry"): the
+// registry's stored record at `index`, verbatim, and the proof the ledger
+// judged it by.
+struct RegistryImport {
+  std::uint64_t index = 0;        // the record's position in the registry
+  std::string record;             // the registry's stored record bytes
+  std::string checkpoint;         // the registry checkpoint (signed note, cosignatures)
+  // The proof's hashes as stored (32 bytes each in a valid import; the
+  // judgment of the import refuses any other size):
+  std::vector<std::string> inclusion;    // RFC 6962 PATH(index, checkpoint size)
+  std::vector<std::string> consistency;  // from the previous import's checkpoint; empty if the same
+};
+
 struct Record {
   std::uint64_t seq = 0;
   Hash prev_hash{};
@@ -459,6 +472,9 @@ struct Record {
   BatchInclusion batch;  // batch.size == 0 for a single signature
   Hash hash{};          // SHA-256(0x00 || stored record bytes)
   std::string stored;   // the stored record bytes, exactly
+  // Set for an import record, whose own event, key id and signature are
+  // empty; DecodeRecord(registry_import->record) reads the registry's record.
+  std::optional<RegistryImport> registry_import;
 };
 
 // Parses stored record bytes and computes their hash. kCorruption if they

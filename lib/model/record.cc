@@ -247,6 +247,15 @@ Result<Record> DecodeRecord(std::string_view stored) {
     std::copy(h.begin(), h.end(), node.begin());
     out.batch.path.push_back(node);
   }
+  if (r.has_registry_proof() || !r.registry_record().empty()) {
+    RegistryImport& im = out.registry_import.emplace();
+    im.index = r.registry_proof().index();
+    im.record = std::move(*r.mutable_registry_record());
+    im.checkpoint = std::move(*r.mutable_registry_proof()->mutable_checkpoint());
+    const v1::RegistryProof& proof = r.registry_proof();
+    im.inclusion.assign(proof.inclusion().begin(), proof.inclusion().end());
+    im.consistency.assign(proof.consistency().begin(), proof.consistency().end());
+  }
   out.hash = internal::RecordHash(stored);
   out.stored.assign(stored.data(), stored.size());
   return out;

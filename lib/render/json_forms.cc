@@ -49,8 +49,41 @@ json LotJ(const LotInfo& info) {
   return j;
 }
 
+json Rec(const Record& record);
+
+// An import record's registry record and proof (docs/federation.md).
+json Import(const RegistryImport& im) {
+  json j;
+  j["index"] = im.index;
+  j["checkpoint"] = im.checkpoint;
+  json inclusion = json::array(), consistency = json::array();
+  for (const std::string& h : im.inclusion) inclusion.push_back(Hex(h));
+  for (const std::string& h : im.consistency) consistency.push_back(Hex(h));
+  j["inclusion"] = inclusion;
+  j["consistency"] = consistency;
+  Result<Record> inner = DecodeRecord(im.record);
+  if (inner.ok() && !inner->registry_import) {
+    j["record"] = Rec(*inner);
+  } else {
+    j["record_error"] = inner.ok() ? "an import record inside an import record"
+                                   : inner.status().ToString();
+    j["record_bytes"] = Hex(im.record);
+  }
+  return j;
+}
+
 json Rec(const Record& record) {
   json j;
+  if (record.registry_import) {
+    // Its own event, key id and signature are empty: what it states is the
+    // registry's record, proven in the registry checkpoint.
+    j["seq"] = record.seq;
+    j["hash"] = HashToHex(record.hash);
+    j["prev_hash"] = HashToHex(record.prev_hash);
+    j["kind"] = "registry_import";
+    j["registry_import"] = Import(*record.registry_import);
+    return j;
+  }
   j["seq"] = record.seq;
   j["hash"] = HashToHex(record.hash);
   j["prev_hash"] = HashToHex(record.prev_hash);

@@ -96,6 +96,29 @@ TEST_CASE("A mine's ledger imports the registry from a mirror of its published l
   Run audit = Retrace(t, {"audit", "--db", "mine", "--format", "json"});
   REQUIRE_RC(audit, 0);
   CHECK(nlohmann::json::parse(audit.out)["registry"]["imported"] == 2);
+
+  // `show` of an import record: the registry's record and its proof.
+  Run shown = Retrace(t, {"show", "--db", "mine", "--seq", "1"});
+  REQUIRE_RC(shown, 0);
+  auto rec = nlohmann::json::parse(shown.out);
+  CHECK(rec["kind"] == "registry_import");
+  CHECK(rec["registry_import"]["index"] == 1);
+  CHECK(rec["registry_import"]["checkpoint"].get<std::string>().rfind("registry\n3\n", 0) == 0);
+  CHECK(rec["registry_import"]["inclusion"].size() == 2);
+  CHECK(rec["registry_import"]["record"]["kind"] == "actor_registered");
+  CHECK(rec["registry_import"]["record"]["event"]["actorRegistered"]["actorId"] == "mine-1");
+
+  // Anyone mirrors the mine's published ledger, imports and all, and
+  // audits the copy.
+  REQUIRE_RC(Retrace(t, {"note-keygen", "--name", "mine-ledger", "--out", "minelog"}), 0);
+  REQUIRE_RC(Retrace(t, {"checkpoint", "--db", "mine", "--key", "minelog.notekey"}), 0);
+  REQUIRE_RC(Retrace(t, {"publish", "--db", "mine", "--out", "minewww"}), 0);
+  REQUIRE_RC(Retrace(t, {"mirror", "minewww", "--db", "minemirror", "--log-key", "minelog.vkey"}),
+             0);
+  Run ma = Retrace(t, {"audit", "--db", "minemirror", "--format", "json"});
+  REQUIRE_RC(ma, 0);
+  CHECK(nlohmann::json::parse(ma.out)["registry"]["imported"] == 2);
+  REQUIRE_RC(Retrace(t, {"verify", "--db", "minemirror", "ORE-1"}), 0);
 }
 
 }  // namespace

@@ -75,7 +75,8 @@ bool Agree(const std::string& bytes, int* accepted = nullptr) {
   return v.seq == ref->seq && v.prev_hash == ref->prev_hash && v.event_bytes == ref->event_bytes &&
          v.key_id == ref->key_id && v.signature == ref->signature && v.stored == bytes &&
          v.batch_size == ref->batch.size && v.batch_index == ref->batch.index &&
-         v.batch_path_size == ref->batch.path.size() && BatchInclusionOf(v).path == ref->batch.path;
+         v.batch_path_size == ref->batch.path.size() && BatchInclusionOf(v).path == ref->batch.path &&
+         v.registry_record == (ref->registry_import ? ref->registry_import->record : std::string());
 }
 
 TEST_CASE("ParseRecordView reads a stored record in place", "[model]") {
