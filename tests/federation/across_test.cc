@@ -116,21 +116,25 @@ TEST_CASE("One bundle from the last ledger verifies offline across all three", "
   CHECK(r3->lineage.ledgers_crossed.empty());
 }
 
-TEST_CASE("An over-quota mine two ledgers upstream keeps its non-compliant share",
+TEST_CASE("An over-quota mine three ledgers upstream keeps its non-compliant share",
           "[federation]") {
+  // mine-ledger -> sep-ledger -> smelt-ledger -> mag-ledger: the magnet is
+  // verified three ledger crossings below the mine.
   Federation f;
   Options flag;
   flag.regulatory_violations = RegulatoryMode::kRecordAndFlag;
   f.AddLedger("mine-ledger", flag);
   f.AddLedger("sep-ledger");
+  f.AddLedger("smelt-ledger");
   f.AddLedger("mag-ledger");
   f.Register("mine-ledger", "mine-1", Role::kMine, 1000);  // 1 kg REO: far too little
   f.Register("mine-ledger", "mine-2", Role::kMine);
   f.Register("sep-ledger", "sep-1", Role::kSeparator);
-  f.Register("mag-ledger", "smelt-1", Role::kSmelter);
+  f.Register("smelt-ledger", "smelt-1", Role::kSmelter);
   f.Register("mag-ledger", "mag-1", Role::kMagnetMaker);
   f.Trust("sep-ledger", {f.TrustEntry("mine-ledger")});
-  f.Trust("mag-ledger", {f.TrustEntry("sep-ledger")});
+  f.Trust("smelt-ledger", {f.TrustEntry("sep-ledger")});
+  f.Trust("mag-ledger", {f.TrustEntry("smelt-ledger")});
   auto over = f.Do("mine-ledger", "mine-1", Extracted{ThreeLedgers::Ore("ORE-1"), "pit 3"});
   REQUIRE(over.ok());
   REQUIRE(HasCode(over->flagged, finding::kQuotaExceeded));
@@ -152,39 +156,59 @@ TEST_CASE("An over-quota mine two ledgers upstream keeps its non-compliant share
   sep.declared_loss_g = 2000000 - 140000;
   REQUIRE(f.Do("sep-ledger", "sep-1", sep).ok());
   REQUIRE(f.Do("sep-ledger", "sep-1",
-               Shipped{"NDPR-1", std::nullopt, "smelt-1", 140000, "mag-ledger"}).ok());
+               Shipped{"NDPR-1", std::nullopt, "smelt-1", 140000, "smelt-ledger"}).ok());
   f.Publish("sep-ledger");
-  REQUIRE(f.Hand("sep-ledger", "NDPR-1", "mag-ledger").ok());
+  REQUIRE(f.Hand("sep-ledger", "NDPR-1", "smelt-ledger").ok());
   Transformed smelt;
   smelt.inputs = {{"NDPR-1", 140000, std::nullopt}};
   smelt.outputs = {MakeLot("ALLOY-1", MaterialClass::kMetalAlloy, 120000,
                            {{Element::kNd, 88000}, {Element::kPr, 25000}})};
   smelt.declared_loss_g = 20000;
-  REQUIRE(f.Do("mag-ledger", "smelt-1", smelt).ok());
+  REQUIRE(f.Do("smelt-ledger", "smelt-1", smelt).ok());
+  REQUIRE(f.Do("smelt-ledger", "smelt-1",
+               Shipped{"ALLOY-1", std::nullopt, "mag-1", 120000, "mag-ledger"}).ok());
+  f.Publish("smelt-ledger");
+  REQUIRE(f.Hand("smelt-ledger", "ALLOY-1", "mag-ledger").ok());
+  Transformed mag;
+  mag.inputs = {{"ALLOY-1", 120000, std::nullopt}};
+  mag.additives = {{"iron", 50000}, {"boron", 2000}};
+  mag.outputs = {MakeLot("MAG-1", MaterialClass::kMagnet, 170000,
+                         {{Element::kNd, 87000}, {Element::kPr, 24500}})};
+  mag.declared_loss_g = 120000 + 52000 - 170000;
+  REQUIRE(f.Do("mag-ledger", "mag-1", mag).ok());
 
-  auto v = VerifyLotAcrossLedgers(f.ledger("mag-ledger"), "ALLOY-1");
+  auto check = [](const VerifyReport& v) {
+    CHECK(!v.valid);
+    CHECK(HasCode(v.findings, finding::kQuotaExceeded));
+    REQUIRE(v.origins.size() == 2);
+    const OriginShare* bad = nullptr;
+    for (const auto& o : v.origins) {
+      if (o.origin_lot == "ORE-1") bad = &o;
+    }
+    REQUIRE(bad != nullptr);
+    CHECK(!bad->compliant);
+    CHECK(bad->ledger == "mine-ledger");
+    CHECK(bad->share_ppm == 500000);
+    CHECK(v.non_compliant_share_ppm == 500000);
+    REQUIRE(v.ledgers_crossed.size() == 4);  // ALLOY-1, NDPR-1, ORE-1, ORE-2
+    CHECK(v.ledgers_crossed[0].origin == "smelt-ledger");
+    CHECK(v.ledgers_crossed[1].origin == "sep-ledger");
+    CHECK(v.ledgers_crossed[2].origin == "mine-ledger");
+    CHECK(v.ledgers_crossed[3].origin == "mine-ledger");
+  };
+  auto v = VerifyLotAcrossLedgers(f.ledger("mag-ledger"), "MAG-1");
   REQUIRE(v.ok());
-  CHECK(!v->valid);
-  CHECK(HasCode(v->findings, finding::kQuotaExceeded));
-  REQUIRE(v->origins.size() == 2);
-  const OriginShare* bad = nullptr;
-  for (const auto& o : v->origins) {
-    if (o.origin_lot == "ORE-1") bad = &o;
-  }
-  REQUIRE(bad != nullptr);
-  CHECK(!bad->compliant);
-  CHECK(bad->ledger == "mine-ledger");
-  CHECK(bad->share_ppm == 500000);
-  CHECK(v->non_compliant_share_ppm == 500000);
+  INFO(VerifyReportToJson(*v));
+  check(*v);
   // The same verdict offline, from one bundle of the last ledger.
   f.Publish("mag-ledger");
-  auto bundle = ProveLineage(f.ledger("mag-ledger"), "ALLOY-1");
+  auto bundle = ProveLineage(f.ledger("mag-ledger"), "MAG-1");
   REQUIRE(bundle.ok());
   auto r = VerifyBundle(*bundle, f.root().public_key(), f.log("mag-ledger").verifier(),
                         BothWitnesses(f));
   REQUIRE(r.ok());
+  check(r->lineage);
   CHECK(!r->valid);
-  CHECK(r->lineage.non_compliant_share_ppm == 500000);
   CHECK(HasCode(r->findings, finding::kQuotaExceeded));
 }
 
