@@ -3,9 +3,14 @@
 
     python3 federated_handover.py [--lib path/to/libretrace.so.0]
 
-Two companies keep their own ledgers, both provisioned by the regulator
-(one root key): a mine and a separator. The separator's ledger trusts the
-mine's ledger by a policy the regulator signs (its checkpoint key). The mine
+Two companies keep their own ledgers: a mine and a separator. The regulator
+keeps a registry ledger (one root key for all three) holding both actors'
+registrations, their quota grants and a policy trusting the mine's ledger
+(its checkpoint key); both enterprise ledgers are bound to the registry and
+import its records, each proven in a signed registry checkpoint. (This
+example's binding names no witness: the C API cosigns only through witnesses
+over HTTP, retrace_ledger_checkpoint_request_cosignatures; a real registry
+binding names its witnesses and a quorum.) The mine
 extracts ore and ships it to the separator's ledger, signs a checkpoint and
 hands over the lot's lineage bundle; the separator receives the lot with
 that bundle (the ledger verifies it and stores it), separates it, signs its
@@ -44,30 +49,42 @@ def main():
         mine, sep = rt.generate_key("ed25519"), rt.generate_key("ed25519")
         mine_log = rt.generate_note_key("mine-ledger")
         sep_log = rt.generate_note_key("sep-ledger")
+        reg_log = rt.generate_note_key("registry")
         year = datetime.datetime.now(datetime.timezone.utc).year
-        with rt.create_ledger(os.path.join(work, "mine"), "mine-ledger", regulator,
-                              sync=False) as ml, \
-             rt.create_ledger(os.path.join(work, "sep"), "sep-ledger", regulator,
-                              sync=False) as sl:
-            # The regulator provisions both ledgers.
-            ml.register_actor(regulator, "mine-1", "mine", "Example Mining Co.",
-                              mine.public_key_pem(), licence="C1500002011034120110001")
-            ml.append(regulator, {"actorId": "regulator", "quotaGranted": {
+        with rt.create_ledger(os.path.join(work, "registry"), "registry", regulator,
+                              sync=False) as reg:
+            # The regulator's registry: who the actors are, their quotas,
+            # and which logs a receiving ledger trusts.
+            reg.register_actor(regulator, "mine-1", "mine", "Example Mining Co.",
+                               mine.public_key_pem(), licence="C1500002011034120110001")
+            reg.append(regulator, {"actorId": "regulator", "quotaGranted": {
                 "actorId": "mine-1", "year": year, "kind": "QUOTA_MINING_ROCK",
                 "reoG": "100000000"}})
-            sl.register_actor(regulator, "sep-1", "separator", "Example Separation Co.",
-                              sep.public_key_pem())
-            sl.append(regulator, {"actorId": "regulator", "quotaGranted": {
+            reg.register_actor(regulator, "sep-1", "separator", "Example Separation Co.",
+                               sep.public_key_pem())
+            reg.append(regulator, {"actorId": "regulator", "quotaGranted": {
                 "actorId": "sep-1", "year": year, "kind": "QUOTA_SMELTING_SEPARATION",
                 "reoG": "100000000"}})
-            sl.append(regulator, {"actorId": "regulator", "policySet": {
+            reg.append(regulator, {"actorId": "regulator", "policySet": {
                 "name": "federated",
-                "rules": [{"role": "ROLE_SEPARATOR",
+                "rules": [{"role": "ROLE_MINE", "events": ["extracted", "shipped"],
+                           "outputs": ["MATERIAL_ORE_CONCENTRATE"]},
+                          {"role": "ROLE_SEPARATOR",
                            "events": ["received", "transformed", "shipped"],
                            "inputs": ["MATERIAL_ORE_CONCENTRATE"],
                            "outputs": ["MATERIAL_SEPARATED_OXIDE"]}],
                 "trustedLogs": [{"origin": "mine-ledger", "logKey": mine_log.verifier_key()}]}})
-
+            reg.checkpoint_sign(reg_log)
+            binding = {"log_key": reg_log.verifier_key(), "witnesses": [], "quorum": 0,
+                       "ledger_id": reg.info()["ledger_id"]}
+            ml = rt.create_ledger(os.path.join(work, "mine"), "mine-ledger", regulator,
+                                  sync=False, registry=binding)
+            sl = rt.create_ledger(os.path.join(work, "sep"), "sep-ledger", regulator,
+                                  sync=False, registry=binding)
+            for name, ledger in (("mine-ledger", ml), ("sep-ledger", sl)):
+                n = ledger.import_registry(reg)
+                print(f"{name}: imported {n} registry records with their proofs")
+        with ml, sl:
             # The mine: extraction, a shipment to the separator's ledger, a
             # checkpoint, and the lot's bundle handed to the separator.
             ml.append(mine, {"actorId": "mine-1", "extracted": {
@@ -118,7 +135,7 @@ def main():
             ok = (report["valid"] and [c["origin"] for c in report["ledgers_crossed"]] == ["mine-ledger"]
                   and offline["valid"] and offline["lineage"]["ledgers_crossed"][0]["origin"] == "mine-ledger"
                   and sl.lot("NDPR-1")["status"] == "held")
-        for k in (regulator, mine, sep, mine_log, sep_log):
+        for k in (regulator, mine, sep, mine_log, sep_log, reg_log):
             k.close()
         print("OK" if ok else "FAILED")
         return 0 if ok else 1

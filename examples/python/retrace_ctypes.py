@@ -86,6 +86,8 @@ class Retrace:
             "retrace_options_set_sync": (None, [vp, ctypes.c_int]),
             "retrace_options_set_read_only": (None, [vp, ctypes.c_int]),
             "retrace_options_set_regulatory_mode": (ctypes.c_int, [vp, ctypes.c_int]),
+            "retrace_options_set_registry": (ctypes.c_int, [vp, cp, _c_char_pp, sz,
+                                                            ctypes.c_uint32, cp]),
             "retrace_ledger_create": (ctypes.c_int, [vp, cp, cp, vp, cp, pvp]),
             "retrace_ledger_open": (ctypes.c_int, [vp, cp, pvp]),
             "retrace_ledger_close": (None, [vp]),
@@ -117,6 +119,7 @@ class Retrace:
             "retrace_ledger_prove_lot": (ctypes.c_int, [vp, cp, pbuf, psz]),
             "retrace_ledger_receive": (ctypes.c_int, [vp, vp, ctypes.c_char_p, sz, cp, sz, cp, pu64]),
             "retrace_bundle_verify": (ctypes.c_int, [ctypes.c_char_p, sz, vp, vp, pvp, sz, sz, pvp]),
+            "retrace_ledger_import_registry": (ctypes.c_int, [vp, vp, u64, pu64]),
         }
         for name, (res, args) in sigs.items():
             fn = getattr(lib, name)
@@ -207,7 +210,7 @@ class Retrace:
     # and every lineage it reaches verifies INVALID with the finding).
     _REGULATORY = {"reject": 0, "flag": 1}
 
-    def _options(self, sync, read_only, regulatory="reject"):
+    def _options(self, sync, read_only, regulatory="reject", registry=None):
         if regulatory not in self._REGULATORY:
             raise ValueError(f"regulatory must be 'reject' or 'flag', not {regulatory!r}")
         o = self._lib.retrace_options_new()
@@ -215,15 +218,30 @@ class Retrace:
             raise MemoryError("retrace_options_new")
         self._lib.retrace_options_set_sync(o, 1 if sync else 0)
         self._lib.retrace_options_set_read_only(o, 1 if read_only else 0)
-        rc = self._lib.retrace_options_set_regulatory_mode(o, self._REGULATORY[regulatory])
-        if rc != 0:
-            self._lib.retrace_options_free(o)
-            self._check(rc, "retrace_options_set_regulatory_mode")
+        calls = [("retrace_options_set_regulatory_mode",
+                  lambda: self._lib.retrace_options_set_regulatory_mode(
+                      o, self._REGULATORY[regulatory]))]
+        if registry is not None:
+            witnesses = [self._b(w) for w in registry.get("witnesses", ())]
+            arr = (ctypes.c_char_p * max(1, len(witnesses)))(*witnesses)
+            calls.append(("retrace_options_set_registry",
+                          lambda: self._lib.retrace_options_set_registry(
+                              o, self._b(registry["log_key"]), arr, len(witnesses),
+                              registry.get("quorum", 0), self._b(registry["ledger_id"]))))
+        for call, fn in calls:
+            rc = fn()
+            if rc != 0:
+                self._lib.retrace_options_free(o)
+                self._check(rc, call)
         return o
 
     def create_ledger(self, path, name, root, root_actor="regulator", sync=True,
-                      regulatory="reject"):
-        o = self._options(sync, False, regulatory)
+                      regulatory="reject", registry=None):
+        """A new ledger. `registry`, if given, binds it to the regulator's
+        registry ledger: {"log_key": its checkpoint verifier key, "witnesses":
+        [witness verifier keys], "quorum": n, "ledger_id": its ledger id}
+        (docs/federation.md, "The registry")."""
+        o = self._options(sync, False, regulatory, registry)
         h = ctypes.c_void_p()
         try:
             self._check(self._lib.retrace_ledger_create(o, self._b(path), self._b(name), root._h,
@@ -399,6 +417,16 @@ class Ledger:
             self._h, consignee._h, bundle, len(bundle), c, 0 if c is None else len(c),
             Retrace._b(event_id), ctypes.byref(seq)), "retrace_ledger_receive")
         return seq.value
+
+    def import_registry(self, registry, max_records=0):
+        """Imports every registry record not imported yet from `registry` (a
+        Ledger: the registry, or a mirror of its published log), each proven
+        in its latest checkpoint; all or none. Returns how many were
+        appended (0: nothing new)."""
+        n = ctypes.c_uint64()
+        self._rt._check(self._lib.retrace_ledger_import_registry(
+            self._h, registry._h, max_records, ctypes.byref(n)), "retrace_ledger_import_registry")
+        return n.value
 
     def lineage(self, lot_id):
         return json.loads(self._rt._text(self._lib.retrace_ledger_lineage_json, self._h, Retrace._b(lot_id)))
