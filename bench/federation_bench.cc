@@ -15,11 +15,25 @@
 //                proves (nested upstream bundles included) and of the
 //                single ledger's bundle, and their ratio.
 //
+// Then the registry (docs/federation.md, "The registry"): a registry of
+// --registry records (actor registrations, each with its quota grant),
+// cosigned, imported whole by a bound ledger, and
+//
+//   import       imports per second (ImportRegistry, one transaction)
+//                against the limit of what each import must do -- one
+//                Ed25519 verify of the regulator's signature and the
+//                inclusion proof's SHA-256 -- measured raw in the same run;
+//   audit        the bound ledger's full audit, which re-judges every
+//                import, per record, against the same limit;
+//   bundle       what the imports add to a bundle of the bound ledger, per
+//                import, against the same records written locally.
+//
 // Figures are printed, never asserted.
 //
-//   retrace-federation-bench [--ledgers=N] [--records=N] [--reps=N] [--dir=DIR]
+//   retrace-federation-bench [--ledgers=N] [--records=N] [--reps=N] [--registry=N] [--dir=DIR]
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -35,6 +49,7 @@
 #include "retrace/ledger.h"
 #include "retrace/note.h"
 #include "retrace/witness.h"
+#include "raw.h"
 
 namespace {
 
@@ -297,12 +312,120 @@ Run Once(const std::string& dir, int n_ledgers, std::uint64_t records) {
   return run;
 }
 
+struct RegistryRun {
+  std::uint64_t imports = 0;
+  double import_s = 0;
+  double audit_s = 0;
+  std::uint64_t audit_records = 0;
+  bool audit_valid = false;
+  std::uint64_t bundle_bound = 0, bundle_local = 0;  // of one extracted lot
+};
+
+// A registry of `records` records (registrations of actors reg-i, each with
+// a quota grant), cosigned; a ledger bound to it imports them all. The same
+// records written locally into an unbound ledger give the bundle to compare.
+RegistryRun RegistryOnce(const std::string& dir, std::uint64_t records) {
+  Bench b;
+  b.dir = dir;
+  b.root = Must(Signer::Generate(Algorithm::kEd25519), "root");
+  b.witness = Must(NoteSigner::Generate("w1.bench", NoteKeyType::kCosignatureV1), "witness");
+  std::vector<Event> authority;
+  for (std::uint64_t i = 0; authority.size() + 2 <= std::max<std::uint64_t>(records, 2); ++i) {
+    const std::string a = i == 0 ? "mine-0" : "reg-" + std::to_string(i);
+    ActorRegistered reg;
+    reg.actor_id = a;
+    reg.legal_name = a + " Co., Ltd.";
+    reg.role = Role::kMine;
+    reg.key = b.Key(a).public_key();
+    reg.licence = "LIC-" + a;
+    reg.jurisdiction = "CN";
+    authority.push_back(b.Make("regulator", reg));
+    authority.push_back(
+        b.Make("regulator", QuotaGranted{a, 2026, QuotaKind::kMiningRock, 1000000000, "bench"}));
+  }
+  auto append_all = [&](Ledger& l) {
+    for (std::size_t at = 0; at < authority.size(); at += 256) {
+      std::vector<Event> chunk(authority.begin() + static_cast<std::ptrdiff_t>(at),
+                               authority.begin() + static_cast<std::ptrdiff_t>(
+                                                       std::min(authority.size(), at + 256)));
+      b.As(l, "regulator", *b.root, std::move(chunk));
+    }
+  };
+  auto extract = [&](Ledger& l, const std::string& name) {
+    b.As(l, "mine-0", b.Key("mine-0"),
+         {b.Make("mine-0", Extracted{Mix("ORE-R", 1, MaterialClass::kOreConcentrate), "pit 3",
+                                     "LIC-mine-0", QuotaKind::kMiningRock})});
+    b.Publish(l, name);
+    return Must(ProveLineage(l, "ORE-R"), "prove in " + name).size();
+  };
+  auto reg = b.Create("registry");
+  append_all(*reg);
+  b.Publish(*reg, "registry");
+
+  Options o;
+  o.sync = false;
+  RegistryBinding& binding = o.registry.emplace();
+  binding.log_key = b.logs["registry"]->verifier().ToString();
+  binding.witnesses = {b.witness->verifier().ToString()};
+  binding.quorum = 1;
+  binding.ledger_id = Must(reg->Info(), "registry info").ledger_id;
+  auto bound = Must(Ledger::Create(o, dir + "/bound", "bound", *b.root, "regulator"), "create");
+  b.logs["bound"] = Must(NoteSigner::Generate("bound", NoteKeyType::kEd25519), "log key");
+  Must(b.witness_state.AddLog("bound", b.logs["bound"]->verifier()), "witness follows bound");
+  RegistryRun run;
+  run.import_s = Seconds([&] {
+    run.imports = Must(ImportRegistry(*bound, *reg), "import").appended;
+  });
+  AuditReport audit;
+  run.audit_s = Seconds([&] { audit = Must(bound->Audit(), "audit"); });
+  run.audit_records = audit.records_checked;
+  run.audit_valid = audit.valid;
+  run.bundle_bound = extract(*bound, "bound");
+
+  auto local = b.Create("local");
+  append_all(*local);
+  run.bundle_local = extract(*local, "local");
+  return run;
+}
+
+void PrintRegistry(const std::vector<RegistryRun>& runs) {
+  std::vector<double> import, audit;
+  for (const RegistryRun& r : runs) {
+    import.push_back(r.import_s);
+    audit.push_back(r.audit_s);
+  }
+  const RegistryRun& r0 = runs.front();
+  // What one import cannot avoid: the regulator's Ed25519 signature over a
+  // registry record (~200 bytes) and an inclusion proof of log2(size)
+  // SHA-256 of 65 bytes. Measured raw now, on one thread.
+  const double verify = bench::RawVerify(Algorithm::kEd25519, 200, 1, 0.3, 3).per_second;
+  const double sha = bench::RawSha256(65, 1, 0.3, 3).per_second;
+  const double depth = std::ceil(std::log2(static_cast<double>(r0.imports + 1)));
+  const double limit = 1.0 / (1.0 / verify + depth / sha);
+  const double rate = static_cast<double>(r0.imports) / Median(import);
+  const double audit_rate = static_cast<double>(r0.audit_records) / Median(audit);
+  std::printf("registry: %llu records imported by a bound ledger, %zu rep(s), medians\n",
+              static_cast<unsigned long long>(r0.imports), runs.size());
+  std::printf("  limit per import (1 Ed25519 verify + %.0f SHA-256/65 B)  %10.0f /s\n", depth, limit);
+  std::printf("  ImportRegistry, one transaction          %10.0f imports/s   %.2f x limit\n", rate,
+              rate / limit);
+  std::printf("  full audit of the bound ledger (%s)   %10.0f records/s   %.2f x limit\n",
+              r0.audit_valid ? "valid" : "INVALID", audit_rate, audit_rate / limit);
+  std::printf("  bundle of one lot: imports %llu bytes, same records local %llu bytes: "
+              "%.0f bytes more per import\n",
+              static_cast<unsigned long long>(r0.bundle_bound),
+              static_cast<unsigned long long>(r0.bundle_local),
+              (static_cast<double>(r0.bundle_bound) - static_cast<double>(r0.bundle_local)) /
+                  static_cast<double>(r0.imports));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int n_ledgers = 5;
   std::uint64_t records = 10000;
   int reps = 3;
+  std::uint64_t registry = 1000;
   std::string dir = (std::filesystem::temp_directory_path() / "retrace-federation-bench").string();
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -316,12 +439,14 @@ int main(int argc, char** argv) {
       records = std::strtoull(v, nullptr, 10);
     } else if (const char* v = value("--reps")) {
       reps = std::atoi(v);
+    } else if (const char* v = value("--registry")) {
+      registry = std::strtoull(v, nullptr, 10);
     } else if (const char* v = value("--dir")) {
       dir = v;
     } else {
       std::fprintf(stderr,
                    "usage: retrace-federation-bench [--ledgers=N] [--records=N] [--reps=N] "
-                   "[--dir=DIR]\n");
+                   "[--registry=N] [--dir=DIR]\n");
       return 2;
     }
   }
@@ -364,5 +489,19 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(r0.bundle_single));
   std::printf("  ratio across / single                   %10.2f\n",
               static_cast<double>(r0.bundle_fed) / static_cast<double>(r0.bundle_single));
-  return r0.fed_valid && r0.single_valid ? 0 : 1;
+  bool registry_valid = true;
+  if (registry > 0) {
+    std::vector<RegistryRun> rr;
+    for (int r = 0; r < reps; ++r) {
+      const std::string d = dir + "/registry-" + std::to_string(r);
+      std::error_code ec;
+      std::filesystem::remove_all(d, ec);
+      std::filesystem::create_directories(d);
+      rr.push_back(RegistryOnce(d, registry));
+      std::filesystem::remove_all(d, ec);
+      registry_valid = registry_valid && rr.back().audit_valid;
+    }
+    PrintRegistry(rr);
+  }
+  return r0.fed_valid && r0.single_valid && registry_valid ? 0 : 1;
 }

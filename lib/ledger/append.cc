@@ -205,8 +205,12 @@ Status LedgerImpl::ApplyAuthority(Txn& txn, const std::string& where, Pending& p
   const KeyEntry* signer = ctx->book->Key(se.key_id);
   const PublicKey* verified_under =
       p.signature_verified && signer != nullptr && signer->key ? &*signer->key : nullptr;
-  ASSIGN_OR_RETURN(std::shared_ptr<const Authority> book,
-                   books_.With(txn, std::move(*candidate), verified_under));
+  std::shared_ptr<const Authority> book;
+  if (ctx->run_book != nullptr && seq < ctx->run_end) {
+    book = ctx->run_book;  // judged with the rest of its run (PrepareAuthorityRun)
+  } else {
+    ASSIGN_OR_RETURN(book, books_.With(txn, std::move(*candidate), verified_under));
+  }
   const AuthorityVerdict* verdict = book->Verdict(seq);
   if (verdict == nullptr) return InternalError(where + "the book lost the record it was given");
   if (!verdict->valid) {
@@ -424,14 +428,58 @@ Status LedgerImpl::ApplyCustody(Txn& txn, const std::string& where, Pending& p,
   return Status::Ok();
 }
 
+std::string LedgerImpl::StoredOf(const Pending& p, std::uint64_t seq, const Hash& prev) const {
+  return p.import != nullptr
+             ? EncodeImportRecord(seq, prev, p.import->registry_record, p.import->proof)
+             : EncodeRecord(seq, prev, *p.signed_event);
+}
+
+namespace {
+bool IsAuthorityPending(const Pending& p) {
+  return IsAuthorityEvent(p.event) || p.import != nullptr;
+}
+}  // namespace
+
+Status LedgerImpl::PrepareAuthorityRun(Txn& txn, std::vector<Pending>* pending, std::size_t i,
+                                       WriteContext* ctx) {
+  const std::uint64_t seq = ctx->head.size;
+  if (ctx->run_book != nullptr && seq < ctx->run_end) return Status::Ok();
+  // A revocation may void records before it: it ends a run, and is judged
+  // alone, after them.
+  auto in_run = [](const Pending& p) {
+    return IsAuthorityPending(p) && !p.event.has_key_revoked();
+  };
+  std::size_t j = i;
+  while (j < pending->size() && in_run((*pending)[j])) ++j;
+  if (j - i < 2) return Status::Ok();
+  std::vector<AuthorityRecord> candidates;
+  std::vector<const PublicKey*> verified_under;
+  candidates.reserve(j - i);
+  Hash prev = ctx->head.hash;
+  for (std::size_t k = i; k < j; ++k) {
+    const Pending& p = (*pending)[k];
+    const std::uint64_t at = seq + (k - i);
+    const std::string stored = StoredOf(p, at, prev);
+    prev = RecordHash(stored);
+    std::optional<AuthorityRecord> r = ReadAuthorityRecord(at, stored);
+    if (!r) return Status::Ok();  // ApplyAuthority reports it, alone
+    candidates.push_back(std::move(*r));
+    // Verified before the write under a key the book held then, as
+    // ApplyAuthority tells With.
+    const KeyEntry* signer = p.signature_verified ? ctx->book->Key(p.signed_event->key_id) : nullptr;
+    verified_under.push_back(signer != nullptr && signer->key ? &*signer->key : nullptr);
+  }
+  ASSIGN_OR_RETURN(ctx->run_book,
+                   books_.WithAll(txn, std::move(candidates), verified_under));
+  ctx->run_end = seq + (j - i);
+  return Status::Ok();
+}
+
 Status LedgerImpl::ApplyOne(Txn& txn, std::size_t i, std::size_t n, Pending& p, WriteContext* ctx,
                             AppendResult* out) {
   const std::string where = BatchPrefix(i, n);
   const std::uint64_t seq = ctx->head.size;
-  std::string stored =
-      p.import != nullptr
-          ? EncodeImportRecord(seq, ctx->head.hash, p.import->registry_record, p.import->proof)
-          : EncodeRecord(seq, ctx->head.hash, *p.signed_event);
+  std::string stored = StoredOf(p, seq, ctx->head.hash);
   if (p.stored != nullptr && *p.stored != stored) {
     // The bytes given are not the record this ledger would store here:
     // another position, another predecessor, or not the canonical encoding.
@@ -449,7 +497,7 @@ Status LedgerImpl::ApplyOne(Txn& txn, std::size_t i, std::size_t n, Pending& p, 
                                 "; nothing was appended");
   }
   const Hash hash = RecordHash(stored);
-  if (IsAuthorityEvent(p.event) || p.import != nullptr) {
+  if (IsAuthorityPending(p)) {
     // An import is judged by the book whatever it carries (it refuses one
     // that is not an authority record).
     RETURN_IF_ERROR(ApplyAuthority(txn, where, p, stored, hash, ctx));
@@ -699,7 +747,8 @@ Status LedgerImpl::ApplyAll(Txn& txn, std::vector<Pending>* pending,
   ctx->base_size = ctx->head.size;
   ASSIGN_OR_RETURN(ctx->book, books_.Get(txn));
   for (std::size_t i = 0; i < pending->size(); ++i) {
-    Status s = ApplyOne(txn, i, pending->size(), (*pending)[i], ctx, &(*results)[i]);
+    Status s = PrepareAuthorityRun(txn, pending, i, ctx);
+    if (s.ok()) s = ApplyOne(txn, i, pending->size(), (*pending)[i], ctx, &(*results)[i]);
     if (!s.ok()) {
       if (i > 0 && s.code() != StatusCode::kResourceExhausted) {
         return Status(s.code(), s.message() + " (the whole batch was refused)");

@@ -72,6 +72,21 @@ Result<std::shared_ptr<const Authority>> BookCache::With(const Txn& txn, Authori
   return Authority::Build(std::move(records), keys_, &memo_);
 }
 
+Result<std::shared_ptr<const Authority>> BookCache::WithAll(
+    const Txn& txn, std::vector<AuthorityRecord> candidates,
+    const std::vector<const PublicKey*>& verified_under) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(std::vector<AuthorityRecord> records, ReadAll(txn));
+  for (std::size_t k = 0; k < candidates.size() && k < verified_under.size(); ++k) {
+    if (verified_under[k] != nullptr && candidates[k].signing_input) {
+      memo_.Put(*verified_under[k], *candidates[k].signing_input, candidates[k].signature, true);
+    }
+  }
+  records.insert(records.end(), std::make_move_iterator(candidates.begin()),
+                 std::make_move_iterator(candidates.end()));
+  return Authority::Build(std::move(records), keys_, &memo_);
+}
+
 void BookCache::Publish(std::shared_ptr<const Authority> book, std::uint64_t entries,
                         std::uint64_t last) {
   std::lock_guard<std::mutex> lock(mu_);

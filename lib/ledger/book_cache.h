@@ -39,6 +39,15 @@ class BookCache {
   // the caller verified the candidate's signature under.
   Result<std::shared_ptr<const Authority>> With(const Txn& txn, AuthorityRecord candidate,
                                                 const PublicKey* verified_under);
+  // The book `txn` would hold with `candidates`, in order, added: one build
+  // for several records. A record's verdict depends only on the records
+  // before it unless a later one is a revocation, so for candidates with no
+  // revocation among them each verdict is the one With would give it
+  // appended alone after those before it.
+  // verified_under[k] (may be nullptr) as for With.
+  Result<std::shared_ptr<const Authority>> WithAll(
+      const Txn& txn, std::vector<AuthorityRecord> candidates,
+      const std::vector<const PublicKey*>& verified_under);
 
   // After a write transaction committed: `book` is the book of the
   // authority index it left (`entries` records, the last at `last`).
