@@ -34,7 +34,12 @@ Result<std::vector<AuthorityRecord>> BookCache::ReadAll(const Txn& txn) {
     // A listed record that is missing or unreadable is in nobody's book;
     // `audit` reports it.
     if (*found) {
-      if (auto r = ReadAuthorityRecord(*seq, rv)) records.push_back(std::move(*r));
+      Parsed& p = parsed_[*seq];
+      if (p.stored.empty() || p.stored != rv) {
+        p.stored.assign(rv.data(), rv.size());
+        p.record = ReadAuthorityRecord(*seq, rv);
+      }
+      if (p.record) records.push_back(*p.record);
     }
     return true;
   }));

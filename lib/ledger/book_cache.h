@@ -17,6 +17,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "crypto/key_cache.h"
@@ -70,6 +72,16 @@ class BookCache {
   std::shared_ptr<const Authority> book_;  // of index_
   std::optional<Index> index_;
   SignatureMemo memo_;
+  // Each authority record read, by position, with the exact bytes it was
+  // read from: a later read of the same bytes reuses the parse (protobuf,
+  // ValidateEventProto's key parse, the signed input), which is most of a
+  // rebuild's cost; other bytes at that position (a write that aborted,
+  // damage) are parsed afresh.
+  struct Parsed {
+    std::string stored;
+    std::optional<AuthorityRecord> record;
+  };
+  std::unordered_map<std::uint64_t, Parsed> parsed_;
 };
 
 }  // namespace retrace::internal
