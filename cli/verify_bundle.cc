@@ -3,6 +3,7 @@
 // rule the ledger's own verifier applies.
 #include <ctime>
 #include <iostream>
+#include <optional>
 
 #include "common.h"
 #include "retrace/bundle.h"
@@ -19,13 +20,13 @@ struct VerifyBundleOptions {
   std::string format = "text";
 };
 
-void PrintBundleReport(const BundleReport& r, const VerifyBundleOptions& o, std::size_t quorum,
+void PrintBundleReport(const BundleReport& r, std::size_t witnesses, std::size_t quorum,
                        std::ostream& out) {
   out << "Bundle for lot " << Shown(r.lot_id) << ": " << (r.valid ? "VALID" : "INVALID") << "\n";
   out << "  checkpoint  " << Shown(r.checkpoint.origin) << ", tree size " << r.checkpoint.size
       << ", root " << Base64Encode(HashBytes(r.checkpoint.root_hash)) << "\n"
       << "              " << (r.checkpoint_verified ? "signed by the log key" : "NOT signed by the log key") << "\n";
-  out << "  witnesses   " << r.cosignatures.size() << " of " << o.witnesses.size()
+  out << "  witnesses   " << r.cosignatures.size() << " of " << witnesses
       << " cosigned, " << quorum << " required";
   for (std::size_t i = 0; i < r.cosignatures.size(); ++i) {
     const auto& c = r.cosignatures[i];
@@ -61,8 +62,12 @@ int RunVerifyBundle(const VerifyBundleOptions& o) {
   const char* cmd = "verify-bundle";
   Result<PublicKey> root = PublicKey::ReadFile(o.root);
   if (!root.ok()) return Fail(cmd, "--root: " + root.status().ToString());
-  Result<NoteVerifier> log = ReadNoteVerifier(o.log_key, NoteKeyType::kEd25519);
-  if (!log.ok()) return Fail(cmd, "--log-key: " + log.status().ToString());
+  std::optional<NoteVerifier> log;
+  if (!o.log_key.empty()) {
+    Result<NoteVerifier> read = ReadNoteVerifier(o.log_key, NoteKeyType::kEd25519);
+    if (!read.ok()) return Fail(cmd, "--log-key: " + read.status().ToString());
+    log = *read;
+  }
   WitnessPolicy policy;
   for (const std::string& w : o.witnesses) {
     Result<NoteVerifier> v = ReadNoteVerifier(w, NoteKeyType::kCosignatureV1);
@@ -76,6 +81,22 @@ int RunVerifyBundle(const VerifyBundleOptions& o) {
   }
   Result<std::string> bytes = ReadInput(o.file);
   if (!bytes.ok()) return Fail(cmd, bytes.status().ToString());
+  if (!log) {
+    // No --log-key: the key (and, without --witness, the witnesses) the
+    // bundle's own regulator-signed policy names for its log.
+    Result<TrustedLogKeys> named = BundleLogKeyFromPolicy(*bytes, *root);
+    if (!named.ok()) {
+      return Fail(cmd, "could not check " + o.file + " without --log-key: " +
+                           named.status().ToString());
+    }
+    log = named->log_key;
+    if (policy.witnesses.empty()) policy = named->witnesses;
+    if (o.format != "json") {
+      std::cout << "Log key " << Shown(log->ToString()) << " and " << policy.witnesses.size()
+                << " witness(es), quorum " << policy.quorum
+                << ", as the bundle's regulator-signed policy names them\n";
+    }
+  }
   Result<BundleReport> report = VerifyBundle(*bytes, *root, *log, policy);
   if (!report.ok()) {
     return Fail(cmd, "could not check " + o.file + ": " + report.status().ToString());
@@ -83,7 +104,7 @@ int RunVerifyBundle(const VerifyBundleOptions& o) {
   if (o.format == "json") {
     std::cout << BundleReportToJson(*report) << "\n";
   } else {
-    PrintBundleReport(*report, o, policy.quorum, std::cout);
+    PrintBundleReport(*report, policy.witnesses.size(), policy.quorum, std::cout);
   }
   return report->valid ? kExitOk : kExitFindings;
 }
@@ -98,8 +119,10 @@ Command AddVerifyBundleCommand(CLI::App& app) {
       "every custody rule, back to the mines");
   sub->add_option("file", o->file, "Bundle file (from `retrace prove`), or - for stdin")->required();
   sub->add_option("--root", o->root, "The ledger's root (regulator) public key, PEM")->required();
-  sub->add_option("--log-key", o->log_key, "The log's checkpoint verifier key (or a file)")
-      ->required();
+  sub->add_option("--log-key", o->log_key,
+                  "The log's checkpoint verifier key (or a file); default: the key the bundle's "
+                  "own regulator-signed policy names for its log (with its witnesses, unless "
+                  "--witness is given)");
   sub->add_option("--witness", o->witnesses,
                   "A trusted witness's verifier key (or file); repeatable");
   sub->add_option("--quorum", o->quorum,

@@ -97,6 +97,29 @@ RETRACE_EXPORT Result<BundleReport> VerifyBundle(std::string_view bundle,
                                                  const NoteVerifier& log_key,
                                                  const WitnessPolicy& witnesses = {});
 
+// The log key (and witnesses) of a bundle's own ledger, as the policy in
+// force at its checkpoint names them (PolicySet.trusted_logs, an entry for
+// the checkpoint's origin, docs/federation.md): a regulator-signed policy,
+// judged under `root_key`, in a ledger whose genesis names `root_key` and
+// the origin. So a verifier needs only the regulator's key. The checkpoint
+// is not verified here; VerifyBundle does that with the key found.
+// kFailedPrecondition if the checkpoint does not read, the genesis is not
+// the trusted root's for that origin, or the policy names no such log;
+// kInvalidArgument if `bundle` is not a bundle or the policy's key is
+// malformed.
+struct TrustedLogKeys {
+  NoteVerifier log_key;
+  WitnessPolicy witnesses;  // the policy's witnesses and quorum
+};
+RETRACE_EXPORT Result<TrustedLogKeys> BundleLogKeyFromPolicy(std::string_view bundle,
+                                                             const PublicKey& root_key);
+
+// VerifyBundle with the log key BundleLogKeyFromPolicy finds, and the
+// witnesses given, or the policy's if none are given. Errors as both.
+RETRACE_EXPORT Result<BundleReport> VerifyBundle(std::string_view bundle,
+                                                 const PublicKey& root_key,
+                                                 const WitnessPolicy& witnesses);
+
 // The checkpoint a bundle carries, read without verifying anything (its
 // signatures, cosignatures and proofs are VerifyBundle's). kInvalidArgument
 // if `bundle` is not a bundle or its checkpoint does not parse.

@@ -643,7 +643,10 @@ RETRACE_EXPORT int retrace_ledger_prove_record(const retrace_ledger* ledger, uin
  * (`quorum` of `witnesses`; 0 and NULL for none). Returns RETRACE_OK when
  * the bundle was checked -- read retrace_report_valid; the report's schema
  * is "retrace.bundle-report/v1", its findings the bundle's and its
- * lineage's. RETRACE_INVALID_ARGUMENT if the bytes are not a bundle. */
+ * lineage's. RETRACE_INVALID_ARGUMENT if the bytes are not a bundle.
+ * `log_key` NULL: the log key the bundle's own regulator-signed policy names
+ * for its log (BundleLogKeyFromPolicy), with that policy's witnesses when
+ * `n_witnesses` is 0; RETRACE_FAILED_PRECONDITION if it names none. */
 RETRACE_EXPORT int retrace_bundle_verify(const uint8_t* bundle, size_t bundle_len,
                                          const retrace_public_key* root_key,
                                          const retrace_note_verifier* log_key,

@@ -25,6 +25,7 @@
 #include "retrace/tlog_proof.h"
 #include "retrace/v1/bundle.pb.h"
 #include "transparency/text.h"
+#include "util/escape.h"
 #include "util/hex.h"
 #include "util/status_macros.h"
 #include "verify/lineage.h"
@@ -235,6 +236,66 @@ Result<BundleReport> VerifyBundle(std::string_view bytes, const PublicKey& root_
                                   const NoteVerifier& log_key, const WitnessPolicy& witnesses) {
   internal::ForeignWalk walk;
   return internal::VerifyBundleIn(bytes, root_key, log_key, witnesses, &walk);
+}
+
+Result<TrustedLogKeys> BundleLogKeyFromPolicy(std::string_view bytes, const PublicKey& root_key) {
+  v1::Bundle b;
+  RETURN_IF_ERROR(internal::CheckStructure(bytes, &b));
+  Result<Checkpoint> cp = ParseSignedCheckpoint(b.checkpoint());
+  if (!cp.ok()) {
+    return FailedPreconditionError("the bundle's checkpoint cannot be read (" +
+                                   cp.status().message() + "), so no policy can name its log key");
+  }
+  // The records the checkpoint's (not yet authenticated) root proves. What
+  // makes the answer trustworthy is the regulator's signature on the
+  // policy, which the book checks under `root_key`; VerifyBundle then
+  // checks the checkpoint's signature with the key found.
+  std::map<std::uint64_t, std::string> records;
+  std::map<std::uint64_t, Hash> proven;
+  for (const v1::BundleRecord& r : b.records()) {
+    records.emplace(r.seq(), r.record());
+    if (r.seq() >= cp->size) continue;
+    merkle::InclusionProof proof{r.seq(), cp->size, {}};
+    for (const std::string& h : r.inclusion_proof()) proof.hashes.push_back(*HashFromBytes(h));
+    const Hash leaf = merkle::LeafHash(r.record());
+    if (merkle::VerifyInclusion(leaf, proof, cp->root_hash).ok()) proven.emplace(r.seq(), leaf);
+  }
+  auto genesis = records.find(0);
+  Result<Record> rec = genesis != records.end() && proven.count(0)
+                           ? DecodeRecord(genesis->second)
+                           : Result<Record>(NotFoundError("no proven genesis record"));
+  Result<Event> ev = rec.ok() ? DecodeEvent(rec->event_bytes) : Result<Event>(rec.status());
+  const Genesis* g = ev.ok() ? std::get_if<Genesis>(&ev->body) : nullptr;
+  if (g == nullptr || !g->root_key || !(*g->root_key == root_key) || g->name != cp->origin) {
+    return FailedPreconditionError(
+        "the bundle's ledger is not one the trusted root key provisioned for log \"" +
+        internal::EscapeForDisplay(cp->origin) + "\" (its genesis is missing, unproven, of another root "
+        "key or another name), so its policy cannot name its log key");
+  }
+  internal::IndexAnswers answers;
+  for (const v1::IndexAnswer& a : b.index()) {
+    answers[{a.index(), a.key()}] = std::vector<std::uint64_t>(a.seqs().begin(), a.seqs().end());
+  }
+  internal::BundleRecordStore store(cp->size, records, proven, answers);
+  internal::KeyCache keys;
+  ASSIGN_OR_RETURN(std::shared_ptr<const internal::Authority> book,
+                   internal::LoadAuthority(store, &keys));
+  // In force after the checkpoint's last record: every policy it holds.
+  const internal::Policy& policy = book->PolicyAt(cp->size);
+  Result<internal::TrustedLogAnchors> anchors = internal::AnchorsFor(policy, cp->origin);
+  if (!anchors.ok()) {
+    return Status(anchors.status().code(),
+                  "the bundle's own ledger does not name its log key: " +
+                      anchors.status().message() + "; give the log key");
+  }
+  return TrustedLogKeys{anchors->log_key, anchors->witnesses};
+}
+
+Result<BundleReport> VerifyBundle(std::string_view bytes, const PublicKey& root_key,
+                                  const WitnessPolicy& witnesses) {
+  ASSIGN_OR_RETURN(TrustedLogKeys keys, BundleLogKeyFromPolicy(bytes, root_key));
+  return VerifyBundle(bytes, root_key, keys.log_key,
+                      witnesses.witnesses.empty() ? keys.witnesses : witnesses);
 }
 
 namespace internal {

@@ -209,15 +209,17 @@ int retrace_bundle_verify(const uint8_t* bundle, size_t bundle_len,
   return Guard([&]() -> Status {
     RETRACE_REQUIRE(bundle);
     RETRACE_REQUIRE(root_key);
-    RETRACE_REQUIRE(log_key);
     RETRACE_REQUIRE(out_report);
     retrace::WitnessPolicy policy;
     ASSIGN_OR_RETURN(policy.witnesses, Verifiers(witnesses, n_witnesses, "witnesses"));
     policy.quorum = quorum;
-    ASSIGN_OR_RETURN(
-        retrace::BundleReport r,
-        retrace::VerifyBundle(std::string_view(reinterpret_cast<const char*>(bundle), bundle_len),
-                              root_key->key, log_key->impl, policy));
+    const std::string_view bytes(reinterpret_cast<const char*>(bundle), bundle_len);
+    // NULL log key: the one the bundle's own policy names (and its
+    // witnesses, when none are given).
+    ASSIGN_OR_RETURN(retrace::BundleReport r,
+                     log_key != nullptr
+                         ? retrace::VerifyBundle(bytes, root_key->key, log_key->impl, policy)
+                         : retrace::VerifyBundle(bytes, root_key->key, policy));
     auto rep = std::make_unique<retrace_report>();
     rep->bundle = true;
     rep->verify = std::move(r.lineage);

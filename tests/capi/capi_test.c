@@ -274,6 +274,11 @@ static void test_transparency(retrace_ledger* l) {
   CHECK_RC(retrace_bundle_verify(bundle, bundle_len, root_pk, log_v, wits, 1, 1, &r), RETRACE_OK);
   CHECK(retrace_report_valid(r) == 0 && retrace_report_finding_count(r) >= 1);
   retrace_report_free(r);
+  /* No log key: this ledger's policy names no log for itself, so the
+   * bundle cannot be anchored by it. */
+  CHECK_RC(retrace_bundle_verify(bundle, bundle_len, root_pk, NULL, NULL, 0, 0, &r),
+           RETRACE_FAILED_PRECONDITION);
+  CHECK(r == NULL);
   /* One flipped byte in the middle of the bundle is never valid. */
   bundle[bundle_len / 2] ^= 0x01;
   int rc = retrace_bundle_verify(bundle, bundle_len, root_pk, log_v, NULL, 0, 0, &r);

@@ -241,5 +241,74 @@ TEST_CASE("A stored bundle altered on disk is a finding of cross-ledger verifica
   CHECK(!ProveLineage(f.ledger("mag-ledger"), "MAG-1").ok());
 }
 
+TEST_CASE("Customs verifies a bundle with only the regulator's key: the log key is the one the "
+          "bundle's own regulator-signed policy names",
+          "[federation][bundle]") {
+  Federation f;
+  ThreeLedgers::Build(f);
+  // Without a policy entry for itself, the last ledger's bundle names no
+  // log key: the verifier must be given one.
+  f.Publish("mag-ledger");
+  auto unnamed = ProveLineage(f.ledger("mag-ledger"), "MAG-1");
+  REQUIRE(unnamed.ok());
+  auto none = VerifyBundle(*unnamed, f.root().public_key(), WitnessPolicy{});
+  REQUIRE_FALSE(none.ok());
+  CHECK(none.status().code() == StatusCode::kFailedPrecondition);
+  CHECK(none.status().message().find("names no trusted log \"mag-ledger\"") != std::string::npos);
+
+  // The regulator names the ledger's own log (as a registry's policy names
+  // every enterprise's): the key and witnesses come from the bundle.
+  f.Trust("mag-ledger", {f.TrustEntry("mine-ledger"), f.TrustEntry("sep-ledger"),
+                         f.TrustEntry("mag-ledger")});
+  f.Publish("mag-ledger");
+  auto bundle = ProveLineage(f.ledger("mag-ledger"), "MAG-1");
+  REQUIRE(bundle.ok());
+  auto keys = BundleLogKeyFromPolicy(*bundle, f.root().public_key());
+  INFO((keys.ok() ? std::string() : keys.status().ToString()));
+  REQUIRE(keys.ok());
+  CHECK(keys->log_key.ToString() == f.log("mag-ledger").verifier().ToString());
+  CHECK(keys->witnesses.quorum == 2);
+  auto r = VerifyBundle(*bundle, f.root().public_key(), WitnessPolicy{});
+  REQUIRE(r.ok());
+  INFO(BundleReportToJson(*r));
+  CHECK(r->valid);
+  CHECK(r->checkpoint_verified);
+  CHECK(r->quorum_met);
+  CHECK(r->lineage.ledgers_crossed.size() == 2);
+
+  // Another root key: its policy is not the regulator's.
+  auto other = Signer::Generate(Algorithm::kEd25519);
+  REQUIRE(other.ok());
+  auto foreign = VerifyBundle(*bundle, (*other)->public_key(), WitnessPolicy{});
+  REQUIRE_FALSE(foreign.ok());
+  CHECK(foreign.status().code() == StatusCode::kFailedPrecondition);
+
+  // A checkpoint (of a larger tree) signed by another key of the same
+  // name: the key the policy names does not verify it.
+  const std::vector<TrustedLog> same = {f.TrustEntry("mine-ledger"), f.TrustEntry("sep-ledger"),
+                                        f.TrustEntry("mag-ledger")};
+  f.Trust("mag-ledger", same);
+  auto forger = NoteSigner::Generate("mag-ledger", NoteKeyType::kEd25519);
+  REQUIRE(forger.ok());
+  auto forged_note = f.ledger("mag-ledger").SignCheckpoint(**forger);
+  REQUIRE(forged_note.ok());
+  auto forged = ProveLineage(f.ledger("mag-ledger"), "MAG-1");
+  REQUIRE(forged.ok());
+  auto fr = VerifyBundle(*forged, f.root().public_key(), WitnessPolicy{});
+  REQUIRE(fr.ok());
+  CHECK(!fr->valid);
+  CHECK(HasCode(fr->findings, finding::kCheckpointSignatureInvalid));
+
+  // One cosignature where the policy asks for two: quorum not met.
+  f.Trust("mag-ledger", same);
+  f.Publish("mag-ledger", 1);
+  auto thin = ProveLineage(f.ledger("mag-ledger"), "MAG-1");
+  REQUIRE(thin.ok());
+  auto tr = VerifyBundle(*thin, f.root().public_key(), WitnessPolicy{});
+  REQUIRE(tr.ok());
+  CHECK(!tr->valid);
+  CHECK(HasCode(tr->findings, finding::kWitnessQuorumNotMet));
+}
+
 }  // namespace
 }  // namespace retrace

@@ -220,6 +220,13 @@ TEST_CASE("retrace demo --federated builds the chain in separate ledgers and ver
                             "fed/regulator.pub", "--log-key", "fed/exporter.vkey", "--witness",
                             "fed/w1.vkey", "--witness", "fed/w2.vkey"});
   REQUIRE_RC(offline, 0);
+  // With only the regulator's key: the registry's policy names the
+  // exporter's log key and the witnesses.
+  Run anchored = Retrace(t, {"verify-bundle", "fed/customs-MAG-1.bundle", "--root",
+                             "fed/regulator.pub"});
+  REQUIRE_RC(anchored, 0);
+  CHECK(anchored.out.find("as the bundle's regulator-signed policy names them") !=
+        std::string::npos);
   // Every ledger verifies across the ones upstream of it; a second run
   // refuses the directory it filled.
   REQUIRE_RC(Retrace(t, {"verify", "--db", "fed/exporter", "MAG-1"}), 0);
