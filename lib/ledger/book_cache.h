@@ -23,6 +23,7 @@
 #include "retrace/status.h"
 #include "rules/authority.h"
 #include "storage/lmdb_env.h"
+#include "verify/record_store.h"
 
 namespace retrace::internal {
 
@@ -39,6 +40,19 @@ class BookCache {
   // the caller verified the candidate's signature under.
   Result<std::shared_ptr<const Authority>> With(const Txn& txn, AuthorityRecord candidate,
                                                 const PublicKey* verified_under);
+
+  // The book without signature checks (an integrity-only verification's,
+  // LoadAuthority with check_signatures false) of the snapshot of `txn`, a
+  // read transaction, whose records `store` reads, with the findings
+  // LoadAuthority reported building it. Kept for the snapshot only: built
+  // again whenever `txn` is of another committed write (its LMDB
+  // transaction id), so a change to any record -- by this process or
+  // another -- is seen, as if it were built on every call.
+  struct Unsigned {
+    std::shared_ptr<const Authority> book;
+    std::vector<Finding> findings;
+  };
+  Result<std::shared_ptr<const Unsigned>> GetUnsigned(const Txn& txn, const RecordStore& store);
 
   // After a write transaction committed: `book` is the book of the
   // authority index it left (`entries` records, the last at `last`).
@@ -61,6 +75,9 @@ class BookCache {
   std::shared_ptr<const Authority> book_;  // of index_
   std::optional<Index> index_;
   SignatureMemo memo_;
+  // GetUnsigned's, and the transaction id of the snapshot it was built from.
+  std::shared_ptr<const Unsigned> unsigned_;
+  std::size_t unsigned_txn_ = 0;
 };
 
 }  // namespace retrace::internal

@@ -289,11 +289,20 @@ std::optional<QuotaUse> QuotaUseOf(const v1::Event& ev, Role signer_role) {
   return std::nullopt;
 }
 
+void AppendQuotaKey(std::string_view actor_id, std::uint32_t year, QuotaKind kind,
+                    std::string* out) {
+  out->append(actor_id);
+  out->push_back('\0');
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out->push_back(static_cast<char>((year >> shift) & 0xff));
+  }
+  out->push_back(static_cast<char>(kind));
+}
+
 std::string QuotaKey(std::string_view actor_id, std::uint32_t year, QuotaKind kind) {
-  std::string k(actor_id);
-  k.push_back('\0');
-  for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>((year >> shift) & 0xff));
-  k.push_back(static_cast<char>(kind));
+  std::string k;
+  k.reserve(actor_id.size() + 6);
+  AppendQuotaKey(actor_id, year, kind, &k);
   return k;
 }
 
