@@ -117,43 +117,52 @@ class LotTable {
   static constexpr std::uint32_t kNone = ~std::uint32_t{0};
   // The number of `id`, adding it (with *added = true) if new.
   std::uint32_t Intern(std::string_view id, bool* added) {
-    if (2 * (lots_.size() + 1) > slots_.size()) Grow();
+    if (2 * (size_ + 1) > slots_.size()) Grow();
     const std::uint64_t h = std::hash<std::string_view>()(id);
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       Slot& s = slots_[i];
       if (s.lot == kNone) {
         *added = true;
-        s = {h, static_cast<std::uint32_t>(lots_.size())};
-        lots_.emplace_back().out.lot_id = std::string(id);
+        s = {h, static_cast<std::uint32_t>(size_)};
+        if (size_ % kChunk == 0) chunks_.push_back(std::make_unique<LotTrace[]>(kChunk));
+        ++size_;
+        (*this)[s.lot].out.lot_id = std::string(id);
         return s.lot;
       }
-      if (s.hash == h && lots_[s.lot].out.lot_id == id) {
+      if (s.hash == h && (*this)[s.lot].out.lot_id == id) {
         *added = false;
         return s.lot;
       }
     }
   }
-  std::size_t size() const { return lots_.size(); }
-  LotTrace& operator[](std::uint32_t i) { return lots_[i]; }
+  std::size_t size() const { return size_; }
+  LotTrace& operator[](std::uint32_t i) { return chunks_[i / kChunk][i % kChunk]; }
 
  private:
+  // Lots are kept in chunks of kChunk, allocated as the walk needs them:
+  // they never move, and a lot costs no allocation of its own (a deque
+  // allocates one node per LotTrace, which is larger than its node size).
+  static constexpr std::uint32_t kChunk = 64;
   struct Slot {
     std::uint64_t hash = 0;
     std::uint32_t lot = kNone;
   };
+  // Doubles the index, placing each lot by the hash its slot kept.
   void Grow() {
     const std::size_t n = slots_.empty() ? 64 : slots_.size() * 2;
-    slots_.assign(n, Slot());
+    std::vector<Slot> old(n, Slot());
+    old.swap(slots_);
     mask_ = n - 1;
-    for (std::uint32_t k = 0; k < lots_.size(); ++k) {
-      const std::uint64_t h = std::hash<std::string_view>()(lots_[k].out.lot_id);
-      std::size_t i = h & mask_;
+    for (const Slot& o : old) {
+      if (o.lot == kNone) continue;
+      std::size_t i = o.hash & mask_;
       while (slots_[i].lot != kNone) i = (i + 1) & mask_;
-      slots_[i] = {h, k};
+      slots_[i] = o;
     }
   }
 
-  std::deque<LotTrace> lots_;  // elements never move
+  std::vector<std::unique_ptr<LotTrace[]>> chunks_;
+  std::size_t size_ = 0;
   std::vector<Slot> slots_;
   std::size_t mask_ = 0;
 };
