@@ -7,7 +7,6 @@
 #include <memory>
 #include <set>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "rules/quota_book.h"
 #include "rules/rules.h"
@@ -654,18 +653,23 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
 
   // Mass balance of every transformation that created a lot of the lineage.
   FlatU64Map<bool> balanced;
+  // An input listed twice: seen_by[k] is the last lot whose creating
+  // transformation listed lot k (no set per transformation).
+  std::vector<std::uint32_t> seen_by(n_lots, LotTable::kNone);
+  std::vector<const LotView*> inputs;
   for (std::uint32_t id = 0; id < n_lots; ++id) {
     const LotTrace& tr = traces[id];
     if (!tr.by_transform || !balanced.Insert(tr.created_seq, true).second) continue;
     const auto& t = tr.creation->event().transformed();
-    std::vector<const LotView*> inputs;
+    inputs.clear();
     inputs.reserve(static_cast<std::size_t>(t.inputs_size()));
-    std::unordered_set<std::uint32_t> seen;
     for (int i = 0; i < t.inputs_size(); ++i) {
       const auto& in = t.inputs(i);
       const std::uint32_t k = tr.inputs[static_cast<std::size_t>(i)];
       const LotView* v = traces[k].BeforeSeq(tr.created_seq);
-      if (!seen.insert(k).second) {
+      const bool again = seen_by[k] == id;
+      seen_by[k] = id;
+      if (again) {
         checker.Add(finding::kEventMalformed, tr.created_seq, in.lot_id(),
                     "the transformation lists input lot " + in.lot_id() + " twice");
       }
