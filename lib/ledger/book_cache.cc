@@ -1,6 +1,7 @@
 #include "ledger/book_cache.h"
 
 #include "util/status_macros.h"
+#include "verify/load_authority.h"
 
 namespace retrace::internal {
 
@@ -63,6 +64,21 @@ Result<std::shared_ptr<const Authority>> BookCache::Get(const Txn& txn) {
     index_ = idx;
   }
   return book;
+}
+
+Result<std::shared_ptr<const BookCache::Unsigned>> BookCache::GetUnsigned(const Txn& txn,
+                                                                         const RecordStore& store) {
+  // A read transaction's id is that of the last write committed before it:
+  // equal ids, the same snapshot.
+  const std::size_t id = mdb_txn_id(txn.raw());
+  std::lock_guard<std::mutex> lock(mu_);
+  if (unsigned_ != nullptr && unsigned_txn_ == id) return unsigned_;
+  auto u = std::make_shared<Unsigned>();
+  ASSIGN_OR_RETURN(u->book, LoadAuthority(store, keys_, /*check_signatures=*/false, nullptr,
+                                          &u->findings));
+  unsigned_ = u;
+  unsigned_txn_ = id;
+  return std::shared_ptr<const Unsigned>(std::move(u));
 }
 
 Result<std::shared_ptr<const Authority>> BookCache::With(const Txn& txn, AuthorityRecord candidate,

@@ -25,6 +25,7 @@
 #include "retrace/status.h"
 #include "rules/authority.h"
 #include "storage/lmdb_env.h"
+#include "verify/record_store.h"
 
 namespace retrace::internal {
 
@@ -50,6 +51,19 @@ class BookCache {
   Result<std::shared_ptr<const Authority>> WithAll(
       const Txn& txn, std::vector<AuthorityRecord> candidates,
       const std::vector<const PublicKey*>& verified_under);
+
+  // The book without signature checks (an integrity-only verification's,
+  // LoadAuthority with check_signatures false) of the snapshot of `txn`, a
+  // read transaction, whose records `store` reads, with the findings
+  // LoadAuthority reported building it. Kept for the snapshot only: built
+  // again whenever `txn` is of another committed write (its LMDB
+  // transaction id), so a change to any record -- by this process or
+  // another -- is seen, as if it were built on every call.
+  struct Unsigned {
+    std::shared_ptr<const Authority> book;
+    std::vector<Finding> findings;
+  };
+  Result<std::shared_ptr<const Unsigned>> GetUnsigned(const Txn& txn, const RecordStore& store);
 
   // After a write transaction committed: `book` is the book of the
   // authority index it left (`entries` records, the last at `last`).
@@ -82,6 +96,9 @@ class BookCache {
     std::optional<AuthorityRecord> record;
   };
   std::unordered_map<std::uint64_t, Parsed> parsed_;
+  // GetUnsigned's, and the transaction id of the snapshot it was built from.
+  std::shared_ptr<const Unsigned> unsigned_;
+  std::size_t unsigned_txn_ = 0;
 };
 
 }  // namespace retrace::internal

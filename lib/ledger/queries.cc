@@ -221,12 +221,19 @@ Result<VerifyReport> LedgerImpl::VerifyLot(std::string_view lot_id,
     ASSIGN_OR_RETURN(Head h, ReadHead(txn));
     TxnRecordStore store(txn, h.size);
     // The ledger's book is built with signatures verified; an
-    // integrity-only verification builds its own without.
+    // integrity-only verification has its own without, kept for the
+    // snapshot (walking a lot again costs no rebuild).
     std::shared_ptr<const Authority> book;
+    std::shared_ptr<const BookCache::Unsigned> unsigned_book;
     if (options.check_signatures) {
       ASSIGN_OR_RETURN(book, books_.Get(txn));
+    } else {
+      ASSIGN_OR_RETURN(unsigned_book, books_.GetUnsigned(txn, store));
+      book = unsigned_book->book;
     }
-    ASSIGN_OR_RETURN(VerifyReport r, VerifyLineage(store, lot_id, options, &keys_, book));
+    ASSIGN_OR_RETURN(VerifyReport r,
+                     VerifyLineage(store, lot_id, options, &keys_, book,
+                                   unsigned_book ? &unsigned_book->findings : nullptr));
     report = std::move(r);
     return Status::Ok();
   }));

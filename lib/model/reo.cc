@@ -40,17 +40,19 @@ constexpr OxideFactor kFactors[] = {
 
 namespace internal {
 
+unsigned __int128 ReoMilligramsExact(Element element, std::uint64_t grams) {
+  for (const auto& f : kFactors) {
+    if (f.element != element) continue;
+    const unsigned __int128 num = f.a * f.atomic_milli + f.b * kOxygenMilli;
+    const unsigned __int128 den = f.a * f.atomic_milli;
+    return static_cast<unsigned __int128>(grams) * 1000 * num / den;
+  }
+  return 0;
+}
+
 unsigned __int128 ReoEquivalentGramsExact(const std::vector<ElementMass>& content) {
   unsigned __int128 total_mg = 0;
-  for (const auto& em : content) {
-    for (const auto& f : kFactors) {
-      if (f.element != em.element) continue;
-      const unsigned __int128 num = f.a * f.atomic_milli + f.b * kOxygenMilli;
-      const unsigned __int128 den = f.a * f.atomic_milli;
-      total_mg += static_cast<unsigned __int128>(em.grams) * 1000 * num / den;
-      break;
-    }
-  }
+  for (const auto& em : content) total_mg += ReoMilligramsExact(em.element, em.grams);
   return total_mg / 1000;
 }
 

@@ -15,6 +15,12 @@ namespace retrace::internal {
 // Exact for any content of fewer than 2^50 entries.
 unsigned __int128 ReoEquivalentGramsExact(const std::vector<ElementMass>& content);
 
+// One element's term of that sum, in whole milligrams of oxide (rounded
+// down; 0 for an element with no oxide factor). ReoEquivalentGramsExact is
+// the sum of these over `content`, divided by 1,000 (rounded down): a
+// caller may add them up itself instead of building the vector.
+unsigned __int128 ReoMilligramsExact(Element element, std::uint64_t grams);
+
 }  // namespace retrace::internal
 
 #endif  // RETRACE_LIB_MODEL_REO_H_

@@ -270,30 +270,43 @@ std::uint32_t QuotaYear(const Timestamp& t) noexcept { return internal::UtcYear(
 namespace retrace::internal {
 
 std::optional<QuotaUse> QuotaUseOf(const v1::Event& ev, Role signer_role) {
+  // ReoEquivalentGramsExact of the content, summed term by term (no vector
+  // of it built per record).
   if (ev.has_extracted()) {
-    const auto& lot = ev.extracted().lot();
-    std::vector<ElementMass> content;
-    for (const auto& c : lot.content()) content.push_back({static_cast<Element>(c.element()), c.grams()});
+    unsigned __int128 mg = 0;
+    for (const auto& c : ev.extracted().lot().content()) {
+      mg += ReoMilligramsExact(static_cast<Element>(c.element()), c.grams());
+    }
     return QuotaUse{ev.actor_id(), UtcYear(ev.time().seconds()),
-                    static_cast<QuotaKind>(ev.extracted().quota_kind()),
-                    ReoEquivalentGramsExact(content)};
+                    static_cast<QuotaKind>(ev.extracted().quota_kind()), mg / 1000};
   }
   if (ev.has_transformed() && signer_role == Role::kSeparator) {
-    std::vector<ElementMass> content;
+    unsigned __int128 mg = 0;
     for (const auto& o : ev.transformed().outputs()) {
-      for (const auto& c : o.content()) content.push_back({static_cast<Element>(c.element()), c.grams()});
+      for (const auto& c : o.content()) {
+        mg += ReoMilligramsExact(static_cast<Element>(c.element()), c.grams());
+      }
     }
     return QuotaUse{ev.actor_id(), UtcYear(ev.time().seconds()), QuotaKind::kSmeltingSeparation,
-                    ReoEquivalentGramsExact(content)};
+                    mg / 1000};
   }
   return std::nullopt;
 }
 
+void AppendQuotaKey(std::string_view actor_id, std::uint32_t year, QuotaKind kind,
+                    std::string* out) {
+  out->append(actor_id);
+  out->push_back('\0');
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out->push_back(static_cast<char>((year >> shift) & 0xff));
+  }
+  out->push_back(static_cast<char>(kind));
+}
+
 std::string QuotaKey(std::string_view actor_id, std::uint32_t year, QuotaKind kind) {
-  std::string k(actor_id);
-  k.push_back('\0');
-  for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>((year >> shift) & 0xff));
-  k.push_back(static_cast<char>(kind));
+  std::string k;
+  k.reserve(actor_id.size() + 6);
+  AppendQuotaKey(actor_id, year, kind, &k);
   return k;
 }
 

@@ -135,6 +135,9 @@ std::uint32_t UtcYear(std::int64_t unix_seconds);
 std::string UtcTimeString(std::int64_t unix_seconds);
 // Key of the quota tables: actor id || 0x00 || u32be year || u8 kind.
 std::string QuotaKey(std::string_view actor_id, std::uint32_t year, QuotaKind kind);
+// Appends QuotaKey(actor_id, year, kind) to *out (a caller's reused buffer).
+void AppendQuotaKey(std::string_view actor_id, std::uint32_t year, QuotaKind kind,
+                    std::string* out);
 // QuotaKey's parts, or nullopt if `key` is not one (no actor id, a length
 // other than the id's + 6, or an unknown kind): a stored key that does not
 // parse is a damaged one.
@@ -216,6 +219,8 @@ class LotUndoStack {
   const Reversible* Top() const { return stack_.empty() ? nullptr : &stack_.back(); }
   // Feeds the lot's next record: a reversal of the top pops it, any other
   // record is pushed.
+  // Empties the stack (for the next lot), keeping its capacity.
+  void Clear() { stack_.clear(); }
   void Feed(std::uint64_t seq, const Hash& hash, const v1::Event* ev) {
     if (ev->has_reversed()) {
       Pop(ev->reversed().seq());

@@ -7,7 +7,6 @@
 #include <memory>
 #include <set>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "rules/quota_book.h"
 #include "rules/rules.h"
@@ -117,43 +116,52 @@ class LotTable {
   static constexpr std::uint32_t kNone = ~std::uint32_t{0};
   // The number of `id`, adding it (with *added = true) if new.
   std::uint32_t Intern(std::string_view id, bool* added) {
-    if (2 * (lots_.size() + 1) > slots_.size()) Grow();
+    if (2 * (size_ + 1) > slots_.size()) Grow();
     const std::uint64_t h = std::hash<std::string_view>()(id);
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       Slot& s = slots_[i];
       if (s.lot == kNone) {
         *added = true;
-        s = {h, static_cast<std::uint32_t>(lots_.size())};
-        lots_.emplace_back().out.lot_id = std::string(id);
+        s = {h, static_cast<std::uint32_t>(size_)};
+        if (size_ % kChunk == 0) chunks_.push_back(std::make_unique<LotTrace[]>(kChunk));
+        ++size_;
+        (*this)[s.lot].out.lot_id = std::string(id);
         return s.lot;
       }
-      if (s.hash == h && lots_[s.lot].out.lot_id == id) {
+      if (s.hash == h && (*this)[s.lot].out.lot_id == id) {
         *added = false;
         return s.lot;
       }
     }
   }
-  std::size_t size() const { return lots_.size(); }
-  LotTrace& operator[](std::uint32_t i) { return lots_[i]; }
+  std::size_t size() const { return size_; }
+  LotTrace& operator[](std::uint32_t i) { return chunks_[i / kChunk][i % kChunk]; }
 
  private:
+  // Lots are kept in chunks of kChunk, allocated as the walk needs them:
+  // they never move, and a lot costs no allocation of its own (a deque
+  // allocates one node per LotTrace, which is larger than its node size).
+  static constexpr std::uint32_t kChunk = 64;
   struct Slot {
     std::uint64_t hash = 0;
     std::uint32_t lot = kNone;
   };
+  // Doubles the index, placing each lot by the hash its slot kept.
   void Grow() {
     const std::size_t n = slots_.empty() ? 64 : slots_.size() * 2;
-    slots_.assign(n, Slot());
+    std::vector<Slot> old(n, Slot());
+    old.swap(slots_);
     mask_ = n - 1;
-    for (std::uint32_t k = 0; k < lots_.size(); ++k) {
-      const std::uint64_t h = std::hash<std::string_view>()(lots_[k].out.lot_id);
-      std::size_t i = h & mask_;
+    for (const Slot& o : old) {
+      if (o.lot == kNone) continue;
+      std::size_t i = o.hash & mask_;
       while (slots_[i].lot != kNone) i = (i + 1) & mask_;
-      slots_[i] = {h, k};
+      slots_[i] = o;
     }
   }
 
-  std::deque<LotTrace> lots_;  // elements never move
+  std::vector<std::unique_ptr<LotTrace[]>> chunks_;
+  std::size_t size_ = 0;
   std::vector<Slot> slots_;
   std::size_t mask_ = 0;
 };
@@ -272,21 +280,27 @@ class QuotaTally {
       const auto& q = ev.quota_granted();
       p.grant = true;
       p.amount = q.reo_g();
-      p.log = Intern(QuotaKey(q.actor_id(), q.year(), static_cast<QuotaKind>(q.kind())));
+      p.log = Intern(q.actor_id(), q.year(), static_cast<QuotaKind>(q.kind()));
     } else if (auto use = QuotaUseAt(checker_.book(), ev, c.seq)) {
       p.use = std::move(*use);
-      p.log = Intern(QuotaKey(p.use.actor_id, p.use.year, p.use.kind));
+      p.log = Intern(p.use.actor_id, p.use.year, p.use.kind);
       p.counts = UseRoleCounts(checker_.book(), ev, c.seq);
     }
     return p;
   }
-  std::uint32_t Intern(std::string key) {
-    auto it = log_numbers_.find(key);
-    if (it != log_numbers_.end()) return it->second;
+  // The number of the log of QuotaKey(actor_id, year, kind). The key is
+  // built in a buffer kept for the walk, and the last log asked about is
+  // tried first: a deep lineage asks about one separator's log throughout.
+  std::uint32_t Intern(std::string_view actor_id, std::uint32_t year, QuotaKind kind) {
+    key_.clear();
+    AppendQuotaKey(actor_id, year, kind, &key_);
+    if (last_log_ != kNoLog && logs_[last_log_].key == key_) return last_log_;
+    auto it = log_numbers_.find(key_);
+    if (it != log_numbers_.end()) return last_log_ = it->second;
     const auto n = static_cast<std::uint32_t>(logs_.size());
-    logs_.emplace_back().key = key;
-    log_numbers_.emplace(std::move(key), n);
-    return n;
+    logs_.emplace_back().key = key_;
+    log_numbers_.emplace(key_, n);
+    return last_log_ = n;
   }
   Result<Log*> Get(std::uint32_t log_no) {
     Log* log = &logs_[log_no];
@@ -301,6 +315,8 @@ class QuotaTally {
   const RecordStore& store_;
   std::deque<Log> logs_;  // by log number; elements never move
   std::unordered_map<std::string, std::uint32_t> log_numbers_;
+  std::string key_;                  // Intern's buffer
+  std::uint32_t last_log_ = kNoLog;  // the log Intern returned last
   std::deque<Part> parts_store_;
   FlatU64Map<Part*> parts_;  // by seq
 };
@@ -413,12 +429,13 @@ const char* OriginKind(const v1::Event& ev) {
 
 Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view target,
                                    const VerifyOptions& options, KeyCache* keys,
-                                   std::shared_ptr<const Authority> book) {
+                                   std::shared_ptr<const Authority> book,
+                                   const std::vector<Finding>* book_findings) {
   VerifyReport report;
   report.lot_id = std::string(target);
   report.tree_size = store.Size();
   const std::int64_t now = Now().seconds;  // for time_in_future
-  std::unordered_set<std::uint64_t> dated;  // records whose time is checked
+  FlatU64Map<bool> dated;  // records whose time is checked
   // The walk's workers (threads - 1 of them), started once the walk is
   // big enough to pay for a thread (or has 512 signatures to check): they
   // read ahead for the checker and check signatures. Declared before the
@@ -428,6 +445,8 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
   if (book == nullptr) {
     ASSIGN_OR_RETURN(book, LoadAuthority(store, keys, options.check_signatures, nullptr,
                                          &report.findings));
+  } else if (book_findings != nullptr) {
+    report.findings = *book_findings;
   }
   RecordChecker checker(store, std::move(book), &report.findings, options.check_signatures, keys);
   if (store.Size() > 0) {
@@ -467,6 +486,7 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
   bool reading_ahead = false;
   std::uint32_t ahead = 1;
   std::vector<std::uint64_t> queue;
+  LotUndoStack undo;  // the lot's records a reversal may undo (one lot at a time)
 
   for (std::uint32_t lot = 0; lot < traces.size(); ++lot) {
     LotTrace& tr = traces[lot];
@@ -503,7 +523,7 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
                   "lot " + lot_id + " is named as an input but has no record in the ledger");
       continue;
     }
-    LotUndoStack undo;  // the lot's records a reversal may undo
+    undo.Clear();
     for (std::size_t i = 0; i < seqs.size(); ++i) {
       const std::uint64_t seq = seqs[i];
       if (i > 0 && seq <= seqs[i - 1]) {
@@ -519,7 +539,7 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
       // A record's date is a fact about the record, not the lot: a
       // transformation is in the history of each input and each output the
       // walk reaches, and is reported once.
-      if (dated.insert(seq).second) {
+      if (dated.Insert(seq, true).second) {
         Violations tv;
         CheckEventTime(ev, now, options.max_clock_skew_seconds, &tv);
         for (auto& v : tv) checker.Add(v.code, seq, lot_id, v.message);
@@ -632,19 +652,24 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
   sigs.Finish();
 
   // Mass balance of every transformation that created a lot of the lineage.
-  std::unordered_set<std::uint64_t> balanced;
+  FlatU64Map<bool> balanced;
+  // An input listed twice: seen_by[k] is the last lot whose creating
+  // transformation listed lot k (no set per transformation).
+  std::vector<std::uint32_t> seen_by(n_lots, LotTable::kNone);
+  std::vector<const LotView*> inputs;
   for (std::uint32_t id = 0; id < n_lots; ++id) {
     const LotTrace& tr = traces[id];
-    if (!tr.by_transform || !balanced.insert(tr.created_seq).second) continue;
+    if (!tr.by_transform || !balanced.Insert(tr.created_seq, true).second) continue;
     const auto& t = tr.creation->event().transformed();
-    std::vector<const LotView*> inputs;
+    inputs.clear();
     inputs.reserve(static_cast<std::size_t>(t.inputs_size()));
-    std::unordered_set<std::uint32_t> seen;
     for (int i = 0; i < t.inputs_size(); ++i) {
       const auto& in = t.inputs(i);
       const std::uint32_t k = tr.inputs[static_cast<std::size_t>(i)];
       const LotView* v = traces[k].BeforeSeq(tr.created_seq);
-      if (!seen.insert(k).second) {
+      const bool again = seen_by[k] == id;
+      seen_by[k] = id;
+      if (again) {
         checker.Add(finding::kEventMalformed, tr.created_seq, in.lot_id(),
                     "the transformation lists input lot " + in.lot_id() + " twice");
       }
@@ -671,11 +696,20 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
   for (std::uint32_t id = 0; id < n_lots; ++id) keyed.emplace_back(traces[id].created_seq, id);
   std::stable_sort(keyed.begin(), keyed.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<std::vector<std::pair<std::uint32_t, double>>> attribution(n_lots);
-  // Beside each lot's share of an origin, the part of it that passed through
-  // a transformation with a finding (an over-quota separation, say): that
-  // part is non-compliant even when its origin is not.
-  std::vector<std::vector<double>> through_bad(n_lots);
+  // Each lot's shares are written once, when the lot is reached, and only
+  // read after that: they are kept end to end in one table (`shares`), each
+  // lot's at [first, first + count) of it, not in a vector per lot.
+  struct Span {
+    std::uint32_t first = 0, count = 0;
+  };
+  std::vector<Span> attribution(n_lots);
+  std::vector<std::pair<std::uint32_t, double>> shares;
+  // Beside each share of an origin (same index), the part of it that passed
+  // through a transformation with a finding (an over-quota separation, say):
+  // that part is non-compliant even when its origin is not.
+  std::vector<double> through_bad;
+  shares.reserve(n_lots);
+  through_bad.reserve(n_lots);
   // Findings by seq, to tell which origins and transformations have one.
   std::unordered_map<std::uint64_t, std::vector<const Finding*>> findings_at;
   for (const auto& f : report.findings) findings_at[f.seq].push_back(&f);
@@ -686,11 +720,12 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
   std::vector<std::pair<std::uint32_t, double>> weights;
   for (const auto& [created, id] : keyed) {
     LotTrace& tr = traces[id];
-    auto& mine = attribution[id];
+    Span& mine = attribution[id];
     if (!tr.created) continue;
     if (tr.out.is_origin) {
-      mine.emplace_back(id, 1.0);
-      through_bad[id].push_back(0.0);
+      mine = {static_cast<std::uint32_t>(shares.size()), 1};
+      shares.emplace_back(id, 1.0);
+      through_bad.push_back(0.0);
       continue;
     }
     if (!tr.by_transform) continue;
@@ -718,8 +753,8 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
     if (total == 0) continue;
     touched.clear();
     for (const auto& [in, w] : weights) {
-      const auto& shares = attribution[in];
-      for (std::size_t j = 0; j < shares.size(); ++j) {
+      const Span span = attribution[in];
+      for (std::size_t j = span.first; j < span.first + span.count; ++j) {
         const auto& [origin, f] = shares[j];
         if (!in_acc[origin]) {
           in_acc[origin] = 1;
@@ -728,22 +763,23 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
           touched.push_back(origin);
         }
         acc[origin] += f * (w / total);
-        acc_bad[origin] += through_bad[in][j] * (w / total);
+        acc_bad[origin] += through_bad[j] * (w / total);
       }
     }
     const bool bad_step = findings_at.count(tr.created_seq) != 0;
-    mine.reserve(touched.size());
+    mine = {static_cast<std::uint32_t>(shares.size()), static_cast<std::uint32_t>(touched.size())};
     for (std::uint32_t o : touched) {
-      mine.emplace_back(o, acc[o]);
-      through_bad[id].push_back(bad_step ? acc[o] : acc_bad[o]);
+      shares.emplace_back(o, acc[o]);
+      through_bad.push_back(bad_step ? acc[o] : acc_bad[o]);
       in_acc[o] = 0;
     }
   }
 
   // The target's origins in lot-id order (the order a map by id gives:
   // ties in share keep it).
-  const auto& target_shares = attribution[0];
-  std::vector<std::size_t> order(target_shares.size());
+  const Span target_span = attribution[0];
+  const std::pair<std::uint32_t, double>* target_shares = shares.data() + target_span.first;
+  std::vector<std::size_t> order(target_span.count);
   for (std::size_t j = 0; j < order.size(); ++j) order[j] = j;
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return traces[target_shares[a].first].out.lot_id < traces[target_shares[b].first].out.lot_id;
@@ -784,7 +820,7 @@ Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view ta
     share.compliant = share.issues.empty();
     // A non-compliant origin counts whole; a compliant one for the part of
     // it that passed through a transformation with a finding.
-    bad += share.compliant ? through_bad[0][j] : f;
+    bad += share.compliant ? through_bad[target_span.first + j] : f;
     share.rare_earth_g = static_cast<std::uint64_t>(std::floor(f * static_cast<double>(target_re)));
     share.share_ppm = static_cast<std::uint32_t>(std::llround(f * 1e6));
     report.origins.push_back(share);

@@ -23,11 +23,14 @@ namespace retrace::internal {
 // thread count. `keys` (optional) caches parsed keys across calls. `book`
 // (optional) is the store's book of authority, if the caller has it built
 // for this very store (a ledger keeps its own); it is loaded from the store
-// otherwise.
+// otherwise. `book_findings` (optional, with `book`) are the findings
+// LoadAuthority reported building that book: the report has them as if
+// the walk had loaded it.
 Result<VerifyReport> VerifyLineage(const RecordStore& store, std::string_view lot_id,
                                    const VerifyOptions& options = VerifyOptions(),
                                    KeyCache* keys = nullptr,
-                                   std::shared_ptr<const Authority> book = nullptr);
+                                   std::shared_ptr<const Authority> book = nullptr,
+                                   const std::vector<Finding>* book_findings = nullptr);
 
 }  // namespace retrace::internal
 
