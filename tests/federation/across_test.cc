@@ -154,21 +154,23 @@ TEST_CASE("An over-quota mine three ledgers upstream keeps its non-compliant sha
   sep.outputs = {MakeLot("NDPR-1", MaterialClass::kSeparatedOxide, 140000,
                          {{Element::kNd, 90000}, {Element::kPr, 26000}})};
   sep.declared_loss_g = 2000000 - 140000;
-  REQUIRE(f.Do("sep-ledger", "sep-1", sep).ok());
-  REQUIRE(f.Do("sep-ledger", "sep-1",
-               Shipped{"NDPR-1", std::nullopt, "smelt-1", 140000, "smelt-ledger"}).ok());
-  f.Publish("sep-ledger");
-  REQUIRE(f.Hand("sep-ledger", "NDPR-1", "smelt-ledger").ok());
+  // `t` by `actor` in ledger `in`, its one output shipped to `to` in
+  // ledger `into` and handed over with its bundle.
+  auto make_and_hand = [&](const std::string& in, const std::string& actor, const Transformed& t,
+                           const std::string& to, const std::string& into) {
+    REQUIRE(f.Do(in, actor, t).ok());
+    const Lot& out = t.outputs.front();
+    REQUIRE(f.Do(in, actor, Shipped{out.lot_id, std::nullopt, to, out.mass_g, into}).ok());
+    f.Publish(in);
+    REQUIRE(f.Hand(in, out.lot_id, into).ok());
+  };
+  make_and_hand("sep-ledger", "sep-1", sep, "smelt-1", "smelt-ledger");
   Transformed smelt;
   smelt.inputs = {{"NDPR-1", 140000, std::nullopt}};
   smelt.outputs = {MakeLot("ALLOY-1", MaterialClass::kMetalAlloy, 120000,
                            {{Element::kNd, 88000}, {Element::kPr, 25000}})};
   smelt.declared_loss_g = 20000;
-  REQUIRE(f.Do("smelt-ledger", "smelt-1", smelt).ok());
-  REQUIRE(f.Do("smelt-ledger", "smelt-1",
-               Shipped{"ALLOY-1", std::nullopt, "mag-1", 120000, "mag-ledger"}).ok());
-  f.Publish("smelt-ledger");
-  REQUIRE(f.Hand("smelt-ledger", "ALLOY-1", "mag-ledger").ok());
+  make_and_hand("smelt-ledger", "smelt-1", smelt, "mag-1", "mag-ledger");
   Transformed mag;
   mag.inputs = {{"ALLOY-1", 120000, std::nullopt}};
   mag.additives = {{"iron", 50000}, {"boron", 2000}};

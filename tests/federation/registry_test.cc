@@ -81,6 +81,14 @@ struct Bound {
   }
 
   Ledger& reg() { return f.ledger("registry"); }
+  // The registry registers mine-1 (registry records 1 and 2), publishes a
+  // checkpoint cosigned by both witnesses, and the mine's ledger imports
+  // both (local records 1 and 2).
+  void ImportedMine() {
+    f.Register("registry", "mine-1", Role::kMine);
+    f.Publish("registry");
+    REQUIRE(Import().ok());
+  }
   Ledger& ent() { return f.ledger("mine-ledger"); }
   Result<RegistryImportResult> Import() { return ImportRegistry(ent(), reg()); }
 
@@ -204,9 +212,7 @@ TEST_CASE("A key revoked in the registry voids what it signed from the registry 
           "revocation names, mapped to the position of its import",
           "[federation][registry]") {
   Bound b;
-  b.f.Register("registry", "mine-1", Role::kMine);  // registry 1, 2
-  b.f.Publish("registry");
-  REQUIRE(b.Import().ok());                          // local 1, 2
+  b.ImportedMine();  // registry 1, 2 -> local 1, 2
   REQUIRE(b.f.Do("mine-ledger", "mine-1", Extracted{ThreeLedgers::Ore("ORE-1"), "pit 3"}).ok());
   // local 3
   b.f.Register("registry", "mine-2", Role::kMine);   // registry 3, 4
@@ -277,9 +283,7 @@ TEST_CASE("A lot from a bound ledger crosses into another, and the crossing name
           "sender's registry checkpoint",
           "[federation][registry]") {
   Bound b;
-  b.f.Register("registry", "mine-1", Role::kMine);
-  b.f.Publish("registry");
-  REQUIRE(b.Import().ok());
+  b.ImportedMine();
   b.f.AddLedger("sep-ledger");
   b.f.Register("sep-ledger", "sep-1", Role::kSeparator);
   b.f.Trust("sep-ledger", {b.f.TrustEntry("mine-ledger")});
@@ -517,9 +521,7 @@ TEST_CASE("A malformed registry binding is refused at Create", "[federation][reg
 TEST_CASE("An imported record altered on disk is an audit finding in both scopes",
           "[federation][registry]") {
   Bound b;
-  b.f.Register("registry", "mine-1", Role::kMine);
-  b.f.Publish("registry");
-  REQUIRE(b.Import().ok());
+  b.ImportedMine();
   b.f.Close("mine-ledger");
   std::string stored = testing::GetRecord(b.f.path("mine-ledger"), 1);
   const std::size_t at = stored.find("Co., Ltd.");
@@ -546,9 +548,7 @@ TEST_CASE("A mirror of a bound ledger copies its import records, re-judges each,
           "one whose proof does not hold, the mirror unchanged",
           "[federation][registry][mirror]") {
   Bound b;
-  b.f.Register("registry", "mine-1", Role::kMine);
-  b.f.Publish("registry");
-  REQUIRE(b.Import().ok());
+  b.ImportedMine();
   REQUIRE(b.f.Do("mine-ledger", "mine-1", Extracted{ThreeLedgers::Ore("ORE-1"), "pit 3"}).ok());
   testing::TempDir d;
   PublishOptions po;
