@@ -5,8 +5,10 @@
 // on the ledger, the verifier over a BundleRecordStore on the bundle -- so a
 // bundle is checked by exactly the rules the ledger applies, and the builder
 // learns what to include by watching the verifier read.
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -229,6 +231,56 @@ Status CheckStructure(std::string_view bytes, v1::Bundle* b) {
   return Status::Ok();
 }
 
+// Every record of `b` by position into *records, and into *proven the
+// leaf hash of each whose inclusion proof leads to `cp`'s root; every other
+// is told to `failed` (may be empty) as a finding code and message.
+void ProveRecords(
+    const v1::Bundle& b, const Checkpoint& cp, std::map<std::uint64_t, std::string>* records,
+    std::map<std::uint64_t, Hash>* proven,
+    const std::function<void(const char*, std::uint64_t, std::string)>& failed) {
+  for (const v1::BundleRecord& r : b.records()) {
+    records->emplace(r.seq(), r.record());
+    if (r.seq() >= cp.size) {
+      if (failed) {
+        failed(finding::kInclusionProofMalformed, r.seq(),
+               "record " + std::to_string(r.seq()) + " lies beyond the checkpoint's tree size " +
+                   std::to_string(cp.size));
+      }
+      continue;
+    }
+    merkle::InclusionProof proof{r.seq(), cp.size, {}};
+    for (const std::string& h : r.inclusion_proof()) proof.hashes.push_back(*HashFromBytes(h));
+    const Hash leaf = merkle::LeafHash(r.record());
+    Status st = merkle::VerifyInclusion(leaf, proof, cp.root_hash);
+    if (st.ok()) {
+      proven->emplace(r.seq(), leaf);
+    } else if (failed) {
+      failed(st.code() == StatusCode::kInvalidArgument ? finding::kInclusionProofMalformed
+                                                       : finding::kInclusionProofMismatch,
+             r.seq(), "the inclusion proof of record " + std::to_string(r.seq()) + ": " + st.message());
+    }
+  }
+}
+
+// The genesis event of record 0 of `records`, if it is there and reads.
+std::optional<Genesis> GenesisOf(const std::map<std::uint64_t, std::string>& records) {
+  auto genesis = records.find(0);
+  if (genesis == records.end()) return std::nullopt;
+  Result<Record> rec = DecodeRecord(genesis->second);
+  Result<Event> ev = rec.ok() ? DecodeEvent(rec->event_bytes) : Result<Event>(rec.status());
+  const Genesis* g = ev.ok() ? std::get_if<Genesis>(&ev->body) : nullptr;
+  if (g == nullptr) return std::nullopt;
+  return *g;
+}
+
+IndexAnswers AnswersOf(const v1::Bundle& b) {
+  IndexAnswers answers;
+  for (const v1::IndexAnswer& a : b.index()) {
+    answers[{a.index(), a.key()}] = std::vector<std::uint64_t>(a.seqs().begin(), a.seqs().end());
+  }
+  return answers;
+}
+
 }  // namespace
 }  // namespace internal
 
@@ -252,30 +304,16 @@ Result<TrustedLogKeys> BundleLogKeyFromPolicy(std::string_view bytes, const Publ
   // checks the checkpoint's signature with the key found.
   std::map<std::uint64_t, std::string> records;
   std::map<std::uint64_t, Hash> proven;
-  for (const v1::BundleRecord& r : b.records()) {
-    records.emplace(r.seq(), r.record());
-    if (r.seq() >= cp->size) continue;
-    merkle::InclusionProof proof{r.seq(), cp->size, {}};
-    for (const std::string& h : r.inclusion_proof()) proof.hashes.push_back(*HashFromBytes(h));
-    const Hash leaf = merkle::LeafHash(r.record());
-    if (merkle::VerifyInclusion(leaf, proof, cp->root_hash).ok()) proven.emplace(r.seq(), leaf);
-  }
-  auto genesis = records.find(0);
-  Result<Record> rec = genesis != records.end() && proven.count(0)
-                           ? DecodeRecord(genesis->second)
-                           : Result<Record>(NotFoundError("no proven genesis record"));
-  Result<Event> ev = rec.ok() ? DecodeEvent(rec->event_bytes) : Result<Event>(rec.status());
-  const Genesis* g = ev.ok() ? std::get_if<Genesis>(&ev->body) : nullptr;
-  if (g == nullptr || !g->root_key || !(*g->root_key == root_key) || g->name != cp->origin) {
+  internal::ProveRecords(b, *cp, &records, &proven, {});
+  const std::optional<Genesis> g =
+      proven.count(0) ? internal::GenesisOf(records) : std::optional<Genesis>();
+  if (!g || !g->root_key || !(*g->root_key == root_key) || g->name != cp->origin) {
     return FailedPreconditionError(
         "the bundle's ledger is not one the trusted root key provisioned for log \"" +
         internal::EscapeForDisplay(cp->origin) + "\" (its genesis is missing, unproven, of another root "
         "key or another name), so its policy cannot name its log key");
   }
-  internal::IndexAnswers answers;
-  for (const v1::IndexAnswer& a : b.index()) {
-    answers[{a.index(), a.key()}] = std::vector<std::uint64_t>(a.seqs().begin(), a.seqs().end());
-  }
+  const internal::IndexAnswers answers = internal::AnswersOf(b);
   internal::BundleRecordStore store(cp->size, records, proven, answers);
   internal::KeyCache keys;
   ASSIGN_OR_RETURN(std::shared_ptr<const internal::Authority> book,
@@ -346,39 +384,16 @@ Result<BundleReport> VerifyBundleIn(std::string_view bytes, const PublicKey& roo
   // Every record's inclusion proof against the checkpoint's root.
   std::map<std::uint64_t, std::string> records;
   std::map<std::uint64_t, Hash> proven;
-  for (const v1::BundleRecord& r : b.records()) {
-    records.emplace(r.seq(), r.record());
-    if (r.seq() >= cp->size) {
-      add(finding::kInclusionProofMalformed, r.seq(),
-          "record " + std::to_string(r.seq()) + " lies beyond the checkpoint's tree size " +
-              std::to_string(cp->size));
-      continue;
-    }
-    merkle::InclusionProof proof{r.seq(), cp->size, {}};
-    for (const std::string& h : r.inclusion_proof()) proof.hashes.push_back(*HashFromBytes(h));
-    const Hash leaf = merkle::LeafHash(r.record());
-    Status st = merkle::VerifyInclusion(leaf, proof, cp->root_hash);
-    if (st.ok()) {
-      proven.emplace(r.seq(), leaf);
-      ++report.proofs_verified;
-    } else {
-      add(st.code() == StatusCode::kInvalidArgument ? finding::kInclusionProofMalformed
-                                                    : finding::kInclusionProofMismatch,
-          r.seq(),
-          "the inclusion proof of record " + std::to_string(r.seq()) + ": " + st.message());
-    }
-  }
+  ProveRecords(b, *cp, &records, &proven, add);
+  report.proofs_verified = proven.size();
 
   // The genesis record ties the records to the root key and to the origin.
-  auto genesis = records.find(0);
-  if (genesis == records.end()) {
+  if (records.find(0) == records.end()) {
     add(finding::kRootKeyMismatch, 0,
         "the bundle holds no genesis record, so nothing ties its records to the root key");
   } else {
-    Result<Record> rec = DecodeRecord(genesis->second);
-    Result<Event> ev = rec.ok() ? DecodeEvent(rec->event_bytes) : Result<Event>(rec.status());
-    const Genesis* g = ev.ok() ? std::get_if<Genesis>(&ev->body) : nullptr;
-    if (g != nullptr) {  // otherwise the lineage verifier reports the damage
+    const std::optional<Genesis> g = GenesisOf(records);
+    if (g) {  // otherwise the lineage verifier reports the damage
       if (!g->root_key || !(*g->root_key == root_key)) {
         add(finding::kRootKeyMismatch, 0,
             "the ledger's genesis record names root key " +
@@ -394,10 +409,7 @@ Result<BundleReport> VerifyBundleIn(std::string_view bytes, const PublicKey& roo
   }
 
   // The custody rules, by the ledger's own verifier.
-  internal::IndexAnswers answers;
-  for (const v1::IndexAnswer& a : b.index()) {
-    answers[{a.index(), a.key()}] = std::vector<std::uint64_t>(a.seqs().begin(), a.seqs().end());
-  }
+  const internal::IndexAnswers answers = AnswersOf(b);
   // Every record an answer names must be in the bundle (the verifier would
   // otherwise see it as missing from the log, which it is not).
   for (const auto& [key, seqs] : answers) {
