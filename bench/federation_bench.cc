@@ -31,6 +31,7 @@
 // Figures are printed, never asserted.
 //
 //   retrace-federation-bench [--ledgers=N] [--records=N] [--reps=N] [--registry=N] [--dir=DIR]
+//                            [--keep]   (leave each run's ledgers in --dir)
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -442,6 +443,7 @@ int main(int argc, char** argv) {
   int reps = 3;
   std::uint64_t registry = 1000;
   std::string dir = (std::filesystem::temp_directory_path() / "retrace-federation-bench").string();
+  bool keep = false;  // leave the ledgers of each run in --dir, to inspect or profile
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&](const char* flag) -> const char* {
@@ -458,10 +460,12 @@ int main(int argc, char** argv) {
       registry = std::strtoull(v, nullptr, 10);
     } else if (const char* v = value("--dir")) {
       dir = v;
+    } else if (a == "--keep") {
+      keep = true;
     } else {
       std::fprintf(stderr,
                    "usage: retrace-federation-bench [--ledgers=N] [--records=N] [--reps=N] "
-                   "[--registry=N] [--dir=DIR]\n");
+                   "[--registry=N] [--dir=DIR] [--keep]\n");
       return 2;
     }
   }
@@ -476,7 +480,7 @@ int main(int argc, char** argv) {
     std::filesystem::remove_all(d, ec);
     std::filesystem::create_directories(d);
     runs.push_back(Once(d, n_ledgers, records));
-    std::filesystem::remove_all(d, ec);
+    if (!keep) std::filesystem::remove_all(d, ec);
   }
   std::vector<double> receipt, fed, single;
   for (const Run& r : runs) {
@@ -513,7 +517,7 @@ int main(int argc, char** argv) {
       std::filesystem::remove_all(d, ec);
       std::filesystem::create_directories(d);
       rr.push_back(RegistryOnce(d, registry));
-      std::filesystem::remove_all(d, ec);
+      if (!keep) std::filesystem::remove_all(d, ec);
       registry_valid = registry_valid && rr.back().audit_valid;
     }
     PrintRegistry(rr);

@@ -14,6 +14,7 @@
 
 #include "bundle/bundle_builder.h"
 #include "bundle/bundle_store.h"
+#include "bundle/bundle_view.h"
 #include "bundle/cross_ledger.h"
 #include "ledger/foreign_store.h"
 #include "ledger/checkpoint_log.h"
@@ -157,76 +158,68 @@ Result<std::string> BuildTlogProof(const Txn& txn, std::string_view origin, std:
 
 namespace {
 
-// Structural checks of a parsed bundle: anything failing here means the
-// bytes are not a bundle, not that a bundle is wrong.
-Status CheckStructure(std::string_view bytes, v1::Bundle* b) {
+// Structural checks of a bundle read in place, and the SHA-256 of each
+// foreign bundle it carries into *foreign_sha: anything failing here means
+// the bytes are not a bundle, not that a bundle is wrong.
+Status CheckStructure(std::string_view bytes, BundleView* b, std::vector<Hash>* foreign_sha) {
   if (bytes.size() > kMaxBundleBytes) {
     return InvalidArgumentError("not a retrace bundle: " + std::to_string(bytes.size()) + " bytes");
   }
-  if (!b->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return InvalidArgumentError("not a retrace bundle: it does not parse");
-  }
-  b->DiscardUnknownFields();
-  if (SerializeDeterministic(*b) != bytes) {
-    return InvalidArgumentError(
-        "not a retrace bundle: it is not in the canonical encoding or has unknown fields");
-  }
-  if (b->format() == "retrace-bundle/v1") {
+  RETURN_IF_ERROR(ReadBundleView(bytes, b));
+  if (b->format == "retrace-bundle/v1") {
     return InvalidArgumentError(
         "a retrace-bundle/v1 bundle, made before lineage bundles carried every authority record; "
         "this version verifies retrace-bundle/v2 only: ask the ledger for a new bundle");
   }
-  if (b->format() != kBundleFormat) {
-    return InvalidArgumentError("not a retrace bundle: format \"" + b->format() + "\", expected " +
-                                kBundleFormat);
+  if (b->format != kBundleFormat) {
+    return InvalidArgumentError("not a retrace bundle: format \"" + EscapeForDisplay(b->format) +
+                                "\", expected " + kBundleFormat);
   }
   bool first = true;
   std::uint64_t prev = 0;
-  for (const v1::BundleRecord& r : b->records()) {
-    if (!first && r.seq() <= prev) {
+  std::vector<Hash> proof;
+  for (const BundleRecordView& r : b->records) {
+    if (!first && r.seq <= prev) {
       return InvalidArgumentError("malformed bundle: records are not in strictly increasing order");
     }
     first = false;
-    prev = r.seq();
-    for (const std::string& h : r.inclusion_proof()) {
-      if (h.size() != 32) {
-        return InvalidArgumentError("malformed bundle: an inclusion proof hash of record " +
-                                    std::to_string(r.seq()) + " is not 32 bytes");
-      }
+    prev = r.seq;
+    if (!ProofHashes(r, &proof)) {
+      return InvalidArgumentError("malformed bundle: an inclusion proof hash of record " +
+                                  std::to_string(r.seq) + " is not 32 bytes");
     }
   }
-  const v1::IndexAnswer* last = nullptr;
-  for (const v1::IndexAnswer& a : b->index()) {
-    if (a.index() != kLotIndex && a.index() != kQuotaIndex && a.index() != kAuthorityIndex) {
-      return InvalidArgumentError("malformed bundle: unknown index \"" + a.index() + "\"");
+  const IndexAnswerView* last = nullptr;
+  for (const IndexAnswerView& a : b->index) {
+    const std::string index = EscapeForDisplay(a.index);
+    if (a.index != kLotIndex && a.index != kQuotaIndex && a.index != kAuthorityIndex) {
+      return InvalidArgumentError("malformed bundle: unknown index \"" + index + "\"");
     }
-    if (a.seqs_size() == 0) {
-      return InvalidArgumentError("malformed bundle: an empty " + a.index() + " index answer");
+    if (a.seqs.empty()) {
+      return InvalidArgumentError("malformed bundle: an empty " + index + " index answer");
     }
-    if (a.index() == kAuthorityIndex && !a.key().empty()) {
+    if (a.index == kAuthorityIndex && !a.key.empty()) {
       return InvalidArgumentError("malformed bundle: an authority index answer with a key");
     }
-    for (int i = 1; i < a.seqs_size(); ++i) {
-      if (a.seqs(i) <= a.seqs(i - 1)) {
-        return InvalidArgumentError("malformed bundle: a " + a.index() +
-                                    " index answer is not in log order");
+    for (std::size_t i = 1; i < a.seqs.size(); ++i) {
+      if (a.seqs[i] <= a.seqs[i - 1]) {
+        return InvalidArgumentError("malformed bundle: a " + index + " index answer is not in log order");
       }
     }
-    if (last != nullptr && std::make_pair(last->index(), last->key()) >=
-                               std::make_pair(a.index(), a.key())) {
+    if (last != nullptr && std::make_pair(last->index, last->key) >= std::make_pair(a.index, a.key)) {
       return InvalidArgumentError("malformed bundle: index answers are not in strictly "
                                   "increasing order");
     }
     last = &a;
   }
-  Hash prev_sha{};
-  for (int i = 0; i < b->foreign_bundles_size(); ++i) {
-    const Hash sha = Sha256(b->foreign_bundles(i));
-    if (i > 0 && !(prev_sha < sha)) {
+  foreign_sha->clear();
+  for (std::string_view f : b->foreign_bundles) {
+    const Hash sha = Sha256(f);
+    if (!foreign_sha->empty() && !(foreign_sha->back() < sha)) {
       return InvalidArgumentError("malformed bundle: foreign bundles are not in strictly "
                                   "increasing order of SHA-256");
     }
-    prev_sha = sha;
+    foreign_sha->push_back(sha);
   }
   return Status::Ok();
 }
@@ -235,35 +228,36 @@ Status CheckStructure(std::string_view bytes, v1::Bundle* b) {
 // leaf hash of each whose inclusion proof leads to `cp`'s root; every other
 // is told to `failed` (may be empty) as a finding code and message.
 void ProveRecords(
-    const v1::Bundle& b, const Checkpoint& cp, std::map<std::uint64_t, std::string>* records,
+    const BundleView& b, const Checkpoint& cp, std::map<std::uint64_t, std::string_view>* records,
     std::map<std::uint64_t, Hash>* proven,
     const std::function<void(const char*, std::uint64_t, std::string)>& failed) {
-  for (const v1::BundleRecord& r : b.records()) {
-    records->emplace(r.seq(), r.record());
-    if (r.seq() >= cp.size) {
+  merkle::InclusionProof proof{0, cp.size, {}};
+  for (const BundleRecordView& r : b.records) {
+    records->emplace_hint(records->end(), r.seq, r.record);
+    if (r.seq >= cp.size) {
       if (failed) {
-        failed(finding::kInclusionProofMalformed, r.seq(),
-               "record " + std::to_string(r.seq()) + " lies beyond the checkpoint's tree size " +
+        failed(finding::kInclusionProofMalformed, r.seq,
+               "record " + std::to_string(r.seq) + " lies beyond the checkpoint's tree size " +
                    std::to_string(cp.size));
       }
       continue;
     }
-    merkle::InclusionProof proof{r.seq(), cp.size, {}};
-    for (const std::string& h : r.inclusion_proof()) proof.hashes.push_back(*HashFromBytes(h));
-    const Hash leaf = merkle::LeafHash(r.record());
+    proof.leaf_index = r.seq;
+    ProofHashes(r, &proof.hashes);  // CheckStructure found every hash 32 bytes
+    const Hash leaf = merkle::LeafHash(r.record);
     Status st = merkle::VerifyInclusion(leaf, proof, cp.root_hash);
     if (st.ok()) {
-      proven->emplace(r.seq(), leaf);
+      proven->emplace_hint(proven->end(), r.seq, leaf);
     } else if (failed) {
       failed(st.code() == StatusCode::kInvalidArgument ? finding::kInclusionProofMalformed
                                                        : finding::kInclusionProofMismatch,
-             r.seq(), "the inclusion proof of record " + std::to_string(r.seq()) + ": " + st.message());
+             r.seq, "the inclusion proof of record " + std::to_string(r.seq) + ": " + st.message());
     }
   }
 }
 
 // The genesis event of record 0 of `records`, if it is there and reads.
-std::optional<Genesis> GenesisOf(const std::map<std::uint64_t, std::string>& records) {
+std::optional<Genesis> GenesisOf(const std::map<std::uint64_t, std::string_view>& records) {
   auto genesis = records.find(0);
   if (genesis == records.end()) return std::nullopt;
   Result<Record> rec = DecodeRecord(genesis->second);
@@ -273,10 +267,10 @@ std::optional<Genesis> GenesisOf(const std::map<std::uint64_t, std::string>& rec
   return *g;
 }
 
-IndexAnswers AnswersOf(const v1::Bundle& b) {
+IndexAnswers AnswersOf(const BundleView& b) {
   IndexAnswers answers;
-  for (const v1::IndexAnswer& a : b.index()) {
-    answers[{a.index(), a.key()}] = std::vector<std::uint64_t>(a.seqs().begin(), a.seqs().end());
+  for (const IndexAnswerView& a : b.index) {
+    answers[{std::string(a.index), std::string(a.key)}] = a.seqs;
   }
   return answers;
 }
@@ -291,9 +285,10 @@ Result<BundleReport> VerifyBundle(std::string_view bytes, const PublicKey& root_
 }
 
 Result<TrustedLogKeys> BundleLogKeyFromPolicy(std::string_view bytes, const PublicKey& root_key) {
-  v1::Bundle b;
-  RETURN_IF_ERROR(internal::CheckStructure(bytes, &b));
-  Result<Checkpoint> cp = ParseSignedCheckpoint(b.checkpoint());
+  internal::BundleView b;
+  std::vector<Hash> foreign_sha;
+  RETURN_IF_ERROR(internal::CheckStructure(bytes, &b, &foreign_sha));
+  Result<Checkpoint> cp = ParseSignedCheckpoint(b.checkpoint);
   if (!cp.ok()) {
     return FailedPreconditionError("the bundle's checkpoint cannot be read (" +
                                    cp.status().message() + "), so no policy can name its log key");
@@ -302,7 +297,7 @@ Result<TrustedLogKeys> BundleLogKeyFromPolicy(std::string_view bytes, const Publ
   // makes the answer trustworthy is the regulator's signature on the
   // policy, which the book checks under `root_key`; VerifyBundle then
   // checks the checkpoint's signature with the key found.
-  std::map<std::uint64_t, std::string> records;
+  std::map<std::uint64_t, std::string_view> records;
   std::map<std::uint64_t, Hash> proven;
   internal::ProveRecords(b, *cp, &records, &proven, {});
   const std::optional<Genesis> g =
@@ -345,19 +340,21 @@ Result<BundleReport> VerifyBundleIn(std::string_view bytes, const PublicKey& roo
     return InvalidArgumentError("the log key " + log_key.ToString() +
                                 " is not an ed25519 signed-note key");
   }
-  v1::Bundle b;
-  RETURN_IF_ERROR(internal::CheckStructure(bytes, &b));
+  BundleView b;
+  std::vector<Hash> foreign_sha;
+  RETURN_IF_ERROR(internal::CheckStructure(bytes, &b, &foreign_sha));
+  const std::string lot_id(b.lot_id);
 
   BundleReport report;
-  report.lot_id = b.lot_id();
+  report.lot_id = lot_id;
   report.bundle_bytes = bytes.size();
-  report.records = static_cast<std::uint64_t>(b.records_size());
+  report.records = b.records.size();
   auto add = [&](const char* code, std::uint64_t seq, std::string message) {
     report.findings.push_back(Finding{code, seq, "", std::move(message)});
   };
 
   // The checkpoint: the trust anchor of every proof.
-  Result<Checkpoint> cp = ParseSignedCheckpoint(b.checkpoint());
+  Result<Checkpoint> cp = ParseSignedCheckpoint(b.checkpoint);
   if (!cp.ok()) {
     add(finding::kCheckpointMalformed, 0,
         "the bundle's checkpoint cannot be read (" + cp.status().message() +
@@ -365,7 +362,7 @@ Result<BundleReport> VerifyBundleIn(std::string_view bytes, const PublicKey& roo
     return report;
   }
   report.checkpoint = *cp;
-  Result<VerifiedCheckpoint> opened = OpenCheckpoint(b.checkpoint(), {log_key}, witnesses.witnesses);
+  Result<VerifiedCheckpoint> opened = OpenCheckpoint(b.checkpoint, {log_key}, witnesses.witnesses);
   if (opened.ok()) {
     report.checkpoint_verified = true;
     report.cosignatures = opened->cosignatures;
@@ -382,7 +379,7 @@ Result<BundleReport> VerifyBundleIn(std::string_view bytes, const PublicKey& roo
   }
 
   // Every record's inclusion proof against the checkpoint's root.
-  std::map<std::uint64_t, std::string> records;
+  std::map<std::uint64_t, std::string_view> records;
   std::map<std::uint64_t, Hash> proven;
   ProveRecords(b, *cp, &records, &proven, add);
   report.proofs_verified = proven.size();
@@ -422,7 +419,7 @@ Result<BundleReport> VerifyBundleIn(std::string_view bytes, const PublicKey& roo
     }
   }
   internal::BundleRecordStore store(cp->size, records, proven, answers);
-  Result<VerifyReport> lineage = internal::VerifyLineage(store, b.lot_id());
+  Result<VerifyReport> lineage = internal::VerifyLineage(store, lot_id);
   // Nothing may be left over: a bundle as built holds exactly what the
   // verifier asks for, so an unread record or unconsulted answer was altered.
   if (lineage.ok()) {
@@ -445,8 +442,8 @@ Result<BundleReport> VerifyBundleIn(std::string_view bytes, const PublicKey& roo
     report.lineage = std::move(lineage).value();
     // Across ledgers: each cross-ledger receipt's bundle, carried in
     // foreign_bundles, verified on its own and merged (cross_ledger.h).
-    std::map<Hash, const std::string*> carried;
-    for (const std::string& f : b.foreign_bundles()) carried.emplace(Sha256(f), &f);
+    std::map<Hash, std::string_view> carried;
+    for (std::size_t i = 0; i < foreign_sha.size(); ++i) carried.emplace(foreign_sha[i], b.foreign_bundles[i]);
     std::set<Hash> used;
     std::shared_ptr<const Authority> book;
     KeyCache keys;
@@ -467,11 +464,11 @@ Result<BundleReport> VerifyBundleIn(std::string_view bytes, const PublicKey& roo
       }
       return &book->PolicyAt(seq);
     };
-    source.bundle_of = [&](const Hash& sha) -> Result<std::optional<std::string>> {
+    source.bundle_of = [&](const Hash& sha) -> Result<std::optional<std::string_view>> {
       auto it = carried.find(sha);
-      if (it == carried.end()) return std::optional<std::string>();
+      if (it == carried.end()) return std::optional<std::string_view>();
       used.insert(sha);
-      return std::optional<std::string>(*it->second);
+      return std::optional<std::string_view>(it->second);
     };
     RETURN_IF_ERROR(ExtendAcrossLedgers(&report.lineage, source, walk));
     for (const auto& [sha, f] : carried) {
@@ -484,12 +481,12 @@ Result<BundleReport> VerifyBundleIn(std::string_view bytes, const PublicKey& roo
     report.findings.insert(report.findings.end(), report.lineage.findings.begin(),
                            report.lineage.findings.end());
     const auto& lots = report.lineage.lots;
-    report.history_closed = !lots.empty() && lots.front().lot_id == b.lot_id() &&
+    report.history_closed = !lots.empty() && lots.front().lot_id == lot_id &&
                             (lots.front().status == "exported" || lots.front().status == "consumed");
   } else if (lineage.status().code() == StatusCode::kNotFound) {
-    report.lineage.lot_id = b.lot_id();
-    report.findings.push_back(Finding{finding::kLotUnknown, 0, b.lot_id(),
-                                      "the bundle holds no record of lot " + b.lot_id()});
+    report.lineage.lot_id = lot_id;
+    report.findings.push_back(Finding{finding::kLotUnknown, 0, lot_id,
+                                      "the bundle holds no record of lot " + EscapeForDisplay(lot_id)});
   } else {
     return lineage.status();
   }

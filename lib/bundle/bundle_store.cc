@@ -60,7 +60,7 @@ Result<std::optional<std::string>> BundleRecordStore::RecordBytes(std::uint64_t 
   auto it = records_.find(seq);
   if (seq >= size_ || it == records_.end()) return std::optional<std::string>();
   read_.insert(seq);
-  return std::optional<std::string>(it->second);
+  return std::optional<std::string>(std::string(it->second));
 }
 
 Result<std::vector<std::uint64_t>> BundleRecordStore::LotSeqs(std::string_view lot_id) const {

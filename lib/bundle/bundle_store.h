@@ -15,6 +15,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -62,9 +63,10 @@ class RecordingStore final : public RecordStore {
 
 class BundleRecordStore final : public RecordStore {
  public:
-  // All three maps must outlive the store. `proven` holds the leaf hash of
-  // every record whose inclusion proof verified against the checkpoint.
-  BundleRecordStore(std::uint64_t size, const std::map<std::uint64_t, std::string>& records,
+  // All three maps, and the bytes `records` views, must outlive the store.
+  // `proven` holds the leaf hash of every record whose inclusion proof
+  // verified against the checkpoint.
+  BundleRecordStore(std::uint64_t size, const std::map<std::uint64_t, std::string_view>& records,
                     const std::map<std::uint64_t, Hash>& proven, const IndexAnswers& answers)
       : size_(size), records_(records), proven_(proven), answers_(answers) {}
 
@@ -84,7 +86,7 @@ class BundleRecordStore final : public RecordStore {
   const std::vector<std::uint64_t>* Find(const char* index, std::string_view key) const;
 
   const std::uint64_t size_;
-  const std::map<std::uint64_t, std::string>& records_;
+  const std::map<std::uint64_t, std::string_view>& records_;
   const std::map<std::uint64_t, Hash>& proven_;
   const IndexAnswers& answers_;
   mutable std::set<std::pair<std::string, std::string>> consulted_;

@@ -1,4 +1,5 @@
 #include "bundle/cross_ledger.h"
+#include "bundle/bundle_view.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +8,6 @@
 #include "model/proto_convert.h"
 #include "model/record.h"
 #include "retrace/federation.h"
-#include "retrace/v1/bundle.pb.h"
 #include "util/escape.h"
 #include "util/hex.h"
 #include "util/status_macros.h"
@@ -20,15 +20,6 @@ namespace {
 // Nested bundles are strictly smaller than the bundle that carries them, so
 // a walk ends; this bounds it for a hostile one built to be deep.
 constexpr int kMaxDepth = 64;
-
-Result<v1::Bundle> ParseBundle(std::string_view bundle) {
-  v1::Bundle b;
-  if (bundle.size() > (std::size_t{1} << 30) ||
-      !b.ParseFromArray(bundle.data(), static_cast<int>(bundle.size()))) {
-    return InvalidArgumentError("not a retrace bundle: it does not parse");
-  }
-  return b;
-}
 
 Hash HashOf(const std::string& bytes) {
   Result<Hash> h = HashFromBytes(bytes);
@@ -85,8 +76,9 @@ Status RequireAcceptable(const BundleReport& report) {
 
 Result<ProvenShipment> ShipmentOf(std::string_view bundle, const BundleReport& report,
                                   std::string_view consignee_log) {
-  ASSIGN_OR_RETURN(v1::Bundle b, ParseBundle(bundle));
-  if (report.lineage.lots.empty() || report.lineage.lots.front().lot_id != b.lot_id()) {
+  BundleView b;
+  RETURN_IF_ERROR(ReadBundleView(bundle, &b));
+  if (report.lineage.lots.empty() || report.lineage.lots.front().lot_id != b.lot_id) {
     return VerificationFailedError("the bundle proves no lineage of its lot");
   }
   const LineageLot& lot = report.lineage.lots.front();
@@ -94,18 +86,18 @@ Result<ProvenShipment> ShipmentOf(std::string_view bundle, const BundleReport& r
   ProvenShipment out;
   out.log_origin = report.checkpoint.origin;
   out.checkpoint = report.checkpoint;
-  out.checkpoint_note = b.checkpoint();
+  out.checkpoint_note = std::string(b.checkpoint);
   out.shipped_seq = lot.record_seqs.back();
-  const std::string* bytes = nullptr;
+  const std::string_view* bytes = nullptr;
   const std::set<std::uint64_t> lot_seqs(lot.record_seqs.begin(), lot.record_seqs.end());
-  for (const v1::BundleRecord& r : b.records()) {
-    if (r.seq() == out.shipped_seq) bytes = &r.record();
-    if (lot_seqs.count(r.seq()) == 0) continue;
+  for (const BundleRecordView& r : b.records) {
+    if (r.seq == out.shipped_seq) bytes = &r.record;
+    if (lot_seqs.count(r.seq) == 0) continue;
     // The bundle verified, so each of the lot's records decodes.
-    ASSIGN_OR_RETURN(Record lot_rec, DecodeRecord(r.record()));
+    ASSIGN_OR_RETURN(Record lot_rec, DecodeRecord(r.record));
     v1::Event lot_ev;
     if (!lot_ev.ParseFromString(std::string(lot_rec.event_bytes))) {
-      return VerificationFailedError("record " + std::to_string(r.seq()) +
+      return VerificationFailedError("record " + std::to_string(r.seq) +
                                      " of the bundle does not parse");
     }
     out.head_time = std::max<std::int64_t>(out.head_time, lot_ev.time().seconds());
@@ -254,7 +246,7 @@ Status ExtendAcrossLedgers(VerifyReport* report, const ReceiptSource& source, Fo
     crossing.bundle_sha256 = HashOf(o.bundle_sha256());
     const std::string from = "the bundle of " + EscapeForDisplay(o.log_origin()) +
                              " behind the receipt of lot " + EscapeForDisplay(share.origin_lot);
-    ASSIGN_OR_RETURN(std::optional<std::string> bytes, source.bundle_of(crossing.bundle_sha256));
+    ASSIGN_OR_RETURN(std::optional<std::string_view> bytes, source.bundle_of(crossing.bundle_sha256));
     if (!bytes) {
       keep(finding::kForeignBundleMissing, from + " (" + HexEncode(o.bundle_sha256()) +
                                                ") is not held, so its lineage cannot be checked");
@@ -345,8 +337,9 @@ Status ExtendAcrossLedgers(VerifyReport* report, const ReceiptSource& source, Fo
 namespace retrace {
 
 Result<Checkpoint> BundleCheckpoint(std::string_view bundle) {
-  ASSIGN_OR_RETURN(v1::Bundle b, internal::ParseBundle(bundle));
-  Result<Checkpoint> cp = ParseSignedCheckpoint(b.checkpoint());
+  internal::BundleView b;
+  RETURN_IF_ERROR(internal::ReadBundleView(bundle, &b));
+  Result<Checkpoint> cp = ParseSignedCheckpoint(b.checkpoint);
   if (!cp.ok()) return InvalidArgumentError("the bundle's checkpoint: " + cp.status().message());
   return cp;
 }

@@ -112,7 +112,10 @@ struct ReceiptSource {
   std::function<Result<const Policy*>(std::uint64_t seq)> policy_at;
   // The bundle whose SHA-256 is `sha256` (nullopt: not held). The bytes
   // must hash to it; a source that cannot vouch for that returns nullopt.
-  std::function<Result<std::optional<std::string>>(const Hash& sha256)> bundle_of;
+  // They are read in place: they must stay valid, unchanged, until
+  // ExtendAcrossLedgers returns (a read transaction's, or the outer
+  // bundle's).
+  std::function<Result<std::optional<std::string_view>>(const Hash& sha256)> bundle_of;
 };
 
 // Replaces every origin of `report` of kind "cross_ledger" by the origins

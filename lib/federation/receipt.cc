@@ -179,11 +179,11 @@ Result<VerifyReport> VerifyLotAcrossLedgers(const Ledger& ledger, std::string_vi
       }
       return &book->PolicyAt(seq);
     };
-    source.bundle_of = [&](const Hash& sha) -> Result<std::optional<std::string>> {
-      ASSIGN_OR_RETURN(std::optional<std::string> bytes, ForeignBundle(txn, sha));
+    source.bundle_of = [&](const Hash& sha) -> Result<std::optional<std::string_view>> {
+      ASSIGN_OR_RETURN(std::optional<std::string_view> bytes, ForeignBundleView(txn, sha));
       if (bytes && Sha256(*bytes) != sha) {
         altered.emplace_back(asking, sha);
-        return std::optional<std::string>();
+        return std::optional<std::string_view>();
       }
       return bytes;
     };

@@ -17,9 +17,13 @@ std::string CheckpointKey(std::string_view origin, std::uint64_t size) {
 
 }  // namespace
 
+Result<std::optional<std::string_view>> ForeignBundleView(const Txn& txn, const Hash& sha256) {
+  if (!txn.tables().foreign_bundles_present) return std::optional<std::string_view>();
+  return txn.Get(txn.tables().foreign_bundles, HashBytes(sha256));
+}
+
 Result<std::optional<std::string>> ForeignBundle(const Txn& txn, const Hash& sha256) {
-  if (!txn.tables().foreign_bundles_present) return std::optional<std::string>();
-  ASSIGN_OR_RETURN(auto v, txn.Get(txn.tables().foreign_bundles, HashBytes(sha256)));
+  ASSIGN_OR_RETURN(std::optional<std::string_view> v, ForeignBundleView(txn, sha256));
   if (!v) return std::optional<std::string>();
   return std::optional<std::string>(std::string(*v));
 }

@@ -20,6 +20,8 @@ namespace retrace::internal {
 // The stored bundle whose SHA-256 is `sha256`, or nullopt. The bytes are
 // returned as stored: a caller that trusts them re-hashes them.
 Result<std::optional<std::string>> ForeignBundle(const Txn& txn, const Hash& sha256);
+// The same bytes in place, valid until `txn` ends or writes.
+Result<std::optional<std::string_view>> ForeignBundleView(const Txn& txn, const Hash& sha256);
 
 // Stores `bytes` under their SHA-256 (`sha256`, which the caller computed);
 // a bundle already stored is left as it is.

@@ -1,5 +1,5 @@
 // Protobuf wire-format reading without a message (internal): what the
-// zero-copy parsers (ParseRecordView, ScanEventKeys) share.
+// zero-copy parsers (ParseRecordView, ScanEventKeys, ReadBundleView) share.
 #ifndef RETRACE_LIB_MODEL_WIRE_READER_H_
 #define RETRACE_LIB_MODEL_WIRE_READER_H_
 
@@ -8,6 +8,42 @@
 #include <string_view>
 
 namespace retrace::internal {
+
+// Well-formed UTF-8 (no overlong forms, surrogates or code points beyond
+// U+10FFFF), what protobuf requires of a proto3 string.
+inline bool ValidUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    const unsigned c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    int n = 0;
+    unsigned lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) {
+      n = 1;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      n = 2;
+      if (c == 0xe0) lo = 0xa0;
+      if (c == 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 3;
+      if (c == 0xf0) lo = 0x90;
+      if (c == 0xf4) hi = 0x8f;
+    } else {
+      return false;
+    }
+    if (end - p <= n) return false;
+    if (p[1] < lo || p[1] > hi) return false;
+    for (int i = 2; i <= n; ++i) {
+      if (p[i] < 0x80 || p[i] > 0xbf) return false;
+    }
+    p += n + 1;
+  }
+  return true;
+}
 
 // Protobuf's wire format, as protobuf 3's parser reads it (parse_context.h):
 // varints of at most 10 bytes (tags and lengths at most 5), the bits beyond
