@@ -20,6 +20,7 @@
 #include "ledger/checkpoint_log.h"
 #include "ledger/ledger_internal.h"
 #include "ledger/txn_store.h"
+#include "merkle/inclusion_set.h"
 #include "model/proto_convert.h"
 #include "retrace/bundle.h"
 #include "retrace/event.h"
@@ -232,6 +233,7 @@ void ProveRecords(
     std::map<std::uint64_t, Hash>* proven,
     const std::function<void(const char*, std::uint64_t, std::string)>& failed) {
   merkle::InclusionProof proof{0, cp.size, {}};
+  InclusionSet set(cp.size, cp.root_hash);  // the records' paths share their upper nodes
   for (const BundleRecordView& r : b.records) {
     records->emplace_hint(records->end(), r.seq, r.record);
     if (r.seq >= cp.size) {
@@ -245,7 +247,7 @@ void ProveRecords(
     proof.leaf_index = r.seq;
     ProofHashes(r, &proof.hashes);  // CheckStructure found every hash 32 bytes
     const Hash leaf = merkle::LeafHash(r.record);
-    Status st = merkle::VerifyInclusion(leaf, proof, cp.root_hash);
+    Status st = set.Verify(leaf, proof);
     if (st.ok()) {
       proven->emplace_hint(proven->end(), r.seq, leaf);
     } else if (failed) {
