@@ -23,6 +23,14 @@
 namespace retrace::internal {
 namespace {
 
+// The key a pending record's signature was verified under before the write,
+// if it was and the book held that key then: the book need not verify it
+// again (BookCache::With, WithAll).
+const PublicKey* VerifiedUnder(const Authority& book, bool verified, std::string_view key_id) {
+  const KeyEntry* signer = verified ? book.Key(key_id) : nullptr;
+  return signer != nullptr && signer->key ? &*signer->key : nullptr;
+}
+
 // One signature verification of an append. Events signed in one batch share
 // one: their signature, key and signed root are the same.
 struct SignatureCheck {
@@ -202,9 +210,7 @@ Status LedgerImpl::ApplyAuthority(Txn& txn, const std::string& where, Pending& p
   // The book the log would hold with this record: the record is judged by
   // it, including what the record itself voids (a revocation that would
   // void the registration of its own signing key is void, so refused).
-  const KeyEntry* signer = ctx->book->Key(se.key_id);
-  const PublicKey* verified_under =
-      p.signature_verified && signer != nullptr && signer->key ? &*signer->key : nullptr;
+  const PublicKey* verified_under = VerifiedUnder(*ctx->book, p.signature_verified, se.key_id);
   std::shared_ptr<const Authority> book;
   if (ctx->run_book != nullptr && seq < ctx->run_end) {
     book = ctx->run_book;  // judged with the rest of its run (PrepareAuthorityRun)
@@ -464,10 +470,7 @@ Status LedgerImpl::PrepareAuthorityRun(Txn& txn, std::vector<Pending>* pending, 
     std::optional<AuthorityRecord> r = ReadAuthorityRecord(at, stored);
     if (!r) return Status::Ok();  // ApplyAuthority reports it, alone
     candidates.push_back(std::move(*r));
-    // Verified before the write under a key the book held then, as
-    // ApplyAuthority tells With.
-    const KeyEntry* signer = p.signature_verified ? ctx->book->Key(p.signed_event->key_id) : nullptr;
-    verified_under.push_back(signer != nullptr && signer->key ? &*signer->key : nullptr);
+    verified_under.push_back(VerifiedUnder(*ctx->book, p.signature_verified, p.signed_event->key_id));
   }
   ASSIGN_OR_RETURN(ctx->run_book,
                    books_.WithAll(txn, std::move(candidates), verified_under));

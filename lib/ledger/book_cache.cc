@@ -83,14 +83,9 @@ Result<std::shared_ptr<const BookCache::Unsigned>> BookCache::GetUnsigned(const 
 
 Result<std::shared_ptr<const Authority>> BookCache::With(const Txn& txn, AuthorityRecord candidate,
                                                          const PublicKey* verified_under) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ASSIGN_OR_RETURN(std::vector<AuthorityRecord> records, ReadAll(txn));
-  if (verified_under != nullptr && candidate.signing_input) {
-    // The append verified it already: the build need not again.
-    memo_.Put(*verified_under, *candidate.signing_input, candidate.signature, true);
-  }
-  records.push_back(std::move(candidate));
-  return Authority::Build(std::move(records), keys_, &memo_);
+  std::vector<AuthorityRecord> one;
+  one.push_back(std::move(candidate));
+  return WithAll(txn, std::move(one), {verified_under});
 }
 
 Result<std::shared_ptr<const Authority>> BookCache::WithAll(
@@ -100,6 +95,7 @@ Result<std::shared_ptr<const Authority>> BookCache::WithAll(
   ASSIGN_OR_RETURN(std::vector<AuthorityRecord> records, ReadAll(txn));
   for (std::size_t k = 0; k < candidates.size() && k < verified_under.size(); ++k) {
     if (verified_under[k] != nullptr && candidates[k].signing_input) {
+      // The append verified it already: the build need not again.
       memo_.Put(*verified_under[k], *candidates[k].signing_input, candidates[k].signature, true);
     }
   }

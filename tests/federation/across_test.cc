@@ -13,15 +13,9 @@ namespace retrace {
 namespace {
 
 using testing::Federation;
+using testing::HasCode;
 using testing::ThreeLedgers;
 using testing::MakeLot;
-
-bool HasCode(const std::vector<Finding>& fs, const std::string& code) {
-  for (const auto& f : fs) {
-    if (f.code == code) return true;
-  }
-  return false;
-}
 
 WitnessPolicy BothWitnesses(Federation& f) {
   return WitnessPolicy{{f.witness(0).verifier(), f.witness(1).verifier()}, 2};

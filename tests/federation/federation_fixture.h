@@ -5,6 +5,7 @@
 #define RETRACE_TESTS_FEDERATION_FEDERATION_FIXTURE_H_
 
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -19,6 +20,21 @@
 #include "testing/test_chain.h"
 
 namespace retrace::testing {
+
+// Whether `fs` holds a finding of `code`.
+inline bool HasCode(const std::vector<Finding>& fs, const std::string& code) {
+  for (const auto& f : fs) {
+    if (f.code == code) return true;
+  }
+  return false;
+}
+
+// The number of records `l` holds.
+inline std::uint64_t Size(const Ledger& l) {
+  auto info = l.Info();
+  REQUIRE(info.ok());
+  return info->size;
+}
 
 class Federation {
  public:

@@ -14,20 +14,9 @@ namespace retrace {
 namespace {
 
 using testing::Federation;
+using testing::HasCode;
+using testing::Size;
 using testing::ThreeLedgers;
-
-bool HasCode(const std::vector<Finding>& fs, const std::string& code) {
-  for (const auto& f : fs) {
-    if (f.code == code) return true;
-  }
-  return false;
-}
-
-std::uint64_t Size(Ledger& l) {
-  auto info = l.Info();
-  REQUIRE(info.ok());
-  return info->size;
-}
 
 TEST_CASE("A lot crosses three ledgers with its proven lineage", "[federation]") {
   Federation f;

@@ -24,14 +24,9 @@ namespace retrace {
 namespace {
 
 using testing::Federation;
+using testing::HasCode;
+using testing::Size;
 using testing::ThreeLedgers;
-
-bool HasCode(const std::vector<Finding>& fs, const std::string& code) {
-  for (const auto& f : fs) {
-    if (f.code == code) return true;
-  }
-  return false;
-}
 
 bool HasCodeAt(const std::vector<Finding>& fs, const std::string& code, std::uint64_t seq) {
   for (const auto& f : fs) {
@@ -42,12 +37,6 @@ bool HasCodeAt(const std::vector<Finding>& fs, const std::string& code, std::uin
 
 bool Mentions(const Status& s, const std::string& what) {
   return s.message().find(what) != std::string::npos;
-}
-
-std::uint64_t Size(const Ledger& l) {
-  auto info = l.Info();
-  REQUIRE(info.ok());
-  return info->size;
 }
 
 WitnessPolicy Witnesses(const Federation& f, std::size_t quorum = Federation::kWitnesses) {
