@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "common.h"
+#include "retrace/federation.h"
 
 namespace retrace::cli {
 namespace {
@@ -25,7 +26,7 @@ int RunAudit(const AuditFlags& o) {
   Result<AuditReport> report = [&] {
     Progress progress("audit");
     ao.progress = [&](std::uint64_t done, std::uint64_t total) { progress.Update(done, total); };
-    return (*ledger)->Audit(ao);
+    return AuditAcrossLedgers(**ledger, ao);
   }();
   if (!report.ok()) {
     return Fail("audit", "could not audit the ledger: " + report.status().ToString());
@@ -49,6 +50,10 @@ int RunAudit(const AuditFlags& o) {
     std::cout << "registry checkpoint relied on: " << Shown(r.registry->origin) << " size "
               << r.registry->size << " root " << HashToHex(r.registry->root_hash) << ", "
               << r.registry->imported << " registry record(s) imported\n";
+  }
+  if (!r.cross_ledger_receipts.empty()) {
+    std::cout << r.cross_ledger_receipts.size() << " cross-ledger receipt(s), "
+              << r.bundles_verified << " of their stored bundles verified again\n";
   }
   if (r.findings.empty()) {
     std::cout << "Findings: none\n";

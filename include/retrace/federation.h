@@ -124,6 +124,20 @@ RETRACE_EXPORT Result<std::optional<ForeignCheckpointInfo>> LatestForeignCheckpo
 RETRACE_EXPORT Result<VerifyReport> VerifyLotAcrossLedgers(
     const Ledger& ledger, std::string_view lot_id, const VerifyOptions& options = VerifyOptions());
 
+// Ledger::Audit, continued across ledgers: with signatures checked in the
+// full scope, every cross-ledger receipt's stored bundle is judged again as
+// its append judged it -- verified (with the bundles it carries, each once)
+// under the log key and witnesses the policy in force at the receipt names,
+// free of findings other than regulatory ones upstream, proving the
+// shipment the receipt states, and shipped before it was received. A
+// receipt that no longer holds is a foreign_bundle_invalid finding (or the
+// time-order finding) at the receipt; a bundle missing or altered is
+// already Ledger::Audit's finding. Otherwise, and for the integrity scope
+// or without signatures, the report is Ledger::Audit's. Errors as
+// Ledger::Audit. The CLI's `audit` and the C API's retrace_audit run this.
+RETRACE_EXPORT Result<AuditReport> AuditAcrossLedgers(const Ledger& ledger,
+                                                      const AuditOptions& options = AuditOptions());
+
 // Split views (docs/federation.md): two parties compare the checkpoints of
 // one sender log they hold. Two checkpoints of the log, both validly signed
 // by its key, of the same size and different roots prove that the sender

@@ -193,6 +193,11 @@ struct AuditReport {
   bool integrity_only = false;
   // As VerifyReport::registry, at the last record (full scope only).
   std::optional<RegistryCheckpointInfo> registry;
+  // The cross-ledger receipts whose bundles the ledger holds (full scope;
+  // a mirror holds none), and how many of those bundles AuditAcrossLedgers
+  // (retrace/federation.h) verified again; Ledger::Audit only re-hashes them.
+  std::vector<std::uint64_t> cross_ledger_receipts;
+  std::uint64_t bundles_verified = 0;
 };
 
 // Machine-readable forms (schema "retrace.verify/v1", "retrace.audit/v1";

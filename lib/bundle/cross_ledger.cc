@@ -213,6 +213,33 @@ Result<std::optional<Hash>> ReceiptBundleOf(std::string_view stored_record) {
   return std::optional<Hash>(HashOf(ev.received().origin().bundle_sha256()));
 }
 
+Result<Crossing> Cross(const v1::Event& ev, std::string_view bundle, const Hash& sha256,
+                       const Policy& policy, const ReceiptSource& source, ForeignWalk* walk) {
+  const std::string& origin = ev.received().origin().log_origin();
+  auto finding = [](std::string why) { return VerificationFailedError(std::move(why)); };
+  Result<TrustedLogAnchors> anchors = AnchorsFor(policy, origin);
+  if (!anchors.ok()) return finding(": " + anchors.status().message());
+  auto cached = walk->verified.find(sha256);
+  if (cached == walk->verified.end()) {
+    if (walk->depth >= kMaxDepth) {
+      return finding(" nests more than " + std::to_string(kMaxDepth) + " ledgers deep");
+    }
+    ++walk->depth;
+    Result<BundleReport> r =
+        VerifyBundleIn(bundle, *source.root_key, anchors->log_key, anchors->witnesses, walk);
+    --walk->depth;
+    if (!r.ok()) return finding(" is not a bundle: " + r.status().message());
+    cached = walk->verified.emplace(sha256, std::move(*r)).first;
+  }
+  Crossing out;
+  out.upstream = &cached->second;
+  Result<ProvenShipment> shipment = ShipmentOf(bundle, cached->second, source.ledger_name);
+  Status matched = shipment.ok() ? MatchReceipt(ev, *shipment) : shipment.status();
+  if (!matched.ok()) return finding(" does not prove the receipt: " + matched.message());
+  out.shipment = std::move(*shipment);
+  return out;
+}
+
 Status ExtendAcrossLedgers(VerifyReport* report, const ReceiptSource& source, ForeignWalk* walk) {
   bool any = false;
   for (const OriginShare& s : report->origins) any = any || s.kind == "cross_ledger";
@@ -253,36 +280,13 @@ Status ExtendAcrossLedgers(VerifyReport* report, const ReceiptSource& source, Fo
       continue;
     }
     ASSIGN_OR_RETURN(const Policy* policy, source.policy_at(seq));
-    Result<TrustedLogAnchors> anchors = AnchorsFor(*policy, o.log_origin());
-    if (!anchors.ok()) {
-      keep(finding::kForeignBundleInvalid, from + ": " + anchors.status().message());
+    Result<Crossing> crossed = Cross(ev, *bytes, crossing.bundle_sha256, *policy, source, walk);
+    if (!crossed.ok()) {
+      keep(finding::kForeignBundleInvalid, from + crossed.status().message());
       continue;
     }
-    auto cached = walk->verified.find(crossing.bundle_sha256);
-    if (cached == walk->verified.end()) {
-      if (walk->depth >= kMaxDepth) {
-        keep(finding::kForeignBundleInvalid, from + " nests more than " + std::to_string(kMaxDepth) +
-                                                 " ledgers deep");
-        continue;
-      }
-      ++walk->depth;
-      Result<BundleReport> r = VerifyBundleIn(*bytes, *source.root_key, anchors->log_key,
-                                              anchors->witnesses, walk);
-      --walk->depth;
-      if (!r.ok()) {
-        keep(finding::kForeignBundleInvalid, from + " is not a bundle: " + r.status().message());
-        continue;
-      }
-      cached = walk->verified.emplace(crossing.bundle_sha256, std::move(*r)).first;
-    }
-    const BundleReport& up = cached->second;
-    Result<ProvenShipment> shipment = ShipmentOf(*bytes, up, source.ledger_name);
-    Status matched = shipment.ok() ? MatchReceipt(ev, *shipment) : shipment.status();
-    if (!matched.ok()) {
-      keep(finding::kForeignBundleInvalid, from + " does not prove the receipt: " +
-                                               matched.message());
-      continue;
-    }
+    const BundleReport& up = *crossed->upstream;
+    const ProvenShipment* shipment = &crossed->shipment;
     Violations late;
     CheckReceiptTime(ev, seq, *shipment, &late);
     for (const Violation& v : late) found.push_back({v.code, seq, v.lot_id, v.message});

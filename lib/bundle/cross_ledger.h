@@ -118,6 +118,21 @@ struct ReceiptSource {
   std::function<Result<std::optional<std::string_view>>(const Hash& sha256)> bundle_of;
 };
 
+// A cross-ledger receipt `ev` judged against `bundle` (whose SHA-256 the
+// receipt names), as its append judged it: verified (once per walk) under
+// the log key and witnesses `policy` -- the policy in force at the receipt --
+// names for the sender's log, with the source's root key, and proving the
+// shipment the receipt states. Any failure is kVerificationFailed, its
+// message the reason as the tail of a sentence "the bundle of X behind the
+// receipt of lot L<message>". The upstream report may hold findings;
+// RequireAcceptable tells whether the append would have taken it.
+struct Crossing {
+  const BundleReport* upstream = nullptr;  // in walk->verified
+  ProvenShipment shipment;
+};
+Result<Crossing> Cross(const v1::Event& ev, std::string_view bundle, const Hash& sha256,
+                       const Policy& policy, const ReceiptSource& source, ForeignWalk* walk);
+
 // Replaces every origin of `report` of kind "cross_ledger" by the origins
 // its receipt's bundle proves upstream (shares multiplied through; an
 // origin upstream keeps its compliance and issues), appends the bundle's

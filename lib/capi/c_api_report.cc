@@ -119,7 +119,7 @@ int AuditWith(const retrace_ledger* ledger, retrace::AuditScope scope, retrace_p
         progress(progress_ctx, done, total);
       };
     }
-    Result<retrace::AuditReport> a = ledger->impl->Audit(options);
+    Result<retrace::AuditReport> a = retrace::AuditAcrossLedgers(*ledger->impl, options);
     if (!a.ok()) return a.status();
     auto* rep = new retrace_report();
     rep->audit = true;

@@ -146,6 +146,65 @@ Result<Event> PrepareCrossLedgerReceipt(const Ledger& ledger, std::string_view b
   return ev;
 }
 
+namespace internal {
+namespace {
+
+// The cross-ledger receipts of the ledger `txn` reads, as a ReceiptSource.
+// A stored bundle that no longer hashes to its name is not given out; it
+// is remembered in altered() with the receipt that asked for it.
+class TxnReceipts {
+ public:
+  TxnReceipts(const Txn& txn, std::string_view name) : txn_(txn) {
+    source_.ledger_name = std::string(name);
+    source_.event_at = [this](std::uint64_t seq) -> Result<v1::Event> {
+      asking_ = seq;
+      ASSIGN_OR_RETURN(auto bytes, txn_.Get(txn_.tables().records, EncodeU64(seq)));
+      if (!bytes) return CorruptionError("record " + std::to_string(seq) + " is missing");
+      RecordView view;
+      RETURN_IF_ERROR(ParseRecordView(*bytes, &view));
+      v1::Event ev;
+      RETURN_IF_ERROR(ParseEventBytes(view.event_bytes, &ev));
+      return ev;
+    };
+    source_.policy_at = [this](std::uint64_t seq) -> Result<const Policy*> {
+      if (!book_) {
+        ASSIGN_OR_RETURN(Head head, ReadHead(txn_));
+        TxnRecordStore store(txn_, head.size);
+        ASSIGN_OR_RETURN(book_, LoadAuthority(store, &keys_));
+      }
+      return &book_->PolicyAt(seq);
+    };
+    source_.bundle_of = [this](const Hash& sha) -> Result<std::optional<std::string_view>> {
+      ASSIGN_OR_RETURN(std::optional<std::string_view> bytes, ForeignBundleView(txn_, sha));
+      if (bytes && Sha256(*bytes) != sha) {
+        altered_.emplace_back(asking_, sha);
+        return std::optional<std::string_view>();
+      }
+      return bytes;
+    };
+  }
+  TxnReceipts(const TxnReceipts&) = delete;
+  TxnReceipts& operator=(const TxnReceipts&) = delete;
+
+  Status Open() {
+    ASSIGN_OR_RETURN(source_.root_key, RootKeyOf(txn_));
+    return Status::Ok();
+  }
+  const ReceiptSource& source() const { return source_; }
+  const std::vector<std::pair<std::uint64_t, Hash>>& altered() const { return altered_; }
+
+ private:
+  const Txn& txn_;
+  ReceiptSource source_;
+  KeyCache keys_;
+  std::shared_ptr<const Authority> book_;
+  std::uint64_t asking_ = 0;  // the receipt whose bundle is asked for
+  std::vector<std::pair<std::uint64_t, Hash>> altered_;
+};
+
+}  // namespace
+}  // namespace internal
+
 Result<VerifyReport> VerifyLotAcrossLedgers(const Ledger& ledger, std::string_view lot_id,
                                             const VerifyOptions& options) {
   using namespace internal;
@@ -154,42 +213,11 @@ Result<VerifyReport> VerifyLotAcrossLedgers(const Ledger& ledger, std::string_vi
   for (const OriginShare& o : report.origins) crosses = crosses || o.kind == "cross_ledger";
   if (!crosses) return report;
   RETURN_IF_ERROR(ReadLedger(ledger, [&](const Txn& txn, std::string_view name) -> Status {
-    ASSIGN_OR_RETURN(Head head, ReadHead(txn));
-    KeyCache keys;
-    std::shared_ptr<const Authority> book;
-    std::vector<std::pair<std::uint64_t, Hash>> altered;
-    std::uint64_t asking = 0;  // the receipt whose bundle is asked for
-    ReceiptSource source;
-    source.ledger_name = std::string(name);
-    ASSIGN_OR_RETURN(source.root_key, RootKeyOf(txn));
-    source.event_at = [&](std::uint64_t seq) -> Result<v1::Event> {
-      asking = seq;
-      ASSIGN_OR_RETURN(auto bytes, txn.Get(txn.tables().records, EncodeU64(seq)));
-      if (!bytes) return CorruptionError("record " + std::to_string(seq) + " is missing");
-      RecordView view;
-      RETURN_IF_ERROR(ParseRecordView(*bytes, &view));
-      v1::Event ev;
-      RETURN_IF_ERROR(ParseEventBytes(view.event_bytes, &ev));
-      return ev;
-    };
-    source.policy_at = [&](std::uint64_t seq) -> Result<const Policy*> {
-      if (!book) {
-        TxnRecordStore store(txn, head.size);
-        ASSIGN_OR_RETURN(book, LoadAuthority(store, &keys));
-      }
-      return &book->PolicyAt(seq);
-    };
-    source.bundle_of = [&](const Hash& sha) -> Result<std::optional<std::string_view>> {
-      ASSIGN_OR_RETURN(std::optional<std::string_view> bytes, ForeignBundleView(txn, sha));
-      if (bytes && Sha256(*bytes) != sha) {
-        altered.emplace_back(asking, sha);
-        return std::optional<std::string_view>();
-      }
-      return bytes;
-    };
+    TxnReceipts receipts(txn, name);
+    RETURN_IF_ERROR(receipts.Open());
     ForeignWalk walk;
-    RETURN_IF_ERROR(ExtendAcrossLedgers(&report, source, &walk));
-    for (const auto& [seq, sha] : altered) {
+    RETURN_IF_ERROR(ExtendAcrossLedgers(&report, receipts.source(), &walk));
+    for (const auto& [seq, sha] : receipts.altered()) {
       report.findings.push_back({finding::kForeignBundleAltered, seq, "",
                                  "the stored bundle " + HexEncode(HashBytes(sha)) +
                                      " no longer hashes to its name: its bytes were changed"});
@@ -197,6 +225,49 @@ Result<VerifyReport> VerifyLotAcrossLedgers(const Ledger& ledger, std::string_vi
     report.valid = report.findings.empty();
     return Status::Ok();
   }));
+  return report;
+}
+
+Result<AuditReport> AuditAcrossLedgers(const Ledger& ledger, const AuditOptions& options) {
+  using namespace internal;
+  ASSIGN_OR_RETURN(AuditReport report, ledger.Audit(options));
+  if (report.integrity_only || !options.check_signatures || report.cross_ledger_receipts.empty()) {
+    return report;
+  }
+  RETURN_IF_ERROR(ReadLedger(ledger, [&](const Txn& txn, std::string_view name) -> Status {
+    TxnReceipts receipts(txn, name);
+    RETURN_IF_ERROR(receipts.Open());
+    const ReceiptSource& source = receipts.source();
+    ForeignWalk walk;  // a bundle carried by several is verified once
+    for (std::uint64_t seq : report.cross_ledger_receipts) {
+      ASSIGN_OR_RETURN(v1::Event ev, source.event_at(seq));
+      const auto& o = ev.received().origin();
+      Result<Hash> sha = HashFromBytes(o.bundle_sha256());
+      if (!sha.ok()) return InternalError("record " + std::to_string(seq) + " names no bundle");
+      ASSIGN_OR_RETURN(std::optional<std::string_view> bytes, source.bundle_of(*sha));
+      if (!bytes) continue;  // missing or altered: Ledger::Audit's finding
+      ASSIGN_OR_RETURN(const Policy* policy, source.policy_at(seq));
+      const std::string lot = ev.received().lot_id();
+      const std::string from = "the bundle of " + EscapeForDisplay(o.log_origin()) +
+                               " behind the receipt of lot " + EscapeForDisplay(lot);
+      Result<Crossing> crossed = Cross(ev, *bytes, *sha, *policy, source, &walk);
+      ++report.bundles_verified;
+      Status accepted = crossed.ok() ? RequireAcceptable(*crossed->upstream) : Status::Ok();
+      if (!crossed.ok() || !accepted.ok()) {
+        report.findings.push_back(
+            {finding::kForeignBundleInvalid, seq, lot,
+             from + (crossed.ok() ? ": " + accepted.message() : crossed.status().message())});
+        continue;
+      }
+      Violations late;
+      CheckReceiptTime(ev, seq, crossed->shipment, &late);
+      for (const Violation& v : late) report.findings.push_back({v.code, seq, v.lot_id, v.message});
+    }
+    return Status::Ok();
+  }));
+  std::stable_sort(report.findings.begin(), report.findings.end(),
+                   [](const Finding& a, const Finding& b) { return a.seq < b.seq; });
+  report.valid = report.findings.empty();
   return report;
 }
 

@@ -735,6 +735,7 @@ Result<AuditReport> Auditor::Run() {
     ASSIGN_OR_RETURN(auto mirror, txn_.Get(t_.meta, kMetaMirrorOf));
     if (mirror) receipts_.clear();
     RETURN_IF_ERROR(CheckForeignBundles(txn_, receipts_, &report_.findings));
+    for (const auto& r : receipts_) report_.cross_ledger_receipts.push_back(r.first);
   }
 
   report_.records_checked = checker_->records_checked();

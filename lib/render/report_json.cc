@@ -130,6 +130,8 @@ std::string AuditReportToJson(const AuditReport& r) {
   j["head_hash"] = HashToHex(r.head_hash);
   j["root_hash"] = HashToHex(r.root_hash);
   if (r.registry) j["registry"] = RegistryJson(*r.registry);
+  j["cross_ledger_receipts"] = r.cross_ledger_receipts.size();
+  j["bundles_verified"] = r.bundles_verified;
   j["findings"] = FindingsJson(r.findings);
   return Dump(j);
 }

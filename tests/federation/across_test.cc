@@ -14,6 +14,7 @@ namespace {
 
 using testing::Federation;
 using testing::HasCode;
+using testing::Size;
 using testing::ThreeLedgers;
 using testing::MakeLot;
 
@@ -232,9 +233,84 @@ TEST_CASE("A stored bundle altered on disk is a finding of cross-ledger verifica
   REQUIRE(v.ok());
   CHECK(!v->valid);
   CHECK(HasCode(v->findings, finding::kForeignBundleAltered));
+  // The full audit finds it once (the re-judging of receipts leaves an
+  // altered bundle to the audit's own check).
+  auto a = AuditAcrossLedgers(f.ledger("mag-ledger"));
+  REQUIRE(a.ok());
+  CHECK(!a->valid);
+  REQUIRE(a->findings.size() == 1);
+  CHECK(a->findings[0].code == finding::kForeignBundleAltered);
+  CHECK(a->bundles_verified == 0);
   // No bundle is built on an altered one.
   f.Publish("mag-ledger");
   CHECK(!ProveLineage(f.ledger("mag-ledger"), "MAG-1").ok());
+}
+
+TEST_CASE("The full audit judges every stored receipt's bundle again, as verify and the append do",
+          "[federation]") {
+  Federation f;
+  f.AddLedger("mine-ledger");
+  f.AddLedger("sep-ledger");
+  f.Register("mine-ledger", "mine-1", Role::kMine);
+  f.Register("sep-ledger", "sep-1", Role::kSeparator);
+  // sep-ledger's trust in mine-ledger is recorded by a second regulator,
+  // whose key is later found to have been stolen right after its
+  // registration: the policy it signed is void, and so is the trust the
+  // receipt was judged under.
+  f.Register("sep-ledger", "reg-2", Role::kRegulator);
+  const std::uint64_t stolen_from = Size(f.ledger("sep-ledger"));
+  TrustedLog mine = f.TrustEntry("mine-ledger");
+  PolicySet p = DefaultPolicy();
+  p.name = "federated by reg-2";
+  p.trusted_logs = {mine};
+  REQUIRE(f.Do("sep-ledger", "reg-2", p).ok());
+  ThreeLedgers::Mine(f);
+  f.Publish("mine-ledger");
+  auto received = f.Hand("mine-ledger", "ORE-1", "sep-ledger");
+  REQUIRE(received.ok());
+  const std::uint64_t receipt = received->seq;
+
+  auto a = AuditAcrossLedgers(f.ledger("sep-ledger"));
+  REQUIRE(a.ok());
+  INFO((a->findings.empty() ? std::string() : a->findings[0].message));
+  CHECK(a->valid);
+  CHECK(a->cross_ledger_receipts == std::vector<std::uint64_t>{receipt});
+  CHECK(a->bundles_verified == 1);
+  // The ledger's own audit re-hashes the bundle but does not verify it; the
+  // integrity scope and an audit without signatures verify no bundle.
+  auto own = f.ledger("sep-ledger").Audit();
+  REQUIRE(own.ok());
+  CHECK(own->bundles_verified == 0);
+  CHECK(own->cross_ledger_receipts == std::vector<std::uint64_t>{receipt});
+  AuditOptions integrity;
+  integrity.scope = AuditScope::kIntegrity;
+  auto scrub = AuditAcrossLedgers(f.ledger("sep-ledger"), integrity);
+  REQUIRE(scrub.ok());
+  CHECK(scrub->valid);
+  CHECK(scrub->bundles_verified == 0);
+
+  const std::string reg2 = f.key("reg-2").public_key().KeyId();
+  REQUIRE(f.As("sep-ledger", "regulator", f.root(), KeyRevoked{reg2, stolen_from, "stolen"}).ok());
+  auto after = AuditAcrossLedgers(f.ledger("sep-ledger"));
+  REQUIRE(after.ok());
+  CHECK(!after->valid);
+  CHECK(HasCode(after->findings, finding::kKeyRevoked));  // the void policy record
+  bool judged = false;
+  for (const Finding& x : after->findings) {
+    if (x.code != finding::kForeignBundleInvalid) continue;
+    CHECK(x.seq == receipt);
+    CHECK(x.lot_id == "ORE-1");
+    CHECK(x.message.find("names no trusted log") != std::string::npos);
+    judged = true;
+  }
+  CHECK(judged);
+  auto own_after = f.ledger("sep-ledger").Audit();
+  REQUIRE(own_after.ok());
+  CHECK(!HasCode(own_after->findings, finding::kForeignBundleInvalid));
+  // Verify from the lot reaches the same verdict on the receipt.
+  auto v = VerifyLotAcrossLedgers(f.ledger("sep-ledger"), "ORE-1");
+  REQUIRE(v.ok());
+  CHECK(HasCode(v->findings, finding::kForeignBundleInvalid));
 }
 
 TEST_CASE("Customs verifies a bundle with only the regulator's key: the log key is the one the "

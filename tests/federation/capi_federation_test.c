@@ -115,6 +115,15 @@ int main(void) {
   CHECK(retrace_report_json(report, &json, NULL) == RETRACE_OK);
   CHECK(contains(json, "\"ledgers_crossed\""));
   CHECK(contains(json, "\"ledger\": \"mine-ledger\""));
+  retrace_free(json);
+  json = NULL;
+  retrace_report_free(report);
+  report = NULL;
+  /* The audit judges the stored bundle again, as the receipt's append did. */
+  CHECK(retrace_ledger_audit(sl, NULL, NULL, &report) == RETRACE_OK);
+  CHECK(retrace_report_valid(report) == 1);
+  CHECK(retrace_report_json(report, &json, NULL) == RETRACE_OK);
+  CHECK(contains(json, "\"bundles_verified\": 1"));
 
   /* A second lot in a later checkpoint: the separator holds the first, so
    * the receipt needs a consistency proof, read from the tiles the mine

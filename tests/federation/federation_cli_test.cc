@@ -135,7 +135,16 @@ TEST_CASE("Two enterprises hand a lot over through the CLI, one process per step
   Run text = Retrace(t, {"verify", "--db", "sep", "ORE-1"});
   REQUIRE_RC(text, 0);
   CHECK(text.out.find("Ledgers crossed") != std::string::npos);
-  REQUIRE_RC(Retrace(t, {"audit", "--db", "sep"}), 0);
+  // The full audit judges the stored bundle again, as the receipt's append did.
+  Run audit = Retrace(t, {"audit", "--db", "sep", "--format", "json"});
+  REQUIRE_RC(audit, 0);
+  auto aj = nlohmann::json::parse(audit.out);
+  CHECK(aj["cross_ledger_receipts"] == 1);
+  CHECK(aj["bundles_verified"] == 1);
+  Run audit_text = Retrace(t, {"audit", "--db", "sep"});
+  REQUIRE_RC(audit_text, 0);
+  CHECK(audit_text.out.find("1 cross-ledger receipt(s), 1 of their stored bundles verified again") !=
+        std::string::npos);
 
   // The sender checkpoints the separator holds, exported and compared: a
   // party's own view agrees with itself; a document that is not one is
