@@ -482,8 +482,10 @@ RETRACE_EXPORT int retrace_ledger_verify(const retrace_ledger* ledger, const cha
  * on the calling thread, with the records done and the total. */
 typedef void (*retrace_progress_fn)(void* ctx, uint64_t done, uint64_t total);
 
-/* Checks every record and every index of the ledger. Returns RETRACE_OK
- * when the audit ran (read retrace_report_valid). `progress` may be NULL. */
+/* Checks every record and every index of the ledger, and judges every
+ * cross-ledger receipt's stored bundle again as its append did
+ * (AuditAcrossLedgers in retrace/federation.h). Returns RETRACE_OK when the
+ * audit ran (read retrace_report_valid). `progress` may be NULL. */
 RETRACE_EXPORT int retrace_ledger_audit(const retrace_ledger* ledger, retrace_progress_fn progress,
                                         void* progress_ctx, retrace_report** out_report);
 
