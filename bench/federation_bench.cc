@@ -11,6 +11,9 @@
 //   verify       records of the lineage verified per second, across ledgers
 //                (VerifyLotAcrossLedgers in the last ledger) and in the
 //                single ledger (Ledger::VerifyLot), and their ratio;
+//   audit        AuditAcrossLedgers of the last ledger, which judges its
+//                receipt's stored bundle again (every upstream ledger's
+//                lineage verified once), against the verify across;
 //   bundle       bytes per lineage record of the bundle the last ledger
 //                proves (nested upstream bundles included) and of the
 //                single ledger's bundle, and their ratio.
@@ -235,6 +238,8 @@ void Step(Bench& b, Ledger& l, std::uint64_t ores, int i, const std::string& act
 
 struct Run {
   double receipt_s = 0;
+  double audit_fed_s = 0;  // AuditAcrossLedgers of the last ledger
+  bool audit_valid = false;
   double verify_fed_s = 0, verify_single_s = 0;
   std::uint64_t lineage_records = 0;
   std::uint64_t bundle_fed = 0, bundle_single = 0;
@@ -307,6 +312,9 @@ Run Once(const std::string& dir, int n_ledgers, std::uint64_t records) {
   VerifyReport r;
   run.verify_fed_s = Seconds([&] { r = Must(VerifyLotAcrossLedgers(last, "OXIDE"), "verify across"); });
   run.fed_valid = r.valid;
+  AuditReport a;
+  run.audit_fed_s = Seconds([&] { a = Must(AuditAcrossLedgers(last), "audit across"); });
+  run.audit_valid = a.valid && a.bundles_verified == 1;
   run.fed_origins = r.origins.size();
   run.crossed = r.ledgers_crossed.size();
   run.bundle_fed = Must(ProveLineage(last, "OXIDE"), "prove last").size();
@@ -482,9 +490,10 @@ int main(int argc, char** argv) {
     runs.push_back(Once(d, n_ledgers, records));
     if (!keep) std::filesystem::remove_all(d, ec);
   }
-  std::vector<double> receipt, fed, single;
+  std::vector<double> receipt, fed, single, audit;
   for (const Run& r : runs) {
     receipt.push_back(r.receipt_s);
+    audit.push_back(r.audit_fed_s);
     fed.push_back(r.verify_fed_s);
     single.push_back(r.verify_single_s);
   }
@@ -501,6 +510,8 @@ int main(int argc, char** argv) {
   std::printf("  verify across ledgers                   %10.0f records/s\n", fed_rate);
   std::printf("  verify in one ledger                    %10.0f records/s\n", single_rate);
   std::printf("  ratio across / single                   %10.2f\n", fed_rate / single_rate);
+  std::printf("  audit of the last ledger (receipt judged again) %7.3f s (%s), verify across %.3f s\n",
+              Median(audit), r0.audit_valid ? "valid" : "NOT VALID", Median(fed));
   std::printf("  bundle across ledgers                   %10.1f bytes/record (%llu bytes)\n",
               static_cast<double>(r0.bundle_fed) / n, static_cast<unsigned long long>(r0.bundle_fed));
   std::printf("  bundle of one ledger                    %10.1f bytes/record (%llu bytes)\n",
@@ -522,5 +533,5 @@ int main(int argc, char** argv) {
     }
     PrintRegistry(rr);
   }
-  return r0.fed_valid && r0.single_valid && registry_valid ? 0 : 1;
+  return r0.fed_valid && r0.single_valid && r0.audit_valid && registry_valid ? 0 : 1;
 }
