@@ -52,8 +52,8 @@ int RunAudit(const AuditFlags& o) {
               << r.registry->imported << " registry record(s) imported\n";
   }
   if (!r.cross_ledger_receipts.empty()) {
-    std::cout << r.cross_ledger_receipts.size() << " cross-ledger receipt(s), "
-              << r.bundles_verified << " of their stored bundles verified again\n";
+    std::cout << r.cross_ledger_receipts.size() << " cross-ledger receipt(s) judged again: "
+              << r.bundles_verified << " bundle(s) verified, the ones they carry included\n";
   }
   if (r.findings.empty()) {
     std::cout << "Findings: none\n";

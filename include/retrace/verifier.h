@@ -194,8 +194,9 @@ struct AuditReport {
   // As VerifyReport::registry, at the last record (full scope only).
   std::optional<RegistryCheckpointInfo> registry;
   // The cross-ledger receipts whose bundles the ledger holds (full scope;
-  // a mirror holds none), and how many of those bundles AuditAcrossLedgers
-  // (retrace/federation.h) verified again; Ledger::Audit only re-hashes them.
+  // a mirror holds none), and how many distinct bundles AuditAcrossLedgers
+  // (retrace/federation.h) verified again judging them, the bundles they
+  // carry included, each once; Ledger::Audit only re-hashes them.
   std::vector<std::uint64_t> cross_ledger_receipts;
   std::uint64_t bundles_verified = 0;
 };

@@ -251,7 +251,6 @@ Result<AuditReport> AuditAcrossLedgers(const Ledger& ledger, const AuditOptions&
       const std::string from = "the bundle of " + EscapeForDisplay(o.log_origin()) +
                                " behind the receipt of lot " + EscapeForDisplay(lot);
       Result<Crossing> crossed = Cross(ev, *bytes, *sha, *policy, source, &walk);
-      ++report.bundles_verified;
       Status accepted = crossed.ok() ? RequireAcceptable(*crossed->upstream) : Status::Ok();
       if (!crossed.ok() || !accepted.ok()) {
         report.findings.push_back(
@@ -263,6 +262,7 @@ Result<AuditReport> AuditAcrossLedgers(const Ledger& ledger, const AuditOptions&
       CheckReceiptTime(ev, seq, crossed->shipment, &late);
       for (const Violation& v : late) report.findings.push_back({v.code, seq, v.lot_id, v.message});
     }
+    report.bundles_verified = walk.verified.size();
     return Status::Ok();
   }));
   std::stable_sort(report.findings.begin(), report.findings.end(),

@@ -313,6 +313,75 @@ TEST_CASE("The full audit judges every stored receipt's bundle again, as verify 
   CHECK(HasCode(v->findings, finding::kForeignBundleInvalid));
 }
 
+TEST_CASE("A lineage re-crossing into a ledger it came from: each bundle stored and verified once",
+          "[federation]") {
+  Federation f;
+  f.AddLedger("mine-ledger");
+  f.AddLedger("sep-ledger");
+  f.AddLedger("mag-ledger");
+  f.Register("mine-ledger", "mine-1", Role::kMine);
+  f.Register("sep-ledger", "sep-1", Role::kSeparator);
+  f.Register("mag-ledger", "smelt-1", Role::kSmelter);
+  f.Trust("sep-ledger", {f.TrustEntry("mine-ledger"), f.TrustEntry("mag-ledger")});
+  f.Trust("mag-ledger", {f.TrustEntry("mine-ledger"), f.TrustEntry("sep-ledger")});
+  ThreeLedgers::Mine(f);
+  f.Publish("mine-ledger");
+  REQUIRE(f.Hand("mine-ledger", "ORE-1", "sep-ledger").ok());
+  ThreeLedgers::Separate(f);  // NDPR-1 to smelt-1 of mag-ledger
+  f.Publish("sep-ledger");
+  REQUIRE(f.Hand("sep-ledger", "NDPR-1", "mag-ledger").ok());
+  // The alloy comes back to the separator's ledger, its lineage through it.
+  Transformed smelt;
+  smelt.inputs = {{"NDPR-1", 70000, std::nullopt}};
+  smelt.outputs = {MakeLot("ALLOY-1", MaterialClass::kMetalAlloy, 60000,
+                           {{Element::kNd, 44000}, {Element::kPr, 12500}})};
+  smelt.declared_loss_g = 10000;
+  REQUIRE(f.Do("mag-ledger", "smelt-1", smelt).ok());
+  REQUIRE(f.Do("mag-ledger", "smelt-1",
+               Shipped{"ALLOY-1", std::nullopt, "sep-1", 60000, "sep-ledger"}).ok());
+  f.Publish("mag-ledger");
+  REQUIRE(f.Hand("mag-ledger", "ALLOY-1", "sep-ledger").ok());
+
+  auto v = VerifyLotAcrossLedgers(f.ledger("sep-ledger"), "ALLOY-1");
+  REQUIRE(v.ok());
+  INFO((v->findings.empty() ? std::string() : v->findings[0].message));
+  CHECK(v->valid);
+  REQUIRE(v->origins.size() == 1);
+  CHECK(v->origins[0].origin_lot == "ORE-1");
+  CHECK(v->origins[0].ledger == "mine-ledger");
+  std::vector<std::string> crossed;
+  for (const LedgerCrossing& c : v->ledgers_crossed) crossed.push_back(c.origin);
+  CHECK(crossed == std::vector<std::string>{"mag-ledger", "sep-ledger", "mine-ledger"});
+
+  // The mine's bundle is held once, as the first receipt stored it; the
+  // alloy's bundle carries it nested (inside the separator's own bundle
+  // for NDPR-1), and the audit verifies it once for both receipts: three
+  // distinct bundles for two receipts.
+  auto ore = f.ledger("sep-ledger").LotRecords("ORE-1");
+  REQUIRE(ore.ok());
+  auto first = DecodeEvent(ore->front().event_bytes);
+  REQUIRE(first.ok());
+  const Hash mine_sha = std::get<Received>(first->body).origin->bundle_sha256;
+  auto mine_bundle = StoredForeignBundle(f.ledger("sep-ledger"), mine_sha);
+  REQUIRE(mine_bundle.ok());
+  auto a = AuditAcrossLedgers(f.ledger("sep-ledger"));
+  REQUIRE(a.ok());
+  CHECK(a->valid);
+  CHECK(a->cross_ledger_receipts.size() == 2);
+  CHECK(a->bundles_verified == 3);
+
+  // And offline, from one bundle of the separator's ledger.
+  f.Publish("sep-ledger");
+  auto bundle = ProveLineage(f.ledger("sep-ledger"), "ALLOY-1");
+  REQUIRE(bundle.ok());
+  CHECK(bundle->find(*mine_bundle) != std::string::npos);
+  auto r = VerifyBundle(*bundle, f.root().public_key(), f.log("sep-ledger").verifier(),
+                        BothWitnesses(f));
+  REQUIRE(r.ok());
+  CHECK(r->valid);
+  CHECK(r->lineage.ledgers_crossed.size() == 3);
+}
+
 TEST_CASE("Customs verifies a bundle with only the regulator's key: the log key is the one the "
           "bundle's own regulator-signed policy names",
           "[federation][bundle]") {

@@ -143,7 +143,7 @@ TEST_CASE("Two enterprises hand a lot over through the CLI, one process per step
   CHECK(aj["bundles_verified"] == 1);
   Run audit_text = Retrace(t, {"audit", "--db", "sep"});
   REQUIRE_RC(audit_text, 0);
-  CHECK(audit_text.out.find("1 cross-ledger receipt(s), 1 of their stored bundles verified again") !=
+  CHECK(audit_text.out.find("1 cross-ledger receipt(s) judged again: 1 bundle(s) verified") !=
         std::string::npos);
 
   // The sender checkpoints the separator holds, exported and compared: a
