@@ -477,7 +477,7 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
     uses_scanning_.push_back({seq, std::move(qk), std::move(*use), std::move(lot),
                               c->authorized && UseRoleCounts(*book_, ev, seq)});
   }
-  {
+  if (ev.has_extracted()) {  // the only kind CheckLicence judges
     static const std::string kNoLicence;
     const ActorEntry* mine = book_->ActorAt(actor, seq);
     CheckLicence(ev, mine != nullptr ? mine->licence : kNoLicence, &vs);
