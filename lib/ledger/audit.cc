@@ -516,7 +516,9 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
   std::optional<std::deque<v1::Event>> history;  // what a reversal's lots point into
   ExistingLotsTouched(ev, &touched_);
   names_.clear();
-  names_set_.clear();
+  // (clear() would wipe every bucket even of an empty set: after a large
+  // merge that is thousands of them per record.)
+  if (!names_set_.empty()) names_set_.clear();
   // Lots whose stored state must equal the replayed one after this record.
   finals_.clear();
   auto index_entry = [&](std::string_view id) -> Status {
