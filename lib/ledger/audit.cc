@@ -8,6 +8,7 @@
 #include <memory>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <deque>
 
@@ -38,13 +39,16 @@ std::string_view HashKey(const Hash& h) {
 // until the next Insert.
 class LotCache {
  public:
-  explicit LotCache(std::size_t capacity) : capacity_(std::max<std::size_t>(capacity, 1)) {}
+  explicit LotCache(std::size_t capacity) : capacity_(std::max<std::size_t>(capacity, 1)) {
+    // Sized once for the lots it will hold: no rehash while the audit runs.
+    index_.reserve(std::min<std::size_t>(capacity_, kReserveLimit));
+  }
 
   // Until the first eviction every lot seen is cached: a miss then means the
   // lot does not exist, with no need to look further.
   bool complete() const { return !evicted_; }
 
-  LotView* Find(const std::string& id) {
+  LotView* Find(std::string_view id) {
     auto it = index_.find(id);
     if (it == index_.end()) return nullptr;
     lru_.splice(lru_.begin(), lru_, it->second);
@@ -68,8 +72,14 @@ class LotCache {
  private:
   const std::size_t capacity_;
   bool evicted_ = false;
+  // Looked up by the event's lot ids as views, without a string per probe.
+  struct IdHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view id) const { return std::hash<std::string_view>()(id); }
+  };
+  static constexpr std::size_t kReserveLimit = 1 << 20;
   std::list<LotView> lru_;
-  std::unordered_map<std::string, std::list<LotView>::iterator> index_;
+  std::unordered_map<std::string, std::list<LotView>::iterator, IdHash, std::equal_to<>> index_;
 };
 
 // A cursor on a dupsort index (key -> u64be seq: the lot index, the quota
@@ -181,7 +191,7 @@ class Auditor {
   };
 
   Status CheckRecord(std::uint64_t seq, std::string_view bytes);
-  Result<LotView*> LoadLot(const std::string& id, std::uint64_t before_seq);
+  Result<LotView*> LoadLot(std::string_view id, std::uint64_t before_seq);
   Status CheckFinalLotState(const LotView& lot);
   // Counts the uses of a chunk whose signatures are all checked, in order.
   void CountUses(std::vector<PendingUse>* uses);
@@ -212,6 +222,18 @@ class Auditor {
   // Cross-ledger receipts (seq, bundle SHA-256): their bundles must be held.
   std::vector<std::pair<std::uint64_t, Hash>> receipts_;
   std::vector<PendingUse> uses_checking_;  // the chunk whose signatures are being checked
+  // Per-record scratch of CheckRecord, kept so that its memory is reused:
+  // the lots the record touches and creates (views into its event), their
+  // states before it, and the lots whose stored state is compared after it.
+  std::vector<std::string_view> touched_;
+  std::vector<const v1::Lot*> created_;
+  std::vector<LotView> before_;
+  std::vector<const LotView*> ins_;
+  std::vector<std::string_view> names_;
+  std::unordered_set<std::string_view> names_set_;  // names_, once it is long
+  std::vector<std::string_view> finals_;
+  // Whether `id` is named for the first time in the record (and notes it).
+  bool FirstMention(std::string_view id);
   std::uint64_t quota_log_entries_ = 0;  // (quota key, record) pairs the records imply
   std::uint64_t authority_records_ = 0;  // authority records the records hold
   std::uint64_t lots_created_ = 0;
@@ -226,7 +248,7 @@ class Auditor {
 // rebuilt by replaying the lot's earlier records (as the lot index lists
 // them; the index itself is checked record by record). nullptr if no earlier
 // record created the lot.
-Result<LotView*> Auditor::LoadLot(const std::string& id, std::uint64_t before_seq) {
+Result<LotView*> Auditor::LoadLot(std::string_view id, std::uint64_t before_seq) {
   if (LotView* v = lots_.Find(id)) return v;
   if (lots_.complete()) return static_cast<LotView*>(nullptr);
   ASSIGN_OR_RETURN(std::vector<std::uint64_t> seqs, store_->LotSeqs(id));
@@ -310,7 +332,7 @@ Status Auditor::CheckFinalLotState(const LotView& lot) {
                                 "the lot table has no entry for lot " + EscapeForDisplay(lot.lot_id)});
     return Status::Ok();
   }
-  if (EncodeLotState(lot) == *stored) return Status::Ok();
+  if (LotStateEncodes(lot, *stored)) return Status::Ok();
   Result<LotView> have = DecodeLotState(*stored, lot.lot_id);
   report_.findings.push_back(
       {finding::kIndexInconsistent, lot.head_seq, lot.lot_id,
@@ -336,6 +358,20 @@ void Auditor::CountUses(std::vector<PendingUse>* uses) {
     q.used += u.use.reo_g;
   }
   uses->clear();
+}
+
+bool Auditor::FirstMention(std::string_view id) {
+  // A record names a few lots; a merge may name thousands.
+  constexpr std::size_t kLinear = 16;
+  if (names_set_.empty()) {
+    for (std::string_view n : names_) {
+      if (n == id) return false;
+    }
+    names_.push_back(id);
+    if (names_.size() > kLinear) names_set_.insert(names_.begin(), names_.end());
+    return true;
+  }
+  return names_set_.insert(id).second;
 }
 
 Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
@@ -441,9 +477,10 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
     uses_scanning_.push_back({seq, std::move(qk), std::move(*use), std::move(lot),
                               c->authorized && UseRoleCounts(*book_, ev, seq)});
   }
-  {
+  if (ev.has_extracted()) {  // the only kind CheckLicence judges
+    static const std::string kNoLicence;
     const ActorEntry* mine = book_->ActorAt(actor, seq);
-    CheckLicence(ev, mine != nullptr ? mine->licence : std::string(), &vs);
+    CheckLicence(ev, mine != nullptr ? mine->licence : kNoLicence, &vs);
   }
   // A reversal: the record it reverses (read here, not through the checker,
   // which has released it), its rules, and the quota it frees.
@@ -475,53 +512,66 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
       }
     }
   }
-  std::vector<LotView> before;
-  std::deque<v1::Event> history;  // what a reversal's lots point into
-  std::vector<std::string> touched = ExistingLotsTouched(ev);
-  std::set<std::string> names;
+  // Only a reversal reads a lot's history (rare): no deque for the rest.
+  std::optional<std::deque<v1::Event>> history;  // what a reversal's lots point into
+  ExistingLotsTouched(ev, &touched_);
+  names_.clear();
+  // (clear() would wipe every bucket even of an empty set: after a large
+  // merge that is thousands of them per record.)
+  if (!names_set_.empty()) names_set_.clear();
   // Lots whose stored state must equal the replayed one after this record.
-  std::vector<std::string> finals;
-  auto index_entry = [&](const std::string& id) -> Status {
+  finals_.clear();
+  auto index_entry = [&](std::string_view id) -> Status {
     ++lot_index_entries_;
     ASSIGN_OR_RETURN(auto probe, lot_index_.Find(id, seq));
     if (!probe.listed) {
-      report_.findings.push_back({finding::kIndexInconsistent, seq, id,
+      report_.findings.push_back({finding::kIndexInconsistent, seq, std::string(id),
                                   "the lot index of " + EscapeForDisplay(id) +
                                       " does not list record " + std::to_string(seq)});
     } else if (probe.last) {
-      finals.push_back(id);
+      finals_.push_back(id);
     }
     return Status::Ok();
   };
-  for (const auto& id : touched) {
-    if (!names.insert(id).second) {
-      vs.push_back({finding::kEventMalformed, id, "lot " + EscapeForDisplay(id) + " is listed twice"});
+  // The lots' states before this record: before_[i] for touched_[i], its
+  // strings' memory reused from record to record; an empty lot id marks a
+  // lot that does not exist.
+  if (before_.size() < touched_.size()) before_.resize(touched_.size());
+  for (std::size_t i = 0; i < touched_.size(); ++i) {
+    const std::string_view id = touched_[i];
+    if (!FirstMention(id)) {
+      vs.push_back({finding::kEventMalformed, std::string(id),
+                    "lot " + EscapeForDisplay(id) + " is listed twice"});
     }
     ASSIGN_OR_RETURN(LotView* lot, LoadLot(id, seq));
     if (lot == nullptr) {
-      vs.push_back({finding::kLotUnknown, id, "record " + std::to_string(seq) + " moves lot " +
-                                                 EscapeForDisplay(id) + ", which was never created"});
-      before.push_back(LotView{});
+      vs.push_back({finding::kLotUnknown, std::string(id),
+                    "record " + std::to_string(seq) + " moves lot " + EscapeForDisplay(id) +
+                        ", which was never created"});
+      before_[i].lot_id.clear();
       continue;
     }
-    before.push_back(*lot);
+    before_[i] = *lot;
     std::optional<Reversible> reversible;
     if (ev.has_reversed()) {
       // The lot's record a reversal may undo, from its history (rare).
-      Result<std::optional<Reversible>> top = ReadReversible(txn_, id, seq, &history);
+      if (!history) history.emplace();
+      Result<std::optional<Reversible>> top = ReadReversible(txn_, id, seq, &*history);
       if (top.ok()) reversible = *top;
     }
     ApplyToLot(ev, actor, seq, hash, lot, &vs, -1, reversible ? &*reversible : nullptr);
     RETURN_IF_ERROR(index_entry(id));
   }
   {
-    std::vector<const LotView*> ins;
-    for (const auto& b : before) ins.push_back(b.lot_id.empty() ? nullptr : &b);
+    ins_.clear();
+    for (std::size_t i = 0; i < touched_.size(); ++i) {
+      ins_.push_back(before_[i].lot_id.empty() ? nullptr : &before_[i]);
+    }
     if (ev.has_transformed()) {
-      CheckTransformBalance(ev.transformed(), ins, seq, c->policy->TolerancePpm(c->signer_role),
+      CheckTransformBalance(ev.transformed(), ins_, seq, c->policy->TolerancePpm(c->signer_role),
                             &vs);
     }
-    CheckStage(ev, c->signer_role, *c->policy, ins, &vs);
+    CheckStage(ev, c->signer_role, *c->policy, ins_, &vs);
   }
   CheckConsignee(*book_, ev, seq, &vs);
   CheckEventTime(ev, now_, options_.max_clock_skew_seconds, &vs);
@@ -530,8 +580,9 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
       receipts_.emplace_back(seq, *h);
     }
   }
-  for (const auto* l : LotsCreated(ev)) {
-    bool exists = !names.insert(l->lot_id()).second;
+  LotsCreated(ev, &created_);
+  for (const v1::Lot* l : created_) {
+    bool exists = !FirstMention(l->lot_id());
     if (!exists) {
       ASSIGN_OR_RETURN(LotView * prior, LoadLot(l->lot_id(), seq));
       exists = prior != nullptr;
@@ -547,7 +598,7 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
     RETURN_IF_ERROR(index_entry(l->lot_id()));
   }
   for (auto& v : vs) report_.findings.push_back({v.code, seq, v.lot_id, v.message});
-  for (const auto& id : finals) {
+  for (const std::string_view id : finals_) {
     // Just touched, so still cached (the cache holds far more lots than one
     // event may name... unless it names more than the cache holds).
     ASSIGN_OR_RETURN(LotView* lot, LoadLot(id, seq + 1));

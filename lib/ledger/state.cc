@@ -30,27 +30,52 @@ std::optional<std::string_view> Unsealed(std::string_view value) {
 
 }  // namespace
 
-std::string EncodeLotState(const LotView& v) {
-  v1::state::LotState s;
-  s.set_lot_id(v.lot_id);
-  s.set_material(static_cast<int>(v.material));
-  s.set_mass_g(v.mass_g);
-  s.set_remaining_g(v.remaining_g);
-  s.set_custodian(v.custodian);
-  s.set_in_transit_to(v.in_transit_to);
-  s.set_status(static_cast<v1::state::LotStatus>(v.status));
-  s.set_head_hash(v.head_hash.data(), v.head_hash.size());
-  s.set_head_seq(v.head_seq);
-  s.set_created_seq(v.created_seq);
-  s.set_shipped_mass_g(v.shipped_mass_g);
-  s.set_creator(v.creator);
-  s.set_head_time(v.head_time);
+namespace {
+
+// The message EncodeLotState serialises. Clear() keeps the strings' and the
+// repeated field's memory, so a reused message allocates nothing.
+void FillLotState(const LotView& v, v1::state::LotState* s) {
+  s->Clear();
+  s->set_lot_id(v.lot_id);
+  s->set_material(static_cast<int>(v.material));
+  s->set_mass_g(v.mass_g);
+  s->set_remaining_g(v.remaining_g);
+  s->set_custodian(v.custodian);
+  s->set_in_transit_to(v.in_transit_to);
+  s->set_status(static_cast<v1::state::LotStatus>(v.status));
+  s->set_head_hash(v.head_hash.data(), v.head_hash.size());
+  s->set_head_seq(v.head_seq);
+  s->set_created_seq(v.created_seq);
+  s->set_shipped_mass_g(v.shipped_mass_g);
+  s->set_creator(v.creator);
+  s->set_head_time(v.head_time);
   for (const auto& c : v.content) {
-    auto* e = s.add_content();
+    auto* e = s->add_content();
     e->set_element(static_cast<int>(c.element));
     e->set_grams(c.grams);
   }
+}
+
+}  // namespace
+
+std::string EncodeLotState(const LotView& v) {
+  v1::state::LotState s;
+  FillLotState(v, &s);
   return Sealed(SerializeDeterministic(s));
+}
+
+bool LotStateEncodes(const LotView& v, std::string_view stored) {
+  // One message and one buffer per thread, reused from lot to lot.
+  thread_local v1::state::LotState s;
+  thread_local std::string body;
+  FillLotState(v, &s);
+  SerializeDeterministicTo(s, &body);
+  if (stored.size() != body.size() + kCheckBytes ||
+      std::memcmp(stored.data(), body.data(), body.size()) != 0) {
+    return false;
+  }
+  const Hash h = Sha256(body);
+  return std::memcmp(h.data(), stored.data() + body.size(), kCheckBytes) == 0;
 }
 
 namespace {

@@ -18,6 +18,9 @@
 namespace retrace::internal {
 
 std::string EncodeLotState(const LotView& v);
+// Whether `stored` is exactly EncodeLotState(v), without a fresh message or
+// string per call (the audit compares every replayed lot with the table).
+bool LotStateEncodes(const LotView& v, std::string_view stored);
 // kCorruption naming `lot_id` if the value is damaged.
 Result<LotView> DecodeLotState(std::string_view bytes, std::string_view lot_id = {});
 // Whether DecodeLotState would accept the value, without building the

@@ -13,14 +13,19 @@ namespace internal {
 
 std::string SerializeDeterministic(const google::protobuf::MessageLite& m) {
   std::string out;
-  out.reserve(m.ByteSizeLong());  // also fills the cached sizes used below
+  SerializeDeterministicTo(m, &out);
+  return out;
+}
+
+void SerializeDeterministicTo(const google::protobuf::MessageLite& m, std::string* out) {
+  out->clear();
+  out->reserve(m.ByteSizeLong());  // also fills the cached sizes used below
   {
-    google::protobuf::io::StringOutputStream sos(&out);
+    google::protobuf::io::StringOutputStream sos(out);
     google::protobuf::io::CodedOutputStream cos(&sos);
     cos.SetSerializationDeterministic(true);
     m.SerializeWithCachedSizes(&cos);
   }
-  return out;
 }
 
 Status ParseEventBytes(std::string_view bytes, v1::Event* out) {

@@ -35,6 +35,8 @@ Status ParseEventBytes(std::string_view bytes, v1::Event* out);
 
 // Serialises deterministically.
 std::string SerializeDeterministic(const google::protobuf::MessageLite& m);
+// The same into *out, replacing its contents and keeping its capacity.
+void SerializeDeterministicTo(const google::protobuf::MessageLite& m, std::string* out);
 
 }  // namespace retrace::internal
 

@@ -349,40 +349,52 @@ bool IsRegulatory(const char* code) {
   return c == finding::kQuotaExceeded || c == finding::kUnlicensedExtraction;
 }
 
-std::vector<std::string> ExistingLotsTouched(const v1::Event& ev) {
+void ExistingLotsTouched(const v1::Event& ev, std::vector<std::string_view>* out) {
+  out->clear();
   switch (ev.body_case()) {
     case v1::Event::kReversed:
-      return {ev.reversed().lot_ids().begin(), ev.reversed().lot_ids().end()};
-    case v1::Event::kShipped: return {ev.shipped().lot_id()};
+      for (const auto& id : ev.reversed().lot_ids()) out->push_back(id);
+      return;
+    case v1::Event::kShipped: out->push_back(ev.shipped().lot_id()); return;
     case v1::Event::kReceived:
       // A cross-ledger receipt creates its lot here (LotsCreated).
-      if (ev.received().has_origin()) return {};
-      return {ev.received().lot_id()};
-    case v1::Event::kExported: return {ev.exported().lot_id()};
-    case v1::Event::kTransformed: {
-      std::vector<std::string> out;
-      for (const auto& in : ev.transformed().inputs()) out.push_back(in.lot_id());
-      return out;
-    }
-    default: return {};
+      if (ev.received().has_origin()) return;
+      out->push_back(ev.received().lot_id());
+      return;
+    case v1::Event::kExported: out->push_back(ev.exported().lot_id()); return;
+    case v1::Event::kTransformed:
+      for (const auto& in : ev.transformed().inputs()) out->push_back(in.lot_id());
+      return;
+    default: return;
+  }
+}
+
+std::vector<std::string> ExistingLotsTouched(const v1::Event& ev) {
+  std::vector<std::string_view> ids;
+  ExistingLotsTouched(ev, &ids);
+  return {ids.begin(), ids.end()};
+}
+
+void LotsCreated(const v1::Event& ev, std::vector<const v1::Lot*>* out) {
+  out->clear();
+  switch (ev.body_case()) {
+    case v1::Event::kExtracted: out->push_back(&ev.extracted().lot()); return;
+    case v1::Event::kRecycled: out->push_back(&ev.recycled().lot()); return;
+    case v1::Event::kImported: out->push_back(&ev.imported().lot()); return;
+    case v1::Event::kReceived:
+      if (ev.received().has_origin()) out->push_back(&ev.received().origin().lot());
+      return;
+    case v1::Event::kTransformed:
+      for (const auto& o : ev.transformed().outputs()) out->push_back(&o);
+      return;
+    default: return;
   }
 }
 
 std::vector<const v1::Lot*> LotsCreated(const v1::Event& ev) {
-  switch (ev.body_case()) {
-    case v1::Event::kExtracted: return {&ev.extracted().lot()};
-    case v1::Event::kRecycled: return {&ev.recycled().lot()};
-    case v1::Event::kImported: return {&ev.imported().lot()};
-    case v1::Event::kReceived:
-      if (ev.received().has_origin()) return {&ev.received().origin().lot()};
-      return {};
-    case v1::Event::kTransformed: {
-      std::vector<const v1::Lot*> out;
-      for (const auto& o : ev.transformed().outputs()) out.push_back(&o);
-      return out;
-    }
-    default: return {};
-  }
+  std::vector<const v1::Lot*> out;
+  LotsCreated(ev, &out);
+  return out;
 }
 
 LotView NewLot(const v1::Lot& lot, const std::string& actor, std::uint64_t seq, const Hash& hash,

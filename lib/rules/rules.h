@@ -159,8 +159,13 @@ bool IsRegulatory(const char* code);
 
 // The lot ids an event touches that already exist (inputs, shipped, ...).
 std::vector<std::string> ExistingLotsTouched(const v1::Event& ev);
+// The same into *out (cleared first), as views into `ev`: for a caller that
+// reuses one buffer for every record (the audit's replay).
+void ExistingLotsTouched(const v1::Event& ev, std::vector<std::string_view>* out);
 // The lots an event creates (extraction, transformation outputs).
 std::vector<const v1::Lot*> LotsCreated(const v1::Event& ev);
+// The same into *out (cleared first).
+void LotsCreated(const v1::Event& ev, std::vector<const v1::Lot*>* out);
 
 // Every lot whose head the record of `ev` becomes (created or moved), in
 // the order the event names them.

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "ledger/state.h"
 #include "retrace/bundle.h"
 #include "retrace/v1/state.pb.h"
 #include "testing/lmdb_poke.h"
@@ -588,6 +589,50 @@ TEST_CASE("A forged lot state with its seal recomputed misleads append but not t
   REQUIRE(v.ok());
   CHECK(v->valid);  // the records say what they said; the table lies
   CHECK(v->lots[0].remaining_g == 100000);
+}
+
+TEST_CASE("LotStateEncodes accepts exactly the bytes EncodeLotState writes", "[derived]") {
+  // The audit compares each replayed lot with the table through
+  // LotStateEncodes, which reuses one message and one buffer per thread:
+  // long then short values, and every damaged variant, must still give the
+  // answer of comparing with EncodeLotState.
+  internal::LotView big;
+  big.lot_id = "a-lot-id-much-longer-than-the-small-string-buffer-" + std::string(100, 'x');
+  big.material = MaterialClass::kSeparatedOxide;
+  big.mass_g = 123456789;
+  big.remaining_g = 1000;
+  big.custodian = "separator-with-a-long-name-" + std::string(40, 'y');
+  big.in_transit_to = "magnet-maker";
+  big.status = internal::LotStatus::kInTransit;
+  big.head_hash.fill(0xab);
+  big.head_seq = 77;
+  big.created_seq = 5;
+  big.shipped_mass_g = 1000;
+  big.creator = "mine";
+  big.head_time = 1700000000;
+  big.content = {{Element::kNd, 500}, {Element::kPr, 120}, {Element::kDy, 3}};
+  internal::LotView small;
+  small.lot_id = "L1";
+  small.custodian = "m";
+  small.creator = "m";
+  small.mass_g = small.remaining_g = 10;
+  for (const internal::LotView* v : {&big, &small, &big}) {
+    const std::string enc = internal::EncodeLotState(*v);
+    CHECK(internal::LotStateEncodes(*v, enc));
+    CHECK_FALSE(internal::LotStateEncodes(*v, enc + '\0'));
+    CHECK_FALSE(internal::LotStateEncodes(*v, enc.substr(0, enc.size() - 1)));
+    for (std::size_t i = 0; i < enc.size(); ++i) {
+      std::string bad = enc;
+      bad[i] = static_cast<char>(bad[i] ^ 0x01);
+      CHECK_FALSE(internal::LotStateEncodes(*v, bad));
+    }
+  }
+  CHECK_FALSE(internal::LotStateEncodes(small, internal::EncodeLotState(big)));
+  CHECK_FALSE(internal::LotStateEncodes(big, internal::EncodeLotState(small)));
+  internal::LotView moved = big;
+  moved.content.pop_back();  // the reused message must not keep the old line
+  CHECK(internal::LotStateEncodes(moved, internal::EncodeLotState(moved)));
+  CHECK_FALSE(internal::LotStateEncodes(moved, internal::EncodeLotState(big)));
 }
 
 }  // namespace
