@@ -331,12 +331,7 @@ TEST_CASE("A lineage re-crossing into a ledger it came from: each bundle stored 
   f.Publish("sep-ledger");
   REQUIRE(f.Hand("sep-ledger", "NDPR-1", "mag-ledger").ok());
   // The alloy comes back to the separator's ledger, its lineage through it.
-  Transformed smelt;
-  smelt.inputs = {{"NDPR-1", 70000, std::nullopt}};
-  smelt.outputs = {MakeLot("ALLOY-1", MaterialClass::kMetalAlloy, 60000,
-                           {{Element::kNd, 44000}, {Element::kPr, 12500}})};
-  smelt.declared_loss_g = 10000;
-  REQUIRE(f.Do("mag-ledger", "smelt-1", smelt).ok());
+  ThreeLedgers::Smelt(f);
   REQUIRE(f.Do("mag-ledger", "smelt-1",
                Shipped{"ALLOY-1", std::nullopt, "sep-1", 60000, "sep-ledger"}).ok());
   f.Publish("mag-ledger");

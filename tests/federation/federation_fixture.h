@@ -335,14 +335,19 @@ struct ThreeLedgers {
                  Shipped{"NDPR-1", std::nullopt, "smelt-1", 70000, "mag-ledger"}).ok());
   }
 
-  // mag-ledger: NDPR-1 into ALLOY-1 (smelt-1), moved to mag-1, into MAG-1.
-  static void Make(Federation& f) {
+  // mag-ledger: NDPR-1 into ALLOY-1 by smelt-1.
+  static void Smelt(Federation& f) {
     Transformed smelt;
     smelt.inputs = {{"NDPR-1", 70000, std::nullopt}};
     smelt.outputs = {MakeLot("ALLOY-1", MaterialClass::kMetalAlloy, 60000,
                              {{Element::kNd, 44000}, {Element::kPr, 12500}})};
     smelt.declared_loss_g = 10000;
     REQUIRE(f.Do("mag-ledger", "smelt-1", smelt).ok());
+  }
+
+  // mag-ledger: NDPR-1 into ALLOY-1 (Smelt), moved to mag-1, into MAG-1.
+  static void Make(Federation& f) {
+    Smelt(f);
     f.Move("mag-ledger", "ALLOY-1", "smelt-1", "mag-1");
     Transformed mag;
     mag.inputs = {{"ALLOY-1", 60000, std::nullopt}};
