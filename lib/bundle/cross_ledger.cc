@@ -213,6 +213,11 @@ Result<std::optional<Hash>> ReceiptBundleOf(std::string_view stored_record) {
   return std::optional<Hash>(HashOf(ev.received().origin().bundle_sha256()));
 }
 
+std::string BundleBehind(std::string_view origin, std::string_view lot_id) {
+  return "the bundle of " + EscapeForDisplay(origin) + " behind the receipt of lot " +
+         EscapeForDisplay(lot_id);
+}
+
 Result<Crossing> Cross(const v1::Event& ev, std::string_view bundle, const Hash& sha256,
                        const Policy& policy, const ReceiptSource& source, ForeignWalk* walk) {
   const std::string& origin = ev.received().origin().log_origin();
@@ -271,8 +276,7 @@ Status ExtendAcrossLedgers(VerifyReport* report, const ReceiptSource& source, Fo
     crossing.received_in = source.ledger_name;
     crossing.receipt_seq = seq;
     crossing.bundle_sha256 = HashOf(o.bundle_sha256());
-    const std::string from = "the bundle of " + EscapeForDisplay(o.log_origin()) +
-                             " behind the receipt of lot " + EscapeForDisplay(share.origin_lot);
+    const std::string from = BundleBehind(o.log_origin(), share.origin_lot);
     ASSIGN_OR_RETURN(std::optional<std::string_view> bytes, source.bundle_of(crossing.bundle_sha256));
     if (!bytes) {
       keep(finding::kForeignBundleMissing, from + " (" + HexEncode(o.bundle_sha256()) +

@@ -118,14 +118,18 @@ struct ReceiptSource {
   std::function<Result<std::optional<std::string_view>>(const Hash& sha256)> bundle_of;
 };
 
+// "the bundle of ORIGIN behind the receipt of lot LOT" (escaped): the
+// subject every finding about a crossing begins with.
+std::string BundleBehind(std::string_view origin, std::string_view lot_id);
+
 // A cross-ledger receipt `ev` judged against `bundle` (whose SHA-256 the
 // receipt names), as its append judged it: verified (once per walk) under
 // the log key and witnesses `policy` -- the policy in force at the receipt --
 // names for the sender's log, with the source's root key, and proving the
 // shipment the receipt states. Any failure is kVerificationFailed, its
-// message the reason as the tail of a sentence "the bundle of X behind the
-// receipt of lot L<message>". The upstream report may hold findings;
-// RequireAcceptable tells whether the append would have taken it.
+// message the rest of a sentence that BundleBehind begins. The upstream
+// report may hold findings; RequireAcceptable tells whether the append
+// would have taken it.
 struct Crossing {
   const BundleReport* upstream = nullptr;  // in walk->verified
   ProvenShipment shipment;

@@ -248,14 +248,13 @@ Result<AuditReport> AuditAcrossLedgers(const Ledger& ledger, const AuditOptions&
       if (!bytes) continue;  // missing or altered: Ledger::Audit's finding
       ASSIGN_OR_RETURN(const Policy* policy, source.policy_at(seq));
       const std::string lot = ev.received().lot_id();
-      const std::string from = "the bundle of " + EscapeForDisplay(o.log_origin()) +
-                               " behind the receipt of lot " + EscapeForDisplay(lot);
       Result<Crossing> crossed = Cross(ev, *bytes, *sha, *policy, source, &walk);
       Status accepted = crossed.ok() ? RequireAcceptable(*crossed->upstream) : Status::Ok();
       if (!crossed.ok() || !accepted.ok()) {
         report.findings.push_back(
             {finding::kForeignBundleInvalid, seq, lot,
-             from + (crossed.ok() ? ": " + accepted.message() : crossed.status().message())});
+             BundleBehind(o.log_origin(), lot) +
+                 (crossed.ok() ? ": " + accepted.message() : crossed.status().message())});
         continue;
       }
       Violations late;

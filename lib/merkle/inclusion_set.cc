@@ -30,6 +30,14 @@ Status InclusionSet::Verify(const Hash& leaf, const merkle::InclusionProof& proo
   };
   std::vector<Step> steps;
   steps.reserve(proof.hashes.size());
+  // The proof is accepted: every node it went through, with the hash it
+  // joined there.
+  auto accept = [&] {
+    for (std::size_t j = 0; j < steps.size(); ++j) {
+      accepted_.emplace(steps[j].key, Node{steps[j].value, proof.hashes[j]});
+    }
+    return Status::Ok();
+  };
   // The position after the step from (fn, sn, level) with `p`.
   auto advance = [](std::uint64_t* fn, std::uint64_t* sn, unsigned* level, bool* left) {
     *left = (*fn & 1) != 0 || *fn == *sn;  // p is the left sibling
@@ -63,12 +71,7 @@ Status InclusionSet::Verify(const Hash& leaf, const merkle::InclusionProof& proo
         bool left = false;
         advance(&f, &s, &l, &left);
       }
-      if (same && s == 0) {
-        for (std::size_t j = 0; j < steps.size(); ++j) {
-          accepted_.emplace(steps[j].key, Node{steps[j].value, proof.hashes[j]});
-        }
-        return Status::Ok();
-      }
+      if (same && s == 0) return accept();
     }
     steps.push_back({key, r});
     bool left = false;
@@ -76,10 +79,7 @@ Status InclusionSet::Verify(const Hash& leaf, const merkle::InclusionProof& proo
     r = left ? merkle::NodeHash(proof.hashes[i], r) : merkle::NodeHash(r, proof.hashes[i]);
   }
   if (sn != 0 || r != root_) return merkle::VerifyInclusion(leaf, proof, root_);
-  for (std::size_t j = 0; j < steps.size(); ++j) {
-    accepted_.emplace(steps[j].key, Node{steps[j].value, proof.hashes[j]});
-  }
-  return Status::Ok();
+  return accept();
 }
 
 }  // namespace retrace::internal
