@@ -15,6 +15,7 @@
 
 #include "retrace/checkpoint.h"
 #include "retrace/mirror.h"
+#include "testing/spawn.h"
 #include "testing/test_chain.h"
 
 namespace retrace {
@@ -23,19 +24,9 @@ namespace {
 using testing::TestChain;
 
 pid_t Spawn(const std::vector<std::string>& args) {
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    int null = ::open("/dev/null", O_WRONLY);
-    dup2(null, 1);
-    dup2(null, 2);
-    std::vector<char*> argv;
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
+  testing::ChildStreams quiet;
+  quiet.stdout_path = quiet.stderr_path = "/dev/null";
+  return testing::Spawn(args, quiet);
 }
 
 TEST_CASE("kill -9 of publish at random points never leaves an inconsistent webroot",

@@ -38,20 +38,9 @@ Run Retrace(const testing::TempDir& tmp, const std::vector<std::string>& args,
             const std::string& input = "") {
   const std::string in = tmp.Sub(".stdin"), out = tmp.Sub(".stdout"), err = tmp.Sub(".stderr");
   testing::WriteWholeFile(in, input);
-  pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    int i = ::open(in.c_str(), O_RDONLY), o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644),
-        e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(i, 0);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-    std::vector<char*> argv{const_cast<char*>(RETRACE_CLI_PATH)};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(RETRACE_CLI_PATH, argv.data());
-    _exit(127);
-  }
+  std::vector<std::string> argv{RETRACE_CLI_PATH};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const pid_t pid = testing::Spawn(argv, {in, out, err});
   std::string hung;
   const std::optional<int> waited = testing::WaitWithDeadline(pid, testing::kChildDeadlineSeconds, &hung);
   INFO("retrace " << (args.empty() ? "" : args[0]) << " " << hung);

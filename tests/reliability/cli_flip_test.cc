@@ -93,25 +93,9 @@ struct Run {
 
 pid_t Spawn(const std::vector<std::string>& args, const std::string& db, const std::string& out,
             const std::string& err) {
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int n = ::open("/dev/null", O_RDONLY);
-    if (o < 0 || e < 0 || n < 0) _exit(126);
-    ::dup2(n, 0);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-    std::vector<std::string> full = {RETRACE_CLI_PATH};
-    for (const auto& a : args) full.push_back(a == "DB" ? db : a);
-    std::vector<char*> argv;
-    for (auto& a : full) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(RETRACE_CLI_PATH, argv.data());
-    _exit(127);
-  }
-  return pid;
+  std::vector<std::string> full = {RETRACE_CLI_PATH};
+  for (const auto& a : args) full.push_back(a == "DB" ? db : a);
+  return testing::Spawn(full, {"/dev/null", out, err});
 }
 
 // Runs every command on `db` at once and waits for each within the deadline.

@@ -360,67 +360,34 @@ TEST_CASE("Writer processes append to one ledger, one is killed, nothing acknowl
                      << " lineage verifications, all clean");
 }
 
-// Opens the ledger with raw LMDB in a forked child, begins a read
+// Another process that opens the ledger with raw LMDB, begins a read
 // transaction (taking a reader slot) and waits to be killed.
-pid_t ForkReader(const std::string& dir) {
-  int fds[2];
-  REQUIRE(::pipe(fds) == 0);
-  pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::close(fds[0]);
-    MDB_env* env = nullptr;
-    MDB_txn* txn = nullptr;
-    if (mdb_env_create(&env) != 0) _exit(1);
-    mdb_env_set_maxdbs(env, 16);
-    if (mdb_env_open(env, dir.c_str(), MDB_RDONLY | MDB_NOTLS, 0640) != 0) _exit(1);
-    if (mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) != 0) _exit(1);
-    (void)!::write(fds[1], "R", 1);
-    for (;;) ::pause();
-  }
-  ::close(fds[1]);
-  char c = 0;
-  pollfd p{fds[0], POLLIN, 0};
-  const bool ready = ::poll(&p, 1, static_cast<int>(testing::kChildDeadlineSeconds * 1000)) == 1 &&
-                     ::read(fds[0], &c, 1) == 1;
-  ::close(fds[0]);
-  if (!ready) {
+std::unique_ptr<ChildProcess> StartReader(const testing::WriterLedger& fx, const std::string& name) {
+  auto reader = std::make_unique<ChildProcess>(std::vector<std::string>{RETRACE_LMDB_PEER_PATH, "read", fx.path()},
+                                               fx.dir().Sub(name + ".err"));
+  const std::optional<std::string> line = reader->ReadLine(static_cast<int>(testing::kChildDeadlineSeconds * 1000));
+  if (line != "R") {
     std::string report;
-    testing::WaitWithDeadline(pid, 0, &report);
-    FAIL("the reader process did not begin its read transaction: " << report);
+    testing::WaitWithDeadline(reader->pid(), 0, &report);
+    FAIL("the reader process did not begin its read transaction: " << line.value_or("no line") << "; " << report);
   }
-  return pid;
+  return reader;
 }
 
-// Kills a ForkReader child and reaps it.
-void KillReader(pid_t pid) {
-  ::kill(pid, SIGKILL);
-  std::string report;
-  REQUIRE(testing::WaitWithDeadline(pid, testing::kChildDeadlineSeconds, &report).has_value());
+// Kills a StartReader child and reaps it.
+void KillReader(ChildProcess& reader) {
+  reader.Kill(SIGKILL);
+  REQUIRE(WIFSIGNALED(reader.Wait()));
 }
 
-// The pids holding reader slots, as another process sees the lock table.
+// The pids holding reader slots, as another process sees the lock table
+// (this one has the ledger open, and LMDB allows one environment per file
+// and process).
 std::vector<pid_t> ReaderPids(const std::string& dir) {
-  // mdb_reader_list in another process: this one has the ledger open, and
-  // LMDB allows one environment per file and process.
-  const std::string text = testing::InChild([&]() -> std::string {
-    MDB_env* env = nullptr;
-    if (mdb_env_create(&env) != 0) return "error: mdb_env_create";
-    mdb_env_set_maxdbs(env, 16);
-    if (mdb_env_open(env, dir.c_str(), MDB_RDONLY | MDB_NOTLS, 0640) != 0) return "error: mdb_env_open";
-    std::string out;
-    mdb_reader_list(
-        env,
-        [](const char* msg, void* ctx) {
-          static_cast<std::string*>(ctx)->append(msg);
-          return 0;
-        },
-        &out);
-    return out;
-  });
+  const std::string text = testing::RunForOutput({RETRACE_LMDB_PEER_PATH, "readers", dir});
   INFO(text);
-  REQUIRE(text.rfind("error:", 0) != 0);
-  REQUIRE(text.rfind("the child died", 0) != 0);
+  REQUIRE(text.find("failed:") == std::string::npos);
+  REQUIRE(text.rfind("the child ", 0) != 0);
   std::vector<pid_t> pids;
   std::istringstream in(text);
   std::string line;
@@ -440,10 +407,11 @@ TEST_CASE("Reader slots of killed processes are cleared by the next open and by 
   WriterLedger fx(1);
   // A killed reader leaves its slot; this process keeps the ledger open
   // throughout, so LMDB never re-initialises the lock table behind our back.
-  const pid_t first = ForkReader(fx.path());
+  auto first_reader = StartReader(fx, "reader1");
+  const pid_t first = first_reader->pid();
   auto l = Ledger::Open(Options(), fx.path());
   REQUIRE(l.ok());
-  KillReader(first);
+  KillReader(*first_reader);
   REQUIRE(Holds(ReaderPids(fx.path()), first));  // stale
 
   // Another process opening the ledger clears it.
@@ -458,8 +426,9 @@ TEST_CASE("Reader slots of killed processes are cleared by the next open and by 
   CHECK_FALSE(Holds(ReaderPids(fx.path()), first));
 
   // A long-lived writer clears a slot left after it opened.
-  const pid_t second = ForkReader(fx.path());
-  KillReader(second);
+  auto second_reader = StartReader(fx, "reader2");
+  const pid_t second = second_reader->pid();
+  KillReader(*second_reader);
   REQUIRE(Holds(ReaderPids(fx.path()), second));
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // it checks at most once a second
   auto key = LoadKey(fx, "mine-0");

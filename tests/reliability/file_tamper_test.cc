@@ -226,6 +226,7 @@ TEST_CASE("Random damage to data.mdb never yields a clean report for different c
     fs::create_directory(trial_dir);
     testing::WriteWholeFile(trial_dir + "/data.mdb", bytes);
     const std::string err_path = tmp.Sub("trial.err");
+    testing::RequireOneThread("the tamper trial");
     pid_t pid = ::fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "retrace/hash.h"
+#include "testing/spawn.h"
 
 namespace retrace::testing {
 
@@ -226,12 +227,40 @@ inline std::optional<int> WaitWithDeadline(pid_t pid, double seconds, std::strin
   return std::nullopt;
 }
 
+// What the child `pid` writes to `fd` (the read end of its output pipe,
+// closed here) until it closes it, once it has exited; "the child died with
+// signal N" if it did not exit, "the child hung: ..." (what it was doing) if
+// it had not finished within kChildDeadlineSeconds.
+inline std::string CollectChild(pid_t pid, int fd) {
+  std::string out;
+  char buf[4096];
+  const double deadline = MonotonicSeconds() + kChildDeadlineSeconds;
+  for (;;) {
+    const double left = deadline - MonotonicSeconds();
+    if (left <= 0) break;
+    pollfd p{fd, POLLIN, 0};
+    const int rc = ::poll(&p, 1, static_cast<int>(left * 1000) + 1);
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc <= 0) break;
+    const ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  std::string report;
+  const std::optional<int> status = WaitWithDeadline(pid, std::max(1.0, deadline - MonotonicSeconds()), &report);
+  if (!status) return "the child hung: " + report;
+  if (!WIFEXITED(*status)) return "the child died with signal " + std::to_string(WTERMSIG(*status));
+  return out;
+}
+
 // Runs fn in a forked child (for what must not touch the test process:
 // mounts, resource limits, signal dispositions) and returns the string fn
-// returned, sent back through a pipe; "the child died with signal N" if it
-// did not exit, "the child hung: ..." (what it was doing) if it had not
-// finished within kChildDeadlineSeconds.
+// returned, as CollectChild says. Only for a test process with one thread
+// (testing/spawn.h says why); other processes are started with Spawn.
 inline std::string InChild(const std::function<std::string()>& fn) {
+  RequireOneThread("InChild");
   int fds[2];
   REQUIRE(::pipe(fds) == 0);
   pid_t pid = ::fork();
@@ -243,27 +272,19 @@ inline std::string InChild(const std::function<std::string()>& fn) {
     _exit(0);
   }
   ::close(fds[1]);
-  std::string out;
-  char buf[4096];
-  const double deadline = MonotonicSeconds() + kChildDeadlineSeconds;
-  for (;;) {
-    const double left = deadline - MonotonicSeconds();
-    if (left <= 0) break;
-    pollfd p{fds[0], POLLIN, 0};
-    const int rc = ::poll(&p, 1, static_cast<int>(left * 1000) + 1);
-    if (rc < 0 && errno == EINTR) continue;
-    if (rc <= 0) break;
-    const ssize_t n = ::read(fds[0], buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fds[0]);
-  std::string report;
-  const std::optional<int> status = WaitWithDeadline(pid, std::max(1.0, deadline - MonotonicSeconds()), &report);
-  if (!status) return "the child hung: " + report;
-  if (!WIFEXITED(*status)) return "the child died with signal " + std::to_string(WTERMSIG(*status));
-  return out;
+  return CollectChild(pid, fds[0]);
+}
+
+// Runs the program argv[0] and returns its standard output, as CollectChild
+// says; its standard error goes to the test's.
+inline std::string RunForOutput(const std::vector<std::string>& argv) {
+  int fds[2];
+  REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+  ChildStreams streams;
+  streams.stdout_fd = fds[1];
+  const pid_t pid = Spawn(argv, streams);
+  ::close(fds[1]);
+  return CollectChild(pid, fds[0]);
 }
 
 // A child process running `argv` with its standard output on a pipe the
@@ -273,18 +294,10 @@ class ChildProcess {
   ChildProcess(const std::vector<std::string>& argv, const std::string& stderr_path) : argv0_(argv.at(0)) {
     int fds[2];
     REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
-    pid_ = ::fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      ::dup2(fds[1], STDOUT_FILENO);
-      int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-      if (err >= 0) ::dup2(err, STDERR_FILENO);
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execv(args[0], args.data());
-      _exit(127);
-    }
+    ChildStreams streams;
+    streams.stdout_fd = fds[1];
+    streams.stderr_path = stderr_path;
+    pid_ = Spawn(argv, streams);
     ::close(fds[1]);
     fd_ = fds[0];
   }

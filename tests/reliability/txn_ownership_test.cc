@@ -74,28 +74,10 @@ std::optional<Status> WriteFromAnotherThread(LmdbEnv& env, const std::string& ke
 // committed within `seconds`).
 std::string WriteFromAnotherProcess(const std::string& dir, int seconds) {
   int fds[2];
-  REQUIRE(::pipe(fds) == 0);
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::close(fds[0]);
-    auto say = [&](const char* what) {
-      (void)!::write(fds[1], what, std::strlen(what));
-      _exit(0);
-    };
-    MDB_env* env = nullptr;
-    MDB_txn* txn = nullptr;
-    MDB_dbi dbi;
-    if (mdb_env_create(&env) != 0) say("mdb_env_create failed");
-    mdb_env_set_maxdbs(env, 16);
-    if (mdb_env_open(env, dir.c_str(), MDB_NOTLS | MDB_NOSYNC, 0640) != 0) say("mdb_env_open failed");
-    if (mdb_txn_begin(env, nullptr, 0, &txn) != 0) say("mdb_txn_begin failed");
-    if (mdb_dbi_open(txn, "meta", 0, &dbi) != 0) say("mdb_dbi_open failed");
-    MDB_val k{5, const_cast<char*>("other")}, v{1, const_cast<char*>("p")};
-    if (mdb_put(txn, dbi, &k, &v, 0) != 0) say("mdb_put failed");
-    if (mdb_txn_commit(txn) != 0) say("mdb_txn_commit failed");
-    say("committed");
-  }
+  REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+  testing::ChildStreams streams;
+  streams.stdout_fd = fds[1];
+  const pid_t pid = testing::Spawn({RETRACE_LMDB_PEER_PATH, "write", dir}, streams);
   ::close(fds[1]);
   // Blocked on a writer lock that was kept: described, then killed.
   std::string hung;
