@@ -76,6 +76,7 @@ struct Flags {
   int reps = 3;
   bool json = false;
   bool keep = false;
+  bool batch_signed_chain = false;  // --chain=batch-signed: the main ledger's bulk (BuildLedger)
   std::string audit_rss_child;  // internal: audit this ledger and print memory
   bool child_signatures = true;  // for --audit-rss-child (profiling: --no-signatures)
   bool child_integrity = false;  // for --audit-rss-child: --integrity (AuditScope::kIntegrity)

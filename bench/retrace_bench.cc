@@ -84,7 +84,8 @@ int Main(int argc, char** argv) {
   if (Wants(f, "verify-lineage") || Wants(f, "lineage-walk") || Wants(f, "audit") ||
       Wants(f, "audit-integrity") || Wants(f, "prove") || Wants(f, "verify-bundle")) {
     BenchLedger b = BuildLedger(f.dir + "/retrace-bench-main", Algorithm::kEd25519, f.records,
-                                LineageSizes(f.records), {Shape::kDeep, Shape::kWide}, report);
+                                LineageSizes(f.records), {Shape::kDeep, Shape::kWide}, report,
+                                f.batch_signed_chain);
     if (Wants(f, "lineage-walk")) RunLineageWalk(f, b, raw, report);
     if (Wants(f, "verify-lineage")) RunVerifyLineage(f, b, Algorithm::kEd25519, raw, report, "");
     if (Wants(f, "audit")) {

@@ -8,7 +8,6 @@
 #include <memory>
 #include <set>
 #include <unordered_map>
-#include <unordered_set>
 
 #include <deque>
 
@@ -23,6 +22,7 @@
 #include "rules/quota_book.h"
 #include "rules/rules.h"
 #include "util/escape.h"
+#include "util/name_set.h"
 #include "util/status_macros.h"
 #include "util/thread_pool.h"
 #include "verify/load_authority.h"
@@ -229,11 +229,8 @@ class Auditor {
   std::vector<const v1::Lot*> created_;
   std::vector<LotView> before_;
   std::vector<const LotView*> ins_;
-  std::vector<std::string_view> names_;
-  std::unordered_set<std::string_view> names_set_;  // names_, once it is long
+  NameSet names_;  // the lots the record has named so far
   std::vector<std::string_view> finals_;
-  // Whether `id` is named for the first time in the record (and notes it).
-  bool FirstMention(std::string_view id);
   std::uint64_t quota_log_entries_ = 0;  // (quota key, record) pairs the records imply
   std::uint64_t authority_records_ = 0;  // authority records the records hold
   std::uint64_t lots_created_ = 0;
@@ -358,20 +355,6 @@ void Auditor::CountUses(std::vector<PendingUse>* uses) {
     q.used += u.use.reo_g;
   }
   uses->clear();
-}
-
-bool Auditor::FirstMention(std::string_view id) {
-  // A record names a few lots; a merge may name thousands.
-  constexpr std::size_t kLinear = 16;
-  if (names_set_.empty()) {
-    for (std::string_view n : names_) {
-      if (n == id) return false;
-    }
-    names_.push_back(id);
-    if (names_.size() > kLinear) names_set_.insert(names_.begin(), names_.end());
-    return true;
-  }
-  return names_set_.insert(id).second;
 }
 
 Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
@@ -515,10 +498,7 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
   // Only a reversal reads a lot's history (rare): no deque for the rest.
   std::optional<std::deque<v1::Event>> history;  // what a reversal's lots point into
   ExistingLotsTouched(ev, &touched_);
-  names_.clear();
-  // (clear() would wipe every bucket even of an empty set: after a large
-  // merge that is thousands of them per record.)
-  if (!names_set_.empty()) names_set_.clear();
+  names_.Clear();
   // Lots whose stored state must equal the replayed one after this record.
   finals_.clear();
   auto index_entry = [&](std::string_view id) -> Status {
@@ -539,7 +519,7 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
   if (before_.size() < touched_.size()) before_.resize(touched_.size());
   for (std::size_t i = 0; i < touched_.size(); ++i) {
     const std::string_view id = touched_[i];
-    if (!FirstMention(id)) {
+    if (!names_.Insert(id)) {
       vs.push_back({finding::kEventMalformed, std::string(id),
                     "lot " + EscapeForDisplay(id) + " is listed twice"});
     }
@@ -582,7 +562,7 @@ Status Auditor::CheckRecord(std::uint64_t seq, std::string_view bytes) {
   }
   LotsCreated(ev, &created_);
   for (const v1::Lot* l : created_) {
-    bool exists = !FirstMention(l->lot_id());
+    bool exists = !names_.Insert(l->lot_id());
     if (!exists) {
       ASSIGN_OR_RETURN(LotView * prior, LoadLot(l->lot_id(), seq));
       exists = prior != nullptr;

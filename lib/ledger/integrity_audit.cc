@@ -24,6 +24,7 @@
 #include "retrace/merkle.h"
 #include "retrace/v1/retrace.pb.h"
 #include "util/escape.h"
+#include "util/name_set.h"
 #include "util/status_macros.h"
 #include "util/thread_pool.h"
 #include "rules/authority.h"
@@ -252,6 +253,7 @@ class RecordScan {
   ScanState& st_;
   TableScan tree_;
   EventKeys keys_scan_;
+  NameSet names_;  // the lots the record names, each once
   v1::Event event_;  // for the events ScanEventKeys leaves to protobuf
 };
 
@@ -380,13 +382,13 @@ Status RecordScan::CheckEvent(std::uint64_t seq, const std::string& seq_key,
             " was signed for another ledger and replayed into this one");
   }
   st_.implied.event_ids.Add(k.event_id, seq_key);
+  names_.Clear();
   for (std::size_t i = 0; i < k.lots.size(); ++i) {
     // A lot named twice by one event is one index entry (the table is a
     // set); the ledger refuses such events, the full audit reports them.
-    bool repeated = false;
-    for (std::size_t j = 0; j < i && !repeated; ++j) repeated = k.lots[j] == k.lots[i];
-    if (!repeated) st_.implied.lot_index.Add(k.lots[i], seq_key);
-    if (!repeated && i >= k.moved) st_.implied.lot_keys.Add(k.lots[i], "");
+    if (!names_.Insert(k.lots[i])) continue;
+    st_.implied.lot_index.Add(k.lots[i], seq_key);
+    if (i >= k.moved) st_.implied.lot_keys.Add(k.lots[i], "");
   }
   st_.lots_created += k.lots.size() - k.moved;
   // Quota uses (QuotaUseOf): every extraction, and a separator's
