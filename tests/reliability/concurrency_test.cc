@@ -367,9 +367,12 @@ std::unique_ptr<ChildProcess> StartReader(const testing::WriterLedger& fx, const
                                                fx.dir().Sub(name + ".err"));
   const std::optional<std::string> line = reader->ReadLine(static_cast<int>(testing::kChildDeadlineSeconds * 1000));
   if (line != "R") {
-    std::string report;
-    testing::WaitWithDeadline(reader->pid(), 0, &report);
-    FAIL("the reader process did not begin its read transaction: " << line.value_or("no line") << "; " << report);
+    const std::string said = line.value_or(reader->eof() ? "nothing (it closed its output)" : "nothing in time");
+    reader->Kill(SIGKILL);
+    const int status = reader->Wait();
+    FAIL("the reader process did not begin its read transaction: it said "
+         << said << "; wait status " << status << "; its stderr: "
+         << testing::ReadWholeFile(fx.dir().Sub(name + ".err")));
   }
   return reader;
 }
@@ -388,6 +391,8 @@ std::vector<pid_t> ReaderPids(const std::string& dir) {
   INFO(text);
   REQUIRE(text.find("failed:") == std::string::npos);
   REQUIRE(text.rfind("the child ", 0) != 0);
+  // What mdb_reader_list prints: a header naming the pid column, or this.
+  REQUIRE((text.find("pid") != std::string::npos || text.find("(no active readers)") != std::string::npos));
   std::vector<pid_t> pids;
   std::istringstream in(text);
   std::string line;

@@ -39,13 +39,14 @@ struct ChildStreams {
   std::string stdin_path;
   std::string stdout_path;
   std::string stderr_path;
-  int stdout_fd = -1;
+  int stdout_fd = -1;  // above 2, and not with stdout_path
 };
 
 // Runs argv[0] with argv and the parent's environment; returns its pid.
 // Fails the test if the program cannot be started.
 inline pid_t Spawn(const std::vector<std::string>& argv, const ChildStreams& streams = {}) {
   REQUIRE(!argv.empty());
+  REQUIRE((streams.stdout_fd < 0 || (streams.stdout_fd > 2 && streams.stdout_path.empty())));
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -63,7 +64,8 @@ inline pid_t Spawn(const std::vector<std::string>& argv, const ChildStreams& str
   pid_t pid = -1;
   const int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
-  INFO("posix_spawn " << argv[0] << ": " << std::strerror(rc));
+  INFO("posix_spawn " << argv[0] << " (stdin " << streams.stdin_path << ", stdout " << streams.stdout_path
+                      << ", stderr " << streams.stderr_path << "): " << std::strerror(rc));
   REQUIRE(rc == 0);
   return pid;
 }
@@ -80,9 +82,15 @@ inline int ThreadCount() {
 
 // Fails the test unless this process has one thread: what a fork without
 // exec needs for the child to be allowed to do more than async-signal-safe
-// calls. `what` names the child in the failure.
+// calls. `what` names the child in the failure. (A thread just joined may
+// be counted for a moment longer: the kernel wakes the joiner before it
+// has removed the thread, so the count is read again for up to a second.)
 inline void RequireOneThread(const char* what) {
-  const int threads = ThreadCount();
+  int threads = ThreadCount();
+  for (int i = 0; i < 1000 && threads > 1; ++i) {
+    ::usleep(1000);
+    threads = ThreadCount();
+  }
   INFO(what << " forks without exec, which is safe only in a process with one thread; this one has "
             << threads);
   REQUIRE(threads == 1);
