@@ -162,5 +162,4 @@ BatchSignedRun AppendBatchSigned(Ledger& ledger, const LineageActors& a, std::ui
   return run;
 }
 
-
 }  // namespace retrace::bench

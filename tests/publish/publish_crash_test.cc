@@ -2,7 +2,6 @@
 // ledger grows between runs: after every kill the webroot reads
 // consistently -- a mirror of it finds nothing wrong and catches up to the
 // checkpoint there, whatever the publisher was doing when it died.
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>

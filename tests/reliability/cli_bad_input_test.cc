@@ -4,7 +4,6 @@
 // the same `info` (size and head hash). Also the key-file rules a user
 // meets: keygen writes 0600, and a private key group or others may read is
 // refused, naming the chmod that fixes it.
-#include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <sys/stat.h>

@@ -11,7 +11,6 @@
 // page; CI's hardening stage runs 5,015), RETRACE_FLIP_SEED the seed. The
 // summary (outcome per command, per kind of page hit) is printed as a
 // warning; docs/reliability.md quotes it.
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>

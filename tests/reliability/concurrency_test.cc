@@ -7,8 +7,6 @@
 // slots left by killed processes are cleared.
 //
 // scripts/sanitize.sh runs this file under ThreadSanitizer.
-#include <lmdb.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>

@@ -278,13 +278,9 @@ inline std::string InChild(const std::function<std::string()>& fn) {
 // Runs the program argv[0] and returns its standard output, as CollectChild
 // says; its standard error goes to the test's.
 inline std::string RunForOutput(const std::vector<std::string>& argv) {
-  int fds[2];
-  REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
-  ChildStreams streams;
-  streams.stdout_fd = fds[1];
-  const pid_t pid = Spawn(argv, streams);
-  ::close(fds[1]);
-  return CollectChild(pid, fds[0]);
+  int fd = -1;
+  const pid_t pid = SpawnPiped(argv, {}, &fd);
+  return CollectChild(pid, fd);
 }
 
 // A child process running `argv` with its standard output on a pipe the
@@ -292,14 +288,9 @@ inline std::string RunForOutput(const std::vector<std::string>& argv) {
 class ChildProcess {
  public:
   ChildProcess(const std::vector<std::string>& argv, const std::string& stderr_path) : argv0_(argv.at(0)) {
-    int fds[2];
-    REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
     ChildStreams streams;
-    streams.stdout_fd = fds[1];
     streams.stderr_path = stderr_path;
-    pid_ = Spawn(argv, streams);
-    ::close(fds[1]);
-    fd_ = fds[0];
+    pid_ = SpawnPiped(argv, streams, &fd_);
   }
   ~ChildProcess() {
     if (pid_ > 0 && !reaped_) {

@@ -8,14 +8,12 @@
 // The writers that must get through afterwards run with deadlines: another
 // thread of this process, and another process with its own environment,
 // killed by an alarm if it blocks.
-#include <lmdb.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <cstring>
 #include <future>
 #include <memory>
 #include <new>
@@ -73,19 +71,15 @@ std::optional<Status> WriteFromAnotherThread(LmdbEnv& env, const std::string& ke
 // `dir`: "committed", or what stopped it ("blocked ..." if it had not
 // committed within `seconds`).
 std::string WriteFromAnotherProcess(const std::string& dir, int seconds) {
-  int fds[2];
-  REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
-  testing::ChildStreams streams;
-  streams.stdout_fd = fds[1];
-  const pid_t pid = testing::Spawn({RETRACE_LMDB_PEER_PATH, "write", dir}, streams);
-  ::close(fds[1]);
+  int out_fd = -1;
+  const pid_t pid = testing::SpawnPiped({RETRACE_LMDB_PEER_PATH, "write", dir}, {}, &out_fd);
   // Blocked on a writer lock that was kept: described, then killed.
   std::string hung;
   const std::optional<int> status = testing::WaitWithDeadline(pid, seconds, &hung);
   std::string out;
   char buf[256];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof(buf))) > 0;) out.append(buf, static_cast<std::size_t>(n));
-  ::close(fds[0]);
+  for (ssize_t n; (n = ::read(out_fd, buf, sizeof(buf))) > 0;) out.append(buf, static_cast<std::size_t>(n));
+  ::close(out_fd);
   if (!status) return "blocked: no write transaction committed within " + std::to_string(seconds) + " s: " + hung;
   if (!WIFEXITED(*status)) return "the writer process died with signal " + std::to_string(WTERMSIG(*status));
   return out;

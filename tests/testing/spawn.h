@@ -24,7 +24,6 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <fstream>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,6 +66,19 @@ inline pid_t Spawn(const std::vector<std::string>& argv, const ChildStreams& str
   INFO("posix_spawn " << argv[0] << " (stdin " << streams.stdin_path << ", stdout " << streams.stdout_path
                       << ", stderr " << streams.stderr_path << "): " << std::strerror(rc));
   REQUIRE(rc == 0);
+  return pid;
+}
+
+// Spawn with the child's standard output on a new pipe (`streams` says
+// where the other streams go). *read_fd is the parent's end, close-on-exec,
+// for the caller to read and close.
+inline pid_t SpawnPiped(const std::vector<std::string>& argv, ChildStreams streams, int* read_fd) {
+  int fds[2];
+  REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+  streams.stdout_fd = fds[1];
+  const pid_t pid = Spawn(argv, streams);
+  ::close(fds[1]);
+  *read_fd = fds[0];
   return pid;
 }
 
