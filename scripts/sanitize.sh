@@ -14,7 +14,8 @@
 # Any sanitizer report fails the run: the runtimes halt on the first error
 # (halt_on_error, abort_on_error, -fno-sanitize-recover=all), so the test
 # fails. Installs what it needs (`scripts/bootstrap.sh sanitizers`). Both
-# builds use Clang when it is installed, else GCC; -O1 -g.
+# builds use Clang when it is installed, else GCC; -O1 with line tables,
+# the test programs -O0 (scripts/build-asan.sh says why).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stages=("$@")
@@ -48,7 +49,8 @@ run_tsan() {
   fi
   local flags="-fsanitize=thread -fno-omit-frame-pointer"
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${config[@]}" \
-    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
+    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" -DRETRACE_TEST_COMPILE_OPTIONS=-O0 \
     -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
     -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" -DRETRACE_BUILD_CLI=OFF \
     -DRETRACE_BUILD_BENCHMARKS=OFF -DRETRACE_BUILD_EXAMPLES=OFF >/dev/null
