@@ -283,8 +283,10 @@ class Raw {
   }
   // Values per second of raw LMDB durable appends of `bytes`-byte values,
   // `per_commit` to a commit, about `commits` commits, in a scratch
-  // environment under --dir (deleted afterwards).
-  double LmdbCommitNow(std::size_t bytes, std::size_t per_commit, std::size_t commits, bool sync);
+  // environment under --dir (deleted afterwards). `pages_per_commit`, if
+  // given, receives the 4 KiB pages each commit wrote.
+  double LmdbCommitNow(std::size_t bytes, std::size_t per_commit, std::size_t commits, bool sync,
+                       double* pages_per_commit = nullptr);
   const Flags& flags() const { return f_; }
 
   double Sha256(std::size_t bytes, unsigned threads) {

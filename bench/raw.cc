@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -207,11 +208,22 @@ std::string Key(std::uint64_t v) {
 
 }  // namespace
 
+std::uint64_t ProcWriteBytes() {
+  std::ifstream in("/proc/self/io");
+  std::string key;
+  std::uint64_t value = 0;
+  while (in >> key >> value) {
+    if (key == "wchar:") return value;
+  }
+  return 0;
+}
+
 LmdbAppendResult RawLmdbAppend(const std::string& dir, std::size_t value_bytes, std::size_t count,
                                std::size_t per_commit, bool sync) {
   RawEnv e = OpenRaw(dir, sync, /*create=*/true);
   std::string value = Message(value_bytes);
   std::vector<double> commit_us;
+  const std::uint64_t written = ProcWriteBytes();
   const auto start = Clock::now();
   std::uint64_t seq = 0;
   while (seq < count) {
@@ -228,9 +240,11 @@ LmdbAppendResult RawLmdbAppend(const std::string& dir, std::size_t value_bytes, 
     commit_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
   }
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  const std::uint64_t wrote = ProcWriteBytes() - written;
   mdb_env_close(e.env);
   LmdbAppendResult r;
   r.values_per_second = static_cast<double>(count) / elapsed;
+  if (!commit_us.empty()) r.pages_per_commit = static_cast<double>(wrote) / 4096 / commit_us.size();
   std::sort(commit_us.begin(), commit_us.end());
   if (!commit_us.empty()) {
     r.commit_p50_us = commit_us[commit_us.size() / 2];
