@@ -14,9 +14,9 @@ dir="${RETRACE_ASAN_DIR:-build-asan}"
 jobs="${RETRACE_JOBS:-$(nproc)}"
 flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 link="-fsanitize=address,undefined"
-# -O1 for the library, CLI, examples and bench; the test programs at -O0
-# (RETRACE_TEST_COMPILE_OPTIONS), which compile three times faster and spend
-# their time in the library. Line tables are all a sanitizer's report needs
+# -O1 for the library, CLI, examples, bench and fuzz targets; the test
+# programs at -O0 (RETRACE_TEST_COMPILE_OPTIONS), which compile three times
+# faster and spend their time in the library. Line tables are all a sanitizer's report needs
 # (file:line in every frame) and compile ~15 % faster than full -g.
 opt="-O1 -gline-tables-only"
 config=()
