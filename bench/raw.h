@@ -30,10 +30,6 @@ Rate RawVerify(Algorithm alg, std::size_t message_bytes, unsigned threads, doubl
 // (EVP_MD fetched once, one context per thread).
 Rate RawSha256(std::size_t bytes, unsigned threads, double seconds, int reps);
 
-// Raw LMDB in a fresh environment under `dir`: `count` values of
-// `value_bytes` appended under 8-byte big-endian keys (MDB_APPEND),
-// `per_commit` values per transaction, with (sync) or without fsync.
-// Returns values per second, and fills per-commit latencies (ns) if asked.
 // Bytes this process has passed to write system calls so far
 // (/proc/self/io wchar): LMDB writes each dirty page of a commit with
 // pwrite or writev, so the difference over a commit is the pages it wrote.
@@ -42,6 +38,11 @@ Rate RawSha256(std::size_t bytes, unsigned threads, double seconds, int reps);
 // scattered 4 KiB pwrites counted 34,000 to 38,000 pages on this machine.)
 std::uint64_t ProcWriteBytes();
 
+// Raw LMDB in a fresh environment under `dir`: `count` values of
+// `value_bytes` appended under 8-byte big-endian keys (MDB_APPEND),
+// `per_commit` values per transaction, with (sync) or without fsync.
+// Returns values per second, commit latencies and the pages each commit
+// wrote.
 struct LmdbAppendResult {
   double values_per_second = 0;
   double commit_p50_us = 0, commit_p99_us = 0;
