@@ -234,11 +234,11 @@ double Serial(std::initializer_list<double> rates) {
 }
 
 double Raw::LmdbCommitNow(std::size_t bytes, std::size_t per_commit, std::size_t commits,
-                          bool sync, double* pages_per_commit) {
+                          bool sync, LmdbAppendResult* detail) {
   const std::string dir = f_.dir + "/retrace-bench-raw-lmdb-limit";
   auto r = RawLmdbAppend(dir, bytes, per_commit * commits, per_commit, sync);
   std::filesystem::remove_all(dir);
-  if (pages_per_commit != nullptr) *pages_per_commit = r.pages_per_commit;
+  if (detail != nullptr) *detail = r;
   return r.values_per_second;
 }
 

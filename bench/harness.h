@@ -283,10 +283,10 @@ class Raw {
   }
   // Values per second of raw LMDB durable appends of `bytes`-byte values,
   // `per_commit` to a commit, about `commits` commits, in a scratch
-  // environment under --dir (deleted afterwards). `pages_per_commit`, if
-  // given, receives the 4 KiB pages each commit wrote.
+  // environment under --dir (deleted afterwards). `detail`, if given,
+  // receives the whole result (latencies, pages and CPU per commit).
   double LmdbCommitNow(std::size_t bytes, std::size_t per_commit, std::size_t commits, bool sync,
-                       double* pages_per_commit = nullptr);
+                       LmdbAppendResult* detail = nullptr);
   const Flags& flags() const { return f_; }
 
   double Sha256(std::size_t bytes, unsigned threads) {

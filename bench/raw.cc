@@ -3,6 +3,7 @@
 #include <lmdb.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <algorithm>
 #include <atomic>
@@ -208,6 +209,14 @@ std::string Key(std::uint64_t v) {
 
 }  // namespace
 
+namespace {
+double ProcessCpuNow() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+}  // namespace
+
 std::uint64_t ProcWriteBytes() {
   std::ifstream in("/proc/self/io");
   std::string key;
@@ -224,6 +233,7 @@ LmdbAppendResult RawLmdbAppend(const std::string& dir, std::size_t value_bytes, 
   std::string value = Message(value_bytes);
   std::vector<double> commit_us;
   const std::uint64_t written = ProcWriteBytes();
+  const double cpu0 = ProcessCpuNow();
   const auto start = Clock::now();
   std::uint64_t seq = 0;
   while (seq < count) {
@@ -241,10 +251,14 @@ LmdbAppendResult RawLmdbAppend(const std::string& dir, std::size_t value_bytes, 
   }
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   const std::uint64_t wrote = ProcWriteBytes() - written;
+  const double cpu = ProcessCpuNow() - cpu0;
   mdb_env_close(e.env);
   LmdbAppendResult r;
   r.values_per_second = static_cast<double>(count) / elapsed;
-  if (!commit_us.empty()) r.pages_per_commit = static_cast<double>(wrote) / 4096 / commit_us.size();
+  if (!commit_us.empty()) {
+    r.pages_per_commit = static_cast<double>(wrote) / 4096 / commit_us.size();
+    r.cpu_us_per_commit = cpu * 1e6 / commit_us.size();
+  }
   std::sort(commit_us.begin(), commit_us.end());
   if (!commit_us.empty()) {
     r.commit_p50_us = commit_us[commit_us.size() / 2];

@@ -47,6 +47,7 @@ struct LmdbAppendResult {
   double values_per_second = 0;
   double commit_p50_us = 0, commit_p99_us = 0;
   double pages_per_commit = 0;  // 4 KiB pages written (wchar), meta page included
+  double cpu_us_per_commit = 0;  // process CPU (user + system) per commit
 };
 LmdbAppendResult RawLmdbAppend(const std::string& dir, std::size_t value_bytes, std::size_t count,
                                std::size_t per_commit, bool sync);
