@@ -48,12 +48,6 @@ double Since(Clock::time_point t0) {
 // process; CLOCK_THREAD_CPUTIME_ID: the calling thread), in milliseconds:
 // what a workload costs whatever share of the cores the machine's load
 // leaves it.
-double CpuMs(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
-}
-double ProcessCpuSeconds() { return CpuMs(CLOCK_PROCESS_CPUTIME_ID) / 1e3; }
 
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;

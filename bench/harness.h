@@ -46,8 +46,6 @@ double Time(F&& f) {
   return Since(t0);
 }
 
-double CpuMs(clockid_t clock);
-double ProcessCpuSeconds();
 double Percentile(std::vector<double> v, double p);
 
 [[noreturn]] void Die(const std::string& what);

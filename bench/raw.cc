@@ -209,13 +209,12 @@ std::string Key(std::uint64_t v) {
 
 }  // namespace
 
-namespace {
-double ProcessCpuNow() {
+double CpuMs(clockid_t clock) {
   timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+  clock_gettime(clock, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
 }
-}  // namespace
+double ProcessCpuSeconds() { return CpuMs(CLOCK_PROCESS_CPUTIME_ID) / 1e3; }
 
 std::uint64_t ProcWriteBytes() {
   std::ifstream in("/proc/self/io");
@@ -233,7 +232,7 @@ LmdbAppendResult RawLmdbAppend(const std::string& dir, std::size_t value_bytes, 
   std::string value = Message(value_bytes);
   std::vector<double> commit_us;
   const std::uint64_t written = ProcWriteBytes();
-  const double cpu0 = ProcessCpuNow();
+  const double cpu0 = ProcessCpuSeconds();
   const auto start = Clock::now();
   std::uint64_t seq = 0;
   while (seq < count) {
@@ -251,16 +250,14 @@ LmdbAppendResult RawLmdbAppend(const std::string& dir, std::size_t value_bytes, 
   }
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   const std::uint64_t wrote = ProcWriteBytes() - written;
-  const double cpu = ProcessCpuNow() - cpu0;
+  const double cpu = ProcessCpuSeconds() - cpu0;
   mdb_env_close(e.env);
   LmdbAppendResult r;
   r.values_per_second = static_cast<double>(count) / elapsed;
+  std::sort(commit_us.begin(), commit_us.end());
   if (!commit_us.empty()) {
     r.pages_per_commit = static_cast<double>(wrote) / 4096 / commit_us.size();
     r.cpu_us_per_commit = cpu * 1e6 / commit_us.size();
-  }
-  std::sort(commit_us.begin(), commit_us.end());
-  if (!commit_us.empty()) {
     r.commit_p50_us = commit_us[commit_us.size() / 2];
     r.commit_p99_us = commit_us[std::min(commit_us.size() - 1, commit_us.size() * 99 / 100)];
   }

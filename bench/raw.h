@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <ctime>
 #include <string>
 
 #include "retrace/signer.h"
@@ -38,11 +39,16 @@ Rate RawSha256(std::size_t bytes, unsigned threads, double seconds, int reps);
 // scattered 4 KiB pwrites counted 34,000 to 38,000 pages on this machine.)
 std::uint64_t ProcWriteBytes();
 
+// CPU time of a clock (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID,
+// ...) in milliseconds, and this process's (user + system) in seconds.
+double CpuMs(clockid_t clock);
+double ProcessCpuSeconds();
+
 // Raw LMDB in a fresh environment under `dir`: `count` values of
 // `value_bytes` appended under 8-byte big-endian keys (MDB_APPEND),
 // `per_commit` values per transaction, with (sync) or without fsync.
-// Returns values per second, commit latencies and the pages each commit
-// wrote.
+// Returns values per second, commit latencies, and the pages and process
+// CPU of each commit.
 struct LmdbAppendResult {
   double values_per_second = 0;
   double commit_p50_us = 0, commit_p99_us = 0;

@@ -16,8 +16,9 @@ flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 link="-fsanitize=address,undefined"
 # -O1 for the library, CLI, examples, bench and fuzz targets; the test
 # programs at -O0 (RETRACE_TEST_COMPILE_OPTIONS), which compile three times
-# faster and spend their time in the library. Line tables are all a sanitizer's report needs
-# (file:line in every frame) and compile ~15 % faster than full -g.
+# faster and spend their time in the library. Line tables are all a
+# sanitizer's report needs (file:line in every frame) and compile ~15 %
+# faster than full -g.
 opt="-O1 -gline-tables-only"
 config=()
 if command -v clang++ >/dev/null 2>&1; then
