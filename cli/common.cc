@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <ctime>
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include <iostream>
 #include <iterator>
 #include <sstream>
+#include <thread>
 
 namespace retrace::cli {
 
@@ -246,6 +248,25 @@ void Progress::Update(std::uint64_t done, std::uint64_t total) {
   std::cerr << "\r\033[K" << label_ << ": " << done << " of " << total;
   if (total > 0) std::cerr << " (" << (done * 100 / total) << " %)";
   std::cerr << std::flush;
+}
+
+namespace {
+volatile std::sig_atomic_t g_stop = 0;
+void OnStopSignal(int) { g_stop = 1; }
+}  // namespace
+
+void StopOnSignals() {
+  std::signal(SIGINT, OnStopSignal);
+  std::signal(SIGTERM, OnStopSignal);
+}
+
+bool StopRequested() { return g_stop != 0; }
+
+bool SleepUnlessStopped(double seconds) {
+  for (double waited = 0; waited < seconds && !g_stop; waited += 0.05) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return !g_stop;
 }
 
 }  // namespace retrace::cli

@@ -189,6 +189,14 @@ std::string IsoTime(std::int64_t seconds);
 // kFailedPrecondition naming the Debian package if `dot` is not on PATH.
 Result<std::string> DotToSvg(const std::string& dot);
 
+// The loop of a long-running command (publish --watch, monitor --interval)
+// ends cleanly on SIGINT or SIGTERM: StopOnSignals() installs the handlers,
+// SleepUnlessStopped() waits in 50 ms steps and returns false as soon as a
+// signal has arrived (at once if one already has).
+void StopOnSignals();
+bool StopRequested();
+bool SleepUnlessStopped(double seconds);
+
 // A progress line on standard error for long commands, shown only when
 // standard error is a terminal (quiet when piped or redirected):
 //   "audit: 12288 of 40120 records (30 %)". Updates at most 10 times a second.

@@ -1,10 +1,8 @@
 // retrace monitor: mirror and check many published ledgers, once or every
 // interval (docs/publishing.md). One ledger at a time, each mirror opened
 // and closed in turn, so memory does not grow with the number of ledgers.
-#include <csignal>
 #include <filesystem>
 #include <iostream>
-#include <thread>
 
 #include "common.h"
 #include "mirror_util.h"
@@ -20,9 +18,6 @@ struct MonitorOptions {
   std::string format = "text";
 };
 
-volatile std::sig_atomic_t g_stop = 0;
-void OnSignal(int) { g_stop = 1; }
-
 int RunMonitor(const MonitorOptions& o) {
   const char* cmd = "monitor";
   Result<std::vector<MonitoredLedger>> ledgers = ReadMonitorConfig(o.config);
@@ -32,16 +27,10 @@ int RunMonitor(const MonitorOptions& o) {
     std::filesystem::create_directories(std::filesystem::path(m.mirror_dir).parent_path(), ec);
     if (ec) return Fail(cmd, "cannot create the mirrors' directory for " + m.mirror_dir + ": " + ec.message());
   }
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
+  StopOnSignals();
   bool findings = false, errors = false;
-  for (std::uint64_t round = 0; (o.rounds == 0 || round < o.rounds) && !g_stop; ++round) {
-    if (round > 0) {
-      for (double waited = 0; waited < o.interval && !g_stop; waited += 0.05) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
-      if (g_stop) break;
-    }
+  for (std::uint64_t round = 0; (o.rounds == 0 || round < o.rounds) && !StopRequested(); ++round) {
+    if (round > 0 && !SleepUnlessStopped(o.interval)) break;
     for (const MonitoredLedger& m : *ledgers) {
       Result<MirrorResult> r = Mirror(m.source, m.mirror_dir, m.options);
       if (!r.ok()) {

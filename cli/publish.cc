@@ -1,9 +1,7 @@
 // retrace publish: write the ledger as a C2SP tiled transparency log
 // (checkpoint, hash tiles, entry bundles) into a directory a web server
 // serves (docs/publishing.md).
-#include <csignal>
 #include <iostream>
-#include <thread>
 
 #include "common.h"
 #include "retrace/publish.h"
@@ -41,9 +39,6 @@ void Print(const PublishResult& r, const std::string& webroot, const std::string
   std::cout << std::endl;
 }
 
-volatile std::sig_atomic_t g_stop = 0;
-void OnSignal(int) { g_stop = 1; }
-
 int RunPublish(const PublishCliOptions& o) {
   const char* cmd = "publish";
   std::unique_ptr<NoteSigner> key;
@@ -59,8 +54,7 @@ int RunPublish(const PublishCliOptions& o) {
   po.sign_with = key.get();
   po.sync = !o.no_sync;
   std::uint64_t round = 0;
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
+  StopOnSignals();
   for (;;) {
     Result<PublishResult> r = Publish(**ledger, o.out, po);
     if (!r.ok()) {
@@ -72,11 +66,7 @@ int RunPublish(const PublishCliOptions& o) {
     Print(*r, o.out, o.format);
     ++round;
     if (o.watch <= 0 || (o.rounds > 0 && round >= o.rounds)) break;
-    // Wait in small steps so a signal ends the loop promptly.
-    for (double waited = 0; waited < o.watch && !g_stop; waited += 0.05) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    if (g_stop) break;
+    if (!SleepUnlessStopped(o.watch)) break;
   }
   return kExitOk;
 }
