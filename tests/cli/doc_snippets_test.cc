@@ -28,6 +28,8 @@
 #include <string>
 #include <vector>
 
+#include "testing/files.h"
+
 #ifndef RETRACE_CLI_PATH
 #error "RETRACE_CLI_PATH must name the built retrace binary"
 #endif
@@ -64,18 +66,8 @@ struct Snippet {
   std::string Where() const { return file + ":" + std::to_string(line); }
 };
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteFile(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << data;
-  REQUIRE(out.good());
-}
+using retrace::testing::ReadFile;
+using retrace::testing::WriteFile;
 
 // The fenced blocks of one Markdown file, with the directive of the comment
 // on the last non-blank line before each.

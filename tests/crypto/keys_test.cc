@@ -26,6 +26,7 @@
 #include "crypto/openssl_util.h"
 #include "retrace/hash.h"
 #include "retrace/signer.h"
+#include "testing/hex.h"
 #include "util/hex.h"
 
 namespace retrace {
@@ -40,11 +41,7 @@ using internal::UniqueOpenSslPtr;
 const Algorithm kAllAlgorithms[] = {Algorithm::kEd25519, Algorithm::kEcdsaP256Sha256,
                                     Algorithm::kSm2Sm3};
 
-std::string Unhex(std::string_view hex) {
-  Result<std::string> r = internal::HexDecode(hex);
-  REQUIRE(r.ok());
-  return *r;
-}
+using testing::Unhex;
 
 std::unique_ptr<Signer> MustGenerate(Algorithm alg) {
   Result<std::unique_ptr<Signer>> s = Signer::Generate(alg);

@@ -25,6 +25,7 @@
 #include "crypto/openssl_util.h"
 #include "retrace/secret.h"
 #include "retrace/signer.h"
+#include "testing/hex.h"
 #include "util/hex.h"
 
 #ifndef RETRACE_TEST_VECTORS_DIR
@@ -40,13 +41,10 @@ using internal::UniqueEvpMdCtx;
 using internal::UniqueEvpPkey;
 using internal::UniqueEvpPkeyCtx;
 
-std::string Unhex(std::string_view hex) {
-  if (hex == "-") return "";
-  Result<std::string> r = internal::HexDecode(hex);
-  INFO(std::string(hex));
-  REQUIRE(r.ok());
-  return *r;
-}
+using testing::Unhex;
+
+// A hex field of a vector file, where "-" stands for no bytes.
+std::string UnhexField(std::string_view hex) { return hex == "-" ? "" : Unhex(hex); }
 
 // One Wycheproof test, as tests/vectors/wycheproof/*.txt has it.
 struct WycheproofCase {
@@ -82,7 +80,7 @@ WycheproofFile ReadWycheproof(const std::string& name) {
     } else if (kind == "group") {
       std::string hex;
       fields >> hex;
-      key_der = Unhex(hex);
+      key_der = UnhexField(hex);
       ++file.groups;
     } else if (kind == "test") {
       WycheproofCase c;
@@ -91,8 +89,8 @@ WycheproofFile ReadWycheproof(const std::string& name) {
       INFO(line);
       REQUIRE(!fields.fail());
       REQUIRE(!key_der.empty());
-      c.msg = Unhex(msg);
-      c.sig = Unhex(sig);
+      c.msg = UnhexField(msg);
+      c.sig = UnhexField(sig);
       c.key_der = key_der;
       file.cases.push_back(std::move(c));
     } else {

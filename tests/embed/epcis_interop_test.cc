@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "embed/embed_fixture.h"
+#include "embed/epcis_doc.h"
 #include "epcis/epcis_common.h"
 #include "retrace/epcis.h"
 #include "retrace/event_batch.h"
@@ -34,26 +35,6 @@ std::string Slurp(const fs::path& p) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-json Doc(const std::vector<json>& events) {
-  return {{"@context", "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"},
-          {"type", "EPCISDocument"},
-          {"schemaVersion", "2.0"},
-          {"creationDate", "2026-01-01T00:00:00Z"},
-          {"epcisBody", {{"eventList", events}}}};
-}
-
-json Shipping() {
-  return {{"type", "ObjectEvent"},
-          {"eventID", "urn:uuid:1"},
-          {"eventTime", "2026-01-02T10:00:00.500+01:00"},
-          {"eventTimeZoneOffset", "+01:00"},
-          {"action", "OBSERVE"},
-          {"bizStep", "shipping"},
-          {"quantityList", {{{"epcClass", "urn:retrace:lot:ORE-1"}, {"quantity", 12.5}, {"uom", "KGM"}}}},
-          {"sourceList", {{{"type", "owning_party"}, {"source", "urn:retrace:actor:mine-1"}}}},
-          {"destinationList", {{{"type", "owning_party"}, {"destination", "urn:retrace:actor:sep-1"}}}}};
 }
 
 json Commissioning() {

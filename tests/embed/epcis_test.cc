@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "embed/embed_fixture.h"
+#include "embed/epcis_doc.h"
 #include "epcis/epcis_common.h"
 #include "retrace/event_batch.h"
 
@@ -130,32 +131,15 @@ TEST_CASE("EPCIS range export of the whole log round-trips every custody record"
   CHECK(ExportEpcisLot(*c.a, "NO-SUCH-LOT").status().code() == StatusCode::kNotFound);
 }
 
-// A vector, not a json: Doc({one_event}) would copy the event under Clang
-// (a braced single json is a copy there) and make a one-element array
-// under GCC.
-json Doc(const std::vector<json>& events) {
-  return {{"@context", "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"},
-          {"type", "EPCISDocument"},
-          {"schemaVersion", "2.0"},
-          {"creationDate", "2026-01-01T00:00:00Z"},
-          {"epcisBody", {{"eventList", events}}}};
-}
-
-json Shipping() {
-  return {{"type", "ObjectEvent"},
-          {"eventID", "urn:uuid:1"},
-          {"eventTime", "2026-01-02T10:00:00.500+01:00"},
-          {"eventTimeZoneOffset", "+01:00"},
-          {"action", "OBSERVE"},
-          {"bizStep", "shipping"},
-          {"quantityList", {{{"epcClass", "urn:retrace:lot:ORE-1"}, {"quantity", 12.5}, {"uom", "KGM"}}}},
-          {"sourceList", {{{"type", "owning_party"}, {"source", "urn:retrace:actor:mine-1"}}}},
-          {"destinationList", {{{"type", "owning_party"}, {"destination", "urn:retrace:actor:sep-1"}}}},
-          {"bizTransactionList", {{{"type", "po"}, {"bizTransaction", "urn:epcglobal:cbv:bt:4012345000009:PO-77"}}}}};
+// The foreign shipping event (epcis_doc.h) with a purchase-order reference.
+json ShippingWithPo() {
+  json e = Shipping();
+  e["bizTransactionList"] = {{{"type", "po"}, {"bizTransaction", "urn:epcglobal:cbv:bt:4012345000009:PO-77"}}};
+  return e;
 }
 
 TEST_CASE("EPCIS import reads a foreign shipping event: time zones, units, parties, references") {
-  auto r = ImportEpcis(Doc({Shipping()}).dump());
+  auto r = ImportEpcis(Doc({ShippingWithPo()}).dump());
   REQUIRE(r.ok());
   REQUIRE(r->events.size() == 1);
   const Event& ev = r->events[0];
@@ -171,7 +155,7 @@ TEST_CASE("EPCIS import reads a foreign shipping event: time zones, units, parti
   CHECK(ev.references[0].kind == "po");
   CHECK(ev.references[0].value == "urn:epcglobal:cbv:bt:4012345000009:PO-77");
 
-  json several = Shipping();
+  json several = ShippingWithPo();
   several["quantityList"].push_back({{"epcClass", "urn:retrace:lot:ORE-2"}, {"quantity", 2}, {"uom", "TNE"}});
   r = ImportEpcis(Doc({several}).dump());
   REQUIRE(r.ok());
@@ -182,7 +166,7 @@ TEST_CASE("EPCIS import reads a foreign shipping event: time zones, units, parti
 
 TEST_CASE("EPCIS import refuses, by event, what the ledger cannot represent") {
   auto refused = [](json ev, const std::string& words) {
-    auto r = ImportEpcis(Doc({Shipping(), ev}).dump());
+    auto r = ImportEpcis(Doc({ShippingWithPo(), ev}).dump());
     INFO(r.status().ToString());
     REQUIRE(r.status().code() == StatusCode::kInvalidArgument);
     CHECK(r.status().message().find("event 1") != std::string::npos);
@@ -190,26 +174,26 @@ TEST_CASE("EPCIS import refuses, by event, what the ledger cannot represent") {
   };
   json agg = {{"type", "AggregationEvent"}, {"eventTime", "2026-01-02T10:00:00Z"}};
   refused(agg, "AggregationEvent cannot be represented");
-  json count = Shipping();
+  json count = ShippingWithPo();
   count["quantityList"][0]["uom"] = "EA";
   refused(count, "the ledger records masses");
-  json frac = Shipping();
+  json frac = ShippingWithPo();
   frac["quantityList"][0]["quantity"] = 1.0004;
   refused(frac, "not a whole number of grams");
-  json epcs = Shipping();
+  json epcs = ShippingWithPo();
   epcs.erase("quantityList");
   epcs["epcList"] = {"urn:epc:id:sgtin:4012345.011111.987"};
   refused(epcs, "instance-level epcList");
-  json step = Shipping();
+  json step = ShippingWithPo();
   step["bizStep"] = "inspecting";
   refused(step, "bizStep \"inspecting\" cannot be represented");
-  json nobody = Shipping();
+  json nobody = ShippingWithPo();
   nobody.erase("sourceList");
   refused(nobody, "cannot tell which actor");
-  json badtime = Shipping();
+  json badtime = ShippingWithPo();
   badtime["eventTime"] = "2026-01-02 10:00";
   refused(badtime, "xsd:dateTime");
-  json wrongtype = Shipping();
+  json wrongtype = ShippingWithPo();
   wrongtype["quantityList"][0]["uom"] = 7;
   auto r = ImportEpcis(Doc({wrongtype}).dump());
   CHECK(r.status().code() == StatusCode::kInvalidArgument);
@@ -219,7 +203,7 @@ TEST_CASE("EPCIS import refuses, by event, what the ledger cannot represent") {
 
   EpcisImportOptions skip;
   skip.skip_unsupported = true;
-  auto skipped = ImportEpcis(Doc({agg, Shipping()}).dump(), skip);
+  auto skipped = ImportEpcis(Doc({agg, ShippingWithPo()}).dump(), skip);
   REQUIRE(skipped.ok());
   CHECK(skipped->events.size() == 1);
   REQUIRE(skipped->skipped.size() == 1);

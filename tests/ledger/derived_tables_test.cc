@@ -77,19 +77,7 @@ void EditSealed(const std::string& path, const std::string& table, const std::st
   });
 }
 
-// The n-th (key, value) of a table in key order.
-std::pair<std::string, std::string> Nth(MDB_txn* txn, MDB_dbi dbi, std::size_t n) {
-  MDB_cursor* cur = nullptr;
-  REQUIRE(mdb_cursor_open(txn, dbi, &cur) == 0);
-  MDB_val k, v;
-  int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-  for (std::size_t i = 0; i < n && rc == 0; ++i) rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-  REQUIRE(rc == 0);
-  std::pair<std::string, std::string> out{std::string(static_cast<char*>(k.mv_data), k.mv_size),
-                                          std::string(static_cast<char*>(v.mv_data), v.mv_size)};
-  mdb_cursor_close(cur);
-  return out;
-}
+using testing::Nth;
 
 // A ledger with something in every table: five stages (every lot status but
 // void), a held and an in-transit lot, quotas granted and used, a key

@@ -29,20 +29,7 @@ void Poke(const std::string& path, const std::string& table,
   testing::WithTable(path, table, fn);
 }
 
-// The n-th entry (key, value) of a table in key order.
-std::pair<std::string, std::string> Nth(MDB_txn* txn, MDB_dbi dbi, std::size_t n) {
-  MDB_cursor* cur = nullptr;
-  REQUIRE(mdb_cursor_open(txn, dbi, &cur) == 0);
-  MDB_val k, v;
-  int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-  for (std::size_t i = 0; i < n && rc == 0; ++i) rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-  REQUIRE(rc == 0);
-  std::pair<std::string, std::string> out{
-      std::string(static_cast<char*>(k.mv_data), k.mv_size),
-      std::string(static_cast<char*>(v.mv_data), v.mv_size)};
-  mdb_cursor_close(cur);
-  return out;
-}
+using testing::Nth;
 
 // Five stages, quotas granted and used, a key rotation and a revocation.
 void BuildChain(TestChain& c) {

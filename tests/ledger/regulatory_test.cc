@@ -14,7 +14,7 @@ using testing::FiveStage;
 using testing::MakeLot;
 using testing::TestChain;
 
-Lot Ore(const std::string& id, std::uint64_t nd_g, std::uint64_t mass = 1000000) {
+Lot OreWithNd(const std::string& id, std::uint64_t nd_g, std::uint64_t mass = 1000000) {
   return MakeLot(id, MaterialClass::kOreConcentrate, mass, {{Element::kNd, nd_g}});
 }
 
@@ -58,8 +58,8 @@ TEST_CASE("Extraction within quota is accepted and counted", "[quota]") {
   TestChain c;
   c.Register("mine-1", Role::kMine, Algorithm::kEd25519, "", /*grant_quota=*/false);
   c.Grant("mine-1", QuotaKind::kMiningRock, 2 * 1166);
-  REQUIRE(c.Do("mine-1", Extracted{Ore("ORE-1", 1000), "pit"}).ok());
-  REQUIRE(c.Do("mine-1", Extracted{Ore("ORE-2", 1000), "pit"}).ok());
+  REQUIRE(c.Do("mine-1", Extracted{OreWithNd("ORE-1", 1000), "pit"}).ok());
+  REQUIRE(c.Do("mine-1", Extracted{OreWithNd("ORE-2", 1000), "pit"}).ok());
   auto q = c.ledger().Quotas(2026, "mine-1");
   REQUIRE(q.ok());
   REQUIRE(q->size() == 1);
@@ -78,27 +78,27 @@ TEST_CASE("Extraction beyond quota is refused in reject mode", "[quota]") {
   TestChain c;
   c.Register("mine-1", Role::kMine, Algorithm::kEd25519, "", false);
   c.Grant("mine-1", QuotaKind::kMiningRock, 1166);
-  REQUIRE(c.Do("mine-1", Extracted{Ore("ORE-1", 1000), "pit"}).ok());
+  REQUIRE(c.Do("mine-1", Extracted{OreWithNd("ORE-1", 1000), "pit"}).ok());
   auto size = c.ledger().Info()->size;
-  auto r = c.Do("mine-1", Extracted{Ore("ORE-2", 1), "pit"});
+  auto r = c.Do("mine-1", Extracted{OreWithNd("ORE-2", 1), "pit"});
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == StatusCode::kFailedPrecondition);
   CHECK_THAT(r.status().message(), Catch::Contains("quota_exceeded"));
   CHECK(c.ledger().Info()->size == size);
   CHECK((*c.ledger().Quotas())[0].used_reo_g == 1166);
   // Another kind has no grant at all.
-  auto ionic = c.Do("mine-1", Extracted{Ore("ORE-3", 1), "pit", "", QuotaKind::kMiningIonic});
+  auto ionic = c.Do("mine-1", Extracted{OreWithNd("ORE-3", 1), "pit", "", QuotaKind::kMiningIonic});
   CHECK_FALSE(ionic.ok());
   // A later grant raises the quota.
   c.Grant("mine-1", QuotaKind::kMiningRock, 5000);
-  CHECK(c.Do("mine-1", Extracted{Ore("ORE-2", 1), "pit"}).ok());
+  CHECK(c.Do("mine-1", Extracted{OreWithNd("ORE-2", 1), "pit"}).ok());
 }
 
 TEST_CASE("Extraction beyond quota is recorded and flagged in flag mode", "[quota]") {
   TestChain c(FlagMode());
   c.Register("mine-1", Role::kMine, Algorithm::kEd25519, "", false);
   c.Grant("mine-1", QuotaKind::kMiningRock, 1000);
-  auto r = c.Do("mine-1", Extracted{Ore("ORE-1", 1000), "pit"});  // 1166 g REO > 1000
+  auto r = c.Do("mine-1", Extracted{OreWithNd("ORE-1", 1000), "pit"});  // 1166 g REO > 1000
   REQUIRE(r.ok());
   REQUIRE(r->flagged.size() == 1);
   CHECK(r->flagged[0].code == "quota_exceeded");
@@ -118,10 +118,10 @@ TEST_CASE("A grant can cut a quota", "[quota]") {
   TestChain c;
   c.Register("mine-1", Role::kMine, Algorithm::kEd25519, "", false);
   c.Grant("mine-1", QuotaKind::kMiningRock, 10000);
-  REQUIRE(c.Do("mine-1", Extracted{Ore("ORE-1", 1000), "pit"}).ok());
+  REQUIRE(c.Do("mine-1", Extracted{OreWithNd("ORE-1", 1000), "pit"}).ok());
   c.Grant("mine-1", QuotaKind::kMiningRock, 1500);  // cut: 1166 used, 334 left
-  CHECK_FALSE(c.Do("mine-1", Extracted{Ore("ORE-2", 1000), "pit"}).ok());
-  CHECK(c.Do("mine-1", Extracted{Ore("ORE-3", 200), "pit"}).ok());
+  CHECK_FALSE(c.Do("mine-1", Extracted{OreWithNd("ORE-2", 1000), "pit"}).ok());
+  CHECK(c.Do("mine-1", Extracted{OreWithNd("ORE-3", 200), "pit"}).ok());
   CHECK(c.ledger().Audit()->valid);
 }
 
@@ -130,7 +130,7 @@ TEST_CASE("Separation output counts against the separator's quota", "[quota]") {
   c.Register("mine-1", Role::kMine);
   c.Register("sep-1", Role::kSeparator, Algorithm::kEd25519, "", false);
   c.Grant("sep-1", QuotaKind::kSmeltingSeparation, 1166);
-  REQUIRE(c.Do("mine-1", Extracted{Ore("ORE-1", 5000), "pit"}).ok());
+  REQUIRE(c.Do("mine-1", Extracted{OreWithNd("ORE-1", 5000), "pit"}).ok());
   c.Move("ORE-1", "mine-1", "sep-1");
   Transformed t;
   t.inputs = {{"ORE-1", 400000, std::nullopt}};
@@ -156,8 +156,8 @@ TEST_CASE("A flagged over-quota separation names its share though every origin i
   c.Register("sep-2", Role::kSeparator);
   c.Register("smelter-1", Role::kSmelter);
   c.Grant("sep-1", QuotaKind::kSmeltingSeparation, 1166);
-  REQUIRE(c.Do("mine-1", Extracted{Ore("ORE-1", 5000), "pit"}).ok());
-  REQUIRE(c.Do("mine-1", Extracted{Ore("ORE-2", 5000), "pit"}).ok());
+  REQUIRE(c.Do("mine-1", Extracted{OreWithNd("ORE-1", 5000), "pit"}).ok());
+  REQUIRE(c.Do("mine-1", Extracted{OreWithNd("ORE-2", 5000), "pit"}).ok());
   c.Move("ORE-1", "mine-1", "sep-1");
   c.Move("ORE-2", "mine-1", "sep-2");
   // sep-1 separates 3,000 g Nd (3,499 g REO) under a 1,166 g quota: flagged.
@@ -210,9 +210,9 @@ TEST_CASE("An unlicensed mine's ore feeding a separator is caught", "[licence]")
   reg.key = (*key)->public_key();
   REQUIRE(c.AppendAs("regulator", c.root(), reg).ok());
   c.Grant("mine-x", QuotaKind::kMiningRock, TestChain::kAmpleQuota);
-  REQUIRE(c.Do("mine-ok", Extracted{Ore("ORE-OK", 30000), "pit"}).ok());
+  REQUIRE(c.Do("mine-ok", Extracted{OreWithNd("ORE-OK", 30000), "pit"}).ok());
   auto illegal = c.AppendAs("mine-x", **key,
-                            Extracted{Ore("ORE-X", 10000), "hillside", "", QuotaKind::kMiningRock});
+                            Extracted{OreWithNd("ORE-X", 10000), "hillside", "", QuotaKind::kMiningRock});
   REQUIRE(illegal.ok());
   REQUIRE(illegal->flagged.size() == 1);
   CHECK(illegal->flagged[0].code == "unlicensed_extraction");
@@ -260,10 +260,10 @@ TEST_CASE("An unlicensed mine's ore feeding a separator is caught", "[licence]")
 TEST_CASE("An extraction under another licence than the mine's is refused", "[licence]") {
   TestChain c;
   c.Register("mine-1", Role::kMine, Algorithm::kEd25519, "C-001");
-  auto r = c.Do("mine-1", Extracted{Ore("ORE-1", 1000), "pit", "C-999", QuotaKind::kMiningRock});
+  auto r = c.Do("mine-1", Extracted{OreWithNd("ORE-1", 1000), "pit", "C-999", QuotaKind::kMiningRock});
   REQUIRE_FALSE(r.ok());
   CHECK_THAT(r.status().message(), Catch::Contains("unlicensed_extraction"));
-  CHECK(c.Do("mine-1", Extracted{Ore("ORE-1", 1000), "pit", "C-001", QuotaKind::kMiningRock}).ok());
+  CHECK(c.Do("mine-1", Extracted{OreWithNd("ORE-1", 1000), "pit", "C-001", QuotaKind::kMiningRock}).ok());
 }
 
 TEST_CASE("A magnet maker cannot consume the same alloy twice", "[mass]") {
@@ -282,7 +282,7 @@ TEST_CASE("Stage order: a smelter may not consume ore under the default policy",
   TestChain c;
   c.Register("mine-1", Role::kMine);
   c.Register("smelt-1", Role::kSmelter);
-  REQUIRE(c.Do("mine-1", Extracted{Ore("ORE-1", 5000), "pit"}).ok());
+  REQUIRE(c.Do("mine-1", Extracted{OreWithNd("ORE-1", 5000), "pit"}).ok());
   c.Move("ORE-1", "mine-1", "smelt-1");
   Transformed t;
   t.inputs = {{"ORE-1", 1000000, std::nullopt}};
@@ -297,7 +297,7 @@ TEST_CASE("A recorded policy governs the records after it, not before", "[policy
   TestChain c;
   c.Register("mine-1", Role::kMine);
   c.Register("smelt-1", Role::kSmelter);
-  REQUIRE(c.Do("mine-1", Extracted{Ore("ORE-1", 5000), "pit"}).ok());
+  REQUIRE(c.Do("mine-1", Extracted{OreWithNd("ORE-1", 5000), "pit"}).ok());
   c.Move("ORE-1", "mine-1", "smelt-1");
   // A wider policy lets smelters take ore directly (integrated plants).
   PolicySet wide = DefaultPolicy();
@@ -322,7 +322,7 @@ TEST_CASE("A recorded policy governs the records after it, not before", "[policy
   CHECK(v->valid);
   CHECK(c.ledger().Audit()->valid);
   // ... and new ones are refused again.
-  REQUIRE(c.Do("mine-1", Extracted{Ore("ORE-2", 5000), "pit"}).ok());
+  REQUIRE(c.Do("mine-1", Extracted{OreWithNd("ORE-2", 5000), "pit"}).ok());
   c.Move("ORE-2", "mine-1", "smelt-1");
   t.inputs = {{"ORE-2", 1000000, std::nullopt}};
   t.outputs[0].lot_id = "ALLOY-Y";
@@ -346,7 +346,7 @@ TEST_CASE("A stage tolerance admits assay uncertainty and no more", "[policy][ma
     if (rule.role == Role::kSeparator) rule.element_tolerance_ppm = 10000;
   }
   REQUIRE(c.AppendAs("regulator", c.root(), p).ok());
-  REQUIRE(c.Do("mine-1", Extracted{Ore("ORE-1", 10000), "pit"}).ok());
+  REQUIRE(c.Do("mine-1", Extracted{OreWithNd("ORE-1", 10000), "pit"}).ok());
   c.Move("ORE-1", "mine-1", "sep-1");
   Transformed t;
   t.inputs = {{"ORE-1", 500000, std::nullopt}};  // holds 5,000 g Nd
@@ -362,15 +362,15 @@ TEST_CASE("A stage tolerance admits assay uncertainty and no more", "[policy][ma
 TEST_CASE("A rotated-out key signs nothing more; the new key does", "[keys]") {
   TestChain c;
   c.Register("mine-1", Role::kMine);
-  REQUIRE(c.Do("mine-1", Extracted{Ore("ORE-1", 1000), "pit"}).ok());
+  REQUIRE(c.Do("mine-1", Extracted{OreWithNd("ORE-1", 1000), "pit"}).ok());
   auto fresh = Signer::Generate(Algorithm::kEcdsaP256Sha256);
   const std::string old_id = c.key("mine-1").public_key().KeyId();
   // Self-rotation, signed by the old key.
   REQUIRE(c.Do("mine-1", KeyRotated{"mine-1", (*fresh)->public_key(), old_id}).ok());
-  auto stale = c.Do("mine-1", Extracted{Ore("ORE-2", 1000), "pit"});
+  auto stale = c.Do("mine-1", Extracted{OreWithNd("ORE-2", 1000), "pit"});
   REQUIRE_FALSE(stale.ok());
   CHECK_THAT(stale.status().message(), Catch::Contains("key_retired"));
-  REQUIRE(c.AppendAs("mine-1", **fresh, Extracted{Ore("ORE-3", 1000), "pit", "LIC-mine-1",
+  REQUIRE(c.AppendAs("mine-1", **fresh, Extracted{OreWithNd("ORE-3", 1000), "pit", "LIC-mine-1",
                                                  QuotaKind::kMiningRock})
               .ok());
   CHECK(c.ledger().VerifyLot("ORE-1")->valid);  // signed before the rotation
@@ -397,7 +397,7 @@ TEST_CASE("A revoked key is refused from its effective point on", "[keys]") {
   REQUIRE(c.AppendAs("regulator", c.root(),
                      KeyRevoked{c.key("mine-1").public_key().KeyId(), size, "stolen laptop"})
               .ok());
-  auto r = c.Do("mine-1", Extracted{Ore("ORE-1", 1000), "pit"});
+  auto r = c.Do("mine-1", Extracted{OreWithNd("ORE-1", 1000), "pit"});
   REQUIRE_FALSE(r.ok());
   CHECK_THAT(r.status().message(), Catch::Contains("key_revoked"));
 }
@@ -405,9 +405,9 @@ TEST_CASE("A revoked key is refused from its effective point on", "[keys]") {
 TEST_CASE("A retroactive revocation invalidates records already appended", "[keys]") {
   TestChain c;
   c.Register("mine-1", Role::kMine);
-  REQUIRE(c.Do("mine-1", Extracted{Ore("ORE-OLD", 1000), "pit"}).ok());
+  REQUIRE(c.Do("mine-1", Extracted{OreWithNd("ORE-OLD", 1000), "pit"}).ok());
   const std::uint64_t compromised_at = c.ledger().Info()->size;
-  auto forged = c.Do("mine-1", Extracted{Ore("ORE-FORGED", 1000), "pit"});
+  auto forged = c.Do("mine-1", Extracted{OreWithNd("ORE-FORGED", 1000), "pit"});
   REQUIRE(forged.ok());
   REQUIRE(c.AppendAs("regulator", c.root(),
                      KeyRevoked{c.key("mine-1").public_key().KeyId(), compromised_at,
@@ -452,7 +452,7 @@ TEST_CASE("Recycled and imported feedstock are origins of their own kind", "[ori
   for (const auto& o : v->origins) kinds.insert(o.kind);
   CHECK(kinds == std::set<std::string>{"recycled", "imported"});
   // A recycler cannot declare an ore extraction.
-  CHECK_FALSE(c.Do("rec-1", Extracted{Ore("ORE-R", 10), "pit"}).ok());
+  CHECK_FALSE(c.Do("rec-1", Extracted{OreWithNd("ORE-R", 10), "pit"}).ok());
 }
 
 TEST_CASE("The five-stage chain is valid under the default policy with quotas", "[policy]") {

@@ -13,6 +13,7 @@
 #include "retrace/merkle.h"
 #include "retrace/mirror.h"
 #include "retrace/publish.h"
+#include "testing/files.h"
 #include "testing/test_chain.h"
 
 namespace retrace {
@@ -23,14 +24,8 @@ using testing::TempDir;
 using testing::TestChain;
 namespace fs = std::filesystem;
 
-std::string ReadFile(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
-void WriteFile(const std::string& p, const std::string& data) {
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f << data;
-}
+using testing::ReadFile;
+using testing::WriteFile;
 
 struct Published {
   TestChain chain;

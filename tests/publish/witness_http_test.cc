@@ -7,6 +7,7 @@
 #include "retrace/checkpoint.h"
 #include "retrace/witness.h"
 #include "retrace/witness_http.h"
+#include "testing/files.h"
 #include "testing/test_chain.h"
 
 namespace retrace {
@@ -16,10 +17,7 @@ using testing::FiveStage;
 using testing::TempDir;
 using testing::TestChain;
 
-std::string ReadFile(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
+using testing::ReadFile;
 
 std::string Request(Ledger& l, std::uint64_t old_size) {
   AddCheckpointRequest req;

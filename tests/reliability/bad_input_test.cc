@@ -494,7 +494,7 @@ TEST_CASE("A map that may not grow refuses the append and changes nothing", "[ba
 TEST_CASE("A missing ledger directory or a file in its place is refused", "[bad-input]") {
   testing::TempDir tmp;
   auto open = [](const std::string& p) { return Ledger::Open(Options(), p).status(); };
-  testing::WriteWholeFile(tmp.Sub("plain-file"), "x");
+  testing::WriteFile(tmp.Sub("plain-file"), "x");
   fs::create_directory(tmp.Sub("empty-dir"));
   auto root = Signer::Generate(Algorithm::kEd25519);
   const std::vector<BadCase> cases = {
@@ -509,7 +509,7 @@ TEST_CASE("A missing ledger directory or a file in its place is refused", "[bad-
        StatusCode::kIoError, "Not a directory"},
       {"a data.mdb that is not LMDB", [&] {
          fs::create_directory(tmp.Sub("junk"));
-         testing::WriteWholeFile(tmp.Sub("junk/data.mdb"), std::string(8192, 'j'));
+         testing::WriteFile(tmp.Sub("junk/data.mdb"), std::string(8192, 'j'));
          return open(tmp.Sub("junk"));
        }, StatusCode::kCorruption, "not a valid LMDB file"},
   };

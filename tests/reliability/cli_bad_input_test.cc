@@ -36,7 +36,7 @@ struct Run {
 Run Retrace(const testing::TempDir& tmp, const std::vector<std::string>& args,
             const std::string& input = "") {
   const std::string in = tmp.Sub(".stdin"), out = tmp.Sub(".stdout"), err = tmp.Sub(".stderr");
-  testing::WriteWholeFile(in, input);
+  testing::WriteFile(in, input);
   std::vector<std::string> argv{RETRACE_CLI_PATH};
   argv.insert(argv.end(), args.begin(), args.end());
   const pid_t pid = testing::Spawn(argv, {in, out, err});
@@ -47,8 +47,8 @@ Run Retrace(const testing::TempDir& tmp, const std::vector<std::string>& args,
   const int status = *waited;
   Run r;
   r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = testing::ReadWholeFile(out);
-  r.err = testing::ReadWholeFile(err);
+  r.out = testing::ReadFile(out);
+  r.err = testing::ReadFile(err);
   return r;
 }
 
@@ -75,7 +75,7 @@ std::string ForeignKeyPem(const char* type, const char* param) {
 }
 
 void WriteKey(const std::string& path, const std::string& pem, mode_t mode) {
-  testing::WriteWholeFile(path, pem);
+  testing::WriteFile(path, pem);
   REQUIRE(::chmod(path.c_str(), mode) == 0);
 }
 
@@ -135,10 +135,10 @@ TEST_CASE("Hostile input to the CLI exits 2 naming the problem, the ledger uncha
   WriteKey(tmp.Sub("rsa.key"), ForeignKeyPem("RSA", nullptr), 0600);
   WriteKey(tmp.Sub("p384.key"), ForeignKeyPem("EC", "P-384"), 0600);
   WriteKey(tmp.Sub("garbage.key"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", 0600);
-  WriteKey(tmp.Sub("open.key"), testing::ReadWholeFile(l.K("mine")), 0644);
-  WriteKey(tmp.Sub("group.key"), testing::ReadWholeFile(l.K("mine")), 0640);
-  WriteKey(tmp.Sub("public-0600.key"), testing::ReadWholeFile(l.P("mine")), 0600);
-  testing::WriteWholeFile(tmp.Sub("plain-file"), "not a ledger");
+  WriteKey(tmp.Sub("open.key"), testing::ReadFile(l.K("mine")), 0644);
+  WriteKey(tmp.Sub("group.key"), testing::ReadFile(l.K("mine")), 0640);
+  WriteKey(tmp.Sub("public-0600.key"), testing::ReadFile(l.P("mine")), 0600);
+  testing::WriteFile(tmp.Sub("plain-file"), "not a ledger");
   // A transformation with a million inputs, parents given so nothing is
   // looked up: refused by the event size limit.
   std::string million = R"({"actorId":"sep-1","transformed":{"inputs":[)";
@@ -247,9 +247,9 @@ TEST_CASE("keygen writes the private key 0600 and never over an existing file", 
   struct stat st {};
   REQUIRE(::stat(tmp.Sub("k.key").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
-  const std::string key = testing::ReadWholeFile(tmp.Sub("k.key"));
+  const std::string key = testing::ReadFile(tmp.Sub("k.key"));
   REQUIRE_RUN(Retrace(tmp, {"keygen", "--alg", "ed25519", "--out", tmp.Sub("k")}), 2);
-  CHECK(testing::ReadWholeFile(tmp.Sub("k.key")) == key);
+  CHECK(testing::ReadFile(tmp.Sub("k.key")) == key);
 }
 
 }  // namespace

@@ -110,7 +110,7 @@ std::vector<Run> RunCommands(const std::string& db, const std::string& scratch) 
     std::string report;
     const std::optional<int> status =
         testing::WaitWithDeadline(pids[i], std::max(0.0, deadline - testing::MonotonicSeconds()), &report);
-    const std::string err = testing::ReadWholeFile(scratch + "/err" + std::to_string(i));
+    const std::string err = testing::ReadFile(scratch + "/err" + std::to_string(i));
     Run& r = runs[i];
     r.sanitizer = SanitizerReport(err);
     r.detail = err.substr(0, err.find('\n')).substr(0, 300);
@@ -202,12 +202,12 @@ TEST_CASE("One-byte flips over every page of the demo ledger: no crash, hang or 
     const pid_t pid = Spawn({"demo", "--db", "DB"}, demo, tmp.Sub("demo.out"), tmp.Sub("demo.err"));
     std::string report;
     const std::optional<int> status = testing::WaitWithDeadline(pid, testing::kChildDeadlineSeconds, &report);
-    INFO(report << testing::ReadWholeFile(tmp.Sub("demo.err")));
+    INFO(report << testing::ReadFile(tmp.Sub("demo.err")));
     REQUIRE(status.has_value());
     REQUIRE(WIFEXITED(*status));
     REQUIRE(WEXITSTATUS(*status) == 0);
   }
-  const std::string pristine = testing::ReadWholeFile(demo + "/data.mdb");
+  const std::string pristine = testing::ReadFile(demo + "/data.mdb");
   REQUIRE(pristine.size() % kPage == 0);
   std::string why;
   const auto original = testing::DumpLedgerTables(demo, &why);
@@ -242,7 +242,7 @@ TEST_CASE("One-byte flips over every page of the demo ledger: no crash, hang or 
   auto install = [&](const std::string& bytes) {
     fs::remove_all(trial);
     fs::create_directories(trial);
-    testing::WriteWholeFile(trial + "/data.mdb", bytes);
+    testing::WriteFile(trial + "/data.mdb", bytes);
   };
   install(pristine);
   for (const Run& r : RunCommands(trial, scratch)) {

@@ -114,7 +114,7 @@ std::string EventIdOf(const Record& r) {
 // id; bit 31: waiters are asleep; bit 30: the owner died) and the occupied
 // reader slots. A lock word of 0 with a writer asleep on it is a lost wakeup.
 std::string LockTableSummary(const std::string& dir) {
-  const std::string t = testing::ReadWholeFile(dir + "/lock.mdb");
+  const std::string t = testing::ReadFile(dir + "/lock.mdb");
   if (t.size() < 128) return "lock.mdb: " + std::to_string(t.size()) + " bytes";
   auto u32 = [&](std::size_t off) {
     std::uint32_t v;
@@ -327,7 +327,7 @@ TEST_CASE("Writer processes append to one ledger, one is killed, nothing acknowl
   REQUIRE(killed);
   for (int i = 0; i < kWriters; ++i) {
     const int status = procs[i]->Wait();
-    INFO("writer " << i << ": " << testing::ReadWholeFile(fx.dir().Sub("writer" + std::to_string(i) + ".err")));
+    INFO("writer " << i << ": " << testing::ReadFile(fx.dir().Sub("writer" + std::to_string(i) + ".err")));
     if (i < kWriters - 1) {
       REQUIRE(WIFEXITED(status));
       REQUIRE(WEXITSTATUS(status) == 0);
@@ -370,7 +370,7 @@ std::unique_ptr<ChildProcess> StartReader(const testing::WriterLedger& fx, const
     const int status = reader->Wait();
     FAIL("the reader process did not begin its read transaction: it said "
          << said << "; wait status " << status << "; its stderr: "
-         << testing::ReadWholeFile(fx.dir().Sub(name + ".err")));
+         << testing::ReadFile(fx.dir().Sub(name + ".err")));
   }
   return reader;
 }

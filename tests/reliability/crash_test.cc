@@ -143,7 +143,7 @@ TEST_CASE("SIGKILLed writers lose no acknowledged append and leave nothing half-
         }
         if (child.eof() || testing::MonotonicSeconds() > deadline) break;
       }
-      INFO(testing::ReadWholeFile(fx.dir().Sub("writer.err")));
+      INFO(testing::ReadFile(fx.dir().Sub("writer.err")));
       REQUIRE(log.acks.size() >= target);
       std::this_thread::sleep_for(delay);
     }
@@ -151,7 +151,7 @@ TEST_CASE("SIGKILLed writers lose no acknowledged append and leave nothing half-
     const int status = child.Wait();
     while (auto line = child.ReadLine(2000)) log.Take(*line);
     {
-      INFO("writer stderr: " << testing::ReadWholeFile(fx.dir().Sub("writer.err")));
+      INFO("writer stderr: " << testing::ReadFile(fx.dir().Sub("writer.err")));
       REQUIRE(WIFSIGNALED(status));
       REQUIRE(WTERMSIG(status) == SIGKILL);
       REQUIRE(log.junk.empty());

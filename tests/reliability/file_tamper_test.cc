@@ -207,7 +207,7 @@ TEST_CASE("Random damage to data.mdb never yields a clean report for different c
     orig.head = info->head_hash;
     for (std::uint64_t s = 0; s < info->size; ++s) orig.records.push_back((*l)->ReadRecord(s)->stored);
   }
-  const std::string pristine = testing::ReadWholeFile(ledger_dir + "/data.mdb");
+  const std::string pristine = testing::ReadFile(ledger_dir + "/data.mdb");
   REQUIRE(pristine.size() >= 8192);
 
   std::mt19937_64 rng(seed);
@@ -224,7 +224,7 @@ TEST_CASE("Random damage to data.mdb never yields a clean report for different c
     }
     fs::remove_all(trial_dir);
     fs::create_directory(trial_dir);
-    testing::WriteWholeFile(trial_dir + "/data.mdb", bytes);
+    testing::WriteFile(trial_dir + "/data.mdb", bytes);
     const std::string err_path = tmp.Sub("trial.err");
     testing::RequireOneThread("the tamper trial");
     pid_t pid = ::fork();
@@ -246,13 +246,13 @@ TEST_CASE("Random damage to data.mdb never yields a clean report for different c
                                                : "exit " + std::to_string(WEXITSTATUS(status));
       crashes.push_back("trial " + std::to_string(t) + ": " + d.Describe() + " -> " + what);
       const std::string report = SanitizerReport(err_path);
-      INFO("trial " << t << ": " << d.Describe() << "\n" << testing::ReadWholeFile(err_path));
+      INFO("trial " << t << ": " << d.Describe() << "\n" << testing::ReadFile(err_path));
       CHECK(report == "");
       if (const char* keep = std::getenv("RETRACE_TAMPER_KEEP")) {
         // Keep the damaged file for a post-mortem (e.g. retrace audit under gdb).
         const std::string dst = std::string(keep) + "/trial-" + std::to_string(t);
         fs::create_directories(dst);
-        testing::WriteWholeFile(dst + "/data.mdb", bytes);
+        testing::WriteFile(dst + "/data.mdb", bytes);
       }
     }
     ++counts[code];
@@ -289,21 +289,21 @@ TEST_CASE("Open refuses a truncated data.mdb instead of letting LMDB fault on it
   BuildSmall(c);
   c.Close();
   const std::string file = c.path() + "/data.mdb";
-  const std::string pristine = testing::ReadWholeFile(file);
+  const std::string pristine = testing::ReadFile(file);
   REQUIRE(pristine.size() % 4096 == 0);
   for (std::size_t cut : {pristine.size() - 4096, pristine.size() / 2 / 4096 * 4096,
                           std::size_t{3 * 4096}, pristine.size() - 100, std::size_t{5000}}) {
     INFO("truncated to " << cut << " of " << pristine.size() << " bytes");
-    testing::WriteWholeFile(file, pristine.substr(0, cut));
+    testing::WriteFile(file, pristine.substr(0, cut));
     auto l = Ledger::Open(Options(), c.path());
     REQUIRE_FALSE(l.ok());
     CHECK(l.status().code() == StatusCode::kCorruption);
     CHECK_THAT(l.status().message(), Catch::Contains("truncated"));
   }
   // Cut below the meta pages: LMDB's own check refuses it.
-  testing::WriteWholeFile(file, pristine.substr(0, 4000));
+  testing::WriteFile(file, pristine.substr(0, 4000));
   CHECK_FALSE(Ledger::Open(Options(), c.path()).ok());
-  testing::WriteWholeFile(file, pristine);
+  testing::WriteFile(file, pristine);
   c.Reopen();
   CHECK(c.ledger().Audit()->valid);
 }
@@ -332,13 +332,13 @@ TEST_CASE("A damaged meta page transaction id is refused, not silently rolled ba
     const std::uint64_t size = c.ledger().Info()->size;
     c.Close();
     const std::string file = c.path() + "/data.mdb";
-    const std::string pristine = testing::ReadWholeFile(file);
+    const std::string pristine = testing::ReadFile(file);
     int round_rolled_back = 0;
     for (std::size_t page = 0; page < 2; ++page) {
       for (int bit = 0; bit < 64; ++bit) {
         std::string bytes = pristine;
         bytes[page * 4096 + kTxnIdOffset + bit / 8] ^= static_cast<char>(1 << (bit % 8));
-        testing::WriteWholeFile(file, bytes);
+        testing::WriteFile(file, bytes);
         INFO("round " << round << ", meta page " << page << ", txn id bit " << bit);
         auto l = Ledger::Open(Options(), c.path());
         if (!l.ok()) {
@@ -355,7 +355,7 @@ TEST_CASE("A damaged meta page transaction id is refused, not silently rolled ba
     }
     CHECK(round_rolled_back <= 2);
     rolled_back += round_rolled_back;
-    testing::WriteWholeFile(file, pristine);
+    testing::WriteFile(file, pristine);
     c.Reopen();
     REQUIRE(c.ledger().Info()->size == size);
   }
@@ -375,7 +375,7 @@ TEST_CASE("A meta page whose tree root is not a data page is refused at open", "
   BuildSmall(c);
   c.Close();
   const std::string file = c.path() + "/data.mdb";
-  const std::string pristine = testing::ReadWholeFile(file);
+  const std::string pristine = testing::ReadFile(file);
   const std::size_t kPage = 4096, kTxnId = 16 + 24 + 2 * 48 + 8, kLastPage = kTxnId - 8;
   const std::size_t kRoot[2] = {16 + 24 + 40, 16 + 24 + 48 + 40};  // free, main md_root
   auto field = [&](std::size_t page, std::size_t off) {
@@ -392,7 +392,7 @@ TEST_CASE("A meta page whose tree root is not a data page is refused at open", "
     for (std::uint64_t root : {std::uint64_t{0}, std::uint64_t{1}, last + 1, last + 1000}) {
       std::string bytes = pristine;
       std::memcpy(&bytes[newer * kPage + kRoot[db]], &root, sizeof(root));
-      testing::WriteWholeFile(file, bytes);
+      testing::WriteFile(file, bytes);
       INFO((db == 0 ? "free" : "main") << " tree root set to page " << root);
       auto l = Ledger::Open(Options(), c.path());
       REQUIRE_FALSE(l.ok());
@@ -402,7 +402,7 @@ TEST_CASE("A meta page whose tree root is not a data page is refused at open", "
     }
   }
   CHECK(refused == 8);
-  testing::WriteWholeFile(file, pristine);
+  testing::WriteFile(file, pristine);
   c.Reopen();
   CHECK(c.ledger().Audit()->valid);
 }

@@ -285,7 +285,7 @@ TEST_CASE("Rewriting any derived table entry is an index inconsistency", "[tampe
   FiveStage::Build(c);
   c.Close();
   const std::string file = c.path() + "/data.mdb";
-  const std::string pristine = testing::ReadWholeFile(file);
+  const std::string pristine = testing::ReadFile(file);
   Forger forger(c.path());
   auto put = [&](const char* table, const std::string& k, const std::string& v) {
     forger.WithTxn([&](MDB_txn* txn) { Forger::Put(txn, table, k, v); });
@@ -341,14 +341,14 @@ TEST_CASE("Rewriting any derived table entry is an index inconsistency", "[tampe
   };
   for (const auto& tc : cases) {
     INFO(tc.name);
-    testing::WriteWholeFile(file, pristine);
+    testing::WriteFile(file, pristine);
     tc.rewrite();
     Outcome o = Check(c, "");
     CHECK(o.open_error == false);
     CHECK_FALSE(o.audit_valid);
     CHECK(o.codes.count(finding::kIndexInconsistent));
   }
-  testing::WriteWholeFile(file, pristine);
+  testing::WriteFile(file, pristine);
 }
 
 TEST_CASE("A ledger of an older or unknown format is refused at open, untouched",
@@ -367,13 +367,13 @@ TEST_CASE("A ledger of an older or unknown format is refused at open, untouched"
                         Case{"retrace-ledger/9", StatusCode::kCorruption, "unknown ledger format"}}) {
     INFO(k.format);
     forger.WithTxn([&](MDB_txn* txn) { Forger::Put(txn, "meta", internal::kMetaFormat, k.format); });
-    const std::string before = testing::ReadWholeFile(file);
+    const std::string before = testing::ReadFile(file);
     Options o;
     auto l = Ledger::Open(o, c.path());
     REQUIRE_FALSE(l.ok());
     CHECK(l.status().code() == k.code);
     CHECK(l.status().message().find(k.says) != std::string::npos);
-    CHECK(testing::ReadWholeFile(file) == before);
+    CHECK(testing::ReadFile(file) == before);
   }
   forger.WithTxn(
       [&](MDB_txn* txn) { Forger::Put(txn, "meta", internal::kMetaFormat, internal::kMetaFormatValue); });

@@ -67,7 +67,7 @@ void BuildShapes(testing::TestChain& c) {
 // Checks that the page map accounts for every page of `dir`'s closed
 // ledger and for every entry of every table; returns the map.
 std::vector<fmt::PageUse> RequireAccounted(const std::string& dir) {
-  const std::string file = testing::ReadWholeFile(dir + "/data.mdb");
+  const std::string file = testing::ReadFile(dir + "/data.mdb");
   const fmt::Meta meta = NewerMeta(file);
   fmt::PageCheckStats stats;
   Status st = fmt::CheckSnapshotPages(file, meta, &stats);
@@ -226,7 +226,7 @@ TEST_CASE("Damage to any structural field of a reachable page is refused at open
   BuildShapes(c);
   c.Close();
   const std::string file_path = c.path() + "/data.mdb";
-  const std::string pristine = testing::ReadWholeFile(file_path);
+  const std::string pristine = testing::ReadFile(file_path);
   const fmt::Meta meta = NewerMeta(pristine);
   auto map = fmt::MapSnapshotPages(pristine, meta);
   REQUIRE(map.ok());
@@ -246,7 +246,7 @@ TEST_CASE("Damage to any structural field of a reachable page is refused at open
       std::string bytes = pristine;
       d.apply(&bytes);
       if (bytes == pristine) continue;
-      testing::WriteWholeFile(file_path, bytes);
+      testing::WriteFile(file_path, bytes);
       ++trials;
       const std::string result = testing::InChild([&]() -> std::string {
         auto l = Ledger::Open(Options(), c.path());
@@ -262,7 +262,7 @@ TEST_CASE("Damage to any structural field of a reachable page is refused at open
       }
     }
   }
-  testing::WriteWholeFile(file_path, pristine);
+  testing::WriteFile(file_path, pristine);
   c.Reopen();
   CHECK(c.ledger().Audit()->valid);
   std::ostringstream s;
@@ -277,7 +277,7 @@ TEST_CASE("A page damaged after the ledger was opened is refused by the next aud
   BuildShapes(c);
   c.Close();
   const std::string file_path = c.path() + "/data.mdb";
-  const std::string pristine = testing::ReadWholeFile(file_path);
+  const std::string pristine = testing::ReadFile(file_path);
   const fmt::Meta meta = NewerMeta(pristine);
   auto map = fmt::MapSnapshotPages(pristine, meta);
   REQUIRE(map.ok());

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "retrace/hash.h"
+#include "testing/files.h"
 #include "testing/spawn.h"
 
 namespace retrace::testing {
@@ -117,21 +118,8 @@ inline std::optional<TableDump> DumpLedgerTables(const std::string& dir, std::st
   return out;
 }
 
-inline std::string ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-inline void WriteWholeFile(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
-  REQUIRE(out.good());
-}
-
 inline std::string FileSha256(const std::string& path) {
-  return HashToHex(Sha256(ReadWholeFile(path)));
+  return HashToHex(Sha256(ReadFile(path)));
 }
 
 // A seed for a randomised test: $RETRACE_<NAME>_SEED if set, else `fallback`,

@@ -16,11 +16,16 @@
 #include <string>
 #include <vector>
 
+#include "testing/files.h"
+
 #ifndef RETRACE_CLI_PATH
 #error "RETRACE_CLI_PATH must name the built retrace binary"
 #endif
 
 namespace retrace::testing::cli {
+
+using testing::ReadFile;
+using testing::WriteFile;
 
 // A directory under the system's temp dir, removed with everything in it.
 class WorkDir {
@@ -46,19 +51,6 @@ class WorkDir {
  private:
   std::string path_;
 };
-
-inline std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-inline void WriteFile(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << data;
-  REQUIRE(out.good());
-}
 
 // `s` as one single-quoted shell word.
 inline std::string Quote(const std::string& s) {

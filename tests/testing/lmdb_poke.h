@@ -11,6 +11,7 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <utility>
 
 namespace retrace::testing {
 
@@ -22,6 +23,20 @@ inline std::string U64Key(std::uint64_t v) {
 }
 
 inline MDB_val ValOf(const std::string& s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
+
+// The n-th (key, value) of a table in key order.
+inline std::pair<std::string, std::string> Nth(MDB_txn* txn, MDB_dbi dbi, std::size_t n) {
+  MDB_cursor* cur = nullptr;
+  REQUIRE(mdb_cursor_open(txn, dbi, &cur) == 0);
+  MDB_val k, v;
+  int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+  for (std::size_t i = 0; i < n && rc == 0; ++i) rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+  REQUIRE(rc == 0);
+  std::pair<std::string, std::string> out{std::string(static_cast<char*>(k.mv_data), k.mv_size),
+                                          std::string(static_cast<char*>(v.mv_data), v.mv_size)};
+  mdb_cursor_close(cur);
+  return out;
+}
 
 // Runs `fn` in a write transaction on the named table of the closed ledger
 // at `path` (opened with the table's own dupsort flags) and commits.
