@@ -2,7 +2,8 @@
 // (issue 19 item 2): bytes of data.mdb are flipped at seeded positions
 // spread over every page -- the same number in each page -- and `audit`,
 // `audit --integrity-only`, `verify MAG-00004`, `lots` and `info` run on each
-// damaged copy, each with a deadline. No command may crash or hang; and a
+// damaged copy, each with a deadline (two copies at a time, so both cores
+// are busy). No command may crash or hang; and a
 // command that says VALID must be looking at a file whose every table (not
 // only the records) holds exactly what the original held, compared through
 // an independent raw-LMDB dump. A difference names the tables that differ.
@@ -97,21 +98,26 @@ pid_t Spawn(const std::vector<std::string>& args, const std::string& db, const s
   return testing::Spawn(full, {"/dev/null", out, err});
 }
 
-// Runs every command on `db` at once and waits for each within the deadline.
-std::vector<Run> RunCommands(const std::string& db, const std::string& scratch) {
+// Runs every command on each ledger of `dbs` at once (two damaged copies at
+// a time keep both cores busy) and waits for each within the deadline; the
+// runs of dbs[k] are element k.
+std::vector<std::vector<Run>> RunCommands(const std::vector<std::string>& dbs, const std::string& scratch) {
   std::vector<pid_t> pids;
-  for (std::size_t i = 0; i < Commands().size(); ++i) {
-    pids.push_back(Spawn(Commands()[i].args, db, scratch + "/out" + std::to_string(i),
-                         scratch + "/err" + std::to_string(i)));
+  auto out_path = [&](std::size_t n, const char* what) { return scratch + "/" + what + std::to_string(n); };
+  for (const std::string& db : dbs) {
+    for (std::size_t i = 0; i < Commands().size(); ++i) {
+      const std::size_t n = pids.size();
+      pids.push_back(Spawn(Commands()[i].args, db, out_path(n, "out"), out_path(n, "err")));
+    }
   }
-  std::vector<Run> runs(pids.size());
+  std::vector<std::vector<Run>> runs(dbs.size(), std::vector<Run>(Commands().size()));
   const double deadline = testing::MonotonicSeconds() + kCommandDeadlineSeconds;
-  for (std::size_t i = 0; i < pids.size(); ++i) {
+  for (std::size_t n = 0; n < pids.size(); ++n) {
     std::string report;
     const std::optional<int> status =
-        testing::WaitWithDeadline(pids[i], std::max(0.0, deadline - testing::MonotonicSeconds()), &report);
-    const std::string err = testing::ReadFile(scratch + "/err" + std::to_string(i));
-    Run& r = runs[i];
+        testing::WaitWithDeadline(pids[n], std::max(0.0, deadline - testing::MonotonicSeconds()), &report);
+    const std::string err = testing::ReadFile(out_path(n, "err"));
+    Run& r = runs[n / Commands().size()][n % Commands().size()];
     r.sanitizer = SanitizerReport(err);
     r.detail = err.substr(0, err.find('\n')).substr(0, 300);
     if (!status) {
@@ -236,16 +242,20 @@ TEST_CASE("One-byte flips over every page of the demo ledger: no crash, hang or 
   REQUIRE(map.ok());
 
   // The undamaged copy passes every command (else nothing below means much).
-  const std::string trial = tmp.Sub("trial");
+  // Trials run two at a time, in the directories trial0 and trial1.
+  constexpr std::size_t kLanes = 2;
+  std::vector<std::string> trials;
+  for (std::size_t lane = 0; lane < kLanes; ++lane) trials.push_back(tmp.Sub("trial" + std::to_string(lane)));
   const std::string scratch = tmp.Sub("scratch");
   fs::create_directories(scratch);
-  auto install = [&](const std::string& bytes) {
-    fs::remove_all(trial);
-    fs::create_directories(trial);
-    testing::WriteFile(trial + "/data.mdb", bytes);
+  auto install = [&](const std::string& dir, const std::string& bytes) {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    testing::WriteFile(dir + "/data.mdb", bytes);
   };
-  install(pristine);
-  for (const Run& r : RunCommands(trial, scratch)) {
+  install(trials[0], pristine);
+  const std::vector<std::vector<Run>> undamaged = RunCommands({trials[0]}, scratch);
+  for (const Run& r : undamaged[0]) {
     INFO(r.detail);
     REQUIRE(r.outcome == Outcome::kValid);
   }
@@ -262,60 +272,75 @@ TEST_CASE("One-byte flips over every page of the demo ledger: no crash, hang or 
   auto problem = [&](const std::string& p) {
     if (problems.size() < 60) problems.push_back(p);
   };
-  for (long t = 0; t < positions; ++t) {
-    const std::uint64_t pgno = static_cast<std::uint64_t>(t) % pages;  // every page in turn
-    const std::size_t offset = pgno * kPage + rng() % kPage;
-    const auto mask = static_cast<unsigned char>(1 + rng() % 255);
-    std::string bytes = pristine;
-    bytes[offset] = static_cast<char>(bytes[offset] ^ mask);
-    install(bytes);
-    const std::string where = "byte " + std::to_string(offset) + " ^ " + std::to_string(mask) + " (" +
-                              PageKind(*map, pgno) + ")";
-    const std::vector<Run> runs = RunCommands(trial, scratch);
-    bool said_valid = false, bad = false;
-    for (std::size_t i = 0; i < runs.size(); ++i) {
-      const Command& c = Commands()[i];
-      const Run& r = runs[i];
-      ++by_command[c.name][r.outcome];
-      if (r.outcome == Outcome::kCrash || r.outcome == Outcome::kHang) {
-        bad = true;
-        problem(where + ": " + c.name + " " + Name(r.outcome) + ": " + r.detail);
-      }
-      if (!r.sanitizer.empty()) {
-        bad = true;
-        problem(where + ": " + c.name + ": " + r.sanitizer);
-      }
-      if (r.outcome == Outcome::kError) {
-        ++errors;
-        if (r.detail.find("damaged") != std::string::npos) {
-          ++damaged_messages;
-        } else if (other_errors.size() < 8) {
-          other_errors.insert(c.name + ": " + r.detail.substr(0, 160));
-        }
-      }
-      said_valid |= c.says_valid && r.outcome == Outcome::kValid;
+  for (long first = 0; first < positions; first += static_cast<long>(kLanes)) {
+    struct Trial {
+      std::uint64_t pgno;
+      std::string where;
+    };
+    std::vector<Trial> batch;
+    std::vector<std::string> dirs;
+    for (long t = first; t < positions && batch.size() < kLanes; ++t) {
+      const std::uint64_t pgno = static_cast<std::uint64_t>(t) % pages;  // every page in turn
+      const std::size_t offset = pgno * kPage + rng() % kPage;
+      const auto mask = static_cast<unsigned char>(1 + rng() % 255);
+      std::string bytes = pristine;
+      bytes[offset] = static_cast<char>(bytes[offset] ^ mask);
+      install(trials[batch.size()], bytes);
+      dirs.push_back(trials[batch.size()]);
+      batch.push_back({pgno, "byte " + std::to_string(offset) + " ^ " + std::to_string(mask) + " (" +
+                                 PageKind(*map, pgno) + ")"});
     }
-    bad_trials += bad ? 1 : 0;
-    std::string result = bad ? "crash or hang" : said_valid ? "some VALID" : "refused or findings";
-    if (said_valid) {
-      const std::string differ = TablesThatDiffer(trial, *original, lineage);
-      const auto bar = differ.find('|');
-      const std::string all = differ.substr(0, bar);
-      const std::string lin = bar == std::string::npos ? differ : differ.substr(bar + 1);
-      result = all.empty() ? "some VALID, tables identical" : "some VALID, tables differ";
+    const std::vector<std::vector<Run>> batch_runs = RunCommands(dirs, scratch);
+    for (std::size_t b = 0; b < batch.size(); ++b) {
+      const std::string& trial = dirs[b];
+      const std::uint64_t pgno = batch[b].pgno;
+      const std::string& where = batch[b].where;
+      const std::vector<Run>& runs = batch_runs[b];
+      bool said_valid = false, bad = false;
       for (std::size_t i = 0; i < runs.size(); ++i) {
         const Command& c = Commands()[i];
-        if (!c.says_valid || runs[i].outcome != Outcome::kValid) continue;
-        // An audit answers for every table; verify for its lineage's rows.
-        const std::string& tables = c.name.rfind("verify", 0) == 0 ? lin : all;
-        if (tables.empty()) continue;
-        ++valid_changed[c.name][tables];
-        ++valid_changed_failures;
-        problem(where + ": '" + c.name + "' said VALID but " + tables + " differ");
+        const Run& r = runs[i];
+        ++by_command[c.name][r.outcome];
+        if (r.outcome == Outcome::kCrash || r.outcome == Outcome::kHang) {
+          bad = true;
+          problem(where + ": " + c.name + " " + Name(r.outcome) + ": " + r.detail);
+        }
+        if (!r.sanitizer.empty()) {
+          bad = true;
+          problem(where + ": " + c.name + ": " + r.sanitizer);
+        }
+        if (r.outcome == Outcome::kError) {
+          ++errors;
+          if (r.detail.find("damaged") != std::string::npos) {
+            ++damaged_messages;
+          } else if (other_errors.size() < 8) {
+            other_errors.insert(c.name + ": " + r.detail.substr(0, 160));
+          }
+        }
+        said_valid |= c.says_valid && r.outcome == Outcome::kValid;
       }
+      bad_trials += bad ? 1 : 0;
+      std::string result = bad ? "crash or hang" : said_valid ? "some VALID" : "refused or findings";
+      if (said_valid) {
+        const std::string differ = TablesThatDiffer(trial, *original, lineage);
+        const auto bar = differ.find('|');
+        const std::string all = differ.substr(0, bar);
+        const std::string lin = bar == std::string::npos ? differ : differ.substr(bar + 1);
+        result = all.empty() ? "some VALID, tables identical" : "some VALID, tables differ";
+        for (std::size_t i = 0; i < runs.size(); ++i) {
+          const Command& c = Commands()[i];
+          if (!c.says_valid || runs[i].outcome != Outcome::kValid) continue;
+          // An audit answers for every table; verify for its lineage's rows.
+          const std::string& tables = c.name.rfind("verify", 0) == 0 ? lin : all;
+          if (tables.empty()) continue;
+          ++valid_changed[c.name][tables];
+          ++valid_changed_failures;
+          problem(where + ": '" + c.name + "' said VALID but " + tables + " differ");
+        }
+      }
+      const std::string kind = PageKind(*map, pgno);
+      ++by_page[kind.substr(0, kind.find(" of "))][result];
     }
-    const std::string kind = PageKind(*map, pgno);
-    ++by_page[kind.substr(0, kind.find(" of "))][result];
   }
 
   std::ostringstream s;
