@@ -11,6 +11,7 @@
 #include <string>
 
 #include "retrace/ledger.h"
+#include "testing/files.h"
 #include "testing/test_chain.h"
 #include "transparency/rewrite.h"
 
@@ -38,17 +39,8 @@ Run Retrace(const std::string& dir, const std::string& args, bool with_stderr = 
   return r;
 }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void Spit(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << data;
-}
+using testing::ReadFile;
+using testing::WriteFile;
 
 // The demo chain with a log key, two witness keys and witness states.
 struct Deployment {
@@ -71,19 +63,19 @@ TEST_CASE("CLI: checkpoint, witness cosign, prove and verify-bundle", "[cli][tra
   Deployment d;
   Run cp = d("checkpoint --db chain --key log.notekey -o cp1.txt");
   REQUIRE(cp.code == 0);
-  const std::string cp1 = Slurp(d.Path("cp1.txt"));
+  const std::string cp1 = ReadFile(d.Path("cp1.txt"));
   CHECK(cp1.rfind("retrace-demo\n", 0) == 0);
   CHECK(cp1.find("\n\n\xE2\x80\x94 retrace-demo ") != std::string::npos);
   CHECK(d("checkpoint --db chain --latest").out == cp1);
 
   // Both witnesses cosign the first checkpoint (old size 0); the ledger stores both.
   REQUIRE(d("consistency --db chain --from-size 0 -o req.txt").code == 0);
-  CHECK(Slurp(d.Path("req.txt")) == "old 0\n\n" + cp1);
+  CHECK(ReadFile(d.Path("req.txt")) == "old 0\n\n" + cp1);
   Run c1 = d("witness cosign --state w1.json --key w1.notekey --request req.txt --time 1700000000");
   Run c2 = d("witness cosign --state w2.json --key w2.notekey --request req.txt --time 1700000001");
   REQUIRE((c1.code == 0 && c2.code == 0));
   CHECK(c1.out.rfind("\xE2\x80\x94 w1.example ", 0) == 0);
-  Spit(d.Path("cosigs.txt"), c1.out + c2.out);
+  WriteFile(d.Path("cosigs.txt"), c1.out + c2.out);
   Run added = d("checkpoint --db chain --cosignatures cosigs.txt --witness w1.vkey --witness w2.vkey");
   REQUIRE(added.code == 0);
   CHECK(added.out == cp1 + c1.out + c2.out);
@@ -117,21 +109,21 @@ TEST_CASE("CLI: checkpoint, witness cosign, prove and verify-bundle", "[cli][tra
   CHECK(d("verify-bundle mag.bundle " + trust + " --witness w1.vkey --quorum 2").code == 2);
 
   // A flipped byte in the bundle file: invalid (1) or unreadable (2), never 0.
-  std::string bundle = Slurp(d.Path("mag.bundle"));
+  std::string bundle = ReadFile(d.Path("mag.bundle"));
   bundle[bundle.size() / 2] ^= 1;
-  Spit(d.Path("bad.bundle"), bundle);
+  WriteFile(d.Path("bad.bundle"), bundle);
   Run bad = d("verify-bundle bad.bundle " + trust);
   CHECK((bad.code == 1 || bad.code == 2));
 
   // A single record as a C2SP tlog proof.
   REQUIRE(d("tlog-proof export --db chain 42 -o r42.tlog-proof").code == 0);
-  CHECK(Slurp(d.Path("r42.tlog-proof")).rfind("c2sp.org/tlog-proof@v1\nextra ", 0) == 0);
+  CHECK(ReadFile(d.Path("r42.tlog-proof")).rfind("c2sp.org/tlog-proof@v1\nextra ", 0) == 0);
   Run tv = d("tlog-proof verify r42.tlog-proof --log-key log.vkey --witness w1.vkey");
   CHECK(tv.code == 0);
   CHECK(tv.out.find("VALID: leaf 42") != std::string::npos);
-  std::string tp = Slurp(d.Path("r42.tlog-proof"));
+  std::string tp = ReadFile(d.Path("r42.tlog-proof"));
   tp.replace(tp.find("index 42"), 8, "index 41");
-  Spit(d.Path("r41.tlog-proof"), tp);
+  WriteFile(d.Path("r41.tlog-proof"), tp);
   CHECK(d("tlog-proof verify r41.tlog-proof --log-key log.vkey").code == 1);
 }
 
@@ -182,11 +174,11 @@ TEST_CASE("CLI: a rewritten history is refused by checkpoint, consistency and th
   REQUIRE(d("checkpoint --db chain --key log.notekey").code == 0);
   const std::string old_size = std::to_string(seq + 1);
   REQUIRE(d("consistency --db chain --from-size " + old_size + " -o req2.txt").code == 0);
-  const std::string state = Slurp(d.Path("w1.json"));
+  const std::string state = ReadFile(d.Path("w1.json"));
   Run refused = d("witness cosign --state w1.json --key w1.notekey --request req2.txt", true);
   CHECK(refused.code == 1);
   CHECK(refused.out.find("REFUSED") != std::string::npos);
-  CHECK(Slurp(d.Path("w1.json")) == state);
+  CHECK(ReadFile(d.Path("w1.json")) == state);
 }
 
 // The last line of standard output.
@@ -213,7 +205,7 @@ TEST_CASE("CLI: what does not verify exits 1, what cannot be read exits 2",
   CHECK(ok_json.code == 0);
   CHECK(ok_json.out.find("\"schema\": \"retrace.consistency/v1\"") != std::string::npos);
   // A file that is not a checkpoint at all: cannot check (2).
-  Spit(d.Path("junk.txt"), "junk\n");
+  WriteFile(d.Path("junk.txt"), "junk\n");
   CHECK(d("consistency --db chain --from junk.txt --log-key log.vkey").code == 2);
 
   // A stale request: the witness cosigned size N since; a request from 0
@@ -221,12 +213,12 @@ TEST_CASE("CLI: what does not verify exits 1, what cannot be read exits 2",
   REQUIRE(d("consistency --db chain --from-size 0 -o req.txt").code == 0);
   REQUIRE(d("witness cosign --state w1.json --key w1.notekey --request req.txt --time 1700000000")
               .code == 0);
-  const std::string state = Slurp(d.Path("w1.json"));
+  const std::string state = ReadFile(d.Path("w1.json"));
   Run stale = d("witness cosign --state w1.json --key w1.notekey --request req.txt", true);
   CHECK(stale.code == 1);
   CHECK(stale.out.find("REFUSED:") != std::string::npos);
   CHECK(stale.out.find("ask again") != std::string::npos);
-  CHECK(Slurp(d.Path("w1.json")) == state);
+  CHECK(ReadFile(d.Path("w1.json")) == state);
   // witness show: ISO 8601 times.
   Run show = d("witness show --state w1.json");
   CHECK(show.code == 0);
@@ -292,7 +284,7 @@ TEST_CASE("CLI: transparency commands refuse bad input and change nothing", "[cl
   CHECK(d("note-keygen --name retrace-demo --out log").code == 2);  // never overwrites
   CHECK(d("witness init --state w1.json --log-key log.vkey").code == 2);  // already trusted
   REQUIRE(d("checkpoint --db chain --key log.notekey -o cp1.txt").code == 0);
-  Spit(d.Path("garbage.txt"), "old 0\n\nnot a checkpoint\n");
+  WriteFile(d.Path("garbage.txt"), "old 0\n\nnot a checkpoint\n");
   CHECK(d("witness cosign --state w1.json --key w1.notekey --request garbage.txt").code == 2);
   CHECK(d("consistency --db chain").code == 2);
   CHECK(d("tlog-proof export --db chain 5000").code == 2);

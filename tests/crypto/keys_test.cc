@@ -26,6 +26,7 @@
 #include "crypto/openssl_util.h"
 #include "retrace/hash.h"
 #include "retrace/signer.h"
+#include "testing/files.h"
 #include "testing/hex.h"
 #include "util/hex.h"
 
@@ -145,12 +146,7 @@ mode_t ModeOf(const std::string& path) {
   return st.st_mode & 07777;
 }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::ReadFile;
 
 // ---------------------------------------------------------------------------
 
@@ -525,13 +521,13 @@ TEST_CASE("Key files are never overwritten (O_EXCL)", "[keys][files][negative]")
   const std::string pub = dir.File("a.pub");
   REQUIRE(first->WritePrivateKeyFile(priv).ok());
   REQUIRE(first->public_key().WriteFile(pub).ok());
-  const std::string priv_before = Slurp(priv);
-  const std::string pub_before = Slurp(pub);
+  const std::string priv_before = ReadFile(priv);
+  const std::string pub_before = ReadFile(pub);
 
   CHECK(second->WritePrivateKeyFile(priv).code() == StatusCode::kAlreadyExists);
   CHECK(second->public_key().WriteFile(pub).code() == StatusCode::kAlreadyExists);
-  CHECK(Slurp(priv) == priv_before);
-  CHECK(Slurp(pub) == pub_before);
+  CHECK(ReadFile(priv) == priv_before);
+  CHECK(ReadFile(pub) == pub_before);
   CHECK(ModeOf(priv) == 0600);
 }
 

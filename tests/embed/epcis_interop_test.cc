@@ -15,6 +15,7 @@
 
 #include "embed/embed_fixture.h"
 #include "embed/epcis_doc.h"
+#include "testing/files.h"
 #include "epcis/epcis_common.h"
 #include "retrace/epcis.h"
 #include "retrace/event_batch.h"
@@ -29,13 +30,7 @@ namespace {
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  REQUIRE(in.good());
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::ReadExistingFile;
 
 json Commissioning() {
   return {{"type", "ObjectEvent"},
@@ -379,7 +374,7 @@ std::multiset<std::string> Identifiers(const json& e) {
 }
 
 TEST_CASE("A partner's rare-earth EPCIS document imports, verifies and exports with its identifiers") {
-  const std::string text = Slurp(fs::path(RETRACE_EPCIS_TESTDATA) / "partner" / "rare-earth-partner.jsonld");
+  const std::string text = ReadExistingFile(fs::path(RETRACE_EPCIS_TESTDATA) / "partner" / "rare-earth-partner.jsonld");
   const json partner = json::parse(text);
   PartnerLedger p;
   const std::uint64_t before = p.c.ledger().Info()->size;
@@ -483,7 +478,7 @@ TEST_CASE("GS1's published EPCIS examples are imported, skipped with reasons, or
     const std::string name = entry.path().filename().string();
     INFO(name);
     ++documents;
-    const std::string text = Slurp(entry.path());
+    const std::string text = ReadExistingFile(entry.path());
     REQUIRE(expected.count(name) == 1);
     const Fate& fate = expected.at(name);
     // Without the option: all converted, or refused naming the first event
@@ -579,7 +574,7 @@ TEST_CASE("EPCIS export forms for the JSON-LD check", "[epcis-export-forms]") {
   {
     PartnerLedger p;
     const std::uint64_t before = p.c.ledger().Info()->size;
-    REQUIRE(p.Import(Slurp(fs::path(RETRACE_EPCIS_TESTDATA) / "partner" / "rare-earth-partner.jsonld"))
+    REQUIRE(p.Import(ReadExistingFile(fs::path(RETRACE_EPCIS_TESTDATA) / "partner" / "rare-earth-partner.jsonld"))
                 .ok());
     docs["partner-records.jsonld"] =
         ExportEpcisRange(p.c.ledger(), before, p.c.ledger().Info()->size - 1, o).value();

@@ -12,6 +12,7 @@
 #include "retrace/bundle.h"
 #include "retrace/merkle.h"
 #include "retrace/note.h"
+#include "testing/files.h"
 #include "testing/test_chain.h"
 #include "transparency/rewrite.h"
 
@@ -44,25 +45,19 @@ std::set<std::string> Codes(const std::vector<Finding>& findings) {
 }
 
 // The LMDB data file, byte for byte.
-std::string FileBytes(const std::string& ledger_dir) {
-  std::ifstream in(ledger_dir + "/data.mdb", std::ios::binary);
-  REQUIRE(in.good());
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 // Appends `events`, expects refusal with `code`, and checks that the ledger
 // file is exactly as it was.
 void ExpectRefusedUnchanged(TestChain& c, const std::vector<SignedEvent>& events, StatusCode code) {
   const std::uint64_t size = c.ledger().Info()->size;
   c.Close();
-  const std::string before = FileBytes(c.path());
+  const std::string before = testing::ReadExistingFile(c.path() + "/data.mdb");
   c.Reopen();
   auto r = c.ledger().AppendBatch(events);
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == code);
   CHECK(c.ledger().Info()->size == size);
   c.Close();
-  CHECK(FileBytes(c.path()) == before);
+  CHECK(testing::ReadExistingFile(c.path() + "/data.mdb") == before);
   c.Reopen();
 }
 

@@ -12,14 +12,11 @@
 namespace retrace {
 namespace {
 
+using testing::OreLot;
 using testing::TestChain;
 using testing::U64Key;
 using testing::ValOf;
 using testing::WithTable;
-
-Lot Ore(const std::string& id) {
-  return testing::MakeLot(id, MaterialClass::kOreConcentrate, 100000, {{Element::kNd, 5000}});
-}
 
 std::uint64_t Size(Ledger& l) {
   auto info = l.Info();
@@ -30,7 +27,7 @@ std::uint64_t Size(Ledger& l) {
 TEST_CASE("A damaged event-id entry is kCorruption, not a duplicate of record 0", "[ledger][damage]") {
   TestChain c;
   c.Register("mine-1", Role::kMine);
-  Event ev = c.MakeEvent("mine-1", Extracted{Ore("ORE-1"), "s"});
+  Event ev = c.MakeEvent("mine-1", Extracted{OreLot("ORE-1", 100000), "s"});
   ev.event_id = "ev-dup";
   REQUIRE(c.ledger().LinkParents(&ev).ok());
   REQUIRE(c.ledger().Append(*SignEvent(ev, c.key("mine-1"))).ok());
@@ -44,7 +41,7 @@ TEST_CASE("A damaged event-id entry is kCorruption, not a duplicate of record 0"
   const std::uint64_t before = Size(c.ledger());
   // Another event under the same id: the index entry that would name the
   // record holding it does not decode.
-  std::get<Extracted>(ev.body).lot = Ore("ORE-2");
+  std::get<Extracted>(ev.body).lot = OreLot("ORE-2", 100000);
   auto r = c.ledger().Append(*SignEvent(ev, c.key("mine-1")));
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == StatusCode::kCorruption);
@@ -55,7 +52,7 @@ TEST_CASE("A damaged event-id entry is kCorruption, not a duplicate of record 0"
 TEST_CASE("A damaged lot-index entry is kCorruption naming the table and the lot", "[ledger][damage]") {
   TestChain c;
   c.Register("mine-1", Role::kMine);
-  REQUIRE(c.Do("mine-1", Extracted{Ore("ORE-1"), "s"}).ok());
+  REQUIRE(c.Do("mine-1", Extracted{OreLot("ORE-1", 100000), "s"}).ok());
   c.Close();
   // ORE-1 has one index entry; replace it by 3 bytes (the table is
   // MDB_DUPFIXED, so the lot's only value may take any size).
@@ -76,7 +73,7 @@ TEST_CASE("A damaged lot-index entry is kCorruption naming the table and the lot
 TEST_CASE("A quota-log key of an unknown quota kind is kCorruption, not a quota listed", "[ledger][damage]") {
   TestChain c;
   c.Register("mine-1", Role::kMine);
-  REQUIRE(c.Do("mine-1", Extracted{Ore("ORE-1"), "s"}).ok());
+  REQUIRE(c.Do("mine-1", Extracted{OreLot("ORE-1", 100000), "s"}).ok());
   {
     auto q = c.ledger().Quotas();  // the mine's grants and its use, readable
     REQUIRE(q.ok());

@@ -7,6 +7,7 @@
 #include <iterator>
 #include <set>
 
+#include "testing/files.h"
 #include "testing/test_chain.h"
 
 namespace retrace {
@@ -15,12 +16,6 @@ namespace {
 using testing::OreLot;
 using testing::TestChain;
 
-std::string FileBytes(const std::string& ledger_dir) {
-  std::ifstream in(ledger_dir + "/data.mdb", std::ios::binary);
-  REQUIRE(in.good());
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 // SignAndAppend of `events` by `signer` must fail with `code` and leave the
 // ledger's size, head, root and file bytes as they were.
 void ExpectRefusedUnchanged(TestChain& c, const std::vector<Event>& events, const Signer& signer,
@@ -28,7 +23,7 @@ void ExpectRefusedUnchanged(TestChain& c, const std::vector<Event>& events, cons
   const LedgerInfo info = *c.ledger().Info();
   const Hash root = *c.ledger().RootAt(info.size);
   c.Close();
-  const std::string before = FileBytes(c.path());
+  const std::string before = testing::ReadExistingFile(c.path() + "/data.mdb");
   c.Reopen();
   SignAndAppendOptions o;
   o.batch_signature = batch_signature;
@@ -40,7 +35,7 @@ void ExpectRefusedUnchanged(TestChain& c, const std::vector<Event>& events, cons
   CHECK(after.head_hash == info.head_hash);
   CHECK(*c.ledger().RootAt(after.size) == root);
   c.Close();
-  CHECK(FileBytes(c.path()) == before);
+  CHECK(testing::ReadExistingFile(c.path() + "/data.mdb") == before);
   c.Reopen();
 }
 

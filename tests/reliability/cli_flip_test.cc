@@ -8,7 +8,7 @@
 // only the records) holds exactly what the original held, compared through
 // an independent raw-LMDB dump. A difference names the tables that differ.
 //
-// RETRACE_FLIP_POSITIONS sets the number of positions (default 120, two per
+// RETRACE_FLIP_POSITIONS sets the number of positions (default 120, about two per
 // page; CI's hardening stage runs 5,015), RETRACE_FLIP_SEED the seed. The
 // summary (outcome per command, per kind of page hit) is printed as a
 // warning; docs/reliability.md quotes it.

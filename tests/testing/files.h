@@ -17,6 +17,16 @@ inline std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
+// The bytes of a file that must exist; the test fails if it cannot be opened.
+inline std::string ReadExistingFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  INFO(path);
+  REQUIRE(in.good());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 // Replaces the file's content with `data`; the test fails if it cannot.
 inline void WriteFile(const std::string& path, const std::string& data) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
