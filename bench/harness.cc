@@ -44,11 +44,6 @@ double Since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// CPU time of `clock` (CLOCK_PROCESS_CPUTIME_ID: every thread of the
-// process; CLOCK_THREAD_CPUTIME_ID: the calling thread), in milliseconds:
-// what a workload costs whatever share of the cores the machine's load
-// leaves it.
-
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());

@@ -39,8 +39,10 @@ Rate RawSha256(std::size_t bytes, unsigned threads, double seconds, int reps);
 // scattered 4 KiB pwrites counted 34,000 to 38,000 pages on this machine.)
 std::uint64_t ProcWriteBytes();
 
-// CPU time of a clock (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID,
-// ...) in milliseconds, and this process's (user + system) in seconds.
+// CPU time of `clock` (CLOCK_PROCESS_CPUTIME_ID: every thread of the
+// process; CLOCK_THREAD_CPUTIME_ID: the calling thread) in milliseconds, and
+// this process's (user + system) in seconds: what a workload costs whatever
+// share of the cores the machine's load leaves it.
 double CpuMs(clockid_t clock);
 double ProcessCpuSeconds();
 

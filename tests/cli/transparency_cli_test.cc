@@ -6,8 +6,6 @@
 
 #include <catch2/catch.hpp>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "retrace/ledger.h"

@@ -11,14 +11,13 @@
 #include <iostream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "embed/embed_fixture.h"
 #include "embed/epcis_doc.h"
-#include "testing/files.h"
 #include "epcis/epcis_common.h"
 #include "retrace/epcis.h"
 #include "retrace/event_batch.h"
+#include "testing/files.h"
 
 #ifndef RETRACE_EPCIS_TESTDATA
 #error "RETRACE_EPCIS_TESTDATA must name tests/epcis"

@@ -2,7 +2,6 @@
 // `retrace witness serve` sends them (HandleAddCheckpoint), on a real state
 // file; every refusal leaves the state unchanged.
 #include <catch2/catch.hpp>
-#include <fstream>
 
 #include "retrace/checkpoint.h"
 #include "retrace/witness.h"
