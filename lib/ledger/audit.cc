@@ -715,13 +715,28 @@ Result<AuditReport> Auditor::Run() {
     }
   };
 
+  // With workers, the records are read ahead: a window of them goes to
+  // the pool, which hashes and parses them (RecordChecker::PrefetchLent)
+  // while this thread replays the window before it. The replay is the same,
+  // in the same order, either way.
+  if (pool.workers() > 0) checker_->SetPrefetchPool(&pool);
+  struct StopReadAhead {
+    RecordChecker& checker;
+    ~StopReadAhead() { checker.SetPrefetchPool(nullptr); }  // the pool goes with this frame
+  } stop_read_ahead{*checker_};
+  constexpr std::size_t kWindow = 256;
+  std::vector<std::pair<std::string_view, std::string_view>> queued, filling;
+  std::vector<std::pair<std::uint64_t, std::string_view>> lent;
+  queued.reserve(kWindow);
+  filling.reserve(kWindow);
+
   // Walk the records table in key order. A gap or an extra key shows as a
   // sequence finding; every record is checked once and then released.
   std::uint64_t expected_key = 0;
   std::uint64_t in_chunk = 0;
   std::uint64_t done = 0;
   Status scan;
-  Status st = txn_.ForEach(t_.records, [&](std::string_view k, std::string_view v) {
+  auto check = [&](std::string_view k, std::string_view v) {
     auto s = DecodeU64(k);
     if (!s) {
       report_.findings.push_back(
@@ -745,7 +760,28 @@ Result<AuditReport> Auditor::Run() {
       flush();
     }
     return true;
+  };
+  // Queues `filling` for the pool, then checks `queued`, the window before.
+  auto advance = [&]() {
+    if (pool.workers() > 0) {
+      lent.clear();
+      for (const auto& [k, v] : filling) {
+        if (auto s = DecodeU64(k)) lent.emplace_back(*s, v);
+      }
+      checker_->PrefetchLent(lent);
+    }
+    for (const auto& [k, v] : queued) {
+      if (!check(k, v)) return false;
+    }
+    queued.swap(filling);
+    filling.clear();
+    return true;
+  };
+  Status st = txn_.ForEach(t_.records, [&](std::string_view k, std::string_view v) {
+    filling.emplace_back(k, v);
+    return filling.size() < kWindow || advance();
   });
+  if (st.ok() && scan.ok() && advance()) advance();
   // Drain the pipeline before anything can return: the jobs reference
   // this frame.
   flush();

@@ -47,11 +47,17 @@ v1::Event* RecordChecker::NewEvent(CheckedRecord* c) {
 }
 
 void RecordChecker::Keep(CheckedRecord* c) {
-  if (mode_ == Mode::kStream) return;  // the slot's own event stays with it
+  // kStream: the slot's own event stays with it; one read ahead is copied
+  // off its batch's arena.
+  if (mode_ == Mode::kStream && on_batch_.Find(c->seq) == nullptr) return;
   v1::Event* kept = google::protobuf::Arena::CreateMessage<v1::Event>(&keep_arena_);
   kept->CopyFrom(*c->event_);
   c->event_ = kept;
-  --live_on_arena_;
+  if (mode_ == Mode::kRetain) {
+    --live_on_arena_;
+  } else {
+    Unpin(c->seq);
+  }
 }
 
 void RecordChecker::Release(std::uint64_t seq) {
@@ -61,6 +67,7 @@ void RecordChecker::Release(std::uint64_t seq) {
   if (c->parsed && KeptEvent(c->event())) return;
   last_hash_ = std::make_pair(seq, c->record.hash);
   if (mode_ == Mode::kRetain && c->event_ != &v1::Event::default_instance()) --live_on_arena_;
+  if (mode_ == Mode::kStream) Unpin(seq);
   cache_.Erase(seq);
   free_slots_.push_back(c);
   // Nothing on the arena is referenced any more: start a new one rather
@@ -116,9 +123,11 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
   // Prepared on the pool: the same bytes, parsed and hashed already.
   PreparedRecord taken;
   const PreparedRecord* prepared = nullptr;
-  if (prefetch_pool_ != nullptr && !(provided_ && provided_->first == seq)) {
-    RETURN_IF_ERROR(ReadAhead(seq));
-    if (TakePrepared(seq, &taken)) prepared = &taken;
+  PrepareBatch* batch = nullptr;
+  if (prefetch_pool_ != nullptr) {
+    // A caller that provides the bytes reads ahead itself (PrefetchLent).
+    if (!(provided_ && provided_->first == seq)) RETURN_IF_ERROR(ReadAhead(seq));
+    if (TakePrepared(seq, &taken, &batch)) prepared = &taken;
   }
   if (prepared != nullptr) {
     bytes = prepared->bytes;
@@ -214,8 +223,13 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
   v1::Event* event = nullptr;
   bool event_parsed = false;
   if (prepared != nullptr) {
-    event = prepared->event;  // on arena_, as NewEvent would have put it
-    ++live_on_arena_;
+    event = prepared->event;  // on arena_ as NewEvent would have put it, or on the batch's
+    if (mode_ == Mode::kRetain) {
+      ++live_on_arena_;
+    } else if (event != nullptr) {
+      ++batch->live;
+      on_batch_.Insert(seq, batch);
+    }
     event_parsed = prepared->event_parsed;
   } else {
     event = NewEvent(c);

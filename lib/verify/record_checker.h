@@ -13,6 +13,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -112,8 +113,8 @@ class RecordChecker {
   // Take + run on `pool` (its workers and the caller) + Finish.
   void VerifySignatures(ThreadPool& pool);
 
-  // Read-ahead on a thread pool, for a walk that keeps its records (kRetain)
-  // over a store that lends them. Once a pool is set, Prefetch reads the
+  // Read-ahead on a thread pool, for a walk or a scan over a store that
+  // lends its records. Once a pool is set, Prefetch reads the
   // stored bytes of each record of `seqs` not yet checked or queued -- here,
   // on the calling thread, because the store's read transaction is this
   // thread's -- and the pool's workers parse the record, hash it, and parse
@@ -125,8 +126,17 @@ class RecordChecker {
   // its next lot only in the record being checked). `pool` (workers() > 0)
   // must outlive the checker; nullptr turns read-ahead off. Records queued
   // and never checked cost only their work on the pool.
-  void SetPrefetchPool(ThreadPool* pool) { prefetch_pool_ = pool; }
+  //
+  // A scan that holds the bytes already (the audit's cursor) queues them
+  // with PrefetchLent; they must stay valid as long as the store's. In
+  // kStream the events prepared for one call live on an arena of their own,
+  // freed once every record of the call is released (or kept, which copies
+  // its event): memory stays bounded by the records read ahead.
+  // Turning read-ahead off (or to another pool) first waits for the work
+  // queued on the pool.
+  void SetPrefetchPool(ThreadPool* pool);
   Status Prefetch(const std::vector<std::uint64_t>& seqs);
+  void PrefetchLent(const std::vector<std::pair<std::uint64_t, std::string_view>>& records);
 
   ~RecordChecker();
   RecordChecker(const RecordChecker&) = delete;
@@ -180,28 +190,40 @@ class RecordChecker {
   struct Prepared {
     std::atomic<int> state{0};  // 0 queued, 1 being prepared, 2 done
     PreparedRecord r;
-    PrepareBatch* batch = nullptr;  // batches_ is a deque: it does not move
+    PrepareBatch* batch = nullptr;  // batches_ is a list: it does not move
   };
   struct PrepareBatch {
     std::unique_ptr<Prepared[]> entries;
     std::size_t size = 0;
     std::size_t left = 0;  // entries still in prepared_
     std::shared_ptr<void> range;  // ThreadPool::Range, waited on before the entries go
+    // kStream: the arena of this batch's events, and the records taken from
+    // it whose event is still in use (cached, not kept).
+    std::unique_ptr<google::protobuf::Arena> arena;
+    std::size_t live = 0;
   };
   // Copies out the prepared record `seq`, done (claimed and run here if no
   // worker has started it), and unqueues it; false if it was not queued.
-  // (A copy: its batch may be freed by the next Queue.)
-  bool TakePrepared(std::uint64_t seq, PreparedRecord* out);
+  // (A copy: its batch may be freed by the next Queue.) *batch is the batch
+  // it came from.
+  bool TakePrepared(std::uint64_t seq, PreparedRecord* out, PrepareBatch** batch);
+  // The arena a prepared record of `b` is parsed onto.
+  google::protobuf::Arena* PrepareArena(PrepareBatch& b);
+  // kStream: the record `seq` no longer uses its batch's arena.
+  void Unpin(std::uint64_t seq);
   // Waits for the prepared record `seq`, if queued, without taking it
   // (nullptr if not queued). Valid until the next Queue.
   const PreparedRecord* WaitPrepared(std::uint64_t seq);
   // Queues the records of seqs (in that order) that are neither checked
   // nor queued and are in the store.
   Status Queue(const std::uint64_t* seqs, std::size_t n);
+  // Queues records whose bytes are at hand, as Queue does.
+  void QueueBytes(const std::pair<std::uint64_t, std::string_view>* records, std::size_t n);
   // Sequential read-ahead from an uncached `seq` (see SetPrefetchPool).
   Status ReadAhead(std::uint64_t seq);
-  // Frees batches whose work is done and whose records were all taken.
-  void ReapBatches();
+  // Frees batches whose work is done and whose records were all taken;
+  // their arenas (kStream) go to *retired.
+  void ReapBatches(std::vector<std::unique_ptr<google::protobuf::Arena>>* retired);
   void WaitBatches();
   google::protobuf::Arena* WorkingArena();
   // Checks the authority records the verdict on record `seq`, signed with
@@ -244,7 +266,8 @@ class RecordChecker {
   std::optional<std::pair<std::uint64_t, std::string_view>> provided_;  // for one Check
   ThreadPool* prefetch_pool_ = nullptr;
   FlatU64Map<Prepared*> prepared_;
-  std::deque<PrepareBatch> batches_;
+  std::list<PrepareBatch> batches_;
+  FlatU64Map<PrepareBatch*> on_batch_;  // kStream: records whose event is on a batch's arena
   // Read-ahead: the last uncached seq checked, the current run of
   // consecutive ones (+n forward, -n backward), and how far records are
   // queued in the run's direction.

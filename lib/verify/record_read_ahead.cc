@@ -29,13 +29,15 @@ Status RecordChecker::Prefetch(const std::vector<std::uint64_t>& seqs) {
   return Queue(seqs.data(), seqs.size());
 }
 
+void RecordChecker::PrefetchLent(
+    const std::vector<std::pair<std::uint64_t, std::string_view>>& records) {
+  QueueBytes(records.data(), records.size());
+}
+
 Status RecordChecker::Queue(const std::uint64_t* seqs, std::size_t n) {
-  if (prefetch_pool_ == nullptr || mode_ != Mode::kRetain || !store_.LendsRecords()) {
-    return Status::Ok();
-  }
-  ReapBatches();
-  PrepareBatch b;
-  b.entries.reset(new Prepared[n]);
+  if (prefetch_pool_ == nullptr || !store_.LendsRecords()) return Status::Ok();
+  std::vector<std::pair<std::uint64_t, std::string_view>> records;
+  records.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint64_t seq = seqs[i];
     if (seq >= store_.Size() || cache_.Find(seq) != nullptr || prepared_.Find(seq) != nullptr) {
@@ -43,25 +45,62 @@ Status RecordChecker::Queue(const std::uint64_t* seqs, std::size_t n) {
     }
     ASSIGN_OR_RETURN(auto bytes, store_.RecordBytesView(seq));
     if (!bytes) continue;  // Check reports it missing
+    records.emplace_back(seq, *bytes);
+  }
+  QueueBytes(records.data(), records.size());
+  return Status::Ok();
+}
+
+void RecordChecker::QueueBytes(const std::pair<std::uint64_t, std::string_view>* records,
+                               std::size_t n) {
+  if (prefetch_pool_ == nullptr || n == 0) return;
+  // The arenas of the batches done with go to the pool with the new batch:
+  // freeing an arena's strings costs about as much as parsing them.
+  auto retired = std::make_shared<std::vector<std::unique_ptr<google::protobuf::Arena>>>();
+  ReapBatches(retired.get());
+  PrepareBatch b;
+  b.entries.reset(new Prepared[n]);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint64_t seq = records[i].first;
+    if (cache_.Find(seq) != nullptr || prepared_.Find(seq) != nullptr) continue;
     Prepared& e = b.entries[b.size++];
     e.r.seq = seq;
-    e.r.bytes = *bytes;
+    e.r.bytes = records[i].second;
     prepared_.Insert(seq, &e);
   }
-  if (b.size == 0) return Status::Ok();
+  if (b.size == 0) return;
   b.left = b.size;
   Prepared* entries = b.entries.get();
-  google::protobuf::Arena* arena = WorkingArena();
   PrepareBatch& queued_batch = batches_.emplace_back(std::move(b));
+  google::protobuf::Arena* arena = PrepareArena(queued_batch);
   for (std::size_t i = 0; i < queued_batch.size; ++i) entries[i].batch = &queued_batch;
-  queued_batch.range = prefetch_pool_->Start(queued_batch.size, [entries, arena](std::size_t i) {
+  if (retired->empty()) retired.reset();
+  queued_batch.range = prefetch_pool_->Start(queued_batch.size, [entries, arena, retired](std::size_t i) {
+    if (i == 0 && retired != nullptr) retired->clear();
     Prepared& e = entries[i];
     int queued = 0;
     if (!e.state.compare_exchange_strong(queued, 1, std::memory_order_acq_rel)) return;
     e.r.Run(arena);
     e.state.store(2, std::memory_order_release);
   });
-  return Status::Ok();
+}
+
+google::protobuf::Arena* RecordChecker::PrepareArena(PrepareBatch& b) {
+  if (mode_ == Mode::kRetain) return WorkingArena();
+  if (b.arena == nullptr) {
+    google::protobuf::ArenaOptions o;
+    o.start_block_size = 64 << 10;
+    o.max_block_size = 256 << 10;
+    b.arena = std::make_unique<google::protobuf::Arena>(o);
+  }
+  return b.arena.get();
+}
+
+void RecordChecker::Unpin(std::uint64_t seq) {
+  PrepareBatch** b = on_batch_.Find(seq);
+  if (b == nullptr) return;
+  --(*b)->live;
+  on_batch_.Erase(seq);
 }
 
 const RecordChecker::PreparedRecord* RecordChecker::WaitPrepared(std::uint64_t seq) {
@@ -70,7 +109,7 @@ const RecordChecker::PreparedRecord* RecordChecker::WaitPrepared(std::uint64_t s
   Prepared* e = *found;
   int queued = 0;
   if (e->state.compare_exchange_strong(queued, 1, std::memory_order_acq_rel)) {
-    e->r.Run(WorkingArena());  // no worker got to it: do not wait for one
+    e->r.Run(PrepareArena(*e->batch));  // no worker got to it: do not wait for one
     e->state.store(2, std::memory_order_release);
   } else {
     while (e->state.load(std::memory_order_acquire) != 2) std::this_thread::yield();
@@ -78,37 +117,51 @@ const RecordChecker::PreparedRecord* RecordChecker::WaitPrepared(std::uint64_t s
   return &e->r;
 }
 
-bool RecordChecker::TakePrepared(std::uint64_t seq, PreparedRecord* out) {
+bool RecordChecker::TakePrepared(std::uint64_t seq, PreparedRecord* out, PrepareBatch** batch) {
   const PreparedRecord* r = WaitPrepared(seq);
   if (r == nullptr) return false;
   *out = *r;
-  --(*prepared_.Find(seq))->batch->left;
+  *batch = (*prepared_.Find(seq))->batch;
+  --(*batch)->left;
   prepared_.Erase(seq);
   return true;
 }
 
-void RecordChecker::ReapBatches() {
-  // Batches that keep records nobody took (read ahead in vain) go once a
-  // few newer ones exist; their events stay on the arena until it goes.
+void RecordChecker::ReapBatches(std::vector<std::unique_ptr<google::protobuf::Arena>>* retired) {
+  // A batch goes once its work is done and its records are all taken --
+  // or, if some were read ahead in vain, once a few newer batches exist --
+  // and (kStream) none of its events is in use any more.
   constexpr std::size_t kKeep = 8;
-  while (!batches_.empty()) {
-    PrepareBatch& b = batches_.front();
+  std::size_t newer = batches_.size();
+  for (auto it = batches_.begin(); it != batches_.end();) {
+    PrepareBatch& b = *it;
+    --newer;
     auto* range = static_cast<ThreadPool::Range*>(b.range.get());
-    if (!range->finished()) return;
-    if (b.left > 0 && batches_.size() <= kKeep) return;
+    if (!range->finished() || (b.left > 0 && newer < kKeep) || b.live > 0) {
+      ++it;
+      continue;
+    }
     for (std::size_t i = 0; i < b.size; ++i) {
       Prepared** p = prepared_.Find(b.entries[i].r.seq);
       if (p != nullptr && *p == &b.entries[i]) prepared_.Erase(b.entries[i].r.seq);
     }
-    batches_.pop_front();
+    if (b.arena != nullptr) retired->push_back(std::move(b.arena));
+    it = batches_.erase(it);
   }
 }
 
+void RecordChecker::SetPrefetchPool(ThreadPool* pool) {
+  if (prefetch_pool_ != nullptr && pool != prefetch_pool_) WaitBatches();
+  prefetch_pool_ = pool;
+}
+
 void RecordChecker::WaitBatches() {
-  for (PrepareBatch& b : batches_) {
-    prefetch_pool_->Wait(*static_cast<ThreadPool::Range*>(b.range.get()));
+  for (auto it = batches_.begin(); it != batches_.end();) {
+    auto* range = static_cast<ThreadPool::Range*>(it->range.get());
+    if (!range->finished()) prefetch_pool_->Wait(*range);
+    // kStream: events of records still cached stay with their arena.
+    it = it->live > 0 ? std::next(it) : batches_.erase(it);
   }
-  batches_.clear();
   prepared_ = FlatU64Map<Prepared*>();
 }
 
