@@ -174,7 +174,8 @@ struct AuditOptions {
   // Default: true.
   bool check_signatures = true;
 
-  // Threads that check signatures while the calling thread streams the log
+  // Threads that check signatures while the calling thread streams the log,
+  // and (the full scope) parse and hash the records ahead of its replay
   // (0: one per hardware thread; 1: the calling thread only). The report is
   // the same for every value.
   // Default: 0.

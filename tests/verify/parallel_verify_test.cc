@@ -236,7 +236,7 @@ std::string AuditJson(const std::string& path, unsigned threads, bool signatures
 }
 
 TEST_CASE("The audit's read-ahead reports exactly what one thread reports", "[verify][audit]") {
-  // With workers, the audit hands each window of 64 records to the pool,
+  // With workers, the audit hands each window of 256 records to the pool,
   // which hashes and parses them while the audit replays the window
   // before; authority records among them are kept, the rest released.
   TestChain c;
@@ -266,10 +266,10 @@ TEST_CASE("The audit's read-ahead reports exactly what one thread reports", "[ve
   // the middle of one: a signature, an event byte, an event that parses
   // but does not validate, a record that does not parse, one that is
   // missing and a chain link.
-  for (std::uint64_t seq : {std::uint64_t{63}, size - 3}) {
+  for (std::uint64_t seq : {std::uint64_t{255}, size - 3}) {
     Rewrite(c.path(), seq, [](std::string* b) { b->back() = static_cast<char>(b->back() ^ 1); });
   }
-  for (std::uint64_t seq : {std::uint64_t{64}, std::uint64_t{700}}) {
+  for (std::uint64_t seq : {std::uint64_t{256}, std::uint64_t{700}}) {
     Rewrite(c.path(), seq, [](std::string* b) { (*b)[b->size() - 80] ^= 0x04; });
   }
   Rewrite(c.path(), 130, [](std::string* b) {
@@ -279,7 +279,7 @@ TEST_CASE("The audit's read-ahead reports exactly what one thread reports", "[ve
   });
   Rewrite(c.path(), 127, [](std::string* b) { b->assign("not a record"); });
   Rewrite(c.path(), 900, [](std::string* b) { (*b)[6] ^= 0x20; });  // in the previous hash
-  testing::DeleteRecord(c.path(), 1000);
+  testing::DeleteRecord(c.path(), 1024);
   same_on_every_thread_count(false);
 }
 
