@@ -270,29 +270,7 @@ TEST_CASE("DecodeLotState agrees with protobuf on mutated lot states", "[ledger]
   int accepted = 0;
   for (int i = 0; i < 20000; ++i) {
     std::string b = bases[i % 2];
-    const int edits = 1 + static_cast<int>(rng() % 4);
-    for (int e = 0; e < edits; ++e) {
-      switch (rng() % 5) {
-        case 0:  // flip a byte
-          if (!b.empty()) b[rng() % b.size()] = static_cast<char>(rng());
-          break;
-        case 1:  // truncate
-          b.resize(rng() % (b.size() + 1));
-          break;
-        case 2:  // insert a byte
-          b.insert(b.begin() + static_cast<std::ptrdiff_t>(rng() % (b.size() + 1)),
-                   static_cast<char>(rng()));
-          break;
-        case 3: {  // repeat a slice at the end: fields again, or a piece of one
-          const std::size_t at = rng() % (b.size() + 1);
-          b += b.substr(at, rng() % 24);
-          break;
-        }
-        default:  // flip one bit
-          if (!b.empty()) b[rng() % b.size()] ^= static_cast<char>(1 << (rng() % 8));
-          break;
-      }
-    }
+    testing::MutateWire(&b, rng);
     INFO("mutation " << i);
     REQUIRE(Agree(Sealed(b), &accepted));
   }

@@ -250,27 +250,7 @@ TEST_CASE("ParseRecordView agrees with DecodeRecord on mutated records", "[model
   int accepted = 0, runs = 0;
   for (int i = 0; i < 20000; ++i) {
     std::string b = bases[i % 3];
-    const int edits = 1 + static_cast<int>(rng() % 4);
-    for (int e = 0; e < edits; ++e) {
-      switch (rng() % 5) {
-        case 0:  // flip a byte
-          if (!b.empty()) b[rng() % b.size()] = static_cast<char>(rng());
-          break;
-        case 1:  // truncate
-          b.resize(rng() % (b.size() + 1));
-          break;
-        case 2:  // insert a byte
-          b.insert(b.begin() + static_cast<std::ptrdiff_t>(rng() % (b.size() + 1)),
-                   static_cast<char>(rng() % 4 == 0 ? rng() : rng() % 0x40));
-          break;
-        case 3:  // append a small field of any wire type
-          b += static_cast<char>(rng() % 0x80);
-          b += static_cast<char>(rng() % 0x10);
-          break;
-        default:  // set a bit in a byte (continuation bits, wire types)
-          if (!b.empty()) b[rng() % b.size()] |= static_cast<char>(1u << (rng() % 8));
-      }
-    }
+    testing::MutateWire(&b, rng);
     ++runs;
     INFO("mutation " << i);
     REQUIRE(Agree(b, &accepted));
