@@ -47,7 +47,8 @@ Command AddVerifyCommand(CLI::App& app) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   sub->add_option("--threads", o->threads,
-                  "Threads that check signatures and read records ahead (0: one per hardware thread)")
+                  "Threads that check signatures and read records ahead "
+                  "(0: one per hardware thread)")
       ->check(StrictUnsigned<unsigned>(1024))
       ->capture_default_str();
   sub->add_flag("--no-signatures", o->no_signatures,

@@ -1,6 +1,8 @@
 #include "ledger/state.h"
 
 #include <cstring>
+#include <optional>
+#include <vector>
 
 #include "retrace/hash.h"
 #include "util/escape.h"

@@ -168,8 +168,9 @@ class Txn {
   Result<std::vector<std::string>> GetDups(MDB_dbi dbi, std::string_view key) const;
 
   // Visits every key/value of `dbi` in key order; stops early when fn
-  // returns false. Borrowed bytes valid only inside fn. An exception from
-  // fn propagates (the cursor is closed).
+  // returns false. The bytes are LMDB's map, lent for as long as this read
+  // transaction lives (a write transaction's: until it writes). An
+  // exception from fn propagates (the cursor is closed).
   Status ForEach(MDB_dbi dbi,
                  const std::function<bool(std::string_view, std::string_view)>& fn) const;
 

@@ -125,8 +125,10 @@ Result<const CheckedRecord*> RecordChecker::CheckUncached(std::uint64_t seq) {
   const PreparedRecord* prepared = nullptr;
   PrepareBatch* batch = nullptr;
   if (prefetch_pool_ != nullptr) {
-    // A caller that provides the bytes reads ahead itself (PrefetchLent).
-    if (!(provided_ && provided_->first == seq)) RETURN_IF_ERROR(ReadAhead(seq));
+    // A scan reads ahead itself (PrefetchLent): in kStream, the records a
+    // check looks up besides (an authority record, a lot's earlier record)
+    // are read as with one thread, and no more.
+    if (mode_ == Mode::kRetain) RETURN_IF_ERROR(ReadAhead(seq));
     if (TakePrepared(seq, &taken, &batch)) prepared = &taken;
   }
   if (prepared != nullptr) {

@@ -65,7 +65,8 @@ class RecordChecker {
   // end (a lineage walk), kStream releases each one when done (the audit).
   // Only memory and speed differ: kRetain parses onto an arena freed at
   // once at the end; kStream reuses each released record's heap-allocated
-  // event, whose strings and repeated fields keep their capacity.
+  // event, whose strings and repeated fields keep their capacity (a record
+  // read ahead keeps its event on its batch's arena until released).
   enum class Mode { kRetain, kStream };
 
   // `book` is the book of authority of `store` (LoadAuthority). `findings`
@@ -123,9 +124,10 @@ class RecordChecker {
   // and does everything else as without a pool, in the same order: the
   // findings and the report do not depend on it. Check also reads ahead by
   // itself when a walk goes through consecutive records (a deep chain names
-  // its next lot only in the record being checked). `pool` (workers() > 0)
-  // must outlive the checker; nullptr turns read-ahead off. Records queued
-  // and never checked cost only their work on the pool.
+  // its next lot only in the record being checked; kRetain only). `pool`
+  // (workers() > 0) must outlive the checker, or be unset first:
+  // SetPrefetchPool(nullptr) turns read-ahead off. Records queued and never
+  // checked cost only their work on the pool.
   //
   // A scan that holds the bytes already (the audit's cursor) queues them
   // with PrefetchLent; they must stay valid as long as the store's. In
@@ -179,7 +181,7 @@ class RecordChecker {
     std::string_view bytes;     // lent by the store
     Status parsed;              // ParseRecordView
     RecordView view;            // view.hash: RecordHash(bytes), parsed or not
-    v1::Event* event = nullptr; // on arena_, if the record parsed
+    v1::Event* event = nullptr; // if the record parsed: on PrepareArena(batch)
     bool event_parsed = false;
     Status valid;               // ValidateEventProto, if the event parsed
     void Run(google::protobuf::Arena* arena);
@@ -219,10 +221,12 @@ class RecordChecker {
   Status Queue(const std::uint64_t* seqs, std::size_t n);
   // Queues records whose bytes are at hand, as Queue does.
   void QueueBytes(const std::pair<std::uint64_t, std::string_view>* records, std::size_t n);
-  // Sequential read-ahead from an uncached `seq` (see SetPrefetchPool).
+  // Sequential read-ahead from an uncached `seq` (see SetPrefetchPool;
+  // kRetain only: a scan reads ahead itself, PrefetchLent).
   Status ReadAhead(std::uint64_t seq);
-  // Frees batches whose work is done and whose records were all taken;
-  // their arenas (kStream) go to *retired.
+  // Frees batches whose work is done, whose records were all taken (or
+  // which a few newer batches follow) and (kStream) none of whose events a
+  // cached record still uses; their arenas go to *retired.
   void ReapBatches(std::vector<std::unique_ptr<google::protobuf::Arena>>* retired);
   void WaitBatches();
   google::protobuf::Arena* WorkingArena();
@@ -245,7 +249,9 @@ class RecordChecker {
   // caller release records, the working arena is dropped whenever nothing
   // on it is live, so memory stays bounded). kStream parses into the slot's
   // own heap event, reused with the slot: for a scan that frees each record
-  // at once, recycled heap memory is warmer than fresh arena blocks.
+  // at once, recycled heap memory is warmer than fresh arena blocks. A
+  // kStream record read ahead keeps its event on its batch's arena
+  // (PrepareBatch::arena), which goes when no cached record uses it.
   std::deque<CheckedRecord> slots_;
   std::vector<CheckedRecord*> free_slots_;
   std::unique_ptr<google::protobuf::Arena> arena_;

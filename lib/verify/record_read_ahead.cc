@@ -56,8 +56,11 @@ void RecordChecker::QueueBytes(const std::pair<std::uint64_t, std::string_view>*
   if (prefetch_pool_ == nullptr || n == 0) return;
   // The arenas of the batches done with go to the pool with the new batch:
   // freeing an arena's strings costs about as much as parsing them.
-  auto retired = std::make_shared<std::vector<std::unique_ptr<google::protobuf::Arena>>>();
-  ReapBatches(retired.get());
+  using Arenas = std::vector<std::unique_ptr<google::protobuf::Arena>>;
+  Arenas reaped;
+  ReapBatches(&reaped);
+  std::shared_ptr<Arenas> retired;
+  if (!reaped.empty()) retired = std::make_shared<Arenas>(std::move(reaped));
   PrepareBatch b;
   b.entries.reset(new Prepared[n]);
   for (std::size_t i = 0; i < n; ++i) {
@@ -74,15 +77,15 @@ void RecordChecker::QueueBytes(const std::pair<std::uint64_t, std::string_view>*
   PrepareBatch& queued_batch = batches_.emplace_back(std::move(b));
   google::protobuf::Arena* arena = PrepareArena(queued_batch);
   for (std::size_t i = 0; i < queued_batch.size; ++i) entries[i].batch = &queued_batch;
-  if (retired->empty()) retired.reset();
-  queued_batch.range = prefetch_pool_->Start(queued_batch.size, [entries, arena, retired](std::size_t i) {
+  auto prepare = [entries, arena, retired](std::size_t i) {
     if (i == 0 && retired != nullptr) retired->clear();
     Prepared& e = entries[i];
     int queued = 0;
     if (!e.state.compare_exchange_strong(queued, 1, std::memory_order_acq_rel)) return;
     e.r.Run(arena);
     e.state.store(2, std::memory_order_release);
-  });
+  };
+  queued_batch.range = prefetch_pool_->Start(queued_batch.size, prepare);
 }
 
 google::protobuf::Arena* RecordChecker::PrepareArena(PrepareBatch& b) {

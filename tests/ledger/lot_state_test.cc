@@ -61,7 +61,9 @@ std::optional<LotView> Reference(const std::string& value, std::string_view lot_
   v.shipped_mass_g = s.shipped_mass_g();
   v.creator = s.creator();
   v.head_time = s.head_time();
-  for (const auto& c : s.content()) v.content.push_back({static_cast<Element>(c.element()), c.grams()});
+  for (const auto& c : s.content()) {
+    v.content.push_back({static_cast<Element>(c.element()), c.grams()});
+  }
   return v;
 }
 
@@ -116,7 +118,9 @@ LotView Sample() {
   v.in_transit_to = "magnets-01";
   v.shipped_mass_g = 5000;
   v.status = LotStatus::kInTransit;
-  for (std::size_t i = 0; i < v.head_hash.size(); ++i) v.head_hash[i] = static_cast<std::uint8_t>(i * 9);
+  for (std::size_t i = 0; i < v.head_hash.size(); ++i) {
+    v.head_hash[i] = static_cast<std::uint8_t>(i * 9);
+  }
   v.head_seq = 77;
   v.created_seq = 12;
   v.creator = "mine-7";

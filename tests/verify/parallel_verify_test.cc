@@ -241,7 +241,16 @@ TEST_CASE("The audit's read-ahead reports exactly what one thread reports", "[ve
   // before; authority records among them are kept, the rest released.
   TestChain c;
   const std::string target = BuildDeepAndWide(c, 120, 450);
-  c.Register("mine-2", Role::kMine);  // an authority record late in the log
+  // Authority records late in the log: a registration, and a rotation of the
+  // separator's first key, which every earlier record of the separator
+  // rests on -- the audit checks it early, out of the scan's order, while
+  // its window is not yet read ahead.
+  c.Register("mine-2", Role::kMine);
+  auto fresh = Signer::Generate(Algorithm::kEd25519);
+  REQUIRE(fresh.ok());
+  REQUIRE(c.Do("sep-1", KeyRotated{"sep-1", (*fresh)->public_key(),
+                                   c.key("sep-1").public_key().KeyId()})
+              .ok());
   REQUIRE(c.Do("mine-2", Extracted{MakeLot("LATE-1", MaterialClass::kOreConcentrate, 1000,
                                            {{Element::kNd, 50}}),
                                    "pit", ""})
