@@ -219,8 +219,6 @@ class RecordChecker {
   // Queues the records of seqs (in that order) that are neither checked
   // nor queued and are in the store.
   Status Queue(const std::uint64_t* seqs, std::size_t n);
-  // Queues records whose bytes are at hand, as Queue does.
-  void QueueBytes(const std::pair<std::uint64_t, std::string_view>* records, std::size_t n);
   // Sequential read-ahead from an uncached `seq` (see SetPrefetchPool;
   // kRetain only: a scan reads ahead itself, PrefetchLent).
   Status ReadAhead(std::uint64_t seq);

@@ -1,4 +1,4 @@
-// RecordChecker's read-ahead on a thread pool (SetPrefetchPool, Prefetch):
+// RecordChecker's read-ahead on a thread pool (SetPrefetchPool, Prefetch, PrefetchLent):
 // the queue of prepared records, the workers' share of a check, and the
 // sequential read-ahead of a walk through consecutive records.
 #include <algorithm>
@@ -29,11 +29,6 @@ Status RecordChecker::Prefetch(const std::vector<std::uint64_t>& seqs) {
   return Queue(seqs.data(), seqs.size());
 }
 
-void RecordChecker::PrefetchLent(
-    const std::vector<std::pair<std::uint64_t, std::string_view>>& records) {
-  QueueBytes(records.data(), records.size());
-}
-
 Status RecordChecker::Queue(const std::uint64_t* seqs, std::size_t n) {
   if (prefetch_pool_ == nullptr || !store_.LendsRecords()) return Status::Ok();
   std::vector<std::pair<std::uint64_t, std::string_view>> records;
@@ -47,12 +42,13 @@ Status RecordChecker::Queue(const std::uint64_t* seqs, std::size_t n) {
     if (!bytes) continue;  // Check reports it missing
     records.emplace_back(seq, *bytes);
   }
-  QueueBytes(records.data(), records.size());
+  PrefetchLent(records);
   return Status::Ok();
 }
 
-void RecordChecker::QueueBytes(const std::pair<std::uint64_t, std::string_view>* records,
-                               std::size_t n) {
+void RecordChecker::PrefetchLent(
+    const std::vector<std::pair<std::uint64_t, std::string_view>>& records) {
+  const std::size_t n = records.size();
   if (prefetch_pool_ == nullptr || n == 0) return;
   // The arenas of the batches done with go to the pool with the new batch:
   // freeing an arena's strings costs about as much as parsing them.

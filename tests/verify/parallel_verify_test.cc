@@ -55,22 +55,40 @@ struct Reports {
   AuditReport audit;
 };
 
-Reports Run(const std::string& path, const std::string& lot, unsigned threads, bool signatures) {
+std::unique_ptr<Ledger> OpenLedger(const std::string& path) {
   Options o;
   o.sync = false;
   auto l = Ledger::Open(o, path);
   REQUIRE(l.ok());
+  return std::move(l).value();
+}
+
+VerifyReport VerifyWith(const Ledger& l, const std::string& lot, unsigned threads,
+                        bool signatures) {
   VerifyOptions vo;
   vo.threads = threads;
   vo.check_signatures = signatures;
+  auto v = l.VerifyLot(lot, vo);
+  REQUIRE(v.ok());
+  return *v;
+}
+
+AuditReport AuditWith(const Ledger& l, unsigned threads, bool signatures) {
   AuditOptions ao;
   ao.threads = threads;
   ao.check_signatures = signatures;
-  auto v = (*l)->VerifyLot(lot, vo);
-  REQUIRE(v.ok());
-  auto a = (*l)->Audit(ao);
+  auto a = l.Audit(ao);
   REQUIRE(a.ok());
-  return {*v, *a};
+  return *a;
+}
+
+// VerifyLot of `lot`, then the audit, on one opened ledger.
+Reports Run(const std::string& path, const std::string& lot, unsigned threads, bool signatures) {
+  auto l = OpenLedger(path);
+  Reports r;
+  r.verify = VerifyWith(*l, lot, threads, signatures);
+  r.audit = AuditWith(*l, threads, signatures);
+  return r;
 }
 
 void RequireSameFindings(const std::vector<Finding>& a, const std::vector<Finding>& b) {
@@ -162,16 +180,7 @@ std::string BuildDeepAndWide(TestChain& c, int deep, int wide) {
 // signatures.
 std::string VerifyJson(const std::string& path, const std::string& lot, unsigned threads,
                        bool signatures) {
-  Options o;
-  o.sync = false;
-  auto l = Ledger::Open(o, path);
-  REQUIRE(l.ok());
-  VerifyOptions vo;
-  vo.threads = threads;
-  vo.check_signatures = signatures;
-  auto v = (*l)->VerifyLot(lot, vo);
-  REQUIRE(v.ok());
-  return VerifyReportToJson(*v);
+  return VerifyReportToJson(VerifyWith(*OpenLedger(path), lot, threads, signatures));
 }
 
 TEST_CASE("Reading ahead on the pool reports exactly what one thread reports",
@@ -223,16 +232,7 @@ TEST_CASE("Reading ahead on the pool reports exactly what one thread reports",
 // The audit's whole report as JSON, with `threads` and with and without
 // signatures.
 std::string AuditJson(const std::string& path, unsigned threads, bool signatures) {
-  Options o;
-  o.sync = false;
-  auto l = Ledger::Open(o, path);
-  REQUIRE(l.ok());
-  AuditOptions ao;
-  ao.threads = threads;
-  ao.check_signatures = signatures;
-  auto a = (*l)->Audit(ao);
-  REQUIRE(a.ok());
-  return AuditReportToJson(*a);
+  return AuditReportToJson(AuditWith(*OpenLedger(path), threads, signatures));
 }
 
 TEST_CASE("The audit's read-ahead reports exactly what one thread reports", "[verify][audit]") {
@@ -413,11 +413,7 @@ TEST_CASE("The audit reports the same with a one-lot cache", "[verify][audit]") 
   // Tampered: a receipt of ORE-2 rewritten (its signature and hash break);
   // the lot is evicted and rebuilt around it.
   auto hist = [&] {
-    Options o;
-    o.sync = false;
-    auto l = Ledger::Open(o, path);
-    REQUIRE(l.ok());
-    auto h = (*l)->LotRecords("ORE-2");
+    auto h = OpenLedger(path)->LotRecords("ORE-2");
     REQUIRE(h.ok());
     return *h;
   }();
