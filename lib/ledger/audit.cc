@@ -3,15 +3,14 @@
 
 #include <algorithm>
 #include <cstring>
-#include <list>
 #include <map>
 #include <memory>
 #include <set>
-#include <unordered_map>
 
 #include <deque>
 
 #include "ledger/checkpoint_log.h"
+#include "ledger/lot_cache.h"
 #include "ledger/lot_history.h"
 #include "ledger/state.h"
 #include "ledger/txn_store.h"
@@ -34,53 +33,6 @@ namespace {
 std::string_view HashKey(const Hash& h) {
   return std::string_view(reinterpret_cast<const char*>(h.data()), h.size());
 }
-
-// Least-recently-used lot states. A pointer from Find or Insert is valid
-// until the next Insert.
-class LotCache {
- public:
-  explicit LotCache(std::size_t capacity) : capacity_(std::max<std::size_t>(capacity, 1)) {
-    // Sized once for the lots it will hold: no rehash while the audit runs.
-    index_.reserve(std::min<std::size_t>(capacity_, kReserveLimit));
-  }
-
-  // Until the first eviction every lot seen is cached: a miss then means the
-  // lot does not exist, with no need to look further.
-  bool complete() const { return !evicted_; }
-
-  LotView* Find(std::string_view id) {
-    auto it = index_.find(id);
-    if (it == index_.end()) return nullptr;
-    lru_.splice(lru_.begin(), lru_, it->second);
-    return &*it->second;
-  }
-  LotView* Insert(LotView v) {
-    if (auto* existing = Find(v.lot_id)) {
-      *existing = std::move(v);
-      return existing;
-    }
-    if (index_.size() >= capacity_) {
-      index_.erase(lru_.back().lot_id);
-      lru_.pop_back();
-      evicted_ = true;
-    }
-    lru_.push_front(std::move(v));
-    index_.emplace(lru_.front().lot_id, lru_.begin());
-    return &lru_.front();
-  }
-
- private:
-  const std::size_t capacity_;
-  bool evicted_ = false;
-  // Looked up by the event's lot ids as views, without a string per probe.
-  struct IdHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view id) const { return std::hash<std::string_view>()(id); }
-  };
-  static constexpr std::size_t kReserveLimit = 1 << 20;
-  std::list<LotView> lru_;
-  std::unordered_map<std::string, std::list<LotView>::iterator, IdHash, std::equal_to<>> index_;
-};
 
 // A cursor on a dupsort index (key -> u64be seq: the lot index, the quota
 // log), open for the whole audit.
