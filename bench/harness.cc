@@ -175,17 +175,12 @@ std::uint64_t FileBytes(const std::string& path) {
   return static_cast<std::uint64_t>(st.st_size);
 }
 
-namespace {
-
-// The middle value; the mean of the two middle ones for an even count.
 double Median(std::vector<double> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
-
-}  // namespace
 
 Row Judge(Row r, const std::vector<Sample>& samples, const std::string& limit, double target) {
   std::vector<double> values, limits, ratios;

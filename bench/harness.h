@@ -249,6 +249,9 @@ std::vector<Sample> Interleave(int reps, Limit limit, Work work) {
 // per-repetition ratios (with min and max), judged against `target` if > 0.
 Row Judge(Row r, const std::vector<Sample>& samples, const std::string& limit, double target = -1);
 
+// The middle value; the mean of the two middle ones for an even count.
+double Median(std::vector<double> v);
+
 // 1 / (1/a + 1/b + ...): the rate of doing every step in turn, given the
 // rate of each alone (zero or negative rates are left out).
 double Serial(std::initializer_list<double> rates);
