@@ -25,7 +25,11 @@ namespace retrace::internal {
 class LotCache {
  public:
   explicit LotCache(std::size_t capacity)
-      : capacity_(std::clamp<std::size_t>(capacity, 1, kNone - 1)) {}
+      : capacity_(std::clamp<std::size_t>(capacity, 1, kNone - 1)) {
+    // Address space only until lots fill it (pages are touched as they are
+    // written): the vector never moves its lots while the audit runs.
+    slots_.reserve(std::min<std::size_t>(capacity_, kReserveLimit));
+  }
 
   // Until the first eviction every lot seen is cached: a miss then means the
   // lot does not exist, with no need to look further.
@@ -65,6 +69,7 @@ class LotCache {
 
  private:
   static constexpr std::uint32_t kNone = 0xffffffffu;
+  static constexpr std::size_t kReserveLimit = std::size_t{1} << 20;
   struct Slot {
     LotView lot;
     std::uint64_t hash = 0;
