@@ -296,10 +296,10 @@ void RunAudit(const Flags& f, BenchLedger& b, Algorithm alg, Raw& raw, Report& r
         // (per thread): each record must be hashed once, and the Merkle
         // tree adds a SHA-256 of 65 bytes per record. For the integrity
         // scope the row says what ratio those two hashes alone would allow
-        // (hashing_ceiling, measured in the same reps: about two thirds on
-        // the machine of docs/performance.md, not the three quarters the
-        // byte counts suggest, as each hash has a fixed cost); each lot's and
-        // quota's seal and the page check come on top. Targets (issue 18, item 2):
+        // (hashing_ceiling, measured in the same reps; below the ratio of
+        // SHA-256 blocks, 6 of a ~350-byte record to 8 with its node, as
+        // each hash call has a fixed cost); each lot's and quota's seal and
+        // the page check come on top. Targets (issue 18, item 2):
         // integrity only >= 0.40 on 1 thread, >= 0.35 per thread on 2; the
         // rule replay has none here.
         row.unit = "records/s/t";

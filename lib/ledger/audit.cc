@@ -2,12 +2,10 @@
 #include "ledger/foreign_store.h"
 
 #include <algorithm>
-#include <cstring>
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
-
-#include <deque>
 
 #include "ledger/checkpoint_log.h"
 #include "ledger/lot_cache.h"

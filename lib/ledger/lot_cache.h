@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -22,12 +21,14 @@ namespace retrace::internal {
 // and an open-addressing table of indexes finds them (linear probing, at
 // most half full, deletion by backward shift, as FlatU64Map). A pointer
 // from Find or Insert is valid until the next Insert.
-class LotCache {
+// `HashId` hashes lot ids (tests pass a weak one to force collisions).
+template <typename HashId = std::hash<std::string_view>>
+class BasicLotCache {
  public:
-  explicit LotCache(std::size_t capacity)
+  explicit BasicLotCache(std::size_t capacity)
       : capacity_(std::clamp<std::size_t>(capacity, 1, kNone - 1)) {
     // Address space only until lots fill it (pages are touched as they are
-    // written): the vector never moves its lots while the audit runs.
+    // written): up to kReserveLimit lots the vector never moves them.
     slots_.reserve(std::min<std::size_t>(capacity_, kReserveLimit));
   }
 
@@ -76,7 +77,7 @@ class LotCache {
     std::uint32_t prev = kNone, next = kNone;  // towards head_ / towards tail_
   };
 
-  static std::uint64_t HashOf(std::string_view id) { return std::hash<std::string_view>()(id); }
+  static std::uint64_t HashOf(std::string_view id) { return HashId()(id); }
   std::size_t Home(std::uint64_t h) const {
     return static_cast<std::size_t>((h * 0x9E3779B97F4A7C15ull) >> shift_) & mask_;
   }
@@ -142,6 +143,8 @@ class LotCache {
   unsigned shift_ = 64;
   std::uint32_t head_ = kNone, tail_ = kNone;  // most and least recently used
 };
+
+using LotCache = BasicLotCache<>;
 
 }  // namespace retrace::internal
 
