@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "rules/rules.h"
+#include "util/flat_map.h"
 
 namespace retrace::internal {
 
@@ -78,9 +79,7 @@ class BasicLotCache {
   };
 
   static std::uint64_t HashOf(std::string_view id) { return HashId()(id); }
-  std::size_t Home(std::uint64_t h) const {
-    return static_cast<std::size_t>((h * 0x9E3779B97F4A7C15ull) >> shift_) & mask_;
-  }
+  std::size_t Home(std::uint64_t h) const { return open_addressing::Home(h, shift_, mask_); }
   std::uint32_t Lookup(std::string_view id, std::uint64_t h) const {
     if (table_.empty()) return kNone;
     for (std::size_t i = Home(h);; i = (i + 1) & mask_) {
@@ -97,12 +96,9 @@ class BasicLotCache {
   void Unindex(std::uint32_t s) {
     std::size_t i = Home(slots_[s].hash);
     while (table_[i] != s) i = (i + 1) & mask_;
-    // Backward shift: pull later entries of the probe run into the hole
-    // unless their home lies cyclically in (hole, entry].
+    // Backward shift: pull later entries of the probe run into the hole.
     for (std::size_t j = (i + 1) & mask_; table_[j] != kNone; j = (j + 1) & mask_) {
-      const std::size_t home = Home(slots_[table_[j]].hash);
-      const bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
-      if (stays) continue;
+      if (open_addressing::StaysBehindHole(i, j, Home(slots_[table_[j]].hash))) continue;
       table_[i] = table_[j];
       i = j;
     }
@@ -112,8 +108,7 @@ class BasicLotCache {
     const std::size_t n = table_.empty() ? 16 : table_.size() * 2;
     table_.assign(n, kNone);
     mask_ = n - 1;
-    shift_ = 64;
-    for (std::size_t m = n; m > 1; m >>= 1) --shift_;
+    shift_ = open_addressing::Shift(n);
     // Every slot but the one being filled (the last) holds a lot.
     for (std::uint32_t s = 0; s + 1 < slots_.size(); ++s) Index(s);
   }

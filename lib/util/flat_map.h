@@ -20,6 +20,30 @@
 
 namespace retrace::internal {
 
+// The probing arithmetic FlatU64Map shares with other open-addressing
+// tables (the audit's LotCache): tables of 2^k slots, linear probing.
+namespace open_addressing {
+
+// Fibonacci hashing: the high bits of the product spread dense or weak
+// hashes. `shift` is 64 - k (Shift).
+inline std::size_t Home(std::uint64_t h, unsigned shift, std::size_t mask) {
+  return static_cast<std::size_t>((h * 0x9E3779B97F4A7C15ull) >> shift) & mask;
+}
+// 64 - log2(n) for a table of n (a power of two) slots.
+inline unsigned Shift(std::size_t n) {
+  unsigned shift = 64;
+  for (std::size_t m = n; m > 1; m >>= 1) --shift;
+  return shift;
+}
+// Backward-shift deletion: whether the entry at j, whose home is `home`,
+// stays put when the hole at i (earlier in its probe run) is filled -- it
+// does if its home lies cyclically in (i, j].
+inline bool StaysBehindHole(std::size_t i, std::size_t j, std::size_t home) {
+  return i <= j ? (i < home && home <= j) : (i < home || home <= j);
+}
+
+}  // namespace open_addressing
+
 template <typename V>
 class FlatU64Map {
  public:
@@ -65,9 +89,7 @@ class FlatU64Map {
     // unless their home lies cyclically in (hole, entry].
     for (std::size_t j = (i + 1) & mask_;; j = (j + 1) & mask_) {
       if (!slots_[j].used) break;
-      const std::size_t home = Home(slots_[j].key);
-      const bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
-      if (stays) continue;
+      if (open_addressing::StaysBehindHole(i, j, Home(slots_[j].key))) continue;
       slots_[i] = std::move(slots_[j]);
       i = j;
     }
@@ -91,17 +113,15 @@ class FlatU64Map {
     V value{};
   };
   std::size_t Home(std::uint64_t key) const {
-    // Fibonacci hashing: sequence numbers are dense, and the high bits of
-    // the product spread them.
-    return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> shift_) & mask_;
+    // Sequence numbers are dense: Fibonacci hashing spreads them.
+    return open_addressing::Home(key, shift_, mask_);
   }
   void Grow() {
     std::vector<Slot> old = std::move(slots_);
     const std::size_t n = old.empty() ? 16 : old.size() * 2;
     slots_.assign(n, Slot());
     mask_ = n - 1;
-    shift_ = 64;
-    for (std::size_t m = n; m > 1; m >>= 1) --shift_;
+    shift_ = open_addressing::Shift(n);
     size_ = 0;
     for (Slot& s : old) {
       if (s.used) Insert(s.key, std::move(s.value));

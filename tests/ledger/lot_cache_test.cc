@@ -47,7 +47,6 @@ class ReferenceCache {
     lru_.push_front(v);
     index_[v.lot_id] = lru_.begin();
   }
-  std::size_t size() const { return index_.size(); }
 
  private:
   const std::size_t capacity_;
